@@ -1,0 +1,83 @@
+package org.optimbench.optim;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * What an optimizer sees of the model: the flat parameter vector, the flat gradient of the same
+ * length and dtype, and the segment table that names the tensors inside them.
+ *
+ * <p>Both arrays are rank-1 views (a DL4J {@code [1, n]} row vector is viewed as rank 1 without a
+ * copy). Optimizers update {@link #params()} in place and never write to {@link #grads()}. Segment
+ * accessors return views, so per-tensor work touches the same memory.
+ */
+public final class ModelView {
+  private final ParamLayout layout;
+  private final INDArray params;
+  private final INDArray grads;
+
+  public ModelView(ParamLayout layout, INDArray params, INDArray grads) {
+    this.layout = layout;
+    this.params = asVector("params", params, layout.totalLength());
+    this.grads = asVector("grads", grads, layout.totalLength());
+    if (params.dataType() != grads.dataType()) {
+      throw new IllegalArgumentException("params are " + params.dataType() + " but grads are " + grads.dataType());
+    }
+    if (!params.dataType().isFPType()) {
+      throw new IllegalArgumentException("params must be floating point, got " + params.dataType());
+    }
+  }
+
+  private static INDArray asVector(String what, INDArray a, long n) {
+    if (a.length() != n) {
+      throw new IllegalArgumentException(what + " has " + a.length() + " elements, the layout has " + n);
+    }
+    if (a.rank() == 1) return a;
+    if (a.rank() == 2 && a.size(0) == 1 && a.ordering() == 'c' && a.elementWiseStride() == 1) {
+      return a.reshape(n); // a view for contiguous row vectors
+    }
+    throw new IllegalArgumentException(what + " must be a rank-1 or contiguous [1, n] array, got shape " + java.util.Arrays.toString(a.shape()));
+  }
+
+  public ParamLayout layout() {
+    return layout;
+  }
+
+  public INDArray params() {
+    return params;
+  }
+
+  public INDArray grads() {
+    return grads;
+  }
+
+  public DataType dtype() {
+    return params.dataType();
+  }
+
+  public long length() {
+    return layout.totalLength();
+  }
+
+  /** The parameters of segment {@code i} (a view). */
+  public INDArray param(int i) {
+    return slice(params, layout.segment(i));
+  }
+
+  /** The gradient of segment {@code i} (a view). */
+  public INDArray grad(int i) {
+    return slice(grads, layout.segment(i));
+  }
+
+  /** The part of a flat vector (params, grads, or any state vector of the same layout) that belongs to segment {@code s}. */
+  public static INDArray slice(INDArray flat, Segment s) {
+    if (s.offset() == 0 && s.length() == flat.length()) return flat;
+    return flat.get(NDArrayIndex.interval(s.offset(), s.end()));
+  }
+
+  /** The same parameters with another gradient (wrappers that clip or transform gradients). */
+  public ModelView withGrads(INDArray newGrads) {
+    return new ModelView(layout, params, newGrads);
+  }
+}

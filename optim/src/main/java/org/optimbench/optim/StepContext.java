@@ -1,0 +1,140 @@
+package org.optimbench.optim;
+
+import java.util.Objects;
+
+/**
+ * Everything about one training step that is not the model itself.
+ *
+ * <ul>
+ *   <li>{@code step}: the trainer's 0-based step index (what schedules are evaluated at);</li>
+ *   <li>{@code lrScale}: the schedule's factor for this step, multiplied into the optimizer's own
+ *       {@code lr} exactly as PyTorch's {@code LambdaLR} multiplies a group's base lr;</li>
+ *   <li>optional inputs that only some methods need: the batch loss (MoMo, Polyak steps), the batch's
+ *       stable example ids (per-example state), a Hessian-vector-product oracle and a validation
+ *       gradient oracle (hypergradient methods). A method that needs a missing one fails fast;</li>
+ *   <li>the {@link Reducer} for global scalars and the {@link Diagnostics} sink.</li>
+ * </ul>
+ * Immutable apart from the diagnostics sink; wrappers derive contexts with {@link #withDiagnostics}.
+ */
+public final class StepContext {
+  private final long step;
+  private final double lrScale;
+  private final Double loss;
+  private final long[] exampleIds;
+  private final HessianVectorOracle hvp;
+  private final GradientOracle validationGradient;
+  private final Reducer reducer;
+  private final Diagnostics diagnostics;
+
+  private StepContext(Builder b) {
+    if (b.step < 0) throw new IllegalArgumentException("step must be >= 0, got " + b.step);
+    if (!(b.lrScale >= 0) || Double.isInfinite(b.lrScale)) {
+      throw new IllegalArgumentException("lrScale must be finite and >= 0, got " + b.lrScale);
+    }
+    this.step = b.step;
+    this.lrScale = b.lrScale;
+    this.loss = b.loss;
+    this.exampleIds = b.exampleIds;
+    this.hvp = b.hvp;
+    this.validationGradient = b.validationGradient;
+    this.reducer = Objects.requireNonNull(b.reducer, "reducer");
+    this.diagnostics = Objects.requireNonNull(b.diagnostics, "diagnostics");
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A plain context: step {@code step}, schedule factor 1, local reducer. */
+  public static StepContext of(long step) {
+    return builder().step(step).build();
+  }
+
+  public long step() {
+    return step;
+  }
+
+  public double lrScale() {
+    return lrScale;
+  }
+
+  public boolean hasLoss() {
+    return loss != null;
+  }
+
+  /** The batch loss; fails with a message naming {@code who} when the trainer did not provide it. */
+  public double requireLoss(String who) {
+    if (loss == null) throw new IllegalStateException(who + " needs the batch loss, but the step context has none");
+    return loss;
+  }
+
+  public long[] requireExampleIds(String who) {
+    if (exampleIds == null) throw new IllegalStateException(who + " needs the batch's example ids, but the step context has none");
+    return exampleIds;
+  }
+
+  public HessianVectorOracle requireHvp(String who) {
+    if (hvp == null) throw new IllegalStateException(who + " needs Hessian-vector products, but the step context has no oracle");
+    return hvp;
+  }
+
+  public GradientOracle requireValidationGradient(String who) {
+    if (validationGradient == null) throw new IllegalStateException(who + " needs a validation gradient, but the step context has none");
+    return validationGradient;
+  }
+
+  public Reducer reducer() {
+    return reducer;
+  }
+
+  public Diagnostics diagnostics() {
+    return diagnostics;
+  }
+
+  /** The same context writing its diagnostics to {@code d} (wrappers pass prefixed sinks to inner optimizers). */
+  public StepContext withDiagnostics(Diagnostics d) {
+    return toBuilder().diagnostics(d).build();
+  }
+
+  /** The same context with another schedule factor. */
+  public StepContext withLrScale(double scale) {
+    return toBuilder().lrScale(scale).build();
+  }
+
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.step = step;
+    b.lrScale = lrScale;
+    b.loss = loss;
+    b.exampleIds = exampleIds;
+    b.hvp = hvp;
+    b.validationGradient = validationGradient;
+    b.reducer = reducer;
+    b.diagnostics = diagnostics;
+    return b;
+  }
+
+  public static final class Builder {
+    private long step;
+    private double lrScale = 1.0;
+    private Double loss;
+    private long[] exampleIds;
+    private HessianVectorOracle hvp;
+    private GradientOracle validationGradient;
+    private Reducer reducer = Reducer.LOCAL;
+    private Diagnostics diagnostics = new Diagnostics();
+
+    public Builder step(long v) { step = v; return this; }
+    public Builder lrScale(double v) { lrScale = v; return this; }
+    public Builder loss(double v) { loss = v; return this; }
+    public Builder exampleIds(long[] v) { exampleIds = v; return this; }
+    public Builder hvp(HessianVectorOracle v) { hvp = v; return this; }
+    public Builder validationGradient(GradientOracle v) { validationGradient = v; return this; }
+    public Builder reducer(Reducer v) { reducer = v; return this; }
+    public Builder diagnostics(Diagnostics v) { diagnostics = v; return this; }
+
+    public StepContext build() {
+      return new StepContext(this);
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package org.optimbench.optim.internal;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * In-place vector primitives shared by the optimizers. They are ND4J ops only (no Java loops over
+ * buffers), so the same code runs on the CPU and CUDA backends, and they avoid temporaries where ND4J
+ * allows it: an optimizer step is memory-bound, and every extra pass over 10M floats shows.
+ * Reductions return doubles.
+ */
+public final class Vec {
+  private Vec() {}
+
+  /** {@code y += a * x}. */
+  public static void axpy(double a, INDArray x, INDArray y) {
+    if (a == 0) return;
+    Nd4j.getBlasWrapper().level1().axpy(x.length(), a, x, y);
+  }
+
+  /** {@code y = b * y + a * x}. */
+  public static void scaleAdd(INDArray y, double b, double a, INDArray x) {
+    if (b != 1) y.muli(b);
+    axpy(a, x, y);
+  }
+
+  /** {@code y = b * y + a * x * x} (second-moment EMA); {@code tmp} is scratch of y's shape. */
+  public static void scaleAddSquare(INDArray y, double b, double a, INDArray x, INDArray tmp) {
+    Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp(x, x, tmp));
+    scaleAdd(y, b, a, tmp);
+  }
+
+  /** Sum of x_i * y_i, in double. */
+  public static double dot(INDArray x, INDArray y) {
+    return Nd4j.getBlasWrapper().dot(x, y);
+  }
+
+  /** Sum of squares, in double. */
+  public static double sumSq(INDArray x) {
+    double n = x.norm2Number().doubleValue();
+    return n * n;
+  }
+
+  public static double norm2(INDArray x) {
+    return x.norm2Number().doubleValue();
+  }
+
+  public static double norm1(INDArray x) {
+    return x.norm1Number().doubleValue();
+  }
+
+  /** A new array with {@code sqrt(x) + eps} (the Adam denominator). */
+  public static INDArray sqrtPlus(INDArray x, double eps) {
+    INDArray d = Transforms.sqrt(x, true);
+    if (eps != 0) d.addi(eps);
+    return d;
+  }
+
+  /** A zero array of x's shape and dtype. */
+  public static INDArray zerosLike(INDArray x) {
+    return Nd4j.zeros(x.dataType(), x.shape());
+  }
+}

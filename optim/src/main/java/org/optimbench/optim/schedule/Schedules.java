@@ -1,0 +1,108 @@
+package org.optimbench.optim.schedule;
+
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+import org.optimbench.optim.spec.Checks;
+import org.optimbench.optim.spec.Hparams;
+import org.optimbench.optim.spec.Spec;
+import org.optimbench.optim.spec.SpecException;
+
+/**
+ * The schedule registry. Spec hyperparameters (all schedules): {@code total_steps} T,
+ * {@code warmup_steps} w (default 0). During warm-up ({@code t < w}) the factor is {@code (t+1)/w};
+ * after it, with {@code u = (t - w) / (T - w)} clamped to [0, 1]:
+ * <ul>
+ *   <li>{@code constant}: 1</li>
+ *   <li>{@code linear_decay}: 1 - u (Defazio et al., "Optimal linear decay learning rate schedules")</li>
+ *   <li>{@code cosine}: 0.5 (1 + cos(pi u))</li>
+ *   <li>{@code exponential}: gamma^t</li>
+ *   <li>{@code step}: gamma^floor(t / step_size)</li>
+ *   <li>{@code refined}: the factors of a schedule file written by the refinement tool ({@code path}),
+ *       resampled linearly to {@code total_steps} when that is given and differs from the file's length</li>
+ * </ul>
+ * These are exactly the formulas of the optimizer-trace contract.
+ */
+public final class Schedules {
+  private static final Map<String, Function<Hparams, Schedule>> FACTORIES = new TreeMap<>();
+
+  static {
+    FACTORIES.put("constant", hp -> warmup(hp, optionalTotal(hp), u -> 1.0));
+    FACTORIES.put("linear_decay", hp -> warmup(hp, requiredTotal(hp), u -> 1 - u));
+    FACTORIES.put("cosine", hp -> warmup(hp, requiredTotal(hp), u -> 0.5 * (1 + Math.cos(Math.PI * u))));
+    FACTORIES.put("exponential", hp -> {
+      double gamma = Checks.nonNegative("gamma", hp.real("gamma", 0.99));
+      return withWarmup(hp, optionalTotal(hp), t -> Math.pow(gamma, t));
+    });
+    FACTORIES.put("step", hp -> {
+      double gamma = Checks.nonNegative("gamma", hp.real("gamma", 0.1));
+      long size = Checks.positive("step_size", hp.integer("step_size", 1));
+      return withWarmup(hp, optionalTotal(hp), t -> Math.pow(gamma, Math.floorDiv(t, size)));
+    });
+    FACTORIES.put("refined", hp -> {
+      String path = hp.string("path", null);
+      long total = optionalTotal(hp);
+      RefinedSchedule r;
+      try {
+        r = RefinedSchedule.read(Path.of(path));
+      } catch (java.io.IOException | IllegalArgumentException e) {
+        throw new SpecException("path", "cannot read schedule file " + path + ": " + e.getMessage());
+      }
+      RefinedSchedule s = total > 0 && total != r.length() ? r.resample((int) total) : r;
+      return withWarmup(hp, total, s::factor);
+    });
+  }
+
+  private Schedules() {}
+
+  public static java.util.Set<String> names() {
+    return Collections.unmodifiableSet(FACTORIES.keySet());
+  }
+
+  /** Creates the schedule of {@code spec}; errors name fields under {@code path} (e.g. "schedule"). */
+  public static Schedule create(Spec spec, String path) {
+    Function<Hparams, Schedule> f = FACTORIES.get(spec.name());
+    if (f == null) throw new SpecException(path + ".name", "unknown schedule '" + spec.name() + "' (known: " + String.join(", ", FACTORIES.keySet()) + ")");
+    Hparams hp = new Hparams(path, spec.hparams());
+    Schedule s;
+    try {
+      s = f.apply(hp);
+    } catch (SpecException e) {
+      throw e.field().startsWith(path) ? e : e.under(path);
+    }
+    hp.finish();
+    return s;
+  }
+
+  private static long requiredTotal(Hparams hp) {
+    long t = hp.integer("total_steps", -1);
+    if (t <= 0) throw new SpecException("total_steps", t < 0 ? "missing" : t + " must be > 0");
+    return t;
+  }
+
+  private static long optionalTotal(Hparams hp) {
+    long t = hp.integer("total_steps", 0);
+    return Checks.nonNegative("total_steps", t);
+  }
+
+  /** A schedule of the warm-up-relative progress u in [0, 1]. */
+  private static Schedule warmup(Hparams hp, long total, java.util.function.DoubleUnaryOperator ofProgress) {
+    long w = Checks.nonNegative("warmup_steps", hp.integer("warmup_steps", 0));
+    if (total > 0 && w >= total) throw new SpecException("warmup_steps", w + " must be < total_steps " + total);
+    return t -> {
+      if (t < w) return (t + 1.0) / w;
+      if (total <= 0) return ofProgress.applyAsDouble(0);
+      double u = Math.min(1.0, Math.max(0.0, (t - w) / (double) (total - w)));
+      return ofProgress.applyAsDouble(u);
+    };
+  }
+
+  /** A schedule of the raw step t, after warm-up. */
+  private static Schedule withWarmup(Hparams hp, long total, java.util.function.LongToDoubleFunction ofStep) {
+    long w = Checks.nonNegative("warmup_steps", hp.integer("warmup_steps", 0));
+    if (total > 0 && w >= total) throw new SpecException("warmup_steps", w + " must be < total_steps " + total);
+    return t -> t < w ? (t + 1.0) / w : ofStep.applyAsDouble(t);
+  }
+}

@@ -1,0 +1,31 @@
+# Shared by the scripts in this folder: build a module when its sources changed, then run a main
+# class on its classpath with the JVM flags ND4J and Spark need on Java 17.
+# shellcheck shell=bash
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+JVM_FLAGS=(
+  --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
+  --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED
+  --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
+  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
+  --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-exports=java.base/sun.security.action=ALL-UNNAMED
+)
+
+# ensure_built MODULE: compiles MODULE (and what it depends on) when any source or pom is newer
+# than the last build, and writes MODULE/target/classpath.txt.
+ensure_built() {
+  local module="$1" stamp="$ROOT/$1/target/.built"
+  if [ ! -f "$stamp" ] || [ -n "$(find "$ROOT/pom.xml" "$ROOT/optim" "$ROOT/$module" \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) -newer "$stamp" -print -quit 2>/dev/null)" ]; then
+    echo "building $module ..." >&2
+    (cd "$ROOT" && mvn -q -B -pl "$module" -am install -DskipTests >&2) || { echo "build of $module failed" >&2; exit 1; }
+    (cd "$ROOT" && mvn -q -B -pl "$module" dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/classpath.txt >&2) || exit 1
+    touch "$stamp"
+  fi
+}
+
+# run_main MODULE CLASS ARGS...
+run_main() {
+  local module="$1" cls="$2"
+  shift 2
+  ensure_built "$module"
+  exec java ${JAVA_OPTS:-} "${JVM_FLAGS[@]}" -cp "$ROOT/$module/target/classes:$(cat "$ROOT/$module/target/classpath.txt")" "$cls" "$@"
+}
