@@ -29,4 +29,13 @@ public interface Optimizer {
    * to restore invariants that a plain mean cannot (e.g. recompute a global estimate). Default: nothing.
    */
   default void reconcile(ModelView model, OptimizerState merged) {}
+
+  /**
+   * The parameters at which to evaluate and checkpoint the model. Most methods train and evaluate at
+   * the same point and return {@code model.params()}; Schedule-Free trains at y and evaluates at its
+   * average x, and returns a new array.
+   */
+  default org.nd4j.linalg.api.ndarray.INDArray evalParams(ModelView model, OptimizerState state) {
+    return model.params();
+  }
 }

@@ -10,8 +10,8 @@ import java.util.Objects;
  *   <li>{@code lrScale}: the schedule's factor for this step, multiplied into the optimizer's own
  *       {@code lr} exactly as PyTorch's {@code LambdaLR} multiplies a group's base lr;</li>
  *   <li>optional inputs that only some methods need: the batch loss (MoMo, Polyak steps), the batch's
- *       stable example ids (per-example state), a Hessian-vector-product oracle and a validation
- *       gradient oracle (hypergradient methods). A method that needs a missing one fails fast;</li>
+ *       stable example ids and a per-example store (per-example state), a Hessian-vector-product
+ *       oracle and a validation gradient oracle (hypergradient methods). A method that needs a missing one fails fast;</li>
  *   <li>the {@link Reducer} for global scalars and the {@link Diagnostics} sink.</li>
  * </ul>
  * Immutable apart from the diagnostics sink; wrappers derive contexts with {@link #withDiagnostics}.
@@ -23,6 +23,7 @@ public final class StepContext {
   private final long[] exampleIds;
   private final HessianVectorOracle hvp;
   private final GradientOracle validationGradient;
+  private final ExampleStore exampleStore;
   private final Reducer reducer;
   private final Diagnostics diagnostics;
 
@@ -37,6 +38,7 @@ public final class StepContext {
     this.exampleIds = b.exampleIds;
     this.hvp = b.hvp;
     this.validationGradient = b.validationGradient;
+    this.exampleStore = b.exampleStore;
     this.reducer = Objects.requireNonNull(b.reducer, "reducer");
     this.diagnostics = Objects.requireNonNull(b.diagnostics, "diagnostics");
   }
@@ -83,6 +85,11 @@ public final class StepContext {
     return validationGradient;
   }
 
+  public ExampleStore requireExampleStore(String who) {
+    if (exampleStore == null) throw new IllegalStateException(who + " needs a per-example store, but the step context has none");
+    return exampleStore;
+  }
+
   public Reducer reducer() {
     return reducer;
   }
@@ -109,6 +116,7 @@ public final class StepContext {
     b.exampleIds = exampleIds;
     b.hvp = hvp;
     b.validationGradient = validationGradient;
+    b.exampleStore = exampleStore;
     b.reducer = reducer;
     b.diagnostics = diagnostics;
     return b;
@@ -121,6 +129,7 @@ public final class StepContext {
     private long[] exampleIds;
     private HessianVectorOracle hvp;
     private GradientOracle validationGradient;
+    private ExampleStore exampleStore;
     private Reducer reducer = Reducer.LOCAL;
     private Diagnostics diagnostics = new Diagnostics();
 
@@ -130,6 +139,7 @@ public final class StepContext {
     public Builder exampleIds(long[] v) { exampleIds = v; return this; }
     public Builder hvp(HessianVectorOracle v) { hvp = v; return this; }
     public Builder validationGradient(GradientOracle v) { validationGradient = v; return this; }
+    public Builder exampleStore(ExampleStore v) { exampleStore = v; return this; }
     public Builder reducer(Reducer v) { reducer = v; return this; }
     public Builder diagnostics(Diagnostics v) { diagnostics = v; return this; }
 
