@@ -84,7 +84,7 @@ class ContractSuiteTest {
     for (int t = 0; t < steps; t++) {
       if (t == saveAt) s = OptimizerState.fromBytes(s.toBytes());
       q.grad(x, g);
-      opt.step(m, s, q.ctx(t, x).build());
+      Optimizers.step(opt, m, s, q.ctx(t, x).build());
     }
     if (finalParams != null) finalParams[0] = x;
     if (finalState != null) finalState[0] = s;
@@ -130,7 +130,7 @@ class ContractSuiteTest {
     for (int t = 0; t < 4; t++) {
       q.grad(x, g);
       double[] before = g.toDoubleVector();
-      opt.step(m, s, q.ctx(t, x).build());
+      Optimizers.step(opt, m, s, q.ctx(t, x).build());
       assertArrayEquals(before, g.toDoubleVector(), 0.0, c.name + " modified the gradient at step " + t);
     }
   }

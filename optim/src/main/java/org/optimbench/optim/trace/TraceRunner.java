@@ -9,6 +9,7 @@ import org.optimbench.optim.Diagnostics;
 import org.optimbench.optim.ModelView;
 import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
+import org.optimbench.optim.Optimizers;
 import org.optimbench.optim.StepContext;
 import org.optimbench.optim.schedule.Schedule;
 import org.optimbench.optim.schedule.Schedules;
@@ -58,7 +59,7 @@ public final class TraceRunner {
         int[] yv = p.labels(vb);
         ctx.validationGradient(at -> model.lossAndGrad(at, xv, yv).grad());
       }
-      opt.step(view, state, ctx.build());
+      Optimizers.step(opt, view, state, ctx.build());
       rows.add(new Row(t, lg.loss(), params.dup().castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector(), Map.copyOf(diag.values())));
     }
     return rows;

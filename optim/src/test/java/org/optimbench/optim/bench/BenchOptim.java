@@ -1,0 +1,173 @@
+package org.optimbench.optim.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.GradientUpdater;
+import org.nd4j.linalg.learning.config.Adam;
+import org.optimbench.optim.ModelView;
+import org.optimbench.optim.Optimizer;
+import org.optimbench.optim.OptimizerState;
+import org.optimbench.optim.Optimizers;
+import org.optimbench.optim.ParamLayout;
+import org.optimbench.optim.StepContext;
+import org.optimbench.optim.spec.OptimizerRegistry;
+import org.optimbench.optim.spec.Spec;
+
+/**
+ * {@code scripts/bench-optim [SIZES...]}: times one step of every registered optimizer on float32
+ * models of the given sizes (default 1M and 10M parameters, in 8 equal segments), side by side in
+ * one run with DL4J's built-in fused Adam updater ({@code applyUpdater} then {@code params.subi},
+ * what a DL4J training step does) and with a plain copy of the same arrays (measured memory
+ * bandwidth). Prints, per optimizer, the ratio to the built-in Adam and to its memory-traffic floor:
+ * the bytes the algorithm must move (read params, gradient and every state array; write params and
+ * every state array) divided by the measured copy bandwidth.
+ *
+ * <p>The spec benchmarked for each optimizer is the one in {@code contract/NAME.json}. Times are the
+ * median of the timed steps after warm-up.
+ */
+public final class BenchOptim {
+  private static final int WARMUP = 3;
+  private static final int STEPS = 11;
+
+  public static void main(String[] args) throws Exception {
+    long[] sizes = args.length == 0 ? new long[] {1_000_000L, 10_000_000L} : Arrays.stream(args).mapToLong(Long::parseLong).toArray();
+    String only = System.getProperty("bench.only", "");
+    System.out.printf(Locale.ROOT, "ND4J backend %s, %d threads, float32, median of %d steps after %d warm-up%n",
+        Nd4j.getBackend().getClass().getSimpleName(), Runtime.getRuntime().availableProcessors(), STEPS, WARMUP);
+    for (long n : sizes) {
+      ParamLayout layout = layout(n);
+      INDArray params = Nd4j.rand(DataType.FLOAT, n).subi(0.5);
+      INDArray grads = Nd4j.rand(DataType.FLOAT, n).subi(0.5).muli(0.01);
+      double copyMs = timeCopy(params);
+      double bytesPerMs = 2.0 * n * 4 / copyMs;
+      double adamMs = timeDl4jAdam(params, grads);
+      System.out.printf(Locale.ROOT, "%n== n = %,d (%.0f MB per vector) ==%n", n, n * 4 / 1e6);
+      System.out.printf(Locale.ROOT, "copy: %.2f ms (%.1f GB/s); DL4J Adam (fused): %.2f ms%n", copyMs, bytesPerMs / 1e6, adamMs);
+      System.out.printf(Locale.ROOT, "%-22s %10s %10s %10s %10s %10s%n", "optimizer", "state MB", "ms/step", "vs Adam", "floor ms", "vs floor");
+      for (String name : OptimizerRegistry.entries().keySet()) {
+        if (!name.startsWith(only)) continue;
+        Spec spec = benchSpec(name);
+        if (spec == null) {
+          System.out.printf(Locale.ROOT, "%-22s (no contract spec)%n", name);
+          continue;
+        }
+        Optimizer opt = OptimizerRegistry.create(spec);
+        INDArray p = params.dup();
+        ModelView view = new ModelView(layout, p, grads);
+        OptimizerState state = opt.init(view);
+        double[] t = new double[STEPS];
+        try {
+          for (int i = 0; i < WARMUP + STEPS; i++) {
+            StepContext ctx = context(i, grads);
+            long t0 = System.nanoTime();
+            Optimizers.step(opt, view, state, ctx);
+            Nd4j.getExecutioner().commit();
+            if (i >= WARMUP) t[i - WARMUP] = (System.nanoTime() - t0) / 1e6;
+          }
+        } catch (RuntimeException e) {
+          System.out.printf(Locale.ROOT, "%-22s failed: %s%n", name, e.getMessage());
+          continue;
+        }
+        double ms = median(t);
+        double floorBytes = 3.0 * n * 4 + 2.0 * state.arrayBytes();
+        double floorMs = floorBytes / bytesPerMs;
+        System.out.printf(Locale.ROOT, "%-22s %10.1f %10.2f %10.2f %10.2f %10.2f%n", name, state.arrayBytes() / 1e6, ms, ms / adamMs, floorMs, ms / floorMs);
+      }
+    }
+  }
+
+  private static ParamLayout layout(long n) {
+    ParamLayout.Builder b = ParamLayout.builder();
+    long per = n / 8;
+    for (int i = 0; i < 7; i++) b.add("layer" + i, per);
+    return b.add("layer7", n - 7 * per).build();
+  }
+
+  /** Everything a method may ask for: a loss, ids, a store, an identity-Hessian oracle, a validation gradient. */
+  private static StepContext context(int step, INDArray grads) {
+    return StepContext.builder()
+        .step(step)
+        .loss(1.0 / (1 + step))
+        .exampleIds(new long[] {step, step + 1L})
+        .exampleStore(new BenchStore())
+        .hvp(v -> v.dup())
+        .validationGradient(at -> grads)
+        .build();
+  }
+
+  private static Spec benchSpec(String name) throws Exception {
+    try (InputStream in = BenchOptim.class.getResourceAsStream("/contract/" + name + ".json")) {
+      if (in == null) return null;
+      JsonNode n = new ObjectMapper().readTree(in);
+      return Spec.fromJson(n.get("spec"), "spec", false);
+    }
+  }
+
+  private static double timeCopy(INDArray src) {
+    INDArray dst = src.dup();
+    double[] t = new double[STEPS];
+    for (int i = 0; i < WARMUP + STEPS; i++) {
+      long t0 = System.nanoTime();
+      dst.assign(src);
+      Nd4j.getExecutioner().commit();
+      if (i >= WARMUP) t[i - WARMUP] = (System.nanoTime() - t0) / 1e6;
+    }
+    return median(t);
+  }
+
+  private static double timeDl4jAdam(INDArray params, INDArray grads) {
+    Adam cfg = new Adam(1e-3);
+    long n = params.length();
+    INDArray view = Nd4j.zeros(DataType.FLOAT, 1, cfg.stateSize(n));
+    GradientUpdater<?> u = cfg.instantiate(view, true);
+    INDArray p = params.dup();
+    INDArray g = grads.dup();
+    double[] t = new double[STEPS];
+    for (int i = 0; i < WARMUP + STEPS; i++) {
+      g.assign(grads); // untimed: DL4J writes the update into the gradient view in place
+      Nd4j.getExecutioner().commit();
+      long t0 = System.nanoTime();
+      u.applyUpdater(g, i, 0);
+      p.subi(g);
+      Nd4j.getExecutioner().commit();
+      if (i >= WARMUP) t[i - WARMUP] = (System.nanoTime() - t0) / 1e6;
+    }
+    return median(t);
+  }
+
+  private static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s[s.length / 2];
+  }
+
+  /** A tiny in-memory store for methods with per-example state (the bench touches two ids a step). */
+  private static final class BenchStore implements org.optimbench.optim.ExampleStore {
+    private final java.util.Map<Long, Double> m = new java.util.HashMap<>();
+
+    @Override
+    public void read(long[] ids, double[] out) {
+      for (int i = 0; i < ids.length; i++) out[i] = m.getOrDefault(ids[i], Double.NaN);
+    }
+
+    @Override
+    public void write(long[] ids, double[] values) {
+      for (int i = 0; i < ids.length; i++) m.put(ids[i], values[i]);
+    }
+
+    @Override
+    public long size() {
+      return m.size();
+    }
+  }
+
+  private BenchOptim() {}
+}
