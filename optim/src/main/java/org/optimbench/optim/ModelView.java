@@ -34,8 +34,10 @@ public final class ModelView {
       throw new IllegalArgumentException(what + " has " + a.length() + " elements, the layout has " + n);
     }
     if (a.rank() == 1) return a;
-    if (a.rank() == 2 && a.size(0) == 1 && a.ordering() == 'c' && a.elementWiseStride() == 1) {
-      return a.reshape(n); // a view for contiguous row vectors
+    if (a.rank() == 2 && a.size(0) == 1 && a.elementWiseStride() == 1) {
+      // DL4J's row vectors are 'c' (params) or 'f' (gradients); reshaping a contiguous array in its own
+      // order is a view (ModelViewTest checks that writes go through).
+      return a.reshape(a.ordering(), new long[] {n});
     }
     throw new IllegalArgumentException(what + " must be a rank-1 or contiguous [1, n] array, got shape " + java.util.Arrays.toString(a.shape()));
   }

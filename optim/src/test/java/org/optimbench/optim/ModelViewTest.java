@@ -26,6 +26,14 @@ class ModelViewTest {
   }
 
   @Test
+  void fOrderRowVectorsAreViewedWithoutCopy() {
+    INDArray grads = Nd4j.create(DataType.DOUBLE, new long[] {1, 9}, 'f'); // DL4J's gradient view
+    ModelView m = new ModelView(LAYOUT, Nd4j.zeros(DataType.DOUBLE, 1, 9), grads);
+    m.grads().putScalar(7, 3.0);
+    assertEquals(3.0, grads.getDouble(0, 7), 0.0);
+  }
+
+  @Test
   void axpyWorksOnStridedViews() {
     INDArray x = Nd4j.createFromArray(1.0, 2, 3, 4, 5, 6);
     INDArray every2 = x.get(NDArrayIndex.interval(0, 2, 6));
