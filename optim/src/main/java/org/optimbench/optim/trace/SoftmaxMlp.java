@@ -100,6 +100,11 @@ public final class SoftmaxMlp {
     return new Forward(h, probs, loss / y.length, oneHot);
   }
 
+  /** Class probabilities of the rows {@code x} at {@code flatParams}, one row per example. */
+  public INDArray probabilities(INDArray flatParams, INDArray x) {
+    return forward(unpack(flatParams), x, new int[(int) x.rows()]).probs;
+  }
+
   /** Mean cross-entropy of the rows {@code x} with labels {@code y}, and its exact gradient. */
   public LossAndGrad lossAndGrad(INDArray flatParams, INDArray x, int[] y) {
     Weights w = unpack(flatParams);

@@ -1,0 +1,244 @@
+package org.optimbench.jobs.conf;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.optimbench.jobs.conf.ConfKey.Type;
+
+/**
+ * A run's configuration: a checked tree of values for the keys in {@link #KEYS}, with defaults
+ * filled in. Built from YAML plus {@code dotted.key=value} overrides; a {@code sweep} block
+ * (dotted key to list of values) expands into one {@code RunConf} per point of the cartesian
+ * product ({@link #expand}). Unknown keys and wrong types are errors naming the key.
+ *
+ * <p>Keys of type OBJECT (optimizer, schedule, workload) hold a nested spec checked by its own
+ * registry; overrides may reach inside them ({@code optimizer.hparams.lr=0.1}).
+ */
+public final class RunConf {
+  public static final List<ConfKey> KEYS = List.of(
+      ConfKey.of("name", Type.STRING, "", "run name; default: the conf file name plus the sweep values"),
+      ConfKey.of("workload", Type.OBJECT, Map.of("name", "logreg"), "workload spec: {name: logreg} or {name: mlp, hidden: [64]} (sizes per workload)"),
+      ConfKey.of("data.train", Type.PATH, null, "training data: a data-prep output directory (Parquet + manifest.json)"),
+      ConfKey.of("data.valid", Type.PATH, "", "validation data directory; default: the 'valid' split of data.train"),
+      ConfKey.of("optimizer", Type.OBJECT, null, "optimizer spec {name, hparams} exactly as in scripts/optim-trace"),
+      ConfKey.of("schedule", Type.OBJECT, Map.of("name", "constant"), "schedule spec {name, total_steps, warmup_steps, ...}; total_steps defaults to the run's steps"),
+      ConfKey.choice("mode", "single", "single: one process; param_averaging: workers average parameters and optimizer state every averaging_frequency steps; gradient_sharing: workers all-reduce gradients every step", "single", "param_averaging", "gradient_sharing"),
+      ConfKey.of("workers", Type.INT, 1L, "number of data-parallel workers (Spark tasks)"),
+      ConfKey.of("averaging_frequency", Type.INT, 5L, "param_averaging: local steps between averaging rounds"),
+      ConfKey.of("batch_size", Type.INT, 32L, "examples per step per worker"),
+      ConfKey.of("steps", Type.INT, 0L, "optimizer steps (set steps or epochs)"),
+      ConfKey.of("epochs", Type.DOUBLE, 0.0, "passes over the training data (set steps or epochs)"),
+      ConfKey.of("eval_every", Type.INT, 100L, "steps between evaluations on the validation data (0: only at the end)"),
+      ConfKey.of("checkpoint_every", Type.INT, 500L, "steps between checkpoints (0: only at the end)"),
+      ConfKey.of("log_every", Type.INT, 10L, "steps between metric log rows"),
+      ConfKey.of("seed", Type.INT, 1L, "seed of initialization, shuffling and sampling"),
+      ConfKey.choice("dtype", "float32", "arithmetic dtype of parameters, gradients and optimizer state", "float32", "float64"),
+      ConfKey.of("divergence_factor", Type.DOUBLE, 1e3, "a run is diverged when the loss is NaN/inf or exceeds this factor times its first loss"),
+      ConfKey.of("output", Type.PATH, "runs", "directory under which the run directory is created"),
+      ConfKey.of("spark.master", Type.STRING, "local[*]", "Spark master when not launched by spark-submit"));
+
+  private static final Map<String, ConfKey> BY_NAME = new LinkedHashMap<>();
+
+  static {
+    for (ConfKey k : KEYS) BY_NAME.put(k.name(), k);
+  }
+
+  private final Map<String, Object> values;
+
+  private RunConf(Map<String, Object> values) {
+    this.values = Collections.unmodifiableMap(values);
+  }
+
+  /** Reads a YAML file and applies overrides; a sweep block is kept aside for {@link #expand}. */
+  public static List<RunConf> load(Path file, List<String> overrides) throws IOException {
+    Object root = new ObjectMapper(new YAMLFactory()).readValue(Files.readString(file), Object.class);
+    if (!(root instanceof Map<?, ?>)) throw new ConfException(file.toString(), "expected a YAML mapping at the top");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> tree = new LinkedHashMap<>((Map<String, Object>) root);
+    Object sweep = tree.remove("sweep");
+    for (String o : overrides) applyOverride(tree, o);
+    String base = file.getFileName().toString().replaceFirst("\\.ya?ml$", "");
+    return expand(tree, sweep, base);
+  }
+
+  static List<RunConf> expand(Map<String, Object> tree, Object sweep, String baseName) {
+    Map<String, List<Object>> axes = new LinkedHashMap<>();
+    if (sweep != null) {
+      if (!(sweep instanceof Map<?, ?> m)) throw new ConfException("sweep", "expected a mapping of dotted keys to lists of values");
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        String key = String.valueOf(e.getKey());
+        if (!(e.getValue() instanceof List<?> l) || l.isEmpty()) throw new ConfException("sweep." + key, "expected a non-empty list of values");
+        checkKnown(key);
+        axes.put(key, new ArrayList<>(l));
+      }
+    }
+    List<RunConf> out = new ArrayList<>();
+    List<Map<String, Object>> points = new ArrayList<>();
+    points.add(new LinkedHashMap<>());
+    for (Map.Entry<String, List<Object>> axis : axes.entrySet()) {
+      List<Map<String, Object>> next = new ArrayList<>();
+      for (Map<String, Object> p : points) {
+        for (Object v : axis.getValue()) {
+          Map<String, Object> q = new LinkedHashMap<>(p);
+          q.put(axis.getKey(), v);
+          next.add(q);
+        }
+      }
+      points = next;
+    }
+    for (Map<String, Object> point : points) {
+      Map<String, Object> t = deepCopy(tree);
+      StringBuilder suffix = new StringBuilder();
+      for (Map.Entry<String, Object> e : point.entrySet()) {
+        set(t, e.getKey(), e.getValue());
+        String leaf = e.getKey().substring(e.getKey().lastIndexOf('.') + 1);
+        suffix.append(suffix.length() == 0 ? "" : "_").append(leaf).append('=').append(e.getValue());
+      }
+      RunConf c = fromTree(t);
+      String name = c.string("name");
+      if (name.isEmpty()) name = baseName;
+      if (suffix.length() > 0) name = name + "__" + suffix.toString().replaceAll("[^A-Za-z0-9=._-]", "-");
+      Map<String, Object> v = new LinkedHashMap<>(c.values);
+      v.put("name", name);
+      out.add(new RunConf(v));
+    }
+    return out;
+  }
+
+  /** Checks every key of {@code tree} and fills defaults. */
+  public static RunConf fromTree(Map<String, Object> tree) {
+    Map<String, Object> flat = new LinkedHashMap<>();
+    flatten("", tree, flat);
+    Map<String, Object> values = new LinkedHashMap<>();
+    for (ConfKey k : KEYS) values.put(k.name(), k.check(flat.remove(k.name())));
+    if (!flat.isEmpty()) {
+      String k = flat.keySet().iterator().next();
+      throw new ConfException(k, "unknown key (see --help for the list)");
+    }
+    long steps = (Long) values.get("steps");
+    double epochs = (Double) values.get("epochs");
+    if ((steps > 0) == (epochs > 0)) throw new ConfException(steps > 0 ? "epochs" : "steps", "set exactly one of steps and epochs (> 0)");
+    for (String k : List.of("workers", "batch_size", "averaging_frequency")) {
+      if ((Long) values.get(k) <= 0) throw new ConfException(k, values.get(k) + " must be > 0");
+    }
+    if (values.get("optimizer") == null) throw new ConfException("optimizer", "missing (required)");
+    return new RunConf(values);
+  }
+
+  private static void flatten(String prefix, Map<?, ?> m, Map<String, Object> out) {
+    for (Map.Entry<?, ?> e : m.entrySet()) {
+      String k = prefix + e.getKey();
+      ConfKey key = BY_NAME.get(k);
+      if (e.getValue() instanceof Map<?, ?> sub && (key == null || key.type() != Type.OBJECT) && hasKeysUnder(k)) {
+        flatten(k + ".", sub, out);
+      } else {
+        out.put(k, e.getValue());
+      }
+    }
+  }
+
+  private static boolean hasKeysUnder(String prefix) {
+    for (String n : BY_NAME.keySet()) if (n.startsWith(prefix + ".")) return true;
+    return false;
+  }
+
+  private static void checkKnown(String dotted) {
+    for (String n : BY_NAME.keySet()) {
+      if (dotted.equals(n)) return;
+      if (BY_NAME.get(n).type() == Type.OBJECT && dotted.startsWith(n + ".")) return;
+    }
+    throw new ConfException(dotted, "unknown key (see --help for the list)");
+  }
+
+  /** Applies {@code dotted.key=value}; the value is read as a YAML scalar or flow collection. */
+  static void applyOverride(Map<String, Object> tree, String override) {
+    int eq = override.indexOf('=');
+    if (eq <= 0) throw new ConfException(override, "an override must look like dotted.key=value");
+    String key = override.substring(0, eq).trim();
+    checkKnown(key);
+    Object value;
+    try {
+      value = new ObjectMapper(new YAMLFactory()).readValue(override.substring(eq + 1), Object.class);
+    } catch (IOException e) {
+      throw new ConfException(key, "cannot read value '" + override.substring(eq + 1) + "'");
+    }
+    set(tree, key, value);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void set(Map<String, Object> tree, String dotted, Object value) {
+    String[] parts = dotted.split("\\.");
+    Map<String, Object> node = tree;
+    for (int i = 0; i < parts.length - 1; i++) {
+      Object child = node.get(parts[i]);
+      if (!(child instanceof Map)) {
+        child = new LinkedHashMap<String, Object>();
+        node.put(parts[i], child);
+      } else {
+        child = new LinkedHashMap<>((Map<String, Object>) child);
+        node.put(parts[i], child);
+      }
+      node = (Map<String, Object>) child;
+    }
+    node.put(parts[parts.length - 1], value);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> deepCopy(Map<String, Object> m) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> e : m.entrySet()) {
+      out.put(e.getKey(), e.getValue() instanceof Map<?, ?> sub ? deepCopy((Map<String, Object>) sub) : e.getValue());
+    }
+    return out;
+  }
+
+  public Object get(String key) {
+    if (!BY_NAME.containsKey(key)) throw new IllegalArgumentException("no conf key " + key);
+    return values.get(key);
+  }
+
+  public String string(String key) {
+    return (String) get(key);
+  }
+
+  public long integer(String key) {
+    return (Long) get(key);
+  }
+
+  public double real(String key) {
+    return (Double) get(key);
+  }
+
+  @SuppressWarnings("unchecked")
+  public Map<String, Object> object(String key) {
+    return (Map<String, Object>) get(key);
+  }
+
+  /** The resolved configuration (defaults included) as a nested tree, for the run directory. */
+  public Map<String, Object> resolvedTree() {
+    Map<String, Object> t = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> e : values.entrySet()) set(t, e.getKey(), e.getValue());
+    return t;
+  }
+
+  /** The {@code --help} text: every key with its type, default and meaning. */
+  public static String help() {
+    StringBuilder b = new StringBuilder();
+    Map<String, ConfKey> sorted = new TreeMap<>(BY_NAME);
+    for (ConfKey k : sorted.values()) {
+      String def = k.defaultValue() == null ? "(required)" : "default " + k.defaultValue();
+      String type = k.type() == Type.CHOICE ? String.join("|", k.choices()) : k.type().name().toLowerCase(java.util.Locale.ROOT);
+      b.append(String.format(java.util.Locale.ROOT, "  %-20s %-10s %s%n  %20s %s%n", k.name(), type, def, "", k.description()));
+    }
+    b.append("  sweep                mapping    dotted key -> list of values; the run expands to their cartesian product\n");
+    return b.toString();
+  }
+}

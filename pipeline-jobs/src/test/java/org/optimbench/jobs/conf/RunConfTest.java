@@ -1,0 +1,78 @@
+package org.optimbench.jobs.conf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunConfTest {
+  @TempDir Path dir;
+
+  private Path write(String yaml) throws Exception {
+    Path f = dir.resolve("exp.yaml");
+    Files.writeString(f, yaml);
+    return f;
+  }
+
+  private static final String BASE = """
+      data: {train: prep/iris}
+      optimizer: {name: prodigy}
+      steps: 100
+      """;
+
+  @Test
+  void fillsDefaultsAndKeepsNestedSpecsWhole() throws Exception {
+    RunConf c = RunConf.load(write(BASE), List.of()).get(0);
+    assertEquals("exp", c.string("name"));
+    assertEquals("single", c.string("mode"));
+    assertEquals(32L, c.integer("batch_size"));
+    assertEquals(Map.of("name", "prodigy"), c.object("optimizer"));
+    assertEquals("prep/iris", c.string("data.train"));
+  }
+
+  @Test
+  void unknownKeysAndWrongTypesNameTheKey() throws Exception {
+    ConfException e = assertThrows(ConfException.class, () -> RunConf.load(write(BASE + "batchsize: 4\n"), List.of()));
+    assertEquals("batchsize", e.key());
+    e = assertThrows(ConfException.class, () -> RunConf.load(write(BASE + "data: {train: a, test: b}\n"), List.of()));
+    assertEquals("data.test", e.key());
+    e = assertThrows(ConfException.class, () -> RunConf.load(write(BASE + "workers: two\n"), List.of()));
+    assertEquals("workers", e.key());
+    e = assertThrows(ConfException.class, () -> RunConf.load(write(BASE + "mode: async\n"), List.of()));
+    assertEquals("mode", e.key());
+    e = assertThrows(ConfException.class, () -> RunConf.load(write(BASE + "epochs: 3\n"), List.of()));
+    assertEquals("epochs", e.key());
+  }
+
+  @Test
+  void overridesReachIntoNestedSpecs() throws Exception {
+    RunConf c = RunConf.load(write(BASE), List.of("optimizer.hparams.d_coef=0.5", "workers=4", "mode=gradient_sharing")).get(0);
+    assertEquals(Map.of("name", "prodigy", "hparams", Map.of("d_coef", 0.5)), c.object("optimizer"));
+    assertEquals(4L, c.integer("workers"));
+    ConfException e = assertThrows(ConfException.class, () -> RunConf.load(write(BASE), List.of("worker=4")));
+    assertEquals("worker", e.key());
+  }
+
+  @Test
+  void sweepExpandsToTheCartesianProductWithDistinctNames() throws Exception {
+    List<RunConf> runs = RunConf.load(write(BASE + "sweep: {optimizer.hparams.lr: [1.0, 0.5], seed: [1, 2, 3]}\n"), List.of());
+    assertEquals(6, runs.size());
+    assertEquals(6, runs.stream().map(r -> r.string("name")).distinct().count());
+    assertTrue(runs.stream().anyMatch(r -> r.integer("seed") == 3 && r.object("optimizer").equals(Map.of("name", "prodigy", "hparams", Map.of("lr", 0.5)))));
+    ConfException e = assertThrows(ConfException.class, () -> RunConf.load(write(BASE + "sweep: {sed: [1, 2]}\n"), List.of()));
+    assertEquals("sed", e.key());
+  }
+
+  @Test
+  void helpListsEveryKeyWithItsDefault() {
+    String h = RunConf.help();
+    for (ConfKey k : RunConf.KEYS) assertTrue(h.contains(k.name()), k.name());
+    assertTrue(h.contains("default float32"));
+  }
+}
