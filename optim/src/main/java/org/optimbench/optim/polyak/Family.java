@@ -7,5 +7,7 @@ public final class Family {
   private Family() {}
 
   public static void register(OptimizerRegistry.Registrar r) {
+    r.add("momo", "MoMo: SGD-M with a model-based Polyak-type step size (fabian-sp/MoMo momo.py)", Momo::from);
+    r.add("momo_adam", "MoMo-Adam: Adam direction with the MoMo step size (fabian-sp/MoMo momo_adam.py)", MomoAdam::from);
   }
 }
