@@ -111,6 +111,12 @@ public record Graft(Optimizer magnitude, Optimizer direction, String granularity
     ctx.diagnostics().put("ratio", Math.sqrt(totalM) / (Math.sqrt(totalD) + eps));
   }
 
+  @Override
+  public void reconcile(ModelView model, OptimizerState merged) {
+    magnitude.reconcile(model, merged.child("magnitude"));
+    direction.reconcile(model, merged.child("direction"));
+  }
+
   /** Runs {@code opt} on a copy of the parameters with the same gradient; returns its update. */
   private static INDArray innerStep(Optimizer opt, String child, ModelView model, OptimizerState state, StepContext ctx) {
     INDArray copy = model.params().dup();

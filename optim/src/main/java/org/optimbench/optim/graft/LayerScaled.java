@@ -86,6 +86,16 @@ public record LayerScaled(Optimizer base, Map<String, Double> multipliers) imple
   }
 
   @Override
+  public void reconcile(ModelView model, OptimizerState merged) {
+    base.reconcile(model, merged.child("base"));
+  }
+
+  @Override
+  public INDArray evalParams(ModelView model, OptimizerState state) {
+    return base.evalParams(model, state.child("base"));
+  }
+
+  @Override
   public void step(ModelView model, OptimizerState state, StepContext ctx) {
     INDArray x = model.params();
     INDArray before = x.dup();
