@@ -53,6 +53,7 @@ class ContractSuiteTest {
   static final class Quadratic {
     final INDArray lambda;
     final ParamLayout layout = ParamLayout.builder().add("a", 4, 3).add("b", 8).build();
+    final HashExampleStore examples = new HashExampleStore();
 
     Quadratic(DataType dt) {
       double[] l = new double[20];
@@ -70,7 +71,7 @@ class ContractSuiteTest {
     }
 
     StepContext.Builder ctx(long t, INDArray x) {
-      return StepContext.builder().step(t).loss(loss(x)).exampleIds(new long[] {0, 1}).hvp(v -> v.mul(lambda)).validationGradient(at -> at.sub(1.0).muli(lambda));
+      return StepContext.builder().step(t).loss(loss(x)).exampleIds(new long[] {0, 1}).exampleStore(examples).hvp(v -> v.mul(lambda)).validationGradient(at -> at.sub(1.0).muli(lambda));
     }
   }
 

@@ -36,6 +36,7 @@ public final class TraceRunner {
     ModelView view = new ModelView(model.layout(), params, grads);
     OptimizerState state = opt.init(view);
     List<Row> rows = new ArrayList<>();
+    org.optimbench.optim.HashExampleStore examples = new org.optimbench.optim.HashExampleStore(); // per-example state lives for the whole run
     for (int t = 0; t < p.batches().length; t++) {
       int[] batch = p.batches()[t];
       INDArray xb = p.rows(batch);
@@ -50,7 +51,7 @@ public final class TraceRunner {
           .step(t)
           .lrScale(schedule.factor(t))
           .loss(lg.loss())
-          .exampleIds(ids)
+          .exampleIds(ids).exampleStore(examples)
           .hvp(v -> model.hvp(atStep, xb, yb, v))
           .diagnostics(diag);
       if (p.valBatches() != null) {

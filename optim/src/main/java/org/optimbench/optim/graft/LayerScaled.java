@@ -1,0 +1,112 @@
+package org.optimbench.optim.graft;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeSet;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.optimbench.optim.ModelView;
+import org.optimbench.optim.Optimizer;
+import org.optimbench.optim.OptimizerState;
+import org.optimbench.optim.Segment;
+import org.optimbench.optim.StepContext;
+import org.optimbench.optim.internal.Vec;
+import org.optimbench.optim.spec.Checks;
+import org.optimbench.optim.spec.Hparams;
+import org.optimbench.optim.spec.OptimizerRegistry;
+import org.optimbench.optim.spec.Spec;
+import org.optimbench.optim.spec.SpecException;
+
+/**
+ * Runs a base optimizer and scales each segment's update by a fixed multiplier:
+ * {@code x_s ← x_s + c_s · u_s} where u is the base optimizer's update. Segments without a
+ * multiplier keep c = 1.
+ *
+ * <p>For SGD (with or without momentum, dampening, Nesterov or coupled weight decay) this is
+ * exactly SGD with the per-layer learning rate c_s · lr: torch's SGD update is −lr · d with d
+ * independent of lr, so scaling the update of a segment scales its learning rate and nothing else.
+ * For adaptive base optimizers it is a per-layer rescaling of their step. This is the memory-free
+ * half of grafting's static transfer: {@link StaticTransfer} computes the multipliers from a grafted
+ * run's logged per-layer ratios and {@link StaticTransfer#spec} wraps SGD in this optimizer.
+ *
+ * <p>Hyperparameters: {@code base} (nested spec, required) and {@code multipliers}, one finite
+ * non-negative number per segment name. Because {@link Hparams} reads objects only as nested specs,
+ * the multipliers are written as one:
+ * {@code "multipliers": {"name": "per_segment", "hparams": {"W1": 0.3, "b1": 1.2}}}. Names are
+ * checked against the model's segments in {@link #init}; an unknown name fails there with a
+ * {@link SpecException} naming {@code multipliers.<name>}.
+ *
+ * <p>Cost: the base state plus one parameter-sized copy per step (to form the update).
+ * Diagnostics: the base optimizer's, under {@code base.}.
+ */
+public record LayerScaled(Optimizer base, Map<String, Double> multipliers) implements Optimizer {
+  public LayerScaled {
+    Checks.require(base != null, "base", "missing");
+    multipliers = Collections.unmodifiableMap(new LinkedHashMap<>(multipliers));
+    for (Map.Entry<String, Double> e : multipliers.entrySet()) {
+      Checks.require(e.getValue() != null, "multipliers." + e.getKey(), "missing value");
+      Checks.finite("multipliers." + e.getKey(), e.getValue());
+      Checks.nonNegative("multipliers." + e.getKey(), e.getValue());
+    }
+  }
+
+  static LayerScaled from(Hparams hp) {
+    Optimizer base = OptimizerRegistry.nested(hp, "base");
+    Spec m = hp.spec("multipliers");
+    Hparams values = new Hparams(hp.field("multipliers") + ".hparams", m.hparams());
+    Map<String, Double> mult = new LinkedHashMap<>();
+    for (String name : m.hparams().keySet()) mult.put(name, values.real(name, 1.0));
+    try {
+      return new LayerScaled(base, mult);
+    } catch (SpecException e) {
+      throw e.under(hp.path());
+    }
+  }
+
+  /** The {@code multipliers} hyperparameter in the nested-spec form {@link #from} reads. */
+  public static Spec multipliersSpec(Map<String, Double> multipliers) {
+    return new Spec("per_segment", new LinkedHashMap<>(multipliers));
+  }
+
+  @Override
+  public String name() {
+    return "layer_scaled";
+  }
+
+  @Override
+  public OptimizerState init(ModelView model) {
+    TreeSet<String> names = new TreeSet<>();
+    for (Segment s : model.layout().segments()) names.add(s.name());
+    for (String name : multipliers.keySet()) {
+      if (!names.contains(name)) throw new SpecException("multipliers." + name, "no segment named '" + name + "' in the model (segments: " + String.join(", ", names) + ")");
+    }
+    OptimizerState s = new OptimizerState();
+    s.putChild("base", base.init(model));
+    return s;
+  }
+
+  @Override
+  public void reconcile(ModelView model, OptimizerState merged) {
+    base.reconcile(model, merged.child("base"));
+  }
+
+  @Override
+  public INDArray evalParams(ModelView model, OptimizerState state) {
+    return base.evalParams(model, state.child("base"));
+  }
+
+  @Override
+  public void step(ModelView model, OptimizerState state, StepContext ctx) {
+    INDArray x = model.params();
+    INDArray before = x.dup();
+    base.step(model, state.child("base"), ctx.withDiagnostics(ctx.diagnostics().prefixed("base")));
+    INDArray u = null;
+    for (Segment s : model.layout().segments()) {
+      Double c = multipliers.get(s.name());
+      if (c == null || c == 1.0) continue;
+      if (u == null) u = x.sub(before);
+      // x_s = before_s + c u_s = x_s + (c - 1) u_s
+      Vec.axpy(c - 1, ModelView.slice(u, s), ModelView.slice(x, s));
+    }
+  }
+}
