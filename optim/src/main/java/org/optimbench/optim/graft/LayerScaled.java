@@ -32,7 +32,7 @@ import org.optimbench.optim.spec.SpecException;
  * <p>Hyperparameters: {@code base} (nested spec, required) and {@code multipliers}, one finite
  * non-negative number per segment name. Because {@link Hparams} reads objects only as nested specs,
  * the multipliers are written as one:
- * {@code "multipliers": {"name": "per_segment", "hparams": {"W1": 0.3, "b1": 1.2}}}. Names are
+ * {@code "multipliers": {"W1": 0.3, "b1": 1.2}}. Names are
  * checked against the model's segments in {@link #init}; an unknown name fails there with a
  * {@link SpecException} naming {@code multipliers.<name>}.
  *
@@ -52,20 +52,12 @@ public record LayerScaled(Optimizer base, Map<String, Double> multipliers) imple
 
   static LayerScaled from(Hparams hp) {
     Optimizer base = OptimizerRegistry.nested(hp, "base");
-    Spec m = hp.spec("multipliers");
-    Hparams values = new Hparams(hp.field("multipliers") + ".hparams", m.hparams());
-    Map<String, Double> mult = new LinkedHashMap<>();
-    for (String name : m.hparams().keySet()) mult.put(name, values.real(name, 1.0));
+    Map<String, Double> mult = hp.realMap("multipliers", null);
     try {
       return new LayerScaled(base, mult);
     } catch (SpecException e) {
       throw e.under(hp.path());
     }
-  }
-
-  /** The {@code multipliers} hyperparameter in the nested-spec form {@link #from} reads. */
-  public static Spec multipliersSpec(Map<String, Double> multipliers) {
-    return new Spec("per_segment", new LinkedHashMap<>(multipliers));
   }
 
   @Override

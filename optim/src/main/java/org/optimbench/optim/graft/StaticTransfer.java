@@ -122,7 +122,7 @@ public final class StaticTransfer {
     if (!sgd.name().equals("sgd")) throw new IllegalArgumentException("static transfer targets SGD, got '" + sgd.name() + "' (use layer_scaled directly for other base optimizers)");
     Map<String, Object> hp = new LinkedHashMap<>();
     hp.put("base", sgd);
-    hp.put("multipliers", LayerScaled.multipliersSpec(multipliers));
+    hp.put("multipliers", new LinkedHashMap<>(multipliers));
     return new Spec("layer_scaled", hp);
   }
 

@@ -105,6 +105,20 @@ public final class Hparams {
     return v.clone();
   }
 
+  /** A mapping of names to numbers ({@code {"W1": 0.3, "b1": 1.2}}); required when {@code def} is null; errors name {@code key.name}. */
+  public Map<String, Double> realMap(String key, Map<String, Double> def) {
+    if (def == null && !present(key)) throw new SpecException(field(key), "missing (a mapping of names to numbers)");
+    Map<String, Double> v = def == null ? new LinkedHashMap<>() : new LinkedHashMap<>(def);
+    if (present(key)) {
+      Object o = raw.get(key);
+      if (!(o instanceof Map<?, ?> m)) throw new SpecException(field(key), "expected a mapping of names to numbers, got " + describe(o));
+      v.clear();
+      for (Map.Entry<?, ?> e : m.entrySet()) v.put(String.valueOf(e.getKey()), toDouble(key + "." + e.getKey(), e.getValue()));
+    }
+    resolved.put(key, Collections.unmodifiableMap(new LinkedHashMap<>(v)));
+    return v;
+  }
+
   /** A nested spec (for wrappers: Mechanic's base, grafting's magnitude and direction). */
   @SuppressWarnings("unchecked")
   public Spec spec(String key) {

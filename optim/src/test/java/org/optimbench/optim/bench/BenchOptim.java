@@ -97,7 +97,7 @@ public final class BenchOptim {
         .step(step)
         .loss(1.0 / (1 + step))
         .exampleIds(new long[] {step, step + 1L})
-        .exampleStore(new BenchStore())
+        .exampleStore(new org.optimbench.optim.HashExampleStore())
         .hvp(v -> v.dup())
         .validationGradient(at -> grads)
         .build();
@@ -147,26 +147,6 @@ public final class BenchOptim {
     double[] s = v.clone();
     Arrays.sort(s);
     return s[s.length / 2];
-  }
-
-  /** A tiny in-memory store for methods with per-example state (the bench touches two ids a step). */
-  private static final class BenchStore implements org.optimbench.optim.ExampleStore {
-    private final java.util.Map<Long, Double> m = new java.util.HashMap<>();
-
-    @Override
-    public void read(long[] ids, double[] out) {
-      for (int i = 0; i < ids.length; i++) out[i] = m.getOrDefault(ids[i], Double.NaN);
-    }
-
-    @Override
-    public void write(long[] ids, double[] values) {
-      for (int i = 0; i < ids.length; i++) m.put(ids[i], values[i]);
-    }
-
-    @Override
-    public long size() {
-      return m.size();
-    }
   }
 
   private BenchOptim() {}

@@ -37,7 +37,7 @@ class StaticTransferTest {
     INDArray x = Nd4j.createFromArray(0.5, -1.0, 2.0, 0.25, 0.0, 1.5, -0.5);
     INDArray g = Nd4j.zeros(DataType.DOUBLE, 7);
     ModelView m = new ModelView(layout, x, g);
-    Spec spec = Spec.of("layer_scaled", "base", Spec.of("sgd", "lr", 0.1, "momentum", 0.9), "multipliers", LayerScaled.multipliersSpec(Map.of("W", 0.25, "b", 3.0)));
+    Spec spec = Spec.of("layer_scaled", "base", Spec.of("sgd", "lr", 0.1, "momentum", 0.9), "multipliers", Map.of("W", 0.25, "b", 3.0));
     Optimizer opt = OptimizerRegistry.create(spec);
     OptimizerState s = opt.init(m);
     double[] ref = x.toDoubleVector();
@@ -56,7 +56,7 @@ class StaticTransferTest {
 
   @Test
   void unknownSegmentIsRejectedAtInitNamingIt() {
-    Optimizer opt = OptimizerRegistry.create(Spec.of("layer_scaled", "base", Spec.of("sgd"), "multipliers", LayerScaled.multipliersSpec(Map.of("W9", 0.5))));
+    Optimizer opt = OptimizerRegistry.create(Spec.of("layer_scaled", "base", Spec.of("sgd"), "multipliers", Map.of("W9", 0.5)));
     ParamLayout layout = ParamLayout.builder().add("W", 2).add("b", 1).build();
     ModelView m = new ModelView(layout, Nd4j.zeros(DataType.DOUBLE, 3), Nd4j.zeros(DataType.DOUBLE, 3));
     SpecException e = assertThrows(SpecException.class, () -> opt.init(m));
@@ -67,9 +67,9 @@ class StaticTransferTest {
   @Test
   void badLayerScaledSpecsNameTheField() {
     SpecException e = assertThrows(SpecException.class, () -> OptimizerRegistry.create(Spec.parse(
-        "{\"name\": \"layer_scaled\", \"hparams\": {\"base\": {\"name\": \"sgd\"}, \"multipliers\": {\"name\": \"per_segment\", \"hparams\": {\"W1\": -0.5}}}}", "optimizer")));
+        "{\"name\": \"layer_scaled\", \"hparams\": {\"base\": {\"name\": \"sgd\"}, \"multipliers\": {\"W1\": -0.5}}}", "optimizer")));
     assertEquals("optimizer.hparams.multipliers.W1", e.field(), e.getMessage());
-    e = assertThrows(SpecException.class, () -> OptimizerRegistry.create(Spec.of("layer_scaled", "multipliers", LayerScaled.multipliersSpec(Map.of()))));
+    e = assertThrows(SpecException.class, () -> OptimizerRegistry.create(Spec.of("layer_scaled", "multipliers", Map.of())));
     assertEquals("optimizer.hparams.base", e.field(), e.getMessage());
     e = assertThrows(SpecException.class, () -> OptimizerRegistry.create(Spec.of("layer_scaled", "base", Spec.of("sgd"))));
     assertEquals("optimizer.hparams.multipliers", e.field(), e.getMessage());
