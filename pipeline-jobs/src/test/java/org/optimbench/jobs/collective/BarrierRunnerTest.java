@@ -30,7 +30,10 @@ class BarrierRunnerTest {
     SparkConf conf = new SparkConf().setMaster("local[2]").setAppName("collective-test")
         .set("spark.ui.enabled", "false")
         .set("spark.driver.host", "127.0.0.1")
-        .set("spark.driver.bindAddress", "127.0.0.1");
+        .set("spark.driver.bindAddress", "127.0.0.1")
+        // A failed barrier task makes Spark rerun the whole stage (up to 4 attempts by default); once is
+        // enough to see a failure propagate.
+        .set("spark.stage.maxConsecutiveAttempts", "1");
     sc = new JavaSparkContext(conf);
     sc.setLogLevel("ERROR");
   }
