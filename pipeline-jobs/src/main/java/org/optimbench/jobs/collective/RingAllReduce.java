@@ -237,6 +237,7 @@ public final class RingAllReduce implements AllReduce {
     return run(flat, scalars);
   }
 
+  @SuppressWarnings("try") // the workspace scope is only opened and closed
   private double[] run(INDArray flat, double[] scalars) {
     if (scalars == null) throw new NullPointerException("scalars");
     if (closed) {
