@@ -1,0 +1,62 @@
+package org.optimbench.jobs.collective;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.optimbench.optim.Reducer;
+
+/**
+ * Synchronous all-reduce (element-wise sum) among the {@link #size()} workers of one data-parallel
+ * training job. Every worker must make the same sequence of calls with the same shapes, data types
+ * and scalar counts; each call returns once this worker holds the global sum.
+ *
+ * <p>Guarantee: after a call, every worker holds <em>bit-identical</em> results (same bytes for the
+ * array and the same doubles), so replicas that apply the same optimizer step to the same summed
+ * gradient never drift. The summation order is fixed by the ranks (it is not the sequential order
+ * 0+1+...+N-1 for every element, so results may differ from a sequential sum in the last bits, but
+ * never between workers and never between runs with the same ranks).
+ *
+ * <p>Not thread-safe: one thread per worker makes the calls. After any failure (timeout, a peer that
+ * closed or died, mismatched calls) the instance is closed and every later call throws, and its
+ * neighbours see the connection close and fail too, so an error reaches every worker quickly.
+ */
+public interface AllReduce extends AutoCloseable {
+
+  /** Replaces {@code flat} (any numeric type; float32 and float64 are the tested ones) by its sum over all workers. */
+  void sumInPlace(INDArray flat);
+
+  /** Replaces each element by its sum over all workers and returns the same array. */
+  double[] sumInPlace(double[] scalars);
+
+  /**
+   * One round for both: sums {@code flat} in place and {@code scalars} in place (returned), for the
+   * price of one all-reduce of the array (the scalars ride along with the array's messages). This is
+   * the call a training step makes: gradient, loss sum, example count and optimizer partials.
+   */
+  double[] sumInPlace(INDArray flat, double[] scalars);
+
+  /** This worker's index, 0 to size()-1. */
+  int rank();
+
+  /** Number of workers. */
+  int size();
+
+  /** This all-reduce as the optim module's scalar {@link Reducer}. */
+  default Reducer reducer() {
+    return this::sumInPlace;
+  }
+
+  /** Closes the connections; idempotent. Neighbours still in a call fail with a clear error. */
+  @Override
+  void close();
+
+  /** The all-reduce of a job with a single worker: every call returns its input unchanged. */
+  static AllReduce single() {
+    return new AllReduce() {
+      @Override public void sumInPlace(INDArray flat) { }
+      @Override public double[] sumInPlace(double[] scalars) { return scalars; }
+      @Override public double[] sumInPlace(INDArray flat, double[] scalars) { return scalars; }
+      @Override public int rank() { return 0; }
+      @Override public int size() { return 1; }
+      @Override public void close() { }
+    };
+  }
+}

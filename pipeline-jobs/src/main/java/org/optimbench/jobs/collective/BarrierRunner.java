@@ -1,0 +1,106 @@
+package org.optimbench.jobs.collective;
+
+import java.io.Serializable;
+import java.util.Iterator;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.rdd.RDD;
+import scala.collection.JavaConverters;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+import scala.runtime.AbstractFunction1;
+
+/**
+ * Runs a body in N long-lived Spark barrier tasks (all scheduled together, or none), each with a
+ * connected {@link AllReduce}. The results come back to the driver in rank order.
+ *
+ * <p>Requirements: dynamic allocation off (Spark refuses barrier stages with it), at least N free
+ * task slots (local[N] with N &gt;= workers; on a cluster Spark waits and retries the slot check,
+ * {@code spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures}), and on Java 17 the JVM flag
+ * {@code --add-exports=java.base/sun.security.action=ALL-UNNAMED}. A body that throws fails its
+ * task; its all-reduce closes, so the other workers fail fast instead of waiting for the timeout.
+ */
+public final class BarrierRunner {
+  private BarrierRunner() { }
+
+  /** {@code workers} barrier tasks, each running {@code body} with default {@link CollectiveOptions}. */
+  public static <R> List<R> run(JavaSparkContext sc, int workers, SerializableFunction<WorkerContext, R> body) {
+    return run(sc, workers, CollectiveOptions.defaults(), body);
+  }
+
+  public static <R> List<R> run(JavaSparkContext sc, int workers, CollectiveOptions opts,
+      SerializableFunction<WorkerContext, R> body) {
+    if (workers < 1) throw new IllegalArgumentException("workers must be >= 1: " + workers);
+    List<Integer> seeds = IntStream.range(0, workers).boxed().collect(Collectors.toList());
+    JavaRDD<Integer> rdd = sc.parallelize(seeds, workers);
+    return runOnPartitions(rdd, opts, (ctx, it) -> body.apply(ctx));
+  }
+
+  /**
+   * One barrier task per partition of {@code data}: worker r gets partition r's records. The RDD
+   * must not need a shuffle-free union/coalesce that Spark refuses in barrier mode.
+   */
+  public static <T, R> List<R> runOnPartitions(JavaRDD<T> data, CollectiveOptions opts,
+      SerializableBiFunction<WorkerContext, Iterator<T>, R> body) {
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(data.context());
+    int workers = data.getNumPartitions();
+    checkCluster(sc, workers);
+    @SuppressWarnings("unchecked")
+    ClassTag<R> tag = (ClassTag<R>) ClassTag$.MODULE$.AnyRef();
+    RDD<R> out = data.rdd().barrier().mapPartitions(new Task<>(opts, body), false, tag);
+    return new JavaRDD<>(out, tag).collect();
+  }
+
+  /** Fails early with a clear message where Spark would refuse the stage or wait for slots forever. */
+  static void checkCluster(JavaSparkContext sc, int workers) {
+    if (sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false)) {
+      throw new IllegalStateException("barrier tasks need spark.dynamicAllocation.enabled=false");
+    }
+    Integer slots = localSlots(sc.master(), sc.getConf().getInt("spark.task.cpus", 1));
+    if (slots != null && slots < workers) {
+      throw new IllegalStateException(String.format("%d barrier workers need %d concurrent task slots but master %s "
+          + "with spark.task.cpus=%s has %d; use local[%d] or more", workers, workers, sc.master(),
+          sc.getConf().get("spark.task.cpus", "1"), slots, workers));
+    }
+  }
+
+  /** Task slots of a local master, or null for a cluster master. */
+  static Integer localSlots(String master, int taskCpus) {
+    if (master.equals("local")) return 1 / Math.max(1, taskCpus);
+    Matcher m = Pattern.compile("local\\[(\\*|\\d+)(,\\d+)?]").matcher(master);
+    if (!m.matches()) return null;
+    int cores = m.group(1).equals("*") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(m.group(1));
+    return cores / Math.max(1, taskCpus);
+  }
+
+  /** The barrier task: rendezvous, run the body eagerly (the ring must close before the task ends), return one result. */
+  private static final class Task<T, R> extends AbstractFunction1<scala.collection.Iterator<T>, scala.collection.Iterator<R>>
+      implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final CollectiveOptions opts;
+    private final SerializableBiFunction<WorkerContext, Iterator<T>, R> body;
+
+    Task(CollectiveOptions opts, SerializableBiFunction<WorkerContext, Iterator<T>, R> body) {
+      this.opts = opts;
+      this.body = body;
+    }
+
+    @Override
+    public scala.collection.Iterator<R> apply(scala.collection.Iterator<T> records) {
+      BarrierTaskContext ctx = BarrierTaskContext.get();
+      R result;
+      try (AllReduce ar = SparkRendezvous.connect(ctx, opts)) {
+        result = body.apply(new WorkerContext(ar.rank(), ar.size(), ar, ctx), JavaConverters.asJavaIterator(records));
+      } catch (java.io.IOException e) {
+        throw new CollectiveException("rank " + ctx.partitionId() + ": connecting the ring failed: " + e, e);
+      }
+      return scala.collection.Iterator$.MODULE$.single(result);
+    }
+  }
+}
