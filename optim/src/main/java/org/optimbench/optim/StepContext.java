@@ -25,6 +25,7 @@ public final class StepContext {
   private final GradientOracle validationGradient;
   private final ExampleStore exampleStore;
   private final Reducer reducer;
+  private final Reducer batchReducer;
   private final Diagnostics diagnostics;
 
   private StepContext(Builder b) {
@@ -40,6 +41,7 @@ public final class StepContext {
     this.validationGradient = b.validationGradient;
     this.exampleStore = b.exampleStore;
     this.reducer = Objects.requireNonNull(b.reducer, "reducer");
+    this.batchReducer = Objects.requireNonNull(b.batchReducer, "batchReducer");
     this.diagnostics = Objects.requireNonNull(b.diagnostics, "diagnostics");
   }
 
@@ -94,6 +96,16 @@ public final class StepContext {
     return reducer;
   }
 
+  /**
+   * Sums per-example statistics across the workers that each hold part of this step's batch
+   * (data parallelism), as opposed to {@link #reducer()}, which sums over parameter shards. A method
+   * with per-example state (the batch's example ids, the example store) reads and writes only its
+   * local examples and combines batch-level sums here. {@link Reducer#LOCAL} in a single process.
+   */
+  public Reducer batchReducer() {
+    return batchReducer;
+  }
+
   public Diagnostics diagnostics() {
     return diagnostics;
   }
@@ -118,6 +130,7 @@ public final class StepContext {
     b.validationGradient = validationGradient;
     b.exampleStore = exampleStore;
     b.reducer = reducer;
+    b.batchReducer = batchReducer;
     b.diagnostics = diagnostics;
     return b;
   }
@@ -131,6 +144,7 @@ public final class StepContext {
     private GradientOracle validationGradient;
     private ExampleStore exampleStore;
     private Reducer reducer = Reducer.LOCAL;
+    private Reducer batchReducer = Reducer.LOCAL;
     private Diagnostics diagnostics = new Diagnostics();
 
     public Builder step(long v) { step = v; return this; }
@@ -141,6 +155,7 @@ public final class StepContext {
     public Builder validationGradient(GradientOracle v) { validationGradient = v; return this; }
     public Builder exampleStore(ExampleStore v) { exampleStore = v; return this; }
     public Builder reducer(Reducer v) { reducer = v; return this; }
+    public Builder batchReducer(Reducer v) { batchReducer = v; return this; }
     public Builder diagnostics(Diagnostics v) { diagnostics = v; return this; }
 
     public StepContext build() {

@@ -52,9 +52,10 @@ import org.optimbench.optim.spec.Hparams;
  * Diagnostics: {@code lr} (s, the step size applied to g), {@code tau}, {@code alpha_mean} (ā) and
  * {@code new_ids} (first visits in this batch).
  *
- * <p>Distributed use: f and g must be the global batch's (averaged across workers), and the ids
- * and store those of the global batch; with per-worker ids each worker sees a different ā, takes a
- * different step and the replicas drift. The residual f − ā may be negative (the batch loss fell
+ * <p>Distributed use: f and g must be the global batch's (averaged across workers). Each worker
+ * passes its own part of the batch's ids and its own store (the α_i of its data partition); the
+ * batch mean ā and the first-visit count are summed across workers with
+ * {@code ctx.batchReducer()}, so every replica takes the same step. The residual f − ā may be negative (the batch loss fell
  * below its targets): the step then increases that batch's loss while its targets fall, as the
  * projection prescribes; no truncation is applied.
  */
@@ -103,7 +104,11 @@ public record Motaps(double lr, double lmbda, double tau) implements Optimizer {
       }
       sum += alpha[i];
     }
-    double aBar = ids.length == 0 ? t : sum / ids.length;
+    // The batch may be split across data-parallel workers: each holds (and updates) only its own
+    // examples' α_i, and the batch mean ā is combined from the workers' sums.
+    double[] batch = ctx.batchReducer().sum(new double[] {sum, ids.length, fresh});
+    double aBar = batch[1] == 0 ? t : batch[0] / batch[1];
+    fresh = (int) batch[2];
 
     double s = gamma * (f - aBar) / (norm + 1);
     Vec.axpy(-s, model.grads(), model.params());
