@@ -1,0 +1,15 @@
+package org.optimbench.jobs.train;
+
+/** How data-parallel workers stay consistent (all synchronous). */
+public enum Mode {
+  /** One process; the baseline the distributed modes are compared with. */
+  SINGLE,
+  /** Every step: gradients, loss and batch statistics summed across workers, then one identical optimizer step everywhere. */
+  GRADIENT_SHARING,
+  /** Workers step locally with their own optimizer state; every k steps parameters and state are combined (per each state entry's Combine rule) and reconciled. */
+  PARAM_AVERAGING;
+
+  public static Mode of(String confValue) {
+    return valueOf(confValue.toUpperCase(java.util.Locale.ROOT));
+  }
+}

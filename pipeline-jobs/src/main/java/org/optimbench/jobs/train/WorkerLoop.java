@@ -1,0 +1,154 @@
+package org.optimbench.jobs.train;
+
+import java.util.Map;
+import java.util.function.Supplier;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.optimbench.jobs.collective.AllReduce;
+import org.optimbench.jobs.model.NetworkModel;
+import org.optimbench.optim.Diagnostics;
+import org.optimbench.optim.ExampleStore;
+import org.optimbench.optim.GradientOracle;
+import org.optimbench.optim.Optimizer;
+import org.optimbench.optim.OptimizerState;
+import org.optimbench.optim.Optimizers;
+import org.optimbench.optim.Reducer;
+import org.optimbench.optim.StepContext;
+import org.optimbench.optim.schedule.Schedule;
+
+/**
+ * One data-parallel worker's training step, the same code in every mode. The worker owns a full
+ * replica of the network, its optimizer state and the example store of its data partition.
+ *
+ * <ul>
+ *   <li>{@link Mode#GRADIENT_SHARING}: the local mean gradient and loss are weighted by the local
+ *       batch size and summed across workers in one all-reduce, then divided by the global batch
+ *       size, so every worker holds the global batch's mean gradient and loss (MoMo needs the global
+ *       loss: the reference does not average it and its replicas drift). Parameters are replicated,
+ *       so the optimizer's parameter reducer is local (reducing sums every worker already holds in
+ *       full would multiply them by the world size); per-example statistics go through the batch
+ *       reducer, which is the all-reduce. Hessian-vector products and validation gradients are
+ *       global too: each product is a finite difference of two all-reduced gradients.</li>
+ *   <li>{@link Mode#PARAM_AVERAGING}: local steps on local data with local state; after every
+ *       {@code averagingFrequency} steps, {@link StateMerge} averages parameters and state and the
+ *       optimizer reconciles.</li>
+ *   <li>{@link Mode#SINGLE}: one worker, {@link AllReduce#single()}.</li>
+ * </ul>
+ */
+public final class WorkerLoop {
+  private final NetworkModel model;
+  private final Optimizer optimizer;
+  private final OptimizerState state;
+  private final Schedule schedule;
+  private final AllReduce comm;
+  private final ExampleStore store;
+  private final Mode mode;
+  private final int averagingFrequency;
+
+  public WorkerLoop(NetworkModel model, Optimizer optimizer, OptimizerState state, Schedule schedule, AllReduce comm, ExampleStore store, Mode mode, int averagingFrequency) {
+    if (mode == Mode.SINGLE && comm.size() != 1) throw new IllegalArgumentException("mode single needs exactly one worker, got " + comm.size());
+    if (averagingFrequency <= 0) throw new IllegalArgumentException("averaging_frequency must be > 0");
+    this.model = model;
+    this.optimizer = optimizer;
+    this.state = state == null ? optimizer.init(model.view()) : state;
+    this.schedule = schedule;
+    this.comm = comm;
+    this.store = store;
+    this.mode = mode;
+    this.averagingFrequency = averagingFrequency;
+  }
+
+  public OptimizerState state() {
+    return state;
+  }
+
+  public NetworkModel model() {
+    return model;
+  }
+
+  /**
+   * Runs step {@code t} on this worker's part of the batch. {@code validation}, when not null,
+   * supplies this worker's part of a validation batch for methods that ask for a validation gradient.
+   */
+  public StepResult step(long t, Batch local, Supplier<Batch> validation) {
+    boolean shared = mode == Mode.GRADIENT_SHARING;
+    double loss = model.lossAndGradient(local.data());
+    long examples = local.size();
+    INDArray grads = model.view().grads();
+    if (shared) {
+      double[] s = globalMean(grads, loss, local.size());
+      loss = s[0];
+      examples = (long) s[1];
+    }
+    double gradNorm = grads.norm2Number().doubleValue();
+    Reducer batchReducer = shared ? comm.reducer() : Reducer.LOCAL;
+    Diagnostics diag = new Diagnostics();
+    double factor = schedule.factor(t);
+    INDArray at = model.view().params().dup();
+    StepContext.Builder ctx = StepContext.builder()
+        .step(t)
+        .lrScale(factor)
+        .loss(loss)
+        .exampleIds(local.ids())
+        .exampleStore(store)
+        .reducer(Reducer.LOCAL)
+        .batchReducer(batchReducer)
+        .diagnostics(diag)
+        .hvp(v -> finiteDifferenceHvp(at, local, v, shared));
+    if (validation != null) {
+      ctx.validationGradient(new LazyValidation(validation, shared));
+    }
+    Optimizers.step(optimizer, model.view(), state, ctx.build());
+    if (mode == Mode.PARAM_AVERAGING && (t + 1) % averagingFrequency == 0) {
+      StateMerge.average(comm, model.view().params(), state);
+      optimizer.reconcile(model.view(), state);
+    }
+    return new StepResult(t, loss, examples, factor, gradNorm, Map.copyOf(diag.values()));
+  }
+
+  /** Turns the local mean gradient (in place) and loss into the global batch's; returns {loss, examples}. */
+  private double[] globalMean(INDArray grads, double localLoss, long localCount) {
+    grads.muli(localCount);
+    double[] s = comm.sumInPlace(grads, new double[] {localLoss * localCount, localCount});
+    grads.divi(s[1]);
+    return new double[] {s[0] / s[1], s[1]};
+  }
+
+  /** The (global, in gradient sharing) mean gradient of {@code batch} at {@code params}; the model is restored afterwards. */
+  private INDArray gradientAt(INDArray params, Batch batch, boolean shared) {
+    INDArray g = model.gradientAt(params, batch.data());
+    if (shared) globalMean(g, 0.0, batch.size());
+    return g;
+  }
+
+  /**
+   * Forward-difference Hessian-vector product on this step's batch: one extra gradient evaluation
+   * (two all-reduces in gradient sharing) per product, r = sqrt(eps_mach) (1 + ||w||) / ||v||.
+   */
+  private INDArray finiteDifferenceHvp(INDArray at, Batch batch, INDArray v, boolean shared) {
+    double vn = v.norm2Number().doubleValue();
+    if (vn == 0) return v.mul(0.0);
+    double eps = at.dataType() == org.nd4j.linalg.api.buffer.DataType.DOUBLE ? 1.49e-8 : 3.45e-4;
+    double r = eps * (1 + at.norm2Number().doubleValue()) / vn;
+    INDArray g0 = gradientAt(at, batch, shared);
+    INDArray g1 = gradientAt(at.add(v.mul(r)), batch, shared);
+    return g1.subi(g0).divi(r);
+  }
+
+  /** Draws the validation batch once per step, on first use, so every worker calls the oracle alike. */
+  private final class LazyValidation implements GradientOracle {
+    private final Supplier<Batch> source;
+    private final boolean shared;
+    private Batch batch;
+
+    LazyValidation(Supplier<Batch> source, boolean shared) {
+      this.source = source;
+      this.shared = shared;
+    }
+
+    @Override
+    public INDArray gradientAt(INDArray params) {
+      if (batch == null) batch = source.get();
+      return WorkerLoop.this.gradientAt(params, batch, shared);
+    }
+  }
+}
