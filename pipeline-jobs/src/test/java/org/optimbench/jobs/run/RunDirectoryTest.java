@@ -118,6 +118,7 @@ class RunDirectoryTest {
     long[] killed = train("killed", 13); // dies after step 13; last checkpoint at 10
     assertNull(killed);
     assertEquals(13, MetricsLog.read(root.resolve("killed/metrics.csv")).size(), "rows past the checkpoint are on disk");
+    assertEquals(List.of("killed"), SweepState.scan(root, List.of("full", "killed")).incomplete());
     long[] resumed = train("killed", Long.MAX_VALUE);
     assertArrayEquals(uninterrupted, resumed);
     assertEquals(MetricsLog.read(root.resolve("full/metrics.csv")).stream().map(r -> r.get("train_loss")).toList(),
