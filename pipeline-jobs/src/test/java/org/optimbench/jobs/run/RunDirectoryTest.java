@@ -1,0 +1,149 @@
+package org.optimbench.jobs.run;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.optimbench.jobs.conf.RunConf;
+
+/** The run directory: conf check on reopen, atomic status, and a killed run resumed to the same end. */
+class RunDirectoryTest {
+  @TempDir
+  Path root;
+
+  static Map<String, Object> conf(double lr) {
+    Map<String, Object> hp = new LinkedHashMap<>();
+    hp.put("lr", lr);
+    Map<String, Object> opt = new LinkedHashMap<>();
+    opt.put("name", "adam");
+    opt.put("hparams", hp);
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("name", "r1");
+    c.put("optimizer", opt);
+    c.put("steps", 100L);
+    c.put("data", Map.of("train", "/data/x"));
+    return c;
+  }
+
+  @Test
+  void reopenWithTheSameConfIsFineAndADifferentOneNamesTheKey() throws IOException {
+    RunDirectory.open(root, "r1", conf(0.1));
+    assertTrue(Files.readString(root.resolve("r1/conf.yaml")).contains("lr: 0.1"));
+    RunDirectory.open(root, "r1", conf(0.1));
+
+    RunFileException e = assertThrows(RunFileException.class, () -> RunDirectory.open(root, "r1", conf(0.2)));
+    assertTrue(e.getMessage().contains("conf.yaml") && e.getMessage().contains("optimizer.hparams.lr")
+        && e.getMessage().contains("0.1") && e.getMessage().contains("0.2"), e.getMessage());
+    assertTrue(Files.readString(root.resolve("r1/conf.yaml")).contains("lr: 0.1"), "unchanged after the refusal");
+
+    RunDirectory.open(root, "r1", conf(0.2), true);
+    assertTrue(Files.readString(root.resolve("r1/conf.yaml")).contains("lr: 0.2"), "force replaces it");
+  }
+
+  @Test
+  void aRunConfsResolvedTreeReopensCleanly() throws IOException {
+    RunConf c = RunConf.fromTree(Map.of("name", "lr-0.1", "data", Map.of("train", "/d"), "optimizer", Map.of("name", "adam"), "steps", 10));
+    RunDirectory.open(root, c, false);
+    assertEquals("lr-0.1", RunDirectory.open(root, c, false).name());
+  }
+
+  @Test
+  void badRunNamesAreRejected() {
+    for (String bad : List.of("", "..", "a/b", ".hidden")) {
+      assertThrows(IllegalArgumentException.class, () -> RunDirectory.open(root, bad, conf(0.1)), bad);
+    }
+  }
+
+  @Test
+  void statusIsWrittenAtomicallyAndLeftoversAreIgnored() throws IOException {
+    RunDirectory run = RunDirectory.open(root, "r1", conf(0.1));
+    assertTrue(run.status().isEmpty());
+    assertFalse(run.isCompleted());
+    RunStatus.running(5).write(run.dir());
+    // a kill during the next write leaves only a hidden tmp file with a partial body
+    Path tmp = run.dir().resolve(".status.json.123.tmp");
+    Files.writeString(tmp, "{\"state\": \"COMPL");
+    assertEquals(RunStatus.State.RUNNING, run.status().orElseThrow().state());
+    assertEquals(5, run.status().orElseThrow().step());
+    assertFalse(run.isCompleted());
+
+    RunDirectory.open(root, "r1", conf(0.1)); // reopen cleans up
+    assertFalse(Files.exists(tmp));
+    try (Stream<Path> s = Files.list(run.dir())) {
+      assertEquals(List.of(), s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList());
+    }
+  }
+
+  @Test
+  void statusRoundTripsAndACorruptOneIsNamed() throws IOException {
+    Path dir = Files.createDirectories(root.resolve("r"));
+    RunStatus d = RunStatus.diverged(42, "loss is NaN at step 42");
+    d.write(dir);
+    assertEquals(d, RunStatus.read(dir).orElseThrow());
+    Files.writeString(dir.resolve(RunStatus.FILE), "{\"state\": \"DONE\"}");
+    RunFileException e = assertThrows(RunFileException.class, () -> RunStatus.read(dir));
+    assertTrue(e.getMessage().contains("status.json"), e.getMessage());
+  }
+
+  @Test
+  void completeNeedsTheFinalCheckpoint() throws IOException {
+    RunDirectory run = RunDirectory.open(root, "r1", conf(0.1));
+    TinyTraining t = new TinyTraining("adam", DataType.FLOAT);
+    run.start(List.of(), List.of());
+    run.checkpoint(3, t.model.params(), t.state, Map.of());
+    assertThrows(IllegalStateException.class, () -> run.complete(4));
+    assertFalse(run.isCompleted());
+    run.complete(3);
+    assertTrue(run.isCompleted());
+    assertThrows(IllegalStateException.class, () -> RunDirectory.open(root, "r1", conf(0.1)).start(List.of(), List.of()));
+  }
+
+  @Test
+  void aKilledRunResumesToTheSameParametersAndLog() throws IOException {
+    long[] uninterrupted = train("full", Long.MAX_VALUE);
+    long[] killed = train("killed", 13); // dies after step 13; last checkpoint at 10
+    assertNull(killed);
+    assertEquals(13, MetricsLog.read(root.resolve("killed/metrics.csv")).size(), "rows past the checkpoint are on disk");
+    assertEquals(List.of("killed"), SweepState.scan(root, List.of("full", "killed")).incomplete());
+    long[] resumed = train("killed", Long.MAX_VALUE);
+    assertArrayEquals(uninterrupted, resumed);
+    assertEquals(MetricsLog.read(root.resolve("full/metrics.csv")).stream().map(r -> r.get("train_loss")).toList(),
+        MetricsLog.read(root.resolve("killed/metrics.csv")).stream().map(r -> r.get("train_loss")).toList(),
+        "same rows, none twice");
+    assertEquals(List.of(15L, 20L), RunDirectory.open(root, "killed", conf(0.1)).checkpoints().steps());
+  }
+
+  /** A toy trainer: 20 Adam steps, a row every step, checkpoints every 5; returns null when "killed" after {@code killAfter}. */
+  private long[] train(String name, long killAfter) throws IOException {
+    RunDirectory run = RunDirectory.open(root, name, conf(0.1));
+    Optional<Checkpoint> from = run.start(List.of(), List.of());
+    TinyTraining t = from.map(c -> new TinyTraining("adam", c)).orElseGet(() -> new TinyTraining("adam", DataType.FLOAT));
+    long step = from.map(Checkpoint::step).orElse(0L);
+    while (step < 20) {
+      double loss = t.step(step);
+      step++;
+      run.metrics().append(MetricsLog.row(step).trainLoss(loss));
+      if (step == killAfter) {
+        run.metrics().flush(); // the rows after the last checkpoint reached the disk before the kill
+        return null; // abandoned: nothing closed, status stays RUNNING
+      }
+      if (step % 5 == 0) run.checkpoint(step, t.model.params(), t.state, Map.of("samples", step * 32));
+    }
+    run.complete(step);
+    return RunCheckpointsTest.bits(t.model.params());
+  }
+}
