@@ -53,7 +53,7 @@ public final class RefinedSchedule implements Schedule {
       while ((line = r.readLine()) != null) {
         lineNo++;
         if (line.isBlank()) continue;
-        String[] f = line.split(",");
+        String[] f = line.split(",", -1); // -1: a trailing comma is an extra (empty) field, not ignored
         if (f.length != 2) throw new IllegalArgumentException(file + " line " + lineNo + ": expected 2 fields, got " + f.length);
         try {
           long step = Long.parseLong(f[0].trim());
@@ -64,6 +64,7 @@ public final class RefinedSchedule implements Schedule {
         }
       }
     }
+    if (v.isEmpty()) throw new IllegalArgumentException(file + ": no steps after the header");
     double[] a = new double[v.size()];
     for (int i = 0; i < a.length; i++) a[i] = v.get(i);
     return new RefinedSchedule(a);
@@ -74,10 +75,14 @@ public final class RefinedSchedule implements Schedule {
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-    try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-      w.write("step,factor\n");
-      for (int i = 0; i < factors.length; i++) w.write(i + "," + factors[i] + "\n");
+    try {
+      try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+        w.write("step,factor\n");
+        for (int i = 0; i < factors.length; i++) w.write(i + "," + factors[i] + "\n");
+      }
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp); // a failed write or move must not leave the temporary file behind
     }
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 }

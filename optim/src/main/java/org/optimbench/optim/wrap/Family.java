@@ -7,5 +7,6 @@ public final class Family {
   private Family() {}
 
   public static void register(OptimizerRegistry.Registrar r) {
+    r.add("mechanic", "Mechanic learning-rate tuner wrapping any base optimizer (optimizedlearning/mechanic, mechanize)", Mechanic::from);
   }
 }
