@@ -39,7 +39,21 @@ public record TraceProblem(
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new SpecException(file.toString(), "malformed JSON: " + e.getOriginalMessage());
     }
-    return parse(root);
+    TraceProblem p = parse(root);
+    return p.schedule() == null ? p : p.withSchedule(resolveRelativePath(p.schedule(), file.toAbsolutePath().getParent()));
+  }
+
+  /** A {@code refined} schedule's relative {@code path} names a file next to the problem, as the reference harness reads it. */
+  private static Spec resolveRelativePath(Spec schedule, Path dir) {
+    Object path = schedule.hparams().get("path");
+    if (!(path instanceof String s) || Path.of(s).isAbsolute()) return schedule;
+    java.util.Map<String, Object> hp = new java.util.LinkedHashMap<>(schedule.hparams());
+    hp.put("path", dir.resolve(s).toString());
+    return new Spec(schedule.name(), hp);
+  }
+
+  private TraceProblem withSchedule(Spec s) {
+    return new TraceProblem(dtype, x, y, classes, hidden, initialParams, batches, valBatches, optimizer, s);
   }
 
   public static TraceProblem parse(JsonNode root) {
