@@ -1,5 +1,7 @@
 package org.optimbench.prep;
 
+import org.optimbench.prep.criteo.CriteoJob;
+import org.optimbench.prep.criteo.GenerateCriteoCommand;
 import org.optimbench.prep.libsvm.LibsvmJob;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -7,7 +9,7 @@ import picocli.CommandLine.Command;
 /** The one CLI: {@code prepare libsvm|criteo|text|generate-criteo [options]}; see {@code --help}. */
 @Command(name = "prepare", mixinStandardHelpOptions = true,
     description = "Turn raw LIBSVM, Criteo and text data into training-ready Parquet with a manifest.json.",
-    subcommands = {LibsvmJob.class})
+    subcommands = {LibsvmJob.class, CriteoJob.class, GenerateCriteoCommand.class})
 public final class Prepare implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
