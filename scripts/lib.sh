@@ -14,7 +14,7 @@ JVM_FLAGS=(
 # than the last build, and writes MODULE/target/classpath.txt.
 ensure_built() {
   local module="$1" stamp="$ROOT/$1/target/.built"
-  if [ ! -f "$stamp" ] || [ -n "$(find "$ROOT/pom.xml" "$ROOT/optim" "$ROOT/$module" \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) -newer "$stamp" -print -quit 2>/dev/null)" ]; then
+  if [ ! -f "$stamp" ] || [ -n "$(find "$ROOT/pom.xml" "$ROOT/optim" "$ROOT/data-prep" "$ROOT/$module" \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) -newer "$stamp" -print -quit 2>/dev/null)" ]; then
     echo "building $module ..." >&2
     (cd "$ROOT" && mvn -q -B -pl "$module" -am install -DskipTests >&2) || { echo "build of $module failed" >&2; exit 1; }
     (cd "$ROOT" && mvn -q -B -pl "$module" dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/classpath.txt >&2) || exit 1

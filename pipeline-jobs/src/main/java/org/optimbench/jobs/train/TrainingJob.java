@@ -1,0 +1,130 @@
+package org.optimbench.jobs.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.optimbench.jobs.collective.AllReduce;
+import org.optimbench.jobs.collective.BarrierRunner;
+import org.optimbench.jobs.collective.CollectiveOptions;
+import org.optimbench.jobs.conf.ConfException;
+import org.optimbench.jobs.conf.RunConf;
+import org.optimbench.jobs.run.SweepState;
+import scala.Tuple2;
+
+/**
+ * Runs a sweep: every run of the expanded conf that is not already completed or diverged, one
+ * after another. A run reads data-prep's LIBSVM output (manifest + Parquet), gives each worker a
+ * fixed partition (rows hashed by their stable id), and trains in {@link Mode#SINGLE} on the driver
+ * or in N Spark barrier tasks joined by the ring all-reduce. A run that fails is recorded as failed
+ * and the sweep goes on.
+ */
+public final class TrainingJob {
+  private TrainingJob() {}
+
+  public static List<WorkerTraining.Outcome> run(SparkSession spark, List<RunConf> runs, PrintStream console) throws IOException {
+    List<String> names = runs.stream().map(r -> r.string("name")).toList();
+    Path root = Path.of(runs.get(0).string("output"));
+    SweepState sweep = SweepState.scan(root, names);
+    List<WorkerTraining.Outcome> out = new ArrayList<>();
+    for (RunConf conf : runs) {
+      String name = conf.string("name");
+      if (sweep.finished().contains(name)) {
+        console.println(name + ": already " + sweep.status(name).map(s -> s.state().name().toLowerCase(java.util.Locale.ROOT)).orElse("finished") + ", skipped");
+        continue;
+      }
+      check(conf);
+      spark.sparkContext().setJobDescription("optimbench train " + name);
+      try {
+        out.add(runOne(spark, conf, console));
+      } catch (RuntimeException e) {
+        console.println(name + ": FAILED: " + e.getMessage());
+        out.add(new WorkerTraining.Outcome(name, "failed", -1, String.valueOf(e.getMessage())));
+      }
+    }
+    return out;
+  }
+
+  /** Checks that need the whole conf (mode-dependent rules). */
+  static void check(RunConf conf) {
+    Mode mode = Mode.of(conf.string("mode"));
+    long k = conf.integer("averaging_frequency");
+    if (mode == Mode.SINGLE && conf.integer("workers") != 1) throw new ConfException("workers", "mode single runs one worker, got " + conf.integer("workers"));
+    if (mode == Mode.PARAM_AVERAGING) {
+      for (String key : List.of("eval_every", "checkpoint_every")) {
+        if (conf.integer(key) % k != 0) throw new ConfException(key, conf.integer(key) + " must be a multiple of averaging_frequency " + k + " (workers agree only after averaging)");
+      }
+    }
+  }
+
+  static WorkerTraining.Outcome runOne(SparkSession spark, RunConf conf, PrintStream console) throws IOException {
+    Path train = Path.of(conf.string("data.train"));
+    WorkerTraining.DataFacts facts = facts(train);
+    JavaRDD<Example> rows = examples(spark, train, "train", false);
+    String validDir = conf.string("data.valid");
+    rows = rows.union(validDir.isEmpty() ? examples(spark, train, "valid", true) : examples(spark, Path.of(validDir), "valid", true));
+    int workers = (int) conf.integer("workers");
+    if (Mode.of(conf.string("mode")) == Mode.SINGLE) {
+      return WorkerTraining.run(conf, facts, 0, AllReduce.single(), rows.collect(), console);
+    }
+    Map<String, Object> tree = conf.resolvedTree();
+    JavaRDD<Example> parts = rows.mapToPair(e -> new Tuple2<>(e.id(), e)).partitionBy(new HashPartitioner(workers)).values();
+    List<WorkerTraining.Outcome> results = BarrierRunner.runOnPartitions(parts, CollectiveOptions.defaults(), (ctx, it) -> {
+      List<Example> local = new ArrayList<>();
+      it.forEachRemaining(local::add);
+      try {
+        return WorkerTraining.run(RunConf.fromTree(tree), facts, ctx.rank(), ctx.allReduce(), local, System.out);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    return results.get(0);
+  }
+
+  /** Dimensions and counts from a data-prep output's manifest; refuses an output without _SUCCESS. */
+  public static WorkerTraining.DataFacts facts(Path dataDir) throws IOException {
+    if (!Files.exists(dataDir.resolve("manifest.json")) || !Files.exists(dataDir.resolve("_SUCCESS"))) {
+      throw new ConfException("data.train", dataDir + " is not a complete data-prep output (manifest.json and _SUCCESS expected)");
+    }
+    JsonNode m = new ObjectMapper().readTree(dataDir.resolve("manifest.json").toFile());
+    for (String k : List.of("num_features", "num_classes")) {
+      if (!m.path(k).canConvertToInt()) throw new ConfException("data.train", dataDir.resolve("manifest.json") + ": no integer '" + k + "' (is this a LIBSVM output?)");
+    }
+    return new WorkerTraining.DataFacts(m.get("num_features").asInt(), m.get("num_classes").asInt(), m.path("rows").path("train").asLong(0));
+  }
+
+  static JavaRDD<Example> examples(SparkSession spark, Path dataDir, String split, boolean valid) {
+    return spark.read().parquet(dataDir.resolve("data").toString())
+        .where("split = '" + split + "'")
+        .select("row_id", "label", "indices", "values")
+        .javaRDD()
+        .map((Row r) -> new Example(r.getLong(0), r.getInt(1), toInts(r.getList(2)), toDoubles(r.getList(3)), valid));
+  }
+
+  private static int[] toInts(List<Integer> l) {
+    int[] a = new int[l.size()];
+    for (int i = 0; i < a.length; i++) a[i] = l.get(i);
+    return a;
+  }
+
+  private static double[] toDoubles(List<Double> l) {
+    double[] a = new double[l.size()];
+    for (int i = 0; i < a.length; i++) a[i] = l.get(i);
+    return a;
+  }
+
+  /** For tests: a JavaSparkContext view of the session. */
+  static JavaSparkContext jsc(SparkSession s) {
+    return JavaSparkContext.fromSparkContext(s.sparkContext());
+  }
+}
