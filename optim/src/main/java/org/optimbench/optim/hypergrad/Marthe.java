@@ -3,6 +3,7 @@ package org.optimbench.optim.hypergrad;
 import java.util.function.UnaryOperator;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.optimbench.optim.Combine;
+import org.optimbench.optim.GradientOracle;
 import org.optimbench.optim.HessianVectorOracle;
 import org.optimbench.optim.ModelView;
 import org.optimbench.optim.Optimizer;
@@ -139,15 +140,14 @@ public record Marthe(String name, String dynamics, double lr, double hyperLr, do
     boolean initOnly = dyn.initialisesOnly(t);
     boolean autoMu = mu < 0;
     double muNow = state.scalar("mu");
+    // fail fast on a context without the oracles, even on steps that do not use them yet
+    GradientOracle validation = ctx.requireValidationGradient(name);
+    HessianVectorOracle oracle = firstOrder ? null : ctx.requireHvp(name);
     INDArray g = model.grads();
     INDArray gc = g;
     if (!initOnly) {
       gc = Clamp.clamp(g, gradClipping);
-      INDArray raw = g;
-      UnaryOperator<INDArray> hvp = z -> {
-        HessianVectorOracle oracle = ctx.requireHvp(name);
-        return Clamp.clamp(oracle.hvp(Clamp.throughClamp(z, raw, gradClipping)), gradClipping);
-      };
+      UnaryOperator<INDArray> hvp = z -> Clamp.clamp(oracle.hvp(Clamp.throughClamp(z, g, gradClipping)), gradClipping);
       dyn.tangent(gc, t, firstOrder || t == dyn.firstTangentStep(), muNow, hvp, state);
     }
     double eta = state.scalar("lr");
@@ -156,7 +156,7 @@ public record Marthe(String name, String dynamics, double lr, double hyperLr, do
 
     double[] sums = new double[2];
     if (!initOnly) {
-      INDArray val = Clamp.clamp(ctx.requireValidationGradient(name).gradientAt(model.params()), gradClipping);
+      INDArray val = Clamp.clamp(validation.gradientAt(model.params()), gradClipping);
       sums[0] = Vec.dot(val, state.array("z"));
       if (autoMu) sums[1] = Vec.dot(val, gc);
     }

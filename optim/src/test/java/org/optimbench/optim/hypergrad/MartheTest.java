@@ -137,4 +137,18 @@ class MartheTest {
       assertEquals(java.util.Set.of("lr", "hypergradient", "hyper_lr", "mu"), s.diagnostics().keySet());
     }
   }
+
+  @Test
+  void failsFastNamingItselfWhenTheContextLacksAnOracle() {
+    org.optimbench.optim.Optimizer opt = org.optimbench.optim.spec.OptimizerRegistry.create(Spec.of("rtho", "dynamics", "adam"));
+    INDArray x = org.nd4j.linalg.factory.Nd4j.zeros(DataType.DOUBLE, 3);
+    org.optimbench.optim.ModelView m = new org.optimbench.optim.ModelView(org.optimbench.optim.ParamLayout.single("x", 3), x, x.dup());
+    org.optimbench.optim.OptimizerState s = opt.init(m);
+    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> opt.step(m, s, org.optimbench.optim.StepContext.builder().validationGradient(w -> w).build()));
+    assertTrue(e.getMessage().startsWith("rtho needs Hessian-vector products"), e.getMessage());
+    e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> opt.step(m, s, org.optimbench.optim.StepContext.builder().hvp(v -> v).build()));
+    assertTrue(e.getMessage().startsWith("rtho needs a validation gradient"), e.getMessage());
+  }
 }
