@@ -47,7 +47,9 @@ public final class TrainingJob {
       spark.sparkContext().setJobDescription("optimbench train " + name);
       try {
         out.add(runOne(spark, conf, console));
-      } catch (RuntimeException e) {
+      } catch (ConfException e) {
+        throw e;
+      } catch (Exception e) { // SparkException is checked; a failed run is recorded and the sweep goes on
         console.println(name + ": FAILED: " + e.getMessage());
         out.add(new WorkerTraining.Outcome(name, "failed", -1, String.valueOf(e.getMessage())));
       }

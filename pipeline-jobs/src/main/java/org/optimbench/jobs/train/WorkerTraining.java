@@ -49,6 +49,9 @@ public final class WorkerTraining {
   /** Facts about the dataset the driver read from the manifest. */
   public record DataFacts(int features, int classes, long trainRows) implements Serializable {}
 
+  /** Test hook for resume tests: system property {@value #CRASH_PROPERTY} = N simulates a kill after N steps. */
+  static final String CRASH_PROPERTY = "optimbench.test.crashAfterStep";
+
   private WorkerTraining() {}
 
   public static long totalSteps(RunConf conf, DataFacts facts) {
@@ -156,6 +159,7 @@ public final class WorkerTraining {
         double loss = mode == Mode.GRADIENT_SHARING ? r.loss() : g[0] / g[1];
         samples += (long) g[1];
         long done = t + 1;
+        if (done == Long.getLong(CRASH_PROPERTY, -1)) throw new IllegalStateException("injected crash after step " + done + " (" + CRASH_PROPERTY + ")");
         Optional<String> div = divergence.check(t, loss);
         boolean logRow = done % logEvery == 0 || done == steps || div.isPresent();
         boolean evalNow = (evalEvery > 0 && done % evalEvery == 0) || done == steps;

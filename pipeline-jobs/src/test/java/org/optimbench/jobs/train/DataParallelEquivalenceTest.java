@@ -70,6 +70,8 @@ class DataParallelEquivalenceTest {
       case "layer_scaled" -> Spec.of("layer_scaled", "base", Spec.of("sgd", "lr", 0.1), "multipliers", Map.of("0_W", 0.5, "1_W", 2.0));
       case "spa" -> Spec.of("spa", "lr", 0.5, "momentum", 0.9);
       case "sgd" -> Spec.of("sgd", "lr", 0.1, "momentum", 0.9);
+      case "sgd_hd" -> Spec.of("sgd_hd", "lr", 0.1, "hypergrad_lr", 1e-3);
+      case "marthe", "rtho" -> Spec.of(name, "lr", 0.1, "hyper_lr", 1e-3);
       default -> Spec.of(name);
     };
   }

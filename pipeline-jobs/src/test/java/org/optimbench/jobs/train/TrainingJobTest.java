@@ -1,0 +1,156 @@
+package org.optimbench.jobs.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.optimbench.jobs.conf.RunConf;
+import org.optimbench.jobs.run.Checkpoint;
+import org.optimbench.jobs.run.Checkpoints;
+import org.optimbench.jobs.run.MetricsLog;
+import org.optimbench.jobs.run.RunStatus;
+import org.optimbench.prep.libsvm.LibsvmConfig;
+import org.optimbench.prep.libsvm.LibsvmJob;
+
+/**
+ * The training job end to end on Spark local[2] over data-prep's output for the shipped iris data:
+ * every mode completes and writes its run directory; a run killed after a checkpoint resumes to the
+ * same final parameters as an uninterrupted run (single, gradient sharing, parameter averaging); a
+ * sweep re-run skips completed runs; an exploding loss ends a run as diverged and the sweep goes on.
+ */
+class TrainingJobTest {
+  @TempDir static Path tmp;
+  static SparkSession spark;
+  static Path data;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    spark = SparkSession.builder().master("local[2]").appName("training-job-test")
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+        .config("spark.stage.maxConsecutiveAttempts", "1").getOrCreate();
+    spark.sparkContext().setLogLevel("ERROR");
+    Path iris = Path.of("..").toAbsolutePath().normalize().resolve("data/libsvm/iris");
+    data = tmp.resolve("iris-prep");
+    LibsvmJob.run(spark, new LibsvmConfig(iris.toString(), data.toString(), false, 0L, 7L, 0.2, 0.0, null, null, null));
+  }
+
+  @AfterAll
+  static void tearDown() {
+    spark.stop();
+  }
+
+  private static List<RunConf> conf(String name, String... overrides) throws Exception {
+    Path f = tmp.resolve(name + ".yaml");
+    Files.writeString(f, """
+        data: {train: %s}
+        workload: {name: mlp, hidden: [6]}
+        optimizer: {name: prodigy}
+        schedule: {name: linear_decay}
+        steps: 20
+        batch_size: 8
+        eval_every: 10
+        checkpoint_every: 10
+        log_every: 5
+        dtype: float64
+        output: %s
+        """.formatted(data, tmp.resolve("runs")));
+    return RunConf.load(f, List.of(overrides));
+  }
+
+  /** Runs the sweep and returns what it printed (Spark local-mode tasks print to this JVM's System.out). */
+  private static String run(List<RunConf> runs) throws Exception {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    PrintStream capture = new PrintStream(b, true, StandardCharsets.UTF_8);
+    PrintStream out = System.out;
+    System.setOut(capture);
+    try {
+      TrainingJob.run(spark, runs, capture);
+    } finally {
+      System.setOut(out);
+    }
+    return b.toString(StandardCharsets.UTF_8);
+  }
+
+  private static Path dir(String run) {
+    return tmp.resolve("runs").resolve(run);
+  }
+
+  private static double[] finalParams(String run) throws java.io.IOException {
+    Checkpoint c = new Checkpoints(dir(run), 2).latest().orElseThrow();
+    return c.params().toDoubleVector();
+  }
+
+  @Test
+  void everyModeCompletesWithMetricsEvaluationAndCheckpoint() throws Exception {
+    for (String mode : List.of("single", "gradient_sharing", "param_averaging")) {
+      String workers = mode.equals("single") ? "1" : "2";
+      String name = "modes-" + mode;
+      run(conf(name, "mode=" + mode, "workers=" + workers, "averaging_frequency=5"));
+      assertEquals(RunStatus.State.COMPLETED, RunStatus.read(dir(name)).orElseThrow().state(), mode);
+      List<Map<String, Object>> rows = MetricsLog.read(dir(name).resolve(MetricsLog.FILE));
+      assertEquals(4, rows.size(), mode + ": a row every 5 steps");
+      Map<String, Object> last = rows.get(rows.size() - 1);
+      assertTrue(((Double) last.get("eval.valid_accuracy")) >= 0.0, mode);
+      assertTrue(last.containsKey("diag.d"), mode + ": Prodigy's d is logged");
+      assertEquals(20L, new Checkpoints(dir(name), 2).latestStep().orElseThrow(), mode);
+      assertTrue(Files.exists(dir(name).resolve("conf.yaml")));
+    }
+  }
+
+  @Test
+  void aRunKilledAfterACheckpointResumesToTheSameFinalParameters() throws Exception {
+    for (String mode : List.of("single", "gradient_sharing", "param_averaging")) {
+      String[] o = {"mode=" + mode, "workers=" + (mode.equals("single") ? "1" : "2"), "averaging_frequency=5"};
+      run(conf("whole-" + mode, o));
+      System.setProperty(WorkerTraining.CRASH_PROPERTY, "13");
+      try {
+        run(conf("killed-" + mode, o));
+      } finally {
+        System.clearProperty(WorkerTraining.CRASH_PROPERTY);
+      }
+      assertTrue(RunStatus.read(dir("killed-" + mode)).map(s -> s.state() != RunStatus.State.COMPLETED).orElse(true), mode + ": the killed run is not complete");
+      String log = run(conf("killed-" + mode, o));
+      assertTrue(log.contains("resuming from the checkpoint at step 10"), mode + ": " + log);
+      assertArrayEquals(finalParams("whole-" + mode), finalParams("killed-" + mode), 0.0, mode);
+      List<Map<String, Object>> rows = MetricsLog.read(dir("killed-" + mode).resolve(MetricsLog.FILE));
+      assertEquals(List.of(4L, 9L, 14L, 19L), rows.stream().map(r -> (Long) r.get("step")).toList(), mode + ": no duplicated rows after the resume");
+    }
+  }
+
+  @Test
+  void aSweepSkipsCompletedRunsAndContinuesPastADivergedOne() throws Exception {
+    Path f = tmp.resolve("sweep.yaml");
+    Files.writeString(f, """
+        data: {train: %s}
+        optimizer: {name: sgd, hparams: {lr: 1.0}}
+        steps: 10
+        batch_size: 8
+        eval_every: 5
+        checkpoint_every: 5
+        divergence_factor: 5
+        output: %s
+        sweep: {optimizer.hparams.lr: [1.0e+9, 0.1]}
+        """.formatted(data, tmp.resolve("runs")));
+    List<RunConf> runs = RunConf.load(f, List.of());
+    String first = run(runs);
+    assertTrue(first.contains("diverged"), first);
+    RunStatus diverged = RunStatus.read(dir(runs.get(0).string("name"))).orElseThrow();
+    assertEquals(RunStatus.State.DIVERGED, diverged.state());
+    assertEquals(RunStatus.State.COMPLETED, RunStatus.read(dir(runs.get(1).string("name"))).orElseThrow().state());
+    String again = run(runs);
+    assertTrue(again.contains(runs.get(1).string("name") + ": already completed, skipped"), again);
+    assertTrue(again.contains(runs.get(0).string("name") + ": already diverged, skipped"), again);
+  }
+}
