@@ -8,6 +8,8 @@ JVM_FLAGS=(
   --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
   --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
   --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-exports=java.base/sun.security.action=ALL-UNNAMED
+  # Spark at WARN on the console so the jobs' own progress lines stay readable (file ships in data-prep).
+  -Dlog4j2.configurationFile=optimbench-prep-log4j2.properties -Dspark.ui.enabled=false
 )
 
 # ensure_built MODULE: compiles MODULE (and what it depends on) when any source or pom is newer

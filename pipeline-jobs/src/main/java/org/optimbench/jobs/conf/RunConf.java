@@ -100,17 +100,38 @@ public final class RunConf {
       for (Map.Entry<String, Object> e : point.entrySet()) {
         set(t, e.getKey(), e.getValue());
         String leaf = e.getKey().substring(e.getKey().lastIndexOf('.') + 1);
-        suffix.append(suffix.length() == 0 ? "" : "_").append(leaf).append('=').append(e.getValue());
+        suffix.append(suffix.length() == 0 ? "" : "_").append(leaf).append('=').append(slug(e.getValue()));
       }
       RunConf c = fromTree(t);
       String name = c.string("name");
       if (name.isEmpty()) name = baseName;
-      if (suffix.length() > 0) name = name + "__" + suffix.toString().replaceAll("[^A-Za-z0-9=._-]", "-");
+      if (suffix.length() > 0) name = name + "__" + suffix.toString().replaceAll("[^A-Za-z0-9=._,+-]", "-");
       Map<String, Object> v = new LinkedHashMap<>(c.values);
       v.put("name", name);
       out.add(new RunConf(v));
     }
     return out;
+  }
+
+  /** A readable name part for a sweep value: a spec {name, hparams} reads as {@code name+k=v,...}. */
+  static String slug(Object v) {
+    if (v instanceof Map<?, ?> m) {
+      StringBuilder b = new StringBuilder();
+      if (m.containsKey("name")) b.append(m.get("name"));
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        if (e.getKey().equals("name")) continue;
+        if (e.getKey().equals("hparams") && e.getValue() instanceof Map<?, ?> h) {
+          for (Map.Entry<?, ?> he : h.entrySet()) b.append(b.length() == 0 ? "" : "+").append(he.getKey()).append('=').append(slug(he.getValue()));
+        } else {
+          b.append(b.length() == 0 ? "" : "+").append(e.getKey()).append('=').append(slug(e.getValue()));
+        }
+      }
+      return b.toString();
+    }
+    if (v instanceof List<?> l) {
+      return String.join(",", l.stream().map(RunConf::slug).toList());
+    }
+    return String.valueOf(v);
   }
 
   /** Checks every key of {@code tree} and fills defaults. */

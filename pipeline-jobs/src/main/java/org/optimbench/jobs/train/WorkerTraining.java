@@ -219,7 +219,10 @@ public final class WorkerTraining {
       INDArray out = net.output(b.data().getFeatures(0), false);
       INDArray labels = b.data().getLabels(0);
       INDArray p = out.mul(labels).sum(1);
-      lossSum -= org.nd4j.linalg.ops.transforms.Transforms.log(org.nd4j.linalg.ops.transforms.Transforms.max(p, 1e-300, false), false).sumNumber().doubleValue();
+      // Probabilities clamped at the dtype's smallest normal number, so a confident mistake costs
+      // -log(tiny) (~87 in float32) instead of infinity.
+      double tiny = p.dataType() == DataType.DOUBLE ? Double.MIN_NORMAL : Float.MIN_NORMAL;
+      lossSum -= org.nd4j.linalg.ops.transforms.Transforms.log(org.nd4j.linalg.ops.transforms.Transforms.max(p, tiny, false), false).sumNumber().doubleValue();
       INDArray pred = out.argMax(1);
       INDArray truth = labels.argMax(1);
       correct += pred.eq(truth).castTo(DataType.DOUBLE).sumNumber().doubleValue();

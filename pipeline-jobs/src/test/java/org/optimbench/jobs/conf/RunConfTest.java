@@ -70,6 +70,12 @@ class RunConfTest {
   }
 
   @Test
+  void sweepsOverWholeSpecsGetReadableRunNames() throws Exception {
+    List<RunConf> runs = RunConf.load(write(BASE + "sweep: {optimizer: [{name: prodigy}, {name: mechanic, hparams: {base: {name: adam, hparams: {lr: 0.01}}}}]}\n"), List.of());
+    assertEquals(List.of("exp__optimizer=prodigy", "exp__optimizer=mechanic+base=adam+lr=0.01"), runs.stream().map(r -> r.string("name")).toList());
+  }
+
+  @Test
   void helpListsEveryKeyWithItsDefault() {
     String h = RunConf.help();
     for (ConfKey k : RunConf.KEYS) assertTrue(h.contains(k.name()), k.name());
