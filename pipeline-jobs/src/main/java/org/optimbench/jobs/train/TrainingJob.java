@@ -20,6 +20,8 @@ import org.optimbench.jobs.collective.CollectiveOptions;
 import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.jobs.conf.RunConf;
 import org.optimbench.jobs.run.SweepState;
+import org.optimbench.prep.libsvm.LibsvmConfig;
+import org.optimbench.prep.libsvm.LibsvmJob;
 import scala.Tuple2;
 
 /**
@@ -71,6 +73,7 @@ public final class TrainingJob {
 
   static WorkerTraining.Outcome runOne(SparkSession spark, RunConf conf, PrintStream console) throws IOException {
     Path train = Path.of(conf.string("data.train"));
+    prepareIfMissing(spark, train, conf.string("data.source"), console);
     WorkerTraining.DataFacts facts = facts(train);
     JavaRDD<Example> rows = examples(spark, train, "train", false);
     String validDir = conf.string("data.valid");
@@ -91,6 +94,16 @@ public final class TrainingJob {
       }
     });
     return results.get(0);
+  }
+
+  /** Runs data-prep's LIBSVM job into {@code train} when it does not exist and a raw source is configured. */
+  static void prepareIfMissing(SparkSession spark, Path train, String source, PrintStream console) throws IOException {
+    if (Files.exists(train) || source.isEmpty()) return;
+    console.println("preparing " + source + " -> " + train);
+    spark.sparkContext().setJobDescription("optimbench prepare " + source);
+    for (LibsvmJob.Summary s : LibsvmJob.run(spark, new LibsvmConfig(source, train.toString(), false, 0L, 0L, 0.1, 0.1, null, null, null))) {
+      console.println("  " + s);
+    }
   }
 
   /** Dimensions and counts from a data-prep output's manifest; refuses an output without _SUCCESS. */
