@@ -111,21 +111,12 @@ public record Momo(double lr, double weightDecay, double beta, double lb, boolea
     double gam = sums[1];
     double norm = sums[2];
 
-    double a = 1 + lrNow * weightDecay;
-    double lowerBound = state.scalar("lb");
-    if (useFstar) {
-      double cap = a * lossAvg + dot - a * gam;
-      if (cap < a * rho * lowerBound) lowerBound = Math.max(cap / (2 * a * rho), lb);
-    }
-    double t = PyMath.max(a * (lossAvg - rho * lowerBound) + dot - a * gam, 0.0) / norm;
-    double tau = PyMath.min(lrNow / rho, t);
-    if (useFstar) {
-      double h = lossAvg + dot - gam;
-      lowerBound = Math.max((h - 0.5 * tau * norm) / rho, lb);
-    }
+    MomoStepSize step = MomoStepSize.of(lossAvg, dot, gam, norm, lrNow, weightDecay, rho, state.scalar("lb"), lb, useFstar);
+    double tau = step.tau();
+    double lowerBound = step.lowerBound();
 
     Vec.axpy(-tau, d, x);
-    if (weightDecay > 0) x.divi(a);
+    if (weightDecay > 0) x.divi(1 + lrNow * weightDecay);
 
     state.setScalar("step", k);
     state.setScalar("loss_avg", lossAvg);

@@ -121,18 +121,9 @@ public record MomoAdam(double lr, double[] betas, double eps, double weightDecay
     double norm = sums[2];
 
     double lossAvg = (1 - beta1) * loss + beta1 * state.scalar("loss_avg");
-    double a = 1 + lrNow * weightDecay;
-    double lowerBound = state.scalar("lb");
-    if (useFstar) {
-      double cap = a * lossAvg + dot - a * gam;
-      if (cap < a * bc1 * lowerBound) lowerBound = Math.max(cap / (2 * a * bc1), lb);
-    }
-    double nom = a * (lossAvg - bc1 * lowerBound) + dot - a * gam;
-    double tau = PyMath.min(lrNow / bc1, PyMath.max(nom, 0.0) / norm);
-    if (useFstar) {
-      double h = lossAvg + dot - gam;
-      lowerBound = Math.max((h - 0.5 * tau * norm) / bc1, lb);
-    }
+    MomoStepSize step = MomoStepSize.of(lossAvg, dot, gam, norm, lrNow, weightDecay, bc1, state.scalar("lb"), lb, useFstar);
+    double tau = step.tau();
+    double lowerBound = step.lowerBound();
 
     if (weightDecay > 0 && !divide) x.muli(1 - weightDecay * lrNow);
     Vec.axpy(-tau, ratio, x);
