@@ -48,7 +48,9 @@ public final class TrainingJob {
       check(conf);
       spark.sparkContext().setJobDescription("optimbench train " + name);
       try {
-        out.add(runOne(spark, conf, console));
+        WorkerTraining.Outcome o = runOne(spark, conf, console);
+        writeMetricsParquet(spark, root.resolve(name));
+        out.add(o);
       } catch (ConfException e) {
         throw e;
       } catch (Exception e) { // SparkException is checked; a failed run is recorded and the sweep goes on
@@ -94,6 +96,43 @@ public final class TrainingJob {
       }
     });
     return results.get(0);
+  }
+
+  /**
+   * Writes {@code metrics.parquet} next to {@code metrics.csv} (same columns: step and samples as
+   * longs, the rest doubles), through a temporary directory renamed into place, so a reader never
+   * sees a partial copy.
+   */
+  static void writeMetricsParquet(SparkSession spark, Path runDir) throws IOException {
+    Path csv = runDir.resolve(org.optimbench.jobs.run.MetricsLog.FILE);
+    if (!Files.exists(csv)) return;
+    List<Map<String, Object>> rows = org.optimbench.jobs.run.MetricsLog.read(csv);
+    if (rows.isEmpty()) return;
+    List<String> cols = new ArrayList<>(rows.get(0).keySet());
+    org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType();
+    for (String c : cols) {
+      boolean isLong = c.equals("step") || c.equals("samples");
+      schema = schema.add(c, isLong ? org.apache.spark.sql.types.DataTypes.LongType : org.apache.spark.sql.types.DataTypes.DoubleType, true);
+    }
+    List<Row> data = new ArrayList<>();
+    for (Map<String, Object> r : rows) {
+      Object[] v = new Object[cols.size()];
+      for (int i = 0; i < v.length; i++) v[i] = r.get(cols.get(i));
+      data.add(org.apache.spark.sql.RowFactory.create(v));
+    }
+    Path tmp = runDir.resolve(".metrics.parquet.tmp");
+    Path target = runDir.resolve("metrics.parquet");
+    deleteRecursively(tmp);
+    spark.createDataFrame(data, schema).coalesce(1).write().parquet(tmp.toString());
+    deleteRecursively(target);
+    Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  private static void deleteRecursively(Path p) throws IOException {
+    if (!Files.exists(p)) return;
+    try (java.util.stream.Stream<Path> s = Files.walk(p)) {
+      for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(q);
+    }
   }
 
   /** Runs data-prep's LIBSVM job into {@code train} when it does not exist and a raw source is configured. */

@@ -106,6 +106,7 @@ class TrainingJobTest {
       assertTrue(last.containsKey("diag.d"), mode + ": Prodigy's d is logged");
       assertEquals(20L, new Checkpoints(dir(name), 2).latestStep().orElseThrow(), mode);
       assertTrue(Files.exists(dir(name).resolve("conf.yaml")));
+      assertEquals(rows.size(), spark.read().parquet(dir(name).resolve("metrics.parquet").toString()).count(), mode + ": Parquet copy of the log");
     }
   }
 
