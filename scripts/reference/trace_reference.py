@@ -515,7 +515,10 @@ def run(prob, ref_root):
     if name in ("marthe", "rtho"):
         return run_hyper(name, hp, prob, params, batch_loss, flat, ref_root)
 
-    opt = build_optimizer(name, hp, params, ref_root)
+    try:
+        opt = build_optimizer(name, hp, params, ref_root)
+    except ValueError as e:  # the reference's own argument checks
+        raise ProblemError(f"optimizer.hparams: rejected by the reference: {e}")
     sched = None
     if prob["schedule"] is not None:
         s = prob["schedule"]
@@ -582,7 +585,6 @@ def run_hyper(name, hp, prob, params, batch_loss, flat, ref_root):
     h.update(hp)
     if name == "rtho":
         h["mu"] = 1.0
-    clear_grad = import_from("adatune", "adatune.utils", "clear_grad", ref_root)
 
     class Net:
         """What MuSGD/MuAdam need of a model: parameters() in W1, b1, W2, b2 order."""
@@ -592,18 +594,11 @@ def run_hyper(name, hp, prob, params, batch_loss, flat, ref_root):
 
     net = Net()
     device = torch.device("cpu")
-    if h["dynamics"] == "sgd":
-        MuSGD = import_from("adatune", "adatune.mu_sgd", "MuSGD", ref_root)
-        opt = torch.optim.SGD(params, lr=h["lr"], momentum=h["momentum"],
-                              weight_decay=h["weight_decay"])
-        hyper = MuSGD(opt, h["hyper_lr"], h["grad_clipping"], h["first_order"], h["mu"],
-                      h["alpha"], device)
-    else:
-        MuAdam = import_from("adatune", "adatune.mu_adam", "MuAdam", ref_root)
-        opt = torch.optim.Adam(params, lr=h["lr"], betas=h["betas"], eps=h["eps"],
-                               weight_decay=h["weight_decay"])
-        hyper = MuAdam(opt, h["hyper_lr"], h["grad_clipping"], h["first_order"], h["mu"],
-                       h["alpha"], device)
+    try:
+        opt, hyper = build_hyper(h, params, device, ref_root)
+    except ValueError as e:
+        raise ProblemError(f"optimizer.hparams: rejected by torch: {e}")
+    clear_grad = import_from("adatune", "adatune.utils", "clear_grad", ref_root)
 
     rows, scalar_rows = [], []
     for t, idx in enumerate(prob["batches"]):
@@ -621,6 +616,24 @@ def run_hyper(name, hp, prob, params, batch_loss, flat, ref_root):
         scalar_rows.append([t, float(opt.param_groups[0]["lr"]),
                             float(hyper.hyper_optim.param_groups[0]["lr"]), float(hyper.mu)])
     return rows, (["lr", "hyper_lr", "mu"], scalar_rows), []
+
+
+def build_hyper(h, params, device, ref_root):
+    """torch SGD/Adam plus adatune's MuSGD/MuAdam, built as bin/rtho.py builds them."""
+    import torch
+    if h["dynamics"] == "sgd":
+        MuSGD = import_from("adatune", "adatune.mu_sgd", "MuSGD", ref_root)
+        opt = torch.optim.SGD(params, lr=h["lr"], momentum=h["momentum"],
+                              weight_decay=h["weight_decay"])
+        hyper = MuSGD(opt, h["hyper_lr"], h["grad_clipping"], h["first_order"], h["mu"],
+                      h["alpha"], device)
+    else:
+        MuAdam = import_from("adatune", "adatune.mu_adam", "MuAdam", ref_root)
+        opt = torch.optim.Adam(params, lr=h["lr"], betas=h["betas"], eps=h["eps"],
+                               weight_decay=h["weight_decay"])
+        hyper = MuAdam(opt, h["hyper_lr"], h["grad_clipping"], h["first_order"], h["mu"],
+                       h["alpha"], device)
+    return opt, hyper
 
 
 # ----------------------------------------------------------------------------------------------
