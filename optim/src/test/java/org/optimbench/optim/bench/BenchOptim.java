@@ -40,8 +40,8 @@ public final class BenchOptim {
   public static void main(String[] args) throws Exception {
     long[] sizes = args.length == 0 ? new long[] {1_000_000L, 10_000_000L} : Arrays.stream(args).mapToLong(Long::parseLong).toArray();
     String only = System.getProperty("bench.only", "");
-    System.out.printf(Locale.ROOT, "ND4J backend %s, %d threads, float32, median of %d steps after %d warm-up%n",
-        Nd4j.getBackend().getClass().getSimpleName(), Runtime.getRuntime().availableProcessors(), STEPS, WARMUP);
+    System.out.printf(Locale.ROOT, "ND4J backend %s, %d cores, OMP_NUM_THREADS=%s, float32, median of %d steps after %d warm-up%n",
+        Nd4j.getBackend().getClass().getSimpleName(), Runtime.getRuntime().availableProcessors(), System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"), STEPS, WARMUP);
     for (long n : sizes) {
       ParamLayout layout = layout(n);
       INDArray params = Nd4j.rand(DataType.FLOAT, n).subi(0.5);
@@ -54,7 +54,7 @@ public final class BenchOptim {
       System.out.printf(Locale.ROOT, "%-22s %10s %10s %10s %10s %10s%n", "optimizer", "state MB", "ms/step", "vs Adam", "floor ms", "vs floor");
       for (String name : OptimizerRegistry.entries().keySet()) {
         if (!name.startsWith(only)) continue;
-        Spec spec = benchSpec(name);
+        Spec spec = benchSpec(name, layout);
         if (spec == null) {
           System.out.printf(Locale.ROOT, "%-22s (no contract spec)%n", name);
           continue;
@@ -62,9 +62,10 @@ public final class BenchOptim {
         Optimizer opt = OptimizerRegistry.create(spec);
         INDArray p = params.dup();
         ModelView view = new ModelView(layout, p, grads);
-        OptimizerState state = opt.init(view);
         double[] t = new double[STEPS];
+        OptimizerState state;
         try {
+          state = opt.init(view);
           for (int i = 0; i < WARMUP + STEPS; i++) {
             StepContext ctx = context(i, grads);
             long t0 = System.nanoTime();
@@ -73,7 +74,7 @@ public final class BenchOptim {
             if (i >= WARMUP) t[i - WARMUP] = (System.nanoTime() - t0) / 1e6;
           }
         } catch (RuntimeException e) {
-          System.out.printf(Locale.ROOT, "%-22s failed: %s%n", name, e.getMessage());
+          System.out.printf(Locale.ROOT, "%-22s not run: %s%n", name, e.getMessage());
           continue;
         }
         double ms = median(t);
@@ -103,11 +104,18 @@ public final class BenchOptim {
         .build();
   }
 
-  private static Spec benchSpec(String name) throws Exception {
+  private static Spec benchSpec(String name, ParamLayout layout) throws Exception {
     try (InputStream in = BenchOptim.class.getResourceAsStream("/contract/" + name + ".json")) {
       if (in == null) return null;
       JsonNode n = new ObjectMapper().readTree(in);
-      return Spec.fromJson(n.get("spec"), "spec", false);
+      Spec s = Spec.fromJson(n.get("spec"), "spec", false);
+      if (!name.equals("layer_scaled")) return s;
+      // Its multipliers name the contract model's segments: give every bench segment one.
+      java.util.Map<String, Object> hp = new java.util.LinkedHashMap<>(s.hparams());
+      java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
+      for (int i = 0; i < layout.size(); i++) m.put(layout.segment(i).name(), i % 2 == 0 ? 1.0 : 0.5);
+      hp.put("multipliers", m);
+      return new Spec(name, hp);
     }
   }
 
