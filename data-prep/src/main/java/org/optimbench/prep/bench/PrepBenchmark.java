@@ -47,6 +47,9 @@ public final class PrepBenchmark implements Callable<Integer> {
   @Option(names = "--text-copies", defaultValue = "20", description = "Copies of the KJV sample for the text job.")
   int textCopies;
 
+  @Option(names = "--criteo-vocab", description = "Also time vocab mode (threshold 15; reads the input twice, 26 joins).")
+  boolean criteoVocab;
+
   @Option(names = "--master", description = "Spark master (default local[*]).")
   String master;
 
@@ -105,6 +108,15 @@ public final class PrepBenchmark implements Callable<Integer> {
         CriteoConfig.Mode.hash, null, null, null));
     double ours = secs(t0);
     row("criteo job, hash mode (parse, log1p, hash, day split, sha256, manifest)", rows, ours, String.format("%.2f", raw / ours));
+    if (criteoVocab) {
+      delete(work.resolve("criteo-vocab"));
+      t0 = System.nanoTime();
+      CriteoJob.run(spark, new CriteoConfig(in.toString(), work.resolve("criteo-vocab").toString(), true, 0L, 0L,
+          CriteoConfig.Mode.vocab, null, 15, null));
+      double vocab = secs(t0);
+      row("criteo job, vocab mode (threshold 15: count, window ids, 26 joins)", rows, vocab,
+          String.format("%.2f", raw / vocab));
+    }
   }
 
   private void libsvm(SparkSession spark) throws IOException {
