@@ -28,11 +28,24 @@ public final class Manifest {
     root.put("job", job);
     Map<String, Object> producer = new LinkedHashMap<>();
     producer.put("tool", "optimbench data-prep");
-    producer.put("version", Manifest.class.getPackage().getImplementationVersion());
+    producer.put("version", version());
     producer.put("spark_version", org.apache.spark.package$.MODULE$.SPARK_VERSION());
     producer.put("git_commit", System.getenv("OPTIMBENCH_GIT_COMMIT"));
     root.put("produced_by", producer);
     root.put("parameters", parameters);
+  }
+
+  /** The module version, from the Maven-filtered {@code optimbench-prep.properties}. */
+  static String version() {
+    java.util.Properties p = new java.util.Properties();
+    try (java.io.InputStream in = Manifest.class.getResourceAsStream("/optimbench-prep.properties")) {
+      if (in != null) {
+        p.load(in);
+      }
+    } catch (java.io.IOException e) {
+      return null;
+    }
+    return p.getProperty("version");
   }
 
   public Manifest put(String key, Object value) {

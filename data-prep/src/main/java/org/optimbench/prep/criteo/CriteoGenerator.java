@@ -20,7 +20,7 @@ import org.optimbench.prep.common.StableHash;
  *
  * <ul>
  *   <li>Categorical columns: the Kaggle set's per-column cardinalities; values drawn with a power
- *       law (rank {@code floor(V^u)}, u uniform: P(rank r) about 1/r, Zipf s=1) and written as 8
+ *       law (rank {@code floor((V+1)^u)} in 1..V, u uniform: P(rank r) about 1/r, Zipf s=1) and written as 8
  *       lower-case hex digits of a fixed hash of (column, rank); missing rates per column close to
  *       the Kaggle set's (C19-C26 about 44% empty).</li>
  *   <li>Integer columns: log-normal counts with the Kaggle set's missing rates (I12 77% empty);
@@ -99,7 +99,7 @@ public final class CriteoGenerator {
     }
     long[] ranks = new long[CriteoLineParser.NUM_CATEGORICAL];
     for (int c = 0; c < ranks.length; c++) {
-      ranks[c] = rnd.nextDouble() < CAT_MISSING[c] ? 0 : (long) Math.floor(Math.pow(CARDINALITY[c], rnd.nextDouble()));
+      ranks[c] = rnd.nextDouble() < CAT_MISSING[c] ? 0 : (long) Math.floor(Math.pow(CARDINALITY[c] + 1.0, rnd.nextDouble()));
     }
     double logit = BASE_LOGIT + 0.35 * Math.log1p(Math.max(ints[0], 0)) - 0.12 * Math.log1p(Math.max(ints[4], 0))
         + (ranks[0] == 1 ? 0.9 : ranks[0] <= 10 ? 0.3 : -0.2);

@@ -11,6 +11,7 @@ import static org.apache.spark.sql.functions.sum;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -176,7 +177,7 @@ public final class CriteoJob extends JobCommand<CriteoConfig> {
         names.add(s.getPath().getName());
       }
       int[] dayOfFile = DayPlan.daysFromNames(names);
-      int lastDay = java.util.Arrays.stream(dayOfFile).max().orElseThrow();
+      int lastDay = Arrays.stream(dayOfFile).max().orElseThrow();
       List<InputFile> toCount = new ArrayList<>();
       for (InputFile f : files) {
         if (config.days() != null || dayOfFile[f.ordinal()] == lastDay) {
@@ -212,7 +213,7 @@ public final class CriteoJob extends JobCommand<CriteoConfig> {
             .write().parquet(vocabPath);
         Dataset<Row> vocab = spark.read().parquet(vocabPath);
         vocabSizes = new int[CriteoLineParser.NUM_CATEGORICAL];
-        java.util.Arrays.fill(vocabSizes, 1);
+        Arrays.fill(vocabSizes, 1);
         for (Row r : vocab.groupBy("column").agg(max("id")).collectAsList()) {
           vocabSizes[r.getInt(0)] = r.getInt(1) + 1;
         }

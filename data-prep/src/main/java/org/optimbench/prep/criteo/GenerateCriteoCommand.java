@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 
 /** {@code prepare generate-criteo}: writes synthetic Criteo-format day files (no Spark). */
 @Command(name = "generate-criteo", mixinStandardHelpOptions = true,
-    description = "Write synthetic Criteo-format day files (power-law categories, missing fields, ~3% clicks).")
+    description = "Write synthetic Criteo-format day files (power-law categories, missing fields, ~3%% clicks).")
 public final class GenerateCriteoCommand implements Callable<Integer> {
   @Option(names = "--output", required = true, paramLabel = "DIR", description = "Directory for day_0 .. day_{D-1}.")
   Path output;

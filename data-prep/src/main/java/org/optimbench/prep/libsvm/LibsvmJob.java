@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
@@ -111,7 +112,8 @@ public final class LibsvmJob extends JobCommand<LibsvmConfig> {
     List<LibsvmDatasets.Dataset> datasets = LibsvmDatasets.discover(config.input(), config.output(), hc);
     if (!config.overwrite()) {
       for (LibsvmDatasets.Dataset d : datasets) {
-        if (new org.apache.hadoop.fs.Path(d.outputPath()).getFileSystem(hc).exists(new org.apache.hadoop.fs.Path(d.outputPath()))) {
+        Path target = new Path(d.outputPath());
+        if (target.getFileSystem(hc).exists(target)) {
           throw new IllegalStateException("output " + d.outputPath() + " already exists; pass --overwrite to replace it");
         }
       }

@@ -165,4 +165,25 @@ class LibsvmJobTest extends SparkTestBase {
         .selectExpr("max(abs(v))").first().getDouble(0);
     assertEquals(1.0, maxAbs, 1e-12, "maxabs scaling fitted on train puts train values in [-1, 1]");
   }
+
+  /**
+   * What Spark's own libsvm source does with the inputs ours accepts or rejects by name: tabs and
+   * qid: make it fail with a bare NumberFormatException that names neither file nor line.
+   */
+  @Test
+  void sparkLibsvmSourceFailsOnTabsAndQidWithoutSayingWhere() throws Exception {
+    Path tab = tmp.resolve("tab.svm");
+    Files.writeString(tab, "1 1:0.5\n-1\t2:1\n");
+    Path qid = tmp.resolve("qid.svm");
+    Files.writeString(qid, "1 qid:3 1:0.5\n");
+    for (Path p : List.of(tab, qid)) {
+      Exception e = assertThrows(Exception.class,
+          () -> spark.read().format("libsvm").option("numFeatures", "4").load(p.toString()).count());
+      String all = String.valueOf(e.getMessage()) + e.getCause();
+      assertTrue(all.contains("NumberFormatException"), all);
+      assertFalse(all.contains("line 2") || all.contains("line 1 "), "Spark does not say which line");
+    }
+    LibsvmJob.run(spark, config(tab, tmp.resolve("tab-out"), 0));
+    assertEquals(2, manifest(tmp.resolve("tab-out")).get("inputs").get(0).get("lines").asInt());
+  }
 }

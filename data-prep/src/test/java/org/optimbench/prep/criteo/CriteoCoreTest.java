@@ -1,0 +1,126 @@
+package org.optimbench.prep.criteo;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.optimbench.prep.common.RowFormatException;
+
+class CriteoCoreTest {
+  static String line(String label, String ints, String cats) {
+    return label + "\t" + ints + "\t" + cats;
+  }
+
+  static final String INTS = "1\t\t-2\t3\t4\t5\t6\t7\t8\t9\t10\t11\t4095";
+  static final String CATS = "68fd1e64\t\t0A\t3\t4\t5\t6\t7\t8\t9\ta\tb\tc\td\te\tf\t10\t11\t12\t13\t14\t15\t16\t17\t18\tffffffff";
+
+  static CriteoRecord parse(String s) throws RowFormatException {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    CriteoRecord r = new CriteoRecord();
+    CriteoLineParser.parse(b, b.length, r);
+    return r;
+  }
+
+  @Test
+  void parsesLabelIntegersAndHexWithMissingFields() throws RowFormatException {
+    CriteoRecord r = parse(line("1", INTS, CATS));
+    assertEquals(1, r.label);
+    assertEquals(0, r.dense[1], "missing integer is 0");
+    assertEquals(-2, r.dense[2]);
+    assertEquals(0x68fd1e64L, r.categorical[0]);
+    assertEquals(-1, r.categorical[1], "missing categorical is -1");
+    assertEquals(10, r.categorical[2], "upper-case hex accepted");
+    assertEquals(0xffffffffL, r.categorical[25]);
+  }
+
+  /** One case per bad-input reason. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "wrong field count  | 1\t2\t3                       | 3 fields, expected 40",
+      "bad label          | 2\t" + INTS + "\t" + CATS + "  | label '2' is not 0 or 1",
+      "non-numeric int    | 0\t1\tx\t3\t4\t5\t6\t7\t8\t9\t10\t11\t12\t13\t" + CATS + " | non-numeric integer 'x' in I2",
+      "bad hex            | 0\t" + INTS + "\tzz\t\t0A\t3\t4\t5\t6\t7\t8\t9\ta\tb\tc\td\te\tf\t10\t11\t12\t13\t14\t15\t16\t17\t18\t19 | bad hex 'zz' in C1",
+      "long hex           | 0\t" + INTS + "\t123456789\t\t0A\t3\t4\t5\t6\t7\t8\t9\ta\tb\tc\td\te\tf\t10\t11\t12\t13\t14\t15\t16\t17\t18\t19 | bad hex '123456789' in C1: more than 8 digits",
+  })
+  void reportsEachBadInputReason(String name, String line, String reason) {
+    RowFormatException e = assertThrows(RowFormatException.class, () -> parse(line.replace("\\t", "\t")));
+    assertEquals(reason, e.getMessage());
+  }
+
+  @Test
+  void reportsInvalidUtf8() {
+    byte[] b = line("0", INTS, CATS).getBytes(StandardCharsets.UTF_8);
+    b[b.length - 1] = (byte) 0xff;
+    RowFormatException e = assertThrows(RowFormatException.class, () -> CriteoLineParser.parse(b, b.length, new CriteoRecord()));
+    assertEquals("invalid UTF-8", e.getMessage());
+  }
+
+  @Test
+  void denseIsLog1pOfClippedValues() {
+    assertEquals(0f, CriteoTransforms.dense(-3));
+    assertEquals(0f, CriteoTransforms.dense(0));
+    assertEquals((float) Math.log(2), CriteoTransforms.dense(1));
+    assertEquals((float) Math.log1p(4095), CriteoTransforms.dense(4095));
+    assertEquals((float) Math.log1p(123456), CriteoTransforms.dense(123456));
+  }
+
+  @Test
+  void hashBucketsAreStableInRangeAndKeepZeroForMissing() {
+    assertEquals(0, CriteoTransforms.hashBucket(0, 3, -1, 1000));
+    Map<Integer, Integer> seen = new HashMap<>();
+    for (long v = 0; v < 10_000; v++) {
+      int id = CriteoTransforms.hashBucket(0, 3, v, 1000);
+      assertTrue(id >= 1 && id < 1000);
+      seen.merge(id, 1, Integer::sum);
+    }
+    assertTrue(seen.size() > 990, "values spread over the range");
+    assertTrue(CriteoTransforms.hashBucket(0, 3, 42, 1 << 30) != CriteoTransforms.hashBucket(0, 4, 42, 1 << 30),
+        "the column is part of the key");
+  }
+
+  @Test
+  void lastDaySplitsIntoTestThenValidHalves() {
+    int[] days = DayPlan.daysFromNames(List.of("day_0.gz", "day_1.gz", "day_23_00", "day_23_01"));
+    assertArrayEquals(new int[] {0, 1, 23, 23}, days);
+    DayPlan p = DayPlan.byFile(days, new long[] {0, 0, 3, 2});
+    assertEquals("train", p.split(0, 1, p.day(0, 1)));
+    assertEquals("test", p.split(2, 3, 23));   // positions 0,1,2 of 5: first ceil(5/2) = 3 are test
+    assertEquals("valid", p.split(3, 1, 23));
+    assertThrows(IllegalArgumentException.class, () -> DayPlan.byFile(new int[] {5}, new long[] {10}));
+
+    DayPlan cut = DayPlan.cut(7, new long[] {40, 30});   // Kaggle train.txt style: 70 lines, 7 days of 10
+    assertEquals(0, cut.day(0, 1));
+    assertEquals(3, cut.day(0, 40));
+    assertEquals(4, cut.day(1, 1));
+    assertEquals(6, cut.day(1, 30));
+    assertEquals("test", cut.split(1, 21, 6));
+    assertEquals("valid", cut.split(1, 26, 6));
+  }
+
+  @Test
+  void generatorWritesValidRowsWithAboutThreePercentClicks() throws RowFormatException {
+    SplittableRandom rnd = new SplittableRandom(1);
+    byte[] buf = new byte[1024];
+    CriteoRecord r = new CriteoRecord();
+    int clicks = 0;
+    int missingC20 = 0;
+    for (int i = 0; i < 20_000; i++) {
+      int n = CriteoGenerator.row(rnd, buf);
+      assertEquals('\n', buf[n - 1]);
+      CriteoLineParser.parse(buf, n - 1, r);
+      clicks += r.label;
+      missingC20 += r.categorical[19] < 0 ? 1 : 0;
+    }
+    assertEquals(0.03, clicks / 20_000.0, 0.01);
+    assertEquals(0.44, missingC20 / 20_000.0, 0.02);
+  }
+}
