@@ -12,6 +12,12 @@ JVM_FLAGS=(
   -Dlog4j2.configurationFile=optimbench-prep-log4j2.properties -Dspark.ui.enabled=false
 )
 
+# ND4J's native ops use OpenMP. On a machine whose cores are shared (Spark workers on the same
+# host, other processes), two OpenMP threads per process made a 1M-float elementwise op ~20x
+# slower (9 ms instead of 0.4 ms) because every op waits at a barrier for a busy core. One thread
+# per process is the default here; set OMP_NUM_THREADS to the cores a process owns to change it.
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+
 # ensure_built MODULE: compiles MODULE (and what it depends on) when any source or pom is newer
 # than the last build, and writes MODULE/target/classpath.txt.
 ensure_built() {
