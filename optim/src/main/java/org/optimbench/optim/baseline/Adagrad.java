@@ -69,10 +69,10 @@ public record Adagrad(double lr, double lrDecay, double weightDecay, double init
     state.setScalar("step", t);
     double clr = lrNow / (1 + (t - 1) * lrDecay);
     INDArray sum = state.array("sum");
-    INDArray tmp = ElementOps.scratch(p);
+    INDArray tmp = Vec.scratch(p);
     Vec.scaleAddSquare(sum, 1, 1, g, tmp);
-    ElementOps.sqrtInto(sum, tmp).addi(eps);
-    ElementOps.divInto(g, tmp, tmp);
+    Vec.sqrtPlusInto(sum, 0, tmp).addi(eps);
+    Vec.divInto(g, tmp, tmp);
     Vec.axpy(-clr, tmp, p);
     ctx.diagnostics().put("lr", clr);
   }

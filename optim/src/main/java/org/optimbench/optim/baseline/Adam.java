@@ -87,7 +87,7 @@ public record Adam(double lr, double beta1, double beta2, double eps, double wei
     s.setScalar("step", t);
     INDArray m = s.array("exp_avg");
     INDArray v = s.array("exp_avg_sq");
-    INDArray tmp = ElementOps.scratch(p);
+    INDArray tmp = Vec.scratch(p);
     Vec.scaleAdd(m, beta1, 1 - beta1, g);
     Vec.scaleAddSquare(v, beta2, 1 - beta2, g, tmp);
     double stepSize = lr / (1 - Math.pow(beta1, t));
@@ -97,8 +97,8 @@ public record Adam(double lr, double beta1, double beta2, double eps, double wei
       second = s.array("max_exp_avg_sq");
       Transforms.max(second, v, false);
     }
-    ElementOps.sqrtInto(second, tmp).divi(bc2Sqrt).addi(eps);
-    ElementOps.divInto(m, tmp, tmp);
+    Vec.sqrtPlusInto(second, 0, tmp).divi(bc2Sqrt).addi(eps);
+    Vec.divInto(m, tmp, tmp);
     Vec.axpy(-stepSize, tmp, p);
   }
 }

@@ -98,9 +98,9 @@ public record DAdaptAdaGrad(double lr, double momentum, double weightDecay, doub
       g = g.dup();
       Vec.axpy(weightDecay, p, g);
     }
-    INDArray tmp = DAdaptOps.mulInto(g, g, DAdaptOps.scratch(p));
+    INDArray tmp = Vec.mulInto(g, g, Vec.scratch(p));
     alpha.addi(tmp);
-    INDArray w = DAdaptOps.sqrtPlusInto(alpha, eps, DAdaptOps.scratch(p));
+    INDArray w = Vec.sqrtPlusInto(alpha, eps, Vec.scratch(p));
     double gsq = tmp.divi(w).sumNumber().doubleValue();
     Vec.axpy(dlr, g, s);
     double sksq = weightedSq(s, w, tmp);
@@ -119,7 +119,7 @@ public record DAdaptAdaGrad(double lr, double momentum, double weightDecay, doub
     st.setScalar("d", dNew);
 
     INDArray x0 = st.array("x0");
-    DAdaptOps.divInto(s, w, tmp);
+    Vec.divInto(s, w, tmp);
     if (momentum == 0) {
       p.assign(x0).subi(tmp);
     } else {
@@ -135,7 +135,7 @@ public record DAdaptAdaGrad(double lr, double momentum, double weightDecay, doub
 
   /** sum(s^2 / w), using {@code tmp} as scratch. */
   private static double weightedSq(INDArray s, INDArray w, INDArray tmp) {
-    return DAdaptOps.mulInto(s, s, tmp).divi(w).sumNumber().doubleValue();
+    return Vec.mulInto(s, s, tmp).divi(w).sumNumber().doubleValue();
   }
 
   @Override
@@ -143,8 +143,8 @@ public record DAdaptAdaGrad(double lr, double momentum, double weightDecay, doub
     INDArray s = merged.array("sk");
     double skl1 = Vec.norm1(s);
     if (merged.scalar("k") == 0 || skl1 == 0) return;
-    INDArray w = DAdaptOps.sqrtPlusInto(merged.array("alphak"), eps, DAdaptOps.scratch(s));
-    double sksq = weightedSq(s, w, DAdaptOps.scratch(s));
+    INDArray w = Vec.sqrtPlusInto(merged.array("alphak"), eps, Vec.scratch(s));
+    double sksq = weightedSq(s, w, Vec.scratch(s));
     double dHat = (sksq - merged.scalar("gsq_weighted")) / skl1;
     merged.setScalar("d", DAdaptOps.reconciled(merged.scalar("d"), merged.scalar("d_prev"), dHat, growthRate));
   }

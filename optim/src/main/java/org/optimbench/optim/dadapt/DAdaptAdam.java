@@ -109,7 +109,7 @@ public record DAdaptAdam(double lr, double[] betas, double eps, double weightDec
     INDArray s = st.array("s");
     INDArray m = st.array("exp_avg");
     INDArray v = st.array("exp_avg_sq");
-    INDArray tmp = DAdaptOps.scratch(p);
+    INDArray tmp = Vec.scratch(p);
 
     double acc = 0;
     double l1 = 0;
@@ -119,8 +119,8 @@ public record DAdaptAdam(double lr, double[] betas, double eps, double weightDec
         g = g.dup();
         Vec.axpy(weightDecay, p, g);
       }
-      DAdaptOps.sqrtPlusInto(v, eps, tmp);
-      DAdaptOps.divInto(s, tmp, tmp);
+      Vec.sqrtPlusInto(v, eps, tmp);
+      Vec.divInto(s, tmp, tmp);
       acc = dlr * Vec.dot(g, tmp);
       Vec.scaleAdd(m, beta1, dlr * (1 - beta1), g);
       Vec.scaleAddSquare(v, beta2, 1 - beta2, g, tmp);
@@ -141,9 +141,9 @@ public record DAdaptAdam(double lr, double[] betas, double eps, double weightDec
     st.setScalar("d_prev", d);
     st.setScalar("d", dNew);
 
-    DAdaptOps.sqrtPlusInto(v, eps, tmp);
+    Vec.sqrtPlusInto(v, eps, tmp);
     if (weightDecay != 0 && decouple) p.muli(1 - weightDecay * dlr);
-    p.subi(DAdaptOps.divInto(m, tmp, tmp));
+    p.subi(Vec.divInto(m, tmp, tmp));
     st.setScalar("k", k + 1);
     ctx.diagnostics().put("lr", dlr);
     ctx.diagnostics().put("d", dNew);

@@ -1,63 +1,18 @@
 package org.optimbench.optim.dadapt;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.floating.Sqrt;
-import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.DivOp;
-import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
-import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
-import org.nd4j.linalg.factory.Nd4j;
+import org.optimbench.optim.internal.PyMath;
+
 
 /**
- * Primitives shared by the D-Adaptation family: element-wise ops that write into a given output
- * (so one scratch array serves a whole step), and the scalar rules of the d estimate with Python's
- * {@code max}/{@code min} semantics (a NaN candidate never replaces the current value).
+ * The scalar rules of the d estimate shared by the D-Adaptation family, with Python's
+ * {@code max}/{@code min} semantics ({@link PyMath}: a NaN candidate never replaces the current value).
  */
 final class DAdaptOps {
   private DAdaptOps() {}
 
-  /** {@code out = sqrt(x) + eps}. */
-  static INDArray sqrtPlusInto(INDArray x, double eps, INDArray out) {
-    Nd4j.getExecutioner().exec(new Sqrt(x, out));
-    if (eps != 0) out.addi(eps);
-    return out;
-  }
-
-  /** {@code out = a * b}. */
-  static INDArray mulInto(INDArray a, INDArray b, INDArray out) {
-    Nd4j.getExecutioner().exec(new MulOp(a, b, out));
-    return out;
-  }
-
-  /** {@code out = a / b}. */
-  static INDArray divInto(INDArray a, INDArray b, INDArray out) {
-    Nd4j.getExecutioner().exec(new DivOp(a, b, out));
-    return out;
-  }
-
-  /** {@code out = a - b}. */
-  static INDArray subInto(INDArray a, INDArray b, INDArray out) {
-    Nd4j.getExecutioner().exec(new SubOp(a, b, out));
-    return out;
-  }
-
-  /** A scratch array of x's shape and dtype, contents undefined. */
-  static INDArray scratch(INDArray x) {
-    return Nd4j.createUninitialized(x.dataType(), x.shape());
-  }
-
-  /** Python's {@code max(a, b)}: b replaces a only when {@code b > a}. */
-  static double pyMax(double a, double b) {
-    return b > a ? b : a;
-  }
-
-  /** Python's {@code min(a, b)}: b replaces a only when {@code b < a}. */
-  static double pyMin(double a, double b) {
-    return b < a ? b : a;
-  }
-
   /** The D-Adaptation rule {@code d <- max(d, min(dHat, d * growth_rate))}. */
   static double grow(double d, double dHat, double growthRate) {
-    return pyMax(d, pyMin(dHat, d * growthRate));
+    return PyMath.max(d, PyMath.min(dHat, d * growthRate));
   }
 
   /**
@@ -67,6 +22,6 @@ final class DAdaptOps {
    */
   static double reconciled(double dMerged, double dPrevMerged, double dHat, double growthRate) {
     if (!Double.isFinite(dHat)) return dMerged;
-    return pyMax(dMerged, grow(dPrevMerged, dHat, growthRate));
+    return PyMath.max(dMerged, grow(dPrevMerged, dHat, growthRate));
   }
 }

@@ -1,5 +1,6 @@
 package org.optimbench.optim.dadapt;
 
+import org.optimbench.optim.internal.PyMath;
 import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -156,7 +157,7 @@ public record Prodigy(double lr, double[] betas, Double beta3, double eps, doubl
     }
     INDArray s = st.array("s");
     INDArray v = st.array("exp_avg_sq");
-    INDArray tmp = DAdaptOps.scratch(p);
+    INDArray tmp = Vec.scratch(p);
 
     double deltaNum = 0;
     double den = 0;
@@ -165,10 +166,10 @@ public record Prodigy(double lr, double[] betas, Double beta3, double eps, doubl
       List<INDArray> xs = sliced(model, p);
       List<INDArray> x0s = parts(model, st.array("p0"));
       List<INDArray> ss = parts(model, s);
-      INDArray diff = sliceP == 1 ? tmp : DAdaptOps.scratch(s);
+      INDArray diff = sliceP == 1 ? tmp : Vec.scratch(s);
       List<INDArray> diffs = parts(model, diff);
       double dot = 0;
-      for (int i = 0; i < gs.size(); i++) dot += Vec.dot(gs.get(i), DAdaptOps.subInto(x0s.get(i), xs.get(i), diffs.get(i)));
+      for (int i = 0; i < gs.size(); i++) dot += Vec.dot(gs.get(i), Vec.subInto(x0s.get(i), xs.get(i), diffs.get(i)));
       deltaNum = (d / d0) * dlr * dot;
       if (beta1 > 0) Vec.scaleAdd(st.array("exp_avg"), beta1, d * (1 - beta1), g);
       Vec.scaleAddSquare(v, beta2, d * d * (1 - beta2), g, tmp);
@@ -187,18 +188,18 @@ public record Prodigy(double lr, double[] betas, Double beta3, double eps, doubl
     double dHat = dCoef * num / sums[1];
     double dMax = st.scalar("d_max");
     double dNew = d;
-    if (dNew == d0) dNew = DAdaptOps.pyMax(dNew, dHat);
-    dMax = DAdaptOps.pyMax(dMax, dHat);
-    dNew = DAdaptOps.pyMin(dMax, dNew * growthRate);
+    if (dNew == d0) dNew = PyMath.max(dNew, dHat);
+    dMax = PyMath.max(dMax, dHat);
+    dNew = PyMath.min(dMax, dNew * growthRate);
     st.setScalar("d_numerator", num);
     st.setScalar("d_prev", d);
     st.setScalar("d", dNew);
     st.setScalar("d_max", dMax);
 
-    DAdaptOps.sqrtPlusInto(v, dNew * eps, tmp);
+    Vec.sqrtPlusInto(v, dNew * eps, tmp);
     if (weightDecay != 0 && decouple) p.muli(1 - weightDecay * dlr);
-    if (beta1 > 0) Vec.axpy(-dlr, DAdaptOps.divInto(st.array("exp_avg"), tmp, tmp), p);
-    else Vec.axpy(-dlr * dNew, DAdaptOps.divInto(g, tmp, tmp), p);
+    if (beta1 > 0) Vec.axpy(-dlr, Vec.divInto(st.array("exp_avg"), tmp, tmp), p);
+    else Vec.axpy(-dlr * dNew, Vec.divInto(g, tmp, tmp), p);
     st.setScalar("k", k + 1);
     ctx.diagnostics().put("lr", dlr);
     ctx.diagnostics().put("d", dNew);
@@ -212,10 +213,10 @@ public record Prodigy(double lr, double[] betas, Double beta3, double eps, doubl
     double dHat = dCoef * merged.scalar("d_numerator") / den;
     if (!Double.isFinite(dHat)) return;
     double d = merged.scalar("d_prev");
-    if (d == d0) d = DAdaptOps.pyMax(d, dHat);
-    double dMax = DAdaptOps.pyMax(merged.scalar("d_max"), dHat);
-    d = DAdaptOps.pyMin(dMax, d * growthRate);
+    if (d == d0) d = PyMath.max(d, dHat);
+    double dMax = PyMath.max(merged.scalar("d_max"), dHat);
+    d = PyMath.min(dMax, d * growthRate);
     merged.setScalar("d_max", dMax);
-    merged.setScalar("d", DAdaptOps.pyMax(merged.scalar("d"), d));
+    merged.setScalar("d", PyMath.max(merged.scalar("d"), d));
   }
 }

@@ -86,18 +86,18 @@ public record Madgrad(double lr, double momentum, double weightDecay, double eps
       g = g.dup();
       Vec.axpy(weightDecay, p, g);
     }
-    INDArray tmp = DualOps.scratch(p);
+    INDArray tmp = Vec.scratch(p);
     INDArray x0;
     if (momentum == 0) {
-      x0 = DualOps.divInto(s, DualOps.cubeRootPlus(nu, eps, DualOps.scratch(p), false), tmp).addi(p);
-      tmp = DualOps.scratch(p);
+      x0 = Vec.divInto(s, DualOps.cubeRootPlus(nu, eps, Vec.scratch(p), false), tmp).addi(p);
+      tmp = Vec.scratch(p);
     } else {
       x0 = state.array("x0");
     }
     Vec.scaleAddSquare(nu, 1, lamb, g, tmp);
     INDArray rms = DualOps.cubeRootPlus(nu, eps, tmp, true);
     Vec.axpy(lamb, g, s);
-    INDArray z = DualOps.divInto(s, rms, rms).rsubi(x0); // z = x0 - s / rms
+    INDArray z = Vec.divInto(s, rms, rms).rsubi(x0); // z = x0 - s / rms
     double decay = decoupled ? lrEff * weightDecay : 0; // p_new = step(p_old) - decay * p_old
     if (momentum == 0) {
       if (decay != 0) p.muli(-decay).addi(z);

@@ -79,10 +79,10 @@ public record MirrorMadgrad(double lr, double momentum, double weightDecay, doub
         Vec.axpy(weightDecay, p, g);
       }
     }
-    INDArray tmp = DualOps.scratch(p);
+    INDArray tmp = Vec.scratch(p);
     Vec.scaleAddSquare(nu, ratio, 1, g, tmp);
     INDArray rms = DualOps.cubeRootPlus(nu, eps, tmp, true);
-    Vec.axpy(-lrEff * lamb, DualOps.divInto(g, rms, rms), z);
+    Vec.axpy(-lrEff * lamb, Vec.divInto(g, rms, rms), z);
     p.muli(1 - ck);
     Vec.axpy(ck, z, p);
     state.setScalar("k", k + 1);

@@ -2,7 +2,10 @@ package org.optimbench.optim.internal;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
+import org.nd4j.linalg.api.ops.impl.transforms.floating.Sqrt;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.DivOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
 
 /**
  * In-place vector primitives shared by the optimizers. They are ND4J ops only (no Java loops over
@@ -27,8 +30,7 @@ public final class Vec {
 
   /** {@code y = b * y + a * x * x} (second-moment EMA); {@code tmp} is scratch of y's shape. */
   public static void scaleAddSquare(INDArray y, double b, double a, INDArray x, INDArray tmp) {
-    Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp(x, x, tmp));
-    scaleAdd(y, b, a, tmp);
+    scaleAdd(y, b, a, mulInto(x, x, tmp));
   }
 
   /** Sum of x_i * y_i, in double. */
@@ -50,11 +52,34 @@ public final class Vec {
     return x.norm1Number().doubleValue();
   }
 
-  /** A new array with {@code sqrt(x) + eps} (the Adam denominator). */
-  public static INDArray sqrtPlus(INDArray x, double eps) {
-    INDArray d = Transforms.sqrt(x, true);
-    if (eps != 0) d.addi(eps);
-    return d;
+  /** A scratch array of x's shape and dtype, contents undefined (inside a step: workspace memory). */
+  public static INDArray scratch(INDArray x) {
+    return Nd4j.createUninitialized(x.dataType(), x.shape());
+  }
+
+  /** {@code out = sqrt(x) + eps} (the Adam denominator); {@code out} may be {@code x}. */
+  public static INDArray sqrtPlusInto(INDArray x, double eps, INDArray out) {
+    Nd4j.getExecutioner().exec(new Sqrt(x, out));
+    if (eps != 0) out.addi(eps);
+    return out;
+  }
+
+  /** {@code out = a * b}; {@code out} may be {@code a} or {@code b}. */
+  public static INDArray mulInto(INDArray a, INDArray b, INDArray out) {
+    Nd4j.getExecutioner().exec(new MulOp(a, b, out));
+    return out;
+  }
+
+  /** {@code out = a / b}; {@code out} may be {@code a} or {@code b}. */
+  public static INDArray divInto(INDArray a, INDArray b, INDArray out) {
+    Nd4j.getExecutioner().exec(new DivOp(a, b, out));
+    return out;
+  }
+
+  /** {@code out = a - b}; {@code out} may be {@code a} or {@code b}. */
+  public static INDArray subInto(INDArray a, INDArray b, INDArray out) {
+    Nd4j.getExecutioner().exec(new SubOp(a, b, out));
+    return out;
   }
 
   /** A zero array of x's shape and dtype. */

@@ -1,5 +1,7 @@
 package org.optimbench.optim.polyak;
 
+import org.optimbench.optim.internal.PyMath;
+
 /**
  * The step size and the online lower-bound estimate shared by MoMo and MoMo-Adam (fabian-sp/MoMo,
  * momo.py and momo_adam.py compute them with the same formulas; ρ is MoMo's bias correction or
