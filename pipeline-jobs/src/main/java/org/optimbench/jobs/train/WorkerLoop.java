@@ -7,6 +7,7 @@ import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.optim.Diagnostics;
 import org.optimbench.optim.ExampleStore;
+import org.optimbench.optim.FiniteDifferenceHvp;
 import org.optimbench.optim.GradientOracle;
 import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
@@ -27,7 +28,7 @@ import org.optimbench.optim.schedule.Schedule;
  *       so the optimizer's parameter reducer is local (reducing sums every worker already holds in
  *       full would multiply them by the world size); per-example statistics go through the batch
  *       reducer, which is the all-reduce. Hessian-vector products and validation gradients are
- *       global too: each product is a finite difference of two all-reduced gradients.</li>
+ *       global too: each product is a forward difference against the step's all-reduced gradient.</li>
  *   <li>{@link Mode#PARAM_AVERAGING}: local steps on local data with local state; after every
  *       {@code averagingFrequency} steps, {@link StateMerge} averages parameters and state and the
  *       optimizer reconciles.</li>
@@ -93,7 +94,10 @@ public final class WorkerLoop {
         .reducer(Reducer.LOCAL)
         .batchReducer(batchReducer)
         .diagnostics(diag)
-        .hvp(v -> finiteDifferenceHvp(at, local, v, shared));
+        // Forward differences around the step's own (global) gradient: the gradient view holds it for
+        // the whole step (optimizers never write it, gradientAt restores it), so one extra gradient
+        // evaluation per product.
+        .hvp(FiniteDifferenceHvp.forward(p -> gradientAt(p, local, shared), at, grads));
     if (validation != null) {
       ctx.validationGradient(new LazyValidation(validation, shared));
     }
@@ -118,20 +122,6 @@ public final class WorkerLoop {
     INDArray g = model.gradientAt(params, batch.data());
     if (shared) globalMean(g, 0.0, batch.size());
     return g;
-  }
-
-  /**
-   * Forward-difference Hessian-vector product on this step's batch: one extra gradient evaluation
-   * (two all-reduces in gradient sharing) per product, r = sqrt(eps_mach) (1 + ||w||) / ||v||.
-   */
-  private INDArray finiteDifferenceHvp(INDArray at, Batch batch, INDArray v, boolean shared) {
-    double vn = v.norm2Number().doubleValue();
-    if (vn == 0) return v.mul(0.0);
-    double eps = at.dataType() == org.nd4j.linalg.api.buffer.DataType.DOUBLE ? 1.49e-8 : 3.45e-4;
-    double r = eps * (1 + at.norm2Number().doubleValue()) / vn;
-    INDArray g0 = gradientAt(at, batch, shared);
-    INDArray g1 = gradientAt(at.add(v.mul(r)), batch, shared);
-    return g1.subi(g0).divi(r);
   }
 
   /** Draws the validation batch once per step, on first use, so every worker calls the oracle alike. */
