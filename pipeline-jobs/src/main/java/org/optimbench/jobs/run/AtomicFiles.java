@@ -21,17 +21,17 @@ import java.util.stream.Stream;
  * content and never a prefix. A kill leaves at most a hidden tmp file, which readers never open and
  * {@link #deleteLeftovers} removes.
  */
-final class AtomicFiles {
+public final class AtomicFiles {
   static final String TMP_SUFFIX = ".tmp";
 
   private AtomicFiles() {}
 
   /** The content is produced by {@code body} into the temporary file. */
-  interface Body {
+  public interface Body {
     void write(OutputStream out) throws IOException;
   }
 
-  static void write(Path target, Body body) throws IOException {
+  public static void write(Path target, Body body) throws IOException {
     Path dir = target.toAbsolutePath().getParent();
     Path tmp = dir.resolve("." + target.getFileName() + "." + UUID.randomUUID() + TMP_SUFFIX);
     try {
@@ -48,7 +48,7 @@ final class AtomicFiles {
     }
   }
 
-  static void writeString(Path target, String text) throws IOException {
+  public static void writeString(Path target, String text) throws IOException {
     write(target, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
   }
 
@@ -82,7 +82,7 @@ final class AtomicFiles {
     }
   }
 
-  static void deleteTree(Path root) throws IOException {
+  public static void deleteTree(Path root) throws IOException {
     if (!Files.exists(root)) return;
     Files.walkFileTree(root, new SimpleFileVisitor<>() {
       @Override

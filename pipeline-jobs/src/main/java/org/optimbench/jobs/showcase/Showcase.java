@@ -7,12 +7,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -24,6 +22,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.zip.GZIPInputStream;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.optimbench.jobs.run.AtomicFiles;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.optimbench.optim.Diagnostics;
@@ -265,13 +264,12 @@ public final class Showcase {
 
   static void writeSummary(Path out, List<Result> results) throws IOException {
     Files.createDirectories(out.toAbsolutePath().getParent());
-    Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), "summary", ".tmp");
-    try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-      w.write("optimizer,train_loss,valid_accuracy,millis,error\n");
-      for (Result r : results) {
-        w.write(r.name + "," + r.trainLoss + "," + r.validAccuracy + "," + r.millis + "," + (r.error == null ? "" : "\"" + r.error.replace("\"", "'") + "\"") + "\n");
-      }
+    StringBuilder b = new StringBuilder("optimizer,train_loss,valid_accuracy,millis,error\n");
+    for (Result r : results) {
+      b.append(r.name).append(',').append(r.trainLoss).append(',').append(r.validAccuracy).append(',').append(r.millis).append(',')
+          .append(r.error == null ? "" : "\"" + r.error.replace("\"", "'") + "\"").append('\n');
     }
-    Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    AtomicFiles.writeString(out, b.toString());
   }
+
 }

@@ -19,6 +19,7 @@ import org.optimbench.jobs.collective.BarrierRunner;
 import org.optimbench.jobs.collective.CollectiveOptions;
 import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.jobs.conf.RunConf;
+import org.optimbench.jobs.run.AtomicFiles;
 import org.optimbench.jobs.run.SweepState;
 import org.optimbench.prep.libsvm.LibsvmConfig;
 import org.optimbench.prep.libsvm.LibsvmJob;
@@ -122,17 +123,10 @@ public final class TrainingJob {
     }
     Path tmp = runDir.resolve(".metrics.parquet.tmp");
     Path target = runDir.resolve("metrics.parquet");
-    deleteRecursively(tmp);
+    AtomicFiles.deleteTree(tmp);
     spark.createDataFrame(data, schema).coalesce(1).write().parquet(tmp.toString());
-    deleteRecursively(target);
+    AtomicFiles.deleteTree(target);
     Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-  }
-
-  private static void deleteRecursively(Path p) throws IOException {
-    if (!Files.exists(p)) return;
-    try (java.util.stream.Stream<Path> s = Files.walk(p)) {
-      for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(q);
-    }
   }
 
   /** Runs data-prep's LIBSVM job into {@code train} when it does not exist and a raw source is configured. */
