@@ -30,10 +30,17 @@ ensure_built() {
   fi
 }
 
-# run_main MODULE CLASS ARGS...
+# classpath MODULE: the module's classes and test classes, then optim's (first: the optim jar in a
+# shared ~/.m2 may be another checkout's build), then the module's dependencies.
+classpath() {
+  echo "$ROOT/$1/target/classes:$ROOT/$1/target/test-classes:$ROOT/optim/target/classes:$(cat "$ROOT/$1/target/classpath.txt")"
+}
+
+# run_main MODULE CLASS ARGS...: builds MODULE if needed and runs CLASS (a main in its main or
+# test sources; benchmarks live in the test sources) with the JVM flags above.
 run_main() {
   local module="$1" cls="$2"
   shift 2
   ensure_built "$module"
-  exec java ${JAVA_OPTS:-} "${JVM_FLAGS[@]}" -cp "$ROOT/$module/target/classes:$(cat "$ROOT/$module/target/classpath.txt")" "$cls" "$@"
+  exec java ${JAVA_OPTS:-} "${JVM_FLAGS[@]}" -cp "$(classpath "$module")" "$cls" "$@"
 }
