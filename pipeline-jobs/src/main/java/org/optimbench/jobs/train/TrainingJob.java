@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.optimbench.jobs.collective.AllReduce;
@@ -169,10 +168,5 @@ public final class TrainingJob {
     double[] a = new double[l.size()];
     for (int i = 0; i < a.length; i++) a[i] = l.get(i);
     return a;
-  }
-
-  /** For tests: a JavaSparkContext view of the session. */
-  static JavaSparkContext jsc(SparkSession s) {
-    return JavaSparkContext.fromSparkContext(s.sparkContext());
   }
 }

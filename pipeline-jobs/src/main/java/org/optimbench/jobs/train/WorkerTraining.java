@@ -154,9 +154,12 @@ public final class WorkerTraining {
       for (long t = start; t < steps; t++) {
         long step = t;
         StepResult r = loop.step(t, data.batchAt(t, batchSize), () -> data.validBatchAt(step, batchSize));
-        // Everyone learns the global loss and example count (gradient sharing already has them).
-        double[] g = comm.sumInPlace(new double[] {r.loss() * batchSize, batchSize});
-        double loss = mode == Mode.GRADIENT_SHARING ? r.loss() : g[0] / g[1];
+        // Everyone learns the global loss and example count; gradient sharing's step already reduced
+        // them, the other modes reduce them here.
+        double[] g = mode == Mode.GRADIENT_SHARING
+            ? new double[] {r.loss() * r.examples(), r.examples()}
+            : comm.sumInPlace(new double[] {r.loss() * r.examples(), r.examples()});
+        double loss = g[0] / g[1];
         samples += (long) g[1];
         long done = t + 1;
         if (done == Long.getLong(CRASH_PROPERTY, -1)) throw new IllegalStateException("injected crash after step " + done + " (" + CRASH_PROPERTY + ")");
