@@ -38,6 +38,7 @@ import org.optimbench.optim.spec.Spec;
 import org.optimbench.optim.spec.SpecException;
 import org.optimbench.optim.trace.SoftmaxMlp;
 import org.optimbench.prep.common.RowFormatException;
+import org.optimbench.prep.libsvm.LabelMapping;
 import org.optimbench.prep.libsvm.LibsvmLineParser;
 import org.optimbench.prep.libsvm.LibsvmRecord;
 
@@ -153,19 +154,18 @@ public final class Showcase {
     }
     if (rows.isEmpty()) throw new IllegalArgumentException(file + ": no examples");
     int dim = rows.stream().mapToInt(LibsvmRecord::maxIndex).max().orElse(0);
-    TreeMap<Double, Integer> labels = new TreeMap<>();
-    for (LibsvmRecord rec : rows) labels.putIfAbsent(rec.label(), 0);
-    int k = 0;
-    for (Map.Entry<Double, Integer> e : labels.entrySet()) e.setValue(k++);
-    if (labels.size() < 2) throw new IllegalArgumentException(file + ": only one class");
+    TreeSet<Double> raw = new TreeSet<>();
+    for (LibsvmRecord rec : rows) raw.add(rec.label());
+    LabelMapping labels = new LabelMapping(raw); // sorted distinct labels -> 0..K-1, as data-prep maps them
+    if (labels.numClasses() < 2) throw new IllegalArgumentException(file + ": only one class");
     double[][] x = new double[rows.size()][dim];
     int[] y = new int[rows.size()];
     for (int i = 0; i < rows.size(); i++) {
       LibsvmRecord rec = rows.get(i);
       for (int j = 0; j < rec.indices().length; j++) x[i][rec.indices()[j] - 1] = rec.values()[j];
-      y[i] = labels.get(rec.label());
+      y[i] = labels.classOf(rec.label());
     }
-    return new Dataset(x, y, labels.size(), new ArrayList<>(labels.keySet()));
+    return new Dataset(x, y, labels.numClasses(), new ArrayList<>(raw));
   }
 
   static Result train(Conf conf, Dataset data, Spec spec) {
