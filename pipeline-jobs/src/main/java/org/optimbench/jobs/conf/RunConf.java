@@ -44,7 +44,8 @@ public final class RunConf {
       ConfKey.choice("dtype", "float32", "arithmetic dtype of parameters, gradients and optimizer state", "float32", "float64"),
       ConfKey.of("divergence_factor", Type.DOUBLE, 1e3, "a run is diverged when the loss is NaN/inf or exceeds this factor times its first loss"),
       ConfKey.of("output", Type.PATH, "runs", "directory under which the run directory is created"),
-      ConfKey.of("spark.master", Type.STRING, "local[*]", "Spark master when not launched by spark-submit"));
+      ConfKey.of("spark.master", Type.STRING, "local[*]", "Spark master when not launched by spark-submit"),
+      ConfKey.of("compare", Type.OBJECT, Map.of(), "settings of the cross-run comparison (scripts/compare): metric, targets, curves; not part of a run's identity, so changing it never invalidates finished runs"));
 
   private static final Map<String, ConfKey> BY_NAME = new LinkedHashMap<>();
 
@@ -244,10 +245,16 @@ public final class RunConf {
     return (Map<String, Object>) get(key);
   }
 
-  /** The resolved configuration (defaults included) as a nested tree, for the run directory. */
+  /**
+   * The resolved configuration (defaults included) as a nested tree, for the run directory. The
+   * {@code compare} section is left out: it configures the comparison of finished runs, not the
+   * run, and a run reopened with other comparison settings is the same run.
+   */
   public Map<String, Object> resolvedTree() {
     Map<String, Object> t = new LinkedHashMap<>();
-    for (Map.Entry<String, Object> e : values.entrySet()) set(t, e.getKey(), e.getValue());
+    for (Map.Entry<String, Object> e : values.entrySet()) {
+      if (!e.getKey().equals("compare")) set(t, e.getKey(), e.getValue());
+    }
     return t;
   }
 

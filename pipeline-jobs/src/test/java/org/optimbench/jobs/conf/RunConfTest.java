@@ -51,6 +51,15 @@ class RunConfTest {
   }
 
   @Test
+  void compareSectionIsAcceptedButIsNotPartOfTheRunsIdentity() throws Exception {
+    RunConf a = RunConf.load(write(BASE + "compare: {metric: eval.valid_loss, targets: {'*': 0.5}}\n"), List.of()).get(0);
+    RunConf b = RunConf.load(write(BASE), List.of()).get(0);
+    assertEquals(Map.of("metric", "eval.valid_loss", "targets", Map.of("*", 0.5)), a.object("compare"));
+    assertEquals(b.resolvedTree(), a.resolvedTree());
+    assertTrue(!a.resolvedTree().containsKey("compare"));
+  }
+
+  @Test
   void overridesReachIntoNestedSpecs() throws Exception {
     RunConf c = RunConf.load(write(BASE), List.of("optimizer.hparams.d_coef=0.5", "workers=4", "mode=gradient_sharing")).get(0);
     assertEquals(Map.of("name", "prodigy", "hparams", Map.of("d_coef", 0.5)), c.object("optimizer"));
