@@ -45,6 +45,7 @@ final class Plots {
       s.setLineStyle(new BasicStroke(2f));
     }
     c.getStyler().setYAxisMin(0.0).setYAxisMax(1.05);
+    c.getStyler().setXAxisDecimalPattern("0.0#").setYAxisDecimalPattern("0.0#");
     return png(c);
   }
 
