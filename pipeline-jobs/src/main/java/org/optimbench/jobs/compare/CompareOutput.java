@@ -174,7 +174,7 @@ final class CompareOutput {
   Map<String, byte[]> plots() throws IOException {
     Plots plots = new Plots(cmp.profile().methods());
     Map<String, byte[]> out = new LinkedHashMap<>();
-    out.put("performance_profile.png", plots.profile(cmp.profile(), "time to target"));
+    out.put("performance_profile.png", plots.profile(cmp.profile(), settings.bySteps() ? "steps to target" : "time to target"));
     for (String w : cmp.targets().keySet()) {
       for (String c : curveColumns) {
         List<MetricsFrames.CurvePoint> ps = curves.stream().filter(p -> p.workload().equals(w) && p.column().equals(c)).toList();
@@ -209,7 +209,9 @@ final class CompareOutput {
     settings.targets().forEach(configured::put);
     m.put("tau_max", settings.tauMax());
     m.put("profile_points", PerformanceProfile.POINTS);
-    m.put("time_to_target", "wall_time_s of the first evaluation meeting the target, median over seeds");
+    m.put("time_col", settings.timeCol());
+    m.put("time_to_target", "wall_time_s (time_to_target_s) and steps taken (steps_to_target) at the first evaluation meeting the target, median over seeds;"
+        + " ranking, profiles and speedups use " + (settings.bySteps() ? "steps" : "wall_time_s"));
     settings.reference().ifPresentOrElse(r -> m.put("reference", r), () -> m.putNull("reference"));
     ArrayNode cc = m.putArray("curves");
     curveColumns.forEach(cc::add);
@@ -248,16 +250,17 @@ final class CompareOutput {
     out.printf(Locale.ROOT, "compare: metric %s (%s), tau_max %s%n", settings.metric(), settings.mode(), Table.number(settings.tauMax()));
     for (Map.Entry<String, Comparison.Target> w : cmp.targets().entrySet()) {
       out.printf(Locale.ROOT, "%n%s: target %s = %s (%s)%n", w.getKey(), settings.metric(), fmt(w.getValue().value()), w.getValue().rule());
-      out.printf(Locale.ROOT, "  %-4s %-40s %4s %4s %4s  %-34s %8s %12s%n", "rank", "method", "runs", "done", "div", "final mean ± SE (95% CI)", "reached", "time to tgt");
+      out.printf(Locale.ROOT, "  %-4s %-40s %4s %4s %4s  %-34s %8s %12s%n", "rank", "method", "runs", "done", "div", "final mean ± SE (95% CI)", "reached", settings.bySteps() ? "steps to tgt" : "time to tgt");
       List<Comparison.Summary> rows = new ArrayList<>(cmp.summaries().stream().filter(s -> s.workload().equals(w.getKey())).toList());
       rows.sort(java.util.Comparator.comparingInt(Comparison.Summary::rank));
       for (Comparison.Summary s : rows) {
         out.printf(Locale.ROOT, "  %-4d %-40s %4d %4d %4d  %-34s %3d/%-4d %12s%n", s.rank(), s.method(), s.nRuns(), s.nCompleted(), s.nDiverged(),
-            HtmlReport.meanSeCi(s.finalStats()), s.nReached(), s.nRuns(), seconds(s.timeToTargetMedianS()));
+            HtmlReport.meanSeCi(s.finalStats()), s.nReached(), s.nRuns(),
+            settings.bySteps() ? (Double.isInfinite(s.stepsToTargetMedian()) ? "miss" : fmt(s.stepsToTargetMedian())) : seconds(s.timeToTargetMedianS()));
       }
     }
     PerformanceProfile p = cmp.profile();
-    out.printf(Locale.ROOT, "%nperformance-profile scores (AlgoPerf, tau in [1, %s])%n", Table.number(settings.tauMax()));
+    out.printf(Locale.ROOT, "%nperformance-profile scores (AlgoPerf, %s to target, tau in [1, %s])%n", settings.bySteps() ? "steps" : "time", Table.number(settings.tauMax()));
     for (int m : p.byScore()) {
       String sp = cmp.reference().flatMap(r -> p.speedup(m, r)).map(v -> String.format(Locale.ROOT, "  speedup vs %s %.3fx", settings.reference().get(), v)).orElse("");
       out.printf(Locale.ROOT, "  %d. %-40s %.4f%s%n", p.rank(m), p.methods().get(m), p.score(m), sp);

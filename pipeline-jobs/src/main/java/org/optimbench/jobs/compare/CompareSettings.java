@@ -21,14 +21,19 @@ import org.optimbench.jobs.conf.ConfException;
  * @param reference method label for geometric-mean speedups, or empty
  * @param curves columns to plot; empty: train_loss, the metric, lr and every diag.* present
  * @param tauMax upper end of the performance-profile range [1, tauMax]
+ * @param timeCol what "time" to target means for ranking, profiles and speedups: {@code wall_time_s}
+ *     (seconds, AlgoPerf's submission time) or {@code step} (optimizer steps, AlgoPerf's
+ *     {@code time_col='global_step'}), which is immune to shared-core timing noise
  */
 public record CompareSettings(String metric, boolean maximize, Map<String, Double> targets, Optional<String> reference,
-    List<String> curves, double tauMax) {
+    List<String> curves, double tauMax, String timeCol) {
   public static final String DEFAULT_METRIC = "eval.valid_loss";
   /** AlgoPerf's range: ratios above 4x the fastest count as misses, the profile is integrated over [1, 4]. */
   public static final double DEFAULT_TAU_MAX = 4.0;
   public static final String ANY_WORKLOAD = "*";
-  private static final Set<String> KEYS = Set.of("metric", "mode", "targets", "reference", "curves", "tau_max");
+  private static final Set<String> KEYS = Set.of("metric", "mode", "targets", "reference", "curves", "tau_max", "time_col");
+  public static final String WALL_TIME = "wall_time_s";
+  public static final String STEP = "step";
   private static final Pattern COLUMN = Pattern.compile("[A-Za-z0-9_.\\-]+");
 
   public CompareSettings {
@@ -51,7 +56,7 @@ public record CompareSettings(String metric, boolean maximize, Map<String, Doubl
     if (section == null) section = Map.of();
     for (Object k : section.keySet()) {
       if (!KEYS.contains(String.valueOf(k))) {
-        throw new ConfException("compare." + k, "unknown key (known: metric, mode, targets, reference, curves, tau_max)");
+        throw new ConfException("compare." + k, "unknown key (known: metric, mode, targets, reference, curves, tau_max, time_col)");
       }
     }
     String metric = string(section, "metric", DEFAULT_METRIC);
@@ -87,7 +92,9 @@ public record CompareSettings(String metric, boolean maximize, Map<String, Doubl
       }
       tauMax = n.doubleValue();
     }
-    return new CompareSettings(metric, mode.equals("max"), targets, reference, curves, tauMax);
+    String timeCol = string(section, "time_col", WALL_TIME);
+    if (!timeCol.equals(WALL_TIME) && !timeCol.equals(STEP)) throw new ConfException("compare.time_col", "'" + timeCol + "' is not one of wall_time_s, step");
+    return new CompareSettings(metric, mode.equals("max"), targets, reference, curves, tauMax, timeCol);
   }
 
   private static String string(Map<?, ?> m, String key, String def) {
@@ -95,6 +102,11 @@ public record CompareSettings(String metric, boolean maximize, Map<String, Doubl
     if (v == null) return def;
     if (!(v instanceof String s) || s.isBlank()) throw new ConfException("compare." + key, "expected a non-empty string, got " + v);
     return s;
+  }
+
+  /** True when time to target is counted in optimizer steps rather than seconds. */
+  public boolean bySteps() {
+    return timeCol.equals(STEP);
   }
 
   public String mode() {

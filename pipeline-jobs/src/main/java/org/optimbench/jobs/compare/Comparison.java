@@ -13,7 +13,8 @@ import java.util.TreeSet;
  * The statistics of a comparison, from the included runs (completed or diverged) and the settings;
  * plain Java, no Spark. Per run: final and best value of the metric and the time to target. Per
  * workload and method: counts, final-value statistics over the completed seeds ({@link Stats}),
- * median time to target over all seeds (a diverged seed is a miss), and a rank. Across workloads:
+ * median time and steps to target over all seeds (a diverged seed is a miss), and a rank by the
+ * median of {@link CompareSettings#timeCol}. Across workloads:
  * the {@link PerformanceProfile} of the median times and the speedups against the reference.
  *
  * <p>Default target (no {@code compare.targets} entry for a workload): the worst of the completed
@@ -59,7 +60,7 @@ public final class Comparison {
     List<String> workloads = new ArrayList<>(groups.keySet());
     double[][] t = new double[methods.size()][workloads.size()];
     for (double[] row : t) java.util.Arrays.fill(row, Double.POSITIVE_INFINITY); // a method not run on a workload missed it
-    for (Summary s : summaries) t[methods.indexOf(s.method())][workloads.indexOf(s.workload())] = s.timeToTargetMedianS();
+    for (Summary s : summaries) t[methods.indexOf(s.method())][workloads.indexOf(s.workload())] = settings.bySteps() ? s.stepsToTargetMedian() : s.timeToTargetMedianS();
     profile = PerformanceProfile.of(methods, workloads, t, settings.tauMax());
     reference = settings.reference().map(methods::indexOf);
     if (reference.isPresent() && reference.get() < 0) {
@@ -120,9 +121,9 @@ public final class Comparison {
         Stats.median(steps), Stats.median(times), 0);
   }
 
-  /** Ranks one workload's methods: by median time to target; misses after hits, ordered by final mean; no value last. */
+  /** Ranks one workload's methods: by median time (or steps, see {@link CompareSettings#timeCol}) to target; misses after hits, ordered by final mean; no value last. */
   private List<Summary> ranked(List<Summary> rows) {
-    Comparator<Summary> byTime = Comparator.comparingDouble(Summary::timeToTargetMedianS);
+    Comparator<Summary> byTime = Comparator.comparingDouble(s -> settings.bySteps() ? s.stepsToTargetMedian() : s.timeToTargetMedianS());
     Comparator<Summary> byFinal = (a, b) -> {
       double x = a.finalStats().mean(), y = b.finalStats().mean();
       if (Double.isNaN(x) || Double.isNaN(y)) return Boolean.compare(Double.isNaN(x), Double.isNaN(y));

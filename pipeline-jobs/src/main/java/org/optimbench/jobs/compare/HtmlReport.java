@@ -54,7 +54,8 @@ final class HtmlReport {
     for (Map.Entry<String, Comparison.Target> t : o.cmp.targets().entrySet()) {
       li("Target on <b>" + esc(t.getKey()) + "</b>: " + CompareOutput.fmt(t.getValue().value()) + " <span class=note>(" + esc(t.getValue().rule()) + ")</span>");
     }
-    li("Time to target: wall time (wall_time_s) at the first evaluation meeting the target; median over seeds; a diverged seed or one that never meets it is a miss (∞)");
+    li("Time to target: wall time (wall_time_s) and optimizer steps at the first evaluation meeting the target; median over seeds; a diverged seed or one that never meets it is a miss (∞). "
+        + "Ranking, profile and speedups use <b>" + (st.bySteps() ? "steps" : "wall time") + "</b> (compare.time_col)");
     li("Performance profile range: τ in [1, " + Table.number(st.tauMax()) + "]" + st.reference().map(r -> "; speedups against <code>" + esc(r) + "</code>").orElse(""));
     b.append("</ul>\n");
 
@@ -78,7 +79,7 @@ final class HtmlReport {
     }
 
     b.append("<h2>Performance profile</h2>\n<p class=note>AlgoPerf scoring (mlcommons/algorithmic-efficiency, scoring/performance_profile.py): ")
-        .append("per workload, each method's median time to target divided by the fastest method's; times above τ<sub>max</sub>× the fastest count as misses; ")
+        .append("per workload, each method's median ").append(o.settings.bySteps() ? "steps" : "time").append(" to target divided by the fastest method's; times above τ<sub>max</sub>× the fastest count as misses; ")
         .append("ρ(τ) is the fraction of workloads a method reaches within τ× the fastest; the score is the area under ρ on [1, τ<sub>max</sub>] divided by τ<sub>max</sub> − 1 (1 = fastest everywhere).</p>\n");
     img("performance_profile.png");
     b.append("<table><tr><th>rank</th><th>method</th><th>score</th>").append(o.settings.reference().isPresent() ? "<th>geometric-mean speedup vs " + esc(o.settings.reference().get()) + "</th>" : "").append("</tr>\n");

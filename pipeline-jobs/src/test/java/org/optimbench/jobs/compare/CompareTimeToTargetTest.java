@@ -78,6 +78,23 @@ class CompareTimeToTargetTest {
   }
 
   @Test
+  void timeColStepRanksAndProfilesBySteps() {
+    // slow: reaches at the 2nd evaluation (100 steps) but its clock says 20 s; fast: 3rd evaluation (150 steps) at 3 s
+    RunResult slowClock = new RunResult("s", "logreg@digits", "fewerSteps", false, 199, 40, 0.1,
+        List.of(new EvalPoint(49, 10, 0.5), new EvalPoint(99, 20, 0.2)));
+    RunResult fastClock = run("f", "fasterClock", false, 0.5, 0.4, 0.2);
+    Comparison byWall = new Comparison(List.of(slowClock, fastClock), settings("0.3"));
+    Comparison bySteps = new Comparison(List.of(slowClock, fastClock),
+        CompareSettings.parse(Map.of("targets", Map.of("*", 0.3), "time_col", "step")));
+    // summaries are sorted by method: fasterClock, fewerSteps
+    assertEquals(List.of(1, 2), byWall.summaries().stream().map(Comparison.Summary::rank).toList());
+    assertEquals(List.of(2, 1), bySteps.summaries().stream().map(Comparison.Summary::rank).toList());
+    assertEquals(List.of("fewerSteps", "fasterClock"), bySteps.profile().byScore().stream().map(i -> bySteps.profile().methods().get(i)).toList());
+    assertEquals(1.5, bySteps.profile().ratio(bySteps.profile().methods().indexOf("fasterClock"), 0), 1e-12);
+    assertEquals("compare.time_col", assertThrows(ConfException.class, () -> CompareSettings.parse(Map.of("time_col", "epoch"))).key());
+  }
+
+  @Test
   void maximizedMetricsMeetTargetsFromAbove() {
     CompareSettings acc = CompareSettings.parse(Map.of("metric", "eval.valid_accuracy", "targets", Map.of("logreg@digits", 0.9)));
     assertTrue(acc.maximize());
