@@ -47,6 +47,9 @@ public final class Compare implements Callable<Integer> {
     CompareJob.Request req;
     try {
       req = request();
+      // fail fast on the selection and the output before Spark starts (the job checks again)
+      Selection sel = Selection.resolve(req.selection());
+      CompareOutput.checkTarget((req.out() != null ? req.out() : sel.defaultOut()).toAbsolutePath().normalize(), req.overwrite());
     } catch (IllegalArgumentException | IOException e) {
       System.err.println("compare: " + (e instanceof NoSuchFileException n ? n.getFile() + ": no such file" : e.getMessage()));
       return 2;
