@@ -37,8 +37,4 @@ public record RunInspection(String run, Path dir, Map<String, Object> conf, Stri
   public RunInspection exclude(String why) {
     return new RunInspection(run, dir, conf, status, lastStatusStep, false, why, parquetFiles, columns);
   }
-
-  public RunInspection withRun(String id) {
-    return new RunInspection(id, dir, conf, status, lastStatusStep, included, reason, parquetFiles, columns);
-  }
 }
