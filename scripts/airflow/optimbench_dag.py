@@ -9,7 +9,7 @@ Run names are read at parse time from a checked-in list, `scripts/airflow/runs/<
 (written by `scripts/airflow/list-runs CONF > ...`), not by calling `train --list-runs`: the
 scheduler re-parses DAG files every 30 s within a 30 s import timeout, on hosts that may have no
 Java and no built jar, and a DAG file must not start a JVM or reach the network each time. The
-list changes only when the conf's sweep does; AirflowDagTest fails while a checked-in list
+list changes only when the conf's sweep does; OpsScriptsTest fails while a checked-in list
 disagrees with its conf, and a stale list at run time makes `train --run NAME` exit 2 naming it.
 
 Set at parse time (environment of the scheduler and workers):

@@ -4,7 +4,7 @@ Airflow is not installable here (no PyPI access), so the DAG is loaded against a
 Airflow API in fake_airflow/ (DAG, SparkSubmitOperator, >>), which rejects unknown constructor
 keywords and invalid task ids as Airflow does. Run from the repository root:
     python3 -m unittest discover -s scripts/airflow/tests -v
-(AirflowDagTest in pipeline-jobs runs this as part of `scripts/test`.)
+(OpsScriptsTest in pipeline-jobs runs this as part of `scripts/test`.)
 """
 import importlib.util
 import os

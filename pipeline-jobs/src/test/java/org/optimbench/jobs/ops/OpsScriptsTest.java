@@ -16,28 +16,38 @@ import org.junit.jupiter.api.Test;
 import org.optimbench.jobs.conf.RunConf;
 
 /**
- * The Airflow DAG (scripts/airflow/optimbench_dag.py) and the spark-submit wrapper
- * (scripts/submit/job), checked from the JUnit suite so that {@code scripts/test} covers them:
- * runs their python3 standard-library tests (scripts/airflow/tests, which load the DAG against a
- * stand-in for the Airflow API, since Airflow cannot be installed here), and checks that every
- * checked-in run list the DAG reads at parse time still matches the sweep of its conf.
+ * The operations scripts, checked from the JUnit suite so that {@code scripts/test} covers them:
+ * runs the python3 standard-library tests of the Airflow DAG and the spark-submit wrapper
+ * (scripts/airflow/tests: the DAG is loaded against a stand-in for the Airflow API, since Airflow
+ * cannot be installed here) and of the Spark GPU discovery script (scripts/gpu/tests), and checks
+ * that every checked-in run list the DAG reads at parse time still matches the sweep of its conf.
  */
-class AirflowDagTest {
+class OpsScriptsTest {
   static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
   @Test
   void dagAndSubmitWrapperPythonTestsPass() throws Exception {
+    unittest("scripts/airflow/tests");
+  }
+
+  @Test
+  void gpuDiscoveryScriptPythonTestsPass() throws Exception {
+    unittest("scripts/gpu/tests");
+  }
+
+  /** Runs {@code python3 -m unittest discover -s DIR} from the repository root; fails with its output. */
+  private static void unittest(String dir) throws Exception {
     Process p;
     try {
-      p = new ProcessBuilder("python3", "-m", "unittest", "discover", "-s", "scripts/airflow/tests", "-v")
+      p = new ProcessBuilder("python3", "-m", "unittest", "discover", "-s", dir, "-v")
           .directory(ROOT.toFile()).redirectErrorStream(true).start();
     } catch (IOException e) {
-      throw new AssertionError("python3 (standard library only) is needed to test the Airflow DAG: " + e.getMessage(), e);
+      throw new AssertionError("python3 (standard library only) is needed to test " + dir + ": " + e.getMessage(), e);
     }
     byte[] out = p.getInputStream().readAllBytes();
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "python tests did not finish");
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "python tests in " + dir + " did not finish");
     String log = new String(out, StandardCharsets.UTF_8);
-    assertEquals(0, p.exitValue(), "python3 -m unittest discover -s scripts/airflow/tests failed:\n" + log);
+    assertEquals(0, p.exitValue(), "python3 -m unittest discover -s " + dir + " failed:\n" + log);
   }
 
   @Test
