@@ -19,7 +19,8 @@ import org.optimbench.jobs.conf.RunConf;
  * The operations scripts, checked from the JUnit suite so that {@code scripts/test} covers them:
  * runs the python3 standard-library tests of the Airflow DAG and the spark-submit wrapper
  * (scripts/airflow/tests: the DAG is loaded against a stand-in for the Airflow API, since Airflow
- * cannot be installed here) and of the Spark GPU discovery script (scripts/gpu/tests), and checks
+ * cannot be installed here), of the Spark GPU discovery script (scripts/gpu/tests) and of the cost
+ * model and its table in BENCHMARKS.md (scripts/tests), and checks
  * that every checked-in run list the DAG reads at parse time still matches the sweep of its conf.
  */
 class OpsScriptsTest {
@@ -33,6 +34,11 @@ class OpsScriptsTest {
   @Test
   void gpuDiscoveryScriptPythonTestsPass() throws Exception {
     unittest("scripts/gpu/tests");
+  }
+
+  @Test
+  void costModelPythonTestsPass() throws Exception {
+    unittest("scripts/tests");
   }
 
   /** Runs {@code python3 -m unittest discover -s DIR} from the repository root; fails with its output. */
