@@ -52,7 +52,7 @@ class DagGraphTest(unittest.TestCase):
 
     def test_one_train_task_per_run_of_the_list(self):
         names = run_names(RUNS_FILE)
-        self.assertEqual(6, len(names), "quickstart sweeps six optimizers")
+        self.assertGreater(len(names), 1, "quickstart is a sweep")
         by_run = [t.kwargs["application_args"][t.kwargs["application_args"].index("--run") + 1] for t in self.trains]
         self.assertEqual(names, by_run)
         self.assertEqual({"prepare", "compare"} | {t.task_id for t in self.trains}, set(self.tasks))

@@ -53,8 +53,8 @@ class TrainRunSelectionTest {
     assertEquals(0, r.exit(), r.err());
     List<String> expected = RunConf.load(quickstart(), List.of("steps=20")).stream().map(c -> c.string("name")).toList();
     assertEquals(expected, r.out().lines().toList());
-    assertEquals(6, expected.size(), "quickstart sweeps six optimizers");
-    assertTrue(expected.contains("quickstart__optimizer=prodigy"), expected.toString());
+    assertTrue(expected.size() > 1, "quickstart is a sweep: " + expected);
+    assertTrue(expected.stream().anyMatch(n -> n.startsWith("quickstart__optimizer=prodigy")), expected.toString());
     assertTrue(SparkSession.getDefaultSession().isEmpty() && SparkSession.getActiveSession().isEmpty(), "no Spark session was started");
   }
 
