@@ -14,6 +14,9 @@ package org.optimbench.jobs.workload.gpt;
  * @param layerNormEps epsilon inside LayerNorm's square root (1e-5 in GPT-2)
  */
 public record GptConfig(int vocab, int seqLen, int dModel, int heads, int layers, int mlpRatio, double initStd, double layerNormEps) {
+  /** DL4J feeds a SameDiff layer its input in the network's float type; float32 holds integers exactly up to 2^24. */
+  public static final int MAX_VOCAB = 1 << 24;
+
   public GptConfig {
     positive("vocab", vocab);
     positive("seqLen", seqLen);
@@ -22,6 +25,7 @@ public record GptConfig(int vocab, int seqLen, int dModel, int heads, int layers
     positive("layers", layers);
     positive("mlpRatio", mlpRatio);
     if (vocab < 2) throw new IllegalArgumentException("vocab (" + vocab + ") must be >= 2");
+    if (vocab > MAX_VOCAB) throw new IllegalArgumentException("vocab (" + vocab + ") must be <= " + MAX_VOCAB + ": token ids travel as float32 into the network");
     if (dModel % heads != 0) throw new IllegalArgumentException("dModel (" + dModel + ") must be divisible by heads (" + heads + ")");
     if (!(initStd > 0) || Double.isInfinite(initStd)) throw new IllegalArgumentException("initStd (" + initStd + ") must be finite and > 0");
     if (!(layerNormEps > 0) || Double.isInfinite(layerNormEps)) throw new IllegalArgumentException("layerNormEps (" + layerNormEps + ") must be finite and > 0");
