@@ -1,9 +1,13 @@
 package org.optimbench.jobs.workload.gpt;
 
+import java.util.Collection;
 import java.util.Map;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer;
+import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -20,7 +24,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Input: token ids {@code [batch, seqLen]} stored in the network's float type (DL4J gives a
  * SameDiff layer placeholders of that type only); labels: the next token ids, same shape and type.
- * Both are cast to int inside the graph. The layer's output ("loss") is the SUM over the batch of
+ * The runtime layer {@link GptNetworkLayer} looks the input ids up in {@code wte} and feeds the rows
+ * to the graph; the labels are cast to int inside it. The layer's output ("loss") is the SUM over the batch of
  * each sequence's mean token cross-entropy; DL4J divides it by the batch size for the score, and
  * {@code NetworkModel} divides the gradient by it, so both are the mean over all tokens. The
  * activations ({@code network.output(x)}) are the logits {@code [batch, seqLen, vocab]}.
@@ -31,6 +36,8 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public class GptLayer extends SameDiffOutputLayer {
   static final String LOGITS = "logits";
+  /** Placeholder for the looked-up token embeddings {@code [batch * seqLen, dModel]} (see GptNetworkLayer). */
+  static final String TOKEN_EMBEDDINGS = "token_embeddings";
   private static final double MASKED = -1e9;
 
   private int vocab;
@@ -123,8 +130,8 @@ public class GptLayer extends SameDiffOutputLayer {
     long t = seqLen;
     long d = dModel;
     long hd = dModel / heads;
-    SDVariable ids = input.castTo(DataType.INT32).reshape(-1);
-    SDVariable x = sd.oneHot(ids, vocab, -1, 1.0, 0.0, dt).mmul(p.get("wte")).reshape(-1, t, d).add(p.get("wpe")).reshape(-1, d);
+    SDVariable tokens = sd.placeHolder(TOKEN_EMBEDDINGS, dt, -1, d);
+    SDVariable x = tokens.reshape(-1, t, d).add(p.get("wpe")).reshape(-1, d);
     SDVariable mask = sd.constant("causal_mask", causalMask(dt));
     SDVariable scale = sd.constant("attn_scale", Nd4j.scalar(dt, 1.0 / Math.sqrt(hd)));
     for (int l = 0; l < layers; l++) {
@@ -145,9 +152,7 @@ public class GptLayer extends SameDiffOutputLayer {
     logits.reshape(-1, t, vocab).rename(LOGITS);
     SDVariable target = sd.oneHot(labels.castTo(DataType.INT32).reshape(-1), vocab, -1, 1.0, 0.0, dt);
     SDVariable tokenLoss = crossEntropy(sd, logits, target);
-    // DL4J's SameDiffOutputLayer dereferences the gradient of its input, which the int cast leaves
-    // undefined; a zero-weighted term gives the token-id input a (zero) gradient.
-    SDVariable loss = tokenLoss.sum().mul(1.0 / t).add(input.mul(0.0).sum());
+    SDVariable loss = tokenLoss.sum().mul(1.0 / t);
     // Explicit: SameDiff would otherwise guess the loss among the graph's outputs (logits is one).
     sd.setLossVariables(loss);
     return loss;
@@ -185,6 +190,17 @@ public class GptLayer extends SameDiffOutputLayer {
       for (int j = i + 1; j < seqLen; j++) m.putScalar(i, j, MASKED);
     }
     return m;
+  }
+
+  @Override
+  public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex, INDArray view,
+      boolean initializeParams, DataType dtype) {
+    GptNetworkLayer layer = new GptNetworkLayer(conf, dtype);
+    layer.setIndex(layerIndex);
+    layer.setParamsViewArray(view);
+    layer.setParamTable(initializer().init(conf, view, initializeParams));
+    layer.setConf(conf);
+    return layer;
   }
 
   @Override

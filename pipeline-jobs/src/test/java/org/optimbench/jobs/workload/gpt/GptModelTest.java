@@ -12,6 +12,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.optimbench.jobs.model.NetworkModel;
@@ -102,6 +103,12 @@ class GptModelTest {
       }
     }
     assertEquals(sum / batch.tokens(), loss, 1e-12, "score = mean over all tokens of -log softmax(logits)[next token]");
+
+    // scoring without backward (evaluation) runs its own forward pass; no loss carries over from training
+    GptBatch other = GptBatch.of(GptFixtures.blocks(C, 2, 6), C, DataType.DOUBLE);
+    double otherLoss = net(m).score(new DataSet(other.features(), other.labels()));
+    assertEquals(m.lossAndGradient(other.toMultiDataSet()), otherLoss, 1e-12);
+    assertEquals(loss, net(m).score(new DataSet(batch.features(), batch.labels())), 1e-12);
   }
 
   @Test
@@ -153,6 +160,7 @@ class GptModelTest {
     blocks.get(0)[C.seqLen()] = 49; // token 49 appears only as a label
     for (int[] b : blocks) for (int i = 0; i < C.seqLen(); i++) if (b[i] == 49) b[i] = 48;
     if (blocks.get(1)[C.seqLen()] == 49) blocks.get(1)[C.seqLen()] = 48;
+    blocks.get(1)[3] = blocks.get(0)[0]; // the checked input row occurs twice: the lookup's gradients must add up
     var batch = GptBatch.of(blocks, C, DataType.DOUBLE).toMultiDataSet();
     m.lossAndGradient(batch);
     INDArray grad = m.view().grads().dup();
