@@ -30,6 +30,20 @@ public final class GptModel {
     return parameterCount(c.vocab(), c.seqLen(), c.dModel(), c.layers(), c.mlpRatio());
   }
 
+  /**
+   * Training FLOPs per token (forward + backward, multiply-adds counted as 2): {@code 6 (N - seqLen d)
+   * + 12 L seqLen d}, the formula of nanoGPT's {@code estimate_mfu} (PaLM, Chowdhery et al. 2022,
+   * appendix B): 6 per parameter of the matmuls (the position table is a lookup, not a matmul; the
+   * tied {@code wte} is counted once, for the output projection), plus the attention scores and
+   * weighted sum, 2 * 2 T d per token and layer forward, times 3. Our attention computes the full T x
+   * T score matrix and masks it, so the attention term is not halved. LayerNorm, GELU, softmax and
+   * other elementwise work is not counted. 855,166,464 for GPT-2 small.
+   */
+  public static long trainingFlopsPerToken(GptConfig c) {
+    long n = parameterCount(c) - (long) c.seqLen() * c.dModel();
+    return 6 * n + 12L * c.layers() * c.seqLen() * c.dModel();
+  }
+
   static long parameterCount(long vocab, long seqLen, long d, long layers, long mlpRatio) {
     long m = mlpRatio * d;
     long block = 2 * 2 * d + (3 * d * d + 3 * d) + (d * d + d) + (d * m + m) + (m * d + d);

@@ -19,6 +19,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scatter.ScatterAdd;
+import org.nd4j.linalg.api.ops.impl.shape.Gather;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -26,9 +27,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * the stock path was wrong or wasteful for this model in DL4J 1.0.0-M2.1.
  *
  * <ul>
- *   <li>The token-embedding lookup happens here, outside the graph: {@code wte} rows are pulled for
- *       the token ids and fed to the graph as the placeholder {@link GptLayer#TOKEN_EMBEDDINGS}, and
- *       in backward the gradient of that placeholder is scatter-added (repeated tokens accumulate)
+ *   <li>The token-embedding lookup happens here, outside the graph: {@code wte} rows are gathered
+ *       for the token ids (ND4J's gather op, whose forward is fine) and fed to the graph as the
+ *       placeholder {@link GptLayer#TOKEN_EMBEDDINGS}, and in backward the gradient of that placeholder is scatter-added (repeated tokens accumulate)
  *       into {@code wte}'s gradient, on top of the output projection's share that SameDiff computes.
  *       SameDiff's own gather fails in backward (Gather.doDiff's put), and a one-hot matmul would
  *       cost as much as the output projection again.</li>
@@ -62,13 +63,14 @@ final class GptNetworkLayer extends SameDiffOutputLayer {
     super.setLabels(labels);
   }
 
-  private int[] tokenIds() {
-    return input.dup('c').reshape(input.length()).toIntVector();
+  /** The ids as an int vector on the backend's device: no per-step round trip through Java arrays. */
+  private INDArray tokenIds() {
+    return input.castTo(DataType.INT32).reshape('c', new long[] {input.length()});
   }
 
-  private Map<String, INDArray> placeholders(int[] ids, boolean withLabels) {
+  private Map<String, INDArray> placeholders(INDArray ids, boolean withLabels) {
     Map<String, INDArray> ph = new HashMap<>();
-    ph.put(GptLayer.TOKEN_EMBEDDINGS, Nd4j.pullRows(paramTable.get("wte"), 1, ids));
+    ph.put(GptLayer.TOKEN_EMBEDDINGS, Nd4j.exec(new Gather(paramTable.get("wte"), ids, 0))[0]);
     if (withLabels) ph.put(LABELS_KEY, labels);
     return ph;
   }
@@ -118,7 +120,7 @@ final class GptNetworkLayer extends SameDiffOutputLayer {
     }
     SameDiff gradFn = sameDiff.getFunction("grad");
     useWorkspaces(gradFn.getSessions(), gradFn, mgr, ArrayType.BP_WORKING_MEM, ArrayType.ACTIVATION_GRAD);
-    int[] ids = tokenIds();
+    INDArray ids = tokenIds();
     List<String> wrt = new ArrayList<>(paramTable.keySet());
     wrt.add(GptLayer.TOKEN_EMBEDDINGS);
     OutAndGrad r = sameDiff.calculateGradientsAndOutputs(placeholders(ids, true), List.of(outputVar.name()), wrt);
@@ -130,7 +132,7 @@ final class GptNetworkLayer extends SameDiffOutputLayer {
       g.gradientForVariable().put(name, dl4jGrad);
     }
     INDArray wteGrad = gradTable.get("wte");
-    wteGrad.assign(Nd4j.exec(new ScatterAdd(wteGrad, Nd4j.createFromArray(ids), grads.get(GptLayer.TOKEN_EMBEDDINGS)))[0]);
+    wteGrad.assign(Nd4j.exec(new ScatterAdd(wteGrad, ids, grads.get(GptLayer.TOKEN_EMBEDDINGS)))[0]);
     cachedLoss = r.getOutputs().get(outputVar.name()).getDouble(0);
     sameDiff.clearPlaceholders(true);
     sameDiff.clearOpInputs();

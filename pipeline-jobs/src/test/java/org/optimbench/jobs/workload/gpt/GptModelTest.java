@@ -45,6 +45,13 @@ class GptModelTest {
   }
 
   @Test
+  void trainingFlopsPerTokenIsNanoGptsEstimate() {
+    // nanoGPT estimate_mfu for GPT-2 small: N = get_num_params() = 123,653,376 (wpe excluded),
+    // 6 N + 12 L H Q T with H Q = 768, T = 1024, L = 12: 741,920,256 + 113,246,208
+    assertEquals(855_166_464L, GptModel.trainingFlopsPerToken(GptConfig.gpt2Small()));
+  }
+
+  @Test
   void oneSegmentPerTensorWithGpt2NamesAndShapes() {
     ModelView v = GptModel.build(C, DataType.DOUBLE, 1).view();
     List<String> names = v.layout().segments().stream().map(Segment::name).toList();
