@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -49,6 +50,14 @@ class GptModelTest {
     // nanoGPT estimate_mfu for GPT-2 small: N = get_num_params() = 123,653,376 (wpe excluded),
     // 6 N + 12 L H Q T with H Q = 768, T = 1024, L = 12: 741,920,256 + 113,246,208
     assertEquals(855_166_464L, GptModel.trainingFlopsPerToken(GptConfig.gpt2Small()));
+  }
+
+  @Test
+  void dl4jJsonConfigurationRebuildsTheSameNetwork() {
+    MultiLayerNetwork net = net(GptModel.build(C, DataType.DOUBLE, 4));
+    MultiLayerNetwork copy = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(net.getLayerWiseConfigurations().toJson()));
+    copy.init();
+    assertArrayEquals(net.params().toDoubleVector(), copy.params().toDoubleVector(), 0.0);
   }
 
   @Test
