@@ -46,7 +46,7 @@ def compare_dir():
     raw = Path(given or DEFAULT_DIR)
     path = raw if raw.is_absolute() else repo_root() / raw
     if not path.is_dir():
-        how = f"COMPARE_DIR={given}" if given else f"the default {DEFAULT_DIR} (COMPARE_DIR is not set)"
+        how = f"COMPARE_DIR={given}" if given else f"COMPARE_DIR is not set, default {DEFAULT_DIR}"
         raise CompareTablesError(
             f"comparison directory {path} does not exist ({how}). Run the pipeline with its compare stage "
             f"first (scripts/run-pipeline), or point COMPARE_DIR at a directory the comparison job wrote.")
