@@ -84,7 +84,7 @@ def load(name, directory=None):
             df[col] = df[col].fillna("").astype(str)
     if "included" in df.columns:
         try:
-            df["included"] = df["included"].map(_to_bool)
+            df["included"] = df["included"].map(_to_bool).astype(bool)
         except ValueError as e:
             raise CompareTablesError(f"{f}: column included: {e}") from e
     return df
@@ -110,3 +110,12 @@ def fmt_seconds(v):
     if v == float("inf"):
         return "not reached"
     return f"{v:.1f}"
+
+
+def short(label, width=80):
+    """A method label cut in the middle to fit a plot legend (tables keep the whole label)."""
+    label = str(label)
+    if len(label) <= width:
+        return label
+    keep = (width - 3) // 2
+    return f"{label[:keep]}...{label[-keep:]}"

@@ -227,22 +227,24 @@ class ExperimentConfsTest {
 
   /**
    * A refined schedule reads a file an earlier stage of the experiment writes under the output
-   * directory; until then the schedule is built from a stand-in file, so its other fields are still
-   * checked.
+   * directory. Paths in confs are relative to the repository root (where the scripts run), so an
+   * existing file is read from there; a file not written yet must be under the output directory and
+   * the schedule is built from a stand-in file, so its other fields are still checked.
    */
   private RunConf withBuildableSchedule(String where, RunConf run) throws IOException {
     Map<String, Object> s = run.object("schedule");
-    if (!"refined".equals(s.get("name")) || !(s.get("path") instanceof String path) || Files.exists(ROOT.resolve(path))) {
-      return run;
+    if (!"refined".equals(s.get("name")) || !(s.get("path") instanceof String path)) return run;
+    Path file = ROOT.resolve(path);
+    if (!Files.exists(file)) {
+      Path out = Path.of(run.string("output")).normalize();
+      assertTrue(Path.of(path).normalize().startsWith(out),
+          where + ": schedule.path " + path + " does not exist and is not under the output directory " + out + " (where an earlier stage would write it)");
+      file = tmp.resolve("stand-in-schedule.csv");
+      Files.writeString(file, "step,factor\n0,1.0\n1,0.5\n2,0.0\n");
     }
-    Path out = Path.of(run.string("output")).normalize();
-    assertTrue(Path.of(path).normalize().startsWith(out),
-        where + ": schedule.path " + path + " does not exist and is not under the output directory " + out + " (where an earlier stage would write it)");
-    Path standIn = tmp.resolve("stand-in-schedule.csv");
-    Files.writeString(standIn, "step,factor\n0,1.0\n1,0.5\n2,0.0\n");
     Map<String, Object> tree = run.resolvedTree();
     Map<String, Object> schedule = new LinkedHashMap<>(s);
-    schedule.put("path", standIn.toString());
+    schedule.put("path", file.toString());
     tree.put("schedule", schedule);
     return RunConf.fromTree(tree);
   }
