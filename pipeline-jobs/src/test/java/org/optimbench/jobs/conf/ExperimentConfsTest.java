@@ -65,6 +65,19 @@ class ExperimentConfsTest {
     }
   }
 
+  /** The expanded runs of every shipped training conf that loads; one that does not is reported by its own test. */
+  static Map<Path, List<RunConf>> loadable() throws IOException {
+    Map<Path, List<RunConf>> out = new TreeMap<>();
+    for (Path p : trainingConfs()) {
+      try {
+        out.put(p, RunConf.load(p, List.of()));
+      } catch (IllegalArgumentException e) {
+        // reported by everyRunOfEveryTrainingConfWouldStart
+      }
+    }
+    return out;
+  }
+
   @Test
   void findsTheShippedConfs() throws IOException {
     List<String> names = trainingConfs().stream().map(p -> ROOT.relativize(p).toString()).toList();
@@ -90,13 +103,9 @@ class ExperimentConfsTest {
   void confsSharingAnOutputDirectoryAgreeOnTheCompareSection() throws IOException {
     Map<String, Map<String, Object>> byOutput = new TreeMap<>();
     Map<String, Path> first = new TreeMap<>();
-    for (Path p : trainingConfs()) {
-      RunConf c;
-      try {
-        c = RunConf.load(p, List.of()).get(0);
-      } catch (IllegalArgumentException e) {
-        continue; // reported by everyRunOfEveryTrainingConfWouldStart
-      }
+    for (Map.Entry<Path, List<RunConf>> e : loadable().entrySet()) {
+      Path p = e.getKey();
+      RunConf c = e.getValue().get(0);
       String out = c.string("output");
       Map<String, Object> cmp = c.object("compare");
       if (!byOutput.containsKey(out)) {
@@ -196,19 +205,10 @@ class ExperimentConfsTest {
     checkCompare(where, runs.get(0), experiment(runs.get(0).string("output"), runs));
   }
 
-  /**
-   * The runs of every shipped conf that writes to {@code output} (the stages of one experiment), plus
-   * {@code own}. A conf that does not load is left out here: its own test reports it.
-   */
+  /** The runs of every shipped conf that writes to {@code output} (the stages of one experiment), plus {@code own}. */
   static List<RunConf> experiment(String output, List<RunConf> own) throws IOException {
     List<RunConf> all = new ArrayList<>(own);
-    for (Path p : trainingConfs()) {
-      List<RunConf> runs;
-      try {
-        runs = RunConf.load(p, List.of());
-      } catch (IllegalArgumentException e) {
-        continue;
-      }
+    for (List<RunConf> runs : loadable().values()) {
       if (runs.get(0).string("output").equals(output)) all.addAll(runs);
     }
     return all;
