@@ -1,0 +1,301 @@
+package org.optimbench.jobs.conf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.optimbench.jobs.model.NetworkModel;
+import org.optimbench.jobs.train.TrainChecks;
+import org.optimbench.jobs.train.WorkerTraining;
+import org.optimbench.optim.Optimizer;
+import org.optimbench.optim.spec.OptimizerRegistry;
+import org.optimbench.optim.spec.Spec;
+import org.optimbench.optim.spec.SpecException;
+
+/**
+ * Every training conf the project ships (conf/quickstart.yaml, conf/train/, conf/experiments/ and
+ * any other YAML under conf/ except the data-prep and showcase confs) loads, expands its sweep, and
+ * every run of it would start: the trainer's conf checks pass, the optimizer, schedule and workload
+ * specs build (the optimizer is also initialised on the workload's network, which checks per-layer
+ * names such as layer_scaled's multipliers), the compare section has only known keys, local raw
+ * data exists, run names are unique, and confs that share an output directory (the stages of one
+ * experiment) agree on the compare section.
+ */
+class ExperimentConfsTest {
+  static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+
+  /** YAML under conf/ that is not a training conf, with the reason. */
+  static final Map<String, String> NOT_TRAINING = Map.of(
+      "showcase.yaml", "scripts/showcase's own format (a list of optimizers)");
+
+  /** Keys of the compare section (read by the comparison job, scripts/compare). */
+  static final Set<String> COMPARE_KEYS = Set.of("metric", "mode", "targets", "reference", "curves", "tau_max");
+
+  /** Dimensions for building the workload network: any small values give the same layer names. */
+  static final WorkerTraining.DataFacts FACTS = new WorkerTraining.DataFacts(8, 3, 100);
+
+  @TempDir Path tmp;
+
+  static List<Path> trainingConfs() throws IOException {
+    try (Stream<Path> s = Files.walk(ROOT.resolve("conf"))) {
+      return s.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
+          .filter(p -> !p.getFileName().toString().startsWith("prep-"))
+          .filter(p -> !NOT_TRAINING.containsKey(ROOT.resolve("conf").relativize(p).toString()))
+          .sorted()
+          .toList();
+    }
+  }
+
+  /** The expanded runs of every shipped training conf that loads; one that does not is reported by its own test. */
+  static Map<Path, List<RunConf>> loadable() throws IOException {
+    Map<Path, List<RunConf>> out = new TreeMap<>();
+    for (Path p : trainingConfs()) {
+      try {
+        out.put(p, RunConf.load(p, List.of()));
+      } catch (IllegalArgumentException e) {
+        // reported by everyRunOfEveryTrainingConfWouldStart
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void findsTheShippedConfs() throws IOException {
+    List<String> names = trainingConfs().stream().map(p -> ROOT.relativize(p).toString()).toList();
+    for (String expected : List.of("conf/quickstart.yaml", "conf/train/digits-lrfree.yaml", "conf/experiments/lrfree-libsvm.yaml",
+        "conf/experiments/grafting.yaml", "conf/experiments/marthe.yaml", "conf/experiments/schedules.yaml")) {
+      assertTrue(names.contains(expected), expected + " not found among " + names);
+    }
+    assertTrue(names.stream().noneMatch(n -> n.contains("prep-") || n.endsWith("showcase.yaml")), names.toString());
+  }
+
+  @TestFactory
+  Stream<DynamicTest> everyRunOfEveryTrainingConfWouldStart() throws IOException {
+    return trainingConfs().stream().map(p -> DynamicTest.dynamicTest(ROOT.relativize(p).toString(), () -> {
+      try {
+        check(p);
+      } catch (IllegalArgumentException e) { // ConfException, SpecException: name the file too
+        throw new AssertionError(ROOT.relativize(p) + ": " + e.getMessage(), e);
+      }
+    }));
+  }
+
+  @Test
+  void confsSharingAnOutputDirectoryAgreeOnTheCompareSection() throws IOException {
+    Map<String, Map<String, Object>> byOutput = new TreeMap<>();
+    Map<String, Path> first = new TreeMap<>();
+    for (Map.Entry<Path, List<RunConf>> e : loadable().entrySet()) {
+      Path p = e.getKey();
+      RunConf c = e.getValue().get(0);
+      String out = c.string("output");
+      Map<String, Object> cmp = c.object("compare");
+      if (!byOutput.containsKey(out)) {
+        byOutput.put(out, cmp);
+        first.put(out, p);
+      } else {
+        assertEquals(byOutput.get(out), cmp, ROOT.relativize(p) + " writes to " + out + " like " + ROOT.relativize(first.get(out))
+            + " (one experiment, compared together) but has another compare section");
+      }
+    }
+  }
+
+  // The checker itself: each of these confs must be rejected, naming what is wrong.
+
+  /** A valid conf; each rejection test changes one thing of it. */
+  static final String BASE = """
+      data: {source: data/libsvm/digits, train: work/prep/digits}
+      workload: {name: mlp, hidden: [8]}
+      optimizer: {name: sgd, hparams: {lr: 0.1, momentum: 0.9}}
+      schedule: {name: linear_decay}
+      mode: gradient_sharing
+      workers: 2
+      batch_size: 16
+      steps: 10
+      output: work/runs/confs-test
+      compare: {metric: eval.valid_loss, mode: min, targets: {"mlp@digits": 0.2}, reference: sgd+lr=0.1+momentum=0.9, tau_max: 4}
+      sweep:
+        optimizer:
+          - {name: sgd, hparams: {lr: 0.1, momentum: 0.9}}
+          - {name: momo}
+      """;
+
+  private Path variant(String from, String to) throws IOException {
+    assertTrue(BASE.contains(from), "BASE does not contain '" + from + "'");
+    Path f = tmp.resolve("variant.yaml");
+    Files.writeString(f, BASE.replace(from, to));
+    return f;
+  }
+
+  @Test
+  void acceptsTheBaseOfTheRejectionTests() throws IOException {
+    check(variant("steps: 10", "steps: 10"));
+  }
+
+  @Test
+  void rejectsATypoInAKey() throws IOException {
+    ConfException e = assertThrows(ConfException.class, () -> check(variant("batch_size:", "batchsize:")));
+    assertEquals("batchsize", e.key());
+  }
+
+  @Test
+  void rejectsAnUnknownOptimizer() throws IOException {
+    SpecException e = assertThrows(SpecException.class, () -> check(variant("- {name: momo}", "- {name: momoo}")));
+    assertTrue(e.getMessage().contains("momoo"), e.getMessage());
+  }
+
+  @Test
+  void rejectsAWrongHyperparameterAndAnUnknownSchedule() throws IOException {
+    assertThrows(SpecException.class, () -> check(variant("{lr: 0.1, momentum: 0.9}", "{lr: 0.1, momentun: 0.9}")));
+    assertThrows(SpecException.class, () -> check(variant("schedule: {name: linear_decay}", "schedule: {name: linear}")));
+  }
+
+  @Test
+  void rejectsAnUnknownCompareKeyAndMissingRawData() throws IOException {
+    AssertionError e = assertThrows(AssertionError.class, () -> check(variant("tau_max: 4", "tau: 4")));
+    assertTrue(e.getMessage().contains("compare.tau:"), e.getMessage());
+    e = assertThrows(AssertionError.class, () -> check(variant("reference: sgd+lr=0.1+momentum=0.9", "reference: sgd+lr=0.1")));
+    assertTrue(e.getMessage().contains("compare.reference"), e.getMessage());
+    e = assertThrows(AssertionError.class, () -> check(variant("source: data/libsvm/digits", "source: data/libsvm/digitz")));
+    assertTrue(e.getMessage().contains("data/libsvm/digitz"), e.getMessage());
+  }
+
+  @Test
+  void rejectsAModeRuleViolationAndALayerNameTheNetworkDoesNotHave() throws IOException {
+    ConfException e = assertThrows(ConfException.class, () -> check(variant("mode: gradient_sharing", "mode: single")));
+    assertEquals("workers", e.key());
+    assertThrows(SpecException.class, () -> check(variant("- {name: momo}",
+        "- {name: layer_scaled, hparams: {base: {name: sgd, hparams: {lr: 0.1}}, multipliers: {9_W: 2.0}}}")));
+  }
+
+  /** Loads, expands and checks one conf; throws on the first problem. */
+  void check(Path file) throws IOException {
+    String where = ROOT.relativize(file.toAbsolutePath()).toString();
+    List<RunConf> runs = RunConf.load(file, List.of());
+    assertFalse(runs.isEmpty(), where + ": no runs");
+    Set<String> names = new HashSet<>();
+    for (RunConf run : runs) {
+      String name = run.string("name");
+      assertTrue(names.add(name), where + ": two runs named " + name + " (the second would reuse the first's run directory)");
+      TrainChecks.check(run);
+      checkData(where, run);
+      Optimizer opt = OptimizerRegistry.resolve(Spec.fromJson(new ObjectMapper().valueToTree(run.object("optimizer")), "optimizer", false), "optimizer").optimizer();
+      NetworkModel model = WorkerTraining.workload(run, FACTS).build(DataType.FLOAT, 1);
+      opt.init(model.view());
+      TrainChecks.schedule(withBuildableSchedule(where, run), Math.max(2, run.integer("steps")));
+    }
+    checkCompare(where, runs.get(0), experiment(runs.get(0).string("output"), runs));
+  }
+
+  /** The runs of every shipped conf that writes to {@code output} (the stages of one experiment), plus {@code own}. */
+  static List<RunConf> experiment(String output, List<RunConf> own) throws IOException {
+    List<RunConf> all = new ArrayList<>(own);
+    for (List<RunConf> runs : loadable().values()) {
+      if (runs.get(0).string("output").equals(output)) all.addAll(runs);
+    }
+    return all;
+  }
+
+  private static void checkData(String where, RunConf run) {
+    String source = run.string("data.source");
+    String train = run.string("data.train");
+    if (!source.isEmpty()) {
+      assertTrue(Files.exists(ROOT.resolve(source)), where + ": data.source " + source + " does not exist");
+    }
+    if (train.contains("://")) {
+      assertTrue(source.isEmpty(), where + ": data.train " + train + " is remote, so data.source (a local raw file to prepare from) must be empty");
+    }
+  }
+
+  /**
+   * A refined schedule reads a file an earlier stage of the experiment writes under the output
+   * directory. Paths in confs are relative to the repository root (where the scripts run), so an
+   * existing file is read from there; a file not written yet must be under the output directory and
+   * the schedule is built from a stand-in file, so its other fields are still checked.
+   */
+  private RunConf withBuildableSchedule(String where, RunConf run) throws IOException {
+    Map<String, Object> s = run.object("schedule");
+    if (!"refined".equals(s.get("name")) || !(s.get("path") instanceof String path)) return run;
+    Path file = ROOT.resolve(path);
+    if (!Files.exists(file)) {
+      Path out = Path.of(run.string("output")).normalize();
+      assertTrue(Path.of(path).normalize().startsWith(out),
+          where + ": schedule.path " + path + " does not exist and is not under the output directory " + out + " (where an earlier stage would write it)");
+      file = tmp.resolve("stand-in-schedule.csv");
+      Files.writeString(file, "step,factor\n0,1.0\n1,0.5\n2,0.0\n");
+    }
+    Map<String, Object> tree = run.resolvedTree();
+    Map<String, Object> schedule = new LinkedHashMap<>(s);
+    schedule.put("path", file.toString());
+    tree.put("schedule", schedule);
+    return RunConf.fromTree(tree);
+  }
+
+  /** The compare section: known keys, and a reference and target keys that name this experiment's methods and workloads. */
+  private static void checkCompare(String where, RunConf run, List<RunConf> all) {
+    Map<String, Object> c = run.object("compare");
+    for (String k : c.keySet()) {
+      assertTrue(COMPARE_KEYS.contains(k), where + ": compare." + k + ": unknown key (known: " + String.join(", ", new TreeSet<>(COMPARE_KEYS)) + ")");
+    }
+    if (c.isEmpty()) return;
+    assertTrue(c.get("metric") instanceof String m && (m.equals("train_loss") || m.startsWith("eval.")),
+        where + ": compare.metric: expected train_loss or an eval.<name> column, got " + c.get("metric"));
+    if (c.containsKey("mode")) assertTrue(List.of("min", "max").contains(c.get("mode")), where + ": compare.mode: '" + c.get("mode") + "' is not min or max");
+    if (c.containsKey("tau_max")) assertTrue(c.get("tau_max") instanceof Number t && t.doubleValue() > 1, where + ": compare.tau_max: expected a number > 1, got " + c.get("tau_max"));
+    if (c.containsKey("curves")) {
+      assertTrue(c.get("curves") instanceof List<?> l && l.stream().allMatch(String.class::isInstance), where + ": compare.curves: expected a list of metric column names");
+    }
+    Set<String> workloads = new HashSet<>();
+    for (RunConf r : all) workloads.add(String.valueOf(r.object("workload").get("name")));
+    if (c.containsKey("targets")) {
+      assertTrue(c.get("targets") instanceof Map<?, ?>, where + ": compare.targets: expected a mapping of workload@data to a value");
+      for (Map.Entry<?, ?> e : ((Map<?, ?>) c.get("targets")).entrySet()) {
+        String key = String.valueOf(e.getKey());
+        assertTrue(e.getValue() instanceof Number, where + ": compare.targets." + key + ": expected a number, got " + e.getValue());
+        if (key.equals("*")) continue;
+        String[] parts = key.split("@", -1);
+        assertTrue(parts.length == 2 && !parts[1].isEmpty() && workloads.contains(parts[0]),
+            where + ": compare.targets." + key + ": expected <workload.name>@<basename of data.train> with a workload of this conf " + workloads);
+      }
+    }
+    if (c.containsKey("reference")) {
+      Set<String> labels = methodLabels(all);
+      assertTrue(labels.contains(String.valueOf(c.get("reference"))),
+          where + ": compare.reference '" + c.get("reference") + "' is none of the experiment's methods " + labels);
+    }
+  }
+
+  /**
+   * Method labels as the comparison job writes them (org.optimbench.jobs.compare.Grouping) for
+   * experiments whose runs differ only in optimizer, schedule and seed: the optimizer spec's slug,
+   * then "/" and the schedule's slug when the experiment has more than one schedule
+   * ({@code adam+lr=0.01}, {@code sgd+lr=0.1+momentum=0.9/cosine}).
+   */
+  static Set<String> methodLabels(List<RunConf> runs) {
+    Set<Object> schedules = new HashSet<>();
+    for (RunConf r : runs) schedules.add(r.object("schedule"));
+    Set<String> labels = new TreeSet<>();
+    for (RunConf r : runs) {
+      labels.add(RunConf.slug(r.object("optimizer")) + (schedules.size() > 1 ? "/" + RunConf.slug(r.object("schedule")) : ""));
+    }
+    return labels;
+  }
+}
