@@ -68,9 +68,26 @@ public final class RunConf {
     Object sweep = tree.remove("sweep");
     for (String o : overrides) applyOverride(tree, o);
     String base = file.getFileName().toString().replaceFirst("\\.ya?ml$", "");
+    if (sweep instanceof Map<?, ?> m) {
+      for (String o : overrides) {
+        String k = o.substring(0, Math.max(0, o.indexOf('='))).trim();
+        for (Object a : m.keySet()) {
+          String axis = String.valueOf(a);
+          if (k.equals(axis) || k.startsWith(axis + ".") || axis.startsWith(k + ".")) {
+            throw new ConfException(k, "is swept by " + file + " (sweep." + axis + "), so an override would be replaced by every sweep value; change the sweep instead");
+          }
+        }
+      }
+    }
     return expand(tree, sweep, base);
   }
 
+  /**
+   * The runs of {@code tree} crossed with the {@code sweep} axes. An axis is a conf key, a key
+   * below an object key ({@code optimizer.hparams.lr}), or a group of keys ({@code data}) whose
+   * values are mappings that replace the whole group, so a dataset's {@code train} and
+   * {@code source} always change together.
+   */
   static List<RunConf> expand(Map<String, Object> tree, Object sweep, String baseName) {
     Map<String, List<Object>> axes = new LinkedHashMap<>();
     if (sweep != null) {
@@ -78,7 +95,11 @@ public final class RunConf {
       for (Map.Entry<?, ?> e : m.entrySet()) {
         String key = String.valueOf(e.getKey());
         if (!(e.getValue() instanceof List<?> l) || l.isEmpty()) throw new ConfException("sweep." + key, "expected a non-empty list of values");
-        checkKnown(key);
+        if (!BY_NAME.containsKey(key) && hasKeysUnder(key)) {
+          for (Object v : l) if (!(v instanceof Map)) throw new ConfException("sweep." + key, "'" + key + "' is a group of keys: each value must be a mapping of its keys, got " + v);
+        } else {
+          checkKnown(key);
+        }
         axes.put(key, new ArrayList<>(l));
       }
     }
@@ -102,7 +123,11 @@ public final class RunConf {
       for (Map.Entry<String, Object> e : point.entrySet()) {
         set(t, e.getKey(), e.getValue());
         String leaf = e.getKey().substring(e.getKey().lastIndexOf('.') + 1);
-        suffix.append(suffix.length() == 0 ? "" : "_").append(leaf).append('=').append(slug(e.getValue()));
+        Object shown = e.getValue();
+        if (shown instanceof Map<?, ?> group && group.get("train") instanceof String train) {
+          shown = Path.of(train).getFileName().toString();  // a dataset reads as its directory name
+        }
+        suffix.append(suffix.length() == 0 ? "" : "_").append(leaf).append('=').append(slug(shown));
       }
       RunConf c = fromTree(t);
       String name = c.string("name");

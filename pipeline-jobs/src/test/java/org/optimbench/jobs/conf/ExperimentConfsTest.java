@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,6 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.optimbench.jobs.compare.CompareSettings;
+import org.optimbench.jobs.compare.Grouping;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.train.TrainChecks;
 import org.optimbench.jobs.train.WorkerTraining;
@@ -47,8 +50,6 @@ class ExperimentConfsTest {
   static final Map<String, String> NOT_TRAINING = Map.of(
       "showcase.yaml", "scripts/showcase's own format (a list of optimizers)");
 
-  /** Keys of the compare section (read by the comparison job, scripts/compare). */
-  static final Set<String> COMPARE_KEYS = Set.of("metric", "mode", "targets", "reference", "curves", "tau_max");
 
   /** Dimensions for building the workload network: any small values give the same layer names. */
   static final WorkerTraining.DataFacts FACTS = new WorkerTraining.DataFacts(8, 3, 100);
@@ -249,53 +250,30 @@ class ExperimentConfsTest {
     return RunConf.fromTree(tree);
   }
 
-  /** The compare section: known keys, and a reference and target keys that name this experiment's methods and workloads. */
-  private static void checkCompare(String where, RunConf run, List<RunConf> all) {
-    Map<String, Object> c = run.object("compare");
-    for (String k : c.keySet()) {
-      assertTrue(COMPARE_KEYS.contains(k), where + ": compare." + k + ": unknown key (known: " + String.join(", ", new TreeSet<>(COMPARE_KEYS)) + ")");
-    }
-    if (c.isEmpty()) return;
-    assertTrue(c.get("metric") instanceof String m && (m.equals("train_loss") || m.startsWith("eval.")),
-        where + ": compare.metric: expected train_loss or an eval.<name> column, got " + c.get("metric"));
-    if (c.containsKey("mode")) assertTrue(List.of("min", "max").contains(c.get("mode")), where + ": compare.mode: '" + c.get("mode") + "' is not min or max");
-    if (c.containsKey("tau_max")) assertTrue(c.get("tau_max") instanceof Number t && t.doubleValue() > 1, where + ": compare.tau_max: expected a number > 1, got " + c.get("tau_max"));
-    if (c.containsKey("curves")) {
-      assertTrue(c.get("curves") instanceof List<?> l && l.stream().allMatch(String.class::isInstance), where + ": compare.curves: expected a list of metric column names");
-    }
-    Set<String> workloads = new HashSet<>();
-    for (RunConf r : all) workloads.add(String.valueOf(r.object("workload").get("name")));
-    if (c.containsKey("targets")) {
-      assertTrue(c.get("targets") instanceof Map<?, ?>, where + ": compare.targets: expected a mapping of workload@data to a value");
-      for (Map.Entry<?, ?> e : ((Map<?, ?>) c.get("targets")).entrySet()) {
-        String key = String.valueOf(e.getKey());
-        assertTrue(e.getValue() instanceof Number, where + ": compare.targets." + key + ": expected a number, got " + e.getValue());
-        if (key.equals("*")) continue;
-        String[] parts = key.split("@", -1);
-        assertTrue(parts.length == 2 && !parts[1].isEmpty() && workloads.contains(parts[0]),
-            where + ": compare.targets." + key + ": expected <workload.name>@<basename of data.train> with a workload of this conf " + workloads);
-      }
-    }
-    if (c.containsKey("reference")) {
-      Set<String> labels = methodLabels(all);
-      assertTrue(labels.contains(String.valueOf(c.get("reference"))),
-          where + ": compare.reference '" + c.get("reference") + "' is none of the experiment's methods " + labels);
-    }
-  }
-
   /**
-   * Method labels as the comparison job writes them (org.optimbench.jobs.compare.Grouping) for
-   * experiments whose runs differ only in optimizer, schedule and seed: the optimizer spec's slug,
-   * then "/" and the schedule's slug when the experiment has more than one schedule
-   * ({@code adam+lr=0.01}, {@code sgd+lr=0.1+momentum=0.9/cosine}).
+   * The compare section, read by the comparison job's own parser ({@link CompareSettings}), and its
+   * reference and target keys named as the job labels this experiment's runs ({@link Grouping}).
    */
-  static Set<String> methodLabels(List<RunConf> runs) {
-    Set<Object> schedules = new HashSet<>();
-    for (RunConf r : runs) schedules.add(r.object("schedule"));
-    Set<String> labels = new TreeSet<>();
-    for (RunConf r : runs) {
-      labels.add(RunConf.slug(r.object("optimizer")) + (schedules.size() > 1 ? "/" + RunConf.slug(r.object("schedule")) : ""));
+  private static void checkCompare(String where, RunConf run, List<RunConf> all) {
+    CompareSettings c;
+    try {
+      c = CompareSettings.parse(run.object("compare"));
+    } catch (ConfException e) {
+      throw new AssertionError(where + ": " + e.getMessage(), e);
     }
-    return labels;
+    Map<String, Map<String, Object>> confs = new LinkedHashMap<>();
+    for (RunConf r : all) confs.put(r.string("name"), r.resolvedTree());
+    Collection<Grouping.Labels> labels = Grouping.label(confs).values();
+    Set<String> workloads = new TreeSet<>();
+    Set<String> methods = new TreeSet<>();
+    for (Grouping.Labels l : labels) {
+      workloads.add(l.workload());
+      methods.add(l.method());
+    }
+    for (String key : c.targets().keySet()) {
+      assertTrue(key.equals(CompareSettings.ANY_WORKLOAD) || workloads.contains(key),
+          where + ": compare.targets." + key + ": none of the experiment's workloads " + workloads);
+    }
+    c.reference().ifPresent(ref -> assertTrue(methods.contains(ref), where + ": compare.reference '" + ref + "' is none of the experiment's methods " + methods));
   }
 }

@@ -60,6 +60,37 @@ class RunConfTest {
   }
 
   @Test
+  void aSweepOverTheDataGroupReplacesTrainAndSourceTogether() throws Exception {
+    List<RunConf> runs = RunConf.load(write("""
+        data: {train: prep/iris, source: raw/iris}
+        optimizer: {name: prodigy}
+        steps: 10
+        sweep:
+          data:
+            - {train: prep/wine, source: raw/wine}
+            - {train: prep/digits}
+        """), List.of());
+    assertEquals(2, runs.size());
+    assertEquals("prep/wine", runs.get(0).string("data.train"));
+    assertEquals("raw/wine", runs.get(0).string("data.source"));
+    assertEquals("prep/digits", runs.get(1).string("data.train"));
+    assertEquals("", runs.get(1).string("data.source"), "a group value replaces the whole group, never mixing in the base's source");
+    assertEquals("exp__data=wine", runs.get(0).string("name"));
+    ConfException e = assertThrows(ConfException.class, () -> RunConf.load(write(BASE + "sweep: {data: [prep/wine]}\n"), List.of()));
+    assertEquals("sweep.data", e.key());
+  }
+
+  @Test
+  void overridingASweptKeyIsAnErrorInsteadOfBeingSilentlyReplaced() throws Exception {
+    Path f = write(BASE + "sweep: {seed: [1, 2], optimizer.hparams.d_coef: [0.5, 1.0]}\n");
+    ConfException e = assertThrows(ConfException.class, () -> RunConf.load(f, List.of("seed=5")));
+    assertEquals("seed", e.key());
+    e = assertThrows(ConfException.class, () -> RunConf.load(f, List.of("optimizer={name: adam}")));
+    assertEquals("optimizer", e.key());
+    assertEquals(4, RunConf.load(f, List.of("steps=5")).size());
+  }
+
+  @Test
   void overridesReachIntoNestedSpecs() throws Exception {
     RunConf c = RunConf.load(write(BASE), List.of("optimizer.hparams.d_coef=0.5", "workers=4", "mode=gradient_sharing")).get(0);
     assertEquals(Map.of("name", "prodigy", "hparams", Map.of("d_coef", 0.5)), c.object("optimizer"));
