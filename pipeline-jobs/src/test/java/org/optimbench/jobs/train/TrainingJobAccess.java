@@ -10,6 +10,11 @@ import org.optimbench.jobs.conf.RunConf;
 public final class TrainingJobAccess {
   private TrainingJobAccess() {}
 
+  /** The checks scripts/train makes before starting Spark. */
+  public static void check(RunConf conf) {
+    TrainingJob.check(conf);
+  }
+
   public static List<WorkerTraining.Outcome> run(SparkSession spark, List<RunConf> runs, PrintStream console) throws IOException {
     for (RunConf r : runs) TrainingJob.check(r);
     return TrainingJob.run(spark, runs, console);

@@ -89,6 +89,17 @@ class DlrmTrainingTest {
   }
 
   @Test
+  void theDlrmExperimentConfsLoadAndPassTheChecks() throws Exception {
+    Path dir = Path.of("..").toAbsolutePath().normalize().resolve("conf/experiments");
+    for (String name : List.of("dlrm-tiny.yaml", "dlrm-laptop.yaml", "dlrm-cluster.yaml")) {
+      List<RunConf> runs = RunConf.load(dir.resolve(name), List.of());
+      for (RunConf r : runs) TrainingJobAccess.check(r);
+      assertEquals("dlrm", runs.get(0).object("workload").get("name"), name);
+      assertEquals("eval.valid_auc", runs.get(0).object("compare").get("metric"), name);
+    }
+  }
+
+  @Test
   void specErrorsNameTheKey() {
     assertEquals("workload.tables", assertThrows(ConfException.class, () -> Workloads.check(Map.of("name", "dlrm", "tables", 3))).key());
     assertEquals("workload.bottom", assertThrows(ConfException.class, () -> Workloads.check(Map.of("name", "dlrm", "embedding_dim", 8, "bottom", List.of(16, 4)))).key());
