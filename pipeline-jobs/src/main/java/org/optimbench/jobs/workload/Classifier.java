@@ -52,6 +52,11 @@ public record Classifier(int inputs, List<Integer> hidden, int classes, Activati
     public Workload bind(Layers l, PreparedData data) {
       return of(l, data);
     }
+
+    @Override
+    public void prepare(SparkSession spark, String source, Path target, PrintStream console) throws IOException {
+      prepareLibsvm(spark, source, target, console);
+    }
   };
 
   public static final Workloads.Definition<Layers> MLP = new Workloads.Definition<>() {
@@ -66,6 +71,11 @@ public record Classifier(int inputs, List<Integer> hidden, int classes, Activati
     @Override
     public Workload bind(Layers l, PreparedData data) {
       return of(l, data);
+    }
+
+    @Override
+    public void prepare(SparkSession spark, String source, Path target, PrintStream console) throws IOException {
+      prepareLibsvm(spark, source, target, console);
     }
   };
 

@@ -25,11 +25,13 @@ public final class Workloads {
     Workload bind(S spec, PreparedData data);
 
     /**
-     * Prepares {@code data.train} from the conf's {@code data.source} when it does not exist yet.
-     * Default: data-prep's LIBSVM job on a LIBSVM file or directory.
+     * Prepares {@code data.train} ({@code target}) from the conf's {@code data.source} when it does
+     * not exist yet (logreg/mlp: data-prep's LIBSVM job; dlrm: {@code CriteoSource}). Default: the
+     * workload cannot, and says so.
      */
     default void prepare(SparkSession spark, String source, Path target, PrintStream console) throws IOException {
-      Classifier.prepareLibsvm(spark, source, target, console);
+      throw new ConfException("data.source", "this workload does not prepare its data from data.source; run scripts/prepare and set data.train to its output ("
+          + target + " does not exist)");
     }
   }
 
