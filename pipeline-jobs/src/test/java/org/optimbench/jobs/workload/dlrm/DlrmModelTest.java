@@ -123,6 +123,17 @@ class DlrmModelTest {
   }
 
   @Test
+  void maxTableSizeFoldsIdsAndAnIdOutsideItsTableNamesTheRowAndColumn() {
+    Dlrm capped = new Dlrm(3, List.of(4, 4, 4), 2, List.of(4, 2), List.of(3, 1), 4);
+    Example e = new Example(7, 1, new int[] {5, 3, 8}, new double[] {0, 1, 2}, false);
+    MultiDataSet b = capped.encode(List.of(e), DataType.DOUBLE).rows(new int[] {0});
+    assertEquals(List.of(1, 3, 0), List.of(b.getFeatures(1).getInt(0, 0), b.getFeatures(2).getInt(0, 0), b.getFeatures(3).getInt(0, 0)));
+    IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> TINY.encode(List.of(new Example(9, 0, new int[] {1, 4, 0}, new double[] {0, 1, 2}, false)), DataType.DOUBLE));
+    assertTrue(bad.getMessage().contains("row 9") && bad.getMessage().contains("C2"), bad.getMessage());
+  }
+
+  @Test
   void lossIsTheMeanBinaryCrossEntropyOfTheLogits() {
     NetworkModel model = TINY.build(DataType.DOUBLE, 3);
     MultiDataSet batch = TINY.encode(rows(TINY, 8, 9), DataType.DOUBLE).rows(EncodedRows.range(0, 8));
