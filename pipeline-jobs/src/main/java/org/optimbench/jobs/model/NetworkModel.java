@@ -1,5 +1,8 @@
 package org.optimbench.jobs.model;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -12,15 +15,19 @@ import org.optimbench.optim.ParamLayout;
 /**
  * A DL4J network seen the way the optim library sees a model: one flat parameter vector (DL4J's own
  * {@code params()} view, no copy), the flat gradient view aligned with it, and the segment table
- * built from the network's parameter table (one segment per layer parameter, e.g. {@code 0_W},
- * {@code 0_b}). DL4J's {@code updater} is never used: the trainer computes the gradient here and an
+ * built from the network's parameter table (one segment per layer parameter, named
+ * {@code <layer>_<param>}: {@code 0_W}, {@code 0_b} in a MultiLayerNetwork, {@code emb_C1_W} for the
+ * ComputationGraph layer {@code emb_C1}), in flat-vector order. DL4J's {@code updater} is never used: the trainer computes the gradient here and an
  * optim {@code Optimizer} updates the parameters in place.
  *
  * <p>Two DL4J facts this class relies on (checked in {@code NetworkModelTest}): the flattened
  * gradient after {@code computeGradientAndScore} is the SUM over the minibatch while the score is
  * the mean, so the gradient is divided by the batch size here; and DL4J stores a dense layer's
  * {@code [nIn, nOut]} weights in 'f' order, which flattens to PyTorch's {@code [out, in]} row-major
- * layout, so segment shapes are reported in that (PyTorch) convention.
+ * layout, so segment shapes are reported in that (PyTorch) convention (an embedding table of n
+ * rows and width d, stored [n, d] in 'f' order, is reported as [d, n]: its flat layout). The same
+ * holds for a ComputationGraph, whose gradient view is checked against finite differences in
+ * {@code DlrmModelTest}.
  */
 public final class NetworkModel {
   private final Model net;
@@ -37,7 +44,7 @@ public final class NetworkModel {
 
   private NetworkModel(Model net) {
     this.net = net;
-    this.layout = layoutOf(net.paramTable());
+    this.layout = layoutOf(net.paramTable(), net.params());
     INDArray grads;
     if (net instanceof MultiLayerNetwork m) {
       if (m.getFlattenedGradients() == null) m.initGradientsView(); // DL4J creates it lazily
@@ -50,9 +57,23 @@ public final class NetworkModel {
     this.view = new ModelView(layout, net.params(), grads);
   }
 
-  static ParamLayout layoutOf(Map<String, INDArray> table) {
+  /**
+   * One segment per parameter array, in the order of their offsets in the flat vector: a
+   * ComputationGraph's parameter table does not list layers in flattening order (the embedding
+   * tables of DLRM come out between its bottom layers), so the order comes from where each array's
+   * view starts inside {@code flat}, and the segments must tile it exactly.
+   */
+  static ParamLayout layoutOf(Map<String, INDArray> table, INDArray flat) {
+    List<Map.Entry<String, INDArray>> entries = new ArrayList<>(table.entrySet());
+    entries.sort(Comparator.comparingLong(e -> e.getValue().offset()));
     ParamLayout.Builder b = ParamLayout.builder();
-    for (Map.Entry<String, INDArray> e : table.entrySet()) {
+    long next = flat.offset();
+    for (Map.Entry<String, INDArray> e : entries) {
+      if (e.getValue().offset() != next) {
+        throw new IllegalStateException("parameter " + e.getKey() + " starts at element " + (e.getValue().offset() - flat.offset()) + " of the flat vector, expected "
+            + (next - flat.offset()) + ": not a view that tiles params()");
+      }
+      next += e.getValue().length();
       long[] s = e.getValue().shape();
       if (e.getValue().ordering() == 'f' && s.length > 1) {
         long[] r = new long[s.length];
@@ -61,6 +82,7 @@ public final class NetworkModel {
       }
       b.add(e.getKey(), s);
     }
+    if (next - flat.offset() != flat.length()) throw new IllegalStateException("parameter arrays cover " + (next - flat.offset()) + " of " + flat.length() + " elements");
     return b.build();
   }
 
@@ -100,6 +122,12 @@ public final class NetworkModel {
     }
     view.grads().divi(n);
     return net.score();
+  }
+
+  /** The network's (first) output for the features of {@code batch}, in inference mode. */
+  public INDArray output(MultiDataSet batch) {
+    if (net instanceof MultiLayerNetwork m) return m.output(batch.getFeatures(0), false);
+    return ((ComputationGraph) net).output(false, batch.getFeatures())[0];
   }
 
   /** The gradient of the mean loss of {@code batch} at {@code at} (the parameters are restored afterwards). */

@@ -1,67 +1,52 @@
 package org.optimbench.jobs.train;
 
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.MultiDataSet;
-import org.nd4j.linalg.factory.Nd4j;
+import org.optimbench.jobs.workload.EncodedRows;
+import org.optimbench.jobs.workload.Workload;
 
 /**
- * One worker's partition, densified in memory: training and validation rows. Batches are a pure
- * function of the step (a per-epoch permutation seeded by seed, worker and epoch), so a resumed run
- * draws exactly the batches an uninterrupted run would.
+ * One worker's partition: training and validation rows sorted by their stable ids and encoded once
+ * by the workload ({@link Workload#encode}). Batches are a pure function of the step (a per-epoch
+ * permutation seeded by seed, worker and epoch), so a resumed run draws exactly the batches an
+ * uninterrupted run would.
  */
 public final class LocalData {
-  private final INDArray trainX;
-  private final int[] trainY;
+  private final EncodedRows train;
   private final long[] trainIds;
-  private final INDArray validX;
-  private final int[] validY;
-  private final int classes;
-  private final DataType dtype;
+  private final EncodedRows valid;
   private final long seed;
   private final int rank;
 
-  public LocalData(List<Example> rows, int features, int classes, DataType dtype, long seed, int rank) {
-    List<Example> train = rows.stream().filter(e -> !e.valid()).sorted((a, b) -> Long.compare(a.id(), b.id())).toList();
-    List<Example> valid = rows.stream().filter(Example::valid).sorted((a, b) -> Long.compare(a.id(), b.id())).toList();
-    if (train.isEmpty()) throw new IllegalArgumentException("worker " + rank + " has no training rows: use fewer workers than training examples");
-    this.classes = classes;
-    this.dtype = dtype;
+  public LocalData(List<Example> rows, Workload workload, DataType dtype, long seed, int rank) {
+    List<Example> trainRows = rows.stream().filter(e -> !e.valid()).sorted(Comparator.comparingLong(Example::id)).toList();
+    List<Example> validRows = rows.stream().filter(Example::valid).sorted(Comparator.comparingLong(Example::id)).toList();
+    if (trainRows.isEmpty()) throw new IllegalArgumentException("worker " + rank + " has no training rows: use fewer workers than training examples");
     this.seed = seed;
     this.rank = rank;
-    this.trainX = dense(train, features, dtype);
-    this.trainY = train.stream().mapToInt(Example::label).toArray();
-    this.trainIds = train.stream().mapToLong(Example::id).toArray();
-    this.validX = valid.isEmpty() ? null : dense(valid, features, dtype);
-    this.validY = valid.stream().mapToInt(Example::label).toArray();
-  }
-
-  private static INDArray dense(List<Example> rows, int features, DataType dtype) {
-    double[][] x = new double[rows.size()][features];
-    for (int i = 0; i < rows.size(); i++) {
-      Example e = rows.get(i);
-      for (int k = 0; k < e.indices().length; k++) {
-        int j = e.indices()[k];
-        if (j < 0 || j >= features) throw new IllegalArgumentException("example " + e.id() + " has feature index " + j + " outside [0, " + features + ")");
-        x[i][j] = e.values()[k];
-      }
-    }
-    return Nd4j.createFromArray(x).castTo(dtype);
+    this.train = workload.encode(trainRows, dtype);
+    this.trainIds = trainRows.stream().mapToLong(Example::id).toArray();
+    this.valid = workload.encode(validRows, dtype);
   }
 
   public int trainSize() {
-    return trainY.length;
+    return trainIds.length;
   }
 
   public int validSize() {
-    return validY.length;
+    return valid.size();
+  }
+
+  /** This worker's validation rows, for the workload's evaluation. */
+  public EncodedRows valid() {
+    return valid;
   }
 
   /** This worker's batch of step t. */
   public Batch batchAt(long t, int batchSize) {
-    int n = trainY.length;
+    int n = trainIds.length;
     int[] rows = new int[batchSize];
     long pos = t * batchSize;
     int[] perm = null;
@@ -76,29 +61,26 @@ public final class LocalData {
     }
     long[] ids = new long[batchSize];
     for (int i = 0; i < batchSize; i++) ids[i] = trainIds[rows[i]];
-    return batch(trainX, trainY, ids, rows);
+    return new Batch(train.rows(rows), ids);
   }
 
   /** The validation rows [from, to) as a batch (ids are positions; validation has no per-example state). */
   public Batch validSlice(int from, int to) {
-    int[] rows = new int[to - from];
+    int[] rows = EncodedRows.range(from, to);
     long[] ids = new long[rows.length];
-    for (int i = 0; i < rows.length; i++) {
-      rows[i] = from + i;
-      ids[i] = from + i;
-    }
-    return batch(validX, validY, ids, rows);
+    for (int i = 0; i < rows.length; i++) ids[i] = rows[i];
+    return new Batch(valid.rows(rows), ids);
   }
 
   /** A validation batch for step t (for hypergradient methods), drawn like training batches. */
   public Batch validBatchAt(long t, int batchSize) {
-    if (validY.length == 0) throw new IllegalStateException("worker " + rank + " has no validation rows");
-    int[] rows = new int[Math.min(batchSize, validY.length)];
+    if (valid.size() == 0) throw new IllegalStateException("worker " + rank + " has no validation rows");
+    int[] rows = new int[Math.min(batchSize, valid.size())];
     Random r = new Random(seed * 1_000_003L + rank * 7919L + t);
-    for (int i = 0; i < rows.length; i++) rows[i] = r.nextInt(validY.length);
+    for (int i = 0; i < rows.length; i++) rows[i] = r.nextInt(valid.size());
     long[] ids = new long[rows.length];
     for (int i = 0; i < rows.length; i++) ids[i] = rows[i];
-    return batch(validX, validY, ids, rows);
+    return new Batch(valid.rows(rows), ids);
   }
 
   private int[] permutation(int n, long epoch) {
@@ -112,13 +94,5 @@ public final class LocalData {
       p[j] = tmp;
     }
     return p;
-  }
-
-  /** Rows {@code rows} of (x, y) as a batch whose example ids are {@code ids}. */
-  private Batch batch(INDArray x, int[] y, long[] ids, int[] rows) {
-    INDArray xb = Nd4j.pullRows(x, 1, rows);
-    INDArray yb = Nd4j.zeros(dtype, rows.length, classes);
-    for (int i = 0; i < rows.length; i++) yb.putScalar(i, y[rows[i]], 1.0);
-    return new Batch(new MultiDataSet(xb, yb), ids);
   }
 }

@@ -1,7 +1,5 @@
 package org.optimbench.jobs.train;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -20,14 +18,15 @@ import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.jobs.conf.RunConf;
 import org.optimbench.jobs.run.AtomicFiles;
 import org.optimbench.jobs.run.SweepState;
-import org.optimbench.prep.libsvm.LibsvmConfig;
-import org.optimbench.prep.libsvm.LibsvmJob;
+import org.optimbench.jobs.workload.PreparedData;
+import org.optimbench.jobs.workload.Workload;
+import org.optimbench.jobs.workload.Workloads;
 import scala.Tuple2;
 
 /**
  * Runs a sweep: every run of the expanded conf that is not already completed or diverged, one
- * after another. A run reads data-prep's LIBSVM output (manifest + Parquet), gives each worker a
- * fixed partition (rows hashed by their stable id), and trains in {@link Mode#SINGLE} on the driver
+ * after another. A run reads data-prep's output (manifest + Parquet) through its
+ * {@link Workload}, gives each worker a fixed partition (rows hashed by their stable id), and trains in {@link Mode#SINGLE} on the driver
  * or in N Spark barrier tasks joined by the ring all-reduce. A run that fails is recorded as failed
  * and the sweep goes on.
  */
@@ -61,7 +60,7 @@ public final class TrainingJob {
     return out;
   }
 
-  /** Checks that need the whole conf (mode-dependent rules). */
+  /** Checks that need the whole conf (mode-dependent rules, the workload spec); no data is read. */
   static void check(RunConf conf) {
     Mode mode = Mode.of(conf.string("mode"));
     long k = conf.integer("averaging_frequency");
@@ -71,18 +70,22 @@ public final class TrainingJob {
         if (conf.integer(key) % k != 0) throw new ConfException(key, conf.integer(key) + " must be a multiple of averaging_frequency " + k + " (workers agree only after averaging)");
       }
     }
+    Workloads.check(conf.object("workload"));
   }
 
   static WorkerTraining.Outcome runOne(SparkSession spark, RunConf conf, PrintStream console) throws IOException {
     Path train = Path.of(conf.string("data.train"));
-    prepareIfMissing(spark, train, conf.string("data.source"), console);
-    WorkerTraining.DataFacts facts = facts(train);
-    JavaRDD<Example> rows = examples(spark, train, "train", false);
+    String source = conf.string("data.source");
+    if (!Files.exists(train) && !source.isEmpty()) Workloads.definition(conf.object("workload")).prepare(spark, source, train, console);
+    PreparedData data = PreparedData.open(train, "data.train");
+    Workload workload = Workloads.create(conf.object("workload"), data);
+    long trainRows = data.rows("train");
+    JavaRDD<Example> rows = workload.read(spark, train, "train", false);
     String validDir = conf.string("data.valid");
-    rows = rows.union(validDir.isEmpty() ? examples(spark, train, "valid", true) : examples(spark, Path.of(validDir), "valid", true));
+    rows = rows.union(validDir.isEmpty() ? workload.read(spark, train, "valid", true) : workload.read(spark, PreparedData.open(Path.of(validDir), "data.valid").dir(), "valid", true));
     int workers = (int) conf.integer("workers");
     if (Mode.of(conf.string("mode")) == Mode.SINGLE) {
-      return WorkerTraining.run(conf, facts, 0, AllReduce.single(), rows.collect(), console);
+      return WorkerTraining.run(conf, workload, trainRows, 0, AllReduce.single(), rows.collect(), console);
     }
     Map<String, Object> tree = conf.resolvedTree();
     JavaRDD<Example> parts = rows.mapToPair(e -> new Tuple2<>(e.id(), e)).partitionBy(new HashPartitioner(workers)).values();
@@ -90,7 +93,7 @@ public final class TrainingJob {
       List<Example> local = new ArrayList<>();
       it.forEachRemaining(local::add);
       try {
-        return WorkerTraining.run(RunConf.fromTree(tree), facts, ctx.rank(), ctx.allReduce(), local, System.out);
+        return WorkerTraining.run(RunConf.fromTree(tree), workload, trainRows, ctx.rank(), ctx.allReduce(), local, System.out);
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
@@ -126,47 +129,5 @@ public final class TrainingJob {
     spark.createDataFrame(data, schema).coalesce(1).write().parquet(tmp.toString());
     AtomicFiles.deleteTree(target);
     Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-  }
-
-  /** Runs data-prep's LIBSVM job into {@code train} when it does not exist and a raw source is configured. */
-  static void prepareIfMissing(SparkSession spark, Path train, String source, PrintStream console) throws IOException {
-    if (Files.exists(train) || source.isEmpty()) return;
-    console.println("preparing " + source + " -> " + train);
-    spark.sparkContext().setJobDescription("optimbench prepare " + source);
-    for (LibsvmJob.Summary s : LibsvmJob.run(spark, new LibsvmConfig(source, train.toString(), false, 0L, 0L, 0.1, 0.1, null, null, null))) {
-      console.println("  " + s);
-    }
-  }
-
-  /** Dimensions and counts from a data-prep output's manifest; refuses an output without _SUCCESS. */
-  public static WorkerTraining.DataFacts facts(Path dataDir) throws IOException {
-    if (!Files.exists(dataDir.resolve("manifest.json")) || !Files.exists(dataDir.resolve("_SUCCESS"))) {
-      throw new ConfException("data.train", dataDir + " is not a complete data-prep output (manifest.json and _SUCCESS expected)");
-    }
-    JsonNode m = new ObjectMapper().readTree(dataDir.resolve("manifest.json").toFile());
-    for (String k : List.of("num_features", "num_classes")) {
-      if (!m.path(k).canConvertToInt()) throw new ConfException("data.train", dataDir.resolve("manifest.json") + ": no integer '" + k + "' (is this a LIBSVM output?)");
-    }
-    return new WorkerTraining.DataFacts(m.get("num_features").asInt(), m.get("num_classes").asInt(), m.path("rows").path("train").asLong(0));
-  }
-
-  static JavaRDD<Example> examples(SparkSession spark, Path dataDir, String split, boolean valid) {
-    return spark.read().parquet(dataDir.resolve("data").toString())
-        .where("split = '" + split + "'")
-        .select("row_id", "label", "indices", "values")
-        .javaRDD()
-        .map((Row r) -> new Example(r.getLong(0), r.getInt(1), toInts(r.getList(2)), toDoubles(r.getList(3)), valid));
-  }
-
-  private static int[] toInts(List<Integer> l) {
-    int[] a = new int[l.size()];
-    for (int i = 0; i < a.length; i++) a[i] = l.get(i);
-    return a;
-  }
-
-  private static double[] toDoubles(List<Double> l) {
-    double[] a = new double[l.size()];
-    for (int i = 0; i < a.length; i++) a[i] = l.get(i);
-    return a;
   }
 }

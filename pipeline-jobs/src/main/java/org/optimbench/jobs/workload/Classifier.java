@@ -1,6 +1,13 @@
 package org.optimbench.jobs.workload;
 
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -8,17 +15,70 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.nd4j.linalg.ops.transforms.Transforms;
+import org.optimbench.jobs.collective.AllReduce;
+import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.jobs.model.NetworkModel;
+import org.optimbench.jobs.train.Example;
+import org.optimbench.prep.libsvm.LibsvmConfig;
+import org.optimbench.prep.libsvm.LibsvmJob;
 
 /**
- * The classification workloads: multinomial logistic regression ({@code hidden} empty) and an MLP
- * ({@code hidden} = layer widths), softmax cross-entropy, as DL4J networks. DL4J's own updater is a
+ * The classification workloads on data-prep's LIBSVM output: multinomial logistic regression
+ * ({@code logreg}: {@code hidden} empty) and an MLP ({@code mlp}: {@code hidden} = layer widths,
+ * {@code activation} tanh or relu), softmax cross-entropy, as DL4J networks. DL4J's own updater is a
  * {@link NoOp} and no DL4J regularization is configured: the optim library's optimizer does all of
  * it (weight decay included), so coupled versus decoupled decay means what the optimizer says.
+ * Metrics: {@code valid_loss} (mean cross-entropy) and {@code valid_accuracy}.
  */
-public record Classifier(int inputs, List<Integer> hidden, int classes, Activation activation) {
+public record Classifier(int inputs, List<Integer> hidden, int classes, Activation activation) implements Workload {
+  /** The layer spec of an MLP (empty hidden for logreg). */
+  record Layers(List<Integer> hidden, Activation activation) {}
+
+  public static final Workloads.Definition<Layers> LOGREG = new Workloads.Definition<>() {
+    @Override
+    public Layers parse(WorkloadSpec spec) {
+      if (spec.has("hidden")) throw new ConfException("workload.hidden", "logreg has no hidden layers (use name: mlp)");
+      spec.finish();
+      return new Layers(List.of(), Activation.IDENTITY);
+    }
+
+    @Override
+    public Workload bind(Layers l, PreparedData data) {
+      return of(l, data);
+    }
+
+    @Override
+    public void prepare(SparkSession spark, String source, Path target, PrintStream console) throws IOException {
+      prepareLibsvm(spark, source, target, console);
+    }
+  };
+
+  public static final Workloads.Definition<Layers> MLP = new Workloads.Definition<>() {
+    @Override
+    public Layers parse(WorkloadSpec spec) {
+      List<Integer> hidden = spec.widths("hidden", List.of(64), 1);
+      Activation a = spec.choice("activation", "tanh", "tanh", "relu").equals("relu") ? Activation.RELU : Activation.TANH;
+      spec.finish();
+      return new Layers(hidden, a);
+    }
+
+    @Override
+    public Workload bind(Layers l, PreparedData data) {
+      return of(l, data);
+    }
+
+    @Override
+    public void prepare(SparkSession spark, String source, Path target, PrintStream console) throws IOException {
+      prepareLibsvm(spark, source, target, console);
+    }
+  };
+
   public Classifier {
     if (inputs <= 0 || classes < 2) throw new IllegalArgumentException("classifier needs inputs > 0 and classes >= 2, got " + inputs + ", " + classes);
     hidden = List.copyOf(hidden);
@@ -29,6 +89,17 @@ public record Classifier(int inputs, List<Integer> hidden, int classes, Activati
     return new Classifier(inputs, List.of(), classes, Activation.IDENTITY);
   }
 
+  private static Classifier of(Layers l, PreparedData data) {
+    data.requireJob("libsvm", l.hidden().isEmpty() ? "logreg" : "mlp");
+    return new Classifier(data.integer("num_features"), l.hidden(), data.integer("num_classes"), l.activation());
+  }
+
+  @Override
+  public String name() {
+    return hidden.isEmpty() ? "logreg" : "mlp";
+  }
+
+  @Override
   public NetworkModel build(DataType dtype, long seed) {
     NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder()
         .dataType(dtype)
@@ -46,5 +117,69 @@ public record Classifier(int inputs, List<Integer> hidden, int classes, Activati
     MultiLayerNetwork net = new MultiLayerNetwork(b.build());
     net.init();
     return new NetworkModel(net);
+  }
+
+  @Override
+  public JavaRDD<Example> read(SparkSession spark, Path dataDir, String split, boolean valid) {
+    return PreparedRows.libsvm(spark, dataDir, split, valid);
+  }
+
+  /** Densified features [n, inputs] and one-hot labels [n, classes]. */
+  @Override
+  public EncodedRows encode(List<Example> rows, DataType dtype) {
+    if (rows.isEmpty()) return EncodedRows.of(0, new INDArray[0], cols -> null);
+    double[][] x = new double[rows.size()][inputs];
+    double[][] y = new double[rows.size()][classes];
+    for (int i = 0; i < rows.size(); i++) {
+      Example e = rows.get(i);
+      for (int k = 0; k < e.indices().length; k++) {
+        int j = e.indices()[k];
+        if (j < 0 || j >= inputs) throw new IllegalArgumentException("example " + e.id() + " has feature index " + j + " outside [0, " + inputs + ")");
+        x[i][j] = e.values()[k];
+      }
+      if (e.label() < 0 || e.label() >= classes) throw new IllegalArgumentException("example " + e.id() + " has class " + e.label() + " outside [0, " + classes + ")");
+      y[i][e.label()] = 1.0;
+    }
+    INDArray[] cols = {Nd4j.createFromArray(x).castTo(dtype), Nd4j.createFromArray(y).castTo(dtype)};
+    return EncodedRows.of(rows.size(), cols, c -> new MultiDataSet(c[0], c[1]));
+  }
+
+  @Override
+  public List<String> metricNames() {
+    return List.of("valid_loss", "valid_accuracy");
+  }
+
+  /** Mean cross-entropy and accuracy over every worker's validation rows (sums all-reduced). */
+  @Override
+  public Map<String, Double> evaluate(NetworkModel model, EncodedRows valid, AllReduce comm) {
+    double lossSum = 0;
+    double correct = 0;
+    int n = valid.size();
+    for (int from = 0; from < n; from += 256) {
+      org.nd4j.linalg.dataset.api.MultiDataSet b = valid.rows(EncodedRows.range(from, Math.min(n, from + 256)));
+      INDArray out = model.output(b);
+      INDArray labels = b.getLabels(0);
+      INDArray p = out.mul(labels).sum(1);
+      // Probabilities clamped at the dtype's smallest normal number, so a confident mistake costs
+      // -log(tiny) (~87 in float32) instead of infinity.
+      double tiny = p.dataType() == DataType.DOUBLE ? Double.MIN_NORMAL : Float.MIN_NORMAL;
+      lossSum -= Transforms.log(Transforms.max(p, tiny, false), false).sumNumber().doubleValue();
+      correct += out.argMax(1).eq(labels.argMax(1)).castTo(DataType.DOUBLE).sumNumber().doubleValue();
+    }
+    double[] s = comm.sumInPlace(new double[] {lossSum, correct, n});
+    if (s[2] == 0) return Map.of();
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put("valid_loss", s[0] / s[2]);
+    m.put("valid_accuracy", s[1] / s[2]);
+    return m;
+  }
+
+  /** Runs data-prep's LIBSVM job from {@code source} into {@code target} (split seed 0, 10% valid, 10% test). */
+  static void prepareLibsvm(SparkSession spark, String source, Path target, PrintStream console) throws IOException {
+    console.println("preparing " + source + " -> " + target);
+    spark.sparkContext().setJobDescription("optimbench prepare " + source);
+    for (LibsvmJob.Summary s : LibsvmJob.run(spark, new LibsvmConfig(source, target.toString(), false, 0L, 0L, 0.1, 0.1, null, null, null))) {
+      console.println("  " + s);
+    }
   }
 }

@@ -88,8 +88,9 @@ public final class BenchTrain {
 
   /** Runs `steps` steps of one worker; returns samples/s of this worker after warm-up. */
   static double loop(Workload w, List<Example> rows, Spec spec, Mode mode, AllReduce comm, int rank) {
-    NetworkModel model = new Classifier(w.features(), w.hidden(), w.classes(), Activation.RELU).build(DataType.FLOAT, 1);
-    LocalData data = new LocalData(rows, w.features(), w.classes(), DataType.FLOAT, 1, rank);
+    Classifier workload = new Classifier(w.features(), w.hidden(), w.classes(), Activation.RELU);
+    NetworkModel model = workload.build(DataType.FLOAT, 1);
+    LocalData data = new LocalData(rows, workload, DataType.FLOAT, 1, rank);
     WorkerLoop loop = new WorkerLoop(model, OptimizerRegistry.create(spec), null, Schedule.CONSTANT, comm, new HashExampleStore(), mode, 4);
     long t0 = 0;
     for (int t = 0; t < WARMUP + w.steps(); t++) {

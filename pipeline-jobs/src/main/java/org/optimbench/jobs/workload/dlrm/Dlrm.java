@@ -1,0 +1,252 @@
+package org.optimbench.jobs.workload.dlrm;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.EmbeddingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.optimbench.jobs.collective.AllReduce;
+import org.optimbench.jobs.conf.ConfException;
+import org.optimbench.jobs.model.NetworkModel;
+import org.optimbench.jobs.train.Example;
+import org.optimbench.jobs.workload.EncodedRows;
+import org.optimbench.jobs.workload.Metrics;
+import org.optimbench.jobs.workload.PreparedData;
+import org.optimbench.jobs.workload.PreparedRows;
+import org.optimbench.jobs.workload.Workload;
+import org.optimbench.jobs.workload.WorkloadSpec;
+import org.optimbench.jobs.workload.Workloads;
+
+/**
+ * DLRM (Naumov et al. 2019; facebookresearch/dlrm {@code dlrm_s_pytorch.py}) on data-prep's Criteo
+ * output, as a DL4J {@link ComputationGraph}:
+ *
+ * <pre>
+ *   dense [B,13] -> bottom MLP (ReLU on every layer, last width = embedding_dim) -> x
+ *   C_k ids [B,1] -> EmbeddingLayer k (table_k x embedding_dim, no bias)     -> e_k, k = 1..26
+ *   [x, e_1..e_26] -> dot interaction ({@link DotInteractionVertex}) -> [x, pairwise dots] (d + 351)
+ *   -> top MLP (ReLU hidden layers; last layer width 1, identity) -> click logit z
+ *   loss: binary cross-entropy on the logit ({@link LogitBinaryCrossEntropy}), mean over the batch
+ * </pre>
+ *
+ * <p>Spec: {@code {name: dlrm, embedding_dim: 16, bottom: [64, 16], top: [64, 1], max_table_size: 0}}
+ * (defaults shown; the Kaggle bench of the reference uses embedding_dim 16, bottom 512-256-64-16,
+ * top 512-256-1). {@code bottom}'s last width must equal {@code embedding_dim}, {@code top}'s last
+ * must be 1. Table sizes come from the manifest: the vocabulary sizes in vocab mode, the hash range
+ * in hash mode; {@code max_table_size} > 0 folds ids {@code id mod max_table_size} and caps every
+ * table there (the reference's {@code --max-ind-range}), since dense tables are replicated on
+ * every worker.
+ *
+ * <p>Initialization as the reference where DL4J allows: MLP weights Xavier normal
+ * (N(0, 2/(in+out))), embeddings U(-1/sqrt(n), 1/sqrt(n)) for a table of n rows (DL4J UNIFORM);
+ * MLP biases start at 0 (the reference draws them from N(0, 1/out)). DL4J's updater is a NoOp:
+ * the optim library's optimizer updates everything through {@link NetworkModel}.
+ *
+ * <p>Embedding gradients: DL4J's EmbeddingLayer writes a dense gradient the size of the table
+ * (zeros except the rows of the batch), and the flat gradient vector contains it, so gradient
+ * sharing all-reduces every table every step and parameter averaging averages the tables (and the
+ * optimizer state over them) every averaging_frequency steps; optimizers update every row every
+ * step (like PyTorch's dense Adam; the reference uses sparse SGD). Cost: BENCHMARKS.md, "DLRM
+ * embedding gradients".
+ *
+ * <p>Metrics: {@code valid_logloss} (mean binary cross-entropy) and {@code valid_auc}, the exact
+ * ROC AUC over every worker's validation rows ({@link Metrics#allGather}, {@link Metrics#exactAuc}),
+ * computed on the logits (the same order as the probabilities, without float saturation ties).
+ */
+public record Dlrm(int denseFeatures, List<Integer> tableSizes, int embeddingDim, List<Integer> bottom, List<Integer> top, int maxTableSize)
+    implements Workload {
+  /** The checked spec, before the data gives the table sizes. */
+  public record Spec(int embeddingDim, List<Integer> bottom, List<Integer> top, int maxTableSize) {}
+
+  public static final Workloads.Definition<Spec> DEFINITION = new Workloads.Definition<>() {
+    @Override
+    public Spec parse(WorkloadSpec spec) {
+      int dim = spec.positiveInt("embedding_dim", 16);
+      List<Integer> bottom = spec.widths("bottom", List.of(64, dim), 1);
+      List<Integer> top = spec.widths("top", List.of(64, 1), 1);
+      int max = spec.nonNegativeInt("max_table_size", 0);
+      spec.finish();
+      if (bottom.get(bottom.size() - 1) != dim) {
+        throw new ConfException("workload.bottom", "last width " + bottom.get(bottom.size() - 1) + " must equal embedding_dim " + dim + " (the dot interaction needs equal widths)");
+      }
+      if (top.get(top.size() - 1) != 1) throw new ConfException("workload.top", "last width " + top.get(top.size() - 1) + " must be 1 (the click logit)");
+      if (max == 1) throw new ConfException("workload.max_table_size", "1 would map every id to 0; use 0 (no cap) or >= 2");
+      return new Spec(dim, bottom, top, max);
+    }
+
+    @Override
+    public Workload bind(Spec s, PreparedData data) {
+      data.requireJob("criteo", "dlrm");
+      int dense = data.integer("num_dense");
+      int cats = data.integer("num_categorical");
+      List<Integer> sizes;
+      String mode = data.text("categorical.mode");
+      if (mode.equals("hash")) {
+        sizes = Collections.nCopies(cats, data.integer("categorical.hash_range"));
+      } else {
+        sizes = data.integers("categorical.vocab_sizes");
+        if (sizes.size() != cats) throw new ConfException(data.confKey(), data.dir().resolve("manifest.json") + ": " + sizes.size() + " vocab_sizes for " + cats + " categorical columns");
+      }
+      List<Integer> capped = new ArrayList<>();
+      for (int n : sizes) capped.add(s.maxTableSize() > 0 ? Math.min(n, s.maxTableSize()) : n);
+      return new Dlrm(dense, capped, s.embeddingDim(), s.bottom(), s.top(), s.maxTableSize());
+    }
+
+    @Override
+    public void prepare(SparkSession spark, String source, Path target, PrintStream console) throws IOException {
+      CriteoSource.prepare(spark, source, target, console);
+    }
+  };
+
+  public Dlrm {
+    tableSizes = List.copyOf(tableSizes);
+    bottom = List.copyOf(bottom);
+    top = List.copyOf(top);
+    if (denseFeatures <= 0 || tableSizes.isEmpty()) throw new IllegalArgumentException("dlrm needs dense features and categorical tables");
+    for (int n : tableSizes) if (n < 1) throw new IllegalArgumentException("table size " + n + " must be >= 1");
+    if (bottom.get(bottom.size() - 1) != embeddingDim) throw new IllegalArgumentException("bottom MLP must end at embedding_dim " + embeddingDim);
+    if (top.get(top.size() - 1) != 1) throw new IllegalArgumentException("top MLP must end at width 1");
+  }
+
+  @Override
+  public String name() {
+    return "dlrm";
+  }
+
+  /** Input names: {@code dense}, then {@code C1..C26}. */
+  public List<String> inputNames() {
+    List<String> in = new ArrayList<>();
+    in.add("dense");
+    for (int k = 1; k <= tableSizes.size(); k++) in.add("C" + k);
+    return in;
+  }
+
+  @Override
+  public NetworkModel build(DataType dtype, long seed) {
+    List<String> inputs = inputNames();
+    ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
+        .dataType(dtype)
+        .seed(seed)
+        .updater(new NoOp())
+        .weightInit(WeightInit.XAVIER)
+        .graphBuilder()
+        .addInputs(inputs);
+    String prev = "dense";
+    int width = denseFeatures;
+    for (int i = 0; i < bottom.size(); i++) {
+      g.addLayer("bottom" + i, new DenseLayer.Builder().nIn(width).nOut(bottom.get(i)).activation(Activation.RELU).build(), prev);
+      prev = "bottom" + i;
+      width = bottom.get(i);
+    }
+    String[] interactionInputs = new String[tableSizes.size() + 1];
+    interactionInputs[0] = prev;
+    for (int k = 0; k < tableSizes.size(); k++) {
+      String name = "emb_" + inputs.get(k + 1);
+      g.addLayer(name, new EmbeddingLayer.Builder().nIn(tableSizes.get(k)).nOut(embeddingDim).hasBias(false)
+          .activation(Activation.IDENTITY).weightInit(WeightInit.UNIFORM).build(), inputs.get(k + 1));
+      interactionInputs[k + 1] = name;
+    }
+    DotInteractionVertex interaction = new DotInteractionVertex(interactionInputs.length, embeddingDim);
+    g.addVertex("interaction", interaction, interactionInputs);
+    prev = "interaction";
+    width = interaction.outputWidth();
+    for (int i = 0; i < top.size() - 1; i++) {
+      g.addLayer("top" + i, new DenseLayer.Builder().nIn(width).nOut(top.get(i)).activation(Activation.RELU).build(), prev);
+      prev = "top" + i;
+      width = top.get(i);
+    }
+    g.addLayer("logit", new OutputLayer.Builder(new LogitBinaryCrossEntropy()).nIn(width).nOut(1).activation(Activation.IDENTITY).build(), prev);
+    g.setOutputs("logit");
+    ComputationGraph net = new ComputationGraph(g.build());
+    net.init();
+    return new NetworkModel(net);
+  }
+
+  @Override
+  public JavaRDD<Example> read(SparkSession spark, Path dataDir, String split, boolean valid) {
+    return PreparedRows.criteo(spark, dataDir, split, valid);
+  }
+
+  /** Dense features [n, 13] (dtype), categorical ids [n, 26] (int32, folded by max_table_size), labels [n, 1]. */
+  @Override
+  public EncodedRows encode(List<Example> rows, DataType dtype) {
+    int n = rows.size();
+    if (n == 0) return EncodedRows.of(0, new INDArray[0], c -> null);
+    int tables = tableSizes.size();
+    double[][] dense = new double[n][];
+    int[][] ids = new int[n][tables];
+    double[][] labels = new double[n][1];
+    for (int i = 0; i < n; i++) {
+      Example e = rows.get(i);
+      if (e.values().length != denseFeatures || e.indices().length != tables) {
+        throw new IllegalArgumentException("row " + e.id() + ": " + e.values().length + " dense and " + e.indices().length + " categorical values, expected "
+            + denseFeatures + " and " + tables);
+      }
+      dense[i] = e.values();
+      for (int k = 0; k < tables; k++) {
+        int id = e.indices()[k];
+        if (maxTableSize > 0) id = id % maxTableSize;
+        if (id < 0 || id >= tableSizes.get(k)) throw new IllegalArgumentException("row " + e.id() + ": id " + e.indices()[k] + " of C" + (k + 1) + " outside its table of " + tableSizes.get(k));
+        ids[i][k] = id;
+      }
+      if (e.label() != 0 && e.label() != 1) throw new IllegalArgumentException("row " + e.id() + ": label " + e.label() + " is not 0 or 1");
+      labels[i][0] = e.label();
+    }
+    INDArray[] cols = {Nd4j.createFromArray(dense).castTo(dtype), Nd4j.createFromArray(ids), Nd4j.createFromArray(labels).castTo(dtype)};
+    return EncodedRows.of(n, cols, c -> {
+      INDArray[] features = new INDArray[tables + 1];
+      features[0] = c[0];
+      for (int k = 0; k < tables; k++) features[k + 1] = c[1].getColumn(k, true).dup('c');
+      return new MultiDataSet(features, new INDArray[] {c[2]});
+    });
+  }
+
+  @Override
+  public List<String> metricNames() {
+    return List.of("valid_logloss", "valid_auc");
+  }
+
+  /** Mean log loss (sums all-reduced) and the exact AUC over all workers' (logit, label) pairs (gathered). */
+  @Override
+  public Map<String, Double> evaluate(NetworkModel model, EncodedRows valid, AllReduce comm) {
+    int n = valid.size();
+    double[] scores = new double[n];
+    double[] labels = new double[n];
+    double lossSum = 0;
+    for (int from = 0; from < n; from += 1024) {
+      int to = Math.min(n, from + 1024);
+      org.nd4j.linalg.dataset.api.MultiDataSet b = valid.rows(EncodedRows.range(from, to));
+      INDArray z = model.output(b).castTo(DataType.DOUBLE);
+      INDArray y = b.getLabels(0).castTo(DataType.DOUBLE);
+      lossSum += LogitBinaryCrossEntropy.elementwise(z, y).sumNumber().doubleValue();
+      System.arraycopy(z.toDoubleVector(), 0, scores, from, to - from);
+      System.arraycopy(y.toDoubleVector(), 0, labels, from, to - from);
+    }
+    double[] s = comm.sumInPlace(new double[] {lossSum, n});
+    double[] allScores = Metrics.allGather(comm, scores);
+    double[] allLabels = Metrics.allGather(comm, labels);
+    if (s[1] == 0) return Map.of();
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put("valid_logloss", s[0] / s[1]);
+    m.put("valid_auc", Metrics.exactAuc(allScores, allLabels));
+    return m;
+  }
+}

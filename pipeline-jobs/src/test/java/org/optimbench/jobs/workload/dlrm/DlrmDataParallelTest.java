@@ -1,0 +1,121 @@
+package org.optimbench.jobs.workload.dlrm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.optimbench.jobs.collective.AllReduce;
+import org.optimbench.jobs.collective.CollectiveOptions;
+import org.optimbench.jobs.collective.LoopbackRing;
+import org.optimbench.jobs.model.NetworkModel;
+import org.optimbench.jobs.train.Batch;
+import org.optimbench.jobs.train.Example;
+import org.optimbench.jobs.train.Mode;
+import org.optimbench.jobs.train.WorkerLoop;
+import org.optimbench.jobs.workload.EncodedRows;
+import org.optimbench.optim.HashExampleStore;
+import org.optimbench.optim.Optimizer;
+import org.optimbench.optim.schedule.Schedule;
+import org.optimbench.optim.spec.OptimizerRegistry;
+import org.optimbench.optim.spec.Spec;
+
+/**
+ * DLRM under gradient sharing: 2 workers with batch b follow the trajectory of 1 worker with batch
+ * 2b (the dense embedding-table gradients included), and the evaluation over two workers' halves of
+ * the validation rows equals the evaluation of all rows by one worker (log loss to rounding, AUC
+ * exactly). Workers are threads joined by the loopback ring, as in DataParallelEquivalenceTest.
+ */
+class DlrmDataParallelTest {
+  private static final Dlrm MODEL = DlrmModelTest.TINY;
+  private static final int PER_WORKER = 6;
+  private static final int STEPS = 6;
+  private static final List<Example> ROWS = DlrmModelTest.rows(MODEL, 96, 21);
+  private static final ExecutorService POOL = Executors.newFixedThreadPool(2);
+
+  @AfterAll
+  static void shutdown() {
+    POOL.shutdownNow();
+  }
+
+  /** Step t's rows for worker w of `workers`; one worker's batch is the two workers' batches concatenated. */
+  private static Batch batch(EncodedRows rows, int t, int worker, int workers) {
+    int n = PER_WORKER * (2 / workers);
+    int[] pos = new int[n];
+    long[] ids = new long[n];
+    for (int i = 0; i < n; i++) {
+      pos[i] = (t * 2 * PER_WORKER + worker * n + i) % ROWS.size();
+      ids[i] = ROWS.get(pos[i]).id();
+    }
+    return new Batch(rows.rows(pos), ids);
+  }
+
+  private static List<Object[]> run(Spec spec, int workers, int steps) throws Exception {
+    List<AllReduce> comms = workers == 1 ? List.of(AllReduce.single()) : LoopbackRing.open(workers, CollectiveOptions.defaults());
+    List<Future<Object[]>> futures = new ArrayList<>();
+    for (int w = 0; w < workers; w++) {
+      int worker = w;
+      futures.add(POOL.submit(() -> {
+        EncodedRows rows = MODEL.encode(ROWS, DataType.DOUBLE);
+        NetworkModel model = MODEL.build(DataType.DOUBLE, 5);
+        Optimizer opt = OptimizerRegistry.create(spec);
+        WorkerLoop loop = new WorkerLoop(model, opt, null, Schedule.CONSTANT, comms.get(worker), new HashExampleStore(), workers == 1 ? Mode.SINGLE : Mode.GRADIENT_SHARING, 1);
+        for (int t = 0; t < steps; t++) loop.step(t, batch(rows, t, worker, workers), null);
+        // validation: rows 0..47, split between the workers
+        List<Example> valid = workers == 1 ? ROWS.subList(0, 48) : ROWS.subList(worker * 20, worker == 0 ? 20 : 48);
+        Map<String, Double> eval = MODEL.evaluate(model, MODEL.encode(valid, DataType.DOUBLE), comms.get(worker));
+        return new Object[] {opt.evalParams(model.view(), loop.state()).toDoubleVector(), eval};
+      }));
+    }
+    List<Object[]> out = new ArrayList<>();
+    for (Future<Object[]> f : futures) out.add(f.get());
+    for (AllReduce c : comms) c.close();
+    return out;
+  }
+
+  @Test
+  void twoWorkersWithBatchBFollowOneWorkerWithBatch2B() throws Exception {
+    double[] init = MODEL.build(DataType.DOUBLE, 5).view().params().toDoubleVector();
+    for (Spec spec : List.of(Spec.of("adam", "lr", 0.01), Spec.of("prodigy"), Spec.of("sgd", "lr", 0.1, "momentum", 0.9))) {
+      double[] single = (double[]) run(spec, 1, STEPS).get(0)[0];
+      List<Object[]> shared = run(spec, 2, STEPS);
+      double[] a = (double[]) shared.get(0)[0];
+      double[] b = (double[]) shared.get(1)[0];
+      double scale = 0;
+      double moved = 0;
+      for (int i = 0; i < single.length; i++) {
+        scale = Math.max(scale, Math.abs(single[i]));
+        moved = Math.max(moved, Math.abs(single[i] - init[i]));
+      }
+      for (int i = 0; i < single.length; i++) {
+        assertEquals(a[i], b[i], 0.0, spec + ": replicas differ at parameter " + i);
+        if (!(Math.abs(single[i] - a[i]) <= 1e-8 * Math.abs(single[i]) + 1e-10 * scale)) fail(spec + ": parameter " + i + " is " + a[i] + ", expected " + single[i]);
+      }
+      assertTrue(moved > 0, spec + " did not move the parameters");
+    }
+  }
+
+  @Test
+  void evaluationOverTwoWorkersEqualsOneWorkerOnAllRows() throws Exception {
+    @SuppressWarnings("unchecked")
+    // Untrained (same initial parameters everywhere), so both evaluations see the same model.
+    Map<String, Double> single = (Map<String, Double>) run(Spec.of("sgd", "lr", 0.1), 1, 0).get(0)[1];
+    List<Object[]> shared = run(Spec.of("sgd", "lr", 0.1), 2, 0);
+    for (Object[] r : shared) {
+      @SuppressWarnings("unchecked")
+      Map<String, Double> m = (Map<String, Double>) r[1];
+      assertEquals(List.of("valid_logloss", "valid_auc"), List.copyOf(m.keySet()));
+      assertEquals(single.get("valid_logloss"), m.get("valid_logloss"), 1e-12);
+      assertEquals(single.get("valid_auc"), m.get("valid_auc"), 0.0);
+    }
+    assertTrue(single.get("valid_auc") > 0 && single.get("valid_auc") < 1, single.toString());
+  }
+}

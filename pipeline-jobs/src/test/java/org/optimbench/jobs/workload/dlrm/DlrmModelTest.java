@@ -1,0 +1,150 @@
+package org.optimbench.jobs.workload.dlrm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.optimbench.jobs.model.NetworkModel;
+import org.optimbench.jobs.train.Example;
+import org.optimbench.jobs.workload.EncodedRows;
+import org.optimbench.optim.Segment;
+
+/**
+ * DLRM's pieces against hand computations and its whole forward/backward against finite
+ * differences, through the same {@link NetworkModel} bridge the trainer uses.
+ */
+class DlrmModelTest {
+  /** A tiny DLRM: 3 dense features, tables of 5, 4 and 6 rows, embedding width 2. */
+  static final Dlrm TINY = new Dlrm(3, List.of(5, 4, 6), 2, List.of(4, 2), List.of(3, 1), 0);
+
+  static List<Example> rows(Dlrm w, int n, long seed) {
+    Random r = new Random(seed);
+    List<Example> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      double[] dense = new double[w.denseFeatures()];
+      for (int j = 0; j < dense.length; j++) dense[j] = Math.log1p(r.nextInt(20));
+      int[] ids = new int[w.tableSizes().size()];
+      for (int k = 0; k < ids.length; k++) ids[k] = r.nextInt(w.tableSizes().get(k));
+      out.add(new Example(1000 + i, r.nextInt(3) == 0 ? 1 : 0, ids, dense, false));
+    }
+    return out;
+  }
+
+  private static INDArray row(double... v) {
+    return Nd4j.createFromArray(new double[][] {v});
+  }
+
+  @Test
+  void interactionIsTheBottomOutputFollowedByTheLowerTrianglePairDotsInDlrmOrder() {
+    // x = (1, 2), e1 = (3, 4), e2 = (5, 6): pairs (1,0) = e1.x = 11, (2,0) = e2.x = 17, (2,1) = e2.e1 = 39.
+    INDArray[] in = {Nd4j.createFromArray(new double[][] {{1, 2}, {0, 1}}), Nd4j.createFromArray(new double[][] {{3, 4}, {1, 0}}),
+        Nd4j.createFromArray(new double[][] {{5, 6}, {2, 3}})};
+    INDArray out = DotInteraction.forward(in, DotInteraction.selection(3, DataType.DOUBLE));
+    assertArrayEquals(new double[] {1, 2, 11, 17, 39}, out.getRow(0).toDoubleVector(), 0.0);
+    assertArrayEquals(new double[] {0, 1, 0, 3, 2}, out.getRow(1).toDoubleVector(), 0.0);
+  }
+
+  @Test
+  void interactionBackwardMatchesTheHandDerivative() {
+    double[] x = {1, 2};
+    double[] e1 = {3, 4};
+    double[] e2 = {5, 6};
+    double[] g = {0.5, -1, 2, 3, -0.25}; // upstream gradient of [x0, x1, x.e1, x.e2, e1.e2]
+    INDArray[] grads = DotInteraction.backward(new INDArray[] {row(x), row(e1), row(e2)}, DotInteraction.selection(3, DataType.DOUBLE), row(g));
+    // dx = g[0:2] + g2 e1 + g3 e2; de1 = g2 x + g4 e2; de2 = g3 x + g4 e1
+    double[] dx = {g[0] + g[2] * e1[0] + g[3] * e2[0], g[1] + g[2] * e1[1] + g[3] * e2[1]};
+    double[] de1 = {g[2] * x[0] + g[4] * e2[0], g[2] * x[1] + g[4] * e2[1]};
+    double[] de2 = {g[3] * x[0] + g[4] * e1[0], g[3] * x[1] + g[4] * e1[1]};
+    assertArrayEquals(dx, grads[0].toDoubleVector(), 1e-15);
+    assertArrayEquals(de1, grads[1].toDoubleVector(), 1e-15);
+    assertArrayEquals(de2, grads[2].toDoubleVector(), 1e-15);
+  }
+
+  @Test
+  void dlrmWithTheReferenceSizesHasTheReferenceInteractionWidth() {
+    // facebookresearch/dlrm, Kaggle: 26 tables, embedding 16 -> the top MLP sees 16 + 27*26/2 = 367 inputs.
+    assertEquals(367, new DotInteractionVertex(27, 16).outputWidth());
+  }
+
+  @Test
+  void segmentTableNamesEveryLayerParameterAndMatchesTheFlatVector() {
+    NetworkModel model = TINY.build(DataType.DOUBLE, 7);
+    List<String> names = model.layout().segments().stream().map(Segment::name).toList();
+    assertTrue(names.containsAll(List.of("bottom0_W", "bottom0_b", "emb_C1_W", "emb_C3_W", "top0_W", "logit_W", "logit_b")), names.toString());
+    assertTrue(names.stream().noneMatch(n -> n.startsWith("emb_") && n.endsWith("_b")), "embeddings have no bias: " + names);
+    // Number the flat vector 0..N-1: each DL4J parameter array must hold exactly its segment's range.
+    INDArray flat = model.view().params();
+    flat.assign(Nd4j.linspace(DataType.DOUBLE, 0, flat.length(), 1));
+    Map<String, INDArray> table = ((ComputationGraph) model.network()).paramTable();
+    for (Segment s : model.layout().segments()) {
+      INDArray p = table.get(s.name());
+      assertEquals(s.length(), p.length(), s.name());
+      assertEquals(s.offset(), p.minNumber().longValue(), s.name());
+      assertEquals(s.end() - 1, p.maxNumber().longValue(), s.name());
+    }
+    assertEquals(flat.length(), model.layout().totalLength());
+  }
+
+  @Test
+  void gradientOfTheMeanLossMatchesCentralFiniteDifferencesInFloat64() {
+    NetworkModel model = TINY.build(DataType.DOUBLE, 11);
+    MultiDataSet batch = TINY.encode(rows(TINY, 8, 5), DataType.DOUBLE).rows(EncodedRows.range(0, 8));
+    double loss = model.lossAndGradient(batch);
+    INDArray grad = model.view().grads().dup();
+    INDArray params = model.view().params();
+    double[] analytic = grad.toDoubleVector();
+    double h = 1e-6;
+    int checked = 0;
+    for (int i = 0; i < analytic.length; i++) {
+      double p0 = params.getDouble(i);
+      params.putScalar(i, p0 + h);
+      double up = model.lossAndGradient(batch);
+      params.putScalar(i, p0 - h);
+      double down = model.lossAndGradient(batch);
+      params.putScalar(i, p0);
+      double numeric = (up - down) / (2 * h);
+      double err = Math.abs(numeric - analytic[i]);
+      if (err > 1e-7 + 1e-5 * Math.abs(numeric)) fail("parameter " + i + ": analytic " + analytic[i] + ", finite differences " + numeric);
+      if (analytic[i] != 0) checked++;
+    }
+    assertTrue(checked > analytic.length / 2, "most parameters get a gradient, got " + checked + " of " + analytic.length);
+    assertEquals(loss, model.lossAndGradient(batch), 0.0, "the check restored the parameters");
+  }
+
+  @Test
+  void maxTableSizeFoldsIdsAndAnIdOutsideItsTableNamesTheRowAndColumn() {
+    Dlrm capped = new Dlrm(3, List.of(4, 4, 4), 2, List.of(4, 2), List.of(3, 1), 4);
+    Example e = new Example(7, 1, new int[] {5, 3, 8}, new double[] {0, 1, 2}, false);
+    MultiDataSet b = capped.encode(List.of(e), DataType.DOUBLE).rows(new int[] {0});
+    assertEquals(List.of(1, 3, 0), List.of(b.getFeatures(1).getInt(0, 0), b.getFeatures(2).getInt(0, 0), b.getFeatures(3).getInt(0, 0)));
+    IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> TINY.encode(List.of(new Example(9, 0, new int[] {1, 4, 0}, new double[] {0, 1, 2}, false)), DataType.DOUBLE));
+    assertTrue(bad.getMessage().contains("row 9") && bad.getMessage().contains("C2"), bad.getMessage());
+  }
+
+  @Test
+  void lossIsTheMeanBinaryCrossEntropyOfTheLogits() {
+    NetworkModel model = TINY.build(DataType.DOUBLE, 3);
+    MultiDataSet batch = TINY.encode(rows(TINY, 8, 9), DataType.DOUBLE).rows(EncodedRows.range(0, 8));
+    double loss = model.lossAndGradient(batch);
+    double[] z = model.output(batch).toDoubleVector();
+    double[] y = batch.getLabels(0).toDoubleVector();
+    double expected = 0;
+    for (int i = 0; i < z.length; i++) {
+      double p = 1 / (1 + Math.exp(-z[i]));
+      expected -= (y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p)) / z.length;
+    }
+    assertEquals(expected, loss, 1e-12);
+  }
+}
