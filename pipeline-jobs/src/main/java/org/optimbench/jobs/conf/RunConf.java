@@ -27,7 +27,7 @@ public final class RunConf {
       ConfKey.of("name", Type.STRING, "", "run name; default: the conf file name plus the sweep values"),
       ConfKey.of("workload", Type.OBJECT, Map.of("name", "logreg"), "workload spec: {name: logreg} or {name: mlp, hidden: [64]} (sizes per workload)"),
       ConfKey.of("data.train", Type.PATH, null, "training data: a data-prep output directory (Parquet + manifest.json)"),
-      ConfKey.of("data.source", Type.PATH, "", "raw LIBSVM file or directory; when data.train does not exist yet it is prepared from this (data-prep's libsvm job, split seed 0)"),
+      ConfKey.of("data.source", Type.PATH, "", "raw data that data.train is prepared from when it does not exist yet, by the workload's data-prep job: a LIBSVM file or directory (logreg, mlp); Criteo day files PATH[?hash-range=M&categorical=hash|vocab&frequency-threshold=N&days=K] or generate-criteo?days=D&rows-per-day=N[&seed=S][&hash-range=M] (dlrm); a raw text directory (gpt)"),
       ConfKey.of("data.valid", Type.PATH, "", "validation data directory; default: the 'valid' split of data.train"),
       ConfKey.of("optimizer", Type.OBJECT, null, "optimizer spec {name, hparams} exactly as in scripts/optim-trace"),
       ConfKey.of("schedule", Type.OBJECT, Map.of("name", "constant"), "schedule spec {name, total_steps, warmup_steps, ...}; total_steps defaults to the run's steps"),

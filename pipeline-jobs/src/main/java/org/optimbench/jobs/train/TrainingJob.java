@@ -42,6 +42,8 @@ public final class TrainingJob {
       String name = conf.string("name");
       if (sweep.finished().contains(name)) {
         console.println(name + ": already " + sweep.status(name).map(s -> s.state().name().toLowerCase(java.util.Locale.ROOT)).orElse("finished") + ", skipped");
+        // the Parquet copy is written after the final status: a process that died in between left none
+        if (!Files.exists(root.resolve(name).resolve("metrics.parquet").resolve("_SUCCESS"))) writeMetricsParquet(spark, root.resolve(name));
         continue;
       }
       check(conf);

@@ -105,4 +105,23 @@ class TrainRunSelectionTest {
     assertEquals(RunStatus.State.COMPLETED, RunStatus.read(tmp.resolve("runs").resolve(names.get(1))).orElseThrow().state());
     assertFalse(Files.exists(tmp.resolve("runs").resolve(names.get(0))), "the other run of the sweep was not started");
   }
+
+  @Test
+  void aDataDirectoryOfTheWrongKindFoundAfterSparkStartedStillExits2NamingIt() throws Exception {
+    Path data = tmp.resolve("criteo-out");
+    Files.createDirectories(data);
+    Files.writeString(data.resolve("manifest.json"), "{\"job\": \"criteo\", \"num_dense\": 13}");
+    Files.writeString(data.resolve("_SUCCESS"), "");
+    Path conf = tmp.resolve("kind.yaml");
+    Files.writeString(conf, """
+        data: {train: %s}
+        optimizer: {name: sgd}
+        steps: 2
+        spark.master: local[1]
+        output: %s
+        """.formatted(data, tmp.resolve("runs")));
+    Result r = train(conf.toString());
+    assertEquals(2, r.exit(), r.err());
+    assertTrue(r.err().contains("data.train") && r.err().contains("'criteo'"), r.err());
+  }
 }

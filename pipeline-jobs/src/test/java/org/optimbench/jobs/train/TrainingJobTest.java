@@ -150,8 +150,12 @@ class TrainingJobTest {
     RunStatus diverged = RunStatus.read(dir(runs.get(0).string("name"))).orElseThrow();
     assertEquals(RunStatus.State.DIVERGED, diverged.state());
     assertEquals(RunStatus.State.COMPLETED, RunStatus.read(dir(runs.get(1).string("name"))).orElseThrow().state());
+    // a process that died after COMPLETED but before the Parquet copy: the re-run writes the copy
+    Path parquet = dir(runs.get(1).string("name")).resolve("metrics.parquet");
+    org.optimbench.jobs.run.AtomicFiles.deleteTree(parquet);
     String again = run(runs);
     assertTrue(again.contains(runs.get(1).string("name") + ": already completed, skipped"), again);
+    assertTrue(Files.exists(parquet.resolve("_SUCCESS")), "the skipped run's metrics.parquet is written again");
     assertTrue(again.contains(runs.get(0).string("name") + ": already diverged, skipped"), again);
   }
 }
