@@ -212,6 +212,8 @@ OPTIMIZERS = {
                {"dynamics": DYN, "lr": F, "hyper_lr": F, "mu": F, "alpha": F,
                 "grad_clipping": F, "first_order": B, "momentum": F, "weight_decay": F,
                 "betas": BETAS, "eps": F}, []),
+    # Global-norm clipping (torch.nn.utils.clip_grad_norm_) before the base optimizer's step.
+    "clip": (None, "clip", {"base": SPEC, "max_norm": F}, ["base", "max_norm"]),
     "rtho": ("adatune", "hyper",
              {"dynamics": DYN, "lr": F, "hyper_lr": F, "alpha": F, "grad_clipping": F,
               "first_order": B, "momentum": F, "weight_decay": F, "betas": BETAS, "eps": F},
@@ -261,6 +263,11 @@ def parse_spec(spec, field):
             if k in hp:
                 raise ProblemError(f"{field}.hparams.{k}: not a hyperparameter of {name} "
                                    f"with dynamics {dyn}")
+    if name == "clip":
+        base = parse_spec(hp["base"], f"{field}.hparams.base")
+        if base[0] in ("marthe", "rtho", "clip"):
+            raise ProblemError(f"{field}.hparams.base.name: clip cannot wrap {base[0]}")
+        hp["base"] = base
     if name == "mechanic":
         base = parse_spec(hp["base"], f"{field}.hparams.base")
         if base[0] not in MECHANIC_BASES:
@@ -366,7 +373,8 @@ def parse_problem(p, problem_dir):
     if "schedule" in p and p["schedule"] is not None:
         sched = parse_schedule(p["schedule"], problem_dir)
         if opt[0] in NO_SCHEDULE or opt[0] == "spa" or (
-                opt[0] == "mechanic" and opt[1]["base"][0] in NO_SCHEDULE):
+                opt[0] in ("mechanic", "clip") and opt[1]["base"][0] in NO_SCHEDULE) or (
+                opt[0] == "clip" and opt[1]["base"][0] == "spa"):
             raise ProblemError(f"schedule: not supported with optimizer {opt[0]}")
     return {"dtype": p["dtype"], "x": x, "y": y, "classes": classes, "hidden": hidden,
             "params": params, "names": list(shapes), "batches": p["batches"],
@@ -506,6 +514,10 @@ def run(prob, ref_root):
         return Fn.cross_entropy(Fn.linear(h, W2, b2), yb)
 
     name, hp = prob["optimizer"]
+    max_norm = None
+    if name == "clip":  # clip_grad_norm_ after backward(), then the base optimizer as usual
+        max_norm = hp["max_norm"]
+        name, hp = hp["base"]
     batches = prob["batches"]
     rows, scalar_rows, x_rows = [], [], []
 
@@ -532,17 +544,23 @@ def run(prob, ref_root):
             p.grad = None
         loss = batch_loss(idx)
         loss.backward()
+        if max_norm is not None:
+            total_norm = torch.nn.utils.clip_grad_norm_(params, max_norm)
         if name in NEEDS_LOSS:
             opt.step(loss=loss)
         else:
             opt.step()
         rows.append([t, float(loss.item())] + flat(params))
-        scalar_rows.append([t] + read_scalars(name, hp, opt))
+        scalars = read_scalars(name, hp, opt)
+        if max_norm is not None:
+            scalars = [float(total_norm), 1.0 if float(max_norm / (total_norm + 1e-6)) < 1 else 0.0] + scalars
+        scalar_rows.append([t] + scalars)
         if schedule_free:
             x_rows.append([t, float(loss.item())] + flat(opt.state[p]["x"] for p in params))
         if sched is not None:
             sched.step()
-    return rows, (scalar_header(name, hp), scalar_rows), x_rows
+    header = (["grad_norm", "clipped"] if max_norm is not None else []) + scalar_header(name, hp)
+    return rows, (header, scalar_rows), x_rows
 
 
 def scalar_header(name, hp):
