@@ -33,6 +33,9 @@ Optional outputs:
                  HD/MARTHE, MoMo's loss average and lower bound), for debugging.
   --x-out        Schedule-Free only: the averaged iterate x after each step (the params the
                  model holds after optimizer.eval()); OUT.csv holds y (train mode).
+  --grad-norms-out  step,grad_l2,grad_l1: the global L2 and L1 norms of each step's raw batch
+                 gradient (before clipping), as a training run's metric log would hold them; the
+                 input of schedule refinement (scripts/refine-schedule) for the `refined` cases.
 
 Exit status: 0 when OUT.csv is written; 2 for a bad problem (one line on stderr naming the
 field, no OUT.csv written); 3 when the reference code cannot be imported.
@@ -450,9 +453,9 @@ def schedule_factor(s, t):
     if name == "step":
         return s["gamma"] ** (t // s["step_size"])
     if name == "refined":
-        if t >= len(s["factors"]):
-            raise ProblemError(f"schedule.path: {len(s['factors'])} factors, step {t} needs more")
-        return s["factors"][t]
+        # past the file's end the last factor holds, as in optim's RefinedSchedule.factor (LambdaLR
+        # also evaluates the factor once after the last step, which no step uses)
+        return s["factors"][min(t, len(s["factors"]) - 1)]
     raise AssertionError(name)
 
 
@@ -519,7 +522,7 @@ def run(prob, ref_root):
         max_norm = hp["max_norm"]
         name, hp = hp["base"]
     batches = prob["batches"]
-    rows, scalar_rows, x_rows = [], [], []
+    rows, scalar_rows, x_rows, norm_rows = [], [], [], []
 
     def flat(ts):
         return [float(v) for t in ts for v in t.detach().reshape(-1).tolist()]
@@ -544,6 +547,8 @@ def run(prob, ref_root):
             p.grad = None
         loss = batch_loss(idx)
         loss.backward()
+        norm_rows.append([t, math.sqrt(sum(float((p.grad.double() ** 2).sum()) for p in params)),
+                          sum(float(p.grad.double().abs().sum()) for p in params)])
         if max_norm is not None:
             total_norm = torch.nn.utils.clip_grad_norm_(params, max_norm)
         if name in NEEDS_LOSS:
@@ -560,7 +565,7 @@ def run(prob, ref_root):
         if sched is not None:
             sched.step()
     header = (["grad_norm", "clipped"] if max_norm is not None else []) + scalar_header(name, hp)
-    return rows, (header, scalar_rows), x_rows
+    return rows, (header, scalar_rows), x_rows, norm_rows
 
 
 def scalar_header(name, hp):
@@ -633,7 +638,7 @@ def run_hyper(name, hp, prob, params, batch_loss, flat, ref_root):
         rows.append([t, float(loss.item())] + flat(params))
         scalar_rows.append([t, float(opt.param_groups[0]["lr"]),
                             float(hyper.hyper_optim.param_groups[0]["lr"]), float(hyper.mu)])
-    return rows, (["lr", "hyper_lr", "mu"], scalar_rows), []
+    return rows, (["lr", "hyper_lr", "mu"], scalar_rows), [], []
 
 
 def build_hyper(h, params, device, ref_root):
@@ -676,6 +681,7 @@ def main(argv=None):
                     help="directory holding the reference checkouts (see header)")
     ap.add_argument("--scalars-out", help="also write per-step optimizer scalars here")
     ap.add_argument("--x-out", help="Schedule-Free: also write the x (eval) trace here")
+    ap.add_argument("--grad-norms-out", help="also write each step's raw gradient L2 and L1 norms here")
     a = ap.parse_args(argv)
     try:
         try:
@@ -688,7 +694,7 @@ def main(argv=None):
         prob = parse_problem(raw, os.path.dirname(os.path.abspath(a.problem)))
         # some references print progress notes; keep stdout clean for callers
         with contextlib.redirect_stdout(sys.stderr):
-            rows, (sc_header, sc_rows), x_rows = run(prob, a.ref_root)
+            rows, (sc_header, sc_rows), x_rows, norm_rows = run(prob, a.ref_root)
     except ProblemError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -702,6 +708,11 @@ def main(argv=None):
         write_csv(a.scalars_out, ["step"] + sc_header, sc_rows)
     if a.x_out and x_rows:
         write_csv(a.x_out, header, x_rows)
+    if a.grad_norms_out:
+        if not norm_rows:
+            print(f"error: --grad-norms-out: not available for {prob['optimizer'][0]}", file=sys.stderr)
+            return 2
+        write_csv(a.grad_norms_out, ["step", "grad_l2", "grad_l1"], norm_rows)
     return 0
 
 
