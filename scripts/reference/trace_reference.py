@@ -2,7 +2,7 @@
 """Reference ("golden") optimizer traces, produced by the papers' own PyTorch code.
 
     /usr/bin/python3 scripts/reference/trace_reference.py [--ref-root DIR]
-        [--scalars-out S.csv] [--x-out X.csv] PROBLEM.json OUT.csv
+        [--scalars-out S.csv] [--x-out X.csv] [--grad-norms-out G.csv] PROBLEM.json OUT.csv
 
 Implements the trace contract (problem JSON in, CSV out) of the project's `scripts/optim-trace`
 command, but runs the *reference* optimizer classes: torch.optim for the baselines and the
