@@ -116,7 +116,7 @@ public final class RunConf {
   }
 
   /** A readable name part for a sweep value: a spec {name, hparams} reads as {@code name+k=v,...}. */
-  static String slug(Object v) {
+  public static String slug(Object v) {
     if (v instanceof Map<?, ?> m) {
       StringBuilder b = new StringBuilder();
       if (m.containsKey("name")) b.append(m.get("name"));

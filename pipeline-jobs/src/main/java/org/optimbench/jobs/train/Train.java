@@ -18,6 +18,10 @@ import picocli.CommandLine.Parameters;
  * {@code spark-submit}: expands the conf's sweep, skips runs already completed or diverged, and
  * trains the rest. Exit 0 when every run completed or diverged (a diverged run is a result), 1 when
  * a run failed, 2 for a bad conf.
+ *
+ * <p>For schedulers that run each run of a sweep as its own task (the Airflow DAG,
+ * scripts/airflow/): {@code --list-runs} prints the expanded run names without starting Spark, and
+ * {@code --run NAME} trains only that run.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Train the runs of an experiment conf on Spark (single process, gradient sharing or parameter averaging).",
@@ -32,6 +36,12 @@ public final class Train implements Callable<Integer> {
   @Option(names = "--master", description = "Spark master when not launched by spark-submit (default: the conf's spark.master)")
   String master;
 
+  @Option(names = "--list-runs", description = "print the names of the conf's runs (the sweep expanded), one per line, and exit without starting Spark")
+  boolean listRuns;
+
+  @Option(names = "--run", paramLabel = "NAME", description = "train only the run of the sweep with this name (see --list-runs)")
+  String run;
+
   @Override
   public Integer call() throws Exception {
     List<RunConf> runs;
@@ -41,6 +51,19 @@ public final class Train implements Callable<Integer> {
     } catch (IllegalArgumentException | NoSuchFileException e) {
       System.err.println("train: " + conf + ": " + (e instanceof NoSuchFileException n ? n.getFile() + ": no such file" : e.getMessage()));
       return 2;
+    }
+    if (listRuns) {
+      for (RunConf r : runs) System.out.println(r.string("name"));
+      return 0;
+    }
+    if (run != null) {
+      List<RunConf> only = runs.stream().filter(r -> r.string("name").equals(run)).toList();
+      if (only.isEmpty()) {
+        System.err.println("train: " + conf + ": no run named '" + run + "' in this conf (with these overrides); --list-runs prints the "
+            + runs.size() + " run names");
+        return 2;
+      }
+      runs = only;
     }
     SparkSession.Builder b = SparkSession.builder().appName("optimbench train " + conf.getFileName());
     String m = master != null ? master : runs.get(0).string("spark.master");

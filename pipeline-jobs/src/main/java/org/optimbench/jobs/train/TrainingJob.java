@@ -106,7 +106,7 @@ public final class TrainingJob {
    * longs, the rest doubles), through a temporary directory renamed into place, so a reader never
    * sees a partial copy.
    */
-  static void writeMetricsParquet(SparkSession spark, Path runDir) throws IOException {
+  public static void writeMetricsParquet(SparkSession spark, Path runDir) throws IOException {
     Path csv = runDir.resolve(org.optimbench.jobs.run.MetricsLog.FILE);
     if (!Files.exists(csv)) return;
     List<Map<String, Object>> rows = org.optimbench.jobs.run.MetricsLog.read(csv);

@@ -1,0 +1,8 @@
+/**
+ * The GPT workload's model: a GPT-2 style decoder-only language model ({@link
+ * org.optimbench.jobs.workload.gpt.GptModel}) built as a DL4J network whose flat parameters the
+ * optim library updates through {@code NetworkModel}, and its batches of token blocks ({@link
+ * org.optimbench.jobs.workload.gpt.GptBatch}). Architecture, parameter count and cost model:
+ * {@code pipeline-jobs/GPT.md}.
+ */
+package org.optimbench.jobs.workload.gpt;
