@@ -33,6 +33,9 @@ Optional outputs:
                  HD/MARTHE, MoMo's loss average and lower bound), for debugging.
   --x-out        Schedule-Free only: the averaged iterate x after each step (the params the
                  model holds after optimizer.eval()); OUT.csv holds y (train mode).
+  --grad-norms-out  step,grad_l2,grad_l1: the global L2 and L1 norms of each step's raw batch
+                 gradient (before clipping), as a training run's metric log would hold them; the
+                 input of schedule refinement (scripts/refine-schedule) for the `refined` cases.
 
 Exit status: 0 when OUT.csv is written; 2 for a bad problem (one line on stderr naming the
 field, no OUT.csv written); 3 when the reference code cannot be imported.
@@ -212,6 +215,8 @@ OPTIMIZERS = {
                {"dynamics": DYN, "lr": F, "hyper_lr": F, "mu": F, "alpha": F,
                 "grad_clipping": F, "first_order": B, "momentum": F, "weight_decay": F,
                 "betas": BETAS, "eps": F}, []),
+    # Global-norm clipping (torch.nn.utils.clip_grad_norm_) before the base optimizer's step.
+    "clip": (None, "clip", {"base": SPEC, "max_norm": F}, ["base", "max_norm"]),
     "rtho": ("adatune", "hyper",
              {"dynamics": DYN, "lr": F, "hyper_lr": F, "alpha": F, "grad_clipping": F,
               "first_order": B, "momentum": F, "weight_decay": F, "betas": BETAS, "eps": F},
@@ -261,6 +266,11 @@ def parse_spec(spec, field):
             if k in hp:
                 raise ProblemError(f"{field}.hparams.{k}: not a hyperparameter of {name} "
                                    f"with dynamics {dyn}")
+    if name == "clip":
+        base = parse_spec(hp["base"], f"{field}.hparams.base")
+        if base[0] in ("marthe", "rtho", "clip"):
+            raise ProblemError(f"{field}.hparams.base.name: clip cannot wrap {base[0]}")
+        hp["base"] = base
     if name == "mechanic":
         base = parse_spec(hp["base"], f"{field}.hparams.base")
         if base[0] not in MECHANIC_BASES:
@@ -366,7 +376,8 @@ def parse_problem(p, problem_dir):
     if "schedule" in p and p["schedule"] is not None:
         sched = parse_schedule(p["schedule"], problem_dir)
         if opt[0] in NO_SCHEDULE or opt[0] == "spa" or (
-                opt[0] == "mechanic" and opt[1]["base"][0] in NO_SCHEDULE):
+                opt[0] in ("mechanic", "clip") and opt[1]["base"][0] in NO_SCHEDULE) or (
+                opt[0] == "clip" and opt[1]["base"][0] == "spa"):
             raise ProblemError(f"schedule: not supported with optimizer {opt[0]}")
     return {"dtype": p["dtype"], "x": x, "y": y, "classes": classes, "hidden": hidden,
             "params": params, "names": list(shapes), "batches": p["batches"],
@@ -442,9 +453,9 @@ def schedule_factor(s, t):
     if name == "step":
         return s["gamma"] ** (t // s["step_size"])
     if name == "refined":
-        if t >= len(s["factors"]):
-            raise ProblemError(f"schedule.path: {len(s['factors'])} factors, step {t} needs more")
-        return s["factors"][t]
+        # past the file's end the last factor holds, as in optim's RefinedSchedule.factor (LambdaLR
+        # also evaluates the factor once after the last step, which no step uses)
+        return s["factors"][min(t, len(s["factors"]) - 1)]
     raise AssertionError(name)
 
 
@@ -506,8 +517,12 @@ def run(prob, ref_root):
         return Fn.cross_entropy(Fn.linear(h, W2, b2), yb)
 
     name, hp = prob["optimizer"]
+    max_norm = None
+    if name == "clip":  # clip_grad_norm_ after backward(), then the base optimizer as usual
+        max_norm = hp["max_norm"]
+        name, hp = hp["base"]
     batches = prob["batches"]
-    rows, scalar_rows, x_rows = [], [], []
+    rows, scalar_rows, x_rows, norm_rows = [], [], [], []
 
     def flat(ts):
         return [float(v) for t in ts for v in t.detach().reshape(-1).tolist()]
@@ -532,17 +547,25 @@ def run(prob, ref_root):
             p.grad = None
         loss = batch_loss(idx)
         loss.backward()
+        norm_rows.append([t, math.sqrt(sum(float((p.grad.double() ** 2).sum()) for p in params)),
+                          sum(float(p.grad.double().abs().sum()) for p in params)])
+        if max_norm is not None:
+            total_norm = torch.nn.utils.clip_grad_norm_(params, max_norm)
         if name in NEEDS_LOSS:
             opt.step(loss=loss)
         else:
             opt.step()
         rows.append([t, float(loss.item())] + flat(params))
-        scalar_rows.append([t] + read_scalars(name, hp, opt))
+        scalars = read_scalars(name, hp, opt)
+        if max_norm is not None:
+            scalars = [float(total_norm), 1.0 if float(max_norm / (total_norm + 1e-6)) < 1 else 0.0] + scalars
+        scalar_rows.append([t] + scalars)
         if schedule_free:
             x_rows.append([t, float(loss.item())] + flat(opt.state[p]["x"] for p in params))
         if sched is not None:
             sched.step()
-    return rows, (scalar_header(name, hp), scalar_rows), x_rows
+    header = (["grad_norm", "clipped"] if max_norm is not None else []) + scalar_header(name, hp)
+    return rows, (header, scalar_rows), x_rows, norm_rows
 
 
 def scalar_header(name, hp):
@@ -615,7 +638,7 @@ def run_hyper(name, hp, prob, params, batch_loss, flat, ref_root):
         rows.append([t, float(loss.item())] + flat(params))
         scalar_rows.append([t, float(opt.param_groups[0]["lr"]),
                             float(hyper.hyper_optim.param_groups[0]["lr"]), float(hyper.mu)])
-    return rows, (["lr", "hyper_lr", "mu"], scalar_rows), []
+    return rows, (["lr", "hyper_lr", "mu"], scalar_rows), [], []
 
 
 def build_hyper(h, params, device, ref_root):
@@ -658,6 +681,7 @@ def main(argv=None):
                     help="directory holding the reference checkouts (see header)")
     ap.add_argument("--scalars-out", help="also write per-step optimizer scalars here")
     ap.add_argument("--x-out", help="Schedule-Free: also write the x (eval) trace here")
+    ap.add_argument("--grad-norms-out", help="also write each step's raw gradient L2 and L1 norms here")
     a = ap.parse_args(argv)
     try:
         try:
@@ -670,7 +694,7 @@ def main(argv=None):
         prob = parse_problem(raw, os.path.dirname(os.path.abspath(a.problem)))
         # some references print progress notes; keep stdout clean for callers
         with contextlib.redirect_stdout(sys.stderr):
-            rows, (sc_header, sc_rows), x_rows = run(prob, a.ref_root)
+            rows, (sc_header, sc_rows), x_rows, norm_rows = run(prob, a.ref_root)
     except ProblemError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -684,6 +708,11 @@ def main(argv=None):
         write_csv(a.scalars_out, ["step"] + sc_header, sc_rows)
     if a.x_out and x_rows:
         write_csv(a.x_out, header, x_rows)
+    if a.grad_norms_out:
+        if not norm_rows:
+            print(f"error: --grad-norms-out: not available for {prob['optimizer'][0]}", file=sys.stderr)
+            return 2
+        write_csv(a.grad_norms_out, ["step", "grad_l2", "grad_l1"], norm_rows)
     return 0
 
 

@@ -17,21 +17,28 @@ import org.optimbench.optim.schedule.ScheduleRefinement.NormKind;
 import org.optimbench.optim.schedule.ScheduleRefinement.Smoothing;
 
 /**
- * {@code scripts/refine-schedule}: reads the CSV metric log of a previous run and writes the refined
+ * {@code scripts/refine-schedule}: reads the metric log of a previous run and writes the refined
  * schedule ({@link ScheduleRefinement}) as a {@code step,factor} file ({@link RefinedSchedule}),
  * atomically. Exit 0 when written, 2 on bad usage or bad input (one line on stderr naming the file,
  * line and column), nothing written then.
+ *
+ * <p>The log is read as a {@link MetricTable} of text cells. This module reads CSV
+ * ({@link #csv}); {@code metrics.parquet} is read by pipeline-jobs'
+ * {@code org.optimbench.jobs.refine.RefineScheduleParquet}, which passes its own table to
+ * {@link #run(String[], PrintStream, PrintStream, MetricTable.Opener)}, so both formats go through
+ * the same checks and the same refinement (the optim module stays free of Spark and Hadoop).
  */
 public final class RefineScheduleMain {
   static final String USAGE = """
-      usage: refine-schedule --metrics FILE.csv --norm-column NAME [--norm-column NAME ...]
+      usage: refine-schedule --metrics FILE.csv|metrics.parquet --norm-column NAME [--norm-column NAME ...]
                              [--step-column step] --kind l2|l1 [--no-smoothing] [--steps T] --out schedule.csv
 
       Refined learning-rate schedule from the gradient norms of a previous run (Defazio, Cutkosky,
       Mehta, Mishchenko, arXiv 2310.07831; facebookresearch/adaptive_scheduling).
 
-        --metrics FILE.csv   the run's metric log: CSV with a header row; one row per logged step
-                             (Parquet logs are a later pipeline-jobs feature; export to CSV for now)
+        --metrics FILE       the run's metric log, one row per logged step: CSV with a header row
+                             (metrics.csv), or the Parquet copy the training job writes
+                             (metrics.parquet, a directory; rows are taken in step order)
         --norm-column NAME   column of the global gradient norm. Repeat it (or give NAME,NAME) for one
                              schedule per coordinate group (e.g. per layer, for Adam-type methods):
                              each group is written to its own file, OUT's name with ".NAME" inserted
@@ -50,11 +57,39 @@ public final class RefineScheduleMain {
       """;
 
   /** Bad input or usage: the message names the file, line and column where there is one. */
-  static final class InputException extends Exception {
+  public static final class InputException extends Exception {
     private static final long serialVersionUID = 1L;
 
-    InputException(String message) {
+    public InputException(String message) {
       super(message);
+    }
+  }
+
+  /**
+   * A metric log as rows of text cells, one per header column; an empty cell is a value that was
+   * not logged at that step. Numbers are their {@link Double#toString} / {@link Long#toString} text,
+   * so every format parses to the same bits.
+   */
+  public interface MetricTable extends AutoCloseable {
+    /** The column names. */
+    List<String> header();
+
+    /** Where the header is, for messages ({@code "metrics.csv line 1"}). */
+    String headerWhere();
+
+    /** The next row's cells, or null after the last row. */
+    String[] next() throws IOException, InputException;
+
+    /** Where the row last returned by {@link #next} is ({@code "metrics.csv line 7"}, {@code "metrics.parquet row 6"}). */
+    String where();
+
+    @Override
+    void close() throws IOException;
+
+    /** Opens the table of a file. */
+    @FunctionalInterface
+    interface Opener {
+      MetricTable open(Path file) throws IOException, InputException;
     }
   }
 
@@ -70,13 +105,21 @@ public final class RefineScheduleMain {
   }
 
   static int run(String[] args, PrintStream out, PrintStream err) {
+    return run(args, out, err, RefineScheduleMain::csv);
+  }
+
+  /** The command with the metric log read by {@code opener} (CSV: {@link #csv}). */
+  public static int run(String[] args, PrintStream out, PrintStream err, MetricTable.Opener opener) {
     if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
       out.print(USAGE);
       return 0;
     }
     try {
       Options o = parse(args);
-      MetricLog log = read(o.metrics(), o.stepColumn(), o.normColumns());
+      MetricLog log;
+      try (MetricTable table = opener.open(o.metrics())) {
+        log = read(table, o.metrics(), o.stepColumn(), o.normColumns());
+      }
       long steps = o.steps() != null ? o.steps() : log.lastStep() + 1;
       if (steps < 2 || steps > Integer.MAX_VALUE - 8) throw new InputException("--steps: " + steps + " must be in [2, 2^31)");
       Smoothing smoothing = o.smoothing() ? Smoothing.REFERENCE : Smoothing.NONE;
@@ -160,50 +203,89 @@ public final class RefineScheduleMain {
     return new Options(metrics, cols, stepCol, kind, smoothing, steps, out);
   }
 
-  static MetricLog read(Path file, String stepCol, List<String> cols) throws IOException, InputException {
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      String header = r.readLine();
-      if (header == null) throw new InputException(file + ": empty file, expected a header row");
-      List<String> names = Arrays.stream(header.split(",", -1)).map(RefineScheduleMain::unquote).toList();
-      int stepIdx = column(file, names, stepCol, "--step-column");
-      int[] idx = new int[cols.size()];
-      for (int c = 0; c < idx.length; c++) idx[c] = column(file, names, cols.get(c), "--norm-column");
-      List<List<Double>> values = new ArrayList<>();
-      for (int c = 0; c < idx.length; c++) values.add(new ArrayList<>());
-      long lastStep = Long.MIN_VALUE;
-      String line;
-      int lineNo = 1;
-      while ((line = r.readLine()) != null) {
-        lineNo++;
-        if (line.isBlank()) continue;
-        String[] f = line.split(",", -1);
-        if (f.length != names.size()) throw new InputException(file + " line " + lineNo + ": " + f.length + " fields, the header has " + names.size());
-        String where = file + " line " + lineNo + " column " + stepCol;
-        long step;
-        try {
-          step = Long.parseLong(unquote(f[stepIdx]));
-        } catch (NumberFormatException e) {
-          throw new InputException(where + ": '" + f[stepIdx] + "' is not an integer step");
-        }
-        if (step <= lastStep) throw new InputException(where + ": step " + step + " after step " + lastStep + " (steps must increase)");
-        lastStep = step;
-        for (int c = 0; c < idx.length; c++) {
-          String cell = unquote(f[idx[c]]);
-          if (cell.isEmpty()) continue;
-          values.get(c).add(norm(cell, file + " line " + lineNo + " column " + cols.get(c)));
-        }
-      }
-      if (lastStep == Long.MIN_VALUE) throw new InputException(file + ": no data rows after the header");
-      Map<String, double[]> norms = new LinkedHashMap<>();
-      for (int c = 0; c < idx.length; c++) norms.put(cols.get(c), values.get(c).stream().mapToDouble(Double::doubleValue).toArray());
-      return new MetricLog(norms, lastStep);
+  /** The CSV table of {@code file}: a header row, then one row per line (blank lines skipped). */
+  public static MetricTable csv(Path file) throws IOException, InputException {
+    BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+    String header = r.readLine();
+    if (header == null) {
+      r.close();
+      throw new InputException(file + ": empty file, expected a header row");
     }
+    List<String> names = Arrays.stream(header.split(",", -1)).map(RefineScheduleMain::unquote).toList();
+    return new MetricTable() {
+      int lineNo = 1;
+
+      @Override
+      public List<String> header() {
+        return names;
+      }
+
+      @Override
+      public String headerWhere() {
+        return file + " line 1";
+      }
+
+      @Override
+      public String[] next() throws IOException, InputException {
+        String line;
+        do {
+          line = r.readLine();
+          if (line == null) return null;
+          lineNo++;
+        } while (line.isBlank());
+        String[] f = line.split(",", -1);
+        if (f.length != names.size()) throw new InputException(where() + ": " + f.length + " fields, the header has " + names.size());
+        for (int i = 0; i < f.length; i++) f[i] = unquote(f[i]);
+        return f;
+      }
+
+      @Override
+      public String where() {
+        return file + " line " + lineNo;
+      }
+
+      @Override
+      public void close() throws IOException {
+        r.close();
+      }
+    };
   }
 
-  private static int column(Path file, List<String> names, String name, String option) throws InputException {
+  static MetricLog read(MetricTable table, Path file, String stepCol, List<String> cols) throws IOException, InputException {
+    List<String> names = table.header();
+    int stepIdx = column(table.headerWhere(), names, stepCol, "--step-column");
+    int[] idx = new int[cols.size()];
+    for (int c = 0; c < idx.length; c++) idx[c] = column(table.headerWhere(), names, cols.get(c), "--norm-column");
+    List<List<Double>> values = new ArrayList<>();
+    for (int c = 0; c < idx.length; c++) values.add(new ArrayList<>());
+    long lastStep = Long.MIN_VALUE;
+    String[] f;
+    while ((f = table.next()) != null) {
+      String where = table.where() + " column " + stepCol;
+      long step;
+      try {
+        step = Long.parseLong(f[stepIdx]);
+      } catch (NumberFormatException e) {
+        throw new InputException(where + ": '" + f[stepIdx] + "' is not an integer step");
+      }
+      if (step <= lastStep) throw new InputException(where + ": step " + step + " after step " + lastStep + " (steps must increase)");
+      lastStep = step;
+      for (int c = 0; c < idx.length; c++) {
+        String cell = f[idx[c]];
+        if (cell.isEmpty()) continue;
+        values.get(c).add(norm(cell, table.where() + " column " + cols.get(c)));
+      }
+    }
+    if (lastStep == Long.MIN_VALUE) throw new InputException(file + ": no data rows after the header");
+    Map<String, double[]> norms = new LinkedHashMap<>();
+    for (int c = 0; c < idx.length; c++) norms.put(cols.get(c), values.get(c).stream().mapToDouble(Double::doubleValue).toArray());
+    return new MetricLog(norms, lastStep);
+  }
+
+  private static int column(String where, List<String> names, String name, String option) throws InputException {
     int i = names.indexOf(name);
-    if (i < 0) throw new InputException(file + " line 1: no column '" + name + "' (" + option + "); the header has " + String.join(", ", names));
-    if (names.lastIndexOf(name) != i) throw new InputException(file + " line 1: column '" + name + "' appears twice");
+    if (i < 0) throw new InputException(where + ": no column '" + name + "' (" + option + "); the header has " + String.join(", ", names));
+    if (names.lastIndexOf(name) != i) throw new InputException(where + ": column '" + name + "' appears twice");
     return i;
   }
 

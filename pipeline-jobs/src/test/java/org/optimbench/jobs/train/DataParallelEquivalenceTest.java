@@ -66,6 +66,7 @@ class DataParallelEquivalenceTest {
   private static Spec specFor(String name) {
     return switch (name) {
       case "mechanic" -> Spec.of("mechanic", "base", Spec.of("adam", "lr", 0.01));
+      case "clip" -> Spec.of("clip", "max_norm", 0.05, "base", Spec.of("adam", "lr", 0.01));
       case "graft" -> Spec.of("graft", "magnitude", Spec.of("adam", "lr", 0.01), "direction", Spec.of("sgd", "lr", 0.1));
       case "layer_scaled" -> Spec.of("layer_scaled", "base", Spec.of("sgd", "lr", 0.1), "multipliers", Map.of("0_W", 0.5, "1_W", 2.0));
       case "spa" -> Spec.of("spa", "lr", 0.5, "momentum", 0.9);
