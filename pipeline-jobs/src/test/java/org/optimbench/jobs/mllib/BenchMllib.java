@@ -24,7 +24,6 @@ import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.train.Example;
 import org.optimbench.jobs.train.LocalData;
 import org.optimbench.jobs.train.Mode;
-import org.optimbench.jobs.train.TrainingJob;
 import org.optimbench.jobs.train.WorkerLoop;
 import org.optimbench.jobs.workload.Classifier;
 import org.optimbench.optim.HashExampleStore;
@@ -159,14 +158,14 @@ public final class BenchMllib implements java.util.concurrent.Callable<Integer> 
     Path out = tmp.resolve(name);
     LibsvmJob.run(spark, new LibsvmConfig(data.resolve(name).toString(), out.toString(), false, 0L, 0L, 0.1, 0.1,
         org.optimbench.prep.libsvm.FeatureScaler.Method.valueOf(scale), null, null));
-    var facts = TrainingJob.facts(out);
+    var facts = org.optimbench.jobs.workload.PreparedData.open(out, "data.train");
     List<Example> rows = spark.read().parquet(out.resolve("data").toString()).where("split = 'train'")
         .select("row_id", "label", "indices", "values").collectAsList().stream()
         .map(r -> new Example(r.getLong(0), r.getInt(1), r.<Integer>getList(2).stream().mapToInt(Integer::intValue).toArray(),
             r.<Double>getList(3).stream().mapToDouble(Double::doubleValue).toArray(), false))
         .sorted((a, b) -> Long.compare(a.id(), b.id()))
         .toList();
-    return new Data(name, rows, facts.features(), facts.classes());
+    return new Data(name, rows, facts.integer("num_features"), facts.integer("num_classes"));
   }
 
   static LogisticRegressionModel fitMllib(SparkSession spark, Data d) {
@@ -229,7 +228,7 @@ public final class BenchMllib implements java.util.concurrent.Callable<Integer> 
   /** Trains until the full-train loss is <= target (evaluated every evalEvery steps, untimed) or a budget ends; notes when it first is <= gapTarget. */
   private Outcome train(Data d, Spec spec, double gapTarget, double target, long steps) {
     NetworkModel model = Classifier.logreg(d.features(), d.classes()).build(DataType.DOUBLE, 1);
-    LocalData local = new LocalData(d.train(), d.features(), d.classes(), DataType.DOUBLE, 1, 0);
+    LocalData local = new LocalData(d.train(), Classifier.logreg(d.features(), d.classes()), DataType.DOUBLE, 1, 0);
     WorkerLoop loop = new WorkerLoop(model, OptimizerRegistry.create(spec), null, Schedule.CONSTANT,
         org.optimbench.jobs.collective.AllReduce.single(), new HashExampleStore(), Mode.SINGLE, 1);
     int b = batch == 0 ? local.trainSize() : batch;

@@ -44,7 +44,7 @@ class BenchMllibLossTest {
     List<Example> rows = data(60, 4, 3, 1);
     NetworkModel model = Classifier.logreg(4, 3).build(DataType.DOUBLE, 1);
     model.view().params().assign(Nd4j.rand(DataType.DOUBLE, model.view().params().length()).subi(0.5));
-    LocalData local = new LocalData(rows, 4, 3, DataType.DOUBLE, 1, 0);
+    LocalData local = new LocalData(rows, Classifier.logreg(4, 3), DataType.DOUBLE, 1, 0);
     double dl4j = model.lossAndGradient(local.batchAt(0, rows.size()).data());
     double ours = BenchMllib.meanCrossEntropy(rows, BenchMllib.ourCoefficients(model.network()), BenchMllib.ourIntercepts(model.network()));
     assertEquals(dl4j, ours, 1e-12 * dl4j);
