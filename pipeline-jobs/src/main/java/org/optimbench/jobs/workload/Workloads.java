@@ -8,6 +8,7 @@ import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.jobs.workload.dlrm.Dlrm;
+import org.optimbench.jobs.workload.gpt.GptWorkload;
 
 /**
  * The one registry from workload name to definition, used by the training job, the CLI's conf
@@ -41,7 +42,7 @@ public final class Workloads {
     DEFINITIONS.put("logreg", Classifier.LOGREG);
     DEFINITIONS.put("mlp", Classifier.MLP);
     DEFINITIONS.put("dlrm", Dlrm.DEFINITION);
-    // DEFINITIONS.put("gpt", org.optimbench.jobs.workload.gpt.GptWorkload.DEFINITION);
+    DEFINITIONS.put("gpt", GptWorkload.DEFINITION);
   }
 
   private Workloads() {}
