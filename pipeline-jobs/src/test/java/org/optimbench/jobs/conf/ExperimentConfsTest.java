@@ -54,13 +54,15 @@ class ExperimentConfsTest {
 
   /** Dimensions for building the workload network: any small values give the same layer names. */
   /**
-   * Stand-in manifests, one per data kind, so every workload's network is built (and layer names
-   * in optimizer specs checked) without preparing data: the sizes are small, the structure real.
+   * Stand-in manifests, one per data kind, so every workload is bound to a manifest (its spec
+   * checked against it) without preparing data: sizes small, structure real. A GPT stand-in has the
+   * conf's block length and a 64-token vocabulary, so even the cluster model stays small to build.
    */
-  static PreparedData standIn(String workload) {
-    String json = switch (workload) {
+  static PreparedData standIn(Map<String, Object> workload) {
+    String json = switch (String.valueOf(workload.get("name"))) {
       case "dlrm" -> "{\"job\": \"criteo\", \"num_dense\": 13, \"num_categorical\": 26, \"categorical\": {\"mode\": \"hash\", \"hash_range\": 50}}";
-      case "gpt" -> "{\"job\": \"text\", \"vocab_size\": 64, \"seq_len\": 8, \"block_len\": 9}";
+      case "gpt" -> "{\"job\": \"text\", \"block_length\": " + (((Number) workload.getOrDefault("seq_len", 32)).intValue() + 1)
+          + ", \"tokenizer\": {\"encoding\": \"stand-in\", \"end_of_document\": 63}}";
       default -> "{\"job\": \"libsvm\", \"num_features\": 8, \"num_classes\": 3}";
     };
     try {
@@ -68,6 +70,14 @@ class ExperimentConfsTest {
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
+  }
+
+  /** The workload spec with the stand-in's vocabulary where the real one comes from the tokenizer. */
+  static Map<String, Object> withStandInVocab(Map<String, Object> workload) {
+    if (!"gpt".equals(workload.get("name")) || workload.containsKey("vocab")) return workload;
+    Map<String, Object> w = new LinkedHashMap<>(workload);
+    w.put("vocab", 64);
+    return w;
   }
 
   @TempDir Path tmp;
@@ -216,7 +226,7 @@ class ExperimentConfsTest {
       checkData(where, run);
       Optimizer opt = OptimizerRegistry.resolve(Spec.fromJson(new ObjectMapper().valueToTree(run.object("optimizer")), "optimizer", false), "optimizer").optimizer();
       Map<String, Object> workload = run.object("workload");
-      NetworkModel model = Workloads.create(workload, standIn(String.valueOf(workload.get("name")))).build(DataType.FLOAT, 1);
+      NetworkModel model = Workloads.create(withStandInVocab(workload), standIn(workload)).build(DataType.FLOAT, 1);
       opt.init(model.view());
       TrainChecks.schedule(withBuildableSchedule(where, run), Math.max(2, run.integer("steps")));
     }
