@@ -42,6 +42,9 @@ class GptWorkloadTrainingTest {
   @AfterAll
   static void tearDown() {
     spark.stop();
+    // stop() can leave the session registered; tests that check no Spark was started share this JVM
+    SparkSession.clearActiveSession();
+    SparkSession.clearDefaultSession();
   }
 
   private static List<RunConf> conf(String name, String... overrides) throws Exception {
