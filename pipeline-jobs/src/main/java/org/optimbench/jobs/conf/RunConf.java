@@ -25,7 +25,7 @@ import org.optimbench.jobs.conf.ConfKey.Type;
 public final class RunConf {
   public static final List<ConfKey> KEYS = List.of(
       ConfKey.of("name", Type.STRING, "", "run name; default: the conf file name plus the sweep values"),
-      ConfKey.of("workload", Type.OBJECT, Map.of("name", "logreg"), "workload spec: {name: logreg} or {name: mlp, hidden: [64]} (sizes per workload)"),
+      ConfKey.of("workload", Type.OBJECT, Map.of("name", "logreg"), "workload spec: {name: logreg}, {name: mlp, hidden: [64]}, {name: dlrm, embedding_dim, bottom, top, max_table_size} or {name: gpt, seq_len, d_model, heads, layers, mlp_ratio, vocab}; sizes not given come from the data's manifest"),
       ConfKey.of("data.train", Type.PATH, null, "training data: a data-prep output directory (Parquet + manifest.json)"),
       ConfKey.of("data.source", Type.PATH, "", "raw data that data.train is prepared from when it does not exist yet, by the workload's data-prep job: a LIBSVM file or directory (logreg, mlp); Criteo day files PATH[?hash-range=M&categorical=hash|vocab&frequency-threshold=N&days=K] or generate-criteo?days=D&rows-per-day=N[&seed=S][&hash-range=M] (dlrm); a raw text directory (gpt)"),
       ConfKey.of("data.valid", Type.PATH, "", "validation data directory; default: the 'valid' split of data.train"),
