@@ -19,6 +19,7 @@ import org.optimbench.jobs.train.Mode;
 import org.optimbench.jobs.train.WorkerLoop;
 import org.optimbench.jobs.workload.Classifier;
 import org.optimbench.jobs.workload.Workload;
+import org.optimbench.jobs.workload.dlrm.Dlrm;
 import org.optimbench.jobs.workload.gpt.GptWorkload;
 import org.optimbench.optim.HashExampleStore;
 import org.optimbench.optim.spec.OptimizerRegistry;
@@ -26,13 +27,13 @@ import org.optimbench.optim.spec.Spec;
 import org.optimbench.optim.schedule.Schedule;
 
 /**
- * {@code scripts/bench-train [mlp] [logreg] [gpt]}: training throughput of the MLP and
- * logistic-regression workloads (samples/s) and of the GPT workload (tokens/s) in a single process,
+ * {@code scripts/bench-train [mlp] [logreg] [gpt] [dlrm]}: training throughput of the MLP,
+ * logistic-regression and DLRM workloads (samples/s) and of the GPT workload (tokens/s) in a single process,
  * on Spark local[1] and on local[2], gradient sharing and parameter averaging, side by side in one
  * run, with the same per-worker batch. Prints the scaling efficiency local[2] / (2 x local[1]) and
  * each mode's overhead against the single process. Synthetic data (classifiers: Gaussian features,
  * labels from a random linear map; GPT: uniform random GPT-2 token ids, which cost the same as
- * text), float32, Prodigy. No argument: all three.
+ * text; DLRM: power-law categorical ids, log1p dense features), float32, Prodigy. No argument: all four.
  */
 public final class BenchTrain {
   /**
@@ -56,12 +57,31 @@ public final class BenchTrain {
     return new Case("gpt seq 64, d 64, 4 heads, 2 layers, vocab 50257 (3.3M params), batch 8 blocks/worker", g, rows, 8, 3, 20, "tokens", 64);
   }
 
+  /**
+   * The dlrm-laptop.yaml model: 26 tables of 10k x 16 (hash range 10k), bottom 64-16, top 64-1,
+   * 4.2M parameters (99% embeddings, dense gradients), batch 128 rows per worker; clicks ~25%.
+   */
+  static Case dlrm() {
+    Dlrm d = new Dlrm(13, java.util.Collections.nCopies(26, 10_000), 16, List.of(64, 16), List.of(64, 1), 0);
+    Random r = new Random(3);
+    List<Example> rows = new ArrayList<>();
+    for (int i = 0; i < 8192; i++) {
+      int[] cats = new int[26];
+      for (int k = 0; k < cats.length; k++) cats[k] = (int) Math.min(9_999, Math.floor(Math.exp(r.nextDouble() * Math.log(10_000)))); // power-law ids
+      double[] dense = new double[13];
+      for (int k = 0; k < dense.length; k++) dense[k] = Math.log1p(Math.abs(r.nextGaussian()) * 10);
+      rows.add(new Example(i, r.nextDouble() < 0.25 ? 1 : 0, cats, dense, false));
+    }
+    return new Case("dlrm 26 x 10k x 16 tables, bottom 64-16, top 64-1 (4.2M params), batch 128/worker", d, rows, 128, 10, 100, "samples", 1);
+  }
+
   public static void main(String[] args) throws Exception {
     List<String> only = List.of(args);
     List<Case> cases = new ArrayList<>();
     if (only.isEmpty() || only.contains("mlp")) cases.add(classifier("mlp 784-256-10, batch 128/worker", 784, List.of(256), 10, 128));
     if (only.isEmpty() || only.contains("logreg")) cases.add(classifier("logreg 784x10, batch 512/worker", 784, List.of(), 10, 512));
     if (only.isEmpty() || only.contains("gpt")) cases.add(gpt());
+    if (only.isEmpty() || only.contains("dlrm")) cases.add(dlrm());
     Spec spec = Spec.of("prodigy");
     System.out.printf(Locale.ROOT, "%d cores; throughput after warm-up steps, float32, %s%n", Runtime.getRuntime().availableProcessors(), spec.toJson());
     for (Case w : cases) {
