@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,8 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.jobs.conf.RunConf;
-import org.optimbench.jobs.run.MetricsLog;
-import org.optimbench.jobs.run.RunStatus;
+import org.optimbench.jobs.train.TrainedRun;
 import org.optimbench.jobs.train.TrainingJobAccess;
 import org.optimbench.jobs.workload.PreparedData;
 import org.optimbench.jobs.workload.Workloads;
@@ -61,21 +59,13 @@ class DlrmTrainingTest {
     return RunConf.load(f, List.of(overrides));
   }
 
-  private static double mean(List<Map<String, Object>> rows, int from, int to) {
-    return rows.subList(from, to).stream().mapToDouble(r -> (Double) r.get("train_loss")).average().orElseThrow();
-  }
-
   @Test
   void tinyDlrmTrainsInSingleModeAndWithGradientSharingOnTwoWorkers() throws Exception {
-    PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
     for (String mode : List.of("single", "gradient_sharing")) {
       String name = "dlrm-" + mode;
-      TrainingJobAccess.run(spark, conf(name, "mode=" + mode, "workers=" + (mode.equals("single") ? 1 : 2)), quiet);
-      Path dir = tmp.resolve("runs").resolve(name);
-      assertEquals(RunStatus.State.COMPLETED, RunStatus.read(dir).orElseThrow().state(), mode);
-      List<Map<String, Object>> rows = MetricsLog.read(dir.resolve(MetricsLog.FILE));
+      List<Map<String, Object>> rows = TrainedRun.train(spark, conf(name, "mode=" + mode, "workers=" + (mode.equals("single") ? 1 : 2)), tmp.resolve("runs").resolve(name));
       assertEquals(8, rows.size(), mode + ": a row every 5 steps");
-      assertTrue(mean(rows, 6, 8) < 0.8 * mean(rows, 0, 2), mode + ": training loss went from " + mean(rows, 0, 2) + " to " + mean(rows, 6, 8));
+      assertTrue(TrainedRun.meanTrainLoss(rows, 6, 8) < 0.8 * TrainedRun.meanTrainLoss(rows, 0, 2), mode + ": training loss went from " + TrainedRun.meanTrainLoss(rows, 0, 2) + " to " + TrainedRun.meanTrainLoss(rows, 6, 8));
       for (int i : new int[] {3, 7}) {
         double auc = (Double) rows.get(i).get("eval.valid_auc");
         double logloss = (Double) rows.get(i).get("eval.valid_logloss");

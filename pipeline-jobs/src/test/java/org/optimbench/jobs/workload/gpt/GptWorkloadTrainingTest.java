@@ -3,7 +3,6 @@ package org.optimbench.jobs.workload.gpt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,8 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.optimbench.jobs.conf.RunConf;
-import org.optimbench.jobs.run.MetricsLog;
-import org.optimbench.jobs.run.RunStatus;
+import org.optimbench.jobs.train.TrainedRun;
 import org.optimbench.jobs.train.TrainingJobAccess;
 import org.optimbench.jobs.workload.PreparedData;
 
@@ -63,22 +61,14 @@ class GptWorkloadTrainingTest {
     return RunConf.load(f, List.of(overrides));
   }
 
-  private static double mean(List<Map<String, Object>> rows, int from, int to) {
-    return rows.subList(from, to).stream().mapToDouble(r -> (Double) r.get("train_loss")).average().orElseThrow();
-  }
-
   @Test
   void tinyGptTrainsOnKjvInSingleModeAndWithGradientSharingOnTwoWorkers() throws Exception {
-    PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
     for (String mode : List.of("single", "gradient_sharing")) {
       String name = "gpt-" + mode;
-      TrainingJobAccess.run(spark, conf(name, "mode=" + mode, "workers=" + (mode.equals("single") ? 1 : 2)), quiet);
-      Path dir = tmp.resolve("runs").resolve(name);
-      assertEquals(RunStatus.State.COMPLETED, RunStatus.read(dir).orElseThrow().state(), mode);
-      List<Map<String, Object>> rows = MetricsLog.read(dir.resolve(MetricsLog.FILE));
+      List<Map<String, Object>> rows = TrainedRun.train(spark, conf(name, "mode=" + mode, "workers=" + (mode.equals("single") ? 1 : 2)), tmp.resolve("runs").resolve(name));
       assertEquals(4, rows.size(), mode + ": a row every 5 steps");
       // from ln 50257 = 10.8 towards the unigram entropy
-      assertTrue(mean(rows, 2, 4) < 0.9 * mean(rows, 0, 1), mode + ": training loss went from " + mean(rows, 0, 1) + " to " + mean(rows, 2, 4));
+      assertTrue(TrainedRun.meanTrainLoss(rows, 2, 4) < 0.9 * TrainedRun.meanTrainLoss(rows, 0, 1), mode + ": training loss went from " + TrainedRun.meanTrainLoss(rows, 0, 1) + " to " + TrainedRun.meanTrainLoss(rows, 2, 4));
       for (int i : new int[] {1, 3}) {
         double loss = (Double) rows.get(i).get("eval.valid_loss");
         double ppl = (Double) rows.get(i).get("eval.valid_perplexity");
