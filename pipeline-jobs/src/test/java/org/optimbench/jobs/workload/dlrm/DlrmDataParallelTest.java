@@ -17,9 +17,9 @@ import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.collective.CollectiveOptions;
 import org.optimbench.jobs.collective.LoopbackRing;
 import org.optimbench.jobs.model.NetworkModel;
-import org.optimbench.jobs.train.Batch;
 import org.optimbench.jobs.train.Example;
 import org.optimbench.jobs.train.Mode;
+import org.optimbench.jobs.train.SplitBatch;
 import org.optimbench.jobs.train.WorkerLoop;
 import org.optimbench.jobs.workload.EncodedRows;
 import org.optimbench.optim.HashExampleStore;
@@ -46,18 +46,6 @@ class DlrmDataParallelTest {
     POOL.shutdownNow();
   }
 
-  /** Step t's rows for worker w of `workers`; one worker's batch is the two workers' batches concatenated. */
-  private static Batch batch(EncodedRows rows, int t, int worker, int workers) {
-    int n = PER_WORKER * (2 / workers);
-    int[] pos = new int[n];
-    long[] ids = new long[n];
-    for (int i = 0; i < n; i++) {
-      pos[i] = (t * 2 * PER_WORKER + worker * n + i) % ROWS.size();
-      ids[i] = ROWS.get(pos[i]).id();
-    }
-    return new Batch(rows.rows(pos), ids);
-  }
-
   private static List<Object[]> run(Spec spec, int workers, int steps) throws Exception {
     List<AllReduce> comms = workers == 1 ? List.of(AllReduce.single()) : LoopbackRing.open(workers, CollectiveOptions.defaults());
     List<Future<Object[]>> futures = new ArrayList<>();
@@ -68,7 +56,7 @@ class DlrmDataParallelTest {
         NetworkModel model = MODEL.build(DataType.DOUBLE, 5);
         Optimizer opt = OptimizerRegistry.create(spec);
         WorkerLoop loop = new WorkerLoop(model, opt, null, Schedule.CONSTANT, comms.get(worker), new HashExampleStore(), workers == 1 ? Mode.SINGLE : Mode.GRADIENT_SHARING, 1);
-        for (int t = 0; t < steps; t++) loop.step(t, batch(rows, t, worker, workers), null);
+        for (int t = 0; t < steps; t++) loop.step(t, SplitBatch.of(rows, ROWS, PER_WORKER, t, worker, workers), null);
         // validation: rows 0..47, split between the workers
         List<Example> valid = workers == 1 ? ROWS.subList(0, 48) : ROWS.subList(worker * 20, worker == 0 ? 20 : 48);
         Map<String, Double> eval = MODEL.evaluate(model, MODEL.encode(valid, DataType.DOUBLE), comms.get(worker));

@@ -22,9 +22,9 @@ import org.optimbench.jobs.collective.CollectiveOptions;
 import org.optimbench.jobs.collective.LoopbackRing;
 import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.jobs.model.NetworkModel;
-import org.optimbench.jobs.train.Batch;
 import org.optimbench.jobs.train.Example;
 import org.optimbench.jobs.train.Mode;
+import org.optimbench.jobs.train.SplitBatch;
 import org.optimbench.jobs.train.WorkerLoop;
 import org.optimbench.jobs.workload.EncodedRows;
 import org.optimbench.jobs.workload.PreparedData;
@@ -115,17 +115,6 @@ class GptWorkloadTest {
 
   private static final int PER_WORKER = 3;
 
-  private static Batch batch(EncodedRows rows, int t, int worker, int workers) {
-    int n = PER_WORKER * (2 / workers);
-    int[] pos = new int[n];
-    long[] ids = new long[n];
-    for (int i = 0; i < n; i++) {
-      pos[i] = (t * 2 * PER_WORKER + worker * n + i) % ROWS.size();
-      ids[i] = ROWS.get(pos[i]).id();
-    }
-    return new Batch(rows.rows(pos), ids);
-  }
-
   private static List<double[]> train(Spec spec, int workers, int steps) throws Exception {
     List<AllReduce> comms = workers == 1 ? List.of(AllReduce.single()) : LoopbackRing.open(workers, CollectiveOptions.defaults());
     List<Future<double[]>> futures = new ArrayList<>();
@@ -136,7 +125,7 @@ class GptWorkloadTest {
         NetworkModel model = TINY.build(DataType.DOUBLE, 5);
         Optimizer opt = OptimizerRegistry.create(spec);
         WorkerLoop loop = new WorkerLoop(model, opt, null, Schedule.CONSTANT, comms.get(worker), new HashExampleStore(), workers == 1 ? Mode.SINGLE : Mode.GRADIENT_SHARING, 1);
-        for (int t = 0; t < steps; t++) loop.step(t, batch(rows, t, worker, workers), null);
+        for (int t = 0; t < steps; t++) loop.step(t, SplitBatch.of(rows, ROWS, PER_WORKER, t, worker, workers), null);
         return opt.evalParams(model.view(), loop.state()).toDoubleVector();
       }));
     }

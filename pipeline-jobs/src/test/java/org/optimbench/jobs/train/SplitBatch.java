@@ -1,0 +1,24 @@
+package org.optimbench.jobs.train;
+
+import java.util.List;
+import org.optimbench.jobs.workload.EncodedRows;
+
+/**
+ * For "N workers x batch b == 1 worker x batch N*b" tests with two workers: step t's batch for one
+ * worker, such that one worker's batch is the two workers' batches concatenated.
+ */
+public final class SplitBatch {
+  private SplitBatch() {}
+
+  /** Step {@code t}'s rows of {@code worker} among {@code workers} (1 or 2), {@code perWorker} rows each when 2. */
+  public static Batch of(EncodedRows rows, List<Example> all, int perWorker, int t, int worker, int workers) {
+    int n = perWorker * (2 / workers);
+    int[] pos = new int[n];
+    long[] ids = new long[n];
+    for (int i = 0; i < n; i++) {
+      pos[i] = (t * 2 * perWorker + worker * n + i) % all.size();
+      ids[i] = all.get(pos[i]).id();
+    }
+    return new Batch(rows.rows(pos), ids);
+  }
+}
