@@ -79,7 +79,7 @@ public final class BarrierRunner {
     return cores / Math.max(1, taskCpus);
   }
 
-  /** The barrier task: rendezvous, run the body eagerly (the ring must close before the task ends), return one result. */
+  /** The barrier task: bind its GPU if Spark assigned one, rendezvous, run the body eagerly (the ring must close before the task ends), return one result. */
   private static final class Task<T, R> extends AbstractFunction1<scala.collection.Iterator<T>, scala.collection.Iterator<R>>
       implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -94,6 +94,7 @@ public final class BarrierRunner {
     @Override
     public scala.collection.Iterator<R> apply(scala.collection.Iterator<T> records) {
       BarrierTaskContext ctx = BarrierTaskContext.get();
+      GpuBinding.bindCurrentTask(); // before the body allocates anything on a device
       R result;
       try (AllReduce ar = SparkRendezvous.connect(ctx, opts)) {
         result = body.apply(new WorkerContext(ar.rank(), ar.size(), ar, ctx), JavaConverters.asJavaIterator(records));
