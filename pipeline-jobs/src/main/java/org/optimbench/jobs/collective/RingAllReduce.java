@@ -526,12 +526,12 @@ public final class RingAllReduce implements AllReduce {
   }
 
   /** Makes the host copy current before sockets read it (a no-op on the CPU backend). */
-  private static void hostRead(INDArray a) {
+  static void hostRead(INDArray a) {
     Nd4j.getAffinityManager().ensureLocation(a, AffinityManager.Location.HOST);
   }
 
   /** Marks the host copy as newest after sockets wrote it (a no-op on the CPU backend). */
-  private static void hostWritten(INDArray a) {
+  static void hostWritten(INDArray a) {
     Nd4j.getAffinityManager().tagLocation(a, AffinityManager.Location.HOST);
   }
 

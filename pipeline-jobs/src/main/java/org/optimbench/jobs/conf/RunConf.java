@@ -34,6 +34,7 @@ public final class RunConf {
       ConfKey.choice("mode", "single", "single: one process; param_averaging: workers average parameters and optimizer state every averaging_frequency steps; gradient_sharing: workers all-reduce gradients every step", "single", "param_averaging", "gradient_sharing"),
       ConfKey.of("workers", Type.INT, 1L, "number of data-parallel workers (Spark tasks)"),
       ConfKey.of("averaging_frequency", Type.INT, 5L, "param_averaging: local steps between averaging rounds"),
+      ConfKey.choice("embedding_exchange", "sparse", "gradient_sharing: how embedding tables' gradients are summed; sparse: only the rows some worker touched (dense when that would move more bytes); dense: whole tables", "sparse", "dense"),
       ConfKey.of("batch_size", Type.INT, 32L, "examples per step per worker"),
       ConfKey.of("steps", Type.INT, 0L, "optimizer steps (set steps or epochs)"),
       ConfKey.of("epochs", Type.DOUBLE, 0.0, "passes over the training data (set steps or epochs)"),

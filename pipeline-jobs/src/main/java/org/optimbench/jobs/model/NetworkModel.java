@@ -4,11 +4,16 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.layers.EmbeddingLayer;
+import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.optimbench.jobs.collective.RowSparseSum;
 import org.optimbench.optim.ModelView;
 import org.optimbench.optim.ParamLayout;
 
@@ -92,6 +97,25 @@ public final class NetworkModel {
 
   public ParamLayout layout() {
     return layout;
+  }
+
+  /**
+   * The network's embedding tables (DL4J {@code EmbeddingLayer} and {@code EmbeddingSequenceLayer}
+   * weights) as row tables of the flat vector: their gradients are non-zero only at the rows a batch
+   * looked up, which {@link RowSparseSum} exploits in gradient sharing. Empty for networks without
+   * them (GPT's token table is inside its SameDiff layer and tied to the output, so dense).
+   */
+  public List<RowSparseSum.Table> embeddingTables() {
+    List<RowSparseSum.Table> out = new ArrayList<>();
+    Layer[] layers = net instanceof MultiLayerNetwork m ? m.getLayers() : ((ComputationGraph) net).getLayers();
+    for (Layer l : layers) {
+      org.deeplearning4j.nn.conf.layers.Layer c = l.conf().getLayer();
+      if (!(c instanceof EmbeddingLayer) && !(c instanceof EmbeddingSequenceLayer)) continue;
+      INDArray w = l.getParam(DefaultParamInitializer.WEIGHT_KEY);
+      out.add(new RowSparseSum.Table(c.getLayerName() + "_" + DefaultParamInitializer.WEIGHT_KEY, w.offset() - view.params().offset(), w.size(0), w.size(1),
+          w.stride(0), w.stride(1)));
+    }
+    return out;
   }
 
   /** The optimizer's view: DL4J's flat params and flat gradient (after {@link #lossAndGradient}). */

@@ -1,9 +1,12 @@
 package org.optimbench.jobs.train;
 
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.optimbench.jobs.collective.AllReduce;
+import org.optimbench.jobs.collective.RowSparseSum;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.optim.Diagnostics;
 import org.optimbench.optim.ExampleStore;
@@ -28,7 +31,9 @@ import org.optimbench.optim.schedule.Schedule;
  *       so the optimizer's parameter reducer is local (reducing sums every worker already holds in
  *       full would multiply them by the world size); per-example statistics go through the batch
  *       reducer, which is the all-reduce. Hessian-vector products and validation gradients are
- *       global too: each product is a forward difference against the step's all-reduced gradient.</li>
+ *       global too: each product is a forward difference against the step's all-reduced gradient.
+ *       Embedding tables travel as their non-zero rows ({@link RowSparseSum}) unless the run asks
+ *       for dense sums.</li>
  *   <li>{@link Mode#PARAM_AVERAGING}: local steps on local data with local state; after every
  *       {@code averagingFrequency} steps, {@link StateMerge} averages parameters and state and the
  *       optimizer reconciles.</li>
@@ -44,8 +49,17 @@ public final class WorkerLoop {
   private final ExampleStore store;
   private final Mode mode;
   private final int averagingFrequency;
+  /** Gradient sharing's sum when the model has embedding tables and the run allows it, else null (dense). */
+  private final RowSparseSum rowSparse;
 
+  /** A worker whose gradient sharing sends embedding tables as sparse rows (the default). */
   public WorkerLoop(NetworkModel model, Optimizer optimizer, OptimizerState state, Schedule schedule, AllReduce comm, ExampleStore store, Mode mode, int averagingFrequency) {
+    this(model, optimizer, state, schedule, comm, store, mode, averagingFrequency, true);
+  }
+
+  /** {@code sparseEmbeddings}: in gradient sharing, sum the model's embedding tables as sparse rows ({@link RowSparseSum}) instead of dense. */
+  public WorkerLoop(NetworkModel model, Optimizer optimizer, OptimizerState state, Schedule schedule, AllReduce comm, ExampleStore store, Mode mode, int averagingFrequency,
+      boolean sparseEmbeddings) {
     if (mode == Mode.SINGLE && comm.size() != 1) throw new IllegalArgumentException("mode single needs exactly one worker, got " + comm.size());
     if (averagingFrequency <= 0) throw new IllegalArgumentException("averaging_frequency must be > 0");
     this.model = model;
@@ -56,6 +70,15 @@ public final class WorkerLoop {
     this.store = store;
     this.mode = mode;
     this.averagingFrequency = averagingFrequency;
+    List<RowSparseSum.Table> tables = model.embeddingTables();
+    this.rowSparse = mode == Mode.GRADIENT_SHARING && sparseEmbeddings && !tables.isEmpty() && comm.size() > 1
+        ? new RowSparseSum(comm, tables, model.view().params().length())
+        : null;
+  }
+
+  /** What gradient sharing's last sum did, or empty when it always sums dense. */
+  public Optional<RowSparseSum.LastCall> lastSparseSum() {
+    return rowSparse == null ? Optional.empty() : Optional.of(rowSparse.lastCall());
   }
 
   public OptimizerState state() {
@@ -112,7 +135,8 @@ public final class WorkerLoop {
   /** Turns the local mean gradient (in place) and loss into the global batch's; returns {loss, examples}. */
   private double[] globalMean(INDArray grads, double localLoss, long localCount) {
     grads.muli(localCount);
-    double[] s = comm.sumInPlace(grads, new double[] {localLoss * localCount, localCount});
+    double[] scalars = {localLoss * localCount, localCount};
+    double[] s = rowSparse != null ? rowSparse.sumInPlace(grads, scalars) : comm.sumInPlace(grads, scalars);
     grads.divi(s[1]);
     return new double[] {s[0] / s[1], s[1]};
   }

@@ -119,7 +119,8 @@ public final class WorkerTraining {
       if (first instanceof Number f) divergence = DivergenceCheck.resumed(conf.real("divergence_factor"), f.doubleValue());
       if (rank == 0) console.printf(Locale.ROOT, "%s: resuming from the checkpoint at step %d%n", runName, start);
     }
-    WorkerLoop loop = new WorkerLoop(model, optimizer, state, schedule, comm, new HashExampleStore(), mode, (int) conf.integer("averaging_frequency"));
+    WorkerLoop loop = new WorkerLoop(model, optimizer, state, schedule, comm, new HashExampleStore(), mode, (int) conf.integer("averaging_frequency"),
+        conf.string("embedding_exchange").equals("sparse"));
     long t0 = System.nanoTime();
     try {
       for (long t = start; t < steps; t++) {

@@ -97,6 +97,11 @@ public final class BenchTrain {
       for (int k = 0; k < 4; k++) System.out.printf(Locale.ROOT, "%-32s %12.0f %s/s  (%.2fx single)%n", labels[k], results[k], w.unit(), results[k] / single);
       System.out.printf(Locale.ROOT, "scaling efficiency local[2]/(2 x local[1]): gradient_sharing %.2f, param_averaging %.2f%n",
           results[1] / (2 * results[0]), results[3] / (2 * results[2]));
+      if (!(w.workload() instanceof Dlrm)) continue;
+      // The same gradient sharing with the embedding tables summed dense (embedding_exchange: dense).
+      double dense = spark(w, spec, Mode.GRADIENT_SHARING, 2, false);
+      System.out.printf(Locale.ROOT, "%-32s %12.0f %s/s  (%.2fx single; scaling efficiency %.2f; sparse rows: %.2fx this)%n",
+          "local[2] gradient_sharing, dense tables", dense, w.unit(), dense / single, dense / (2 * results[0]), results[1] / dense);
     }
     System.exit(0); // Spark's barrier timer threads are not daemons
   }
@@ -129,10 +134,10 @@ public final class BenchTrain {
   }
 
   /** Runs warm-up plus `steps` steps of one worker; returns its units/s over the timed steps. */
-  static double loop(Case w, List<Example> rows, Spec spec, Mode mode, AllReduce comm, int rank) {
+  static double loop(Case w, List<Example> rows, Spec spec, Mode mode, AllReduce comm, int rank, boolean sparseEmbeddings) {
     NetworkModel model = w.workload().build(DataType.FLOAT, 1);
     LocalData data = new LocalData(rows, w.workload(), DataType.FLOAT, 1, rank);
-    WorkerLoop loop = new WorkerLoop(model, OptimizerRegistry.create(spec), null, Schedule.CONSTANT, comm, new HashExampleStore(), mode, 4);
+    WorkerLoop loop = new WorkerLoop(model, OptimizerRegistry.create(spec), null, Schedule.CONSTANT, comm, new HashExampleStore(), mode, 4, sparseEmbeddings);
     long t0 = 0;
     for (int t = 0; t < w.warmup() + w.steps(); t++) {
       if (t == w.warmup()) {
@@ -146,10 +151,14 @@ public final class BenchTrain {
   }
 
   static double single(Case w, Spec spec) {
-    return loop(w, w.rows(), spec, Mode.SINGLE, AllReduce.single(), 0);
+    return loop(w, w.rows(), spec, Mode.SINGLE, AllReduce.single(), 0, true);
   }
 
   static double spark(Case w, Spec spec, Mode mode, int workers) {
+    return spark(w, spec, mode, workers, true);
+  }
+
+  static double spark(Case w, Spec spec, Mode mode, int workers, boolean sparseEmbeddings) {
     try (SparkSession s = SparkSession.builder().master("local[" + workers + "]").appName("bench-train")
         .config("spark.ui.enabled", "false").getOrCreate()) {
       s.sparkContext().setLogLevel("ERROR");
@@ -158,7 +167,7 @@ public final class BenchTrain {
       List<Double> perWorker = BarrierRunner.run(sc, workers, CollectiveOptions.defaults(), ctx -> {
         List<Example> mine = new ArrayList<>();
         for (int i = ctx.rank(); i < w.rows().size(); i += ctx.size()) mine.add(w.rows().get(i));
-        return loop(w, mine, Spec.parse(json, "optimizer"), mode, ctx.allReduce(), ctx.rank());
+        return loop(w, mine, Spec.parse(json, "optimizer"), mode, ctx.allReduce(), ctx.rank(), sparseEmbeddings);
       });
       return perWorker.stream().mapToDouble(Double::doubleValue).sum();
     }

@@ -30,15 +30,20 @@ import org.optimbench.optim.spec.Spec;
 
 /**
  * DLRM under gradient sharing: 2 workers with batch b follow the trajectory of 1 worker with batch
- * 2b (the dense embedding-table gradients included), and the evaluation over two workers' halves of
+ * 2b, with the embedding tables summed dense (TINY's tables are so small that sparse rows would
+ * move more bytes, so the sum falls back to dense) and as sparse rows (WIDE, where only the touched
+ * rows travel), and the evaluation over two workers' halves of
  * the validation rows equals the evaluation of all rows by one worker (log loss to rounding, AUC
  * exactly). Workers are threads joined by the loopback ring, as in DataParallelEquivalenceTest.
  */
 class DlrmDataParallelTest {
   private static final Dlrm MODEL = DlrmModelTest.TINY;
+  /** Tables of 400, 60 and 500 rows: 6 rows per worker and step touch at most 3% of them. */
+  private static final Dlrm WIDE = new Dlrm(3, List.of(400, 60, 500), 4, List.of(8, 4), List.of(3, 1), 0);
   private static final int PER_WORKER = 6;
   private static final int STEPS = 6;
   private static final List<Example> ROWS = DlrmModelTest.rows(MODEL, 96, 21);
+  private static final List<Example> WIDE_ROWS = DlrmModelTest.rows(WIDE, 96, 22);
   private static final ExecutorService POOL = Executors.newFixedThreadPool(2);
 
   @AfterAll
@@ -47,20 +52,26 @@ class DlrmDataParallelTest {
   }
 
   private static List<Object[]> run(Spec spec, int workers, int steps) throws Exception {
+    return run(MODEL, ROWS, spec, workers, steps);
+  }
+
+  /** Per worker: {evaluation parameters, validation metrics, whether the last gradient sum went sparse}. */
+  private static List<Object[]> run(Dlrm dlrm, List<Example> data, Spec spec, int workers, int steps) throws Exception {
     List<AllReduce> comms = workers == 1 ? List.of(AllReduce.single()) : LoopbackRing.open(workers, CollectiveOptions.defaults());
     List<Future<Object[]>> futures = new ArrayList<>();
     for (int w = 0; w < workers; w++) {
       int worker = w;
       futures.add(POOL.submit(() -> {
-        EncodedRows rows = MODEL.encode(ROWS, DataType.DOUBLE);
-        NetworkModel model = MODEL.build(DataType.DOUBLE, 5);
+        EncodedRows rows = dlrm.encode(data, DataType.DOUBLE);
+        NetworkModel model = dlrm.build(DataType.DOUBLE, 5);
         Optimizer opt = OptimizerRegistry.create(spec);
         WorkerLoop loop = new WorkerLoop(model, opt, null, Schedule.CONSTANT, comms.get(worker), new HashExampleStore(), workers == 1 ? Mode.SINGLE : Mode.GRADIENT_SHARING, 1);
-        for (int t = 0; t < steps; t++) loop.step(t, SplitBatch.of(rows, ROWS, PER_WORKER, t, worker, workers), null);
+        for (int t = 0; t < steps; t++) loop.step(t, SplitBatch.of(rows, data, PER_WORKER, t, worker, workers), null);
         // validation: rows 0..47, split between the workers
-        List<Example> valid = workers == 1 ? ROWS.subList(0, 48) : ROWS.subList(worker * 20, worker == 0 ? 20 : 48);
-        Map<String, Double> eval = MODEL.evaluate(model, MODEL.encode(valid, DataType.DOUBLE), comms.get(worker));
-        return new Object[] {opt.evalParams(model.view(), loop.state()).toDoubleVector(), eval};
+        List<Example> valid = workers == 1 ? data.subList(0, 48) : data.subList(worker * 20, worker == 0 ? 20 : 48);
+        Map<String, Double> eval = dlrm.evaluate(model, dlrm.encode(valid, DataType.DOUBLE), comms.get(worker));
+        boolean sparse = loop.lastSparseSum().map(c -> c.sparse()).orElse(false);
+        return new Object[] {opt.evalParams(model.view(), loop.state()).toDoubleVector(), eval, sparse};
       }));
     }
     List<Object[]> out = new ArrayList<>();
@@ -71,10 +82,20 @@ class DlrmDataParallelTest {
 
   @Test
   void twoWorkersWithBatchBFollowOneWorkerWithBatch2B() throws Exception {
-    double[] init = MODEL.build(DataType.DOUBLE, 5).view().params().toDoubleVector();
+    equivalence(MODEL, ROWS, false);
+  }
+
+  @Test
+  void twoWorkersSummingSparseRowsFollowOneWorkerWithBatch2B() throws Exception {
+    equivalence(WIDE, WIDE_ROWS, true);
+  }
+
+  private static void equivalence(Dlrm dlrm, List<Example> data, boolean sparse) throws Exception {
+    double[] init = dlrm.build(DataType.DOUBLE, 5).view().params().toDoubleVector();
     for (Spec spec : List.of(Spec.of("adam", "lr", 0.01), Spec.of("prodigy"), Spec.of("sgd", "lr", 0.1, "momentum", 0.9))) {
-      double[] single = (double[]) run(spec, 1, STEPS).get(0)[0];
-      List<Object[]> shared = run(spec, 2, STEPS);
+      double[] single = (double[]) run(dlrm, data, spec, 1, STEPS).get(0)[0];
+      List<Object[]> shared = run(dlrm, data, spec, 2, STEPS);
+      for (Object[] r : shared) assertEquals(sparse, r[2], spec + ": whether the last gradient sum sent sparse rows");
       double[] a = (double[]) shared.get(0)[0];
       double[] b = (double[]) shared.get(1)[0];
       double scale = 0;

@@ -97,6 +97,37 @@ class DlrmModelTest {
   }
 
   @Test
+  void embeddingTablesLocateEveryRowOfTheirWeightsInTheFlatVectorAndOnlyLookedUpRowsGetGradient() {
+    NetworkModel model = TINY.build(DataType.DOUBLE, 7);
+    List<org.optimbench.jobs.collective.RowSparseSum.Table> tables = model.embeddingTables();
+    assertEquals(List.of("emb_C1_W", "emb_C2_W", "emb_C3_W"), tables.stream().map(t -> t.name()).toList());
+    ComputationGraph g = (ComputationGraph) model.network();
+    double[] flat = model.view().params().toDoubleVector();
+    for (int k = 0; k < 3; k++) {
+      var t = tables.get(k);
+      INDArray w = g.getLayer("emb_C" + (k + 1)).getParam("W");
+      assertEquals(TINY.tableSizes().get(k), (int) t.rows());
+      assertEquals(TINY.embeddingDim(), (int) t.width());
+      for (int i = 0; i < t.rows(); i++) {
+        for (int j = 0; j < t.width(); j++) assertEquals(w.getDouble(i, j), flat[(int) (t.offset() + i * t.rowStride() + j * t.colStride())], 0.0, t.name() + "[" + i + "," + j + "]");
+      }
+    }
+    // one row: the gradient of each table is non-zero in the looked-up row only
+    List<Example> one = rows(TINY, 1, 4);
+    model.lossAndGradient(TINY.encode(one, DataType.DOUBLE).rows(EncodedRows.range(0, 1)));
+    double[] grad = model.view().grads().toDoubleVector();
+    for (int k = 0; k < 3; k++) {
+      var t = tables.get(k);
+      for (int i = 0; i < t.rows(); i++) {
+        double norm = 0;
+        for (int j = 0; j < t.width(); j++) norm += Math.abs(grad[(int) (t.offset() + i * t.rowStride() + j * t.colStride())]);
+        if (i == one.get(0).indices()[k]) assertTrue(norm > 0, t.name() + ": looked-up row " + i + " has no gradient");
+        else assertEquals(0.0, norm, 0.0, t.name() + ": row " + i + " was not looked up");
+      }
+    }
+  }
+
+  @Test
   void gradientOfTheMeanLossMatchesCentralFiniteDifferencesInFloat64() {
     NetworkModel model = TINY.build(DataType.DOUBLE, 11);
     MultiDataSet batch = TINY.encode(rows(TINY, 8, 5), DataType.DOUBLE).rows(EncodedRows.range(0, 8));

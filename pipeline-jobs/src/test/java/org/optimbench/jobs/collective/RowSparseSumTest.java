@@ -1,0 +1,133 @@
+package org.optimbench.jobs.collective;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Sparse-row sums over the loopback ring: the result is what summing every worker's array would
+ * give (table rows exactly the float64 sum in rank order, rounded once), identical bytes on every
+ * worker, and the call falls back to the plain dense sum when the rows would not be smaller.
+ */
+class RowSparseSumTest {
+  /** [dense 7 | A: 50 x 4 column-major | dense 3 | B: 30 x 3 row-major | dense 5] = 300 elements. */
+  private static final List<RowSparseSum.Table> TABLES = List.of(
+      new RowSparseSum.Table("A", 7, 50, 4, 1, 50),
+      new RowSparseSum.Table("B", 210, 30, 3, 3, 1));
+  private static final int LENGTH = 7 + 200 + 3 + 90 + 5;
+
+  /** Element indices of row {@code id} of {@code t}. */
+  private static long[] rowElements(RowSparseSum.Table t, int id) {
+    long[] e = new long[(int) t.width()];
+    for (int j = 0; j < e.length; j++) e[j] = t.offset() + id * t.rowStride() + j * t.colStride();
+    return e;
+  }
+
+  /**
+   * Worker {@code rank}'s gradient: Gaussian outside the tables, and in each table {@code rowsPerTable}
+   * random rows set (drawn from the first 20, so workers overlap), one of them to -0.0 only.
+   */
+  private static double[] gradient(int rank, int rowsPerTable, boolean allRows) {
+    Random r = new Random(77 + rank);
+    double[] g = new double[LENGTH];
+    for (int i = 0; i < LENGTH; i++) g[i] = r.nextGaussian();
+    for (RowSparseSum.Table t : TABLES) {
+      for (int id = 0; id < t.rows(); id++) for (long e : rowElements(t, id)) g[(int) e] = allRows ? r.nextGaussian() : 0.0;
+      if (allRows) continue;
+      for (int k = 0; k < rowsPerTable; k++) for (long e : rowElements(t, r.nextInt(20))) g[(int) e] = r.nextGaussian();
+      for (long e : rowElements(t, 20 + rank)) g[(int) e] = -0.0;
+    }
+    return g;
+  }
+
+  /** Runs the sum on {@code workers} loopback workers; each array is a view at offset 2 of a larger buffer. */
+  private static List<Object[]> sum(int workers, DataType type, boolean allRows) throws Exception {
+    List<AllReduce> ring = LoopbackRing.open(workers, CollectiveOptions.defaults());
+    try {
+      return RingAllReduceTest.onAll(ring, ar -> {
+        INDArray base = Nd4j.zeros(type, LENGTH + 4);
+        INDArray flat = base.get(NDArrayIndex.interval(2, 2 + LENGTH));
+        flat.assign(Nd4j.createFromArray(gradient(ar.rank(), 4, allRows)).castTo(type));
+        RowSparseSum s = new RowSparseSum(ar, TABLES, LENGTH);
+        double[] scalars = s.sumInPlace(flat, new double[] {ar.rank() + 1, 0.5});
+        assertEquals(0.0, base.getDouble(0), "wrote before the view");
+        assertEquals(0.0, base.getDouble(LENGTH + 3), "wrote after the view");
+        return new Object[] {RingAllReduceTest.bytes(flat), flat.castTo(DataType.DOUBLE).toDoubleVector(), scalars, s.lastCall()};
+      });
+    } finally {
+      for (AllReduce ar : ring) ar.close();
+    }
+  }
+
+  @Test
+  void tableRowsAreTheRankOrderSumAndEveryWorkerHoldsTheSameBytes() throws Exception {
+    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      for (int workers = 2; workers <= 3; workers++) {
+        List<Object[]> out = sum(workers, type, false);
+        double[] exact = new double[LENGTH];
+        for (int r = 0; r < workers; r++) {
+          double[] g = Nd4j.createFromArray(gradient(r, 4, false)).castTo(type).castTo(DataType.DOUBLE).toDoubleVector();
+          for (int i = 0; i < LENGTH; i++) exact[i] += g[i];
+        }
+        double[] got = (double[]) out.get(0)[1];
+        boolean[] inTable = new boolean[LENGTH];
+        for (RowSparseSum.Table t : TABLES) for (long i = t.offset(); i < t.offset() + t.rows() * t.width(); i++) inTable[(int) i] = true;
+        for (int i = 0; i < LENGTH; i++) {
+          double expected = type == DataType.FLOAT ? (float) exact[i] : exact[i];
+          if (inTable[i]) assertEquals(expected, got[i], 0.0, type + ", " + workers + " workers: table element " + i);
+          else assertEquals(exact[i], got[i], 1e-5 * (1 + Math.abs(exact[i])), type + ", " + workers + " workers: element " + i);
+        }
+        double rankSum = workers * (workers + 1) / 2.0;
+        for (Object[] w : out) {
+          assertArrayEquals((byte[]) out.get(0)[0], (byte[]) w[0], "workers hold different bytes");
+          assertArrayEquals(new double[] {rankSum, 0.5 * workers}, (double[]) w[2], 0.0, "scalars");
+          RowSparseSum.LastCall c = (RowSparseSum.LastCall) w[3];
+          assertTrue(c.sparse(), "4 rows of 50 and 30 should go sparse: " + c);
+          // each worker sends at most 4 drawn rows plus its -0.0 row per table
+          assertTrue(c.rowsSent() <= workers * 2 * 5L && c.rowsSent() >= workers * 2 * 2L, c.toString());
+        }
+      }
+    }
+  }
+
+  @Test
+  void denseTablesFallBackToThePlainSumBitForBit() throws Exception {
+    List<Object[]> out = sum(2, DataType.FLOAT, true);
+    List<AllReduce> ring = LoopbackRing.open(2, CollectiveOptions.defaults());
+    List<byte[]> plain;
+    try {
+      plain = RingAllReduceTest.onAll(ring, ar -> {
+        INDArray flat = Nd4j.createFromArray(gradient(ar.rank(), 4, true)).castTo(DataType.FLOAT);
+        ar.sumInPlace(flat, new double[] {0, 0});
+        return RingAllReduceTest.bytes(flat);
+      });
+    } finally {
+      for (AllReduce ar : ring) ar.close();
+    }
+    for (int w = 0; w < 2; w++) {
+      assertFalse(((RowSparseSum.LastCall) out.get(w)[3]).sparse(), "every row is set: the sum must be dense");
+      assertArrayEquals(plain.get(w), (byte[]) out.get(w)[0]);
+    }
+  }
+
+  @Test
+  void badTablesAreRejectedWithTheirName() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new RowSparseSum.Table("emb", 0, 10, 4, 2, 1));
+    assertTrue(e.getMessage().contains("emb"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> new RowSparseSum(AllReduce.single(), List.of(new RowSparseSum.Table("a", 0, 10, 4, 1, 10), new RowSparseSum.Table("b", 30, 10, 4, 1, 10)), 100));
+    assertTrue(e.getMessage().contains("b") && e.getMessage().contains("overlaps"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> new RowSparseSum(AllReduce.single(), List.of(new RowSparseSum.Table("c", 90, 10, 4, 1, 10)), 100));
+    assertTrue(e.getMessage().contains("c"), e.getMessage());
+  }
+}
