@@ -61,11 +61,12 @@ import org.optimbench.jobs.workload.Workloads;
  * the optim library's optimizer updates everything through {@link NetworkModel}.
  *
  * <p>Embedding gradients: DL4J's EmbeddingLayer writes a dense gradient the size of the table
- * (zeros except the rows of the batch), and the flat gradient vector contains it, so gradient
- * sharing all-reduces every table every step and parameter averaging averages the tables (and the
- * optimizer state over them) every averaging_frequency steps; optimizers update every row every
- * step (like PyTorch's dense Adam; the reference uses sparse SGD). Cost: BENCHMARKS.md, "DLRM
- * embedding gradients".
+ * (zeros except the rows of the batch), and the flat gradient vector contains it. Gradient sharing
+ * sums the tables as sparse rows (only the rows some worker touched travel, {@link
+ * org.optimbench.jobs.collective.RowSparseSum}; {@code embedding_exchange: dense} sums whole
+ * tables); parameter averaging averages the tables (and the optimizer state over them) every
+ * averaging_frequency steps; optimizers update every row every step (like PyTorch's dense Adam; the
+ * reference uses sparse SGD). Cost: BENCHMARKS.md, "DLRM embedding gradients".
  *
  * <p>Metrics: {@code valid_logloss} (mean binary cross-entropy) and {@code valid_auc}, the exact
  * ROC AUC over every worker's validation rows ({@link Metrics#allGather}, {@link Metrics#exactAuc}),
