@@ -33,6 +33,22 @@ public interface AllReduce extends AutoCloseable {
    */
   double[] sumInPlace(INDArray flat, double[] scalars);
 
+  /**
+   * All-gather in place: worker r contributes {@code flat[bounds[r], bounds[r+1])} (bounds has
+   * size()+1 ascending entries from 0 to {@code flat.length()}), and afterwards every worker holds
+   * every worker's segment, bit-exact. Other elements of {@code flat} are ignored on input.
+   */
+  void allGatherInPlace(INDArray flat, long[] bounds);
+
+  /** Checks that {@code bounds} cut a rank-1 {@code flat} into one segment per worker. */
+  static void checkBounds(INDArray flat, long[] bounds, int size) {
+    if (!flat.isVector() && flat.length() > 1) throw new IllegalArgumentException("all-gather needs a vector, got shape " + java.util.Arrays.toString(flat.shape()));
+    if (bounds.length != size + 1 || bounds[0] != 0 || bounds[size] != flat.length()) {
+      throw new IllegalArgumentException("all-gather bounds " + java.util.Arrays.toString(bounds) + " must run from 0 to " + flat.length() + " in " + size + " segments");
+    }
+    for (int r = 0; r < size; r++) if (bounds[r] > bounds[r + 1]) throw new IllegalArgumentException("all-gather bounds " + java.util.Arrays.toString(bounds) + " decrease");
+  }
+
   /** This worker's index, 0 to size()-1. */
   int rank();
 
@@ -54,6 +70,7 @@ public interface AllReduce extends AutoCloseable {
       @Override public void sumInPlace(INDArray flat) { }
       @Override public double[] sumInPlace(double[] scalars) { return scalars; }
       @Override public double[] sumInPlace(INDArray flat, double[] scalars) { return scalars; }
+      @Override public void allGatherInPlace(INDArray flat, long[] bounds) { AllReduce.checkBounds(flat, bounds, 1); }
       @Override public int rank() { return 0; }
       @Override public int size() { return 1; }
       @Override public void close() { }

@@ -46,6 +46,7 @@ public final class RingAllReduce implements AllReduce {
   private static final int HEADER_BYTES = 36;
   private static final int OP_RING = 1;
   private static final int OP_GATHER = 2;
+  private static final int OP_ALL_GATHER = 3;
   private static final long SELECT_SLICE_MS = 500;
   private static final ByteBuffer EMPTY = ByteBuffer.allocateDirect(0);
 
@@ -282,6 +283,40 @@ public final class RingAllReduce implements AllReduce {
     close();
   }
 
+  /**
+   * Ring all-gather: worker r's segment {@code [bounds[r], bounds[r+1])} travels N-1 hops to the
+   * right, each worker forwarding what it received in the previous hop, so each link carries every
+   * segment but its receiver's once ((N-1)/N of the array per worker, no additions).
+   */
+  @Override
+  public void allGatherInPlace(INDArray flat, long[] bounds) {
+    if (closed) {
+      throw new CollectiveException("all-reduce of rank " + rank + " is closed" + (failure == null ? "" : " after: " + failure));
+    }
+    AllReduce.checkBounds(flat, bounds, size);
+    callSeq++;
+    try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      INDArray work = isDense(flat) ? flat : flat.dup('c');
+      long n = work.length();
+      int width = work.dataType().width();
+      ByteBuffer all = n == 0 ? EMPTY : nativeBytes(work);
+      hostRead(work);
+      for (int s = 0; s < size - 1; s++) {
+        int send = Math.floorMod(rank - s, size);
+        int recv = Math.floorMod(rank - s - 1, size);
+        ByteBuffer out = slice(all, bounds[send] * width, (bounds[send + 1] - bounds[send]) * width);
+        ByteBuffer in = slice(all, bounds[recv] * width, (bounds[recv + 1] - bounds[recv]) * width);
+        hop(OP_ALL_GATHER, s, n, work.dataType(), 0, out, EMPTY, EMPTY, in, null, 0, 0);
+      }
+      hostWritten(work);
+      if (work != flat) flat.assign(work);
+    } catch (IOException | RuntimeException e) {
+      fail(e);
+      if (e instanceof CollectiveException ce) throw ce;
+      throw new CollectiveException("all-gather call #" + callSeq + " failed on rank " + rank + ": " + e, e);
+    }
+  }
+
   /** Reduce-scatter then all-gather of N chunks; scalars ride along the reduce-scatter hops. */
   private void ringPath(INDArray work, int k) throws IOException {
     long n = work.length();
@@ -464,7 +499,7 @@ public final class RingAllReduce implements AllReduce {
   }
 
   private static String opName(int op) {
-    return op == OP_RING ? "ring" : op == OP_GATHER ? "gather" : "op" + op;
+    return op == OP_RING ? "ring" : op == OP_GATHER ? "gather" : op == OP_ALL_GATHER ? "all-gather" : "op" + op;
   }
 
   private String where(int op, int step) {

@@ -3,6 +3,7 @@ package org.optimbench.jobs.collective;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -22,20 +23,21 @@ import org.nd4j.linalg.factory.Nd4j;
  * <ol>
  *   <li>each worker finds its non-zero rows of every table (a row counts as non-zero when any of
  *       its elements has a bit set, so -0.0 and NaN are sent too);</li>
- *   <li>the payload lengths are summed; if the rows of all workers together would take at least as
- *       many bytes as the tables themselves (8 bytes per id and value), the call falls back to the
- *       dense sum of the whole array, a decision every worker takes alike;</li>
- *   <li>otherwise the payloads (row ids and row values as float64) are all-gathered, each into its
- *       own segment of a zero vector summed by the all-reduce, which is exact;</li>
- *   <li>the elements outside the tables, with the scalars, go through one ordinary all-reduce;</li>
- *   <li>every worker sums each row over the workers that sent it, in rank order and in float64
+ *   <li>one all-reduce sums the elements outside the tables, the scalars and every worker's
+ *       payload length;</li>
+ *   <li>if the rows of all workers together would take at least as many bytes as the tables
+ *       (8 bytes per id and value), a second all-reduce sums the tables dense instead, a decision
+ *       every worker takes alike;</li>
+ *   <li>otherwise the payloads (row ids and row values as float64) are all-gathered
+ *       ({@link AllReduce#allGatherInPlace}: each worker's payload crosses each ring link once),
+ *       and every worker sums each row over the workers that sent it, in rank order and in float64
  *       starting from 0.0, and writes the rounded sum into the row. Rows nobody sent are zero on
  *       every worker already.</li>
  * </ol>
  * Compared with the dense ring sum, a row touched by several workers is rounded once (from a
  * float64 sum) instead of at every ring hop, so the two differ in the last bits of such rows.
  *
- * <p>Costs: three all-reduce calls instead of one (about 0.7 ms each on loopback for small
+ * <p>Costs: two collective calls instead of one (about 0.7 ms each on loopback for small
  * payloads), one pass over the tables to find the rows, and one write per sent row. The tables are
  * read and written on the host, like the transport does for every array it sends; on the CUDA
  * backend that is a device-to-host copy of the gradient, which the dense path makes too.
@@ -72,6 +74,8 @@ public final class RowSparseSum {
   private final long tableElements;
   /** The elements outside every table, as [from, to) runs in ascending order. */
   private final List<long[]> denseRuns = new ArrayList<>();
+  /** Each table's elements as a [from, to) run, for the dense fallback. */
+  private final List<long[]> tableRuns = new ArrayList<>();
   private final long denseLength;
   private LastCall last = new LastCall(false, 0, 0);
 
@@ -86,6 +90,7 @@ public final class RowSparseSum {
       if (t.offset() + t.elements() > flatLength) throw new IllegalArgumentException("table " + t.name() + " ends after the flat array's " + flatLength + " elements");
       if (t.offset() > next) denseRuns.add(new long[] {next, t.offset()});
       next = t.offset() + t.elements();
+      tableRuns.add(new long[] {t.offset(), next});
       inTables += t.elements();
     }
     if (next < flatLength) denseRuns.add(new long[] {next, flatLength});
@@ -113,16 +118,24 @@ public final class RowSparseSum {
         rows[t] = x.nonZeroRows(tables.get(t));
         localLength += 1 + rows[t].length * (1 + tables.get(t).width());
       }
-      double[] lengths = new double[comm.size()];
-      lengths[comm.rank()] = localLength;
-      comm.sumInPlace(lengths);
+      // One call for the elements outside the tables, the scalars and every worker's payload length.
+      int k = scalars.length;
+      double[] withLengths = Arrays.copyOf(scalars, k + comm.size());
+      withLengths[k + comm.rank()] = localLength;
+      sumRuns(flat, denseRuns, denseLength, withLengths);
+      System.arraycopy(withLengths, 0, scalars, 0, k);
+      double[] lengths = Arrays.copyOfRange(withLengths, k, withLengths.length);
       long total = 0;
       long ownStart = 0;
       for (int r = 0; r < lengths.length; r++) {
         if (r < comm.rank()) ownStart += (long) lengths[r];
         total += (long) lengths[r];
       }
-      if (total * Double.BYTES >= tableElements * type.width() || total > Integer.MAX_VALUE) return dense(flat, scalars);
+      if (total * Double.BYTES >= tableElements * type.width() || total > Integer.MAX_VALUE) {
+        sumRuns(flat, tableRuns, tableElements, new double[0]);
+        last = new LastCall(false, 0, 0);
+        return scalars;
+      }
 
       double[] payload = new double[(int) total];
       int at = (int) ownStart;
@@ -132,11 +145,11 @@ public final class RowSparseSum {
         for (int id : rows[t]) payload[at++] = id;
         for (int id : rows[t]) at = x.readRow(table, id, payload, at);
       }
+      long[] bounds = new long[comm.size() + 1];
+      for (int r = 0; r < comm.size(); r++) bounds[r + 1] = bounds[r] + (long) lengths[r];
       INDArray gathered = Nd4j.createFromArray(payload);
-      comm.sumInPlace(gathered);
+      comm.allGatherInPlace(gathered, bounds);
       double[] all = gathered.toDoubleVector();
-
-      sumOutsideTables(flat, scalars);
       long sent = merge(x, all, lengths);
       RingAllReduce.hostWritten(flat);
       last = new LastCall(true, total, sent);
@@ -144,27 +157,27 @@ public final class RowSparseSum {
     }
   }
 
-  private double[] dense(INDArray flat, double[] scalars) {
+  private double[] dense(INDArray flat, double[] scalars) { // same decision on every worker: it depends on the layout only
     last = new LastCall(false, 0, 0);
     return comm.sumInPlace(flat, scalars);
   }
 
-  /** The elements outside the tables and the scalars, in one all-reduce through a staging copy. */
-  private void sumOutsideTables(INDArray flat, double[] scalars) {
-    if (denseLength == 0) {
+  /** Sums the elements of {@code runs} ({@code length} in all) and the scalars in one all-reduce, through a staging copy. */
+  private void sumRuns(INDArray flat, List<long[]> runs, long length, double[] scalars) {
+    if (length == 0) {
       comm.sumInPlace(scalars);
       return;
     }
     int w = flat.dataType().width();
-    INDArray staging = Nd4j.createUninitialized(flat.dataType(), denseLength);
+    INDArray staging = Nd4j.createUninitialized(flat.dataType(), length);
     ByteBuffer src = RingAllReduce.nativeBytes(flat);
     ByteBuffer stage = RingAllReduce.nativeBytes(staging);
-    for (long[] run : denseRuns) stage.put(src.duplicate().position((int) (run[0] * w)).limit((int) (run[1] * w)));
+    for (long[] run : runs) stage.put(src.duplicate().position((int) (run[0] * w)).limit((int) (run[1] * w)));
     RingAllReduce.hostWritten(staging);
     comm.sumInPlace(staging, scalars);
     RingAllReduce.hostRead(staging);
     stage.clear();
-    for (long[] run : denseRuns) {
+    for (long[] run : runs) {
       int bytes = (int) ((run[1] - run[0]) * w);
       src.duplicate().position((int) (run[0] * w)).put(stage.duplicate().limit(stage.position() + bytes));
       stage.position(stage.position() + bytes);
@@ -211,10 +224,10 @@ public final class RowSparseSum {
     int[] ids = new int[bound];
     int n = 0;
     for (int r = 0; r < idsAt.length; r++) for (int k = 0; k < count[r]; k++) ids[n++] = (int) all[idsAt[r] + k];
-    java.util.Arrays.sort(ids);
+    Arrays.sort(ids);
     int distinct = 0;
     for (int i = 0; i < n; i++) if (distinct == 0 || ids[distinct - 1] != ids[i]) ids[distinct++] = ids[i];
-    return java.util.Arrays.copyOf(ids, distinct);
+    return Arrays.copyOf(ids, distinct);
   }
 
   /** Host access to a dense float32 or float64 array's elements. */

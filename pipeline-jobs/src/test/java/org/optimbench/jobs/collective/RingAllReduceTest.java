@@ -251,4 +251,39 @@ class RingAllReduceTest {
       ring.forEach(AllReduce::close);
     }
   }
+
+  @Test
+  void allGatherGivesEveryWorkerEverySegmentBitForBit() throws Exception {
+    for (int workers = 1; workers <= 4; workers++) {
+      List<AllReduce> ring = ring(workers, CollectiveOptions.defaults().withSegmentBytes(1024));
+      try {
+        for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+          // segment r has 0, 5003, 1, 7 ... elements: empty and multi-segment messages included
+          long[] lengths = {0, 5003, 1, 7};
+          long[] bounds = new long[workers + 1];
+          for (int r = 0; r < workers; r++) bounds[r + 1] = bounds[r] + lengths[r];
+          INDArray expected = Nd4j.zeros(type, Math.max(1, bounds[workers]));
+          for (int r = 0; r < workers; r++) {
+            if (lengths[r] > 0) expected.get(NDArrayIndex.interval(bounds[r], bounds[r + 1])).assign(input(r, 9, lengths[r], type, false));
+          }
+          if (bounds[workers] == 0) continue;
+          int w = workers;
+          List<byte[]> out = onAll(ring, ar -> {
+            INDArray flat = Nd4j.valueArrayOf(new long[] {bounds[w]}, Double.NaN, type); // junk outside the own segment
+            int r = ar.rank();
+            if (lengths[r] > 0) flat.get(NDArrayIndex.interval(bounds[r], bounds[r + 1])).assign(input(r, 9, lengths[r], type, false));
+            ar.allGatherInPlace(flat, bounds);
+            return bytes(flat);
+          });
+          for (byte[] b : out) assertArrayEquals(bytes(expected), b, workers + " workers, " + type);
+        }
+        if (workers > 1) {
+          IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ring.get(0).allGatherInPlace(Nd4j.zeros(DataType.FLOAT, 4), new long[] {0, 4}));
+          assertTrue(e.getMessage().contains("bounds"), e.getMessage());
+        }
+      } finally {
+        for (AllReduce ar : ring) ar.close();
+      }
+    }
+  }
 }

@@ -17,7 +17,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * Sparse-row sums over the loopback ring: the result is what summing every worker's array would
  * give (table rows exactly the float64 sum in rank order, rounded once), identical bytes on every
- * worker, and the call falls back to the plain dense sum when the rows would not be smaller.
+ * worker, and the call falls back to a dense sum when the rows would not be smaller.
  */
 class RowSparseSumTest {
   /** [dense 7 | A: 50 x 4 column-major | dense 3 | B: 30 x 3 row-major | dense 5] = 300 elements. */
@@ -101,22 +101,21 @@ class RowSparseSumTest {
   }
 
   @Test
-  void denseTablesFallBackToThePlainSumBitForBit() throws Exception {
-    List<Object[]> out = sum(2, DataType.FLOAT, true);
-    List<AllReduce> ring = LoopbackRing.open(2, CollectiveOptions.defaults());
-    List<byte[]> plain;
-    try {
-      plain = RingAllReduceTest.onAll(ring, ar -> {
-        INDArray flat = Nd4j.createFromArray(gradient(ar.rank(), 4, true)).castTo(DataType.FLOAT);
-        ar.sumInPlace(flat, new double[] {0, 0});
-        return RingAllReduceTest.bytes(flat);
-      });
-    } finally {
-      for (AllReduce ar : ring) ar.close();
-    }
-    for (int w = 0; w < 2; w++) {
-      assertFalse(((RowSparseSum.LastCall) out.get(w)[3]).sparse(), "every row is set: the sum must be dense");
-      assertArrayEquals(plain.get(w), (byte[]) out.get(w)[0]);
+  void denseTablesFallBackToADenseSum() throws Exception {
+    for (int workers = 2; workers <= 3; workers++) {
+      List<Object[]> out = sum(workers, DataType.FLOAT, true);
+      double[] exact = new double[LENGTH];
+      for (int r = 0; r < workers; r++) {
+        double[] g = Nd4j.createFromArray(gradient(r, 4, true)).castTo(DataType.FLOAT).castTo(DataType.DOUBLE).toDoubleVector();
+        for (int i = 0; i < LENGTH; i++) exact[i] += g[i];
+      }
+      for (Object[] w : out) {
+        assertFalse(((RowSparseSum.LastCall) w[3]).sparse(), "every row is set: the sum must be dense");
+        assertArrayEquals((byte[]) out.get(0)[0], (byte[]) w[0], "workers hold different bytes");
+        assertArrayEquals(new double[] {workers * (workers + 1) / 2.0, 0.5 * workers}, (double[]) w[2], 0.0, "scalars");
+        double[] got = (double[]) w[1];
+        for (int i = 0; i < LENGTH; i++) assertEquals(exact[i], got[i], 1e-5 * (1 + Math.abs(exact[i])), workers + " workers: element " + i);
+      }
     }
   }
 
