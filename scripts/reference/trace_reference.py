@@ -416,6 +416,24 @@ def parse_schedule(s, problem_dir):
         if not isinstance(path, str):
             raise ProblemError("schedule.path: expected a file name")
         out["factors"] = read_factors(os.path.join(problem_dir, path))
+        if out.get("T", 0) > 0 and out["T"] != len(out["factors"]):
+            out["factors"] = resample(out["factors"], out["T"])
+    return out
+
+
+def resample(v, n):
+    """Linear interpolation of v onto n points spanning the same relative positions [0, 1]: a
+    refined schedule file stretched or shrunk to total_steps (optim's RefinedSchedule.resample),
+    with the same floating-point operations in the same order."""
+    if not v:
+        raise ProblemError("schedule.path: no factors")
+    if len(v) == 1 or n == 1:
+        return [v[0]] * n
+    out = []
+    for i in range(n):
+        x = i * (len(v) - 1.0) / (n - 1.0)
+        lo = math.floor(x)
+        out.append(v[-1] if lo >= len(v) - 1 else v[lo] + (x - lo) * (v[lo + 1] - v[lo]))
     return out
 
 
