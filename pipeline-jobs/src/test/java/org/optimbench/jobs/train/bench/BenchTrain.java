@@ -8,6 +8,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.collective.BarrierRunner;
@@ -27,13 +28,15 @@ import org.optimbench.optim.spec.Spec;
 import org.optimbench.optim.schedule.Schedule;
 
 /**
- * {@code scripts/bench-train [mlp] [logreg] [gpt] [dlrm]}: training throughput of the MLP,
+ * {@code scripts/bench-train [mlp] [logreg] [gpt] [dlrm] [logreg-large] [mlp-large]}: training throughput of the MLP,
  * logistic-regression and DLRM workloads (samples/s) and of the GPT workload (tokens/s) in a single process,
  * on Spark local[1] and on local[2], gradient sharing and parameter averaging, side by side in one
  * run, with the same per-worker batch. Prints the scaling efficiency local[2] / (2 x local[1]) and
  * each mode's overhead against the single process. Synthetic data (classifiers: Gaussian features,
  * labels from a random linear map; GPT: uniform random GPT-2 token ids, which cost the same as
- * text; DLRM: power-law categorical ids, log1p dense features), float32, Prodigy. No argument: all four.
+ * text; DLRM: power-law categorical ids, log1p dense features), float32, Prodigy. No argument: the
+ * first four; the -large cases (8x the per-worker batch) only when named. Each Spark configuration
+ * also reports the share of its step time spent inside collective calls (transfer plus waiting).
  */
 public final class BenchTrain {
   /**
@@ -80,6 +83,8 @@ public final class BenchTrain {
     List<Case> cases = new ArrayList<>();
     if (only.isEmpty() || only.contains("mlp")) cases.add(classifier("mlp 784-256-10, batch 128/worker", 784, List.of(256), 10, 128));
     if (only.isEmpty() || only.contains("logreg")) cases.add(classifier("logreg 784x10, batch 512/worker", 784, List.of(), 10, 512));
+    if (only.contains("logreg-large")) cases.add(classifier("logreg 784x10, batch 4096/worker", 784, List.of(), 10, 4096));
+    if (only.contains("mlp-large")) cases.add(classifier("mlp 784-256-10, batch 1024/worker", 784, List.of(256), 10, 1024));
     if (only.isEmpty() || only.contains("gpt")) cases.add(gpt());
     if (only.isEmpty() || only.contains("dlrm")) cases.add(dlrm());
     Spec spec = Spec.of("prodigy");
@@ -87,21 +92,28 @@ public final class BenchTrain {
     for (Case w : cases) {
       single(w, spec); // JIT warm-up of the whole step path; the single process is timed last
       double[] results = new double[4];
+      double[] comm = new double[4];
       String[] labels = {"local[1] gradient_sharing", "local[2] gradient_sharing", "local[1] param_averaging(k=4)", "local[2] param_averaging(k=4)"};
       int i = 0;
       for (Mode mode : new Mode[] {Mode.GRADIENT_SHARING, Mode.PARAM_AVERAGING}) {
-        for (int workers : new int[] {1, 2}) results[i++] = spark(w, spec, mode, workers);
+        for (int workers : new int[] {1, 2}) {
+          double[] r = spark(w, spec, mode, workers, true);
+          results[i] = r[0];
+          comm[i++] = r[1];
+        }
       }
       double single = single(w, spec);
       System.out.printf(Locale.ROOT, "%n== %s (%d warm-up + %d timed steps) ==%n%-32s %12.0f %s/s%n", w.name(), w.warmup(), w.steps(), "single process", single, w.unit());
-      for (int k = 0; k < 4; k++) System.out.printf(Locale.ROOT, "%-32s %12.0f %s/s  (%.2fx single)%n", labels[k], results[k], w.unit(), results[k] / single);
+      for (int k = 0; k < 4; k++) {
+        System.out.printf(Locale.ROOT, "%-32s %12.0f %s/s  (%.2fx single; %.0f%% of the step in collective calls)%n", labels[k], results[k], w.unit(), results[k] / single, 100 * comm[k]);
+      }
       System.out.printf(Locale.ROOT, "scaling efficiency local[2]/(2 x local[1]): gradient_sharing %.2f, param_averaging %.2f%n",
           results[1] / (2 * results[0]), results[3] / (2 * results[2]));
       if (!(w.workload() instanceof Dlrm)) continue;
       // The same gradient sharing with the embedding tables summed dense (embedding_exchange: dense).
-      double dense = spark(w, spec, Mode.GRADIENT_SHARING, 2, false);
-      System.out.printf(Locale.ROOT, "%-32s %12.0f %s/s  (%.2fx single; scaling efficiency %.2f; sparse rows: %.2fx this)%n",
-          "local[2] gradient_sharing, dense tables", dense, w.unit(), dense / single, dense / (2 * results[0]), results[1] / dense);
+      double[] dense = spark(w, spec, Mode.GRADIENT_SHARING, 2, false);
+      System.out.printf(Locale.ROOT, "%-32s %12.0f %s/s  (%.2fx single; %.0f%% in collective calls; scaling efficiency %.2f; sparse rows: %.2fx this)%n",
+          "local[2] gradient_sharing, dense tables", dense[0], w.unit(), dense[0] / single, 100 * dense[1], dense[0] / (2 * results[0]), results[1] / dense[0]);
     }
     System.exit(0); // Spark's barrier timer threads are not daemons
   }
@@ -133,44 +145,65 @@ public final class BenchTrain {
     return out;
   }
 
-  /** Runs warm-up plus `steps` steps of one worker; returns its units/s over the timed steps. */
-  static double loop(Case w, List<Example> rows, Spec spec, Mode mode, AllReduce comm, int rank, boolean sparseEmbeddings) {
+  /**
+   * Runs warm-up plus `steps` steps of one worker; returns its units/s over the timed steps and the
+   * fraction of that time spent inside collective calls (transfer plus waiting for the other worker).
+   */
+  static double[] loop(Case w, List<Example> rows, Spec spec, Mode mode, AllReduce comm, int rank, boolean sparseEmbeddings) {
     NetworkModel model = w.workload().build(DataType.FLOAT, 1);
     LocalData data = new LocalData(rows, w.workload(), DataType.FLOAT, 1, rank);
-    WorkerLoop loop = new WorkerLoop(model, OptimizerRegistry.create(spec), null, Schedule.CONSTANT, comm, new HashExampleStore(), mode, 4, sparseEmbeddings);
+    TimedAllReduce timed = new TimedAllReduce(comm);
+    WorkerLoop loop = new WorkerLoop(model, OptimizerRegistry.create(spec), null, Schedule.CONSTANT, timed, new HashExampleStore(), mode, 4, sparseEmbeddings);
     long t0 = 0;
     for (int t = 0; t < w.warmup() + w.steps(); t++) {
       if (t == w.warmup()) {
         Nd4j.getExecutioner().commit();
         t0 = System.nanoTime();
+        timed.nanos = 0;
       }
       loop.step(t, data.batchAt(t, w.batch()), null);
     }
     Nd4j.getExecutioner().commit();
-    return w.steps() * (double) w.batch() * w.unitsPerExample() / ((System.nanoTime() - t0) / 1e9);
+    long elapsed = System.nanoTime() - t0;
+    return new double[] {w.steps() * (double) w.batch() * w.unitsPerExample() / (elapsed / 1e9), timed.nanos / (double) elapsed};
   }
 
   static double single(Case w, Spec spec) {
-    return loop(w, w.rows(), spec, Mode.SINGLE, AllReduce.single(), 0, true);
+    return loop(w, w.rows(), spec, Mode.SINGLE, AllReduce.single(), 0, true)[0];
   }
 
-  static double spark(Case w, Spec spec, Mode mode, int workers) {
-    return spark(w, spec, mode, workers, true);
-  }
-
-  static double spark(Case w, Spec spec, Mode mode, int workers, boolean sparseEmbeddings) {
+  /** Total units/s over the workers and their mean fraction of time in collective calls. */
+  static double[] spark(Case w, Spec spec, Mode mode, int workers, boolean sparseEmbeddings) {
     try (SparkSession s = SparkSession.builder().master("local[" + workers + "]").appName("bench-train")
         .config("spark.ui.enabled", "false").getOrCreate()) {
       s.sparkContext().setLogLevel("ERROR");
       JavaSparkContext sc = JavaSparkContext.fromSparkContext(s.sparkContext());
       String json = spec.toJson(); // specs travel to the tasks as JSON
-      List<Double> perWorker = BarrierRunner.run(sc, workers, CollectiveOptions.defaults(), ctx -> {
+      List<double[]> perWorker = BarrierRunner.run(sc, workers, CollectiveOptions.defaults(), ctx -> {
         List<Example> mine = new ArrayList<>();
         for (int i = ctx.rank(); i < w.rows().size(); i += ctx.size()) mine.add(w.rows().get(i));
         return loop(w, mine, Spec.parse(json, "optimizer"), mode, ctx.allReduce(), ctx.rank(), sparseEmbeddings);
       });
-      return perWorker.stream().mapToDouble(Double::doubleValue).sum();
+      return new double[] {perWorker.stream().mapToDouble(r -> r[0]).sum(), perWorker.stream().mapToDouble(r -> r[1]).average().orElse(0)};
     }
+  }
+
+  /** An all-reduce that counts the nanoseconds its caller spends inside it. */
+  static final class TimedAllReduce implements AllReduce {
+    private final AllReduce inner;
+    long nanos;
+
+    TimedAllReduce(AllReduce inner) {
+      this.inner = inner;
+    }
+
+    @Override public void sumInPlace(INDArray flat) { long t = System.nanoTime(); inner.sumInPlace(flat); nanos += System.nanoTime() - t; }
+    @Override public double[] sumInPlace(double[] scalars) { long t = System.nanoTime(); double[] r = inner.sumInPlace(scalars); nanos += System.nanoTime() - t; return r; }
+    @Override public double[] sumInPlace(INDArray flat, double[] scalars) { long t = System.nanoTime(); double[] r = inner.sumInPlace(flat, scalars); nanos += System.nanoTime() - t; return r; }
+    @Override public void allGatherInPlace(INDArray flat, long[] bounds) { long t = System.nanoTime(); inner.allGatherInPlace(flat, bounds); nanos += System.nanoTime() - t; }
+    @Override public int rank() { return inner.rank(); }
+    @Override public int size() { return inner.size(); }
+    @Override public void close() { inner.close(); }
   }
 
   private BenchTrain() {}
