@@ -16,6 +16,7 @@ import org.optimbench.optim.spec.Hparams;
 import org.optimbench.optim.spec.OptimizerRegistry;
 import org.optimbench.optim.spec.Spec;
 import org.optimbench.optim.spec.SpecException;
+import org.optimbench.optim.wrap.WrapsBase;
 
 /**
  * Runs a base optimizer and scales each segment's update by a fixed multiplier:
@@ -39,7 +40,7 @@ import org.optimbench.optim.spec.SpecException;
  * <p>Cost: the base state plus one parameter-sized copy per step (to form the update).
  * Diagnostics: the base optimizer's, under {@code base.}.
  */
-public record LayerScaled(Optimizer base, Map<String, Double> multipliers) implements Optimizer {
+public record LayerScaled(Optimizer base, Map<String, Double> multipliers) implements WrapsBase {
   public LayerScaled {
     Checks.require(base != null, "base", "missing");
     multipliers = Collections.unmodifiableMap(new LinkedHashMap<>(multipliers));
@@ -72,19 +73,7 @@ public record LayerScaled(Optimizer base, Map<String, Double> multipliers) imple
     for (String name : multipliers.keySet()) {
       if (!names.contains(name)) throw new SpecException("multipliers." + name, "no segment named '" + name + "' in the model (segments: " + String.join(", ", names) + ")");
     }
-    OptimizerState s = new OptimizerState();
-    s.putChild("base", base.init(model));
-    return s;
-  }
-
-  @Override
-  public void reconcile(ModelView model, OptimizerState merged) {
-    base.reconcile(model, merged.child("base"));
-  }
-
-  @Override
-  public INDArray evalParams(ModelView model, OptimizerState state) {
-    return base.evalParams(model, state.child("base"));
+    return WrapsBase.super.init(model);
   }
 
   @Override

@@ -40,7 +40,7 @@ import org.optimbench.optim.spec.SpecException;
  * {@code norm_type} other than 2 and {@code error_if_nonfinite} are not offered (a non-finite norm
  * gives a NaN coefficient, as in torch, and the trainer ends the run as diverged).
  */
-public record Clip(Optimizer base, double maxNorm) implements Optimizer {
+public record Clip(Optimizer base, double maxNorm) implements WrapsBase {
   /** The constant torch adds to the total norm before dividing ({@code clip_grad.py}). */
   static final double NORM_EPS = 1e-6;
 
@@ -62,13 +62,6 @@ public record Clip(Optimizer base, double maxNorm) implements Optimizer {
   }
 
   @Override
-  public OptimizerState init(ModelView model) {
-    OptimizerState s = new OptimizerState();
-    s.putChild("base", base.init(model));
-    return s;
-  }
-
-  @Override
   public void step(ModelView model, OptimizerState state, StepContext ctx) {
     INDArray g = model.grads();
     double norm = Math.sqrt(ctx.reducer().sum(new double[] {Vec.sumSq(g)})[0]);
@@ -78,15 +71,5 @@ public record Clip(Optimizer base, double maxNorm) implements Optimizer {
     ctx.diagnostics().put("grad_norm", norm);
     ctx.diagnostics().put("clipped", clip ? 1.0 : 0.0);
     base.step(seen, state.child("base"), ctx.withDiagnostics(ctx.diagnostics().prefixed("base")));
-  }
-
-  @Override
-  public void reconcile(ModelView model, OptimizerState merged) {
-    base.reconcile(model, merged.child("base"));
-  }
-
-  @Override
-  public INDArray evalParams(ModelView model, OptimizerState state) {
-    return base.evalParams(model, state.child("base"));
   }
 }
