@@ -21,8 +21,9 @@ import org.optimbench.jobs.collective.AllReduce;
  * holds 8 bytes per minority-class validation row (plus its own rows), not 16 bytes per row of
  * the whole split: at Criteo's ~3% clicks, 22 MB instead of 1.3 GB for the 83M-row validation half
  * of Criteo 1TB's last day (BENCHMARKS.md, "Exact AUC at scale"). The all-reduces still move that
- * gathered vector through the ring at every evaluation; a whole split too large for that is
- * evaluated with Spark aggregations instead ({@link SparkAuc}).
+ * gathered vector through the ring at every evaluation, so for very large splits evaluate a
+ * subset during training ({@code eval.valid_fraction}) and the whole split once at the end with
+ * Spark ({@code eval.final: spark}, {@link SparkAuc}).
  *
  * <p>Why through the collective and not a Spark job: evaluation runs inside the long-lived barrier
  * tasks, which cannot start Spark jobs, and copying the parameters out to score the split with
