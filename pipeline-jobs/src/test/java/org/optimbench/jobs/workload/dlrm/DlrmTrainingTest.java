@@ -157,7 +157,9 @@ class DlrmTrainingTest {
       List<RunConf> runs = RunConf.load(dir.resolve(name), List.of());
       for (RunConf r : runs) TrainingJobAccess.check(r);
       assertEquals("dlrm", runs.get(0).object("workload").get("name"), name);
-      assertEquals("eval.valid_auc", runs.get(0).object("compare").get("metric"), name);
+      boolean cluster = name.equals("dlrm-cluster.yaml");
+      assertEquals(cluster ? "final.valid_auc" : "eval.valid_auc", runs.get(0).object("compare").get("metric"), name);
+      assertEquals(cluster ? "spark" : "none", runs.get(0).string("eval.final"), name + ": the whole split after training, at cluster size");
     }
   }
 
