@@ -21,7 +21,7 @@ import org.optimbench.jobs.conf.RunConf;
  */
 public final class Grouping {
   /** Conf keys that never make two runs different methods. */
-  public static final Set<String> IGNORED = Set.of("name", "seed", "output", "spark.master", "eval_every", "log_every", "checkpoint_every",
+  public static final Set<String> IGNORED = Set.of("name", "seed", "output", "spark.master", "eval_every", "log_every", "checkpoint_every", "eval.final",
       "data.train", "data.source", "data.valid", "workload.name");
   /** Conf keys whose value is a spec, kept whole and labelled by its slug. */
   private static final Set<String> SPECS = Set.of("optimizer", "schedule", "workload", "compare");

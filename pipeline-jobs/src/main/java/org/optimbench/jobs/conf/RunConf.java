@@ -39,6 +39,8 @@ public final class RunConf {
       ConfKey.of("steps", Type.INT, 0L, "optimizer steps (set steps or epochs)"),
       ConfKey.of("epochs", Type.DOUBLE, 0.0, "passes over the training data (set steps or epochs)"),
       ConfKey.of("eval_every", Type.INT, 100L, "steps between evaluations on the validation data (0: only at the end)"),
+      ConfKey.of("eval.valid_fraction", Type.DOUBLE, 1.0, "share of the validation rows that the evaluations during training (and hypergradient methods' validation batches) use: the rows whose hashed id falls below it, the same rows at every evaluation and for any worker count; for splits too large to evaluate every eval_every steps"),
+      ConfKey.choice("eval.final", "none", "after training, spark: evaluate the workload's metrics over the whole validation split with a Spark job at the final parameters and record them as final.<metric> in the last metrics row before the run is COMPLETED (dlrm); none: only the evaluations during training", "none", "spark"),
       ConfKey.of("checkpoint_every", Type.INT, 500L, "steps between checkpoints (0: only at the end)"),
       ConfKey.of("log_every", Type.INT, 10L, "steps between metric log rows"),
       ConfKey.of("seed", Type.INT, 1L, "seed of initialization, shuffling and sampling"),
@@ -175,6 +177,8 @@ public final class RunConf {
     long steps = (Long) values.get("steps");
     double epochs = (Double) values.get("epochs");
     if ((steps > 0) == (epochs > 0)) throw new ConfException(steps > 0 ? "epochs" : "steps", "set exactly one of steps and epochs (> 0)");
+    double fraction = (Double) values.get("eval.valid_fraction");
+    if (!(fraction > 0 && fraction <= 1)) throw new ConfException("eval.valid_fraction", fraction + " must be in (0, 1]");
     for (String k : List.of("workers", "batch_size", "averaging_frequency")) {
       if ((Long) values.get(k) <= 0) throw new ConfException(k, values.get(k) + " must be > 0");
     }

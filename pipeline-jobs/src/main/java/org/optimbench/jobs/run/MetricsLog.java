@@ -24,7 +24,9 @@ import java.util.regex.Pattern;
  *
  * <p><b>Columns are fixed when the log is opened</b>: {@link #CORE} ({@code step, epoch, wall_time_s,
  * samples, train_loss, lr, grad_norm}), then {@code diag.<name>} for each optimizer diagnostic, then
- * {@code eval.<name>} for each evaluation metric, in the order given. A value for a column that was
+ * {@code eval.<name>} for each evaluation metric, then {@code final.<name>} for each metric of the
+ * evaluation after training ({@code eval.final}), in the order given. The final columns are empty
+ * until {@link #fill} writes them into the last row. A value for a column that was
  * not declared is an error naming the column: a CSV header cannot grow, and a column that silently
  * appears halfway would be empty in every earlier row. Reopening an existing log with different
  * columns is an error naming the file and the first differing column.
@@ -45,6 +47,7 @@ public final class MetricsLog implements AutoCloseable {
   public static final List<String> CORE = List.of("step", "epoch", "wall_time_s", "samples", "train_loss", "lr", "grad_norm");
   public static final String DIAG = "diag.";
   public static final String EVAL = "eval.";
+  public static final String FINAL = "final.";
   private static final Set<String> INTEGER_COLUMNS = Set.of("step", "samples");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.\\-]+");
 
@@ -63,9 +66,15 @@ public final class MetricsLog implements AutoCloseable {
 
   /** The column list for these diagnostic and evaluation names (names checked, no duplicates). */
   public static List<String> columns(Collection<String> diagnostics, Collection<String> evals) {
+    return columns(diagnostics, evals, List.of());
+  }
+
+  /** The column list with {@code final.<name>} columns for the evaluation after training. */
+  public static List<String> columns(Collection<String> diagnostics, Collection<String> evals, Collection<String> finals) {
     Set<String> out = new LinkedHashSet<>(CORE);
     for (String d : diagnostics) add(out, DIAG, d);
     for (String e : evals) add(out, EVAL, e);
+    for (String f : finals) add(out, FINAL, f);
     return List.copyOf(out);
   }
 
@@ -81,7 +90,12 @@ public final class MetricsLog implements AutoCloseable {
    * every row (an unreadable row is an error naming the line).
    */
   public static MetricsLog open(Path file, Collection<String> diagnostics, Collection<String> evals) throws IOException {
-    MetricsLog log = new MetricsLog(file, columns(diagnostics, evals));
+    return open(file, diagnostics, evals, List.of());
+  }
+
+  /** {@link #open(Path, Collection, Collection)} with {@code final.<name>} columns. */
+  public static MetricsLog open(Path file, Collection<String> diagnostics, Collection<String> evals, Collection<String> finals) throws IOException {
+    MetricsLog log = new MetricsLog(file, columns(diagnostics, evals, finals));
     if (!Files.exists(file)) {
       AtomicFiles.writeString(file, String.join(",", log.columns) + "\n");
       log.lastStep = -1;
@@ -187,6 +201,32 @@ public final class MetricsLog implements AutoCloseable {
     if (keep.size() != lines.size()) rewrite(keep);
     lastStep = last;
     openWriter();
+  }
+
+  /**
+   * Atomically rewrites the closed log {@code file} with {@code values} (column name to value) set
+   * in the row of {@code step}, every other cell as it was: how the evaluation after training
+   * records its {@code final.<name>} values in the last row, all of them or none. A missing row or
+   * an undeclared column is an error naming it.
+   */
+  public static void fill(Path file, long step, Map<String, ? extends Number> values) throws IOException {
+    List<String> lines = lines(Files.readString(file, StandardCharsets.UTF_8));
+    if (lines.isEmpty()) throw new RunFileException(file, "empty (expected a header line)");
+    List<String> columns = List.of(lines.get(0).split(",", -1));
+    List<Map<String, Object>> rows = parseRows(file, columns, lines);
+    int at = -1;
+    for (int i = 0; i < rows.size(); i++) if ((Long) rows.get(i).get("step") == step) at = i;
+    if (at < 0) throw new RunFileException(file, "no row for step " + step);
+    String[] cells = lines.get(at + 1).split(",", -1);
+    for (Map.Entry<String, ? extends Number> e : values.entrySet()) {
+      int c = columns.indexOf(e.getKey());
+      if (c < 0 || e.getKey().equals("step")) throw new RunFileException(file, "no column '" + e.getKey() + "' to fill (columns: " + String.join(", ", columns) + ")");
+      cells[c] = format(e.getKey(), e.getValue());
+    }
+    lines.set(at + 1, String.join(",", cells));
+    StringBuilder b = new StringBuilder();
+    for (String l : lines) b.append(l).append('\n');
+    AtomicFiles.writeString(file, b.toString());
   }
 
   /** Every row so far (after a flush), as column name to Long (step, samples), Double, or null for an empty cell. */

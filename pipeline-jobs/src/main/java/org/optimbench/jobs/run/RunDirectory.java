@@ -30,6 +30,13 @@ import org.optimbench.optim.OptimizerState;
  * run.complete(lastStep);  // or run.diverge(step, reason) / run.fail(step, reason)
  * }</pre>
  *
+ * <p>With an evaluation after training ({@code eval.final}), the trainer ends with
+ * {@link #endTraining} instead of {@link #complete}: the final checkpoint is committed and the
+ * status stays RUNNING. The evaluation then reads that checkpoint, and
+ * {@link #completeWithFinal} writes its values into the last metrics row (one atomic rewrite) and
+ * only then COMPLETED. A kill in between leaves a RUNNING run whose resume has no step left to take
+ * and goes straight to the evaluation, so a COMPLETED run always has its final values.
+ *
  * <p>{@code conf.yaml} is the resolved conf. Reopening a directory checks that the conf is the same
  * (a resume must continue the same run) and otherwise fails naming the first differing key, unless
  * {@code force} is given, which replaces it. COMPLETED is written only after the final checkpoint is
@@ -176,9 +183,14 @@ public final class RunDirectory {
    * over), and writes status RUNNING. Returns the checkpoint to restore, if any.
    */
   public Optional<Checkpoint> start(Collection<String> diagnostics, Collection<String> evals) throws IOException {
+    return start(diagnostics, evals, List.of());
+  }
+
+  /** {@link #start(Collection, Collection)} with {@code final.<name>} metrics columns for the evaluation after training. */
+  public Optional<Checkpoint> start(Collection<String> diagnostics, Collection<String> evals, Collection<String> finals) throws IOException {
     if (isFinal()) throw new IllegalStateException(dir + ": the run has a final status (" + status().get().state() + "); nothing to resume");
     if (metrics != null) throw new IllegalStateException(dir + ": already started");
-    MetricsLog log = MetricsLog.open(dir.resolve(MetricsLog.FILE), diagnostics, evals);
+    MetricsLog log = MetricsLog.open(dir.resolve(MetricsLog.FILE), diagnostics, evals, finals);
     Optional<Checkpoint> from = checkpoints.latest();
     log.truncateAfter(from.map(Checkpoint::step).orElse(-1L));
     metrics = log;
@@ -202,11 +214,45 @@ public final class RunDirectory {
 
   /** Marks the run COMPLETED at {@code step}; the final checkpoint (for {@code step}) must be committed first. */
   public void complete(long step) throws IOException {
+    requireFinalCheckpoint(step, "completing");
+    finish(RunStatus.completed(step));
+  }
+
+  /**
+   * Training ended after {@code step} steps and an evaluation after training follows: closes the
+   * metrics log and leaves the status RUNNING at {@code step}. The final checkpoint must be committed.
+   */
+  public void endTraining(long step) throws IOException {
+    requireFinalCheckpoint(step, "ending training");
+    if (metrics != null) {
+      metrics.close();
+      metrics = null;
+    }
+    RunStatus.running(step).write(dir);
+  }
+
+  /**
+   * Records the evaluation after training and completes the run: {@code finals} (metric name to
+   * value) go into the {@code final.<name>} columns of the row of step {@code step - 1} (the last
+   * step taken) in one atomic rewrite of the log, then the status becomes COMPLETED at {@code step}.
+   * The final checkpoint (for {@code step}) must be committed, and the log closed ({@link #endTraining},
+   * or a directory reopened without {@link #start}).
+   */
+  public void completeWithFinal(long step, Map<String, Double> finals) throws IOException {
+    requireFinalCheckpoint(step, "completing");
+    if (metrics != null) throw new IllegalStateException(dir + ": the metrics log is open; call endTraining first");
+    if (step < 1) throw new IllegalArgumentException(dir + ": no step was taken, so there is no row for the final values");
+    Map<String, Double> cells = new java.util.LinkedHashMap<>();
+    finals.forEach((k, v) -> cells.put(MetricsLog.FINAL + k, v));
+    MetricsLog.fill(dir.resolve(MetricsLog.FILE), step - 1, cells);
+    RunStatus.completed(step).write(dir);
+  }
+
+  private void requireFinalCheckpoint(long step, String what) throws IOException {
     Optional<Long> last = checkpoints.latestStep();
     if (last.isEmpty() || last.get() != step) {
-      throw new IllegalStateException(dir + ": write the final checkpoint (step " + step + ") before completing; the last one is " + last.orElse(null));
+      throw new IllegalStateException(dir + ": write the final checkpoint (step " + step + ") before " + what + "; the last one is " + last.orElse(null));
     }
-    finish(RunStatus.completed(step));
   }
 
   /** Marks the run DIVERGED at {@code step} (see {@link DivergenceCheck}). */

@@ -21,6 +21,7 @@ import org.optimbench.jobs.run.SweepState;
 import org.optimbench.jobs.workload.PreparedData;
 import org.optimbench.jobs.workload.Workload;
 import org.optimbench.jobs.workload.Workloads;
+import org.optimbench.prep.common.StableHash;
 import scala.Tuple2;
 
 /**
@@ -29,6 +30,11 @@ import scala.Tuple2;
  * {@link Workload}, gives each worker a fixed partition (rows hashed by their stable id), and trains in {@link Mode#SINGLE} on the driver
  * or in N Spark barrier tasks joined by the ring all-reduce. A run that fails is recorded as failed
  * and the sweep goes on.
+ *
+ * <p>Validation rows: the evaluations during training see the rows kept by
+ * {@code eval.valid_fraction} ({@link #inEvaluationSubset}); with {@code eval.final: spark}, once
+ * the workers are done, {@link FinalEvaluation} scores the whole split with a Spark job and
+ * completes the run.
  */
 public final class TrainingJob {
   private TrainingJob() {}
@@ -73,7 +79,22 @@ public final class TrainingJob {
       }
     }
     Workloads.check(conf.object("workload"));
+    if (!conf.string("eval.final").equals("none") && !Workloads.definition(conf.object("workload")).evaluatesOnSpark()) {
+      throw new ConfException("eval.final", "workload " + conf.object("workload").get("name") + " has no evaluation on Spark; use none (dlrm has one)");
+    }
   }
+
+  /**
+   * Whether the validation row {@code id} is among the {@code fraction} of rows that evaluations
+   * during training use: a stable hash of the id (data-prep's {@link StableHash}, under a seed of
+   * its own so the subset is independent of data-prep's split assignment) below the fraction. The
+   * same rows for every run, worker count and resume.
+   */
+  static boolean inEvaluationSubset(long id, double fraction) {
+    return fraction >= 1.0 || StableHash.unit(StableHash.hash(EVAL_SUBSET_SEED, id)) < fraction;
+  }
+
+  private static final long EVAL_SUBSET_SEED = 0x6576616c5f737562L; // "eval_sub"
 
   static WorkerTraining.Outcome runOne(SparkSession spark, RunConf conf, PrintStream console) throws IOException {
     Path train = Path.of(conf.string("data.train"));
@@ -82,9 +103,18 @@ public final class TrainingJob {
     PreparedData data = PreparedData.open(train, "data.train");
     Workload workload = Workloads.create(conf.object("workload"), data);
     long trainRows = data.rows("train");
-    JavaRDD<Example> rows = workload.read(spark, train, "train", false);
     String validDir = conf.string("data.valid");
-    rows = rows.union(validDir.isEmpty() ? workload.read(spark, train, "valid", true) : workload.read(spark, PreparedData.open(Path.of(validDir), "data.valid").dir(), "valid", true));
+    JavaRDD<Example> valid = validDir.isEmpty() ? workload.read(spark, train, "valid", true)
+        : workload.read(spark, PreparedData.open(Path.of(validDir), "data.valid").dir(), "valid", true);
+    double fraction = conf.real("eval.valid_fraction");
+    JavaRDD<Example> rows = workload.read(spark, train, "train", false).union(fraction >= 1.0 ? valid : valid.filter(e -> inEvaluationSubset(e.id(), fraction)));
+    WorkerTraining.Outcome trained = train(spark, conf, workload, trainRows, rows, console);
+    if (!trained.state().equals(WorkerTraining.TRAINED)) return trained;
+    return FinalEvaluation.complete(spark, conf, workload, valid, trained, console);
+  }
+
+  private static WorkerTraining.Outcome train(SparkSession spark, RunConf conf, Workload workload, long trainRows, JavaRDD<Example> rows, PrintStream console)
+      throws IOException {
     int workers = (int) conf.integer("workers");
     if (Mode.of(conf.string("mode")) == Mode.SINGLE) {
       return WorkerTraining.run(conf, workload, trainRows, 0, AllReduce.single(), rows.collect(), console);

@@ -42,8 +42,15 @@ import org.optimbench.optim.spec.Spec;
  * averaging_frequency).
  */
 public final class WorkerTraining {
-  /** What a run ended as, reported by rank 0. */
+  /**
+   * What a run ended as, reported by rank 0: {@code completed}, {@code diverged}, {@code failed}, or
+   * {@value #TRAINED} when training ended and the evaluation after training ({@code eval.final})
+   * has yet to complete the run.
+   */
   public record Outcome(String run, String state, long step, String reason) implements Serializable {}
+
+  /** The state of a run whose training ended and whose evaluation after training is pending. */
+  public static final String TRAINED = "trained";
 
   /** Test hook for resume tests: system property {@value #CRASH_PROPERTY} = N simulates a kill after N steps. */
   static final String CRASH_PROPERTY = "optimbench.test.crashAfterStep";
@@ -75,7 +82,7 @@ public final class WorkerTraining {
    */
   public static Outcome run(RunConf conf, Workload workload, long trainRows, int rank, AllReduce comm, List<Example> rows, PrintStream console) throws IOException {
     Mode mode = Mode.of(conf.string("mode"));
-    DataType dtype = conf.string("dtype").equals("float64") ? DataType.DOUBLE : DataType.FLOAT;
+    DataType dtype = dtype(conf);
     long seed = conf.integer("seed");
     int batchSize = (int) conf.integer("batch_size");
     long steps = totalSteps(conf, trainRows);
@@ -83,11 +90,11 @@ public final class WorkerTraining {
     long evalEvery = conf.integer("eval_every");
     long ckEvery = conf.integer("checkpoint_every");
     String runName = conf.string("name");
-    Spec optSpec = Spec.fromJson(new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(conf.object("optimizer")), "optimizer", false);
+    boolean finalEval = !conf.string("eval.final").equals("none");
 
     LocalData data = new LocalData(rows, workload, dtype, seed, rank);
     NetworkModel model = workload.build(dtype, seed);
-    Optimizer optimizer = OptimizerRegistry.resolve(optSpec, "optimizer").optimizer();
+    Optimizer optimizer = optimizer(conf);
     Schedule schedule = schedule(conf, steps);
     Path runDir = Path.of(conf.string("output")).resolve(runName);
 
@@ -97,7 +104,8 @@ public final class WorkerTraining {
     Optional<Checkpoint> resume;
     if (rank == 0) {
       dir = RunDirectory.open(Path.of(conf.string("output")), runName, conf.resolvedTree(), false);
-      resume = dir.start(diagnosticNames(workload, dtype, seed, optimizer, schedule, data, batchSize), workload.metricNames());
+      resume = dir.start(diagnosticNames(workload, dtype, seed, optimizer, schedule, data, batchSize), workload.metricNames(),
+          finalEval ? workload.metricNames() : List.of());
       comm.sumInPlace(new double[] {0});
     } else {
       comm.sumInPlace(new double[] {0});
@@ -168,6 +176,13 @@ public final class WorkerTraining {
           comm.sumInPlace(new double[] {0}); // others wait until the checkpoint is committed
         }
       }
+      if (finalEval) {
+        if (rank == 0) {
+          dir.endTraining(steps);
+          console.printf(Locale.ROOT, "%s: trained %d steps; evaluating after training (eval.final: %s)%n", runName, steps, conf.string("eval.final"));
+        }
+        return new Outcome(runName, TRAINED, steps, "");
+      }
       if (rank == 0) {
         dir.complete(steps);
         console.printf(Locale.ROOT, "%s: completed %d steps -> %s%n", runName, steps, runDir);
@@ -177,6 +192,17 @@ public final class WorkerTraining {
       if (rank == 0 && dir != null) dir.fail(start, e.getClass().getSimpleName() + ": " + e.getMessage());
       throw e;
     }
+  }
+
+  /** The run's arithmetic dtype. */
+  static DataType dtype(RunConf conf) {
+    return conf.string("dtype").equals("float64") ? DataType.DOUBLE : DataType.FLOAT;
+  }
+
+  /** The run's optimizer, from its spec. */
+  static Optimizer optimizer(RunConf conf) {
+    Spec spec = Spec.fromJson(new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(conf.object("optimizer")), "optimizer", false);
+    return OptimizerRegistry.resolve(spec, "optimizer").optimizer();
   }
 
   /** The workload's metrics over every worker's validation rows, at the optimizer's evaluation point. */

@@ -23,6 +23,8 @@ import org.optimbench.jobs.train.Example;
  * function of (seed, worker, step) selecting row positions, so resumed runs are bit-exact;
  * {@link #evaluate} is called by every worker at the same steps with its own validation rows and
  * must return the same values on every worker (combine through {@code comm}, see {@link Metrics}).
+ * {@link #evaluateOnSpark}, where a workload has it, computes the same metrics over a whole split
+ * with Spark jobs after training.
  */
 public interface Workload extends Serializable {
   /** The registry name ({@code logreg}, {@code mlp}, {@code dlrm}, ...). */
@@ -49,4 +51,15 @@ public interface Workload extends Serializable {
    * validation split is empty everywhere.
    */
   Map<String, Double> evaluate(NetworkModel model, EncodedRows valid, AllReduce comm);
+
+  /**
+   * The metrics of {@link #metricNames} over every row of {@code rows} (a whole validation split) at
+   * the broadcast parameters, computed by Spark jobs from the driver ({@code eval.final: spark},
+   * after training): for splits too large to evaluate inside the training tasks. Implemented by the
+   * workloads whose definition says {@link Workloads.Definition#evaluatesOnSpark}; an empty map when
+   * {@code rows} is empty.
+   */
+  default Map<String, Double> evaluateOnSpark(SparkSession spark, JavaRDD<Example> rows, BroadcastModel params) {
+    throw new UnsupportedOperationException("workload " + name() + " has no Spark evaluation");
+  }
 }

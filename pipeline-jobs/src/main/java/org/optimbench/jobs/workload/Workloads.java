@@ -34,6 +34,11 @@ public final class Workloads {
       throw new ConfException("data.source", "this workload does not prepare its data from data.source; run scripts/prepare and set data.train to its output ("
           + target + " does not exist)");
     }
+
+    /** Whether the bound workload implements {@link Workload#evaluateOnSpark} ({@code eval.final: spark}). */
+    default boolean evaluatesOnSpark() {
+      return false;
+    }
   }
 
   private static final Map<String, Definition<?>> DEFINITIONS = new LinkedHashMap<>();

@@ -51,6 +51,21 @@ class RunConfTest {
   }
 
   @Test
+  void evaluationKeysAreCheckedAndNamed() throws Exception {
+    RunConf c = RunConf.load(write(BASE + "eval: {final: spark, valid_fraction: 0.01}\n"), List.of()).get(0);
+    assertEquals("spark", c.string("eval.final"));
+    assertEquals(0.01, c.real("eval.valid_fraction"));
+    RunConf d = RunConf.load(write(BASE), List.of("eval.final=spark")).get(0);
+    assertEquals("spark", d.string("eval.final"));
+    assertEquals(1.0, d.real("eval.valid_fraction"), "default: every row");
+    assertEquals(Map.of("final", "spark", "valid_fraction", 1.0), d.resolvedTree().get("eval"), "part of the run's conf.yaml");
+    assertEquals("eval.final", assertThrows(ConfException.class, () -> RunConf.load(write(BASE + "eval: {final: mllib}\n"), List.of())).key());
+    assertEquals("eval.valid_fraction", assertThrows(ConfException.class, () -> RunConf.load(write(BASE + "eval: {valid_fraction: 0}\n"), List.of())).key());
+    assertEquals("eval.valid_fraction", assertThrows(ConfException.class, () -> RunConf.load(write(BASE), List.of("eval.valid_fraction=1.5"))).key());
+    assertEquals("eval.rows", assertThrows(ConfException.class, () -> RunConf.load(write(BASE + "eval: {rows: 5}\n"), List.of())).key());
+  }
+
+  @Test
   void compareSectionIsAcceptedButIsNotPartOfTheRunsIdentity() throws Exception {
     RunConf a = RunConf.load(write(BASE + "compare: {metric: eval.valid_loss, targets: {'*': 0.5}}\n"), List.of()).get(0);
     RunConf b = RunConf.load(write(BASE), List.of()).get(0);
@@ -120,5 +135,6 @@ class RunConfTest {
     String h = RunConf.help();
     for (ConfKey k : RunConf.KEYS) assertTrue(h.contains(k.name()), k.name());
     assertTrue(h.contains("default float32"));
+    assertTrue(h.contains("eval.final") && h.contains("none|spark") && h.contains("default none"), h);
   }
 }

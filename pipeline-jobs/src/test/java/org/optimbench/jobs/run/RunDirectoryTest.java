@@ -113,6 +113,43 @@ class RunDirectoryTest {
   }
 
   @Test
+  void theEvaluationAfterTrainingFillsTheLastRowThenCompletes() throws IOException {
+    RunDirectory run = RunDirectory.open(root, "r1", conf(0.1));
+    TinyTraining t = new TinyTraining("adam", DataType.FLOAT);
+    run.start(List.of(), List.of("valid_auc"), List.of("valid_auc"));
+    for (long s = 0; s < 4; s++) run.metrics().append(MetricsLog.row(s).trainLoss(1.0 / (s + 1)).eval(Map.of("valid_auc", 0.6)));
+    assertThrows(IllegalStateException.class, () -> run.endTraining(4), "the final checkpoint comes first");
+    run.checkpoint(4, t.model.params(), t.state, Map.of());
+    run.endTraining(4);
+    assertEquals(RunStatus.running(4).state(), run.status().orElseThrow().state(), "not complete before the final values");
+    assertEquals(4, run.status().orElseThrow().step());
+    assertFalse(SweepState.scan(root, List.of("r1")).finished().contains("r1"), "a re-run resumes it");
+
+    RunDirectory driver = RunDirectory.open(root, "r1", conf(0.1));
+    assertThrows(IllegalStateException.class, () -> driver.completeWithFinal(5, Map.of("valid_auc", 0.7)));
+    driver.completeWithFinal(4, Map.of("valid_auc", 0.75));
+    assertTrue(driver.isCompleted());
+    List<Map<String, Object>> rows = MetricsLog.read(run.dir().resolve(MetricsLog.FILE));
+    assertEquals(List.of("step", "epoch", "wall_time_s", "samples", "train_loss", "lr", "grad_norm", "eval.valid_auc", "final.valid_auc"), List.copyOf(rows.get(0).keySet()));
+    assertEquals(0.75, rows.get(3).get("final.valid_auc"), "in the row of the last step");
+    assertEquals(0.25, rows.get(3).get("train_loss"), "the rest of the row as it was");
+    for (int i = 0; i < 3; i++) assertNull(rows.get(i).get("final.valid_auc"));
+  }
+
+  @Test
+  void fillingAMissingRowOrColumnIsAnErrorNamingIt() throws IOException {
+    RunDirectory run = RunDirectory.open(root, "r1", conf(0.1));
+    run.start(List.of(), List.of("valid_auc"), List.of("valid_auc"));
+    run.metrics().append(MetricsLog.row(0).trainLoss(1.0));
+    run.metrics().close();
+    Path csv = run.dir().resolve(MetricsLog.FILE);
+    String before = Files.readString(csv);
+    assertTrue(assertThrows(RunFileException.class, () -> MetricsLog.fill(csv, 1, Map.of("final.valid_auc", 0.5))).getMessage().contains("no row for step 1"));
+    assertTrue(assertThrows(RunFileException.class, () -> MetricsLog.fill(csv, 0, Map.of("final.valid_loss", 0.5))).getMessage().contains("no column 'final.valid_loss'"));
+    assertEquals(before, Files.readString(csv), "nothing written");
+  }
+
+  @Test
   void aKilledRunResumesToTheSameParametersAndLog() throws IOException {
     long[] uninterrupted = train("full", Long.MAX_VALUE);
     long[] killed = train("killed", 13); // dies after step 13; last checkpoint at 10

@@ -15,6 +15,11 @@ public final class TrainingJobAccess {
     TrainingJob.check(conf);
   }
 
+  /** Whether evaluations during training use validation row {@code id} at {@code eval.valid_fraction} = {@code fraction}. */
+  public static boolean inEvaluationSubset(long id, double fraction) {
+    return TrainingJob.inEvaluationSubset(id, fraction);
+  }
+
   public static List<WorkerTraining.Outcome> run(SparkSession spark, List<RunConf> runs, PrintStream console) throws IOException {
     for (RunConf r : runs) TrainingJob.check(r);
     return TrainingJob.run(spark, runs, console);

@@ -5,11 +5,19 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -27,10 +35,12 @@ import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.train.Example;
+import org.optimbench.jobs.workload.BroadcastModel;
 import org.optimbench.jobs.workload.EncodedRows;
 import org.optimbench.jobs.workload.Metrics;
 import org.optimbench.jobs.workload.PreparedData;
 import org.optimbench.jobs.workload.PreparedRows;
+import org.optimbench.jobs.workload.SparkAuc;
 import org.optimbench.jobs.workload.Workload;
 import org.optimbench.jobs.workload.WorkloadSpec;
 import org.optimbench.jobs.workload.Workloads;
@@ -69,8 +79,15 @@ import org.optimbench.jobs.workload.Workloads;
  * reference uses sparse SGD). Cost: BENCHMARKS.md, "DLRM embedding gradients".
  *
  * <p>Metrics: {@code valid_logloss} (mean binary cross-entropy) and {@code valid_auc}, the exact
- * ROC AUC over every worker's validation rows ({@link Metrics#allGather}, {@link Metrics#exactAuc}),
- * computed on the logits (the same order as the probabilities, without float saturation ties).
+ * ROC AUC, computed on the logits (the same order as the probabilities, without float saturation
+ * ties). During training ({@link #evaluate}) over every worker's validation rows through the
+ * collective ({@link Metrics#exactAuc(AllReduce, double[], double[])}: only the minority class's
+ * scores are gathered, 8 bytes per click at Criteo's ~3% click rate); {@code eval.valid_fraction}
+ * restricts these evaluations to a fixed subset of the validation rows. With
+ * {@code eval.final: spark} the whole validation split is scored once more after training by a
+ * Spark job at the final parameters ({@link #evaluateOnSpark}, {@link SparkAuc}) and recorded as
+ * {@code final.valid_logloss} and {@code final.valid_auc} in the run's last metrics row: the way to
+ * evaluate Criteo 1TB's 83M-row validation half.
  */
 public record Dlrm(int denseFeatures, List<Integer> tableSizes, int embeddingDim, List<Integer> bottom, List<Integer> top, int maxTableSize)
     implements Workload {
@@ -114,6 +131,11 @@ public record Dlrm(int denseFeatures, List<Integer> tableSizes, int embeddingDim
     @Override
     public void prepare(SparkSession spark, String source, Path target, PrintStream console) throws IOException {
       CriteoSource.prepare(spark, source, target, console);
+    }
+
+    @Override
+    public boolean evaluatesOnSpark() {
+      return true;
     }
   };
 
@@ -225,29 +247,101 @@ public record Dlrm(int denseFeatures, List<Integer> tableSizes, int embeddingDim
     return List.of("valid_logloss", "valid_auc");
   }
 
-  /** Mean log loss (sums all-reduced) and the exact AUC over all workers' (logit, label) pairs (gathered). */
+  /** Mean log loss (sums all-reduced) and the exact AUC over all workers' (logit, label) pairs ({@link Metrics#exactAuc(AllReduce, double[], double[])}). */
   @Override
   public Map<String, Double> evaluate(NetworkModel model, EncodedRows valid, AllReduce comm) {
-    int n = valid.size();
-    double[] scores = new double[n];
+    Scores s = score(model, valid);
+    double[] sums = comm.sumInPlace(new double[] {s.lossSum(), s.logits().length});
+    double auc = Metrics.exactAuc(comm, s.logits(), s.labels());
+    if (sums[1] == 0) return Map.of();
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put("valid_logloss", sums[0] / sums[1]);
+    m.put("valid_auc", auc);
+    return m;
+  }
+
+  /** Logits, labels and per-row losses of some rows, and the loss sum (batch sums added in order). */
+  record Scores(double[] logits, double[] labels, double[] losses, double lossSum) {}
+
+  /** The model's logit, label and binary cross-entropy for every row, in batches of 1024: the in-training and the Spark evaluation both score through here. */
+  static Scores score(NetworkModel model, EncodedRows rows) {
+    int n = rows.size();
+    double[] logits = new double[n];
     double[] labels = new double[n];
+    double[] losses = new double[n];
     double lossSum = 0;
     for (int from = 0; from < n; from += 1024) {
       int to = Math.min(n, from + 1024);
-      org.nd4j.linalg.dataset.api.MultiDataSet b = valid.rows(EncodedRows.range(from, to));
+      org.nd4j.linalg.dataset.api.MultiDataSet b = rows.rows(EncodedRows.range(from, to));
       INDArray z = model.output(b).castTo(DataType.DOUBLE);
       INDArray y = b.getLabels(0).castTo(DataType.DOUBLE);
-      lossSum += LogitBinaryCrossEntropy.elementwise(z, y).sumNumber().doubleValue();
-      System.arraycopy(z.toDoubleVector(), 0, scores, from, to - from);
+      INDArray loss = LogitBinaryCrossEntropy.elementwise(z, y);
+      lossSum += loss.sumNumber().doubleValue();
+      System.arraycopy(z.toDoubleVector(), 0, logits, from, to - from);
       System.arraycopy(y.toDoubleVector(), 0, labels, from, to - from);
+      System.arraycopy(loss.toDoubleVector(), 0, losses, from, to - from);
     }
-    double[] s = comm.sumInPlace(new double[] {lossSum, n});
-    double[] allScores = Metrics.allGather(comm, scores);
-    double[] allLabels = Metrics.allGather(comm, labels);
-    if (s[1] == 0) return Map.of();
+    return new Scores(logits, labels, losses, lossSum);
+  }
+
+  /**
+   * {@code valid_logloss} and {@code valid_auc} over all of {@code rows} with Spark: each partition
+   * rebuilds the network from the broadcast parameters and scores its rows through {@link #encode}
+   * and {@link #score} in chunks of {@value #SPARK_CHUNK}; the per-score class counts and loss sums
+   * are aggregated by Spark, and {@link SparkAuc#concordance} gives the exact AUC and the loss
+   * total in one sort (the rows are scored once). The loss per score is a Spark sum, so its last
+   * bits may depend on the order in which map outputs are merged.
+   */
+  @Override
+  public Map<String, Double> evaluateOnSpark(SparkSession spark, JavaRDD<Example> rows, BroadcastModel params) {
+    Dlrm self = this;
+    JavaRDD<Row> scored = rows.mapPartitions(it -> new ScoredRows(self, params, it));
+    StructType schema = new StructType().add("logit", DataTypes.DoubleType, false).add("label", DataTypes.IntegerType, false)
+        .add("loss", DataTypes.DoubleType, false);
+    Dataset<Row> counts = SparkAuc.counts(spark.createDataFrame(scored, schema), "logit", "label", functions.sum("loss").as("loss"));
+    SparkAuc.Concordance all = SparkAuc.concordance(counts, "loss");
+    long n = all.counts().positives() + all.counts().negatives();
+    if (n == 0) return Map.of();
     Map<String, Double> m = new LinkedHashMap<>();
-    m.put("valid_logloss", s[0] / s[1]);
-    m.put("valid_auc", Metrics.exactAuc(allScores, allLabels));
+    m.put("valid_logloss", all.sums()[0] / n);
+    m.put("valid_auc", all.auc());
     return m;
+  }
+
+  private static final int SPARK_CHUNK = 8192;
+
+  /** One partition's rows as (logit, label, loss), scored {@value #SPARK_CHUNK} rows at a time; the network is built on the first row. */
+  private static final class ScoredRows implements Iterator<Row> {
+    private final Dlrm workload;
+    private final BroadcastModel params;
+    private final Iterator<Example> rows;
+    private NetworkModel model;
+    private Scores chunk;
+    private int next;
+
+    ScoredRows(Dlrm workload, BroadcastModel params, Iterator<Example> rows) {
+      this.workload = workload;
+      this.params = params;
+      this.rows = rows;
+    }
+
+    @Override
+    public boolean hasNext() {
+      if (chunk != null && next < chunk.logits().length) return true;
+      if (!rows.hasNext()) return false;
+      List<Example> batch = new ArrayList<>(SPARK_CHUNK);
+      while (rows.hasNext() && batch.size() < SPARK_CHUNK) batch.add(rows.next());
+      if (model == null) model = params.load(workload);
+      chunk = score(model, workload.encode(batch, params.dtype()));
+      next = 0;
+      return true;
+    }
+
+    @Override
+    public Row next() {
+      if (!hasNext()) throw new NoSuchElementException();
+      int i = next++;
+      return RowFactory.create(chunk.logits()[i], (int) chunk.labels()[i], chunk.losses()[i]);
+    }
   }
 }

@@ -1,22 +1,40 @@
 package org.optimbench.jobs.workload.dlrm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.optimbench.jobs.compare.CompareJob;
+import org.optimbench.jobs.compare.CompareSettings;
 import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.jobs.conf.RunConf;
+import org.optimbench.jobs.model.NetworkModel;
+import org.optimbench.jobs.run.Checkpoints;
+import org.optimbench.jobs.run.MetricsLog;
+import org.optimbench.jobs.run.RunStatus;
+import org.optimbench.jobs.train.Example;
 import org.optimbench.jobs.train.TrainedRun;
 import org.optimbench.jobs.train.TrainingJobAccess;
+import org.optimbench.jobs.workload.Metrics;
 import org.optimbench.jobs.workload.PreparedData;
 import org.optimbench.jobs.workload.Workloads;
 
@@ -78,6 +96,60 @@ class DlrmTrainingTest {
     assertEquals(40, data.integer("categorical.hash_range"));
   }
 
+  /**
+   * eval.final: spark on two gradient-sharing workers that evaluate half the validation rows during
+   * training: the last row gets final.valid_logloss and final.valid_auc, equal to scoring every
+   * validation row with the final checkpoint in this JVM (and the in-training AUC to the same over
+   * the half); the comparison job reads the final AUC as its metric; a run killed between training
+   * and its evaluation is resumed into the evaluation alone, and a completed one is skipped.
+   */
+  @Test
+  void theWholeValidationSplitIsEvaluatedOnSparkAfterTraining() throws Exception {
+    String name = "dlrm-final";
+    Path runDir = tmp.resolve("runs").resolve(name);
+    List<RunConf> runs = conf(name, "mode=gradient_sharing", "workers=2", "steps=20", "log_every=10", "eval.final=spark", "eval.valid_fraction=0.5");
+    List<Map<String, Object>> rows = TrainedRun.train(spark, runs, runDir);
+    assertEquals(2, rows.size());
+    Map<String, Object> last = rows.get(1);
+    assertEquals(19L, last.get("step"));
+    assertNull(rows.get(0).get("final.valid_auc"), "only the last row has the final values");
+
+    // every validation row, scored here with the final checkpoint
+    Dlrm w = (Dlrm) Workloads.create(runs.get(0).object("workload"), PreparedData.open(tmp.resolve("criteo"), "data.train"));
+    List<Example> valid = new ArrayList<>(w.read(spark, tmp.resolve("criteo"), "valid", true).collect());
+    valid.sort(Comparator.comparingLong(Example::id));
+    NetworkModel model = w.build(DataType.FLOAT, 1);
+    model.view().params().assign(new Checkpoints(runDir, 2).latest().orElseThrow().params());
+    Dlrm.Scores all = Dlrm.score(model, w.encode(valid, DataType.FLOAT));
+    assertEquals(Metrics.exactAuc(all.logits(), all.labels()), (Double) last.get("final.valid_auc"), 1e-12);
+    assertEquals(all.lossSum() / valid.size(), (Double) last.get("final.valid_logloss"), 1e-9);
+    List<Example> half = valid.stream().filter(e -> TrainingJobAccess.inEvaluationSubset(e.id(), 0.5)).toList();
+    assertTrue(half.size() > 0.4 * valid.size() && half.size() < 0.6 * valid.size(), half.size() + " of " + valid.size());
+    Dlrm.Scores some = Dlrm.score(model, w.encode(half, DataType.FLOAT));
+    assertEquals(Metrics.exactAuc(some.logits(), some.labels()), (Double) last.get("eval.valid_auc"), 1e-12, "evaluations during training see the subset");
+
+    // the comparison job takes the final AUC as its metric
+    Path cmp = tmp.resolve("cmp-final");
+    CompareJob.run(spark, new CompareJob.Request(List.of(runDir.toString()), CompareSettings.parse(Map.of("metric", "final.valid_auc")), cmp, false),
+        new PrintStream(OutputStream.nullOutputStream()));
+    Row r = spark.read().parquet(cmp.resolve("runs.parquet").toString()).select("included", "final_metric").first();
+    assertTrue(r.getBoolean(0));
+    assertEquals((Double) last.get("final.valid_auc"), r.getDouble(1), 0.0);
+
+    // killed after the final checkpoint, before the evaluation completed the run: the re-run evaluates again
+    Map<String, Number> cleared = new HashMap<>();
+    cleared.put("final.valid_auc", null);
+    cleared.put("final.valid_logloss", null);
+    MetricsLog.fill(runDir.resolve(MetricsLog.FILE), 19, cleared);
+    RunStatus.running(20).write(runDir);
+    List<Map<String, Object>> again = TrainedRun.train(spark, runs, runDir);
+    assertEquals(2, again.size(), "no step taken twice");
+    assertEquals((Double) last.get("final.valid_auc"), (Double) again.get(1).get("final.valid_auc"), 0.0);
+    ByteArrayOutputStream said = new ByteArrayOutputStream();
+    TrainingJobAccess.run(spark, runs, new PrintStream(said, true, StandardCharsets.UTF_8));
+    assertTrue(said.toString(StandardCharsets.UTF_8).contains(name + ": already completed, skipped"), said.toString(StandardCharsets.UTF_8));
+  }
+
   @Test
   void theDlrmExperimentConfsLoadAndPassTheChecks() throws Exception {
     Path dir = Path.of("..").toAbsolutePath().normalize().resolve("conf/experiments");
@@ -85,7 +157,9 @@ class DlrmTrainingTest {
       List<RunConf> runs = RunConf.load(dir.resolve(name), List.of());
       for (RunConf r : runs) TrainingJobAccess.check(r);
       assertEquals("dlrm", runs.get(0).object("workload").get("name"), name);
-      assertEquals("eval.valid_auc", runs.get(0).object("compare").get("metric"), name);
+      boolean cluster = name.equals("dlrm-cluster.yaml");
+      assertEquals(cluster ? "final.valid_auc" : "eval.valid_auc", runs.get(0).object("compare").get("metric"), name);
+      assertEquals(cluster ? "spark" : "none", runs.get(0).string("eval.final"), name + ": the whole split after training, at cluster size");
     }
   }
 
