@@ -2,6 +2,7 @@ package org.optimbench.jobs.collective;
 
 import java.io.Serializable;
 import java.nio.ByteBuffer;
+import java.nio.DoubleBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -10,6 +11,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The sum across workers of a flat gradient in which some tables are row-sparse, moving only the
@@ -78,6 +80,8 @@ public final class RowSparseSum {
   private final List<long[]> tableRuns = new ArrayList<>();
   private final long denseLength;
   private LastCall last = new LastCall(false, 0, 0);
+  private final INDArray[] stagings = new INDArray[2];
+  private INDArray gatherStore;
 
   public RowSparseSum(AllReduce comm, List<Table> tables, long flatLength) {
     this.comm = comm;
@@ -137,19 +141,20 @@ public final class RowSparseSum {
         return scalars;
       }
 
-      double[] payload = new double[(int) total];
+      long[] bounds = new long[comm.size() + 1];
+      for (int r = 0; r < comm.size(); r++) bounds[r + 1] = bounds[r] + (long) lengths[r];
+      INDArray gathered = gatherBuffer(total);
+      DoubleBuffer all = RingAllReduce.nativeBytes(gathered).asDoubleBuffer();
       int at = (int) ownStart;
       for (int t = 0; t < tables.size(); t++) {
         Table table = tables.get(t);
-        payload[at++] = rows[t].length;
-        for (int id : rows[t]) payload[at++] = id;
-        for (int id : rows[t]) at = x.readRow(table, id, payload, at);
+        all.put(at++, rows[t].length);
+        for (int id : rows[t]) all.put(at++, id);
+        for (int id : rows[t]) at = x.readRow(table, id, all, at);
       }
-      long[] bounds = new long[comm.size() + 1];
-      for (int r = 0; r < comm.size(); r++) bounds[r + 1] = bounds[r] + (long) lengths[r];
-      INDArray gathered = Nd4j.createFromArray(payload);
+      RingAllReduce.hostWritten(gathered);
       comm.allGatherInPlace(gathered, bounds);
-      double[] all = gathered.toDoubleVector();
+      RingAllReduce.hostRead(gathered);
       long sent = merge(x, all, lengths);
       RingAllReduce.hostWritten(flat);
       last = new LastCall(true, total, sent);
@@ -169,7 +174,7 @@ public final class RowSparseSum {
       return;
     }
     int w = flat.dataType().width();
-    INDArray staging = Nd4j.createUninitialized(flat.dataType(), length);
+    INDArray staging = staging(runs == denseRuns ? 0 : 1, flat.dataType(), length);
     ByteBuffer src = RingAllReduce.nativeBytes(flat);
     ByteBuffer stage = RingAllReduce.nativeBytes(staging);
     for (long[] run : runs) stage.put(src.duplicate().position((int) (run[0] * w)).limit((int) (run[1] * w)));
@@ -184,8 +189,24 @@ public final class RowSparseSum {
     }
   }
 
+  /** Staging array {@code which} (0: outside the tables, 1: the tables), kept between calls: native allocations per step cost more than the copies. */
+  private INDArray staging(int which, DataType type, long length) {
+    INDArray a = stagings[which];
+    if (a == null || a.dataType() != type || a.length() != length) {
+      a = Nd4j.createUninitialized(type, length);
+      stagings[which] = a;
+    }
+    return a;
+  }
+
+  /** A float64 vector of {@code length} over a buffer kept between calls (grown by half when too small). */
+  private INDArray gatherBuffer(long length) {
+    if (gatherStore == null || gatherStore.length() < length) gatherStore = Nd4j.createUninitialized(DataType.DOUBLE, Math.max(length, length + length / 2));
+    return gatherStore.get(NDArrayIndex.interval(0, length));
+  }
+
   /** Sums every table's gathered rows in rank order and writes them; returns the rows sent by all workers. */
-  private long merge(Elements x, double[] all, double[] lengths) {
+  private long merge(Elements x, DoubleBuffer all, double[] lengths) {
     int workers = lengths.length;
     int[] cursor = new int[workers];
     for (int r = 1; r < workers; r++) cursor[r] = cursor[r - 1] + (int) lengths[r - 1];
@@ -196,7 +217,7 @@ public final class RowSparseSum {
       int[] idsAt = new int[workers];
       int unionBound = 0;
       for (int r = 0; r < workers; r++) {
-        count[r] = (int) all[cursor[r]];
+        count[r] = (int) all.get(cursor[r]);
         idsAt[r] = cursor[r] + 1;
         unionBound += count[r];
       }
@@ -206,10 +227,10 @@ public final class RowSparseSum {
         int valuesAt = idsAt[r] + count[r];
         int u = 0;
         for (int k = 0; k < count[r]; k++) {
-          int id = (int) all[idsAt[r] + k];
+          int id = (int) all.get(idsAt[r] + k);
           while (union[u] != id) u++;
           int from = valuesAt + k * width;
-          for (int j = 0; j < width; j++) sum[u * width + j] += all[from + j];
+          for (int j = 0; j < width; j++) sum[u * width + j] += all.get(from + j);
         }
         cursor[r] = valuesAt + count[r] * width;
         sent += count[r];
@@ -220,10 +241,10 @@ public final class RowSparseSum {
   }
 
   /** The sorted distinct ids of all workers' sorted id lists. */
-  private static int[] union(double[] all, int[] idsAt, int[] count, int bound) {
+  private static int[] union(DoubleBuffer all, int[] idsAt, int[] count, int bound) {
     int[] ids = new int[bound];
     int n = 0;
-    for (int r = 0; r < idsAt.length; r++) for (int k = 0; k < count[r]; k++) ids[n++] = (int) all[idsAt[r] + k];
+    for (int r = 0; r < idsAt.length; r++) for (int k = 0; k < count[r]; k++) ids[n++] = (int) all.get(idsAt[r] + k);
     Arrays.sort(ids);
     int distinct = 0;
     for (int i = 0; i < n; i++) if (distinct == 0 || ids[distinct - 1] != ids[i]) ids[distinct++] = ids[i];
@@ -266,9 +287,9 @@ public final class RowSparseSum {
     }
 
     /** Copies row {@code id} of {@code t} into {@code out} from {@code at}; returns the next free index. */
-    final int readRow(Table t, int id, double[] out, int at) {
+    final int readRow(Table t, int id, DoubleBuffer out, int at) {
       long first = t.offset() + id * t.rowStride();
-      for (int j = 0; j < t.width(); j++) out[at++] = get((int) (first + j * t.colStride()));
+      for (int j = 0; j < t.width(); j++) out.put(at++, get((int) (first + j * t.colStride())));
       return at;
     }
 
