@@ -160,10 +160,20 @@ public record DAdaptAdaGrad(double lr, double momentum, double weightDecay, doub
   @Override
   public void reconcile(ModelView model, OptimizerState merged) {
     INDArray s = merged.array("sk");
-    double skl1 = Vec.norm1(s);
+    INDArray alpha = merged.array("alphak");
+    double sksq;
+    double skl1;
+    if (Fused.applies(model.params(), model.grads(), alpha, s, merged.array("x0"))) {
+      // the step's sums, summed as the step summed them, so that merging identical states changes nothing
+      double[] r = Fused.pass().read(s).read(alpha).scratch(1).run(new DAdaptAdaGradKernel.Norms(eps));
+      sksq = r[0];
+      skl1 = r[1];
+    } else {
+      INDArray w = Vec.sqrtPlusInto(alpha, eps, Vec.scratch(s));
+      sksq = weightedSq(s, w, Vec.scratch(s));
+      skl1 = Vec.norm1(s);
+    }
     if (merged.scalar("k") == 0 || skl1 == 0) return;
-    INDArray w = Vec.sqrtPlusInto(merged.array("alphak"), eps, Vec.scratch(s));
-    double sksq = weightedSq(s, w, Vec.scratch(s));
     double dHat = (sksq - merged.scalar("gsq_weighted")) / skl1;
     merged.setScalar("d", DAdaptOps.reconciled(merged.scalar("d"), merged.scalar("d_prev"), dHat, growthRate));
   }

@@ -11,6 +11,8 @@ import org.optimbench.optim.internal.Fused;
  *   d = g + weight_decay * p;  alpha = alpha + d^2;  w = sqrt(alpha) + eps;  s = s + dlr d
  * Update: operands s, alpha, x0 (read), p (updated; written only, with momentum 0)
  *   z = x0 - s / (sqrt(alpha) + eps);  p = momentum == 0 ? z : (1 - c) p + c z
+ * Norms (reconcile): operands s, alpha (read), 1 scratch; the Accumulate pass's sum(s^2 / w) and
+ *   ||s||_1, computed the same way
  * </pre>
  */
 final class DAdaptAdaGradKernel {
@@ -106,6 +108,41 @@ final class DAdaptAdaGradKernel {
         double keep = 1 - ck;
         for (int j = 0; j < len; j++) p[j] = p[j] * keep + ck * (x0[j] - s[j] / (Math.sqrt(alpha[j]) + e));
       }
+    }
+  }
+
+  record Norms(double eps) implements Fused.Kernel {
+    @Override
+    public int sums() {
+      return 2;
+    }
+
+    @Override
+    public void floats(float[][] c, int len, double[] sums) {
+      float[] s = c[0];
+      float[] alpha = c[1];
+      float[] ssq = c[2];
+      float e = (float) eps;
+      for (int j = 0; j < len; j++) {
+        float sj = s[j];
+        ssq[j] = sj * sj / ((float) Math.sqrt(alpha[j]) + e);
+      }
+      sums[0] += Fused.sum(ssq, len);
+      sums[1] += Fused.sumAbs(s, len);
+    }
+
+    @Override
+    public void doubles(double[][] c, int len, double[] sums) {
+      double[] s = c[0];
+      double[] alpha = c[1];
+      double[] ssq = c[2];
+      double e = eps;
+      for (int j = 0; j < len; j++) {
+        double sj = s[j];
+        ssq[j] = sj * sj / (Math.sqrt(alpha[j]) + e);
+      }
+      sums[0] += Fused.sum(ssq, len);
+      sums[1] += Fused.sumAbs(s, len);
     }
   }
 }

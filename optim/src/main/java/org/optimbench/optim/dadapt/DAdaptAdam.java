@@ -169,7 +169,10 @@ public record DAdaptAdam(double lr, double[] betas, double eps, double weightDec
 
   @Override
   public void reconcile(ModelView model, OptimizerState merged) {
-    double l1 = Vec.norm1(merged.array("s"));
+    INDArray s = merged.array("s");
+    // ||s||_1 summed as the step summed it, so that merging identical states changes nothing
+    boolean fused = Fused.applies(model.params(), model.grads(), s, merged.array("exp_avg"), merged.array("exp_avg_sq"));
+    double l1 = fused ? Fused.norm1(s) : Vec.norm1(s);
     if (merged.scalar("k") == 0 || l1 == 0) return;
     double beta3 = Math.sqrt(betas[1]);
     double dHat = merged.scalar("numerator_weighted") / ((1 - beta3) * l1);

@@ -232,7 +232,14 @@ public record Prodigy(double lr, double[] betas, Double beta3, double eps, doubl
 
   @Override
   public void reconcile(ModelView model, OptimizerState merged) {
-    double den = Vec.norm1(merged.array("s"));
+    INDArray s = merged.array("s");
+    // ||s||_1 summed as the step summed it, so that merging identical states changes nothing
+    INDArray v = merged.array("exp_avg_sq");
+    INDArray p0 = merged.array("p0");
+    boolean fused = sliceP == 1 && (betas[0] > 0
+        ? Fused.applies(model.params(), model.grads(), s, v, p0, merged.array("exp_avg"))
+        : Fused.applies(model.params(), model.grads(), s, v, p0));
+    double den = fused ? Fused.norm1(s) : Vec.norm1(s);
     if (merged.scalar("k") == 0 || den == 0) return;
     double dHat = dCoef * merged.scalar("d_numerator") / den;
     if (!Double.isFinite(dHat)) return;

@@ -220,6 +220,30 @@ public final class Fused {
   }
 
   /**
+   * ||a||_1 summed exactly as a kernel's {@link #sumAbs} sums it over a whole-vector pass, so code
+   * that recomputes a step's sum from a state (D-Adaptation's reconcile after a merge) gets the
+   * step's value bit for bit.
+   */
+  public static double norm1(INDArray a) {
+    return pass().read(a).run(new Kernel() {
+      @Override
+      public int sums() {
+        return 1;
+      }
+
+      @Override
+      public void floats(float[][] c, int len, double[] sums) {
+        sums[0] += sumAbs(c[0], len);
+      }
+
+      @Override
+      public void doubles(double[][] c, int len, double[] sums) {
+        sums[0] += sumAbs(c[0], len);
+      }
+    })[0];
+  }
+
+  /**
    * A gradient chunk with coupled (L2) weight decay, {@code out = g + wd * p}, or {@code g} itself
    * when {@code p} is null. (A separate loop: a conditional inside a kernel's main loop measured to
    * stop the JIT from vectorizing it.)
