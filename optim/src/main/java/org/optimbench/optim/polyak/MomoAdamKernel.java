@@ -6,7 +6,7 @@ import org.optimbench.optim.internal.Fused;
  * The fused CPU step of {@link MomoAdam} ({@link Fused}) in two passes, split where the reduced
  * sums decide the step size τ.
  * <pre>
- * Moments (per segment): operands g, x (read), m, v (updated), 3 scratch;
+ * Moments (per segment): operands g, x (read), m, v (updated), 1 scratch;
  *   sums &lt;x, g&gt;, &lt;x, m_new&gt;, &lt;m_new, m_new / D&gt;
  *   m = β1 m + (1 − β1) g;  v = β2 v + (1 − β2) g²;  D = sqrt(v / bc2) + eps
  * Update: operands m, v (read), x (updated)
@@ -28,28 +28,24 @@ final class MomoAdamKernel {
       float[] x = c[1];
       float[] m = c[2];
       float[] v = c[3];
-      float[] xg = c[4];
-      float[] xm = c[5];
-      float[] mr = c[6];
+      float[] mr = c[4];
       float b1 = (float) beta1;
       float a1 = (float) (1 - beta1);
       float b2 = (float) beta2;
       float a2 = (float) (1 - beta2);
       float bc = (float) bc2;
       float e = (float) eps;
+      sums[0] += Fused.dot(x, g, len);
       for (int j = 0; j < len; j++) {
         float gj = g[j];
-        xg[j] = x[j] * gj;
         m[j] = b1 * m[j] + a1 * gj;
         v[j] = b2 * v[j] + a2 * (gj * gj);
       }
+      sums[1] += Fused.dot(x, m, len);
       for (int j = 0; j < len; j++) {
         float mj = m[j];
-        xm[j] = x[j] * mj;
         mr[j] = mj * (mj / ((float) Math.sqrt(v[j] / bc) + e));
       }
-      sums[0] += Fused.sum(xg, len);
-      sums[1] += Fused.sum(xm, len);
       sums[2] += Fused.sum(mr, len);
     }
 
@@ -59,28 +55,24 @@ final class MomoAdamKernel {
       double[] x = c[1];
       double[] m = c[2];
       double[] v = c[3];
-      double[] xg = c[4];
-      double[] xm = c[5];
-      double[] mr = c[6];
+      double[] mr = c[4];
       double b1 = beta1;
       double a1 = 1 - beta1;
       double b2 = beta2;
       double a2 = 1 - beta2;
       double bc = bc2;
       double e = eps;
+      sums[0] += Fused.dot(x, g, len);
       for (int j = 0; j < len; j++) {
         double gj = g[j];
-        xg[j] = x[j] * gj;
         m[j] = b1 * m[j] + a1 * gj;
         v[j] = b2 * v[j] + a2 * (gj * gj);
       }
+      sums[1] += Fused.dot(x, m, len);
       for (int j = 0; j < len; j++) {
         double mj = m[j];
-        xm[j] = x[j] * mj;
         mr[j] = mj * (mj / (Math.sqrt(v[j] / bc) + e));
       }
-      sums[0] += Fused.sum(xg, len);
-      sums[1] += Fused.sum(xm, len);
       sums[2] += Fused.sum(mr, len);
     }
   }
