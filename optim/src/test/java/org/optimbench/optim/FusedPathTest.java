@@ -28,16 +28,17 @@ import org.optimbench.optim.spec.Spec;
  * (a noisy quadratic), so differences feed back as in training. Two checks per case:
  * <ul>
  *   <li>one step from the same state (11 ND4J-op steps, then the last step each way): params and
- *       state arrays within 16 units of roundoff of the dtype (u = 2^-53 in float64, 2^-24 in
+ *       state arrays within 32 units of roundoff of the dtype (u = 2^-53 in float64, 2^-24 in
  *       float32), state scalars within 256 u. Both paths evaluate the same formulas in the same
- *       order and precision; arrays differ where ND4J/BLAS contract a multiply-add (observed at
- *       most 2.2 u). Scalars such as D-Adaptation's d are ratios of global sums with cancellation,
- *       summed in a different order (ND4J sums float32 in float, the fused path in double):
- *       observed at most 41 u;</li>
+ *       order and precision; arrays differ where ND4J/BLAS contract a multiply-add or round a sum
+ *       differently (observed at most 2.2 u, and 8.2 u in Mechanic's Δ, which accumulates
+ *       differences p − X of nearly equal parameters). Scalars such as D-Adaptation's d are ratios
+ *       of global sums with cancellation, summed in a different order (ND4J sums float32 in float,
+ *       the fused path in double): observed at most 41 u;</li>
  *   <li>the whole 12-step trajectory each way: within 16384 u. Rounding-level differences are
  *       amplified by the dynamics, by the same factor in both precisions (observed in units of u:
  *       at most 4,049 in float64 and 3,944 in float32 for Prodigy with beta1 = 0, whose step uses
- *       the freshly estimated d, at most 182 for every other case), which is what rounding noise
+ *       the freshly estimated d, below 200 for every other case), which is what rounding noise
  *       does and a formula error does not: a wrong coefficient, a skipped chunk or a misplaced
  *       offset changes the result by 1e-3 or more, i.e. 1e13 u in float64.</li>
  * </ul>
@@ -45,7 +46,7 @@ import org.optimbench.optim.spec.Spec;
 class FusedPathTest {
   private static final int STEPS = 12;
   /** Bounds in units of the dtype's roundoff (see the class comment). */
-  private static final double ONE_STEP_UNITS = 16;
+  private static final double ONE_STEP_UNITS = 32;
   private static final double ONE_STEP_SUM_UNITS = 256;
   private static final double TRAJECTORY_UNITS = 16384;
   private static final ParamLayout LAYOUT = ParamLayout.builder().add("a", 37).add("b", 2500).add("c", 2463).build();
@@ -77,6 +78,10 @@ class FusedPathTest {
         "{name: schedule_free_adamw, hparams: {lr: 0.01, weight_decay: 0.1, inner_momentum: 0.9}}",
         "{name: schedule_free_adamw, hparams: {lr: 0.01, weight_decay: 0.1, decay_at_z: true, warmup_steps: 3}}",
         "{name: clip, hparams: {max_norm: 1.0, base: {name: adam, hparams: {lr: 0.01}}}}",
+        "{name: mechanic, hparams: {base: {name: sgd, hparams: {lr: 0.01, momentum: 0.9}}}}",
+        "{name: mechanic, hparams: {store_delta: true, base: {name: adam, hparams: {lr: 0.01}}}}",
+        "{name: graft, hparams: {magnitude: {name: adam, hparams: {lr: 0.01}}, direction: {name: sgd, hparams: {lr: 0.1}}}}",
+        "{name: graft, hparams: {granularity: global, magnitude: {name: sgd, hparams: {lr: 0.1}}, direction: {name: adagrad, hparams: {lr: 0.1}}}}",
         "{name: dadapt_adam, hparams: {}}",
         "{name: dadapt_adam, hparams: {weight_decay: 0.1, growth_rate: 1.5}}",
         "{name: dadapt_adam, hparams: {weight_decay: 0.1, decouple: true, use_bias_correction: true}}",
