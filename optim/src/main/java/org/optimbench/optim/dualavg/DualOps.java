@@ -18,7 +18,8 @@ final class DualOps {
   static INDArray cubeRootPlus(INDArray nu, double eps, INDArray out, boolean zeroToInf) {
     Nd4j.getExecutioner().exec(new Pow(nu, out, 1.0 / 3));
     if (eps != 0) out.addi(eps);
-    else if (zeroToInf) BooleanIndexing.replaceWhere(out, Double.POSITIVE_INFINITY, Conditions.equals(0.0));
+    // out >= 0, so "<= 0" is "== 0"; Conditions.equals(0.0) would match every |out| <= 1e-5 (an epsilon compare)
+    else if (zeroToInf) BooleanIndexing.replaceWhere(out, Double.POSITIVE_INFINITY, Conditions.lessThanOrEqual(0.0));
     return out;
   }
 }
