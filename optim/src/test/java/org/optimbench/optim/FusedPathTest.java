@@ -89,6 +89,9 @@ class FusedPathTest {
         "{name: mirror_madgrad, hparams: {lr: 0.01}}",
         "{name: mirror_madgrad, hparams: {lr: 0.01, weight_decay: 0.1, eps: 1e-6}}",
         "{name: mirror_madgrad, hparams: {lr: 0.01, momentum: 0.5, weight_decay: 0.1, decouple_decay: true}}",
+        "{name: marthe, hparams: {lr: 0.01, hyper_lr: 1e-6}}",
+        "{name: marthe, hparams: {lr: 0.01, momentum: 0.0, mu: -1.0, weight_decay: 0.0, grad_clipping: 2.0}}",
+        "{name: rtho, hparams: {lr: 0.01, hyper_lr: 1e-6, first_order: true}}",
         "{name: dadapt_adam, hparams: {}}",
         "{name: dadapt_adam, hparams: {weight_decay: 0.1, growth_rate: 1.5}}",
         "{name: dadapt_adam, hparams: {weight_decay: 0.1, decouple: true, use_bias_correction: true}}",
@@ -186,6 +189,7 @@ class FusedPathTest {
       lambda[i] = 0.5 + 1.5 * rnd.nextDouble();
       x0[i] = 2 * rnd.nextDouble() - 1;
     }
+    INDArray lambdaArr = Nd4j.createFromArray(lambda).castTo(dt);
     INDArray params = vector(dt, layout, 37);
     INDArray grads = vector(dt, layout, 11);
     params.assign(Nd4j.createFromArray(x0).castTo(dt).reshape(params.shape()));
@@ -201,7 +205,10 @@ class FusedPathTest {
         loss += 0.5 * lambda[i] * (x[i] - 1) * (x[i] - 1);
       }
       grads.assign(Nd4j.createFromArray(g).castTo(dt).reshape(grads.shape()));
-      StepContext ctx = StepContext.builder().step(t).loss(loss / N).build();
+      StepContext ctx = StepContext.builder().step(t).loss(loss / N)
+          .hvp(v -> v.mul(lambdaArr))
+          .validationGradient(at -> at.sub(1.0).muli(lambdaArr))
+          .build();
       withSwitch(fusedAt.test(t), () -> Optimizers.step(opt, view, state, ctx));
     }
     return new Run(view.params().dup(), state);

@@ -9,6 +9,7 @@ import org.optimbench.optim.ModelView;
 import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
 import org.optimbench.optim.StepContext;
+import org.optimbench.optim.internal.Fused;
 import org.optimbench.optim.internal.Vec;
 import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
@@ -66,6 +67,10 @@ import org.optimbench.optim.spec.Hparams;
  * A schedule factor multiplies eta where the step uses it and does not enter the tangent (the
  * reference runs without a scheduler). State: {@code lr} (eta), {@code hyper_lr}, {@code mu},
  * {@code mu_c} (auto mu's running sum), {@code step}, and the dynamics' arrays.
+ *
+ * <p>CPU backend: the SGD dynamics' tangent update and the hypergradient dot products are fused
+ * passes ({@link MuSgdKernel}, {@link MartheKernel}, see {@link Fused}); the SGD step and the Adam
+ * dynamics keep their ND4J ops.
  */
 public record Marthe(String name, String dynamics, double lr, double hyperLr, double mu, double alpha, double gradClipping,
     boolean firstOrder, double momentum, double weightDecay, double[] betas, double eps) implements Optimizer {
@@ -157,8 +162,15 @@ public record Marthe(String name, String dynamics, double lr, double hyperLr, do
     double[] sums = new double[2];
     if (!initOnly) {
       INDArray val = Clamp.clamp(validation.gradientAt(model.params()), gradClipping);
-      sums[0] = Vec.dot(val, state.array("z"));
-      if (autoMu) sums[1] = Vec.dot(val, gc);
+      INDArray z = state.array("z");
+      if (Fused.applies(val, z, gc)) {
+        Fused.Pass pass = Fused.pass().read(val).read(z);
+        if (autoMu) pass.read(gc);
+        sums = pass.run(new MartheKernel(autoMu));
+      } else {
+        sums[0] = Vec.dot(val, z);
+        if (autoMu) sums[1] = Vec.dot(val, gc);
+      }
     }
     sums = ctx.reducer().sum(sums);
     double h = 0;
