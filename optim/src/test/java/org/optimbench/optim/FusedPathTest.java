@@ -31,13 +31,14 @@ import org.optimbench.optim.spec.Spec;
  *       state arrays within 32 units of roundoff of the dtype (u = 2^-53 in float64, 2^-24 in
  *       float32), state scalars within 256 u. Both paths evaluate the same formulas in the same
  *       order and precision; arrays differ where ND4J/BLAS contract a multiply-add or round a sum
- *       differently (observed at most 2.2 u, and 8.2 u in Mechanic's Δ, which accumulates
- *       differences p − X of nearly equal parameters). Scalars such as D-Adaptation's d are ratios
- *       of global sums with cancellation, summed in a different order (ND4J sums float32 in float,
- *       the fused path in double): observed at most 41 u;</li>
+ *       differently, or where the cube root differs from ND4J's pow by an ulp (observed at most
+ *       2.8 u; 5.3 u for grafting, whose step scales by a ratio of two norms; 8.2 u in Mechanic's
+ *       Δ, which accumulates differences p − X of nearly equal parameters). Scalars such as
+ *       D-Adaptation's d are ratios of global sums with cancellation, summed in a different order
+ *       (ND4J sums float32 in float, the fused path in double): observed at most 41 u;</li>
  *   <li>the whole 12-step trajectory each way: within 16384 u. Rounding-level differences are
  *       amplified by the dynamics, by the same factor in both precisions (observed in units of u:
- *       at most 4,049 in float64 and 3,944 in float32 for Prodigy with beta1 = 0, whose step uses
+ *       at most 4,055 in float64 and 3,944 in float32 for Prodigy with beta1 = 0, whose step uses
  *       the freshly estimated d, below 200 for every other case), which is what rounding noise
  *       does and a formula error does not: a wrong coefficient, a skipped chunk or a misplaced
  *       offset changes the result by 1e-3 or more, i.e. 1e13 u in float64.</li>
