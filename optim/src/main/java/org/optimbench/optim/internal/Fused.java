@@ -103,7 +103,8 @@ public final class Fused {
    * The arithmetic of one pass, once per dtype, on chunks: {@code c[i]} holds the current chunk of
    * operand i (in declaration order, then the scratch chunks), valid at {@code [0, len)}. A kernel
    * writes every element of its {@code update}/{@code write} operands' chunks and adds its global
-   * sums to {@code sums} (length {@link #sums()}), each through {@link #sum}.
+   * sums to {@code sums} (length {@link #sums()}), each through {@link Fused#sum},
+   * {@link Fused#sumAbs} or {@link Fused#dot}.
    */
   public interface Kernel {
     default int sums() {
@@ -150,7 +151,7 @@ public final class Fused {
       return add(a, WRITE);
     }
 
-    /** {@code k} scratch chunks after the operands (per-element terms of the sums). */
+    /** {@code k} scratch chunks after the operands (a kernel's temporaries: a decayed gradient, a denominator, the terms of a sum). */
     public Pass scratch(int k) {
       scratch += k;
       return this;
