@@ -6,6 +6,7 @@ import org.optimbench.optim.ModelView;
 import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
 import org.optimbench.optim.StepContext;
+import org.optimbench.optim.internal.Fused;
 import org.optimbench.optim.internal.Vec;
 import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
@@ -28,6 +29,9 @@ import org.optimbench.optim.spec.Hparams;
  * Stochastic Optimization", JMLR 2011. Code: pytorch/pytorch v1.13 {@code torch/optim/adagrad.py}
  * ({@code _single_tensor_adagrad}). Quirk kept: eps is added outside the square root, and
  * {@code lr_decay} is a hyperbolic decay on the step count that composes with any schedule.
+ *
+ * <p>CPU backend: the step is one fused pass ({@link AdagradKernel}, see
+ * {@link org.optimbench.optim.internal.Fused}); ND4J ops everywhere else.
  */
 public record Adagrad(double lr, double lrDecay, double weightDecay, double initialAccumulatorValue, double eps) implements Optimizer {
   public Adagrad {
@@ -61,19 +65,23 @@ public record Adagrad(double lr, double lrDecay, double weightDecay, double init
     double lrNow = lr * ctx.lrScale();
     INDArray p = model.params();
     INDArray g = model.grads();
-    if (weightDecay != 0) {
-      g = g.dup();
-      Vec.axpy(weightDecay, p, g);
-    }
     double t = state.scalar("step") + 1;
     state.setScalar("step", t);
     double clr = lrNow / (1 + (t - 1) * lrDecay);
     INDArray sum = state.array("sum");
+    ctx.diagnostics().put("lr", clr);
+    if (Fused.applies(p, g, sum)) {
+      Fused.pass().read(g).update(sum).update(p).scratch(1).run(new AdagradKernel(weightDecay, clr, eps));
+      return;
+    }
+    if (weightDecay != 0) {
+      g = g.dup();
+      Vec.axpy(weightDecay, p, g);
+    }
     INDArray tmp = Vec.scratch(p);
     Vec.scaleAddSquare(sum, 1, 1, g, tmp);
     Vec.sqrtPlusInto(sum, 0, tmp).addi(eps);
     Vec.divInto(g, tmp, tmp);
     Vec.axpy(-clr, tmp, p);
-    ctx.diagnostics().put("lr", clr);
   }
 }

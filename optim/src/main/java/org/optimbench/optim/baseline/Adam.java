@@ -7,6 +7,7 @@ import org.optimbench.optim.ModelView;
 import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
 import org.optimbench.optim.StepContext;
+import org.optimbench.optim.internal.Fused;
 import org.optimbench.optim.internal.Vec;
 import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
@@ -32,6 +33,9 @@ import org.optimbench.optim.spec.Hparams;
  * Reddi, Kale &amp; Kumar, "On the Convergence of Adam and Beyond" (ICLR 2018). Code:
  * pytorch/pytorch v1.13 {@code torch/optim/adam.py} ({@code _single_tensor_adam}). No deviations;
  * the gradient is never written (the decayed gradient is a copy, as in torch's non-inplace add).
+ *
+ * <p>CPU backend: the step is one fused pass ({@link AdamKernel}, see {@link org.optimbench.optim.internal.Fused});
+ * the ND4J ops of {@link #momentStep} run everywhere else.
  */
 public record Adam(double lr, double beta1, double beta2, double eps, double weightDecay, boolean amsgrad) implements Optimizer {
   public Adam {
@@ -61,13 +65,7 @@ public record Adam(double lr, double beta1, double beta2, double eps, double wei
   @Override
   public void step(ModelView model, OptimizerState state, StepContext ctx) {
     double lrNow = lr * ctx.lrScale();
-    INDArray p = model.params();
-    INDArray g = model.grads();
-    if (weightDecay != 0) {
-      g = g.dup();
-      Vec.axpy(weightDecay, p, g);
-    }
-    momentStep(p, g, state, lrNow, beta1, beta2, eps, amsgrad);
+    momentStep(model.params(), model.grads(), state, lrNow, 1, weightDecay, beta1, beta2, eps, amsgrad);
     ctx.diagnostics().put("lr", lrNow);
   }
 
@@ -81,20 +79,37 @@ public record Adam(double lr, double beta1, double beta2, double eps, double wei
     return s;
   }
 
-  /** The moment updates and the bias-corrected step of torch's {@code _single_tensor_adam}/{@code _single_tensor_adamw}. */
-  static void momentStep(INDArray p, INDArray g, OptimizerState s, double lr, double beta1, double beta2, double eps, boolean amsgrad) {
+  /**
+   * The step of torch's {@code _single_tensor_adam}/{@code _single_tensor_adamw}: {@code p *= decay}
+   * (AdamW's decoupled decay, 1 for Adam), {@code d = g + l2 * p} (Adam's coupled decay, 0 for
+   * AdamW), then the moment updates and the bias-corrected step on d. One fused pass on the CPU
+   * backend ({@link AdamKernel}), ND4J ops otherwise.
+   */
+  static void momentStep(INDArray p, INDArray g, OptimizerState s, double lr, double decay, double l2, double beta1, double beta2, double eps, boolean amsgrad) {
     double t = s.scalar("step") + 1;
     s.setScalar("step", t);
     INDArray m = s.array("exp_avg");
     INDArray v = s.array("exp_avg_sq");
+    INDArray vmax = amsgrad ? s.array("max_exp_avg_sq") : null;
+    double stepSize = lr / (1 - Math.pow(beta1, t));
+    double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
+    if (amsgrad ? Fused.applies(p, g, m, v, vmax) : Fused.applies(p, g, m, v)) {
+      Fused.Pass pass = Fused.pass().read(g).update(m).update(v);
+      if (amsgrad) pass.update(vmax);
+      pass.update(p).run(new AdamKernel(decay, l2, beta1, beta2, bc2Sqrt, eps, stepSize, amsgrad));
+      return;
+    }
+    if (decay != 1) p.muli(decay);
+    if (l2 != 0) {
+      g = g.dup();
+      Vec.axpy(l2, p, g);
+    }
     INDArray tmp = Vec.scratch(p);
     Vec.scaleAdd(m, beta1, 1 - beta1, g);
     Vec.scaleAddSquare(v, beta2, 1 - beta2, g, tmp);
-    double stepSize = lr / (1 - Math.pow(beta1, t));
-    double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
     INDArray second = v;
     if (amsgrad) {
-      second = s.array("max_exp_avg_sq");
+      second = vmax;
       Transforms.max(second, v, false);
     }
     Vec.sqrtPlusInto(second, 0, tmp).divi(bc2Sqrt).addi(eps);

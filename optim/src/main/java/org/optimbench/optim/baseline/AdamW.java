@@ -23,6 +23,8 @@ import org.optimbench.optim.spec.Hparams;
  * Code: pytorch/pytorch v1.13 {@code torch/optim/adamw.py} ({@code _single_tensor_adamw}). Note
  * that torch's decay uses the scheduled lr (lr * weight_decay), not the paper's separate schedule
  * multiplier on weight_decay alone; we follow torch.
+ *
+ * <p>CPU backend: the decay and the Adam step are one fused pass ({@link AdamKernel}).
  */
 public record AdamW(double lr, double beta1, double beta2, double eps, double weightDecay, boolean amsgrad) implements Optimizer {
   public AdamW {
@@ -52,8 +54,7 @@ public record AdamW(double lr, double beta1, double beta2, double eps, double we
   @Override
   public void step(ModelView model, OptimizerState state, StepContext ctx) {
     double lrNow = lr * ctx.lrScale();
-    model.params().muli(1 - lrNow * weightDecay);
-    Adam.momentStep(model.params(), model.grads(), state, lrNow, beta1, beta2, eps, amsgrad);
+    Adam.momentStep(model.params(), model.grads(), state, lrNow, 1 - lrNow * weightDecay, 0, beta1, beta2, eps, amsgrad);
     ctx.diagnostics().put("lr", lrNow);
   }
 }

@@ -6,6 +6,7 @@ import org.optimbench.optim.ModelView;
 import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
 import org.optimbench.optim.StepContext;
+import org.optimbench.optim.internal.Fused;
 import org.optimbench.optim.internal.Vec;
 import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
@@ -49,6 +50,9 @@ import org.optimbench.optim.spec.Hparams;
  * <p>State: {@code alphak}, {@code sk} (MEAN), {@code x0} (SAME), scalars {@code d}, {@code d_prev}
  * (MAX), {@code gsq_weighted} (MEAN), {@code k} (SAME). {@link #reconcile} recomputes d_hat from the
  * merged gsq_weighted and the sums over the merged s and alpha (see {@link DAdaptOps#reconciled}).
+ *
+ * <p>CPU backend: two fused passes, before and after the reducer call ({@link DAdaptAdaGradKernel},
+ * see {@link org.optimbench.optim.internal.Fused}); ND4J ops everywhere else.
  */
 public record DAdaptAdaGrad(double lr, double momentum, double weightDecay, double eps, double d0, double growthRate) implements Optimizer {
   static final double ALPHA_INIT = 1e-6;
@@ -94,17 +98,28 @@ public record DAdaptAdaGrad(double lr, double momentum, double weightDecay, doub
     INDArray alpha = st.array("alphak");
     INDArray s = st.array("sk");
     INDArray g = model.grads();
-    if (weightDecay != 0) {
-      g = g.dup();
-      Vec.axpy(weightDecay, p, g);
+    INDArray x0 = st.array("x0");
+    boolean fused = Fused.applies(p, g, alpha, s, x0);
+    INDArray tmp = null;
+    INDArray w = null;
+    double[] partial;
+    if (fused) {
+      Fused.Pass pass = Fused.pass().read(g);
+      if (weightDecay != 0) pass.read(p);
+      partial = pass.update(alpha).update(s).scratch(3).run(new DAdaptAdaGradKernel.Accumulate(weightDecay != 0, weightDecay, dlr, eps));
+    } else {
+      if (weightDecay != 0) {
+        g = g.dup();
+        Vec.axpy(weightDecay, p, g);
+      }
+      tmp = Vec.mulInto(g, g, Vec.scratch(p));
+      alpha.addi(tmp);
+      w = Vec.sqrtPlusInto(alpha, eps, Vec.scratch(p));
+      double gsq = tmp.divi(w).sumNumber().doubleValue();
+      Vec.axpy(dlr, g, s);
+      partial = new double[] {gsq, weightedSq(s, w, tmp), Vec.norm1(s)};
     }
-    INDArray tmp = Vec.mulInto(g, g, Vec.scratch(p));
-    alpha.addi(tmp);
-    INDArray w = Vec.sqrtPlusInto(alpha, eps, Vec.scratch(p));
-    double gsq = tmp.divi(w).sumNumber().doubleValue();
-    Vec.axpy(dlr, g, s);
-    double sksq = weightedSq(s, w, tmp);
-    double[] sums = ctx.reducer().sum(new double[] {gsq, sksq, Vec.norm1(s)});
+    double[] sums = ctx.reducer().sum(partial);
     if (sums[2] == 0) return;
 
     double gsqWeighted = st.scalar("gsq_weighted") + dlr * dlr * sums[0];
@@ -118,14 +133,18 @@ public record DAdaptAdaGrad(double lr, double momentum, double weightDecay, doub
     st.setScalar("d_prev", d);
     st.setScalar("d", dNew);
 
-    INDArray x0 = st.array("x0");
-    Vec.divInto(s, w, tmp);
-    if (momentum == 0) {
-      p.assign(x0).subi(tmp);
+    if (fused) {
+      Fused.Pass pass = Fused.pass().read(s).read(alpha).read(x0);
+      (momentum == 0 ? pass.write(p) : pass.update(p)).run(new DAdaptAdaGradKernel.Update(momentum, eps));
     } else {
-      double ck = 1 - momentum;
-      p.muli(1 - ck);
-      Vec.axpy(ck, tmp.rsubi(x0), p);
+      Vec.divInto(s, w, tmp);
+      if (momentum == 0) {
+        p.assign(x0).subi(tmp);
+      } else {
+        double ck = 1 - momentum;
+        p.muli(1 - ck);
+        Vec.axpy(ck, tmp.rsubi(x0), p);
+      }
     }
     st.setScalar("k", st.scalar("k") + 1);
     ctx.diagnostics().put("lr", dlr);
@@ -141,10 +160,20 @@ public record DAdaptAdaGrad(double lr, double momentum, double weightDecay, doub
   @Override
   public void reconcile(ModelView model, OptimizerState merged) {
     INDArray s = merged.array("sk");
-    double skl1 = Vec.norm1(s);
+    INDArray alpha = merged.array("alphak");
+    double sksq;
+    double skl1;
+    if (Fused.applies(model.params(), model.grads(), alpha, s, merged.array("x0"))) {
+      // the step's sums, summed as the step summed them, so that merging identical states changes nothing
+      double[] r = Fused.pass().read(s).read(alpha).scratch(1).run(new DAdaptAdaGradKernel.Norms(eps));
+      sksq = r[0];
+      skl1 = r[1];
+    } else {
+      INDArray w = Vec.sqrtPlusInto(alpha, eps, Vec.scratch(s));
+      sksq = weightedSq(s, w, Vec.scratch(s));
+      skl1 = Vec.norm1(s);
+    }
     if (merged.scalar("k") == 0 || skl1 == 0) return;
-    INDArray w = Vec.sqrtPlusInto(merged.array("alphak"), eps, Vec.scratch(s));
-    double sksq = weightedSq(s, w, Vec.scratch(s));
     double dHat = (sksq - merged.scalar("gsq_weighted")) / skl1;
     merged.setScalar("d", DAdaptOps.reconciled(merged.scalar("d"), merged.scalar("d_prev"), dHat, growthRate));
   }

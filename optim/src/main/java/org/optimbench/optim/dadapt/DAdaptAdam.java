@@ -6,6 +6,7 @@ import org.optimbench.optim.ModelView;
 import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
 import org.optimbench.optim.StepContext;
+import org.optimbench.optim.internal.Fused;
 import org.optimbench.optim.internal.Vec;
 import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
@@ -56,6 +57,9 @@ import org.optimbench.optim.spec.Hparams;
  * <p>State: {@code s}, {@code exp_avg}, {@code exp_avg_sq} (MEAN), scalars {@code d} (MAX),
  * {@code d_prev} (MAX), {@code numerator_weighted} (MEAN), {@code k} (SAME). {@link #reconcile}
  * recomputes d_hat from the merged numerator and ||s||_1 of the merged s (see {@link DAdaptOps#reconciled}).
+ *
+ * <p>CPU backend: two fused passes, before and after the reducer call ({@link DAdaptAdamKernel},
+ * see {@link org.optimbench.optim.internal.Fused}); ND4J ops everywhere else.
  */
 public record DAdaptAdam(double lr, double[] betas, double eps, double weightDecay, boolean decouple, boolean useBiasCorrection, double d0, double growthRate) implements Optimizer {
   public DAdaptAdam {
@@ -109,13 +113,21 @@ public record DAdaptAdam(double lr, double[] betas, double eps, double weightDec
     INDArray s = st.array("s");
     INDArray m = st.array("exp_avg");
     INDArray v = st.array("exp_avg_sq");
-    INDArray tmp = Vec.scratch(p);
+    boolean coupled = weightDecay != 0 && !decouple;
+    boolean fused = Fused.applies(p, model.grads(), s, m, v);
+    INDArray tmp = fused ? null : Vec.scratch(p);
 
     double acc = 0;
     double l1 = 0;
-    if (lrNow > 0) {
+    if (lrNow > 0 && fused) {
+      Fused.Pass pass = Fused.pass().read(model.grads());
+      if (coupled) pass.read(p);
+      double[] r = pass.update(s).update(m).update(v).scratch(2).run(new DAdaptAdamKernel.Accumulate(coupled, weightDecay, beta1, beta2, beta3, dlr, eps));
+      acc = dlr * r[0];
+      l1 = r[1];
+    } else if (lrNow > 0) {
       INDArray g = model.grads();
-      if (weightDecay != 0 && !decouple) {
+      if (coupled) {
         g = g.dup();
         Vec.axpy(weightDecay, p, g);
       }
@@ -141,9 +153,14 @@ public record DAdaptAdam(double lr, double[] betas, double eps, double weightDec
     st.setScalar("d_prev", d);
     st.setScalar("d", dNew);
 
-    Vec.sqrtPlusInto(v, eps, tmp);
-    if (weightDecay != 0 && decouple) p.muli(1 - weightDecay * dlr);
-    p.subi(Vec.divInto(m, tmp, tmp));
+    double decay = weightDecay != 0 && decouple ? 1 - weightDecay * dlr : 1;
+    if (fused) {
+      Fused.pass().read(m).read(v).update(p).run(new DAdaptAdamKernel.Update(decay, eps));
+    } else {
+      Vec.sqrtPlusInto(v, eps, tmp);
+      if (decay != 1) p.muli(decay);
+      p.subi(Vec.divInto(m, tmp, tmp));
+    }
     st.setScalar("k", k + 1);
     ctx.diagnostics().put("lr", dlr);
     ctx.diagnostics().put("d", dNew);
@@ -152,7 +169,10 @@ public record DAdaptAdam(double lr, double[] betas, double eps, double weightDec
 
   @Override
   public void reconcile(ModelView model, OptimizerState merged) {
-    double l1 = Vec.norm1(merged.array("s"));
+    INDArray s = merged.array("s");
+    // ||s||_1 summed as the step summed it, so that merging identical states changes nothing
+    boolean fused = Fused.applies(model.params(), model.grads(), s, merged.array("exp_avg"), merged.array("exp_avg_sq"));
+    double l1 = fused ? Fused.norm1(s) : Vec.norm1(s);
     if (merged.scalar("k") == 0 || l1 == 0) return;
     double beta3 = Math.sqrt(betas[1]);
     double dHat = merged.scalar("numerator_weighted") / ((1 - beta3) * l1);

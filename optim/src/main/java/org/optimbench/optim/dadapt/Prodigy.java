@@ -12,6 +12,7 @@ import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
 import org.optimbench.optim.Segment;
 import org.optimbench.optim.StepContext;
+import org.optimbench.optim.internal.Fused;
 import org.optimbench.optim.internal.Vec;
 import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
@@ -65,6 +66,9 @@ import org.optimbench.optim.spec.Hparams;
  * scalars {@code d}, {@code d_prev}, {@code d_max} (MAX), {@code d_numerator} (MEAN), {@code k} (SAME).
  * {@link #reconcile} recomputes d_hat from the merged numerator and ||s||_1 of the merged s and
  * applies the d0/d_max/growth rule once from the largest pre-step d; d never decreases and stays <= d_max.
+ *
+ * <p>CPU backend, slice_p = 1: two fused passes, before and after the reducer call
+ * ({@link ProdigyKernel}, see {@link org.optimbench.optim.internal.Fused}); ND4J ops everywhere else.
  */
 public record Prodigy(double lr, double[] betas, Double beta3, double eps, double weightDecay, boolean decouple, boolean useBiasCorrection,
     boolean safeguardWarmup, double d0, double dCoef, double growthRate, long sliceP) implements Optimizer {
@@ -151,29 +155,43 @@ public record Prodigy(double lr, double[] betas, Double beta3, double eps, doubl
     double dlr = d * lrNow * bc;
     INDArray p = model.params();
     INDArray g = model.grads();
-    if (weightDecay != 0 && !decouple) {
-      g = g.dup();
-      Vec.axpy(weightDecay, p, g);
-    }
     INDArray s = st.array("s");
     INDArray v = st.array("exp_avg_sq");
-    INDArray tmp = Vec.scratch(p);
+    INDArray m = beta1 > 0 ? st.array("exp_avg") : null;
+    INDArray p0 = st.array("p0");
+    boolean coupled = weightDecay != 0 && !decouple;
+    boolean fused = sliceP == 1 && (m != null ? Fused.applies(p, g, s, v, p0, m) : Fused.applies(p, g, s, v, p0));
+    INDArray tmp = null;
+    if (!fused) {
+      if (coupled) {
+        g = g.dup();
+        Vec.axpy(weightDecay, p, g);
+      }
+      tmp = Vec.scratch(p);
+    }
 
     double deltaNum = 0;
     double den = 0;
-    if (lrNow > 0) {
+    double c = (d / d0) * (safeguardWarmup ? d : dlr);
+    if (lrNow > 0 && fused) {
+      Fused.Pass pass = Fused.pass().read(g).read(p).read(p0);
+      if (m != null) pass.update(m);
+      double[] r = pass.update(v).update(s).scratch(2)
+          .run(new ProdigyKernel.Accumulate(coupled, weightDecay, m != null, beta1, d * (1 - beta1), beta2, d * d * (1 - beta2), b3, c));
+      deltaNum = (d / d0) * dlr * r[0];
+      den = r[1];
+    } else if (lrNow > 0) {
       List<INDArray> gs = sliced(model, g);
       List<INDArray> xs = sliced(model, p);
-      List<INDArray> x0s = parts(model, st.array("p0"));
+      List<INDArray> x0s = parts(model, p0);
       List<INDArray> ss = parts(model, s);
       INDArray diff = sliceP == 1 ? tmp : Vec.scratch(s);
       List<INDArray> diffs = parts(model, diff);
       double dot = 0;
       for (int i = 0; i < gs.size(); i++) dot += Vec.dot(gs.get(i), Vec.subInto(x0s.get(i), xs.get(i), diffs.get(i)));
       deltaNum = (d / d0) * dlr * dot;
-      if (beta1 > 0) Vec.scaleAdd(st.array("exp_avg"), beta1, d * (1 - beta1), g);
+      if (m != null) Vec.scaleAdd(m, beta1, d * (1 - beta1), g);
       Vec.scaleAddSquare(v, beta2, d * d * (1 - beta2), g, tmp);
-      double c = (d / d0) * (safeguardWarmup ? d : dlr);
       if (sliceP == 1) {
         Vec.scaleAdd(s, b3, c, g);
       } else {
@@ -196,10 +214,16 @@ public record Prodigy(double lr, double[] betas, Double beta3, double eps, doubl
     st.setScalar("d", dNew);
     st.setScalar("d_max", dMax);
 
-    Vec.sqrtPlusInto(v, dNew * eps, tmp);
-    if (weightDecay != 0 && decouple) p.muli(1 - weightDecay * dlr);
-    if (beta1 > 0) Vec.axpy(-dlr, Vec.divInto(st.array("exp_avg"), tmp, tmp), p);
-    else Vec.axpy(-dlr * dNew, Vec.divInto(g, tmp, tmp), p);
+    double decay = weightDecay != 0 && decouple ? 1 - weightDecay * dlr : 1;
+    if (fused) {
+      Fused.pass().read(v).read(m != null ? m : g).update(p).scratch(1)
+          .run(new ProdigyKernel.Update(coupled && m == null, weightDecay, decay, m != null ? -dlr : -dlr * dNew, dNew * eps));
+    } else {
+      Vec.sqrtPlusInto(v, dNew * eps, tmp);
+      if (decay != 1) p.muli(decay);
+      if (m != null) Vec.axpy(-dlr, Vec.divInto(m, tmp, tmp), p);
+      else Vec.axpy(-dlr * dNew, Vec.divInto(g, tmp, tmp), p);
+    }
     st.setScalar("k", k + 1);
     ctx.diagnostics().put("lr", dlr);
     ctx.diagnostics().put("d", dNew);
@@ -208,7 +232,14 @@ public record Prodigy(double lr, double[] betas, Double beta3, double eps, doubl
 
   @Override
   public void reconcile(ModelView model, OptimizerState merged) {
-    double den = Vec.norm1(merged.array("s"));
+    INDArray s = merged.array("s");
+    // ||s||_1 summed as the step summed it, so that merging identical states changes nothing
+    INDArray v = merged.array("exp_avg_sq");
+    INDArray p0 = merged.array("p0");
+    boolean fused = sliceP == 1 && (betas[0] > 0
+        ? Fused.applies(model.params(), model.grads(), s, v, p0, merged.array("exp_avg"))
+        : Fused.applies(model.params(), model.grads(), s, v, p0));
+    double den = fused ? Fused.norm1(s) : Vec.norm1(s);
     if (merged.scalar("k") == 0 || den == 0) return;
     double dHat = dCoef * merged.scalar("d_numerator") / den;
     if (!Double.isFinite(dHat)) return;

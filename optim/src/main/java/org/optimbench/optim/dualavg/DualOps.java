@@ -18,7 +18,80 @@ final class DualOps {
   static INDArray cubeRootPlus(INDArray nu, double eps, INDArray out, boolean zeroToInf) {
     Nd4j.getExecutioner().exec(new Pow(nu, out, 1.0 / 3));
     if (eps != 0) out.addi(eps);
-    else if (zeroToInf) BooleanIndexing.replaceWhere(out, Double.POSITIVE_INFINITY, Conditions.equals(0.0));
+    // out >= 0, so "<= 0" is "== 0"; Conditions.equals(0.0) would match every |out| <= 1e-5 (an epsilon compare)
+    else if (zeroToInf) BooleanIndexing.replaceWhere(out, Double.POSITIVE_INFINITY, Conditions.lessThanOrEqual(0.0));
     return out;
+  }
+
+  /**
+   * The same denominator on a chunk of the fused CPU path: {@code out = cbrt(nu) + eps}, or +inf
+   * where {@code nu} is 0 when {@code eps == 0} and {@code zeroToInf}. ND4J's pow is a per-element
+   * libm call (4.2 ns per float, 10x a copy) and Java's {@link Math#cbrt} is not an intrinsic on
+   * JDK 17 (7 ns), so the cube root is computed here: the exponent-bit estimate (within 6%) in a
+   * scalar loop, then Halley's iteration {@code a (a^3 + 2x) / (2a^3 + x)} (cubic convergence) in
+   * loops the JIT vectorizes, two steps in float, three in double (written with {@code 2 * x}:
+   * {@code x + x} measured to stop the vectorizer). Measured against {@link Math#cbrt} over 2.5M
+   * values spread over the whole range: within 3 ulp in float and in double; pow(x, 1/3), whose
+   * exponent is 1/3 rounded, is itself up to 17 ulp (float) and 10 ulp (double) away. Zero,
+   * subnormal, huge, infinite and NaN inputs, where the estimate is poor, the iteration would
+   * overflow or be 0/0, take {@link Math#cbrt}.
+   */
+  static void cubeRootPlus(float[] nu, float eps, boolean zeroToInf, float[] out, int len) {
+    boolean special = false;
+    for (int j = 0; j < len; j++) {
+      float x = nu[j];
+      special |= !(x >= Float.MIN_NORMAL && x < 1e37f);
+      out[j] = Float.intBitsToFloat(Float.floatToRawIntBits(x) / 3 + 0x2a5137a0);
+    }
+    for (int it = 0; it < 2; it++) {
+      for (int j = 0; j < len; j++) {
+        float a = out[j];
+        float x = nu[j];
+        float a3 = a * a * a;
+        out[j] = a * ((a3 + 2f * x) / (a3 * 2f + x));
+      }
+    }
+    if (eps != 0) {
+      for (int j = 0; j < len; j++) out[j] += eps;
+    }
+    if (special) {
+      for (int j = 0; j < len; j++) {
+        float x = nu[j];
+        if (!(x >= Float.MIN_NORMAL && x < 1e37f)) {
+          float c = (float) Math.cbrt(x);
+          out[j] = eps != 0 ? c + eps : c == 0 && zeroToInf ? Float.POSITIVE_INFINITY : c;
+        }
+      }
+    }
+  }
+
+  /** As {@link #cubeRootPlus(float[], float, boolean, float[], int)}. */
+  static void cubeRootPlus(double[] nu, double eps, boolean zeroToInf, double[] out, int len) {
+    boolean special = false;
+    for (int j = 0; j < len; j++) {
+      double x = nu[j];
+      special |= !(x >= Double.MIN_NORMAL && x < 1e300);
+      out[j] = Double.longBitsToDouble(Double.doubleToRawLongBits(x) / 3 + 0x2a9f7893782da1ceL);
+    }
+    for (int it = 0; it < 3; it++) {
+      for (int j = 0; j < len; j++) {
+        double a = out[j];
+        double x = nu[j];
+        double a3 = a * a * a;
+        out[j] = a * ((a3 + 2 * x) / (a3 * 2 + x));
+      }
+    }
+    if (eps != 0) {
+      for (int j = 0; j < len; j++) out[j] += eps;
+    }
+    if (special) {
+      for (int j = 0; j < len; j++) {
+        double x = nu[j];
+        if (!(x >= Double.MIN_NORMAL && x < 1e300)) {
+          double c = Math.cbrt(x);
+          out[j] = eps != 0 ? c + eps : c == 0 && zeroToInf ? Double.POSITIVE_INFINITY : c;
+        }
+      }
+    }
   }
 }

@@ -6,6 +6,7 @@ import org.optimbench.optim.ModelView;
 import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
 import org.optimbench.optim.StepContext;
+import org.optimbench.optim.internal.Fused;
 import org.optimbench.optim.internal.Vec;
 import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
@@ -40,6 +41,10 @@ import org.optimbench.optim.spec.Hparams;
  * Deviation: {@code momentum=0} with {@code eps=0} is rejected (field {@code eps}), because the
  * reference then divides 0/0 in the x0 recomputation and returns NaN parameters from the first step.
  * Sparse gradients (reference-only path) do not exist here.
+ *
+ * <p>CPU backend: the step is one fused pass ({@link MadgradKernel}, with the cube root of
+ * {@link DualOps#cubeRootPlus(float[], float, boolean, float[], int)}; see {@link Fused}); ND4J ops
+ * everywhere else.
  */
 public record Madgrad(double lr, double momentum, double weightDecay, double eps, boolean decoupleDecay) implements Optimizer {
   public Madgrad {
@@ -82,6 +87,16 @@ public record Madgrad(double lr, double momentum, double weightDecay, double eps
     INDArray s = state.array("s");
     boolean coupled = weightDecay != 0 && !decoupleDecay;
     boolean decoupled = weightDecay != 0 && decoupleDecay;
+    double decay = decoupled ? lrEff * weightDecay : 0; // p_new = step(p_old) - decay * p_old
+    INDArray storedX0 = momentum != 0 ? state.array("x0") : null;
+    if (storedX0 != null ? Fused.applies(p, g, nu, s, storedX0) : Fused.applies(p, g, nu, s)) {
+      Fused.Pass pass = Fused.pass().read(g).update(nu).update(s);
+      if (storedX0 != null) pass.read(storedX0);
+      pass.update(p).scratch(3).run(new MadgradKernel(coupled, weightDecay, storedX0 != null, lamb, eps, 1 - ck - decay, ck, decay));
+      state.setScalar("k", k + 1);
+      ctx.diagnostics().put("lr", lrEff);
+      return;
+    }
     if (coupled) {
       g = g.dup();
       Vec.axpy(weightDecay, p, g);
@@ -98,7 +113,6 @@ public record Madgrad(double lr, double momentum, double weightDecay, double eps
     INDArray rms = DualOps.cubeRootPlus(nu, eps, tmp, true);
     Vec.axpy(lamb, g, s);
     INDArray z = Vec.divInto(s, rms, rms).rsubi(x0); // z = x0 - s / rms
-    double decay = decoupled ? lrEff * weightDecay : 0; // p_new = step(p_old) - decay * p_old
     if (momentum == 0) {
       if (decay != 0) p.muli(-decay).addi(z);
       else p.assign(z);

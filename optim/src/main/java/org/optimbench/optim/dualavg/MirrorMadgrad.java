@@ -6,6 +6,7 @@ import org.optimbench.optim.ModelView;
 import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
 import org.optimbench.optim.StepContext;
+import org.optimbench.optim.internal.Fused;
 import org.optimbench.optim.internal.Vec;
 import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
@@ -32,6 +33,10 @@ import org.optimbench.optim.spec.Hparams;
  * README). Reference: facebookresearch/madgrad @ 0d858b9, {@code madgrad/mirror_madgrad.py}.
  * Quirks reproduced: eps added to lr; decoupled decay acts on z (before the step), scaled by lr + eps;
  * the reference's momentum range message says [0,1] but it rejects 1 (we require [0, 1)).
+ *
+ * <p>CPU backend: the step is one fused pass ({@link MirrorMadgradKernel}, with the cube root of
+ * {@link DualOps#cubeRootPlus(float[], float, boolean, float[], int)}; see {@link Fused}); ND4J ops
+ * everywhere else.
  */
 public record MirrorMadgrad(double lr, double momentum, double weightDecay, double eps, boolean decoupleDecay) implements Optimizer {
   public MirrorMadgrad {
@@ -71,6 +76,14 @@ public record MirrorMadgrad(double lr, double momentum, double weightDecay, doub
     INDArray g = model.grads();
     INDArray nu = state.array("grad_sum_sq");
     INDArray z = state.array("z");
+    if (Fused.applies(p, g, nu, z)) {
+      boolean decoupled = weightDecay != 0 && decoupleDecay;
+      Fused.pass().read(g).update(nu).update(z).update(p).scratch(2).run(new MirrorMadgradKernel(decoupled ? 1 - lrEff * weightDecay : 1,
+          weightDecay != 0 && !decoupleDecay, weightDecay, ratio, eps, lrEff * lamb, 1 - ck, ck));
+      state.setScalar("k", k + 1);
+      ctx.diagnostics().put("lr", lrEff);
+      return;
+    }
     if (weightDecay != 0) {
       if (decoupleDecay) {
         z.muli(1 - lrEff * weightDecay);

@@ -7,6 +7,7 @@ import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
 import org.optimbench.optim.Segment;
 import org.optimbench.optim.StepContext;
+import org.optimbench.optim.internal.Fused;
 import org.optimbench.optim.internal.Vec;
 import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
@@ -46,6 +47,10 @@ import org.optimbench.optim.spec.OptimizerRegistry;
  * Tuning" (ICLR 2022 submission, OpenReview FpKgG31Z_i9). No official code for the optimizer-agnostic
  * form; the update is the paper's Algorithm 2. Deviation: grafting inside Shampoo implementations
  * applies momentum and weight decay after grafting; here they live inside M and D, as in the paper.
+ *
+ * <p>CPU backend: the norms and the grafted update are two fused passes per group, before and after
+ * the reducer call ({@link GraftKernel}, see {@link Fused}); ND4J ops everywhere else. The inner
+ * optimizers take their own fused paths where they have one.
  */
 public record Graft(Optimizer magnitude, Optimizer direction, String granularity, double eps) implements Optimizer {
   public Graft {
@@ -77,31 +82,46 @@ public record Graft(Optimizer magnitude, Optimizer direction, String granularity
   @Override
   public void step(ModelView model, OptimizerState state, StepContext ctx) {
     INDArray x = model.params();
-    INDArray uM = innerStep(magnitude, "magnitude", model, state, ctx);
-    INDArray uD = innerStep(direction, "direction", model, state, ctx);
+    INDArray xM = innerStep(magnitude, "magnitude", model, state, ctx);
+    INDArray xD = innerStep(direction, "direction", model, state, ctx);
 
     List<Segment> segs = model.layout().segments();
     boolean layer = granularity.equals("layer");
     int groups = layer ? segs.size() : 1;
+    boolean fused = Fused.applies(x, xM, xD);
+    INDArray uD = null; // ND4J-op path: u_D = x_D - x, in place of the copy
     double[] partial = new double[2 * groups]; // ‖u_M,s‖², ‖u_D,s‖² per group
-    for (int i = 0; i < groups; i++) {
-      INDArray m = layer ? ModelView.slice(uM, segs.get(i)) : uM;
-      INDArray d = layer ? ModelView.slice(uD, segs.get(i)) : uD;
-      partial[2 * i] = Vec.sumSq(m);
-      partial[2 * i + 1] = Vec.sumSq(d);
+    if (fused) {
+      Fused.Pass pass = Fused.pass().read(x).read(xM).read(xD).scratch(2);
+      for (int i = 0; i < groups; i++) {
+        double[] r = layer ? pass.run(new GraftKernel.Norms(), segs.get(i).offset(), segs.get(i).end()) : pass.run(new GraftKernel.Norms());
+        partial[2 * i] = r[0];
+        partial[2 * i + 1] = r[1];
+      }
+    } else {
+      INDArray uM = xM.subi(x);
+      uD = xD.subi(x);
+      for (int i = 0; i < groups; i++) {
+        partial[2 * i] = Vec.sumSq(layer ? ModelView.slice(uM, segs.get(i)) : uM);
+        partial[2 * i + 1] = Vec.sumSq(layer ? ModelView.slice(uD, segs.get(i)) : uD);
+      }
     }
     double[] sums = ctx.reducer().sum(partial);
 
     double totalM = 0;
     double totalD = 0;
+    Fused.Pass update = fused ? Fused.pass().read(xD).update(x) : null;
     for (int i = 0; i < groups; i++) {
       double nm = Math.sqrt(sums[2 * i]);
       double nd = Math.sqrt(sums[2 * i + 1]);
       double ratio = nm / (nd + eps);
       if (layer) {
         Segment s = segs.get(i);
-        Vec.axpy(ratio, ModelView.slice(uD, s), ModelView.slice(x, s));
+        if (fused) update.run(new GraftKernel.Step(ratio), s.offset(), s.end());
+        else Vec.axpy(ratio, ModelView.slice(uD, s), ModelView.slice(x, s));
         ctx.diagnostics().put("ratio." + s.name(), ratio);
+      } else if (fused) {
+        update.run(new GraftKernel.Step(ratio));
       } else {
         Vec.axpy(ratio, uD, x);
       }
@@ -117,10 +137,10 @@ public record Graft(Optimizer magnitude, Optimizer direction, String granularity
     direction.reconcile(model, merged.child("direction"));
   }
 
-  /** Runs {@code opt} on a copy of the parameters with the same gradient; returns its update. */
+  /** Runs {@code opt} on a copy of the parameters with the same gradient; returns the stepped copy. */
   private static INDArray innerStep(Optimizer opt, String child, ModelView model, OptimizerState state, StepContext ctx) {
     INDArray copy = model.params().dup();
     opt.step(new ModelView(model.layout(), copy, model.grads()), state.child(child), ctx.withDiagnostics(ctx.diagnostics().prefixed(child)));
-    return copy.subi(model.params());
+    return copy;
   }
 }

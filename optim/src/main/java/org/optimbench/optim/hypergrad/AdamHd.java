@@ -9,6 +9,7 @@ import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
 import org.optimbench.optim.Segment;
 import org.optimbench.optim.StepContext;
+import org.optimbench.optim.internal.Fused;
 import org.optimbench.optim.internal.Vec;
 import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
@@ -48,6 +49,9 @@ import org.optimbench.optim.spec.Hparams;
  * A schedule factor multiplies eta where it is used and does not enter the adaptation (a
  * {@code LambdaLR} would overwrite the adapted rate). State: {@code lr} (eta), {@code exp_avg},
  * {@code exp_avg_sq}, {@code step}.
+ *
+ * <p>CPU backend: two fused passes per segment, before and after the reducer call
+ * ({@link AdamHdKernel}, see {@link org.optimbench.optim.internal.Fused}); ND4J ops everywhere else.
  */
 public record AdamHd(double lr, double[] betas, double eps, double weightDecay, double hypergradLr) implements Optimizer {
   public AdamHd {
@@ -90,28 +94,43 @@ public record AdamHd(double lr, double[] betas, double eps, double weightDecay, 
     long k = (long) state.scalar("step") + 1;
     INDArray p = model.params();
     INDArray g = model.grads();
-    if (weightDecay != 0) {
-      g = g.dup();
-      Vec.axpy(weightDecay, p, g);
-    }
     INDArray m = state.array("exp_avg");
     INDArray v = state.array("exp_avg_sq");
     int n = model.layout().size();
-    INDArray dir = Nd4j.createUninitialized(p.dataType(), p.length());
     double[] h = new double[n];
-    if (k > 1) {
-      // g~ . m / (sqrt(v) + eps) per segment, with the moments of the previous step
-      adamDirection(m, v, dir);
+    boolean fused = Fused.applies(p, g, m, v);
+    INDArray dir = null;
+    if (fused) {
+      // per segment: g~ . m / (sqrt(v) + eps) with the previous moments, then the moment updates
+      Fused.Pass pass = Fused.pass().read(g);
+      if (weightDecay != 0) pass.read(p);
+      pass.update(m).update(v).scratch(2);
+      AdamHdKernel.Moments moments = new AdamHdKernel.Moments(k > 1, weightDecay != 0, weightDecay, b1, b2, eps);
       for (int i = 0; i < n; i++) {
         Segment s = model.layout().segment(i);
-        h[i] = Vec.dot(ModelView.slice(g, s), ModelView.slice(dir, s));
+        h[i] = pass.run(moments, s.offset(), s.end())[0];
       }
+    } else {
+      if (weightDecay != 0) {
+        g = g.dup();
+        Vec.axpy(weightDecay, p, g);
+      }
+      dir = Nd4j.createUninitialized(p.dataType(), p.length());
+      if (k > 1) {
+        // g~ . m / (sqrt(v) + eps) per segment, with the moments of the previous step
+        adamDirection(m, v, dir);
+        for (int i = 0; i < n; i++) {
+          Segment s = model.layout().segment(i);
+          h[i] = Vec.dot(ModelView.slice(g, s), ModelView.slice(dir, s));
+        }
+      }
+      Vec.scaleAdd(m, b1, 1 - b1, g);
+      Vec.scaleAddSquare(v, b2, 1 - b2, g, dir); // dir is scratch here
+      adamDirection(m, v, dir);
     }
     h = ctx.reducer().sum(h);
     double prevCorrection = k > 1 ? Math.sqrt(1 - Math.pow(b2, k - 1)) / (1 - Math.pow(b1, k - 1)) : 0;
-    Vec.scaleAdd(m, b1, 1 - b1, g);
-    Vec.scaleAddSquare(v, b2, 1 - b2, g, dir); // dir is scratch here
-    adamDirection(m, v, dir);
+    Fused.Pass update = fused ? Fused.pass().read(m).read(v).update(p) : null;
     double correction = Math.sqrt(1 - Math.pow(b2, k)) / (1 - Math.pow(b1, k));
     double eta = state.scalar("lr");
     double hSum = 0;
@@ -122,7 +141,9 @@ public record AdamHd(double lr, double[] betas, double eps, double weightDecay, 
         eta += hypergradLr * hi;
         hSum += hi;
       }
-      Vec.axpy(-eta * ctx.lrScale() * correction, ModelView.slice(dir, s), ModelView.slice(p, s));
+      double coef = -eta * ctx.lrScale() * correction;
+      if (fused) update.run(new AdamHdKernel.Update(coef, eps), s.offset(), s.end());
+      else Vec.axpy(coef, ModelView.slice(dir, s), ModelView.slice(p, s));
     }
     state.setScalar("lr", eta);
     state.setScalar("step", k);

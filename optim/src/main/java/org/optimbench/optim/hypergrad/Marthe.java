@@ -66,6 +66,12 @@ import org.optimbench.optim.spec.Hparams;
  * A schedule factor multiplies eta where the step uses it and does not enter the tangent (the
  * reference runs without a scheduler). State: {@code lr} (eta), {@code hyper_lr}, {@code mu},
  * {@code mu_c} (auto mu's running sum), {@code step}, and the dynamics' arrays.
+ *
+ * <p>CPU backend: the SGD dynamics' tangent update is one fused pass ({@link MuSgdKernel}, see
+ * {@link org.optimbench.optim.internal.Fused}); the SGD step, the Adam dynamics and the
+ * hypergradient dot products keep their ND4J ops (a dot product alone is faster as BLAS's float
+ * dot than as the fused path's double-accumulated sum: 0.26 against 1.05 ms for two dots over 1M
+ * floats, 5.4 against 10.8 ms over 10M).
  */
 public record Marthe(String name, String dynamics, double lr, double hyperLr, double mu, double alpha, double gradClipping,
     boolean firstOrder, double momentum, double weightDecay, double[] betas, double eps) implements Optimizer {

@@ -5,6 +5,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.optimbench.optim.Combine;
 import org.optimbench.optim.ModelView;
 import org.optimbench.optim.OptimizerState;
+import org.optimbench.optim.internal.Fused;
 import org.optimbench.optim.internal.Vec;
 
 /**
@@ -58,22 +59,33 @@ final class MuSgd implements TangentDynamics {
     if (momentum == 0) {
       if (restart) {
         z.assign(g).negi();
-      } else {
-        INDArray q = hvp.apply(z);
-        Vec.axpy(-lr0, q, z);
-        z.muli(mu).subi(g);
+        return;
       }
+      INDArray q = hvp.apply(z);
+      if (Fused.applies(g, q, z)) {
+        Fused.pass().read(g).read(q).update(z).run(new MuSgdKernel.Tangent(false, false, lr0, 0, mu));
+        return;
+      }
+      Vec.axpy(-lr0, q, z);
+      z.muli(mu).subi(g);
       return;
     }
     INDArray buf = s.array("momentum_buffer");
     INDArray zb = s.array("z_momentum");
+    INDArray q = restart ? null : hvp.apply(z);
+    if (restart ? Fused.applies(g, buf, z, zb) : Fused.applies(g, q, buf, z, zb)) {
+      Fused.Pass pass = Fused.pass().read(g);
+      if (restart) pass.read(buf).write(z).write(zb);
+      else pass.read(q).read(buf).update(z).update(zb);
+      pass.run(new MuSgdKernel.Tangent(restart, true, lr0, momentum, mu));
+      return;
+    }
     if (restart) {
       z.assign(g).negi();
       Vec.axpy(-momentum, buf, z);
       zb.assign(0);
       return;
     }
-    INDArray q = hvp.apply(z);
     Vec.axpy(-lr0, q, z);
     Vec.axpy(-lr0 * momentum, zb, z);
     z.muli(mu).subi(g);

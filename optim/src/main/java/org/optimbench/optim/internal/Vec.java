@@ -8,10 +8,11 @@ import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
 
 /**
- * In-place vector primitives shared by the optimizers. They are ND4J ops only (no Java loops over
- * buffers), so the same code runs on the CPU and CUDA backends, and they avoid temporaries where ND4J
- * allows it: an optimizer step is memory-bound, and every extra pass over 10M floats shows.
- * Reductions return doubles.
+ * In-place vector primitives shared by the optimizers' generic path. They are ND4J ops only (no
+ * Java loops over buffers), so the same code runs on the CPU and CUDA backends, and they avoid
+ * temporaries where ND4J allows it: an optimizer step is memory-bound, and every extra pass over
+ * 10M floats shows. Reductions return doubles. On the CPU backend the Adam-type methods replace
+ * these ops by one fused pass ({@link Fused}); the generic path is what runs everywhere else.
  */
 public final class Vec {
   private Vec() {}

@@ -7,7 +7,9 @@ import org.optimbench.optim.Combine;
 import org.optimbench.optim.ModelView;
 import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
+import org.optimbench.optim.Segment;
 import org.optimbench.optim.StepContext;
+import org.optimbench.optim.internal.Fused;
 import org.optimbench.optim.internal.Vec;
 import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
@@ -50,6 +52,9 @@ import org.optimbench.optim.spec.Hparams;
  * Deviations: γ_p, f̄ and lb are doubles (the reference keeps γ_p and f̄ as tensors). Distributed
  * use: the loss must be averaged across workers before the step (the reference does not, and
  * replicas drift); under sharding dot, Γ and N are per-worker partial sums reduced in one call.
+ *
+ * <p>CPU backend: two fused passes, before and after the reducer call ({@link MomoAdamKernel},
+ * see {@link org.optimbench.optim.internal.Fused}); ND4J ops everywhere else.
  */
 public record MomoAdam(double lr, double[] betas, double eps, double weightDecay, double lb, boolean divide, boolean useFstar) implements Optimizer {
   public MomoAdam {
@@ -101,20 +106,35 @@ public record MomoAdam(double lr, double[] betas, double eps, double weightDecay
     INDArray v = state.array("grad_avg_sq");
     double[] gamma = state.scalarsRef("grad_dot_w");
 
-    Vec.scaleAdd(m, beta1, 1 - beta1, g);
-    INDArray ratio = Nd4j.createUninitialized(g.dataType(), g.shape());
-    Vec.scaleAddSquare(v, beta2, 1 - beta2, g, ratio);
     double[] partial = new double[3]; // dot, Γ, N
-    for (int i = 0; i < model.layout().size(); i++) {
-      gamma[i] = beta1 * gamma[i] + (1 - beta1) * Vec.dot(model.param(i), model.grad(i));
-      partial[1] += gamma[i];
+    boolean fused = Fused.applies(x, g, m, v);
+    INDArray ratio = null;
+    if (fused) {
+      Fused.Pass pass = Fused.pass().read(g).read(x).update(m).update(v).scratch(1);
+      MomoAdamKernel.Moments moments = new MomoAdamKernel.Moments(beta1, beta2, bc2, eps);
+      for (int i = 0; i < model.layout().size(); i++) {
+        Segment seg = model.layout().segment(i);
+        double[] r = pass.run(moments, seg.offset(), seg.end()); // <x_i, g_i>, <x_i, m_i>, <m_i, m_i / D_i>
+        gamma[i] = beta1 * gamma[i] + (1 - beta1) * r[0];
+        partial[1] += gamma[i];
+        partial[0] += r[1];
+        partial[2] += r[2];
+      }
+    } else {
+      Vec.scaleAdd(m, beta1, 1 - beta1, g);
+      ratio = Nd4j.createUninitialized(g.dataType(), g.shape());
+      Vec.scaleAddSquare(v, beta2, 1 - beta2, g, ratio);
+      for (int i = 0; i < model.layout().size(); i++) {
+        gamma[i] = beta1 * gamma[i] + (1 - beta1) * Vec.dot(model.param(i), model.grad(i));
+        partial[1] += gamma[i];
+      }
+      // ratio = m / (sqrt(v / bc2) + eps), shared by N and the update
+      ratio.assign(v).divi(bc2);
+      Transforms.sqrt(ratio, false).addi(eps);
+      ratio.rdivi(m);
+      partial[0] = Vec.dot(x, m);
+      partial[2] = Vec.dot(m, ratio);
     }
-    // ratio = m / (sqrt(v / bc2) + eps), shared by N and the update
-    ratio.assign(v).divi(bc2);
-    Transforms.sqrt(ratio, false).addi(eps);
-    ratio.rdivi(m);
-    partial[0] = Vec.dot(x, m);
-    partial[2] = Vec.dot(m, ratio);
     double[] sums = ctx.reducer().sum(partial);
     double dot = sums[0];
     double gam = sums[1];
@@ -125,9 +145,15 @@ public record MomoAdam(double lr, double[] betas, double eps, double weightDecay
     double tau = step.tau();
     double lowerBound = step.lowerBound();
 
-    if (weightDecay > 0 && !divide) x.muli(1 - weightDecay * lrNow);
-    Vec.axpy(-tau, ratio, x);
-    if (weightDecay > 0 && divide) x.divi(1 + weightDecay * lrNow);
+    double pre = weightDecay > 0 && !divide ? 1 - weightDecay * lrNow : 1;
+    double post = weightDecay > 0 && divide ? 1 + weightDecay * lrNow : 1;
+    if (fused) {
+      Fused.pass().read(m).read(v).update(x).run(new MomoAdamKernel.Update(pre, tau, post, bc2, eps));
+    } else {
+      if (pre != 1) x.muli(pre);
+      Vec.axpy(-tau, ratio, x);
+      if (post != 1) x.divi(post);
+    }
 
     state.setScalar("step", k);
     state.setScalar("loss_avg", lossAvg);

@@ -9,6 +9,7 @@ import org.optimbench.optim.ModelView;
 import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
 import org.optimbench.optim.StepContext;
+import org.optimbench.optim.internal.Fused;
 import org.optimbench.optim.internal.Vec;
 import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
@@ -39,6 +40,9 @@ import org.optimbench.optim.spec.Hparams;
  * facebookresearch/schedule_free @ 70785b5, {@code schedulefree/adamw_schedulefree_reference.py}.
  * Quirks reproduced: the reference's {@code lr = max(lr, eps)} is dead code (immediately overwritten),
  * so a zero lr stays zero; the reference does not validate its arguments (we check ranges).
+ *
+ * <p>CPU backend: the step is one fused pass ({@link ScheduleFreeAdamWKernel}, see
+ * {@link org.optimbench.optim.internal.Fused}); ND4J ops everywhere else.
  */
 public record ScheduleFreeAdamW(double lr, double beta1, double beta2, double eps, double weightDecay, long warmupSteps,
     double r, double weightLrPower, boolean decayAtZ, double innerMomentum) implements Optimizer {
@@ -82,28 +86,39 @@ public record ScheduleFreeAdamW(double lr, double beta1, double beta2, double ep
     INDArray y = model.params();
     INDArray g = model.grads();
     INDArray z = state.array("z");
+    INDArray x = state.array("x");
     INDArray v = state.array("exp_avg_sq");
+    INDArray m = innerMomentum != 0 ? state.array("exp_avg") : null;
+    double bc2 = 1 - Math.pow(beta2, k + 1);
+    double numScale = innerMomentum != 0 ? 1 / (1 - Math.pow(innerMomentum, k + 1)) : 1;
+    ctx.diagnostics().put("lr", lrK);
+    ctx.diagnostics().put("ckp1", ckp1);
+    if (m != null ? Fused.applies(y, g, z, x, v, m) : Fused.applies(y, g, z, x, v)) {
+      boolean decayAtY = weightDecay != 0 && !decayAtZ;
+      Fused.Pass pass = Fused.pass().read(g).update(z).update(x).update(v);
+      if (m != null) pass.update(m);
+      (decayAtY ? pass.update(y) : pass.write(y)).run(new ScheduleFreeAdamWKernel(weightDecay != 0 && decayAtZ ? 1 - lrK * weightDecay : 1,
+          decayAtY ? -lrK * weightDecay : 0, beta2, bc2, eps, m != null, innerMomentum, -lrK * numScale, ckp1, beta1));
+      state.setScalar("k", k + 1);
+      return;
+    }
     if (weightDecay != 0) {
       if (decayAtZ) z.muli(1 - lrK * weightDecay);
       else Vec.axpy(-lrK * weightDecay, y, z);
     }
     INDArray denom = Nd4j.createUninitialized(y.dataType(), y.length());
     Vec.scaleAddSquare(v, beta2, 1 - beta2, g, denom);
-    denom.assign(v).divi(1 - Math.pow(beta2, k + 1));
+    denom.assign(v).divi(bc2);
     Nd4j.getExecutioner().exec(new Sqrt(denom, denom));
     denom.addi(eps);
-    double numScale = 1;
     INDArray num = g;
-    if (innerMomentum != 0) {
-      num = state.array("exp_avg");
+    if (m != null) {
+      num = m;
       Vec.scaleAdd(num, innerMomentum, 1 - innerMomentum, g);
-      numScale = 1 / (1 - Math.pow(innerMomentum, k + 1));
     }
     Nd4j.getExecutioner().exec(new DivOp(num, denom, denom));
     Vec.axpy(-lrK * numScale, denom, z);
     Averaging.averageAndInterpolate(y, state, ckp1, beta1);
-    ctx.diagnostics().put("lr", lrK);
-    ctx.diagnostics().put("ckp1", ckp1);
   }
 
   /** The average x, where Schedule-Free is evaluated (a copy). */

@@ -8,6 +8,7 @@ import org.optimbench.optim.ModelView;
 import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
 import org.optimbench.optim.StepContext;
+import org.optimbench.optim.internal.Fused;
 import org.optimbench.optim.internal.Vec;
 import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
@@ -58,6 +59,10 @@ import org.optimbench.optim.spec.OptimizerRegistry;
  * the same params); scalars are doubles in every model dtype (the reference uses the default torch
  * dtype). The reference has no collectives; here h, ‖g‖, ‖x‖ are reduced across workers. Bases
  * that evaluate elsewhere than at params (Schedule-Free) are not supported by the reference either.
+ *
+ * <p>CPU backend: Mechanic's own work around the base step is two fused passes, before and after
+ * the reducer call ({@link MechanicKernel}, see {@link Fused}); ND4J ops everywhere else. The base
+ * optimizer takes its own fused path where it has one.
  */
 public record Mechanic(Optimizer base, double sDecay, double[] betas, double sInit, double eps, boolean storeDelta) implements Optimizer {
   /** Initial value of every m (max_product) entry in the PyTorch reference. */
@@ -117,14 +122,26 @@ public record Mechanic(Optimizer base, double sDecay, double[] betas, double sIn
     INDArray update = p.dup(); // X: params before the base step; becomes the base update below
     base.step(model, state.child("base"), ctx.withDiagnostics(ctx.diagnostics().prefixed("base")));
 
-    INDArray delta = storeDelta ? state.array("delta") : update.sub(xRef).divi(sumS + eps);
-    double[] tot = ctx.reducer().sum(new double[] {Vec.sumSq(g), Vec.sumSq(p), Vec.dot(delta, g), Vec.dot(delta, p)});
+    INDArray stored = storeDelta ? state.array("delta") : null;
+    boolean fused = storeDelta ? Fused.applies(p, g, update, xRef, stored) : Fused.applies(p, g, update, xRef);
+    INDArray delta; // Δ, then Δ + (params − X)
+    double[] partial;
+    if (fused) {
+      Fused.Pass pass = Fused.pass().read(g).read(p);
+      if (storeDelta) pass.read(update).update(stored);
+      else pass.update(update).read(xRef); // X becomes Δ_new
+      partial = pass.scratch(1).run(new MechanicKernel.Accumulate(storeDelta, sumS + eps));
+      delta = storeDelta ? stored : update;
+    } else {
+      delta = storeDelta ? stored : update.sub(xRef).divi(sumS + eps);
+      partial = new double[] {Vec.sumSq(g), Vec.sumSq(p), Vec.dot(delta, g), Vec.dot(delta, p)};
+      update.rsubi(p); // params − X
+      delta.addi(update);
+    }
+    double[] tot = ctx.reducer().sum(partial);
     double gradNorm = Math.sqrt(tot[0]);
     double paramNorm = Math.sqrt(tot[1]);
     double h = tot[2] + sDecay * sumS * gradNorm / (paramNorm + eps) * tot[3];
-
-    update.rsubi(p); // params − X
-    delta.addi(update);
 
     double[] m = state.scalarsRef("m");
     double[] v = state.scalarsRef("v");
@@ -139,7 +156,8 @@ public record Mechanic(Optimizer base, double sDecay, double[] betas, double sIn
       s[i] = wealth / (Math.sqrt(v[i]) + eps);
     }
     double newSum = sum(s);
-    p.assign(delta).muli(Math.max(newSum, 0.0)).addi(xRef);
+    if (fused) Fused.pass().read(delta).read(xRef).write(p).run(new MechanicKernel.Apply(Math.max(newSum, 0.0)));
+    else p.assign(delta).muli(Math.max(newSum, 0.0)).addi(xRef);
 
     state.setScalar("step", state.scalar("step") + 1);
     ctx.diagnostics().put("s_sum", newSum);

@@ -1,0 +1,71 @@
+package org.optimbench.optim.graft;
+
+import org.optimbench.optim.internal.Fused;
+
+/**
+ * The fused CPU part of {@link Graft}'s step after its two inner steps ({@link Fused}), in two passes
+ * per group (segment, or the whole vector) split where the reduced norms decide the ratio.
+ * <pre>
+ * Norms: operands x, x_M, x_D (read: the params and the two stepped copies), 2 scratch;
+ *   sums ‖x_M − x‖², ‖x_D − x‖²
+ * Step: operands x_D (read), x (updated):  x = x + ratio (x_D − x)
+ * </pre>
+ */
+final class GraftKernel {
+  private GraftKernel() {}
+
+  record Norms() implements Fused.Kernel {
+    @Override
+    public int sums() {
+      return 2;
+    }
+
+    @Override
+    public void floats(float[][] c, int len, double[] sums) {
+      float[] x = c[0];
+      float[] xm = c[1];
+      float[] xd = c[2];
+      float[] um = c[3];
+      float[] ud = c[4];
+      for (int j = 0; j < len; j++) {
+        um[j] = xm[j] - x[j];
+        ud[j] = xd[j] - x[j];
+      }
+      sums[0] += Fused.dot(um, um, len);
+      sums[1] += Fused.dot(ud, ud, len);
+    }
+
+    @Override
+    public void doubles(double[][] c, int len, double[] sums) {
+      double[] x = c[0];
+      double[] xm = c[1];
+      double[] xd = c[2];
+      double[] um = c[3];
+      double[] ud = c[4];
+      for (int j = 0; j < len; j++) {
+        um[j] = xm[j] - x[j];
+        ud[j] = xd[j] - x[j];
+      }
+      sums[0] += Fused.dot(um, um, len);
+      sums[1] += Fused.dot(ud, ud, len);
+    }
+  }
+
+  record Step(double ratio) implements Fused.Kernel {
+    @Override
+    public void floats(float[][] c, int len, double[] sums) {
+      float[] xd = c[0];
+      float[] x = c[1];
+      float a = (float) ratio;
+      for (int j = 0; j < len; j++) x[j] = x[j] + a * (xd[j] - x[j]);
+    }
+
+    @Override
+    public void doubles(double[][] c, int len, double[] sums) {
+      double[] xd = c[0];
+      double[] x = c[1];
+      double a = ratio;
+      for (int j = 0; j < len; j++) x[j] = x[j] + a * (xd[j] - x[j]);
+    }
+  }
+}

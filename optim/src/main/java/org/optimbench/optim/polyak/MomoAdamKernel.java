@@ -1,0 +1,115 @@
+package org.optimbench.optim.polyak;
+
+import org.optimbench.optim.internal.Fused;
+
+/**
+ * The fused CPU step of {@link MomoAdam} ({@link Fused}) in two passes, split where the reduced
+ * sums decide the step size τ.
+ * <pre>
+ * Moments (per segment): operands g, x (read), m, v (updated), 1 scratch;
+ *   sums &lt;x, g&gt;, &lt;x, m_new&gt;, &lt;m_new, m_new / D&gt;
+ *   m = β1 m + (1 − β1) g;  v = β2 v + (1 − β2) g²;  D = sqrt(v / bc2) + eps
+ * Update: operands m, v (read), x (updated)
+ *   x = (pre · x − τ m / D) / post     (pre, post: the two weight-decay forms, 1 when unused)
+ * </pre>
+ */
+final class MomoAdamKernel {
+  private MomoAdamKernel() {}
+
+  record Moments(double beta1, double beta2, double bc2, double eps) implements Fused.Kernel {
+    @Override
+    public int sums() {
+      return 3;
+    }
+
+    @Override
+    public void floats(float[][] c, int len, double[] sums) {
+      float[] g = c[0];
+      float[] x = c[1];
+      float[] m = c[2];
+      float[] v = c[3];
+      float[] mr = c[4];
+      float b1 = (float) beta1;
+      float a1 = (float) (1 - beta1);
+      float b2 = (float) beta2;
+      float a2 = (float) (1 - beta2);
+      float bc = (float) bc2;
+      float e = (float) eps;
+      sums[0] += Fused.dot(x, g, len);
+      for (int j = 0; j < len; j++) {
+        float gj = g[j];
+        m[j] = b1 * m[j] + a1 * gj;
+        v[j] = b2 * v[j] + a2 * (gj * gj);
+      }
+      sums[1] += Fused.dot(x, m, len);
+      for (int j = 0; j < len; j++) {
+        float mj = m[j];
+        mr[j] = mj * (mj / ((float) Math.sqrt(v[j] / bc) + e));
+      }
+      sums[2] += Fused.sum(mr, len);
+    }
+
+    @Override
+    public void doubles(double[][] c, int len, double[] sums) {
+      double[] g = c[0];
+      double[] x = c[1];
+      double[] m = c[2];
+      double[] v = c[3];
+      double[] mr = c[4];
+      double b1 = beta1;
+      double a1 = 1 - beta1;
+      double b2 = beta2;
+      double a2 = 1 - beta2;
+      double bc = bc2;
+      double e = eps;
+      sums[0] += Fused.dot(x, g, len);
+      for (int j = 0; j < len; j++) {
+        double gj = g[j];
+        m[j] = b1 * m[j] + a1 * gj;
+        v[j] = b2 * v[j] + a2 * (gj * gj);
+      }
+      sums[1] += Fused.dot(x, m, len);
+      for (int j = 0; j < len; j++) {
+        double mj = m[j];
+        mr[j] = mj * (mj / (Math.sqrt(v[j] / bc) + e));
+      }
+      sums[2] += Fused.sum(mr, len);
+    }
+  }
+
+  record Update(double pre, double tau, double post, double bc2, double eps) implements Fused.Kernel {
+    @Override
+    public void floats(float[][] c, int len, double[] sums) {
+      float[] m = c[0];
+      float[] v = c[1];
+      float[] x = c[2];
+      float dc = (float) pre;
+      float step = (float) -tau;
+      float div = (float) post;
+      float bc = (float) bc2;
+      float e = (float) eps;
+      if (post == 1) {
+        for (int j = 0; j < len; j++) x[j] = x[j] * dc + step * (m[j] / ((float) Math.sqrt(v[j] / bc) + e));
+      } else {
+        for (int j = 0; j < len; j++) x[j] = (x[j] * dc + step * (m[j] / ((float) Math.sqrt(v[j] / bc) + e))) / div;
+      }
+    }
+
+    @Override
+    public void doubles(double[][] c, int len, double[] sums) {
+      double[] m = c[0];
+      double[] v = c[1];
+      double[] x = c[2];
+      double dc = pre;
+      double step = -tau;
+      double div = post;
+      double bc = bc2;
+      double e = eps;
+      if (post == 1) {
+        for (int j = 0; j < len; j++) x[j] = x[j] * dc + step * (m[j] / (Math.sqrt(v[j] / bc) + e));
+      } else {
+        for (int j = 0; j < len; j++) x[j] = (x[j] * dc + step * (m[j] / (Math.sqrt(v[j] / bc) + e))) / div;
+      }
+    }
+  }
+}
