@@ -47,6 +47,13 @@ class BackendNeutralityTest {
       "pipeline-jobs/src/main/java/org/optimbench/jobs/train/StateMerge.java",
       "pipeline-jobs/src/main/java/org/optimbench/jobs/model");
 
+  /**
+   * The CPU backend's fused optimizer passes read the native buffers by design; they run only when
+   * {@code Fused.applies} has seen the CPU backend (checked below), and every caller keeps its
+   * ND4J-op path for the other backends.
+   */
+  private static final Path FUSED = Path.of("optim/src/main/java/org/optimbench/optim/internal/Fused.java");
+
   private static List<Path> javaFiles(Path p) throws IOException {
     if (Files.isRegularFile(p)) return List.of(p);
     try (Stream<Path> s = Files.walk(p)) {
@@ -80,8 +87,17 @@ class BackendNeutralityTest {
   void stepCodeNeverAccessesArrayElementsFromJava() throws IOException {
     List<Path> hot = new ArrayList<>();
     for (String p : HOT_PATHS) hot.addAll(javaFiles(ROOT.resolve(p)));
+    assertTrue(hot.remove(ROOT.resolve(FUSED)), "expected " + FUSED + " among the scanned files");
     assertTrue(hot.size() > 30, "expected to scan the optimizers and the worker loop, found " + hot.size());
     List<String> found = matches(hot, ELEMENT_ACCESS);
     assertTrue(found.isEmpty(), "element access in step code (a host copy per access on CUDA):\n" + String.join("\n", found));
+  }
+
+  @Test
+  void theFusedBufferPathRunsOnlyOnTheCpuBackend() throws IOException {
+    String fused = Files.readString(ROOT.resolve(FUSED));
+    assertTrue(fused.contains("Nd4j.getEnvironment().isCPU()"), FUSED + " must check the backend before reading native buffers");
+    assertTrue(fused.matches("(?s).*public static boolean applies\\(.*if \\(!enabled\\(\\) \\|\\| !cpu\\(\\)\\) return false;.*"),
+        FUSED + ": applies() must refuse a non-CPU backend first");
   }
 }
