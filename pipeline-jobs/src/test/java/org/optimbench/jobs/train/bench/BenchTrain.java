@@ -102,6 +102,8 @@ public final class BenchTrain {
           comm[i++] = r[1];
         }
       }
+      double alone = independent(w, spec, 1);
+      double pair = independent(w, spec, 2);
       double single = single(w, spec);
       System.out.printf(Locale.ROOT, "%n== %s (%d warm-up + %d timed steps) ==%n%-32s %12.0f %s/s%n", w.name(), w.warmup(), w.steps(), "single process", single, w.unit());
       for (int k = 0; k < 4; k++) {
@@ -109,6 +111,8 @@ public final class BenchTrain {
       }
       System.out.printf(Locale.ROOT, "scaling efficiency local[2]/(2 x local[1]): gradient_sharing %.2f, param_averaging %.2f%n",
           results[1] / (2 * results[0]), results[3] / (2 * results[2]));
+      System.out.printf(Locale.ROOT, "this host's ceiling: 2 independent single-process workers in 2 threads (no Spark, no communication) %.0f vs 1 alone %.0f %s/s: efficiency %.2f%n",
+          pair, alone, w.unit(), pair / (2 * alone));
       if (!(w.workload() instanceof Dlrm)) continue;
       // The same gradient sharing with the embedding tables summed dense (embedding_exchange: dense).
       double[] dense = spark(w, spec, Mode.GRADIENT_SHARING, 2, false);
@@ -170,6 +174,29 @@ public final class BenchTrain {
 
   static double single(Case w, Spec spec) {
     return loop(w, w.rows(), spec, Mode.SINGLE, AllReduce.single(), 0, true)[0];
+  }
+
+  /**
+   * {@code threads} single-process workers running at once in this JVM, each on its share of the
+   * rows, with no communication at all: their total units/s. Against one worker alone this is the
+   * best efficiency the host allows (cores, memory bandwidth, GC and JIT threads shared).
+   */
+  static double independent(Case w, Spec spec, int threads) throws InterruptedException {
+    double[] rate = new double[threads];
+    Thread[] ts = new Thread[threads];
+    for (int k = 0; k < threads; k++) {
+      int rank = k;
+      List<Example> mine = new ArrayList<>();
+      for (int i = rank; i < w.rows().size(); i += threads) mine.add(w.rows().get(i));
+      ts[k] = new Thread(() -> rate[rank] = loop(w, mine, spec, Mode.SINGLE, AllReduce.single(), rank, true)[0]);
+      ts[k].start();
+    }
+    double total = 0;
+    for (int k = 0; k < threads; k++) {
+      ts[k].join();
+      total += rate[k];
+    }
+    return total;
   }
 
   /** Total units/s over the workers and their mean fraction of time in collective calls. */
