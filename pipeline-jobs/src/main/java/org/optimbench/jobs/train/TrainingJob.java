@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Row;
@@ -17,6 +18,8 @@ import org.optimbench.jobs.collective.CollectiveOptions;
 import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.jobs.conf.RunConf;
 import org.optimbench.jobs.run.AtomicFiles;
+import org.optimbench.jobs.run.Checkpoint;
+import org.optimbench.jobs.run.Checkpoints;
 import org.optimbench.jobs.run.SweepState;
 import org.optimbench.jobs.workload.PreparedData;
 import org.optimbench.jobs.workload.Workload;
@@ -106,6 +109,18 @@ public final class TrainingJob {
     String validDir = conf.string("data.valid");
     JavaRDD<Example> valid = validDir.isEmpty() ? workload.read(spark, train, "valid", true)
         : workload.read(spark, PreparedData.open(Path.of(validDir), "data.valid").dir(), "valid", true);
+    if (!conf.string("eval.final").equals("none")) {
+      // Killed (or failed) after the final checkpoint but before the evaluation after training
+      // completed the run: evaluate from that checkpoint without relaunching the workers, which
+      // would load every training row only to take no step.
+      long steps = WorkerTraining.totalSteps(conf, trainRows);
+      Path runDir = Path.of(conf.string("output")).resolve(conf.string("name"));
+      Optional<Checkpoint> last = new Checkpoints(runDir, Checkpoints.DEFAULT_KEEP).latest();
+      if (last.isPresent() && last.get().step() == steps) {
+        console.printf(java.util.Locale.ROOT, "%s: trained already (checkpoint at step %d); evaluating after training only%n", conf.string("name"), steps);
+        return FinalEvaluation.complete(spark, conf, workload, valid, new WorkerTraining.Outcome(conf.string("name"), WorkerTraining.TRAINED, steps, ""), console);
+      }
+    }
     double fraction = conf.real("eval.valid_fraction");
     JavaRDD<Example> rows = workload.read(spark, train, "train", false).union(fraction >= 1.0 ? valid : valid.filter(e -> inEvaluationSubset(e.id(), fraction)));
     WorkerTraining.Outcome trained = train(spark, conf, workload, trainRows, rows, console);

@@ -136,13 +136,18 @@ class DlrmTrainingTest {
     assertTrue(r.getBoolean(0));
     assertEquals((Double) last.get("final.valid_auc"), r.getDouble(1), 0.0);
 
-    // killed after the final checkpoint, before the evaluation completed the run: the re-run evaluates again
+    // killed after the final checkpoint, before the evaluation completed the run: the re-run evaluates
+    // again from that checkpoint, without relaunching the workers
     Map<String, Number> cleared = new HashMap<>();
     cleared.put("final.valid_auc", null);
     cleared.put("final.valid_logloss", null);
     MetricsLog.fill(runDir.resolve(MetricsLog.FILE), 19, cleared);
     RunStatus.running(20).write(runDir);
-    List<Map<String, Object>> again = TrainedRun.train(spark, runs, runDir);
+    ByteArrayOutputStream resumed = new ByteArrayOutputStream();
+    TrainingJobAccess.run(spark, runs, new PrintStream(resumed, true, StandardCharsets.UTF_8));
+    String resumedText = resumed.toString(StandardCharsets.UTF_8);
+    assertTrue(resumedText.contains(name + ": trained already (checkpoint at step 20); evaluating after training only"), resumedText);
+    List<Map<String, Object>> again = MetricsLog.read(runDir.resolve(MetricsLog.FILE));
     assertEquals(2, again.size(), "no step taken twice");
     assertEquals((Double) last.get("final.valid_auc"), (Double) again.get(1).get("final.valid_auc"), 0.0);
     ByteArrayOutputStream said = new ByteArrayOutputStream();
