@@ -24,8 +24,9 @@ import org.optimbench.jobs.workload.Workload;
  * evaluations during training use: Schedule-Free's averaged iterate, for instance), broadcasts it,
  * lets the workload score the whole validation split with Spark ({@link Workload#evaluateOnSpark}),
  * and completes the run with the values in the {@code final.<metric>} columns of the last metrics
- * row ({@link RunDirectory#completeWithFinal}). A failure marks the run FAILED; a re-run resumes it
- * with no step left to take and evaluates again.
+ * row ({@link RunDirectory#completeWithFinal}). A failure marks the run FAILED; a re-run finds the
+ * final checkpoint and evaluates again from it, without relaunching the workers
+ * ({@code TrainingJob.runOne}).
  */
 final class FinalEvaluation {
   private FinalEvaluation() {}
