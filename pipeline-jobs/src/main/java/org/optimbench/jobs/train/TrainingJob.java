@@ -18,7 +18,6 @@ import org.optimbench.jobs.collective.CollectiveOptions;
 import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.jobs.conf.RunConf;
 import org.optimbench.jobs.run.AtomicFiles;
-import org.optimbench.jobs.run.Checkpoint;
 import org.optimbench.jobs.run.Checkpoints;
 import org.optimbench.jobs.run.SweepState;
 import org.optimbench.jobs.workload.PreparedData;
@@ -115,8 +114,8 @@ public final class TrainingJob {
       // would load every training row only to take no step.
       long steps = WorkerTraining.totalSteps(conf, trainRows);
       Path runDir = Path.of(conf.string("output")).resolve(conf.string("name"));
-      Optional<Checkpoint> last = new Checkpoints(runDir, Checkpoints.DEFAULT_KEEP).latest();
-      if (last.isPresent() && last.get().step() == steps) {
+      Optional<Long> last = new Checkpoints(runDir, Checkpoints.DEFAULT_KEEP).latestStep();
+      if (last.isPresent() && last.get() == steps) {
         console.printf(java.util.Locale.ROOT, "%s: trained already (checkpoint at step %d); evaluating after training only%n", conf.string("name"), steps);
         return FinalEvaluation.complete(spark, conf, workload, valid, new WorkerTraining.Outcome(conf.string("name"), WorkerTraining.TRAINED, steps, ""), console);
       }
