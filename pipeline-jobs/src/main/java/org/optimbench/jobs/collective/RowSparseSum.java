@@ -73,33 +73,50 @@ public final class RowSparseSum {
   private final AllReduce comm;
   private final List<Table> tables;
   private final long flatLength;
-  private final long tableElements;
-  /** The elements outside every table, as [from, to) runs in ascending order. */
-  private final List<long[]> denseRuns = new ArrayList<>();
-  /** Each table's elements as a [from, to) run, for the dense fallback. */
-  private final List<long[]> tableRuns = new ArrayList<>();
-  private final long denseLength;
+  /** The elements outside every table. */
+  private final Region outside;
+  /** The tables' elements, for the dense fallback. */
+  private final Region inTables;
   private LastCall last = new LastCall(false, 0, 0);
-  private final INDArray[] stagings = new INDArray[2];
   private INDArray gatherStore;
+
+  /**
+   * Elements of the flat array as [from, to) runs in ascending order, summed densely through a
+   * staging copy that is kept between calls (native allocations per step cost more than the copies).
+   */
+  private static final class Region {
+    final List<long[]> runs = new ArrayList<>();
+    long length;
+    INDArray staging;
+
+    void add(long from, long to) {
+      if (to > from) {
+        runs.add(new long[] {from, to});
+        length += to - from;
+      }
+    }
+
+    INDArray staging(DataType type) {
+      if (staging == null || staging.dataType() != type || staging.length() != length) staging = Nd4j.createUninitialized(type, length);
+      return staging;
+    }
+  }
 
   public RowSparseSum(AllReduce comm, List<Table> tables, long flatLength) {
     this.comm = comm;
     this.tables = tables.stream().sorted(Comparator.comparingLong(Table::offset)).toList();
     this.flatLength = flatLength;
+    this.outside = new Region();
+    this.inTables = new Region();
     long next = 0;
-    long inTables = 0;
     for (Table t : this.tables) {
       if (t.offset() < next) throw new IllegalArgumentException("table " + t.name() + " at " + t.offset() + " overlaps the previous table, which ends at " + next);
       if (t.offset() + t.elements() > flatLength) throw new IllegalArgumentException("table " + t.name() + " ends after the flat array's " + flatLength + " elements");
-      if (t.offset() > next) denseRuns.add(new long[] {next, t.offset()});
+      outside.add(next, t.offset());
       next = t.offset() + t.elements();
-      tableRuns.add(new long[] {t.offset(), next});
-      inTables += t.elements();
+      inTables.add(t.offset(), next);
     }
-    if (next < flatLength) denseRuns.add(new long[] {next, flatLength});
-    this.tableElements = inTables;
-    this.denseLength = flatLength - inTables;
+    outside.add(next, flatLength);
   }
 
   public LastCall lastCall() {
@@ -126,7 +143,7 @@ public final class RowSparseSum {
       int k = scalars.length;
       double[] withLengths = Arrays.copyOf(scalars, k + comm.size());
       withLengths[k + comm.rank()] = localLength;
-      sumRuns(flat, denseRuns, denseLength, withLengths);
+      sumRegion(flat, outside, withLengths);
       System.arraycopy(withLengths, 0, scalars, 0, k);
       double[] lengths = Arrays.copyOfRange(withLengths, k, withLengths.length);
       long total = 0;
@@ -135,8 +152,8 @@ public final class RowSparseSum {
         if (r < comm.rank()) ownStart += (long) lengths[r];
         total += (long) lengths[r];
       }
-      if (total * Double.BYTES >= tableElements * type.width() || total > Integer.MAX_VALUE) {
-        sumRuns(flat, tableRuns, tableElements, new double[0]);
+      if (total * Double.BYTES >= inTables.length * type.width() || total > Integer.MAX_VALUE) {
+        sumRegion(flat, inTables, new double[0]);
         last = new LastCall(false, 0, 0);
         return scalars;
       }
@@ -167,36 +184,26 @@ public final class RowSparseSum {
     return comm.sumInPlace(flat, scalars);
   }
 
-  /** Sums the elements of {@code runs} ({@code length} in all) and the scalars in one all-reduce, through a staging copy. */
-  private void sumRuns(INDArray flat, List<long[]> runs, long length, double[] scalars) {
-    if (length == 0) {
+  /** Sums the elements of {@code region} and the scalars in one all-reduce, through its staging copy. */
+  private void sumRegion(INDArray flat, Region region, double[] scalars) {
+    if (region.length == 0) {
       comm.sumInPlace(scalars);
       return;
     }
     int w = flat.dataType().width();
-    INDArray staging = staging(runs == denseRuns ? 0 : 1, flat.dataType(), length);
+    INDArray staging = region.staging(flat.dataType());
     ByteBuffer src = RingAllReduce.nativeBytes(flat);
     ByteBuffer stage = RingAllReduce.nativeBytes(staging);
-    for (long[] run : runs) stage.put(src.duplicate().position((int) (run[0] * w)).limit((int) (run[1] * w)));
+    for (long[] run : region.runs) stage.put(src.duplicate().position((int) (run[0] * w)).limit((int) (run[1] * w)));
     RingAllReduce.hostWritten(staging);
     comm.sumInPlace(staging, scalars);
     RingAllReduce.hostRead(staging);
     stage.clear();
-    for (long[] run : runs) {
+    for (long[] run : region.runs) {
       int bytes = (int) ((run[1] - run[0]) * w);
       src.duplicate().position((int) (run[0] * w)).put(stage.duplicate().limit(stage.position() + bytes));
       stage.position(stage.position() + bytes);
     }
-  }
-
-  /** Staging array {@code which} (0: outside the tables, 1: the tables), kept between calls: native allocations per step cost more than the copies. */
-  private INDArray staging(int which, DataType type, long length) {
-    INDArray a = stagings[which];
-    if (a == null || a.dataType() != type || a.length() != length) {
-      a = Nd4j.createUninitialized(type, length);
-      stagings[which] = a;
-    }
-    return a;
   }
 
   /** A float64 vector of {@code length} over a buffer kept between calls (grown by half when too small). */
