@@ -64,6 +64,13 @@ class FusedPathTest {
 
   static Stream<Case> cases() {
     return Stream.of(
+        "{name: sgd, hparams: {lr: 0.1}}",
+        "{name: sgd, hparams: {lr: 0.1, momentum: 0.9, weight_decay: 0.1}}",
+        "{name: sgd, hparams: {lr: 0.1, momentum: 0.9, dampening: 0.5}}",
+        "{name: sgd, hparams: {lr: 0.1, momentum: 0.9, nesterov: true, weight_decay: 0.1}}",
+        "{name: momo, hparams: {lr: 1.0}}",
+        "{name: momo, hparams: {lr: 1.0, weight_decay: 0.1, bias_correction: true}}",
+        "{name: momo, hparams: {lr: 1.0, weight_decay: 0.1, use_fstar: true}}",
         "{name: adam, hparams: {lr: 0.01}}",
         "{name: adam, hparams: {lr: 0.01, weight_decay: 0.1, amsgrad: true}}",
         "{name: adamw, hparams: {lr: 0.01, weight_decay: 0.1}}",
@@ -82,6 +89,7 @@ class FusedPathTest {
         "{name: mechanic, hparams: {base: {name: sgd, hparams: {lr: 0.01, momentum: 0.9}}}}",
         "{name: mechanic, hparams: {store_delta: true, base: {name: adam, hparams: {lr: 0.01}}}}",
         "{name: graft, hparams: {magnitude: {name: adam, hparams: {lr: 0.01}}, direction: {name: sgd, hparams: {lr: 0.1}}}}",
+        "{name: graft, hparams: {magnitude: {name: momo, hparams: {lr: 1.0}}, direction: {name: sgd, hparams: {lr: 0.01, momentum: 0.9}}}}",
         "{name: graft, hparams: {granularity: global, magnitude: {name: sgd, hparams: {lr: 0.1}}, direction: {name: adagrad, hparams: {lr: 0.1}}}}",
         "{name: madgrad, hparams: {lr: 0.01}}",
         "{name: madgrad, hparams: {lr: 0.01, momentum: 0.0, weight_decay: 0.1}}",

@@ -6,6 +6,7 @@ import org.optimbench.optim.ModelView;
 import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
 import org.optimbench.optim.StepContext;
+import org.optimbench.optim.internal.Fused;
 import org.optimbench.optim.internal.Vec;
 import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
@@ -23,7 +24,8 @@ import org.optimbench.optim.spec.Hparams;
  * p = p - lr * d
  * </pre>
  * Defaults as {@code torch.optim.SGD} (lr has no default there; 1e-3 here). State: one vector
- * ({@code momentum_buffer}, averaged across workers) when momentum != 0.
+ * ({@code momentum_buffer}, averaged across workers) when momentum != 0. On ND4J's CPU backend the
+ * step is one fused pass ({@link SgdKernel}, see {@link Fused}); ND4J ops everywhere else.
  */
 public record Sgd(double lr, double momentum, double dampening, double weightDecay, boolean nesterov) implements Optimizer {
   public Sgd {
@@ -54,25 +56,44 @@ public record Sgd(double lr, double momentum, double dampening, double weightDec
   @Override
   public void step(ModelView model, OptimizerState state, StepContext ctx) {
     double lrNow = lr * ctx.lrScale();
-    INDArray p = model.params();
-    INDArray d = model.grads();
+    INDArray buf = momentum != 0 ? state.array("momentum_buffer") : null;
+    update(model.params(), model.grads(), buf, state.scalar("step") == 0, lrNow, momentum, dampening, weightDecay, nesterov);
+    state.setScalar("step", state.scalar("step") + 1);
+    ctx.diagnostics().put("lr", lrNow);
+  }
+
+  /**
+   * One {@code torch.optim.SGD} step on {@code p} with gradient {@code g} and momentum buffer
+   * {@code buf} (null without momentum; {@code first}: the buffer is filled, not averaged). Shared by
+   * every method whose update is an SGD step (MARTHE's SGD dynamics), so they stay bit for bit equal
+   * to this class on either path. On ND4J's CPU backend one fused pass ({@link SgdKernel}).
+   */
+  public static void update(INDArray p, INDArray g, INDArray buf, boolean first, double lr, double momentum, double dampening,
+      double weightDecay, boolean nesterov) {
+    if (buf != null ? Fused.applies(p, g, buf) : Fused.applies(p, g)) {
+      Fused.Pass pass = Fused.pass().read(g);
+      if (buf != null) {
+        if (first) pass.write(buf);
+        else pass.update(buf);
+      }
+      pass.update(p).scratch(weightDecay != 0 ? 1 : 0).run(new SgdKernel(lr, momentum, dampening, weightDecay, nesterov, first));
+      return;
+    }
+    INDArray d = g;
     if (weightDecay != 0) {
       d = d.dup();
       Vec.axpy(weightDecay, p, d);
     }
-    if (momentum != 0) {
-      INDArray buf = state.array("momentum_buffer");
-      if (state.scalar("step") == 0) buf.assign(d);
+    if (buf != null) {
+      if (first) buf.assign(d);
       else Vec.scaleAdd(buf, momentum, 1 - dampening, d);
       if (nesterov) {
-        if (d == model.grads()) d = d.dup();
+        if (d == g) d = d.dup();
         Vec.axpy(momentum, buf, d);
       } else {
         d = buf;
       }
     }
-    Vec.axpy(-lrNow, d, p);
-    state.setScalar("step", state.scalar("step") + 1);
-    ctx.diagnostics().put("lr", lrNow);
+    Vec.axpy(-lr, d, p);
   }
 }

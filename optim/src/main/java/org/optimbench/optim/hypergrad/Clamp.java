@@ -12,17 +12,26 @@ final class Clamp {
 
   /** {@code x} clamped to [-c, c]: {@code x} itself (not copied) when no element exceeds c, else a new array. */
   static INDArray clamp(INDArray x, double c) {
-    if (c == Double.POSITIVE_INFINITY || !(x.amaxNumber().doubleValue() > c)) return x;
-    return Transforms.min(Transforms.max(x, -c, true), c, false);
+    return clamp(x, c, exceeds(x, c));
+  }
+
+  /** Whether some element of {@code x} lies outside [-c, c] (one pass; false for c = inf). */
+  static boolean exceeds(INDArray x, double c) {
+    return c != Double.POSITIVE_INFINITY && x.amaxNumber().doubleValue() > c;
+  }
+
+  /** As {@link #clamp(INDArray, double)}, with {@code exceeds} = {@link #exceeds}(x, c) already known. */
+  static INDArray clamp(INDArray x, double c, boolean exceeds) {
+    return exceeds ? Transforms.min(Transforms.max(x, -c, true), c, false) : x;
   }
 
   /**
    * {@code z} where {@code |g| <= c} and 0 elsewhere: the vector autograd really multiplies by the
    * Hessian when the product is taken through {@code clamp(g)} (torch's clamp has zero derivative where
-   * it clamps). {@code z} itself when nothing was clamped.
+   * it clamps). {@code z} itself when nothing was clamped ({@code clamped} = {@link #exceeds}(g, c)).
    */
-  static INDArray throughClamp(INDArray z, INDArray g, double c) {
-    if (c == Double.POSITIVE_INFINITY || !(g.amaxNumber().doubleValue() > c)) return z;
+  static INDArray throughClamp(INDArray z, INDArray g, double c, boolean clamped) {
+    if (!clamped) return z;
     INDArray inside = Transforms.abs(g, true).lte(c).castTo(z.dataType());
     return inside.muli(z);
   }

@@ -68,7 +68,8 @@ import org.optimbench.optim.spec.Hparams;
  * {@code mu_c} (auto mu's running sum), {@code step}, and the dynamics' arrays.
  *
  * <p>CPU backend: the SGD dynamics' tangent update is one fused pass ({@link MuSgdKernel}, see
- * {@link org.optimbench.optim.internal.Fused}); the SGD step, the Adam dynamics and the
+ * {@link org.optimbench.optim.internal.Fused}) and its step is the {@code sgd} optimizer's own
+ * ({@link org.optimbench.optim.baseline.Sgd#update}, fused there); the Adam dynamics and the
  * hypergradient dot products keep their ND4J ops (a dot product alone is faster as BLAS's float
  * dot than as the fused path's double-accumulated sum: 0.26 against 1.05 ms for two dots over 1M
  * floats, 5.4 against 10.8 ms over 10M).
@@ -152,8 +153,9 @@ public record Marthe(String name, String dynamics, double lr, double hyperLr, do
     INDArray g = model.grads();
     INDArray gc = g;
     if (!initOnly) {
-      gc = Clamp.clamp(g, gradClipping);
-      UnaryOperator<INDArray> hvp = z -> Clamp.clamp(oracle.hvp(Clamp.throughClamp(z, g, gradClipping)), gradClipping);
+      boolean clamped = Clamp.exceeds(g, gradClipping);
+      gc = Clamp.clamp(g, gradClipping, clamped);
+      UnaryOperator<INDArray> hvp = z -> Clamp.clamp(oracle.hvp(Clamp.throughClamp(z, g, gradClipping, clamped)), gradClipping);
       dyn.tangent(gc, t, firstOrder || t == dyn.firstTangentStep(), muNow, hvp, state);
     }
     double eta = state.scalar("lr");

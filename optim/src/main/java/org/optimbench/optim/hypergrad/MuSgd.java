@@ -5,6 +5,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.optimbench.optim.Combine;
 import org.optimbench.optim.ModelView;
 import org.optimbench.optim.OptimizerState;
+import org.optimbench.optim.baseline.Sgd;
 import org.optimbench.optim.internal.Fused;
 import org.optimbench.optim.internal.Vec;
 
@@ -20,7 +21,7 @@ import org.optimbench.optim.internal.Vec;
  *            q = H Z;  Z = mu (Z - lr0 q - lr0 m Zb) - (m b + g);  Zb = mu (q + m Zb)
  * step:      d = g + weight_decay p;  b = d (step 0) or m b + d;  p = p - lr * (m != 0 ? b : d)
  * </pre>
- * b is the buffer before the step. Quirks (named in {@link Marthe}): lr0 is the initial learning
+ * b is the buffer before the step; the step is {@link Sgd#update} itself. Quirks (named in {@link Marthe}): lr0 is the initial learning
  * rate, not the current one; weight decay is absent from the tangent.
  */
 final class MuSgd implements TangentDynamics {
@@ -95,18 +96,7 @@ final class MuSgd implements TangentDynamics {
 
   @Override
   public void step(ModelView model, INDArray g, long t, double lr, OptimizerState s) {
-    INDArray p = model.params();
-    INDArray d = g;
-    if (weightDecay != 0) {
-      d = g.dup();
-      Vec.axpy(weightDecay, p, d);
-    }
-    if (momentum != 0) {
-      INDArray buf = s.array("momentum_buffer");
-      if (t == 0) buf.assign(d);
-      else Vec.scaleAdd(buf, momentum, 1, d);
-      d = buf;
-    }
-    Vec.axpy(-lr, d, p);
+    INDArray buf = momentum != 0 ? s.array("momentum_buffer") : null;
+    Sgd.update(model.params(), g, buf, t == 0, lr, momentum, 0, weightDecay, false);
   }
 }

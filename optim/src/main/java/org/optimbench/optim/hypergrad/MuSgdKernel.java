@@ -4,8 +4,9 @@ import org.optimbench.optim.internal.Fused;
 
 /**
  * The fused CPU pass of {@link MuSgd}'s tangent update ({@link Fused}): one pass instead of up to
- * eight ND4J ops. (The SGD step itself keeps the ND4J ops of {@link org.optimbench.optim.baseline.Sgd},
- * so that with hyper_lr = 0 the trajectory stays bit for bit torch's SGD, as MartheTest checks.)
+ * eight ND4J ops. (The SGD step itself is {@link org.optimbench.optim.baseline.Sgd#update}, on either
+ * path, so that with hyper_lr = 0 the trajectory stays bit for bit the {@code sgd} optimizer's, as
+ * MartheTest checks.)
  * <pre>
  * Tangent: operands g, [q, unless restart], [buf] (read), z, [z_b] (updated; written on a restart)
  *   restart:  z = -g - momentum buf;  z_b = 0

@@ -47,7 +47,7 @@ public final class Fused {
    * kernel computes: an Adam pass over 10M floats measured 1.3 ns per element with 128-element
    * chunks, 1.7 with 512, 2.3 with 1024 (64 was slower again: per-chunk overhead).
    */
-  static final int CHUNK = 128;
+  static final int CHUNK = Integer.getInteger("optimbench.chunk", 128);
 
   private static volatile Boolean cpuBackend;
   private static final AtomicLong PASSES = new AtomicLong();

@@ -34,8 +34,8 @@ import org.optimbench.optim.spec.Spec;
  * median of the timed steps after warm-up.
  */
 public final class BenchOptim {
-  private static final int WARMUP = 3;
-  private static final int STEPS = 11;
+  private static final int WARMUP = Integer.getInteger("bench.warmup", 3);
+  private static final int STEPS = Integer.getInteger("bench.steps", 11);
 
   public static void main(String[] args) throws Exception {
     long[] sizes = args.length == 0 ? new long[] {1_000_000L, 10_000_000L} : Arrays.stream(args).mapToLong(Long::parseLong).toArray();
