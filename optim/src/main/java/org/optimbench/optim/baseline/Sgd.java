@@ -57,26 +57,33 @@ public record Sgd(double lr, double momentum, double dampening, double weightDec
   public void step(ModelView model, OptimizerState state, StepContext ctx) {
     double lrNow = lr * ctx.lrScale();
     INDArray buf = momentum != 0 ? state.array("momentum_buffer") : null;
-    update(model.params(), model.grads(), buf, state.scalar("step") == 0, lrNow, momentum, dampening, weightDecay, nesterov);
+    update(model.params(), model.grads(), buf, state.scalar("step") == 0, lrNow, momentum, dampening, weightDecay, nesterov, null);
     state.setScalar("step", state.scalar("step") + 1);
     ctx.diagnostics().put("lr", lrNow);
   }
 
   /**
    * One {@code torch.optim.SGD} step on {@code p} with gradient {@code g} and momentum buffer
-   * {@code buf} (null without momentum; {@code first}: the buffer is filled, not averaged). Shared by
-   * every method whose update is an SGD step (MARTHE's SGD dynamics), so they stay bit for bit equal
-   * to this class on either path. On ND4J's CPU backend one fused pass ({@link SgdKernel}).
+   * {@code buf} (null without momentum; {@code first}: the buffer is filled, not averaged); the step
+   * direction (d, the buffer, or d + momentum * buffer) is also written to {@code direction} unless
+   * it is null. Shared by every method whose update is an SGD step (SGD-HD, MARTHE's SGD dynamics),
+   * so they stay bit for bit equal to this class on either path. On ND4J's CPU backend one fused
+   * pass ({@link SgdKernel}).
    */
   public static void update(INDArray p, INDArray g, INDArray buf, boolean first, double lr, double momentum, double dampening,
-      double weightDecay, boolean nesterov) {
-    if (buf != null ? Fused.applies(p, g, buf) : Fused.applies(p, g)) {
+      double weightDecay, boolean nesterov, INDArray direction) {
+    boolean fused = buf != null
+        ? (direction != null ? Fused.applies(p, g, buf, direction) : Fused.applies(p, g, buf))
+        : (direction != null ? Fused.applies(p, g, direction) : Fused.applies(p, g));
+    if (fused) {
       Fused.Pass pass = Fused.pass().read(g);
       if (buf != null) {
         if (first) pass.write(buf);
         else pass.update(buf);
       }
-      pass.update(p).scratch(weightDecay != 0 ? 1 : 0).run(new SgdKernel(lr, momentum, dampening, weightDecay, nesterov, first));
+      pass.update(p);
+      if (direction != null) pass.write(direction);
+      pass.scratch(weightDecay != 0 ? 1 : 0).run(new SgdKernel(lr, momentum, dampening, weightDecay, nesterov, first, direction != null));
       return;
     }
     INDArray d = g;
@@ -94,6 +101,7 @@ public record Sgd(double lr, double momentum, double dampening, double weightDec
         d = buf;
       }
     }
+    if (direction != null) direction.assign(d);
     Vec.axpy(-lr, d, p);
   }
 }

@@ -97,6 +97,6 @@ final class MuSgd implements TangentDynamics {
   @Override
   public void step(ModelView model, INDArray g, long t, double lr, OptimizerState s) {
     INDArray buf = momentum != 0 ? s.array("momentum_buffer") : null;
-    Sgd.update(model.params(), g, buf, t == 0, lr, momentum, 0, weightDecay, false);
+    Sgd.update(model.params(), g, buf, t == 0, lr, momentum, 0, weightDecay, false, null);
   }
 }

@@ -6,6 +6,7 @@ import org.optimbench.optim.ModelView;
 import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
 import org.optimbench.optim.StepContext;
+import org.optimbench.optim.baseline.Sgd;
 import org.optimbench.optim.internal.Vec;
 import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
@@ -42,7 +43,8 @@ import org.optimbench.optim.spec.SpecException;
  * applied). Schedule: a {@code LambdaLR} on the reference would overwrite the adapted rate; here the
  * schedule factor multiplies the adapted eta where it is used and does not enter the adaptation.
  * State: {@code lr} (eta), {@code momentum_buffer}, {@code grad_prev} (only when it differs from the
- * buffer: no momentum, or Nesterov), {@code step}.
+ * buffer: no momentum, or Nesterov), {@code step}. The step itself is {@link Sgd#update} (the
+ * {@code sgd} optimizer's, fused on the CPU backend), which also writes the direction.
  */
 public record SgdHd(double lr, double momentum, double dampening, double weightDecay, boolean nesterov, double hypergradLr) implements Optimizer {
   public SgdHd {
@@ -92,20 +94,10 @@ public record SgdHd(double lr, double momentum, double dampening, double weightD
     double h = ctx.reducer().sum(new double[] {Vec.dot(d, prev)})[0];
     double eta = state.scalar("lr") + hypergradLr * h;
     state.setScalar("lr", eta);
-    if (momentum != 0) {
-      INDArray buf = state.array("momentum_buffer");
-      if (state.scalar("step") == 0) buf.assign(d);
-      else Vec.scaleAdd(buf, momentum, 1 - dampening, d);
-      if (nesterov) {
-        if (d == model.grads()) d = d.dup();
-        Vec.axpy(momentum, buf, d);
-      } else {
-        d = buf;
-      }
-    }
-    if (!directionIsBuffer()) state.array("grad_prev").assign(d);
     double lrNow = eta * ctx.lrScale();
-    Vec.axpy(-lrNow, d, p);
+    INDArray buf = momentum != 0 ? state.array("momentum_buffer") : null;
+    Sgd.update(p, model.grads(), buf, state.scalar("step") == 0, lrNow, momentum, dampening, weightDecay, nesterov,
+        directionIsBuffer() ? null : state.array("grad_prev"));
     state.setScalar("step", state.scalar("step") + 1);
     ctx.diagnostics().put("lr", lrNow);
     ctx.diagnostics().put("hypergradient", h);

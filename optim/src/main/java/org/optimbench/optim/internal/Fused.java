@@ -4,7 +4,12 @@ import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -35,9 +40,17 @@ import org.nd4j.linalg.factory.Nd4j;
  * vectorizer (a conditional, {@code Math.abs}, a loop storing five arrays): coupled weight decay
  * is a separate loop ({@link #decayed}), and the per-element terms of a global sum go to a scratch
  * chunk (or are products that {@link #dot} forms) and are added up in double by {@link #sum},
- * {@link #sumAbs} or {@link #dot} in a fixed order (chunk by chunk, eight interleaved partial sums
- * per chunk), on one thread, so a step is deterministic. The pass allocates no ND4J arrays (nothing
- * in the step workspace) and never writes an operand declared {@link Pass#read read}.
+ * {@link #sumAbs} or {@link #dot} in a fixed order (eight interleaved partial sums per chunk,
+ * chunk by chunk within a block of {@value #BLOCK} elements, block sums in block order), so a step
+ * is deterministic. The pass allocates no ND4J arrays (nothing in the step workspace) and never
+ * writes an operand declared {@link Pass#read read}.
+ *
+ * <p>Threads: the blocks of a pass are shared among {@link #threads()} threads (system property
+ * {@value #THREADS_PROPERTY}, default ND4J's own thread count, i.e. {@code OMP_NUM_THREADS}; the
+ * scripts and Spark executors run one per task). The arithmetic of a block and the order in which
+ * block sums are combined do not depend on the thread count, so results are the same bits with 1
+ * thread or 16. The global sums are compute-bound on one thread (a double-accumulated sum takes
+ * about 1 cycle per element), which is what extra threads buy back.
  */
 public final class Fused {
   /** The switch: {@code false} forces every method onto its ND4J-op path. Read at every step. */
@@ -47,10 +60,31 @@ public final class Fused {
    * kernel computes: an Adam pass over 10M floats measured 1.3 ns per element with 128-element
    * chunks, 1.7 with 512, 2.3 with 1024 (64 was slower again: per-chunk overhead).
    */
-  static final int CHUNK = Integer.getInteger("optimbench.chunk", 128);
+  static final int CHUNK = 128;
+  /**
+   * Elements per block: the unit of work of one thread, and the unit of a pass's global sums (each
+   * block sums its chunks in order, and the blocks' sums are added in block order), so the sums,
+   * and every result, are the same bits whatever the number of threads. A multiple of {@link #CHUNK}.
+   */
+  static final int BLOCK = 1 << 16;
+  /**
+   * A pass is split only where each thread gets at least this many blocks: handing work to a pool
+   * thread costs tens of microseconds, a block about 0.1 ms (measured: an AdamHD step over 1M
+   * floats in 8 segments, 2 blocks each, was slower on 2 threads than on 1).
+   */
+  static final int MIN_BLOCKS_PER_THREAD = 2;
+  /** Threads of a fused pass: this system property, else ND4J's own thread count ({@code OMP_NUM_THREADS}). */
+  public static final String THREADS_PROPERTY = "optimbench.fused.threads";
 
   private static volatile Boolean cpuBackend;
+  private static volatile int nd4jThreads;
+  private static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "optimbench-fused");
+    t.setDaemon(true);
+    return t;
+  });
   private static final AtomicLong PASSES = new AtomicLong();
+  private static final AtomicLong PARALLEL_PASSES = new AtomicLong();
 
   private Fused() {}
 
@@ -59,9 +93,59 @@ public final class Fused {
     return PASSES.get();
   }
 
+  /** How many fused passes have run on more than one thread in this JVM. */
+  public static long parallelPasses() {
+    return PARALLEL_PASSES.get();
+  }
+
   /** Whether the switch is on (it is unless the system property is {@code false}). */
   public static boolean enabled() {
     return !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").trim());
+  }
+
+  /** Threads a pass may use: {@value #THREADS_PROPERTY} if set and positive, else ND4J's thread count (read once). */
+  public static int threads() {
+    int t = Integer.getInteger(THREADS_PROPERTY, 0);
+    if (t > 0) return t;
+    if (nd4jThreads == 0) nd4jThreads = Math.max(1, Nd4j.getEnvironment().maxThreads());
+    return nd4jThreads;
+  }
+
+  /**
+   * Runs {@code body(0)} on this thread and {@code body(1..workers-1)} on pool threads, and returns
+   * when all have finished (rethrowing the first failure). Pool tasks never wait on each other, so
+   * concurrent passes (several Spark tasks in one executor) cannot deadlock.
+   */
+  private static void parallel(int workers, IntConsumer body) {
+    List<Future<?>> futures = new ArrayList<>(workers - 1);
+    for (int w = 1; w < workers; w++) {
+      int id = w;
+      futures.add(POOL.submit(() -> body.accept(id)));
+    }
+    Throwable failure = null;
+    try {
+      body.accept(0);
+    } catch (RuntimeException | Error e) {
+      failure = e;
+    }
+    boolean interrupted = false;
+    for (Future<?> f : futures) {
+      while (true) {
+        try {
+          f.get();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true; // the pool threads are writing our arrays: finish waiting first
+        } catch (ExecutionException e) {
+          if (failure == null) failure = e.getCause();
+          break;
+        }
+      }
+    }
+    if (interrupted) Thread.currentThread().interrupt();
+    if (failure instanceof RuntimeException re) throw re;
+    if (failure instanceof Error er) throw er;
+    if (failure != null) throw new IllegalStateException("fused pass failed", failure);
   }
 
   private static boolean cpu() {
@@ -179,28 +263,60 @@ public final class Fused {
       if (n <= 0) return sums;
       resolve();
       PASSES.incrementAndGet();
+      int blocks = (n + BLOCK - 1) / BLOCK;
+      int workers = Math.min(threads(), blocks / MIN_BLOCKS_PER_THREAD);
+      double[][] part = new double[blocks][sums.length];
+      if (workers <= 1) {
+        Chunks c = new Chunks(n);
+        for (int b = 0; b < blocks; b++) block(k, c, from, b, n, part[b]);
+      } else {
+        PARALLEL_PASSES.incrementAndGet();
+        parallel(workers, w -> {
+          Chunks c = new Chunks(n);
+          for (int b = w; b < blocks; b += workers) block(k, c, from, b, n, part[b]);
+        });
+      }
+      for (double[] p : part) for (int i = 0; i < sums.length; i++) sums[i] += p[i];
+      return sums;
+    }
+
+    /** The chunk arrays of one worker. */
+    private final class Chunks {
+      final float[][] f;
+      final double[][] d;
+
+      Chunks(int n) {
+        int chunk = Math.min(CHUNK, n);
+        f = floatBufs != null ? new float[arrays.size() + scratch][chunk] : null;
+        d = floatBufs != null ? null : new double[arrays.size() + scratch][chunk];
+      }
+    }
+
+    /** Block {@code b} of the pass (elements {@code [b BLOCK, min((b + 1) BLOCK, n))} after {@code from}), chunk by chunk; its sums go to {@code sums}. */
+    private void block(Kernel k, Chunks ch, long from, int b, int n, double[] sums) {
       int ops = arrays.size();
-      int chunk = Math.min(CHUNK, n);
-      if (floatBufs != null) {
-        float[][] c = new float[ops + scratch][chunk];
-        for (int at = 0; at < n; at += chunk) {
-          int len = Math.min(chunk, n - at);
+      int end = (int) Math.min((long) (b + 1) * BLOCK, n);
+      if (ch.f != null) {
+        float[][] c = ch.f;
+        int chunk = c[0].length;
+        for (int at = b * BLOCK; at < end; at += chunk) {
+          int len = Math.min(chunk, end - at);
           int off = (int) from + at;
           for (int i = 0; i < ops; i++) if ((modes[i] & READ) != 0) floatBufs[i].get(base[i] + off, c[i], 0, len);
           k.floats(c, len, sums);
           for (int i = 0; i < ops; i++) if ((modes[i] & WRITE) != 0) floatBufs[i].put(base[i] + off, c[i], 0, len);
         }
       } else {
-        double[][] c = new double[ops + scratch][chunk];
-        for (int at = 0; at < n; at += chunk) {
-          int len = Math.min(chunk, n - at);
+        double[][] c = ch.d;
+        int chunk = c[0].length;
+        for (int at = b * BLOCK; at < end; at += chunk) {
+          int len = Math.min(chunk, end - at);
           int off = (int) from + at;
           for (int i = 0; i < ops; i++) if ((modes[i] & READ) != 0) doubleBufs[i].get(base[i] + off, c[i], 0, len);
           k.doubles(c, len, sums);
           for (int i = 0; i < ops; i++) if ((modes[i] & WRITE) != 0) doubleBufs[i].put(base[i] + off, c[i], 0, len);
         }
       }
-      return sums;
     }
 
     private void resolve() {

@@ -18,6 +18,7 @@ import org.optimbench.optim.OptimizerState;
 import org.optimbench.optim.Optimizers;
 import org.optimbench.optim.ParamLayout;
 import org.optimbench.optim.StepContext;
+import org.optimbench.optim.internal.Fused;
 import org.optimbench.optim.spec.OptimizerRegistry;
 import org.optimbench.optim.spec.Spec;
 
@@ -28,7 +29,9 @@ import org.optimbench.optim.spec.Spec;
  * what a DL4J training step does) and with a plain copy of the same arrays (measured memory
  * bandwidth). Prints, per optimizer, the ratio to the built-in Adam and to its memory-traffic floor:
  * the bytes the algorithm must move (read params, gradient and every state array; write params and
- * every state array) divided by the measured copy bandwidth.
+ * every state array) divided by the measured copy bandwidth: the faster of ND4J's copy and a fused
+ * copy pass on the fused path's threads ({@code -Doptimbench.fused.threads}, default
+ * {@code OMP_NUM_THREADS}). {@code -Dbench.warmup} and {@code -Dbench.steps} set the step counts.
  *
  * <p>The spec benchmarked for each optimizer is the one in {@code contract/NAME.json}. Times are the
  * median of the timed steps after warm-up.
@@ -40,20 +43,24 @@ public final class BenchOptim {
   public static void main(String[] args) throws Exception {
     long[] sizes = args.length == 0 ? new long[] {1_000_000L, 10_000_000L} : Arrays.stream(args).mapToLong(Long::parseLong).toArray();
     String only = System.getProperty("bench.only", "");
-    System.out.printf(Locale.ROOT, "ND4J backend %s, %d cores, OMP_NUM_THREADS=%s, float32, median of %d steps after %d warm-up%n",
-        Nd4j.getBackend().getClass().getSimpleName(), Runtime.getRuntime().availableProcessors(), System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"), STEPS, WARMUP);
+    System.out.printf(Locale.ROOT, "ND4J backend %s, %d cores, OMP_NUM_THREADS=%s, fused-pass threads %d, float32, median of %d steps after %d warm-up%n",
+        Nd4j.getBackend().getClass().getSimpleName(), Runtime.getRuntime().availableProcessors(), System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"),
+        Fused.threads(), STEPS, WARMUP);
     for (long n : sizes) {
       ParamLayout layout = layout(n);
       INDArray params = Nd4j.rand(DataType.FLOAT, n).subi(0.5);
       INDArray grads = Nd4j.rand(DataType.FLOAT, n).subi(0.5).muli(0.01);
-      double copyMs = timeCopy(params);
+      double nd4jCopyMs = timeCopy(params);
+      double fusedCopyMs = timeFusedCopy(params);
+      double copyMs = Math.min(nd4jCopyMs, fusedCopyMs);
       double bytesPerMs = 2.0 * n * 4 / copyMs;
       double adamMs = timeDl4jAdam(params, grads);
       System.out.printf(Locale.ROOT, "%n== n = %,d (%.0f MB per vector) ==%n", n, n * 4 / 1e6);
-      System.out.printf(Locale.ROOT, "copy: %.2f ms (%.1f GB/s); DL4J Adam (fused): %.2f ms%n", copyMs, bytesPerMs / 1e6, adamMs);
+      System.out.printf(Locale.ROOT, "copy: %.2f ms (%.1f GB/s; ND4J %.2f ms, fused pass on %d thread(s) %.2f ms); DL4J Adam (fused): %.2f ms%n",
+          copyMs, bytesPerMs / 1e6, nd4jCopyMs, Fused.threads(), fusedCopyMs, adamMs);
       System.out.printf(Locale.ROOT, "%-22s %10s %10s %10s %10s %10s%n", "optimizer", "state MB", "ms/step", "vs Adam", "floor ms", "vs floor");
       for (String name : OptimizerRegistry.entries().keySet()) {
-        if (!name.startsWith(only)) continue;
+        if (Arrays.stream(only.split(",")).noneMatch(name::startsWith)) continue;
         Spec spec = benchSpec(name, layout);
         if (spec == null) {
           System.out.printf(Locale.ROOT, "%-22s (no contract spec)%n", name);
@@ -119,13 +126,41 @@ public final class BenchOptim {
     }
   }
 
+  /** Median time of ND4J's copy ({@code assign}) of {@code src}. */
   private static double timeCopy(INDArray src) {
     INDArray dst = src.dup();
+    return time(() -> {
+      dst.assign(src);
+      Nd4j.getExecutioner().commit();
+    });
+  }
+
+  /**
+   * Median time of a fused copy pass of {@code src} ({@link Fused}: chunked Java copies, on
+   * {@link Fused#threads()} threads). With several threads it can move more bytes per second than
+   * ND4J's copy, and the floor must not be slower than what the optimizers themselves achieve.
+   */
+  private static double timeFusedCopy(INDArray src) {
+    INDArray dst = src.dup();
+    Fused.Kernel copy = new Fused.Kernel() {
+      @Override
+      public void floats(float[][] c, int len, double[] sums) {
+        System.arraycopy(c[0], 0, c[1], 0, len);
+      }
+
+      @Override
+      public void doubles(double[][] c, int len, double[] sums) {
+        System.arraycopy(c[0], 0, c[1], 0, len);
+      }
+    };
+    return time(() -> Fused.pass().read(src).write(dst).run(copy));
+  }
+
+  private static double time(Runnable r) {
     double[] t = new double[STEPS];
     for (int i = 0; i < WARMUP + STEPS; i++) {
       long t0 = System.nanoTime();
-      dst.assign(src);
-      Nd4j.getExecutioner().commit();
+      r.run();
       if (i >= WARMUP) t[i - WARMUP] = (System.nanoTime() - t0) / 1e6;
     }
     return median(t);
