@@ -64,16 +64,6 @@ class FusedPathTest {
 
   static Stream<Case> cases() {
     return Stream.of(
-        "{name: sgd, hparams: {lr: 0.1}}",
-        "{name: sgd, hparams: {lr: 0.1, momentum: 0.9, weight_decay: 0.1}}",
-        "{name: sgd, hparams: {lr: 0.1, momentum: 0.9, dampening: 0.5}}",
-        "{name: sgd, hparams: {lr: 0.1, momentum: 0.9, nesterov: true, weight_decay: 0.1}}",
-        "{name: sgd_hd, hparams: {lr: 0.1, hypergrad_lr: 1e-6}}",
-        "{name: sgd_hd, hparams: {lr: 0.1, hypergrad_lr: 1e-6, momentum: 0.9, weight_decay: 0.1}}",
-        "{name: sgd_hd, hparams: {lr: 0.1, hypergrad_lr: 1e-6, momentum: 0.9, nesterov: true}}",
-        "{name: momo, hparams: {lr: 1.0}}",
-        "{name: momo, hparams: {lr: 1.0, weight_decay: 0.1, bias_correction: true}}",
-        "{name: momo, hparams: {lr: 1.0, weight_decay: 0.1, use_fstar: true}}",
         "{name: adam, hparams: {lr: 0.01}}",
         "{name: adam, hparams: {lr: 0.01, weight_decay: 0.1, amsgrad: true}}",
         "{name: adamw, hparams: {lr: 0.01, weight_decay: 0.1}}",

@@ -6,7 +6,6 @@ import org.optimbench.optim.ModelView;
 import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
 import org.optimbench.optim.StepContext;
-import org.optimbench.optim.internal.Fused;
 import org.optimbench.optim.internal.Vec;
 import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
@@ -24,8 +23,7 @@ import org.optimbench.optim.spec.Hparams;
  * p = p - lr * d
  * </pre>
  * Defaults as {@code torch.optim.SGD} (lr has no default there; 1e-3 here). State: one vector
- * ({@code momentum_buffer}, averaged across workers) when momentum != 0. On ND4J's CPU backend the
- * step is one fused pass ({@link SgdKernel}, see {@link Fused}); ND4J ops everywhere else.
+ * ({@code momentum_buffer}, averaged across workers) when momentum != 0.
  */
 public record Sgd(double lr, double momentum, double dampening, double weightDecay, boolean nesterov) implements Optimizer {
   public Sgd {
@@ -67,25 +65,12 @@ public record Sgd(double lr, double momentum, double dampening, double weightDec
    * {@code buf} (null without momentum; {@code first}: the buffer is filled, not averaged); the step
    * direction (d, the buffer, or d + momentum * buffer) is also written to {@code direction} unless
    * it is null. Shared by every method whose update is an SGD step (SGD-HD, MARTHE's SGD dynamics),
-   * so they stay bit for bit equal to this class on either path. On ND4J's CPU backend one fused
-   * pass ({@link SgdKernel}).
+   * so they stay bit for bit equal to this class. ND4J ops on every backend: a fused CPU pass of this
+   * step was measured slower than these three BLAS level-1 calls on one thread (BENCHMARKS.md,
+   * "Optimizer step").
    */
   public static void update(INDArray p, INDArray g, INDArray buf, boolean first, double lr, double momentum, double dampening,
       double weightDecay, boolean nesterov, INDArray direction) {
-    boolean fused = buf != null
-        ? (direction != null ? Fused.applies(p, g, buf, direction) : Fused.applies(p, g, buf))
-        : (direction != null ? Fused.applies(p, g, direction) : Fused.applies(p, g));
-    if (fused) {
-      Fused.Pass pass = Fused.pass().read(g);
-      if (buf != null) {
-        if (first) pass.write(buf);
-        else pass.update(buf);
-      }
-      pass.update(p);
-      if (direction != null) pass.write(direction);
-      pass.scratch(weightDecay != 0 ? 1 : 0).run(new SgdKernel(lr, momentum, dampening, weightDecay, nesterov, first, direction != null));
-      return;
-    }
     INDArray d = g;
     if (weightDecay != 0) {
       d = d.dup();

@@ -44,7 +44,7 @@ import org.optimbench.optim.spec.SpecException;
  * schedule factor multiplies the adapted eta where it is used and does not enter the adaptation.
  * State: {@code lr} (eta), {@code momentum_buffer}, {@code grad_prev} (only when it differs from the
  * buffer: no momentum, or Nesterov), {@code step}. The step itself is {@link Sgd#update} (the
- * {@code sgd} optimizer's, fused on the CPU backend), which also writes the direction.
+ * {@code sgd} optimizer's), which also writes the direction.
  */
 public record SgdHd(double lr, double momentum, double dampening, double weightDecay, boolean nesterov, double hypergradLr) implements Optimizer {
   public SgdHd {
