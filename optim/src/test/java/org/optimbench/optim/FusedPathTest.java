@@ -51,7 +51,6 @@ class FusedPathTest {
   private static final double ONE_STEP_SUM_UNITS = 256;
   private static final double TRAJECTORY_UNITS = 16384;
   private static final ParamLayout LAYOUT = ParamLayout.builder().add("a", 37).add("b", 2500).add("c", 2463).build();
-  private static final int N = (int) LAYOUT.totalLength();
 
   record Case(String spec) {
     @Override
@@ -184,30 +183,36 @@ class FusedPathTest {
    * step, lambda in [0.5, 2]; x starts at seeded values in [-1, 1].
    */
   private static Run trajectory(String spec, DataType dt, Layout layout, IntPredicate fusedAt) {
+    return trajectory(LAYOUT, STEPS, spec, dt, layout, fusedAt);
+  }
+
+  /** As above, on any model layout and number of steps (FusedThreadsTest's larger model). */
+  static Run trajectory(ParamLayout model, int steps, String spec, DataType dt, Layout layout, IntPredicate fusedAt) {
+    int n = (int) model.totalLength();
     Random rnd = new Random(42);
-    double[] lambda = new double[N];
-    double[] x0 = new double[N];
-    for (int i = 0; i < N; i++) {
+    double[] lambda = new double[n];
+    double[] x0 = new double[n];
+    for (int i = 0; i < n; i++) {
       lambda[i] = 0.5 + 1.5 * rnd.nextDouble();
       x0[i] = 2 * rnd.nextDouble() - 1;
     }
     INDArray lambdaArr = Nd4j.createFromArray(lambda).castTo(dt);
-    INDArray params = vector(dt, layout, 37);
-    INDArray grads = vector(dt, layout, 11);
+    INDArray params = vector(dt, layout, n, 37);
+    INDArray grads = vector(dt, layout, n, 11);
     params.assign(Nd4j.createFromArray(x0).castTo(dt).reshape(params.shape()));
     Optimizer opt = OptimizerRegistry.create(Spec.parse(spec, "spec"));
-    ModelView view = new ModelView(LAYOUT, params, grads);
+    ModelView view = new ModelView(model, params, grads);
     OptimizerState state = opt.init(view);
-    for (int t = 0; t < STEPS; t++) {
+    for (int t = 0; t < steps; t++) {
       double[] x = view.params().toDoubleVector();
-      double[] g = new double[N];
+      double[] g = new double[n];
       double loss = 0;
-      for (int i = 0; i < N; i++) {
+      for (int i = 0; i < n; i++) {
         g[i] = lambda[i] * (x[i] - 1) + 0.3 * rnd.nextGaussian();
         loss += 0.5 * lambda[i] * (x[i] - 1) * (x[i] - 1);
       }
       grads.assign(Nd4j.createFromArray(g).castTo(dt).reshape(grads.shape()));
-      StepContext ctx = StepContext.builder().step(t).loss(loss / N)
+      StepContext ctx = StepContext.builder().step(t).loss(loss / n)
           .hvp(v -> v.mul(lambdaArr))
           .validationGradient(at -> at.sub(1.0).muli(lambdaArr))
           .build();
@@ -216,13 +221,13 @@ class FusedPathTest {
     return new Run(view.params().dup(), state);
   }
 
-  /** A length-N vector of the given layout: its own rank-1 array, or a view at {@code offset} into a larger flat array. */
-  private static INDArray vector(DataType dt, Layout layout, int offset) {
+  /** A length-n vector of the given layout: its own rank-1 array, or a view at {@code offset} into a larger flat array. */
+  private static INDArray vector(DataType dt, Layout layout, int n, int offset) {
     return switch (layout) {
-      case RANK1 -> Nd4j.zeros(dt, N);
-      case OFFSET_VIEW -> Nd4j.zeros(dt, N + offset + 5).get(NDArrayIndex.interval(offset, offset + N)).reshape('c', new long[] {1, N});
+      case RANK1 -> Nd4j.zeros(dt, n);
+      case OFFSET_VIEW -> Nd4j.zeros(dt, n + offset + 5).get(NDArrayIndex.interval(offset, offset + n)).reshape('c', new long[] {1, n});
       // DL4J's gradient views: 'f'-order [1, n] rows at an offset into the flattened gradient
-      case F_ORDER_VIEW -> Nd4j.create(dt, new long[] {1, N + offset + 5}, 'f').get(NDArrayIndex.interval(0, 0, true), NDArrayIndex.interval(offset, offset + N));
+      case F_ORDER_VIEW -> Nd4j.create(dt, new long[] {1, n + offset + 5}, 'f').get(NDArrayIndex.interval(0, 0, true), NDArrayIndex.interval(offset, offset + n));
     };
   }
 
