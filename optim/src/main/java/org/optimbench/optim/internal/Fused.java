@@ -49,8 +49,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@value #THREADS_PROPERTY}, default ND4J's own thread count, i.e. {@code OMP_NUM_THREADS}; the
  * scripts and Spark executors run one per task). The arithmetic of a block and the order in which
  * block sums are combined do not depend on the thread count, so results are the same bits with 1
- * thread or 16. The global sums are compute-bound on one thread (a double-accumulated sum takes
- * about 1 cycle per element), which is what extra threads buy back.
+ * thread or 16. One core does not reach the memory bus's bandwidth (a fused copy of 10M floats
+ * measured 26-30 GB/s on one thread, 35-38 on two), which is what extra threads buy back: the
+ * Adam-type steps ran 1.6-1.9x faster on two (BENCHMARKS.md, "Optimizer step").
  */
 public final class Fused {
   /** The switch: {@code false} forces every method onto its ND4J-op path. Read at every step. */
