@@ -50,8 +50,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * scripts and Spark executors run one per task). The arithmetic of a block and the order in which
  * block sums are combined do not depend on the thread count, so results are the same bits with 1
  * thread or 16. One core does not reach the memory bus's bandwidth (a fused copy of 10M floats
- * measured 26-30 GB/s on one thread, 35-38 on two), which is what extra threads buy back: the
- * Adam-type steps ran 1.6-1.9x faster on two (BENCHMARKS.md, "Optimizer step").
+ * measured 18-22 GB/s on one thread, ND4J's copy 26-30, the fused copy on two threads 35-38),
+ * which is what extra threads buy back: the Adam-type steps ran 1.6-1.9x faster on two
+ * (BENCHMARKS.md, "Optimizer step").
  */
 public final class Fused {
   /** The switch: {@code false} forces every method onto its ND4J-op path. Read at every step. */
