@@ -165,6 +165,8 @@ public final class NetworkModel {
     } finally {
       view.params().assign(saved);
       view.grads().assign(savedGrad);
+      saved.close();
+      savedGrad.close();
     }
   }
 }

@@ -1,9 +1,16 @@
 package org.optimbench.jobs.train;
 
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
-/** One worker's part of a step's batch: the network inputs and labels, and the examples' stable ids. */
-public record Batch(MultiDataSet data, long[] ids) {
+/**
+ * One worker's part of a step's batch: the network inputs and labels, and the examples' stable ids.
+ * {@link #close} frees its arrays' native memory at once: a step allocates its batch outside any
+ * workspace, and left to the garbage collector the native memory of large batches outgrows the
+ * machine long before the small Java heap fills (a 4096-row logistic-regression batch, 13 MB, grew
+ * the process by 6 GB over 1,600 steps with a 6 GB heap; the 26-table DLRM and GPT likewise).
+ */
+public record Batch(MultiDataSet data, long[] ids) implements AutoCloseable {
   public Batch {
     if (data.getFeatures(0).size(0) != ids.length) {
       throw new IllegalArgumentException("batch has " + data.getFeatures(0).size(0) + " rows but " + ids.length + " ids");
@@ -12,5 +19,22 @@ public record Batch(MultiDataSet data, long[] ids) {
 
   public int size() {
     return ids.length;
+  }
+
+  /** Frees the batch's arrays (features, labels, masks) that own their memory; views and closed arrays are left alone. */
+  @Override
+  public void close() {
+    release(data.getFeatures());
+    release(data.getLabels());
+    release(data.getFeaturesMaskArrays());
+    release(data.getLabelsMaskArrays());
+  }
+
+  /** Closes each array that owns its buffer (not a view, not in a workspace) and is not closed yet. */
+  public static void release(INDArray... arrays) {
+    if (arrays == null) return;
+    for (INDArray a : arrays) {
+      if (a != null && !a.wasClosed() && a.closeable()) a.close();
+    }
   }
 }

@@ -92,8 +92,19 @@ public final class WorkerLoop {
   /**
    * Runs step {@code t} on this worker's part of the batch. {@code validation}, when not null,
    * supplies this worker's part of a validation batch for methods that ask for a validation gradient.
+   * The step owns both batches: it frees their native memory ({@link Batch#close}) before it
+   * returns, so callers pass a fresh batch each step.
    */
   public StepResult step(long t, Batch local, Supplier<Batch> validation) {
+    LazyValidation lazy = validation != null ? new LazyValidation(validation, mode == Mode.GRADIENT_SHARING) : null;
+    try (local) {
+      return run(t, local, lazy);
+    } finally {
+      if (lazy != null && lazy.batch != null) lazy.batch.close();
+    }
+  }
+
+  private StepResult run(long t, Batch local, LazyValidation validation) {
     boolean shared = mode == Mode.GRADIENT_SHARING;
     double loss = model.lossAndGradient(local.data());
     long examples = local.size();
@@ -121,10 +132,12 @@ public final class WorkerLoop {
         // the whole step (optimizers never write it, gradientAt restores it), so one extra gradient
         // evaluation per product.
         .hvp(FiniteDifferenceHvp.forward(p -> gradientAt(p, local, shared), at, grads));
-    if (validation != null) {
-      ctx.validationGradient(new LazyValidation(validation, shared));
+    if (validation != null) ctx.validationGradient(validation);
+    try {
+      Optimizers.step(optimizer, model.view(), state, ctx.build());
+    } finally {
+      at.close();
     }
-    Optimizers.step(optimizer, model.view(), state, ctx.build());
     if (mode == Mode.PARAM_AVERAGING && (t + 1) % averagingFrequency == 0) {
       StateMerge.average(comm, model.view().params(), state);
       optimizer.reconcile(model.view(), state);

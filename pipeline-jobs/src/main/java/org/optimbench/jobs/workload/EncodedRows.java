@@ -17,6 +17,12 @@ public interface EncodedRows {
   /** The rows at these positions, in this order, as the network's features and labels. */
   MultiDataSet rows(int[] positions);
 
+  /** The buffer that owns an array's memory: its own, or for a view the viewed array's. */
+  private static Object memory(INDArray a) {
+    Object base = a.data().underlyingDataBuffer();
+    return base != null ? base : a.data();
+  }
+
   /** Positions from..to-1, for slicing through all rows. */
   static int[] range(int from, int to) {
     int[] r = new int[to - from];
@@ -43,7 +49,20 @@ public interface EncodedRows {
         }
         INDArray[] pulled = new INDArray[columns.length];
         for (int i = 0; i < columns.length; i++) pulled[i] = Nd4j.pullRows(columns[i], 1, positions);
-        return toDataSet.apply(pulled);
+        MultiDataSet ds = toDataSet.apply(pulled);
+        // pulled columns whose memory the data set does not use (it re-cut or re-typed them into new
+        // arrays): free them now instead of leaving native memory to the garbage collector
+        java.util.Set<Object> used = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        if (ds != null) {
+          for (INDArray[] group : new INDArray[][] {ds.getFeatures(), ds.getLabels(), ds.getFeaturesMaskArrays(), ds.getLabelsMaskArrays()}) {
+            if (group == null) continue;
+            for (INDArray a : group) if (a != null) used.add(memory(a));
+          }
+        }
+        for (INDArray p : pulled) {
+          if (!used.contains(memory(p)) && !p.wasClosed() && p.closeable()) p.close();
+        }
+        return ds;
       }
     };
   }
