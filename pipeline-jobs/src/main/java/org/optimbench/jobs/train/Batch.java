@@ -24,6 +24,11 @@ public record Batch(MultiDataSet data, long[] ids) implements AutoCloseable {
   /** Frees the batch's arrays (features, labels, masks) that own their memory; views and closed arrays are left alone. */
   @Override
   public void close() {
+    release(data);
+  }
+
+  /** Frees a data set's arrays (features, labels, masks) as {@link #close} does. */
+  public static void release(MultiDataSet data) {
     release(data.getFeatures());
     release(data.getLabels());
     release(data.getFeaturesMaskArrays());

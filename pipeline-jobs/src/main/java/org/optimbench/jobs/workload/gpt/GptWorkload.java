@@ -17,6 +17,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.jobs.model.NetworkModel;
+import org.optimbench.jobs.train.Batch;
 import org.optimbench.jobs.train.Example;
 import org.optimbench.jobs.workload.EncodedRows;
 import org.optimbench.jobs.workload.PreparedData;
@@ -170,7 +171,10 @@ public record GptWorkload(int vocab, int seqLen, int dModel, int heads, int laye
     double ceSum = 0;
     for (int from = 0; from < n; from += chunk) {
       org.nd4j.linalg.dataset.api.MultiDataSet b = valid.rows(EncodedRows.range(from, Math.min(n, from + chunk)));
-      ceSum += crossEntropySum(model.output(b), b.getLabels(0));
+      INDArray logits = model.output(b);
+      ceSum += crossEntropySum(logits, b.getLabels(0));
+      Batch.release(logits);
+      Batch.release(b);
     }
     double[] s = comm.sumInPlace(new double[] {ceSum, (double) n * seqLen});
     if (s[1] == 0) return Map.of();
@@ -187,7 +191,9 @@ public record GptWorkload(int vocab, int seqLen, int dModel, int heads, int laye
     INDArray z = logits.reshape('c', logits.length() / v, v);
     INDArray max = z.max(1);
     // logsumexp shifted by the row maximum, so no exp overflows
-    INDArray lse = Transforms.log(Transforms.exp(z.subColumnVector(max.reshape(max.length(), 1)), false).sum(1), false).addi(max);
+    INDArray shifted = z.subColumnVector(max.reshape(max.length(), 1)); // [B*T, V]: as large as the logits
+    INDArray lse = Transforms.log(Transforms.exp(shifted, false).sum(1), false).addi(max);
+    Batch.release(shifted);
     double[] lseD = lse.castTo(DataType.DOUBLE).toDoubleVector();
     double[] ids = labels.castTo(DataType.DOUBLE).reshape(-1).toDoubleVector();
     double sum = 0;
