@@ -1,14 +1,14 @@
 package org.optimbench.jobs.train;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.optimbench.jobs.model.NativeArrays;
 
 /**
  * One worker's part of a step's batch: the network inputs and labels, and the examples' stable ids.
  * {@link #close} frees its arrays' native memory at once: a step allocates its batch outside any
  * workspace, and left to the garbage collector the native memory of large batches outgrows the
  * machine long before the small Java heap fills (a 4096-row logistic-regression batch, 13 MB, grew
- * the process by 6 GB over 1,600 steps with a 6 GB heap; the 26-table DLRM and GPT likewise).
+ * the process by 6 GB over 1,600 steps with a 6 GB heap).
  */
 public record Batch(MultiDataSet data, long[] ids) implements AutoCloseable {
   public Batch {
@@ -21,25 +21,9 @@ public record Batch(MultiDataSet data, long[] ids) implements AutoCloseable {
     return ids.length;
   }
 
-  /** Frees the batch's arrays (features, labels, masks) that own their memory; views and closed arrays are left alone. */
+  /** Frees the batch's arrays (features, labels, masks) that own their memory ({@link NativeArrays#release}). */
   @Override
   public void close() {
-    release(data);
-  }
-
-  /** Frees a data set's arrays (features, labels, masks) as {@link #close} does. */
-  public static void release(MultiDataSet data) {
-    release(data.getFeatures());
-    release(data.getLabels());
-    release(data.getFeaturesMaskArrays());
-    release(data.getLabelsMaskArrays());
-  }
-
-  /** Closes each array that owns its buffer (not a view, not in a workspace) and is not closed yet. */
-  public static void release(INDArray... arrays) {
-    if (arrays == null) return;
-    for (INDArray a : arrays) {
-      if (a != null && !a.wasClosed() && a.closeable()) a.close();
-    }
+    NativeArrays.release(data);
   }
 }

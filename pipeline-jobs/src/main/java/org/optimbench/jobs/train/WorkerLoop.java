@@ -96,7 +96,7 @@ public final class WorkerLoop {
    * returns, so callers pass a fresh batch each step.
    */
   public StepResult step(long t, Batch local, Supplier<Batch> validation) {
-    LazyValidation lazy = validation != null ? new LazyValidation(validation, mode == Mode.GRADIENT_SHARING) : null;
+    LazyValidation lazy = validation != null ? new LazyValidation(validation) : null;
     try (local) {
       return run(t, local, lazy);
     } finally {
@@ -131,7 +131,7 @@ public final class WorkerLoop {
         // Forward differences around the step's own (global) gradient: the gradient view holds it for
         // the whole step (optimizers never write it, gradientAt restores it), so one extra gradient
         // evaluation per product.
-        .hvp(FiniteDifferenceHvp.forward(p -> gradientAt(p, local, shared), at, grads));
+        .hvp(FiniteDifferenceHvp.forward(p -> gradientAt(p, local), at, grads));
     if (validation != null) ctx.validationGradient(validation);
     try {
       Optimizers.step(optimizer, model.view(), state, ctx.build());
@@ -155,27 +155,25 @@ public final class WorkerLoop {
   }
 
   /** The (global, in gradient sharing) mean gradient of {@code batch} at {@code params}; the model is restored afterwards. */
-  private INDArray gradientAt(INDArray params, Batch batch, boolean shared) {
+  private INDArray gradientAt(INDArray params, Batch batch) {
     INDArray g = model.gradientAt(params, batch.data());
-    if (shared) globalMean(g, 0.0, batch.size());
+    if (mode == Mode.GRADIENT_SHARING) globalMean(g, 0.0, batch.size());
     return g;
   }
 
   /** Draws the validation batch once per step, on first use, so every worker calls the oracle alike. */
   private final class LazyValidation implements GradientOracle {
     private final Supplier<Batch> source;
-    private final boolean shared;
     private Batch batch;
 
-    LazyValidation(Supplier<Batch> source, boolean shared) {
+    LazyValidation(Supplier<Batch> source) {
       this.source = source;
-      this.shared = shared;
     }
 
     @Override
     public INDArray gradientAt(INDArray params) {
       if (batch == null) batch = source.get();
-      return WorkerLoop.this.gradientAt(params, batch, shared);
+      return WorkerLoop.this.gradientAt(params, batch);
     }
   }
 }

@@ -23,8 +23,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.conf.ConfException;
+import org.optimbench.jobs.model.NativeArrays;
 import org.optimbench.jobs.model.NetworkModel;
-import org.optimbench.jobs.train.Batch;
 import org.optimbench.jobs.train.Example;
 import org.optimbench.prep.libsvm.LibsvmConfig;
 import org.optimbench.prep.libsvm.LibsvmJob;
@@ -166,8 +166,8 @@ public record Classifier(int inputs, List<Integer> hidden, int classes, Activati
       double tiny = p.dataType() == DataType.DOUBLE ? Double.MIN_NORMAL : Float.MIN_NORMAL;
       lossSum -= Transforms.log(Transforms.max(p, tiny, false), false).sumNumber().doubleValue();
       correct += out.argMax(1).eq(labels.argMax(1)).castTo(DataType.DOUBLE).sumNumber().doubleValue();
-      Batch.release(out, p);
-      Batch.release(b);
+      NativeArrays.release(out, p);
+      NativeArrays.release(b);
     }
     double[] s = comm.sumInPlace(new double[] {lossSum, correct, n});
     if (s[2] == 0) return Map.of();

@@ -4,6 +4,7 @@ import java.util.function.Function;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.optimbench.jobs.model.NativeArrays;
 
 /**
  * One worker's rows as network inputs, built once: {@link #rows} pulls any subset (a batch, a
@@ -53,14 +54,9 @@ public interface EncodedRows {
         // pulled columns whose memory the data set does not use (it re-cut or re-typed them into new
         // arrays): free them now instead of leaving native memory to the garbage collector
         java.util.Set<Object> used = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        if (ds != null) {
-          for (INDArray[] group : new INDArray[][] {ds.getFeatures(), ds.getLabels(), ds.getFeaturesMaskArrays(), ds.getLabelsMaskArrays()}) {
-            if (group == null) continue;
-            for (INDArray a : group) if (a != null) used.add(memory(a));
-          }
-        }
+        if (ds != null) for (INDArray a : NativeArrays.arrays(ds)) used.add(memory(a));
         for (INDArray p : pulled) {
-          if (!used.contains(memory(p)) && !p.wasClosed() && p.closeable()) p.close();
+          if (!used.contains(memory(p))) NativeArrays.release(p);
         }
         return ds;
       }

@@ -33,8 +33,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.conf.ConfException;
+import org.optimbench.jobs.model.NativeArrays;
 import org.optimbench.jobs.model.NetworkModel;
-import org.optimbench.jobs.train.Batch;
 import org.optimbench.jobs.train.Example;
 import org.optimbench.jobs.workload.BroadcastModel;
 import org.optimbench.jobs.workload.EncodedRows;
@@ -281,8 +281,8 @@ public record Dlrm(int denseFeatures, List<Integer> tableSizes, int embeddingDim
       System.arraycopy(z.toDoubleVector(), 0, logits, from, to - from);
       System.arraycopy(y.toDoubleVector(), 0, labels, from, to - from);
       System.arraycopy(loss.toDoubleVector(), 0, losses, from, to - from);
-      Batch.release(z, y, loss);
-      Batch.release(b);
+      NativeArrays.release(z, y, loss);
+      NativeArrays.release(b);
     }
     return new Scores(logits, labels, losses, lossSum);
   }

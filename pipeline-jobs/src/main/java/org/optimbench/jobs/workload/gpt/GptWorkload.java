@@ -16,8 +16,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.conf.ConfException;
+import org.optimbench.jobs.model.NativeArrays;
 import org.optimbench.jobs.model.NetworkModel;
-import org.optimbench.jobs.train.Batch;
 import org.optimbench.jobs.train.Example;
 import org.optimbench.jobs.workload.EncodedRows;
 import org.optimbench.jobs.workload.PreparedData;
@@ -173,8 +173,8 @@ public record GptWorkload(int vocab, int seqLen, int dModel, int heads, int laye
       org.nd4j.linalg.dataset.api.MultiDataSet b = valid.rows(EncodedRows.range(from, Math.min(n, from + chunk)));
       INDArray logits = model.output(b);
       ceSum += crossEntropySum(logits, b.getLabels(0));
-      Batch.release(logits);
-      Batch.release(b);
+      NativeArrays.release(logits);
+      NativeArrays.release(b);
     }
     double[] s = comm.sumInPlace(new double[] {ceSum, (double) n * seqLen});
     if (s[1] == 0) return Map.of();
@@ -193,7 +193,7 @@ public record GptWorkload(int vocab, int seqLen, int dModel, int heads, int laye
     // logsumexp shifted by the row maximum, so no exp overflows
     INDArray shifted = z.subColumnVector(max.reshape(max.length(), 1)); // [B*T, V]: as large as the logits
     INDArray lse = Transforms.log(Transforms.exp(shifted, false).sum(1), false).addi(max);
-    Batch.release(shifted);
+    NativeArrays.release(shifted);
     double[] lseD = lse.castTo(DataType.DOUBLE).toDoubleVector();
     double[] ids = labels.castTo(DataType.DOUBLE).reshape(-1).toDoubleVector();
     double sum = 0;
