@@ -11,7 +11,7 @@ import org.optimbench.jobs.workload.Workload;
  * One worker's partition: training and validation rows sorted by their stable ids and encoded once
  * by the workload ({@link Workload#encode}). Batches are a pure function of the step (a per-epoch
  * permutation seeded by seed, worker and epoch), so a resumed run draws exactly the batches an
- * uninterrupted run would.
+ * uninterrupted run would. Not thread-safe: one worker thread draws its batches.
  */
 public final class LocalData {
   private final EncodedRows train;
@@ -19,6 +19,9 @@ public final class LocalData {
   private final EncodedRows valid;
   private final long seed;
   private final int rank;
+  /** The last epoch's permutation: built once per epoch, not once per step (a shuffle of the whole partition). */
+  private int[] perm;
+  private long permEpoch = -1;
 
   public LocalData(List<Example> rows, Workload workload, DataType dtype, long seed, int rank) {
     List<Example> trainRows = rows.stream().filter(e -> !e.valid()).sorted(Comparator.comparingLong(Example::id)).toList();
@@ -49,8 +52,6 @@ public final class LocalData {
     int n = trainIds.length;
     int[] rows = new int[batchSize];
     long pos = t * batchSize;
-    int[] perm = null;
-    long permEpoch = -1;
     for (int i = 0; i < batchSize; i++, pos++) {
       long epoch = pos / n;
       if (epoch != permEpoch) {
