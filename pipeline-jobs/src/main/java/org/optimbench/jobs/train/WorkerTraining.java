@@ -130,22 +130,41 @@ public final class WorkerTraining {
     WorkerLoop loop = new WorkerLoop(model, optimizer, state, schedule, comm, new HashExampleStore(), mode, (int) conf.integer("averaging_frequency"),
         conf.string("embedding_exchange").equals("sparse"));
     long t0 = System.nanoTime();
+    int k = (int) conf.integer("averaging_frequency");
+    double pendingExamples = 0; // parameter averaging: this worker's examples since the workers last agreed
+    double pendingNonFinite = 0; // ... and its non-finite losses since then
+    long agreedAt = start; // the first step since then
     try {
       for (long t = start; t < steps; t++) {
         long step = t;
         StepResult r = loop.step(t, data.batchAt(t, batchSize), () -> data.validBatchAt(step, batchSize));
-        // Everyone learns the global loss and example count; gradient sharing's step already reduced
-        // them, the other modes reduce them here.
-        double[] g = mode == Mode.GRADIENT_SHARING
-            ? new double[] {r.loss() * r.examples(), r.examples()}
-            : comm.sumInPlace(new double[] {r.loss() * r.examples(), r.examples()});
-        double loss = g[0] / g[1];
-        samples += (long) g[1];
         long done = t + 1;
         if (done == Long.getLong(CRASH_PROPERTY, -1)) throw new IllegalStateException("injected crash after step " + done + " (" + CRASH_PROPERTY + ")");
-        Optional<String> div = divergence.check(t, loss);
-        boolean logRow = done % logEvery == 0 || done == steps || div.isPresent();
+        boolean logRow = done % logEvery == 0 || done == steps;
         boolean evalNow = (evalEvery > 0 && done % evalEvery == 0) || done == steps;
+        boolean checkpointNow = (ckEvery > 0 && done % ckEvery == 0) || done == steps;
+        double loss;
+        Optional<String> div = Optional.empty();
+        if (mode == Mode.GRADIENT_SHARING) { // the step already reduced the loss and the example count
+          loss = r.loss();
+          samples += r.examples();
+        } else {
+          pendingExamples += r.examples();
+          if (!Double.isFinite(r.loss())) pendingNonFinite++;
+          if (!agrees(mode, t, done, k, logRow || evalNow || checkpointNow)) continue;
+          // Everyone learns this step's global loss, the examples and any non-finite loss since the workers last agreed.
+          double[] g = comm.sumInPlace(new double[] {r.loss() * r.examples(), r.examples(), pendingExamples, pendingNonFinite});
+          loss = g[0] / g[1];
+          samples += (long) g[2];
+          if (g[3] > 0 && Double.isFinite(loss)) {
+            div = Optional.of(String.format(Locale.ROOT, "a worker's loss was non-finite between steps %d and %d", agreedAt, t));
+          }
+          pendingExamples = 0;
+          pendingNonFinite = 0;
+          agreedAt = done;
+        }
+        if (div.isEmpty()) div = divergence.check(t, loss);
+        logRow |= div.isPresent();
         Map<String, Double> eval = evalNow && div.isEmpty() ? evaluate(workload, loop, optimizer, data, comm) : Map.of();
         if (rank == 0 && (logRow || !eval.isEmpty())) {
           double wall = wallBefore + (System.nanoTime() - t0) / 1e9;
@@ -165,12 +184,12 @@ public final class WorkerTraining {
           }
           return new Outcome(runName, "diverged", t, div.get());
         }
-        if ((ckEvery > 0 && done % ckEvery == 0) || done == steps) {
+        if (checkpointNow) {
           if (rank == 0) {
             Map<String, Object> extra = new LinkedHashMap<>();
             extra.put("wall_time_s", wallBefore + (System.nanoTime() - t0) / 1e9);
             extra.put("samples", samples);
-            if (divergence.firstLoss() != null) extra.put("first_loss", divergence.firstLoss());
+            divergence.firstLoss().ifPresent(f -> extra.put("first_loss", f));
             dir.checkpoint(done, model.view().params(), loop.state(), extra);
           }
           comm.sumInPlace(new double[] {0}); // others wait until the checkpoint is committed
@@ -192,6 +211,21 @@ public final class WorkerTraining {
       if (rank == 0 && dir != null) dir.fail(start, e.getClass().getSimpleName() + ": " + e.getMessage());
       throw e;
     }
+  }
+
+  /**
+   * Whether the workers agree on the loss after step {@code t} ({@code done} = t + 1 steps taken).
+   * Gradient sharing and a single process agree every step (their step reduced it already, or there
+   * is no one to agree with). Parameter averaging's workers step on their own between rounds, so
+   * they exchange the loss only where they meet anyway or must act alike: the run's first step (the
+   * divergence threshold's reference loss), each averaging round, and each step that logs,
+   * evaluates or checkpoints. A per-step exchange would make every step wait for the slowest worker,
+   * which is what averaging every k steps avoids; the price is that divergence is detected at the
+   * next such step, not the exact step.
+   */
+  static boolean agrees(Mode mode, long t, long done, int averagingFrequency, boolean logsEvaluatesOrCheckpoints) {
+    if (mode != Mode.PARAM_AVERAGING) return true;
+    return t == 0 || done % averagingFrequency == 0 || logsEvaluatesOrCheckpoints;
   }
 
   /** The run's arithmetic dtype. */

@@ -125,9 +125,39 @@ class TrainingJobTest {
       String log = run(conf("killed-" + mode, o));
       assertTrue(log.contains("resuming from the checkpoint at step 10"), mode + ": " + log);
       assertArrayEquals(finalParams("whole-" + mode), finalParams("killed-" + mode), 0.0, mode);
+      // the divergence threshold's reference loss survives the resume (it was saved as an object, so a resumed run took a new one)
+      Object firstLoss = new Checkpoints(dir("killed-" + mode), 2).latest().orElseThrow().extra().get("first_loss");
+      assertTrue(firstLoss instanceof Number, mode + ": first_loss in the checkpoint is " + firstLoss);
       List<Map<String, Object>> rows = MetricsLog.read(dir("killed-" + mode).resolve(MetricsLog.FILE));
       assertEquals(List.of(4L, 9L, 14L, 19L), rows.stream().map(r -> (Long) r.get("step")).toList(), mode + ": no duplicated rows after the resume");
     }
+  }
+
+  @Test
+  void parameterAveragingStopsADivergingRunAtTheNextStepItsWorkersAgreeOn() throws Exception {
+    Path f = tmp.resolve("pa-diverges.yaml");
+    Files.writeString(f, """
+        data: {train: %s}
+        optimizer: {name: sgd, hparams: {lr: 1.0e+9}}
+        mode: param_averaging
+        workers: 2
+        averaging_frequency: 4
+        steps: 40
+        batch_size: 8
+        log_every: 20
+        eval_every: 20
+        checkpoint_every: 20
+        divergence_factor: 5
+        output: %s
+        """.formatted(data, tmp.resolve("runs")));
+    List<RunConf> runs = RunConf.load(f, List.of());
+    String log = run(runs);
+    RunStatus status = RunStatus.read(dir(runs.get(0).string("name"))).orElseThrow();
+    assertEquals(RunStatus.State.DIVERGED, status.state(), log);
+    // the workers exchange the loss at step 0 (the reference) and then every 4th step: it ends at one of those
+    long step = MetricsLog.read(dir(runs.get(0).string("name")).resolve(MetricsLog.FILE)).stream()
+        .mapToLong(r -> (Long) r.get("step")).max().orElseThrow();
+    assertEquals(3, step % 4, "diverged at step " + step + ", not at an averaging round");
   }
 
   @Test
