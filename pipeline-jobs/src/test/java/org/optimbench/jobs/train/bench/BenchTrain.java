@@ -37,6 +37,16 @@ import org.optimbench.optim.schedule.Schedule;
  * text; DLRM: power-law categorical ids, log1p dense features), float32, Prodigy. No argument: the
  * first four; the -large cases (8x the per-worker batch) only when named. Each Spark configuration
  * also reports the share of its step time spent inside collective calls (transfer plus waiting).
+ *
+ * <p>Throughput is the steady state: each configuration warms up for seconds, not a few steps
+ * (the fast cases for 500 steps) and times thousands, and every configuration is measured once per
+ * round over {@code -Dbench.rounds} rounds (3), efficiencies taken within a round and reported as
+ * the median and range. With 20 warm-up and 200 timed steps the
+ * JIT compiler was still busy in the timed window (a C2 thread at 20% of a core 10 s into a run)
+ * and took its slices from a worker: two workers in lockstep then both wait, which halved the
+ * measured scaling efficiency of the logistic regression. {@code -Dbench.warmup=N} and
+ * {@code -Dbench.steps=M} override the counts for every case. Several cases in one JVM
+ * disturb each other (the later ones run among the garbage of the earlier): name one case per run.
  */
 public final class BenchTrain {
   /**
@@ -44,11 +54,16 @@ public final class BenchTrain {
    * reported (samples, or tokens = examples x {@code unitsPerExample}).
    */
   record Case(String name, Workload workload, List<Example> rows, int batch, int warmup, int steps, String unit, int unitsPerExample)
-      implements java.io.Serializable {}
+      implements java.io.Serializable {
+    /** This case with {@code -Dbench.warmup} and {@code -Dbench.steps} applied where set. */
+    Case withOverrides() {
+      return new Case(name, workload, rows, batch, Integer.getInteger("bench.warmup", warmup), Integer.getInteger("bench.steps", steps), unit, unitsPerExample);
+    }
+  }
 
-  static Case classifier(String name, int features, List<Integer> hidden, int classes, int batch) {
+  static Case classifier(String name, int features, List<Integer> hidden, int classes, int batch, int warmup, int steps) {
     Classifier c = new Classifier(features, hidden, classes, Activation.RELU);
-    return new Case(name, c, synthetic(features, classes, 8192), batch, 20, 200, "samples", 1);
+    return new Case(name, c, synthetic(features, classes, 8192), batch, warmup, steps, "samples", 1);
   }
 
   /** The gpt-laptop.yaml model: 3.3M parameters, 8 blocks of 64 tokens per worker and step. */
@@ -57,7 +72,7 @@ public final class BenchTrain {
     Random r = new Random(3);
     List<Example> rows = new ArrayList<>();
     for (int i = 0; i < 512; i++) rows.add(new Example(i, 0, r.ints(65, 0, 50257).toArray(), new double[0], false));
-    return new Case("gpt seq 64, d 64, 4 heads, 2 layers, vocab 50257 (3.3M params), batch 8 blocks/worker", g, rows, 8, 3, 20, "tokens", 64);
+    return new Case("gpt seq 64, d 64, 4 heads, 2 layers, vocab 50257 (3.3M params), batch 8 blocks/worker", g, rows, 8, 5, 30, "tokens", 64);
   }
 
   /**
@@ -75,51 +90,90 @@ public final class BenchTrain {
       for (int k = 0; k < dense.length; k++) dense[k] = Math.log1p(Math.abs(r.nextGaussian()) * 10);
       rows.add(new Example(i, r.nextDouble() < 0.25 ? 1 : 0, cats, dense, false));
     }
-    return new Case("dlrm 26 x 10k x 16 tables, bottom 64-16, top 64-1 (4.2M params), batch 128/worker", d, rows, 128, 10, 100, "samples", 1);
+    return new Case("dlrm 26 x 10k x 16 tables, bottom 64-16, top 64-1 (4.2M params), batch 128/worker", d, rows, 128, 50, 200, "samples", 1);
   }
 
   public static void main(String[] args) throws Exception {
     List<String> only = List.of(args);
     List<Case> cases = new ArrayList<>();
-    if (only.isEmpty() || only.contains("mlp")) cases.add(classifier("mlp 784-256-10, batch 128/worker", 784, List.of(256), 10, 128));
-    if (only.isEmpty() || only.contains("logreg")) cases.add(classifier("logreg 784x10, batch 512/worker", 784, List.of(), 10, 512));
-    if (only.contains("logreg-large")) cases.add(classifier("logreg 784x10, batch 4096/worker", 784, List.of(), 10, 4096));
-    if (only.contains("mlp-large")) cases.add(classifier("mlp 784-256-10, batch 1024/worker", 784, List.of(256), 10, 1024));
+    if (only.isEmpty() || only.contains("mlp")) cases.add(classifier("mlp 784-256-10, batch 128/worker", 784, List.of(256), 10, 128, 300, 1200));
+    if (only.isEmpty() || only.contains("logreg")) cases.add(classifier("logreg 784x10, batch 512/worker", 784, List.of(), 10, 512, 500, 2000));
+    if (only.contains("logreg-large")) cases.add(classifier("logreg 784x10, batch 4096/worker", 784, List.of(), 10, 4096, 100, 400));
+    if (only.contains("mlp-large")) cases.add(classifier("mlp 784-256-10, batch 1024/worker", 784, List.of(256), 10, 1024, 100, 400));
     if (only.isEmpty() || only.contains("gpt")) cases.add(gpt());
     if (only.isEmpty() || only.contains("dlrm")) cases.add(dlrm());
     Spec spec = Spec.of("prodigy");
     System.out.printf(Locale.ROOT, "%d cores; throughput after warm-up steps, float32, %s%n", Runtime.getRuntime().availableProcessors(), spec.toJson());
-    for (Case w : cases) {
-      single(w, spec); // JIT warm-up of the whole step path; the single process is timed last
-      double[] results = new double[4];
-      double[] comm = new double[4];
-      String[] labels = {"local[1] gradient_sharing", "local[2] gradient_sharing", "local[1] param_averaging(k=4)", "local[2] param_averaging(k=4)"};
-      int i = 0;
-      for (Mode mode : new Mode[] {Mode.GRADIENT_SHARING, Mode.PARAM_AVERAGING}) {
-        for (int workers : new int[] {1, 2}) {
-          double[] r = spark(w, spec, mode, workers, true);
-          results[i] = r[0];
-          comm[i++] = r[1];
+    int rounds = Integer.getInteger("bench.rounds", 3);
+    String[] labels = {"local[1] gradient_sharing", "local[2] gradient_sharing", "local[1] param_averaging(k=4)", "local[2] param_averaging(k=4)"};
+    for (Case c : cases) {
+      Case w = c.withOverrides();
+      boolean dlrm = w.workload() instanceof Dlrm;
+      single(w, spec); // JIT warm-up of the whole step path
+      // Every configuration once per round, rounds one after another, so slow phases of the shared
+      // host hit all configurations alike; efficiencies are taken within a round.
+      double[][] rate = new double[4][rounds];
+      double[][] comm = new double[4][rounds];
+      double[][] dense = new double[2][rounds];
+      double[] alone = new double[rounds];
+      double[] pair = new double[rounds];
+      double[] single = new double[rounds];
+      for (int r = 0; r < rounds; r++) {
+        int i = 0;
+        for (Mode mode : new Mode[] {Mode.GRADIENT_SHARING, Mode.PARAM_AVERAGING}) {
+          for (int workers : new int[] {1, 2}) {
+            double[] m = spark(w, spec, mode, workers, true);
+            rate[i][r] = m[0];
+            comm[i++][r] = m[1];
+          }
         }
+        if (dlrm) { // the same gradient sharing with the embedding tables summed dense (embedding_exchange: dense)
+          double[] m = spark(w, spec, Mode.GRADIENT_SHARING, 2, false);
+          dense[0][r] = m[0];
+          dense[1][r] = m[1];
+        }
+        alone[r] = independent(w, spec, 1);
+        pair[r] = independent(w, spec, 2);
+        single[r] = single(w, spec);
       }
-      double alone = independent(w, spec, 1);
-      double pair = independent(w, spec, 2);
-      double single = single(w, spec);
-      System.out.printf(Locale.ROOT, "%n== %s (%d warm-up + %d timed steps) ==%n%-32s %12.0f %s/s%n", w.name(), w.warmup(), w.steps(), "single process", single, w.unit());
+      double s1 = median(single);
+      System.out.printf(Locale.ROOT, "%n== %s (%d warm-up + %d timed steps per measurement, %d rounds; medians [min-max]) ==%n%-40s %s %s/s%n",
+          w.name(), w.warmup(), w.steps(), rounds, "single process", spread(single, "%.0f"), w.unit());
       for (int k = 0; k < 4; k++) {
-        System.out.printf(Locale.ROOT, "%-32s %12.0f %s/s  (%.2fx single; %.0f%% of the step in collective calls)%n", labels[k], results[k], w.unit(), results[k] / single, 100 * comm[k]);
+        System.out.printf(Locale.ROOT, "%-40s %s %s/s  (%.2fx single; %.0f%% of the step in collective calls)%n", labels[k], spread(rate[k], "%.0f"), w.unit(),
+            median(rate[k]) / s1, 100 * median(comm[k]));
       }
-      System.out.printf(Locale.ROOT, "scaling efficiency local[2]/(2 x local[1]): gradient_sharing %.2f, param_averaging %.2f%n",
-          results[1] / (2 * results[0]), results[3] / (2 * results[2]));
-      System.out.printf(Locale.ROOT, "this host's ceiling: 2 independent single-process workers in 2 threads (no Spark, no communication) %.0f vs 1 alone %.0f %s/s: efficiency %.2f%n",
-          pair, alone, w.unit(), pair / (2 * alone));
-      if (!(w.workload() instanceof Dlrm)) continue;
-      // The same gradient sharing with the embedding tables summed dense (embedding_exchange: dense).
-      double[] dense = spark(w, spec, Mode.GRADIENT_SHARING, 2, false);
-      System.out.printf(Locale.ROOT, "%-32s %12.0f %s/s  (%.2fx single; %.0f%% in collective calls; scaling efficiency %.2f; sparse rows: %.2fx this)%n",
-          "local[2] gradient_sharing, dense tables", dense[0], w.unit(), dense[0] / single, 100 * dense[1], dense[0] / (2 * results[0]), results[1] / dense[0]);
+      if (dlrm) {
+        System.out.printf(Locale.ROOT, "%-40s %s %s/s  (%.2fx single; %.0f%% in collective calls)%n", "local[2] gradient_sharing, dense tables",
+            spread(dense[0], "%.0f"), w.unit(), median(dense[0]) / s1, 100 * median(dense[1]));
+      }
+      System.out.printf(Locale.ROOT, "scaling efficiency local[2]/(2 x local[1]), per round: gradient_sharing %s, param_averaging %s%s%n",
+          spread(ratio(rate[1], rate[0]), "%.2f"), spread(ratio(rate[3], rate[2]), "%.2f"),
+          dlrm ? ", gradient_sharing with dense tables " + spread(ratio(dense[0], rate[0]), "%.2f") : "");
+      System.out.printf(Locale.ROOT, "this host's ceiling, per round: 2 independent single-process workers in 2 threads (no Spark, no communication) vs 2 x 1 alone: %s (%.0f vs %.0f %s/s)%n",
+          spread(ratio(pair, alone), "%.2f"), median(pair), median(alone), w.unit());
     }
     System.exit(0); // Spark's barrier timer threads are not daemons
+  }
+
+  /** a[r] / (2 b[r]) for each round r. */
+  static double[] ratio(double[] a, double[] b) {
+    double[] out = new double[a.length];
+    for (int r = 0; r < a.length; r++) out[r] = a[r] / (2 * b[r]);
+    return out;
+  }
+
+  static double median(double[] v) {
+    double[] s = v.clone();
+    java.util.Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  }
+
+  /** "median [min-max]" in the given format. */
+  static String spread(double[] v, String fmt) {
+    double[] s = v.clone();
+    java.util.Arrays.sort(s);
+    return String.format(Locale.ROOT, fmt + " [" + fmt + "-" + fmt + "]", median(v), s[0], s[s.length - 1]);
   }
 
   static List<Example> synthetic(int features, int classes, int n) {
