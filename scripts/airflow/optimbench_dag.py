@@ -53,12 +53,16 @@ JAVA17_FLAGS = " ".join([
     "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED", "--add-exports=java.base/sun.security.action=ALL-UNNAMED",
 ])
 OMP_NUM_THREADS = os.environ.get("OMP_NUM_THREADS", "1")
+MALLOC_ARENA_MAX = os.environ.get("MALLOC_ARENA_MAX", "2")  # see scripts/lib.sh
 SPARK_CONF = {
     "spark.driver.extraJavaOptions": JAVA17_FLAGS,
     "spark.executor.extraJavaOptions": JAVA17_FLAGS,
     "spark.executorEnv.OMP_NUM_THREADS": OMP_NUM_THREADS,
     "spark.yarn.appMasterEnv.OMP_NUM_THREADS": OMP_NUM_THREADS,
     "spark.kubernetes.driverEnv.OMP_NUM_THREADS": OMP_NUM_THREADS,
+    "spark.executorEnv.MALLOC_ARENA_MAX": MALLOC_ARENA_MAX,
+    "spark.yarn.appMasterEnv.MALLOC_ARENA_MAX": MALLOC_ARENA_MAX,
+    "spark.kubernetes.driverEnv.MALLOC_ARENA_MAX": MALLOC_ARENA_MAX,
     "spark.log.level": "WARN",
 }
 JOB_JAR = "{{ var.value.get('optimbench_job_jar', '%s') }}" % (
@@ -100,7 +104,7 @@ def submit(stage, task, args, **kwargs):
         name=f"optimbench {task}",
         application_args=args,
         conf=SPARK_CONF,
-        env_vars={"OMP_NUM_THREADS": OMP_NUM_THREADS},
+        env_vars={"OMP_NUM_THREADS": OMP_NUM_THREADS, "MALLOC_ARENA_MAX": MALLOC_ARENA_MAX},
         **kwargs,
     )
 

@@ -11,6 +11,7 @@ import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
+import org.nd4j.linalg.factory.Nd4j;
 import scala.collection.JavaConverters;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
@@ -79,7 +80,16 @@ public final class BarrierRunner {
     return cores / Math.max(1, taskCpus);
   }
 
-  /** The barrier task: bind its GPU if Spark assigned one, rendezvous, run the body eagerly (the ring must close before the task ends), return one result. */
+  /**
+   * The barrier task: bind its GPU if Spark assigned one, rendezvous, run the body eagerly (the ring
+   * must close before the task ends), free the thread's ND4J workspaces, return one result.
+   *
+   * <p>ND4J workspaces belong to a thread and outlive it: Spark's task threads come and go (a pool
+   * with a 60 s keep-alive, a new one per executor), and every thread that ever trained kept its
+   * workspaces, 1.6 GB of working memory for the laptop-size GPT, until the executor ran out of
+   * memory (bench-train gpt was OOM-killed at 24 GB). The body's results must not live in a
+   * workspace (they are serialized back to the driver anyway).
+   */
   private static final class Task<T, R> extends AbstractFunction1<scala.collection.Iterator<T>, scala.collection.Iterator<R>>
       implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -100,6 +110,8 @@ public final class BarrierRunner {
         result = body.apply(new WorkerContext(ar.rank(), ar.size(), ar, ctx), JavaConverters.asJavaIterator(records));
       } catch (java.io.IOException e) {
         throw new CollectiveException("rank " + ctx.partitionId() + ": connecting the ring failed: " + e, e);
+      } finally {
+        Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
       }
       return scala.collection.Iterator$.MODULE$.single(result);
     }

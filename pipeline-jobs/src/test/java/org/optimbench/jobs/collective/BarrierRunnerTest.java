@@ -9,6 +9,8 @@ import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.spark.SparkConf;
@@ -18,6 +20,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -97,6 +102,28 @@ class BarrierRunnerTest {
       return (int) x.sumNumber().doubleValue() + 10 * ctx.allReduce().size();
     });
     assertEquals(List.of(15), single);
+  }
+
+  /** Workspaces the test bodies opened, seen from the driver (local mode: one JVM). */
+  private static final Queue<MemoryWorkspace> OPENED = new ConcurrentLinkedQueue<>();
+
+  @Test
+  void aTaskFreesItsThreadsWorkspacesWhenItEnds() {
+    OPENED.clear();
+    WorkspaceConfiguration cfg = WorkspaceConfiguration.builder()
+        .initialSize(8L << 20).policyAllocation(AllocationPolicy.STRICT).build();
+    BarrierRunner.run(sc, 2, ctx -> {
+      MemoryWorkspace ws = Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(cfg, "barrier-test-" + ctx.rank());
+      try (MemoryWorkspace open = ws.notifyScopeEntered()) {
+        Nd4j.ones(DataType.FLOAT, 1 << 20);
+      }
+      OPENED.add(ws);
+      return 0;
+    });
+    assertEquals(2, OPENED.size());
+    for (MemoryWorkspace ws : OPENED) {
+      assertEquals(0, ws.getCurrentSize(), ws.getId() + " still holds its 8 MB after its task ended");
+    }
   }
 
   @Test

@@ -242,7 +242,10 @@ public final class BenchTrain {
       int rank = k;
       List<Example> mine = new ArrayList<>();
       for (int i = rank; i < w.rows().size(); i += threads) mine.add(w.rows().get(i));
-      ts[k] = new Thread(() -> rate[rank] = loop(w, mine, spec, Mode.SINGLE, AllReduce.single(), rank, true)[0]);
+      ts[k] = new Thread(() -> {
+        rate[rank] = loop(w, mine, spec, Mode.SINGLE, AllReduce.single(), rank, true)[0];
+        Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread(); // as a barrier task does
+      });
       ts[k].start();
     }
     double total = 0;
