@@ -23,19 +23,25 @@ import org.optimbench.optim.OptimizerState;
  * {@code reconcile}, which restores invariants a mean cannot (e.g. D-Adaptation's d recomputed from
  * the averaged statistics, never below any worker's).
  *
- * <p>A round is one all-reduce: the parameters and every MEAN array are packed into one buffer per
- * data type (one in practice), and all scalars ride along with it. A MEAN scalar travels as its
+ * <p>A round of a small model is one all-reduce: the parameters and every MEAN array are packed
+ * into one buffer per data type (one in practice), and all scalars ride along with it; arrays of
+ * {@value #PACK_BYTES} bytes or more are summed alone, in place. A MEAN scalar travels as its
  * value, a MAX or SAME scalar as a vector with one slot per worker (own value in own slot), so the
  * max and the agreement check are exact. A SAME array travels as a fingerprint in per-worker slots
  * (its sum, L1 and L2 norms), not as its elements: workers agree when each fingerprint matches
  * this worker's within {@value #SAME_TOLERANCE} of its L1 norm (identical arrays agree exactly on
  * executors with the same thread count; the tolerance covers float32 sums taken in another order).
- * One message instead of one per state entry matters because each call waits for the slowest
- * worker: Prodigy's round was six calls.
+ * One message instead of one per state entry matters for small models because each call waits for
+ * the slowest worker and costs a round trip: Prodigy's round was six calls.
  */
 public final class StateMerge {
   /** Relative tolerance of the SAME-array fingerprints (relative to the array's L1 norm). */
   static final double SAME_TOLERANCE = 1e-5;
+  /**
+   * Arrays from this size travel alone and in place: packing copies an array in and out of the
+   * message, and at this size those two passes cost more than the round trip they save.
+   */
+  static final long PACK_BYTES = 1 << 20;
 
   private StateMerge() {}
 
@@ -50,11 +56,17 @@ public final class StateMerge {
     double[] v = new double[packed.size()];
     for (int i = 0; i < v.length; i++) v[i] = packed.get(i);
 
+    // Arrays below PACK_BYTES travel packed, one buffer per data type; larger ones alone and in place.
+    List<List<INDArray>> messages = new ArrayList<>();
     Map<DataType, List<INDArray>> byType = new LinkedHashMap<>();
-    for (INDArray a : means) byType.computeIfAbsent(a.dataType(), k -> new ArrayList<>()).add(a);
+    for (INDArray a : means) {
+      if (a.length() * a.dataType().width() >= PACK_BYTES) messages.add(List.of(a));
+      else byType.computeIfAbsent(a.dataType(), k -> new ArrayList<>()).add(a);
+    }
+    messages.addAll(byType.values());
     boolean scalarsSent = false;
-    for (List<INDArray> group : byType.values()) {
-      INDArray flat = Nd4j.toFlattened('c', group);
+    for (List<INDArray> group : messages) {
+      INDArray flat = group.size() == 1 ? group.get(0) : Nd4j.toFlattened('c', group);
       try {
         if (scalarsSent) {
           comm.sumInPlace(flat);
@@ -63,13 +75,14 @@ public final class StateMerge {
           scalarsSent = true;
         }
         flat.divi(n);
+        if (flat == group.get(0)) continue;
         long off = 0;
         for (INDArray a : group) {
           a.assign(flat.get(NDArrayIndex.interval(off, off + a.length())).reshape('c', a.shape()));
           off += a.length();
         }
       } finally {
-        flat.close();
+        if (flat != group.get(0)) flat.close();
       }
     }
     for (Consumer<double[]> d : decoders) d.accept(v);

@@ -43,7 +43,13 @@ class StateMergeTest {
   }
 
   private static OptimizerState state(int w, double kShift, float x0Shift) {
+    return state(w, kShift, x0Shift, 0);
+  }
+
+  /** With {@code bigLength} > 0, also a MEAN array "big" of that many float32 values, all equal to w. */
+  private static OptimizerState state(int w, double kShift, float x0Shift, long bigLength) {
     OptimizerState s = new OptimizerState();
+    if (bigLength > 0) s.putArray("big", Nd4j.valueArrayOf(new long[] {bigLength}, (float) w), Combine.MEAN);
     s.putArray("m", Nd4j.create(new float[] {w, 2 * w, 10}), Combine.MEAN);
     s.putArray("x0", Nd4j.create(new float[] {7 + x0Shift, 8, 9}), Combine.SAME);
     s.putScalar("num", 10.0 * w, Combine.MEAN);
@@ -102,6 +108,21 @@ class StateMergeTest {
     }
     // float32 params + MEAN arrays in one message, the float64 child array in a second; scalars ride along
     assertEquals(2 * WORKERS, calls.get(), "all-reduce calls over the 3 workers");
+  }
+
+  @Test
+  void anArrayOfPackBytesOrMoreIsAveragedAloneInPlace() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    long big = StateMerge.PACK_BYTES / 4 + 1;
+    for (Object o : round(w -> state(w, 0, 0, big), calls)) {
+      if (!(o instanceof Object[] r)) throw new AssertionError("a worker failed", (Throwable) o);
+      OptimizerState s = (OptimizerState) r[1];
+      assertEquals(big, s.array("big").length());
+      assertEquals(1.0, s.array("big").minNumber().doubleValue(), "mean of 0, 1, 2");
+      assertEquals(1.0, s.array("big").maxNumber().doubleValue(), "mean of 0, 1, 2");
+      assertArrayEquals(new float[] {1, 2, 10}, s.array("m").toFloatVector());
+    }
+    assertEquals(3 * WORKERS, calls.get(), "the big array alone, the small float32 ones packed, the float64 one");
   }
 
   @Test
