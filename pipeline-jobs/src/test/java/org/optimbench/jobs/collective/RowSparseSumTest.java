@@ -35,7 +35,8 @@ class RowSparseSumTest {
 
   /**
    * Worker {@code rank}'s gradient: Gaussian outside the tables, and in each table {@code rowsPerTable}
-   * random rows set (drawn from the first 20, so workers overlap), one of them to -0.0 only.
+   * rows set: all but one drawn at random from the first 20 (so workers overlap), and one whose last
+   * element alone is non-zero; plus one row set to -0.0 only.
    */
   private static double[] gradient(int rank, int rowsPerTable, boolean allRows) {
     Random r = new Random(77 + rank);
@@ -44,8 +45,10 @@ class RowSparseSumTest {
     for (RowSparseSum.Table t : TABLES) {
       for (int id = 0; id < t.rows(); id++) for (long e : rowElements(t, id)) g[(int) e] = allRows ? r.nextGaussian() : 0.0;
       if (allRows) continue;
-      for (int k = 0; k < rowsPerTable; k++) for (long e : rowElements(t, r.nextInt(20))) g[(int) e] = r.nextGaussian();
+      for (int k = 0; k < rowsPerTable - 1; k++) for (long e : rowElements(t, r.nextInt(20))) g[(int) e] = r.nextGaussian();
       for (long e : rowElements(t, 20 + rank)) g[(int) e] = -0.0;
+      long[] lastOnly = rowElements(t, (int) t.rows() - 1 - rank);
+      g[(int) lastOnly[lastOnly.length - 1]] = 1.5 + rank;
     }
     return g;
   }
@@ -93,8 +96,8 @@ class RowSparseSumTest {
           assertArrayEquals(new double[] {rankSum, 0.5 * workers}, (double[]) w[2], 0.0, "scalars");
           RowSparseSum.LastCall c = (RowSparseSum.LastCall) w[3];
           assertTrue(c.sparse(), "4 rows of 50 and 30 should go sparse: " + c);
-          // each worker sends at most 4 drawn rows plus its -0.0 row per table
-          assertTrue(c.rowsSent() <= workers * 2 * 5L && c.rowsSent() >= workers * 2 * 2L, c.toString());
+          // each worker sends at most 3 drawn rows plus its last-element row and its -0.0 row per table
+          assertTrue(c.rowsSent() <= workers * 2 * 5L && c.rowsSent() >= workers * 2 * 3L, c.toString());
         }
       }
     }
