@@ -28,14 +28,14 @@ import org.optimbench.optim.spec.Spec;
 import org.optimbench.optim.schedule.Schedule;
 
 /**
- * {@code scripts/bench-train [mlp] [logreg] [gpt] [dlrm] [logreg-large] [mlp-large]}: training throughput of the MLP,
+ * {@code scripts/bench-train [mlp] [logreg] [gpt] [dlrm] [logreg-large] [mlp-large] [dlrm-large]}: training throughput of the MLP,
  * logistic-regression and DLRM workloads (samples/s) and of the GPT workload (tokens/s) in a single process,
  * on Spark local[1] and on local[2], gradient sharing and parameter averaging, side by side in one
  * run, with the same per-worker batch. Prints the scaling efficiency local[2] / (2 x local[1]) and
  * each mode's overhead against the single process. Synthetic data (classifiers: Gaussian features,
  * labels from a random linear map; GPT: uniform random GPT-2 token ids, which cost the same as
  * text; DLRM: power-law categorical ids, log1p dense features), float32, Prodigy. No argument: the
- * first four; the -large cases (8x the per-worker batch) only when named. Each Spark configuration
+ * first four; the -large cases (8x the per-worker batch; DLRM's is dlrm-cluster.yaml's 1024) only when named. Each Spark configuration
  * also reports the share of its step time spent inside collective calls (transfer plus waiting).
  *
  * <p>Throughput is the steady state: each configuration warms up for seconds, not a few steps
@@ -80,6 +80,11 @@ public final class BenchTrain {
    * 4.2M parameters (99% embeddings, dense gradients), batch 128 rows per worker; clicks ~25%.
    */
   static Case dlrm() {
+    return dlrm(128, 50, 200);
+  }
+
+  /** The same model at {@code batch} rows per worker (dlrm-cluster.yaml uses 1024). */
+  static Case dlrm(int batch, int warmup, int steps) {
     Dlrm d = new Dlrm(13, java.util.Collections.nCopies(26, 10_000), 16, List.of(64, 16), List.of(64, 1), 0);
     Random r = new Random(3);
     List<Example> rows = new ArrayList<>();
@@ -90,7 +95,7 @@ public final class BenchTrain {
       for (int k = 0; k < dense.length; k++) dense[k] = Math.log1p(Math.abs(r.nextGaussian()) * 10);
       rows.add(new Example(i, r.nextDouble() < 0.25 ? 1 : 0, cats, dense, false));
     }
-    return new Case("dlrm 26 x 10k x 16 tables, bottom 64-16, top 64-1 (4.2M params), batch 128/worker", d, rows, 128, 50, 200, "samples", 1);
+    return new Case("dlrm 26 x 10k x 16 tables, bottom 64-16, top 64-1 (4.2M params), batch " + batch + "/worker", d, rows, batch, warmup, steps, "samples", 1);
   }
 
   public static void main(String[] args) throws Exception {
@@ -102,6 +107,7 @@ public final class BenchTrain {
     if (only.contains("mlp-large")) cases.add(classifier("mlp 784-256-10, batch 1024/worker", 784, List.of(256), 10, 1024, 100, 400));
     if (only.isEmpty() || only.contains("gpt")) cases.add(gpt());
     if (only.isEmpty() || only.contains("dlrm")) cases.add(dlrm());
+    if (only.contains("dlrm-large")) cases.add(dlrm(1024, 20, 80));
     Spec spec = Spec.of("prodigy");
     System.out.printf(Locale.ROOT, "%d cores; throughput after warm-up steps, float32, %s%n", Runtime.getRuntime().availableProcessors(), spec.toJson());
     int rounds = Integer.getInteger("bench.rounds", 3);
