@@ -266,10 +266,15 @@ public final class RowSparseSum {
       return flat.dataType() == DataType.FLOAT ? new Floats(b) : new Doubles(b);
     }
 
-    /** The elements' bits as ints: one per float32, two per float64 (an element is non-zero when any of its ints is). */
-    abstract IntBuffer bits();
+    /** The elements' bits as ints: {@link #intsPerElement} per element (an element is non-zero when any of its ints is). */
+    private final IntBuffer bits;
+    /** 1 for float32, 2 for float64. */
+    private final int intsPerElement;
 
-    abstract int intsPerElement();
+    Elements(ByteBuffer bytes, int intsPerElement) {
+      this.bits = bytes.asIntBuffer();
+      this.intsPerElement = intsPerElement;
+    }
 
     abstract double get(int i);
 
@@ -284,8 +289,8 @@ public final class RowSparseSum {
     final int[] nonZeroRows(Table t) {
       int rows = (int) t.rows();
       int width = (int) t.width();
-      int k = intsPerElement();
-      IntBuffer ints = bits();
+      int k = intsPerElement;
+      IntBuffer ints = bits;
       int[] acc = new int[rows];
       if (t.rowStride() == 1) { // column-major: each column is `rows` consecutive elements
         int[] col = new int[rows * k];
@@ -333,30 +338,24 @@ public final class RowSparseSum {
 
   private static final class Floats extends Elements {
     private final java.nio.FloatBuffer b;
-    private final IntBuffer bits;
 
     Floats(ByteBuffer bytes) {
+      super(bytes, 1);
       b = bytes.asFloatBuffer();
-      bits = bytes.asIntBuffer();
     }
 
-    @Override IntBuffer bits() { return bits; }
-    @Override int intsPerElement() { return 1; }
     @Override double get(int i) { return b.get(i); }
     @Override void set(int i, double v) { b.put(i, (float) v); }
   }
 
   private static final class Doubles extends Elements {
     private final java.nio.DoubleBuffer b;
-    private final IntBuffer bits;
 
     Doubles(ByteBuffer bytes) {
+      super(bytes, 2);
       b = bytes.asDoubleBuffer();
-      bits = bytes.asIntBuffer();
     }
 
-    @Override IntBuffer bits() { return bits; }
-    @Override int intsPerElement() { return 2; }
     @Override double get(int i) { return b.get(i); }
     @Override void set(int i, double v) { b.put(i, v); }
   }

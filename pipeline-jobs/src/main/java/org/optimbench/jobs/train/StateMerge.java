@@ -66,7 +66,8 @@ public final class StateMerge {
     messages.addAll(byType.values());
     boolean scalarsSent = false;
     for (List<INDArray> group : messages) {
-      INDArray flat = group.size() == 1 ? group.get(0) : Nd4j.toFlattened('c', group);
+      boolean packs = group.size() > 1;
+      INDArray flat = packs ? Nd4j.toFlattened('c', group) : group.get(0);
       try {
         if (scalarsSent) {
           comm.sumInPlace(flat);
@@ -75,17 +76,21 @@ public final class StateMerge {
           scalarsSent = true;
         }
         flat.divi(n);
-        if (flat == group.get(0)) continue;
-        long off = 0;
-        for (INDArray a : group) {
-          a.assign(flat.get(NDArrayIndex.interval(off, off + a.length())).reshape('c', a.shape()));
-          off += a.length();
-        }
+        if (packs) unpack(flat, group);
       } finally {
-        if (flat != group.get(0)) flat.close();
+        if (packs) flat.close();
       }
     }
     for (Consumer<double[]> d : decoders) d.accept(v);
+  }
+
+  /** Copies consecutive stretches of {@code flat} back into the arrays it packed, in order. */
+  private static void unpack(INDArray flat, List<INDArray> arrays) {
+    long off = 0;
+    for (INDArray a : arrays) {
+      a.assign(flat.get(NDArrayIndex.interval(off, off + a.length())).reshape('c', a.shape()));
+      off += a.length();
+    }
   }
 
   private static void collect(AllReduce comm, OptimizerState s, String prefix, List<INDArray> means, List<Double> packed,

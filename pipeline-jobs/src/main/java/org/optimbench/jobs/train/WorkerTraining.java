@@ -127,10 +127,10 @@ public final class WorkerTraining {
       if (first instanceof Number f) divergence = DivergenceCheck.resumed(conf.real("divergence_factor"), f.doubleValue());
       if (rank == 0) console.printf(Locale.ROOT, "%s: resuming from the checkpoint at step %d%n", runName, start);
     }
-    WorkerLoop loop = new WorkerLoop(model, optimizer, state, schedule, comm, new HashExampleStore(), mode, (int) conf.integer("averaging_frequency"),
+    int k = (int) conf.integer("averaging_frequency");
+    WorkerLoop loop = new WorkerLoop(model, optimizer, state, schedule, comm, new HashExampleStore(), mode, k,
         conf.string("embedding_exchange").equals("sparse"));
     long t0 = System.nanoTime();
-    int k = (int) conf.integer("averaging_frequency");
     double pendingExamples = 0; // parameter averaging: this worker's examples since the workers last agreed
     double pendingNonFinite = 0; // ... and its non-finite losses since then
     long agreedAt = start; // the first step since then

@@ -13,6 +13,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.collective.BarrierRunner;
 import org.optimbench.jobs.collective.CollectiveOptions;
+import org.optimbench.jobs.compare.Stats;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.train.Example;
 import org.optimbench.jobs.train.LocalData;
@@ -142,44 +143,38 @@ public final class BenchTrain {
         pair[r] = independent(w, spec, 2);
         single[r] = single(w, spec);
       }
-      double s1 = median(single);
+      double s1 = Stats.median(single);
       System.out.printf(Locale.ROOT, "%n== %s (%d warm-up + %d timed steps per measurement, %d rounds; medians [min-max]) ==%n%-40s %s %s/s%n",
           w.name(), w.warmup(), w.steps(), rounds, "single process", spread(single, "%.0f"), w.unit());
       for (int k = 0; k < 4; k++) {
         System.out.printf(Locale.ROOT, "%-40s %s %s/s  (%.2fx single; %.0f%% of the step in collective calls)%n", labels[k], spread(rate[k], "%.0f"), w.unit(),
-            median(rate[k]) / s1, 100 * median(comm[k]));
+            Stats.median(rate[k]) / s1, 100 * Stats.median(comm[k]));
       }
       if (dlrm) {
         System.out.printf(Locale.ROOT, "%-40s %s %s/s  (%.2fx single; %.0f%% in collective calls)%n", "local[2] gradient_sharing, dense tables",
-            spread(dense[0], "%.0f"), w.unit(), median(dense[0]) / s1, 100 * median(dense[1]));
+            spread(dense[0], "%.0f"), w.unit(), Stats.median(dense[0]) / s1, 100 * Stats.median(dense[1]));
       }
       System.out.printf(Locale.ROOT, "scaling efficiency local[2]/(2 x local[1]), per round: gradient_sharing %s, param_averaging %s%s%n",
-          spread(ratio(rate[1], rate[0]), "%.2f"), spread(ratio(rate[3], rate[2]), "%.2f"),
-          dlrm ? ", gradient_sharing with dense tables " + spread(ratio(dense[0], rate[0]), "%.2f") : "");
+          spread(efficiency(rate[1], rate[0]), "%.2f"), spread(efficiency(rate[3], rate[2]), "%.2f"),
+          dlrm ? ", gradient_sharing with dense tables " + spread(efficiency(dense[0], rate[0]), "%.2f") : "");
       System.out.printf(Locale.ROOT, "this host's ceiling, per round: 2 independent single-process workers in 2 threads (no Spark, no communication) vs 2 x 1 alone: %s (%.0f vs %.0f %s/s)%n",
-          spread(ratio(pair, alone), "%.2f"), median(pair), median(alone), w.unit());
+          spread(efficiency(pair, alone), "%.2f"), Stats.median(pair), Stats.median(alone), w.unit());
     }
     System.exit(0); // Spark's barrier timer threads are not daemons
   }
 
-  /** a[r] / (2 b[r]) for each round r. */
-  static double[] ratio(double[] a, double[] b) {
+  /** Scaling efficiency a[r] / (2 b[r]) of each round r. */
+  static double[] efficiency(double[] a, double[] b) {
     double[] out = new double[a.length];
     for (int r = 0; r < a.length; r++) out[r] = a[r] / (2 * b[r]);
     return out;
-  }
-
-  static double median(double[] v) {
-    double[] s = v.clone();
-    java.util.Arrays.sort(s);
-    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   }
 
   /** "median [min-max]" in the given format. */
   static String spread(double[] v, String fmt) {
     double[] s = v.clone();
     java.util.Arrays.sort(s);
-    return String.format(Locale.ROOT, fmt + " [" + fmt + "-" + fmt + "]", median(v), s[0], s[s.length - 1]);
+    return String.format(Locale.ROOT, fmt + " [" + fmt + "-" + fmt + "]", Stats.median(v), s[0], s[s.length - 1]);
   }
 
   static List<Example> synthetic(int features, int classes, int n) {
