@@ -11,7 +11,10 @@ import java.util.Objects;
  *       {@code lr} exactly as PyTorch's {@code LambdaLR} multiplies a group's base lr;</li>
  *   <li>optional inputs that only some methods need: the batch loss (MoMo, Polyak steps), the batch's
  *       stable example ids and a per-example store (per-example state), a Hessian-vector-product
- *       oracle and a validation gradient oracle (hypergradient methods). A method that needs a missing one fails fast;</li>
+ *       oracle and a validation gradient oracle (hypergradient methods). A method that needs a missing one fails fast;
+ *       Hessian-vector products are at the parameters the step started from, so a method asks for
+ *       them before it first writes {@code model.params()} (a trainer may evaluate them at the live
+ *       parameters rather than keep a copy of every step's starting point);</li>
  *   <li>the {@link Reducer} for global scalars and the {@link Diagnostics} sink.</li>
  * </ul>
  * Immutable apart from the diagnostics sink; wrappers derive contexts with {@link #withDiagnostics}.

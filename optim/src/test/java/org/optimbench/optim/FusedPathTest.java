@@ -145,6 +145,44 @@ class FusedPathTest {
     assertStatesClose(where, expected.state, actual.state, tol, sumTol);
   }
 
+  /**
+   * The fused sum of squares (the trainer's gradient norm) and moments (parameter averaging's
+   * fingerprint of a SAME array) over a view at an offset, long enough
+   * for several blocks and a partial chunk at the end, against the float64 sum computed here: each
+   * float32 square is rounded once (relative 2^-24) and summed in double, so 1e-6 relative bounds
+   * it with room; in float64, 1e-12. A skipped chunk or block would be off by over 1e-3.
+   */
+  @Test
+  void sumOfSquaresAndMomentsMatchTheFloat64Sums() {
+    int n = 3 * 65_536 + 1_000 + 37;
+    Random r = new Random(5);
+    double[] x = new double[n];
+    for (int i = 0; i < n; i++) x[i] = r.nextGaussian() * (i % 7 == 0 ? 10 : 1);
+    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      INDArray base = Nd4j.zeros(type, n + 5);
+      INDArray view = base.get(NDArrayIndex.interval(3, 3 + n));
+      view.assign(Nd4j.createFromArray(x).castTo(type));
+      double[] stored = view.castTo(DataType.DOUBLE).toDoubleVector();
+      double exact = 0;
+      double sum = 0;
+      double abs = 0;
+      for (double v : stored) {
+        exact += v * v;
+        sum += v;
+        abs += Math.abs(v);
+      }
+      base.putScalar(0, 1e6); // outside the view: must not count
+      base.putScalar(n + 4, 1e6);
+      assertTrue(Fused.applies(view));
+      double tol = type == DataType.FLOAT ? 1e-6 : 1e-12;
+      assertEquals(exact, Fused.sumSq(view), exact * tol, type.toString());
+      double[] m = Fused.moments(view);
+      assertEquals(sum, m[0], abs * tol, type + ": sum");
+      assertEquals(abs, m[1], abs * tol, type + ": L1");
+      assertEquals(exact, m[2], exact * tol, type + ": sum of squares");
+    }
+  }
+
   @Test
   void stridedViewsAndMixedDtypesTakeTheNd4jPath() {
     INDArray flat = Nd4j.rand(DataType.FLOAT, 100);

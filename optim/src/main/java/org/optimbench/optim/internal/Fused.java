@@ -367,6 +367,59 @@ public final class Fused {
   }
 
   /**
+   * Sum of squares of {@code a} in one pass (each square rounded to the dtype, accumulated in
+   * double as {@link #dot}): at 4.2M float32 elements 1.8 ms against 3.6-3.7 ms for ND4J's
+   * {@code norm2Number}, one thread each. {@code a} must satisfy {@link #applies}.
+   */
+  public static double sumSq(INDArray a) {
+    return pass().read(a).run(new Kernel() {
+      @Override
+      public int sums() {
+        return 1;
+      }
+
+      @Override
+      public void floats(float[][] c, int len, double[] sums) {
+        sums[0] += dot(c[0], c[0], len);
+      }
+
+      @Override
+      public void doubles(double[][] c, int len, double[] sums) {
+        sums[0] += dot(c[0], c[0], len);
+      }
+    })[0];
+  }
+
+  /**
+   * {sum, L1 norm, sum of squares} of {@code a} in one pass (sums as {@link #sum}, {@link #sumAbs}
+   * and {@link #dot}): a fingerprint of an array in one read. At 4.2M float32 elements 4.5-5.8 ms
+   * against 10.9-12.6 ms for ND4J's three reductions, one thread each. {@code a} must
+   * satisfy {@link #applies}.
+   */
+  public static double[] moments(INDArray a) {
+    return pass().read(a).run(new Kernel() {
+      @Override
+      public int sums() {
+        return 3;
+      }
+
+      @Override
+      public void floats(float[][] c, int len, double[] sums) {
+        sums[0] += sum(c[0], len);
+        sums[1] += sumAbs(c[0], len);
+        sums[2] += dot(c[0], c[0], len);
+      }
+
+      @Override
+      public void doubles(double[][] c, int len, double[] sums) {
+        sums[0] += sum(c[0], len);
+        sums[1] += sumAbs(c[0], len);
+        sums[2] += dot(c[0], c[0], len);
+      }
+    });
+  }
+
+  /**
    * A gradient chunk with coupled (L2) weight decay, {@code out = g + wd * p}, or {@code g} itself
    * when {@code p} is null. (A separate loop: a conditional inside a kernel's main loop measured to
    * stop the JIT from vectorizing it.)
