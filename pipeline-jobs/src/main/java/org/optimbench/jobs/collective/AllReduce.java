@@ -34,6 +34,19 @@ public interface AllReduce extends AutoCloseable {
   double[] sumInPlace(INDArray flat, double[] scalars);
 
   /**
+   * The weighted mean across workers: {@code flat} holds this worker's mean over
+   * {@code scalars[weightAt]} examples (its weight); it is replaced by the mean over every worker's
+   * examples, sum_r w_r flat_r / sum_r w_r, and the scalars (weight included) are summed as in
+   * {@link #sumInPlace(INDArray, double[])}, one all-reduce. This is gradient sharing's step.
+   */
+  default double[] meanInPlace(INDArray flat, double[] scalars, int weightAt) {
+    flat.muli(scalars[weightAt]);
+    double[] s = sumInPlace(flat, scalars);
+    flat.divi(s[weightAt]);
+    return s;
+  }
+
+  /**
    * All-gather in place: worker r contributes {@code flat[bounds[r], bounds[r+1])} (bounds has
    * size()+1 ascending entries from 0 to {@code flat.length()}), and afterwards every worker holds
    * every worker's segment, bit-exact. Other elements of {@code flat} are ignored on input.
@@ -70,6 +83,7 @@ public interface AllReduce extends AutoCloseable {
       @Override public void sumInPlace(INDArray flat) { }
       @Override public double[] sumInPlace(double[] scalars) { return scalars; }
       @Override public double[] sumInPlace(INDArray flat, double[] scalars) { return scalars; }
+      @Override public double[] meanInPlace(INDArray flat, double[] scalars, int weightAt) { return scalars; }
       @Override public void allGatherInPlace(INDArray flat, long[] bounds) { AllReduce.checkBounds(flat, bounds, 1); }
       @Override public int rank() { return 0; }
       @Override public int size() { return 1; }

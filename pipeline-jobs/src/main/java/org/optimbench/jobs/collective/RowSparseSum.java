@@ -40,6 +40,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * Compared with the dense ring sum, a row touched by several workers is rounded once (from a
  * float64 sum) instead of at every ring hop, so the two differ in the last bits of such rows.
  *
+ * <p>{@link #meanInPlace} is the same call for gradient sharing's weighted mean: each worker's rows
+ * are multiplied by its weight (in float64) as they are packed, and each summed row is divided by
+ * the total weight before its one rounding; the elements outside the tables (and the tables, when
+ * the call falls back to dense) take {@link AllReduce#meanInPlace}'s scale, sum and divide.
+ *
  * <p>Costs: two collective calls instead of one (about 0.7 ms each on loopback for small
  * payloads), one pass over the tables to find the rows, and one write per sent row. The tables are
  * read and written on the host, like the transport does for every array it sends; on the CUDA
@@ -126,11 +131,29 @@ public final class RowSparseSum {
 
   /** Replaces {@code flat} by its sum over all workers and returns the summed {@code scalars}, as {@link AllReduce#sumInPlace(INDArray, double[])}. */
   public double[] sumInPlace(INDArray flat, double[] scalars) {
+    return reduce(flat, scalars, -1);
+  }
+
+  /**
+   * Replaces {@code flat}, this worker's mean over {@code scalars[weightAt]} examples, by the
+   * weighted mean over all workers, as {@link AllReduce#meanInPlace}. The weighting is folded into
+   * the exchange: sent rows are scaled as they are packed and summed rows divided by the total
+   * weight as they are written (one rounding, from float64), so the tables are not read and written
+   * twice more (1.6 ms per step for DLRM's 4.2M parameters).
+   */
+  public double[] meanInPlace(INDArray flat, double[] scalars, int weightAt) {
+    if (weightAt < 0 || weightAt >= scalars.length) throw new IllegalArgumentException("weight index " + weightAt + " outside the " + scalars.length + " scalars");
+    return reduce(flat, scalars, weightAt);
+  }
+
+  /** The sum ({@code weightAt} < 0) or the weighted mean (weight {@code scalars[weightAt]}). */
+  private double[] reduce(INDArray flat, double[] scalars, int weightAt) {
     if (flat.length() != flatLength) throw new IllegalArgumentException("expected a flat array of " + flatLength + " elements, got " + flat.length());
     DataType type = flat.dataType();
     if (tables.isEmpty() || comm.size() == 1 || (type != DataType.FLOAT && type != DataType.DOUBLE) || !RingAllReduce.isDense(flat)) {
-      return dense(flat, scalars);
+      return dense(flat, scalars, weightAt);
     }
+    double weight = weightAt < 0 ? 1.0 : scalars[weightAt];
     try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
       RingAllReduce.hostRead(flat);
       Elements x = Elements.of(flat);
@@ -144,8 +167,9 @@ public final class RowSparseSum {
       int k = scalars.length;
       double[] withLengths = Arrays.copyOf(scalars, k + comm.size());
       withLengths[k + comm.rank()] = localLength;
-      sumRegion(flat, outside, withLengths);
+      sumRegion(flat, outside, withLengths, weightAt);
       System.arraycopy(withLengths, 0, scalars, 0, k);
+      double totalWeight = weightAt < 0 ? 1.0 : scalars[weightAt];
       double[] lengths = Arrays.copyOfRange(withLengths, k, withLengths.length);
       long total = 0;
       long ownStart = 0;
@@ -154,7 +178,8 @@ public final class RowSparseSum {
         total += (long) lengths[r];
       }
       if (total * Double.BYTES >= inTables.length * type.width() || total > Integer.MAX_VALUE) {
-        sumRegion(flat, inTables, new double[0]);
+        if (weightAt < 0) sumRegion(flat, inTables, new double[0], -1);
+        else sumRegion(flat, inTables, new double[] {weight}, 0); // the weights again, a free rider
         last = new LastCall(false, 0, 0);
         return scalars;
       }
@@ -168,25 +193,29 @@ public final class RowSparseSum {
         Table table = tables.get(t);
         all.put(at++, rows[t].length);
         for (int id : rows[t]) all.put(at++, id);
-        for (int id : rows[t]) at = x.readRow(table, id, all, at);
+        for (int id : rows[t]) at = x.readRow(table, id, weight, all, at);
       }
       RingAllReduce.hostWritten(gathered);
       comm.allGatherInPlace(gathered, bounds);
       RingAllReduce.hostRead(gathered);
-      long sent = merge(x, all, lengths);
+      long sent = merge(x, all, lengths, totalWeight);
       RingAllReduce.hostWritten(flat);
       last = new LastCall(true, total, sent);
       return scalars;
     }
   }
 
-  private double[] dense(INDArray flat, double[] scalars) { // same decision on every worker: it depends on the layout only
+  private double[] dense(INDArray flat, double[] scalars, int weightAt) { // same decision on every worker: it depends on the layout only
     last = new LastCall(false, 0, 0);
-    return comm.sumInPlace(flat, scalars);
+    return weightAt < 0 ? comm.sumInPlace(flat, scalars) : comm.meanInPlace(flat, scalars, weightAt);
   }
 
-  /** Sums the elements of {@code region} and the scalars in one all-reduce, through its staging copy. */
-  private void sumRegion(INDArray flat, Region region, double[] scalars) {
+  /**
+   * Sums the elements of {@code region} and the scalars in one all-reduce, through its staging
+   * copy; with {@code weightAt >= 0}, the weighted mean of the region instead (weight
+   * {@code scalars[weightAt]}).
+   */
+  private void sumRegion(INDArray flat, Region region, double[] scalars, int weightAt) {
     if (region.length == 0) {
       comm.sumInPlace(scalars);
       return;
@@ -197,7 +226,8 @@ public final class RowSparseSum {
     ByteBuffer stage = RingAllReduce.nativeBytes(staging);
     for (long[] run : region.runs) stage.put(src.duplicate().position((int) (run[0] * w)).limit((int) (run[1] * w)));
     RingAllReduce.hostWritten(staging);
-    comm.sumInPlace(staging, scalars);
+    if (weightAt < 0) comm.sumInPlace(staging, scalars);
+    else comm.meanInPlace(staging, scalars, weightAt);
     RingAllReduce.hostRead(staging);
     stage.clear();
     for (long[] run : region.runs) {
@@ -213,8 +243,8 @@ public final class RowSparseSum {
     return gatherStore.get(NDArrayIndex.interval(0, length));
   }
 
-  /** Sums every table's gathered rows in rank order and writes them; returns the rows sent by all workers. */
-  private long merge(Elements x, DoubleBuffer all, double[] lengths) {
+  /** Sums every table's gathered rows in rank order and writes them divided by {@code divisor}; returns the rows sent by all workers. */
+  private long merge(Elements x, DoubleBuffer all, double[] lengths, double divisor) {
     int workers = lengths.length;
     int[] cursor = new int[workers];
     for (int r = 1; r < workers; r++) cursor[r] = cursor[r - 1] + (int) lengths[r - 1];
@@ -243,6 +273,7 @@ public final class RowSparseSum {
         cursor[r] = valuesAt + count[r] * width;
         sent += count[r];
       }
+      if (divisor != 1.0) for (int i = 0; i < sum.length; i++) sum[i] /= divisor;
       for (int u = 0; u < union.length; u++) x.writeRow(table, union[u], sum, u * width);
     }
     return sent;
@@ -323,10 +354,10 @@ public final class RowSparseSum {
       return out;
     }
 
-    /** Copies row {@code id} of {@code t} into {@code out} from {@code at}; returns the next free index. */
-    final int readRow(Table t, int id, DoubleBuffer out, int at) {
+    /** Copies row {@code id} of {@code t}, times {@code scale} (in float64), into {@code out} from {@code at}; returns the next free index. */
+    final int readRow(Table t, int id, double scale, DoubleBuffer out, int at) {
       long first = t.offset() + id * t.rowStride();
-      for (int j = 0; j < t.width(); j++) out.put(at++, get((int) (first + j * t.colStride())));
+      for (int j = 0; j < t.width(); j++) out.put(at++, scale * get((int) (first + j * t.colStride())));
       return at;
     }
 

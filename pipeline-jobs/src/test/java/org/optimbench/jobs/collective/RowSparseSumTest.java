@@ -55,6 +55,19 @@ class RowSparseSumTest {
 
   /** Runs the sum on {@code workers} loopback workers; each array is a view at offset 2 of a larger buffer. */
   private static List<Object[]> sum(int workers, DataType type, boolean allRows) throws Exception {
+    return reduce(workers, type, allRows, false);
+  }
+
+  /** Worker {@code rank}'s weight (its example count) in the weighted-mean runs. */
+  private static double weight(int rank) {
+    return 3 + 2 * rank;
+  }
+
+  /**
+   * As {@link #sum}, or with {@code mean} the weighted mean with scalars {rank + 1, weight(rank)}
+   * and the weight at index 1.
+   */
+  private static List<Object[]> reduce(int workers, DataType type, boolean allRows, boolean mean) throws Exception {
     List<AllReduce> ring = LoopbackRing.open(workers, CollectiveOptions.defaults());
     try {
       return RingAllReduceTest.onAll(ring, ar -> {
@@ -62,7 +75,7 @@ class RowSparseSumTest {
         INDArray flat = base.get(NDArrayIndex.interval(2, 2 + LENGTH));
         flat.assign(Nd4j.createFromArray(gradient(ar.rank(), 4, allRows)).castTo(type));
         RowSparseSum s = new RowSparseSum(ar, TABLES, LENGTH);
-        double[] scalars = s.sumInPlace(flat, new double[] {ar.rank() + 1, 0.5});
+        double[] scalars = mean ? s.meanInPlace(flat, new double[] {ar.rank() + 1, weight(ar.rank())}, 1) : s.sumInPlace(flat, new double[] {ar.rank() + 1, 0.5});
         assertEquals(0.0, base.getDouble(0), "wrote before the view");
         assertEquals(0.0, base.getDouble(LENGTH + 3), "wrote after the view");
         return new Object[] {RingAllReduceTest.bytes(flat), flat.castTo(DataType.DOUBLE).toDoubleVector(), scalars, s.lastCall()};
@@ -118,6 +131,43 @@ class RowSparseSumTest {
         assertArrayEquals(new double[] {workers * (workers + 1) / 2.0, 0.5 * workers}, (double[]) w[2], 0.0, "scalars");
         double[] got = (double[]) w[1];
         for (int i = 0; i < LENGTH; i++) assertEquals(exact[i], got[i], 1e-5 * (1 + Math.abs(exact[i])), workers + " workers: element " + i);
+      }
+    }
+  }
+
+  /**
+   * Gradient sharing's call: each worker's mean gradient over its own example count becomes the
+   * mean over all examples. Table rows are the float64 sum of weight x row in rank order divided by
+   * the total weight, rounded once; the rest, and the dense fallback, agree within float32 rounding.
+   */
+  @Test
+  void weightedMeanDividesByTheTotalWeightSparseAndDense() throws Exception {
+    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      for (boolean allRows : new boolean[] {false, true}) {
+        int workers = 3;
+        List<Object[]> out = reduce(workers, type, allRows, true);
+        double total = 0;
+        double[] weighted = new double[LENGTH];
+        for (int r = 0; r < workers; r++) {
+          double[] g = Nd4j.createFromArray(gradient(r, 4, allRows)).castTo(type).castTo(DataType.DOUBLE).toDoubleVector();
+          for (int i = 0; i < LENGTH; i++) weighted[i] += weight(r) * g[i];
+          total += weight(r);
+        }
+        boolean[] inTable = new boolean[LENGTH];
+        for (RowSparseSum.Table t : TABLES) for (long i = t.offset(); i < t.offset() + t.rows() * t.width(); i++) inTable[(int) i] = true;
+        String where = type + (allRows ? ", dense tables" : ", sparse rows");
+        for (Object[] w : out) {
+          assertEquals(!allRows, ((RowSparseSum.LastCall) w[3]).sparse(), where);
+          assertArrayEquals((byte[]) out.get(0)[0], (byte[]) w[0], where + ": workers hold different bytes");
+          assertArrayEquals(new double[] {workers * (workers + 1) / 2.0, total}, (double[]) w[2], 0.0, where + ": scalars");
+          double[] got = (double[]) w[1];
+          for (int i = 0; i < LENGTH; i++) {
+            double mean = weighted[i] / total;
+            double once = type == DataType.FLOAT ? (float) mean : mean;
+            if (inTable[i] && !allRows) assertEquals(once, got[i], 0.0, where + ": table element " + i);
+            else assertEquals(mean, got[i], 1e-5 * (1 + Math.abs(mean)), where + ": element " + i);
+          }
+        }
       }
     }
   }
