@@ -165,11 +165,12 @@ public final class WorkerTraining {
         }
         if (div.isEmpty()) div = divergence.check(t, loss);
         logRow |= div.isPresent();
+        double gradNorm = rank == 0 && (logRow || evalNow) ? loop.gradNorm() : Double.NaN; // before evaluation touches the model
         Map<String, Double> eval = evalNow && div.isEmpty() ? evaluate(workload, loop, optimizer, data, comm) : Map.of();
         if (rank == 0 && (logRow || !eval.isEmpty())) {
           double wall = wallBefore + (System.nanoTime() - t0) / 1e9;
           MetricsLog.Row row = MetricsLog.row(t).epoch(samples / (double) Math.max(1, trainRows)).wallTimeSeconds(wall).samples(samples)
-              .trainLoss(loss).lr(r.diagnostics().getOrDefault("lr", r.lrScale())).gradNorm(r.gradNorm()).diagnostics(r.diagnostics());
+              .trainLoss(loss).lr(r.diagnostics().getOrDefault("lr", r.lrScale())).gradNorm(gradNorm).diagnostics(r.diagnostics());
           if (!eval.isEmpty()) row.eval(eval);
           dir.metrics().append(row);
           double rate = samples / Math.max(1e-9, wall);

@@ -101,6 +101,10 @@ class TrainingJobTest {
       assertEquals(RunStatus.State.COMPLETED, RunStatus.read(dir(name)).orElseThrow().state(), mode);
       List<Map<String, Object>> rows = MetricsLog.read(dir(name).resolve(MetricsLog.FILE));
       assertEquals(4, rows.size(), mode + ": a row every 5 steps");
+      for (Map<String, Object> row : rows) { // computed only for logged steps, on rank 0
+        double g = ((Number) row.get("grad_norm")).doubleValue();
+        assertTrue(g > 0 && Double.isFinite(g), mode + ": grad_norm at step " + row.get("step") + " is " + g);
+      }
       Map<String, Object> last = rows.get(rows.size() - 1);
       assertTrue(((Double) last.get("eval.valid_accuracy")) >= 0.0, mode);
       assertTrue(last.containsKey("diag.d"), mode + ": Prodigy's d is logged");
