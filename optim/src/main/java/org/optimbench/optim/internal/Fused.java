@@ -348,30 +348,30 @@ public final class Fused {
    * step's value bit for bit.
    */
   public static double norm1(INDArray a) {
-    return pass().read(a).run(new Kernel() {
-      @Override
-      public int sums() {
-        return 1;
-      }
-
-      @Override
-      public void floats(float[][] c, int len, double[] sums) {
-        sums[0] += sumAbs(c[0], len);
-      }
-
-      @Override
-      public void doubles(double[][] c, int len, double[] sums) {
-        sums[0] += sumAbs(c[0], len);
-      }
-    })[0];
+    return sumOver(a, Fused::sumAbs, Fused::sumAbs);
   }
 
   /**
    * Sum of squares of {@code a} in one pass (each square rounded to the dtype, accumulated in
-   * double as {@link #dot}): at 4.2M float32 elements 1.8 ms against 3.6-3.7 ms for ND4J's
+   * double as {@link #dot}): at 4.2M float32 elements 1.8-1.9 ms against 3.6-3.7 ms for ND4J's
    * {@code norm2Number}, one thread each. {@code a} must satisfy {@link #applies}.
    */
   public static double sumSq(INDArray a) {
+    return sumOver(a, (c, len) -> dot(c, c, len), (c, len) -> dot(c, c, len));
+  }
+
+  /** One sum over a chunk of floats. */
+  private interface FloatChunkSum {
+    double of(float[] chunk, int len);
+  }
+
+  /** One sum over a chunk of doubles. */
+  private interface DoubleChunkSum {
+    double of(double[] chunk, int len);
+  }
+
+  /** A one-operand, one-sum pass: the chunks' sums added in the pass's fixed order. */
+  private static double sumOver(INDArray a, FloatChunkSum floats, DoubleChunkSum doubles) {
     return pass().read(a).run(new Kernel() {
       @Override
       public int sums() {
@@ -380,12 +380,12 @@ public final class Fused {
 
       @Override
       public void floats(float[][] c, int len, double[] sums) {
-        sums[0] += dot(c[0], c[0], len);
+        sums[0] += floats.of(c[0], len);
       }
 
       @Override
       public void doubles(double[][] c, int len, double[] sums) {
-        sums[0] += dot(c[0], c[0], len);
+        sums[0] += doubles.of(c[0], len);
       }
     })[0];
   }
