@@ -131,7 +131,7 @@ public final class WorkerLoop {
         // the whole step (optimizers never write it, gradientAt restores it), so one extra gradient
         // evaluation per product. The point is the live parameters, not a copy: StepContext's
         // contract is that products are asked for before the step writes them, and a copy of
-        // every step's parameters cost 1.3-1.9 ms per step at DLRM's 4.2M parameters (11 ms with
+        // every step's parameters cost 1.3-2.3 ms per step at DLRM's 4.2M parameters (11 ms with
         // two workers in one executor and MALLOC_ARENA_MAX=2, where glibc returned the freed 17 MB
         // and the next step faulted it in again).
         .hvp(FiniteDifferenceHvp.forward(p -> gradientAt(p, local), model.view().params(), grads));
