@@ -7,13 +7,17 @@ import org.optimbench.prep.text.TextJob;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The one CLI: {@code prepare libsvm|criteo|text|generate-criteo [options]}; see {@code --help}. */
-@Command(name = "prepare", mixinStandardHelpOptions = true,
-    description = "Turn raw LIBSVM, Criteo and text data into training-ready Parquet with a manifest.json.",
+/**
+ * The one CLI: {@code prepare libsvm|criteo|text|generate-criteo [options]}; see {@code --help}.
+ */
+@Command(
+    name = "prepare",
+    mixinStandardHelpOptions = true,
+    description =
+        "Turn raw LIBSVM, Criteo and text data into training-ready Parquet with a manifest.json.",
     subcommands = {LibsvmJob.class, CriteoJob.class, TextJob.class, GenerateCriteoCommand.class})
 public final class Prepare implements Runnable {
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
@@ -25,6 +29,7 @@ public final class Prepare implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: libsvm, criteo, text or generate-criteo");
+    throw new CommandLine.ParameterException(
+        spec.commandLine(), "a command is required: libsvm, criteo, text or generate-criteo");
   }
 }

@@ -14,14 +14,15 @@ public abstract class SparkTestBase {
 
   @BeforeAll
   static void startSpark() {
-    spark = SparkSession.builder()
-        .master("local[2]")
-        .appName("data-prep-test")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.default.parallelism", "2")
-        .config("spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
-        .getOrCreate();
+    spark =
+        SparkSession.builder()
+            .master("local[2]")
+            .appName("data-prep-test")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.default.parallelism", "2")
+            .config("spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
+            .getOrCreate();
   }
 
   @AfterAll
@@ -46,7 +47,9 @@ public abstract class SparkTestBase {
     String prop = System.getProperty("optimbench.shared");
     Path shared = prop != null ? Paths.get(prop) : repoRoot().resolve("../shared");
     Path p = shared.resolve("data").resolve(sub).normalize();
-    Assumptions.assumeTrue(Files.isDirectory(p), "shared data " + p + " is absent; skipping (it lives beside the repo in ../shared)");
+    Assumptions.assumeTrue(
+        Files.isDirectory(p),
+        "shared data " + p + " is absent; skipping (it lives beside the repo in ../shared)");
     return p;
   }
 }

@@ -6,10 +6,15 @@ package org.optimbench.optim;
  * engine applies it and then calls {@link Optimizer#reconcile}.
  */
 public enum Combine {
-  /** Arithmetic mean over workers (moment estimates, accumulators such as D-Adaptation's s and num). */
+  /**
+   * Arithmetic mean over workers (moment estimates, accumulators such as D-Adaptation's s and num).
+   */
   MEAN,
   /** Maximum over workers (monotone estimates such as d_max). */
   MAX,
-  /** Must already be identical on every worker (x0 snapshots, step counters); the engine checks and keeps one. */
+  /**
+   * Must already be identical on every worker (x0 snapshots, step counters); the engine checks and
+   * keeps one.
+   */
   SAME
 }

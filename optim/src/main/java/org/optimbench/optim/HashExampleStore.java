@@ -4,8 +4,8 @@ import java.util.Arrays;
 
 /**
  * An in-memory {@link ExampleStore}: a primitive open-addressing hash map from {@code long} id to
- * {@code double} value (linear probing, power-of-two capacity, load factor at most 1/2), so a
- * value costs two primitive slots and nothing is boxed. One instance holds the examples of one data
+ * {@code double} value (linear probing, power-of-two capacity, load factor at most 1/2), so a value
+ * costs two primitive slots and nothing is boxed. One instance holds the examples of one data
  * partition; a trainer keeps one per partition next to the data, so memory follows the partition
  * and not the dataset (hundreds of millions of rows split over many executors).
  *
@@ -15,6 +15,7 @@ import java.util.Arrays;
  */
 public final class HashExampleStore implements ExampleStore {
   private static final int MIN_CAPACITY = 16;
+
   /** Largest power-of-two array length Java allows. */
   private static final int MAX_CAPACITY = 1 << 30;
 
@@ -30,14 +31,17 @@ public final class HashExampleStore implements ExampleStore {
 
   /** A store sized for about {@code expected} ids without rehashing. */
   public HashExampleStore(long expected) {
-    if (expected < 0) throw new IllegalArgumentException("expected size must be >= 0, got " + expected);
+    if (expected < 0)
+      throw new IllegalArgumentException("expected size must be >= 0, got " + expected);
     allocate(capacityFor(expected));
   }
 
   private static int capacityFor(long n) {
     long c = MIN_CAPACITY;
     while (c < 2 * n) c <<= 1;
-    if (c > MAX_CAPACITY) throw new IllegalArgumentException("too many ids for one in-memory store: " + n + " (split the partition)");
+    if (c > MAX_CAPACITY)
+      throw new IllegalArgumentException(
+          "too many ids for one in-memory store: " + n + " (split the partition)");
     return (int) c;
   }
 
@@ -71,7 +75,9 @@ public final class HashExampleStore implements ExampleStore {
 
   @Override
   public void read(long[] ids, double[] out) {
-    if (out.length < ids.length) throw new IllegalArgumentException("out has " + out.length + " slots for " + ids.length + " ids");
+    if (out.length < ids.length)
+      throw new IllegalArgumentException(
+          "out has " + out.length + " slots for " + ids.length + " ids");
     for (int i = 0; i < ids.length; i++) {
       int slot = find(ids[i]);
       out[i] = slot >= 0 ? values[slot] : Double.NaN;
@@ -80,7 +86,8 @@ public final class HashExampleStore implements ExampleStore {
 
   @Override
   public void write(long[] ids, double[] vals) {
-    if (vals.length < ids.length) throw new IllegalArgumentException(vals.length + " values for " + ids.length + " ids");
+    if (vals.length < ids.length)
+      throw new IllegalArgumentException(vals.length + " values for " + ids.length + " ids");
     for (int i = 0; i < ids.length; i++) put(ids[i], vals[i]);
   }
 
@@ -110,7 +117,8 @@ public final class HashExampleStore implements ExampleStore {
     long[] oldKeys = keys;
     double[] oldValues = values;
     long[] oldUsed = used;
-    if (keys.length >= MAX_CAPACITY) throw new IllegalStateException("in-memory example store is full (" + size + " ids)");
+    if (keys.length >= MAX_CAPACITY)
+      throw new IllegalStateException("in-memory example store is full (" + size + " ids)");
     allocate(keys.length << 1);
     for (int s = 0; s < oldKeys.length; s++) {
       if ((oldUsed[s >>> 6] & (1L << s)) == 0) continue;

@@ -22,7 +22,8 @@ public final class ModelView {
     this.params = asVector("params", params, layout.totalLength());
     this.grads = asVector("grads", grads, layout.totalLength());
     if (params.dataType() != grads.dataType()) {
-      throw new IllegalArgumentException("params are " + params.dataType() + " but grads are " + grads.dataType());
+      throw new IllegalArgumentException(
+          "params are " + params.dataType() + " but grads are " + grads.dataType());
     }
     if (!params.dataType().isFPType()) {
       throw new IllegalArgumentException("params must be floating point, got " + params.dataType());
@@ -31,15 +32,20 @@ public final class ModelView {
 
   private static INDArray asVector(String what, INDArray a, long n) {
     if (a.length() != n) {
-      throw new IllegalArgumentException(what + " has " + a.length() + " elements, the layout has " + n);
+      throw new IllegalArgumentException(
+          what + " has " + a.length() + " elements, the layout has " + n);
     }
     if (a.rank() == 1) return a;
     if (a.rank() == 2 && a.size(0) == 1 && a.elementWiseStride() == 1) {
-      // DL4J's row vectors are 'c' (params) or 'f' (gradients); reshaping a contiguous array in its own
+      // DL4J's row vectors are 'c' (params) or 'f' (gradients); reshaping a contiguous array in its
+      // own
       // order is a view (ModelViewTest checks that writes go through).
       return a.reshape(a.ordering(), new long[] {n});
     }
-    throw new IllegalArgumentException(what + " must be a rank-1 or contiguous [1, n] array, got shape " + java.util.Arrays.toString(a.shape()));
+    throw new IllegalArgumentException(
+        what
+            + " must be a rank-1 or contiguous [1, n] array, got shape "
+            + java.util.Arrays.toString(a.shape()));
   }
 
   public ParamLayout layout() {
@@ -72,7 +78,10 @@ public final class ModelView {
     return slice(grads, layout.segment(i));
   }
 
-  /** The part of a flat vector (params, grads, or any state vector of the same layout) that belongs to segment {@code s}. */
+  /**
+   * The part of a flat vector (params, grads, or any state vector of the same layout) that belongs
+   * to segment {@code s}.
+   */
   public static INDArray slice(INDArray flat, Segment s) {
     if (s.offset() == 0 && s.length() == flat.length()) return flat;
     return flat.get(NDArrayIndex.interval(s.offset(), s.end()));

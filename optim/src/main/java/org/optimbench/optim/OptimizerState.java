@@ -44,7 +44,9 @@ public final class OptimizerState {
 
   public INDArray array(String name) {
     INDArray a = arrays.get(name);
-    if (a == null) throw new IllegalStateException("no state array '" + name + "' (have " + arrays.keySet() + ")");
+    if (a == null)
+      throw new IllegalStateException(
+          "no state array '" + name + "' (have " + arrays.keySet() + ")");
     return a;
   }
 
@@ -75,21 +77,26 @@ public final class OptimizerState {
   /** The live vector of a scalar-vector entry (callers may update it in place). */
   public double[] scalarsRef(String name) {
     double[] v = scalars.get(name);
-    if (v == null) throw new IllegalStateException("no state scalar '" + name + "' (have " + scalars.keySet() + ")");
+    if (v == null)
+      throw new IllegalStateException(
+          "no state scalar '" + name + "' (have " + scalars.keySet() + ")");
     return v;
   }
 
   // ---- children (wrapped optimizers) ----
 
   public OptimizerState putChild(String name, OptimizerState child) {
-    if (children.containsKey(name)) throw new IllegalArgumentException("duplicate child state '" + name + "'");
+    if (children.containsKey(name))
+      throw new IllegalArgumentException("duplicate child state '" + name + "'");
     children.put(name, child);
     return child;
   }
 
   public OptimizerState child(String name) {
     OptimizerState c = children.get(name);
-    if (c == null) throw new IllegalStateException("no child state '" + name + "' (have " + children.keySet() + ")");
+    if (c == null)
+      throw new IllegalStateException(
+          "no child state '" + name + "' (have " + children.keySet() + ")");
     return c;
   }
 
@@ -116,7 +123,8 @@ public final class OptimizerState {
   }
 
   private void claim(String name, Combine rule) {
-    if (rules.containsKey(name)) throw new IllegalArgumentException("duplicate state entry '" + name + "'");
+    if (rules.containsKey(name))
+      throw new IllegalArgumentException("duplicate state entry '" + name + "'");
     rules.put(name, java.util.Objects.requireNonNull(rule, "rule"));
   }
 
@@ -142,16 +150,20 @@ public final class OptimizerState {
       if (arrays.containsKey(n)) s.putArray(n, arrays.get(n).dup(), rules.get(n));
       else s.putScalars(n, scalars.get(n), rules.get(n));
     }
-    for (Map.Entry<String, OptimizerState> e : children.entrySet()) s.putChild(e.getKey(), e.getValue().copy());
+    for (Map.Entry<String, OptimizerState> e : children.entrySet())
+      s.putChild(e.getKey(), e.getValue().copy());
   }
 
-  /** True when both states have the same entries, rules, dtypes, shapes and bit-identical values. */
+  /**
+   * True when both states have the same entries, rules, dtypes, shapes and bit-identical values.
+   */
   public boolean bitwiseEquals(OptimizerState o) {
     if (!rules.equals(o.rules) || !children.keySet().equals(o.children.keySet())) return false;
     for (String n : arrays.keySet()) {
       INDArray a = arrays.get(n);
       INDArray b = o.arrays.get(n);
-      if (b == null || a.dataType() != b.dataType() || !Arrays.equals(a.shape(), b.shape())) return false;
+      if (b == null || a.dataType() != b.dataType() || !Arrays.equals(a.shape(), b.shape()))
+        return false;
       if (!Arrays.equals(bits(a), bits(b))) return false;
     }
     for (String n : scalars.keySet()) {
@@ -169,7 +181,8 @@ public final class OptimizerState {
   }
 
   private static long[] bits(INDArray a) {
-    double[] d = a.dup().data().asDouble(); // float -> double is exact, so equal bits <=> equal values
+    double[] d =
+        a.dup().data().asDouble(); // float -> double is exact, so equal bits <=> equal values
     long[] out = new long[d.length];
     for (int i = 0; i < d.length; i++) out[i] = Double.doubleToRawLongBits(d[i]);
     return out;

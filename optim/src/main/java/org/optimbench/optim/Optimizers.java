@@ -20,19 +20,22 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class Optimizers {
   private static final String WORKSPACE = "optimbench-optimizer-step";
-  private static final WorkspaceConfiguration CONFIG = WorkspaceConfiguration.builder()
-      .initialSize(0)
-      .overallocationLimit(0.2)
-      .policyAllocation(AllocationPolicy.OVERALLOCATE)
-      .policyLearning(LearningPolicy.FIRST_LOOP)
-      .policySpill(SpillPolicy.REALLOCATE)
-      .build();
+  private static final WorkspaceConfiguration CONFIG =
+      WorkspaceConfiguration.builder()
+          .initialSize(0)
+          .overallocationLimit(0.2)
+          .policyAllocation(AllocationPolicy.OVERALLOCATE)
+          .policyLearning(LearningPolicy.FIRST_LOOP)
+          .policySpill(SpillPolicy.REALLOCATE)
+          .build();
 
   private Optimizers() {}
 
   /** Runs {@code optimizer.step} inside the step workspace. */
-  public static void step(Optimizer optimizer, ModelView model, OptimizerState state, StepContext ctx) {
-    try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(CONFIG, WORKSPACE)) {
+  public static void step(
+      Optimizer optimizer, ModelView model, OptimizerState state, StepContext ctx) {
+    try (MemoryWorkspace ws =
+        Nd4j.getWorkspaceManager().getAndActivateWorkspace(CONFIG, WORKSPACE)) {
       optimizer.step(model, state, ctx);
     }
     checkDetached(optimizer.name(), state);
@@ -41,7 +44,11 @@ public final class Optimizers {
   private static void checkDetached(String who, OptimizerState state) {
     for (Map.Entry<String, INDArray> e : state.arrays().entrySet()) {
       if (e.getValue().isAttached()) {
-        throw new IllegalStateException(who + ": state array '" + e.getKey() + "' was allocated inside step(); create state arrays in init()");
+        throw new IllegalStateException(
+            who
+                + ": state array '"
+                + e.getKey()
+                + "' was allocated inside step(); create state arrays in init()");
       }
     }
     for (OptimizerState c : state.children().values()) checkDetached(who, c);

@@ -5,9 +5,9 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * The segment table of a flat parameter vector: an ordered list of named tensors that tile
- * {@code [0, totalLength)} without gaps. DL4J's flattened {@code params()} and gradient views have
- * exactly this structure, so the optimizers run on them without copies.
+ * The segment table of a flat parameter vector: an ordered list of named tensors that tile {@code
+ * [0, totalLength)} without gaps. DL4J's flattened {@code params()} and gradient views have exactly
+ * this structure, so the optimizers run on them without copies.
  */
 public final class ParamLayout {
   private final List<Segment> segments;
@@ -17,7 +17,14 @@ public final class ParamLayout {
     long next = 0;
     for (Segment s : segments) {
       if (s.offset() != next) {
-        throw new IllegalArgumentException("segment " + s.name() + " starts at " + s.offset() + ", expected " + next + " (segments must tile the vector in order)");
+        throw new IllegalArgumentException(
+            "segment "
+                + s.name()
+                + " starts at "
+                + s.offset()
+                + ", expected "
+                + next
+                + " (segments must tile the vector in order)");
       }
       next = s.end();
     }

@@ -7,15 +7,18 @@ package org.optimbench.optim;
  * norms in D-Adaptation, Prodigy, Mechanic, MoMo, ...) is computed per worker over the parameters
  * that worker owns and then passed here, once per step, fused into one array. Rules the optimizers
  * follow (see shared/research, "data-parallel correctness"):
+ *
  * <ul>
  *   <li>only per-step increments are reduced, never running totals (the bug the D-Adaptation and
- *       Prodigy references carried until 2025 multiplied totals by the world size every step);</li>
+ *       Prodigy references carried until 2025 multiplied totals by the world size every step);
  *   <li>the call happens on every step on every worker, before any early return, so a worker with
- *       nothing to add cannot deadlock the others;</li>
- *   <li>partial sums are doubles.</li>
+ *       nothing to add cannot deadlock the others;
+ *   <li>partial sums are doubles.
  * </ul>
+ *
  * When every worker holds the full model and the same averaged gradient (gradient sharing with
- * replicated parameters, or a single process) the local sums are already global: use {@link #LOCAL}.
+ * replicated parameters, or a single process) the local sums are already global: use {@link
+ * #LOCAL}.
  */
 @FunctionalInterface
 public interface Reducer {

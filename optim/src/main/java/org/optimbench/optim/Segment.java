@@ -3,16 +3,20 @@ package org.optimbench.optim;
 import java.util.Arrays;
 
 /**
- * One named parameter tensor inside the flat parameter vector: where it starts, and its shape.
- * A segment is what per-tensor ("per-layer") methods such as grafting or MoMo treat as a unit.
+ * One named parameter tensor inside the flat parameter vector: where it starts, and its shape. A
+ * segment is what per-tensor ("per-layer") methods such as grafting or MoMo treat as a unit.
  */
 public record Segment(String name, long offset, long[] shape) {
   public Segment {
-    if (name == null || name.isEmpty()) throw new IllegalArgumentException("segment name must be non-empty");
-    if (offset < 0) throw new IllegalArgumentException("segment " + name + ": negative offset " + offset);
+    if (name == null || name.isEmpty())
+      throw new IllegalArgumentException("segment name must be non-empty");
+    if (offset < 0)
+      throw new IllegalArgumentException("segment " + name + ": negative offset " + offset);
     shape = shape.clone();
     for (long s : shape) {
-      if (s <= 0) throw new IllegalArgumentException("segment " + name + ": non-positive dimension in " + Arrays.toString(shape));
+      if (s <= 0)
+        throw new IllegalArgumentException(
+            "segment " + name + ": non-positive dimension in " + Arrays.toString(shape));
     }
   }
 
@@ -34,7 +38,10 @@ public record Segment(String name, long offset, long[] shape) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Segment s && s.name.equals(name) && s.offset == offset && Arrays.equals(s.shape, shape);
+    return o instanceof Segment s
+        && s.name.equals(name)
+        && s.offset == offset
+        && Arrays.equals(s.shape, shape);
   }
 
   @Override

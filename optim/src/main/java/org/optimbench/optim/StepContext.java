@@ -6,18 +6,21 @@ import java.util.Objects;
  * Everything about one training step that is not the model itself.
  *
  * <ul>
- *   <li>{@code step}: the trainer's 0-based step index (what schedules are evaluated at);</li>
+ *   <li>{@code step}: the trainer's 0-based step index (what schedules are evaluated at);
  *   <li>{@code lrScale}: the schedule's factor for this step, multiplied into the optimizer's own
- *       {@code lr} exactly as PyTorch's {@code LambdaLR} multiplies a group's base lr;</li>
- *   <li>optional inputs that only some methods need: the batch loss (MoMo, Polyak steps), the batch's
- *       stable example ids and a per-example store (per-example state), a Hessian-vector-product
- *       oracle and a validation gradient oracle (hypergradient methods). A method that needs a missing one fails fast;
- *       Hessian-vector products are at the parameters the step started from, so a method asks for
- *       them before it first writes {@code model.params()} (a trainer may evaluate them at the live
- *       parameters rather than keep a copy of every step's starting point);</li>
- *   <li>the {@link Reducer} for global scalars and the {@link Diagnostics} sink.</li>
+ *       {@code lr} exactly as PyTorch's {@code LambdaLR} multiplies a group's base lr;
+ *   <li>optional inputs that only some methods need: the batch loss (MoMo, Polyak steps), the
+ *       batch's stable example ids and a per-example store (per-example state), a
+ *       Hessian-vector-product oracle and a validation gradient oracle (hypergradient methods). A
+ *       method that needs a missing one fails fast; Hessian-vector products are at the parameters
+ *       the step started from, so a method asks for them before it first writes {@code
+ *       model.params()} (a trainer may evaluate them at the live parameters rather than keep a copy
+ *       of every step's starting point);
+ *   <li>the {@link Reducer} for global scalars and the {@link Diagnostics} sink.
  * </ul>
- * Immutable apart from the diagnostics sink; wrappers derive contexts with {@link #withDiagnostics}.
+ *
+ * Immutable apart from the diagnostics sink; wrappers derive contexts with {@link
+ * #withDiagnostics}.
  */
 public final class StepContext {
   private final long step;
@@ -69,29 +72,40 @@ public final class StepContext {
     return loss != null;
   }
 
-  /** The batch loss; fails with a message naming {@code who} when the trainer did not provide it. */
+  /**
+   * The batch loss; fails with a message naming {@code who} when the trainer did not provide it.
+   */
   public double requireLoss(String who) {
-    if (loss == null) throw new IllegalStateException(who + " needs the batch loss, but the step context has none");
+    if (loss == null)
+      throw new IllegalStateException(who + " needs the batch loss, but the step context has none");
     return loss;
   }
 
   public long[] requireExampleIds(String who) {
-    if (exampleIds == null) throw new IllegalStateException(who + " needs the batch's example ids, but the step context has none");
+    if (exampleIds == null)
+      throw new IllegalStateException(
+          who + " needs the batch's example ids, but the step context has none");
     return exampleIds;
   }
 
   public HessianVectorOracle requireHvp(String who) {
-    if (hvp == null) throw new IllegalStateException(who + " needs Hessian-vector products, but the step context has no oracle");
+    if (hvp == null)
+      throw new IllegalStateException(
+          who + " needs Hessian-vector products, but the step context has no oracle");
     return hvp;
   }
 
   public GradientOracle requireValidationGradient(String who) {
-    if (validationGradient == null) throw new IllegalStateException(who + " needs a validation gradient, but the step context has none");
+    if (validationGradient == null)
+      throw new IllegalStateException(
+          who + " needs a validation gradient, but the step context has none");
     return validationGradient;
   }
 
   public ExampleStore requireExampleStore(String who) {
-    if (exampleStore == null) throw new IllegalStateException(who + " needs a per-example store, but the step context has none");
+    if (exampleStore == null)
+      throw new IllegalStateException(
+          who + " needs a per-example store, but the step context has none");
     return exampleStore;
   }
 
@@ -100,10 +114,10 @@ public final class StepContext {
   }
 
   /**
-   * Sums per-example statistics across the workers that each hold part of this step's batch
-   * (data parallelism), as opposed to {@link #reducer()}, which sums over parameter shards. A method
-   * with per-example state (the batch's example ids, the example store) reads and writes only its
-   * local examples and combines batch-level sums here. {@link Reducer#LOCAL} in a single process.
+   * Sums per-example statistics across the workers that each hold part of this step's batch (data
+   * parallelism), as opposed to {@link #reducer()}, which sums over parameter shards. A method with
+   * per-example state (the batch's example ids, the example store) reads and writes only its local
+   * examples and combines batch-level sums here. {@link Reducer#LOCAL} in a single process.
    */
   public Reducer batchReducer() {
     return batchReducer;
@@ -113,7 +127,10 @@ public final class StepContext {
     return diagnostics;
   }
 
-  /** The same context writing its diagnostics to {@code d} (wrappers pass prefixed sinks to inner optimizers). */
+  /**
+   * The same context writing its diagnostics to {@code d} (wrappers pass prefixed sinks to inner
+   * optimizers).
+   */
   public StepContext withDiagnostics(Diagnostics d) {
     return toBuilder().diagnostics(d).build();
   }
@@ -150,16 +167,55 @@ public final class StepContext {
     private Reducer batchReducer = Reducer.LOCAL;
     private Diagnostics diagnostics = new Diagnostics();
 
-    public Builder step(long v) { step = v; return this; }
-    public Builder lrScale(double v) { lrScale = v; return this; }
-    public Builder loss(double v) { loss = v; return this; }
-    public Builder exampleIds(long[] v) { exampleIds = v; return this; }
-    public Builder hvp(HessianVectorOracle v) { hvp = v; return this; }
-    public Builder validationGradient(GradientOracle v) { validationGradient = v; return this; }
-    public Builder exampleStore(ExampleStore v) { exampleStore = v; return this; }
-    public Builder reducer(Reducer v) { reducer = v; return this; }
-    public Builder batchReducer(Reducer v) { batchReducer = v; return this; }
-    public Builder diagnostics(Diagnostics v) { diagnostics = v; return this; }
+    public Builder step(long v) {
+      step = v;
+      return this;
+    }
+
+    public Builder lrScale(double v) {
+      lrScale = v;
+      return this;
+    }
+
+    public Builder loss(double v) {
+      loss = v;
+      return this;
+    }
+
+    public Builder exampleIds(long[] v) {
+      exampleIds = v;
+      return this;
+    }
+
+    public Builder hvp(HessianVectorOracle v) {
+      hvp = v;
+      return this;
+    }
+
+    public Builder validationGradient(GradientOracle v) {
+      validationGradient = v;
+      return this;
+    }
+
+    public Builder exampleStore(ExampleStore v) {
+      exampleStore = v;
+      return this;
+    }
+
+    public Builder reducer(Reducer v) {
+      reducer = v;
+      return this;
+    }
+
+    public Builder batchReducer(Reducer v) {
+      batchReducer = v;
+      return this;
+    }
+
+    public Builder diagnostics(Diagnostics v) {
+      diagnostics = v;
+      return this;
+    }
 
     public StepContext build() {
       return new StepContext(this);

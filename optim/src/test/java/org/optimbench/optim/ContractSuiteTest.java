@@ -40,10 +40,16 @@ class ContractSuiteTest {
   static Stream<Case> cases() throws IOException {
     List<Case> out = new ArrayList<>();
     for (String name : OptimizerRegistry.entries().keySet()) {
-      try (InputStream in = ContractSuiteTest.class.getResourceAsStream("/contract/" + name + ".json")) {
+      try (InputStream in =
+          ContractSuiteTest.class.getResourceAsStream("/contract/" + name + ".json")) {
         assertNotNull(in, "registered optimizer '" + name + "' has no contract/" + name + ".json");
         JsonNode n = JSON.readTree(in);
-        out.add(new Case(name, Spec.fromJson(n.get("spec"), "spec", false), n.path("quadratic_steps").asInt(1000), n.path("quadratic_reduction").asDouble(1e-3)));
+        out.add(
+            new Case(
+                name,
+                Spec.fromJson(n.get("spec"), "spec", false),
+                n.path("quadratic_steps").asInt(1000),
+                n.path("quadratic_reduction").asDouble(1e-3)));
       }
     }
     return out.stream();
@@ -71,11 +77,23 @@ class ContractSuiteTest {
     }
 
     StepContext.Builder ctx(long t, INDArray x) {
-      return StepContext.builder().step(t).loss(loss(x)).exampleIds(new long[] {0, 1}).exampleStore(examples).hvp(v -> v.mul(lambda)).validationGradient(at -> at.sub(1.0).muli(lambda));
+      return StepContext.builder()
+          .step(t)
+          .loss(loss(x))
+          .exampleIds(new long[] {0, 1})
+          .exampleStore(examples)
+          .hvp(v -> v.mul(lambda))
+          .validationGradient(at -> at.sub(1.0).muli(lambda));
     }
   }
 
-  private static double run(Case c, DataType dt, int steps, INDArray[] finalParams, OptimizerState[] finalState, int saveAt) {
+  private static double run(
+      Case c,
+      DataType dt,
+      int steps,
+      INDArray[] finalParams,
+      OptimizerState[] finalState,
+      int saveAt) {
     Optimizer opt = OptimizerRegistry.create(c.spec);
     Quadratic q = new Quadratic(dt);
     INDArray x = Nd4j.zeros(dt, 20);
@@ -97,7 +115,9 @@ class ContractSuiteTest {
   void reducesAnIllConditionedQuadratic(Case c) {
     double f0 = new Quadratic(DataType.DOUBLE).loss(Nd4j.zeros(DataType.DOUBLE, 20));
     double f = run(c, DataType.DOUBLE, c.steps, null, null, -1);
-    assertTrue(f <= c.reduction * f0, c.name + ": loss " + f + " after " + c.steps + " steps, needed <= " + c.reduction * f0);
+    assertTrue(
+        f <= c.reduction * f0,
+        c.name + ": loss " + f + " after " + c.steps + " steps, needed <= " + c.reduction * f0);
   }
 
   @ParameterizedTest
@@ -114,7 +134,8 @@ class ContractSuiteTest {
 
   private static void assertStateDtype(String name, OptimizerState s, DataType dt) {
     for (Map.Entry<String, INDArray> e : s.arrays().entrySet()) {
-      if (e.getValue().dataType().isFPType()) assertEquals(dt, e.getValue().dataType(), name + " state array " + e.getKey());
+      if (e.getValue().dataType().isFPType())
+        assertEquals(dt, e.getValue().dataType(), name + " state array " + e.getKey());
     }
     for (OptimizerState child : s.children().values()) assertStateDtype(name, child, dt);
   }
@@ -132,7 +153,8 @@ class ContractSuiteTest {
       q.grad(x, g);
       double[] before = g.toDoubleVector();
       Optimizers.step(opt, m, s, q.ctx(t, x).build());
-      assertArrayEquals(before, g.toDoubleVector(), 0.0, c.name + " modified the gradient at step " + t);
+      assertArrayEquals(
+          before, g.toDoubleVector(), 0.0, c.name + " modified the gradient at step " + t);
     }
   }
 
@@ -146,7 +168,11 @@ class ContractSuiteTest {
       OptimizerState[] sb = new OptimizerState[1];
       run(c, dt, 12, a, sa, -1);
       run(c, dt, 12, b, sb, 6);
-      assertArrayEquals(a[0].toDoubleVector(), b[0].toDoubleVector(), 0.0, c.name + " " + dt + ": parameters differ after a restore");
+      assertArrayEquals(
+          a[0].toDoubleVector(),
+          b[0].toDoubleVector(),
+          0.0,
+          c.name + " " + dt + ": parameters differ after a restore");
       assertTrue(sa[0].bitwiseEquals(sb[0]), c.name + " " + dt + ": state differs after a restore");
     }
   }
@@ -161,7 +187,8 @@ class ContractSuiteTest {
     ModelView m = new ModelView(q.layout, x, g);
     OptimizerState s = opt.init(m);
     for (int t = 0; t < 5; t++) opt.step(m, s, q.ctx(t, x).build());
-    for (double v : x.toDoubleVector()) assertTrue(Double.isFinite(v), c.name + " produced " + v + " on zero gradients");
+    for (double v : x.toDoubleVector())
+      assertTrue(Double.isFinite(v), c.name + " produced " + v + " on zero gradients");
   }
 
   @ParameterizedTest
@@ -177,6 +204,10 @@ class ContractSuiteTest {
     OptimizerState s = opt.init(m);
     q.grad(x, g);
     opt.step(m, s, q.ctx(0, x).lrScale(0.0).build());
-    assertArrayEquals(new double[20], x.toDoubleVector(), 0.0, c.name + " moved with a zero learning-rate factor");
+    assertArrayEquals(
+        new double[20],
+        x.toDoubleVector(),
+        0.0,
+        c.name + " moved with a zero learning-rate factor");
   }
 }

@@ -21,36 +21,40 @@ import org.optimbench.optim.spec.Spec;
 
 /**
  * The fused CPU path ({@link Fused}) against the ND4J-op path it replaces, for every optimizer
- * option that takes the fused path, in float32 and float64, on rank-1 arrays, on views at an
- * offset into larger flat arrays (as DL4J's parameters are) and on 'f'-order [1, n] views at an
- * offset (as DL4J's gradients are). The model (5,000 elements in 3 segments) spans several chunks,
- * and chunk and segment boundaries do not coincide. The gradient depends on the parameters
- * (a noisy quadratic), so differences feed back as in training. Two checks per case:
+ * option that takes the fused path, in float32 and float64, on rank-1 arrays, on views at an offset
+ * into larger flat arrays (as DL4J's parameters are) and on 'f'-order [1, n] views at an offset (as
+ * DL4J's gradients are). The model (5,000 elements in 3 segments) spans several chunks, and chunk
+ * and segment boundaries do not coincide. The gradient depends on the parameters (a noisy
+ * quadratic), so differences feed back as in training. Two checks per case:
+ *
  * <ul>
  *   <li>one step from the same state (11 ND4J-op steps, then the last step each way): params and
  *       state arrays within 32 units of roundoff of the dtype (u = 2^-53 in float64, 2^-24 in
  *       float32), state scalars within 256 u. Both paths evaluate the same formulas in the same
  *       order and precision; arrays differ where ND4J/BLAS contract a multiply-add or round a sum
- *       differently, or where the cube root differs from ND4J's pow by an ulp (observed at most
- *       2.8 u; 5.3 u for grafting, whose step scales by a ratio of two norms; 8.2 u in Mechanic's
- *       Δ, which accumulates differences p − X of nearly equal parameters). Scalars such as
+ *       differently, or where the cube root differs from ND4J's pow by an ulp (observed at most 2.8
+ *       u; 5.3 u for grafting, whose step scales by a ratio of two norms; 8.2 u in Mechanic's Δ,
+ *       which accumulates differences p − X of nearly equal parameters). Scalars such as
  *       D-Adaptation's d are ratios of global sums with cancellation, summed in a different order
- *       (ND4J sums float32 in float, the fused path in double): observed at most 41 u;</li>
+ *       (ND4J sums float32 in float, the fused path in double): observed at most 41 u;
  *   <li>the whole 12-step trajectory each way: within 16384 u. Rounding-level differences are
  *       amplified by the dynamics, by the same factor in both precisions (observed in units of u:
  *       at most 4,055 in float64 and 3,944 in float32 for Prodigy with beta1 = 0, whose step uses
- *       the freshly estimated d, below 200 for every other case), which is what rounding noise
- *       does and a formula error does not: a wrong coefficient, a skipped chunk or a misplaced
- *       offset changes the result by 1e-3 or more, i.e. 1e13 u in float64.</li>
+ *       the freshly estimated d, below 200 for every other case), which is what rounding noise does
+ *       and a formula error does not: a wrong coefficient, a skipped chunk or a misplaced offset
+ *       changes the result by 1e-3 or more, i.e. 1e13 u in float64.
  * </ul>
  */
 class FusedPathTest {
   private static final int STEPS = 12;
+
   /** Bounds in units of the dtype's roundoff (see the class comment). */
   private static final double ONE_STEP_UNITS = 32;
+
   private static final double ONE_STEP_SUM_UNITS = 256;
   private static final double TRAJECTORY_UNITS = 16384;
-  private static final ParamLayout LAYOUT = ParamLayout.builder().add("a", 37).add("b", 2500).add("c", 2463).build();
+  private static final ParamLayout LAYOUT =
+      ParamLayout.builder().add("a", 37).add("b", 2500).add("c", 2463).build();
 
   record Case(String spec) {
     @Override
@@ -59,49 +63,54 @@ class FusedPathTest {
     }
   }
 
-  enum Layout { RANK1, OFFSET_VIEW, F_ORDER_VIEW }
+  enum Layout {
+    RANK1,
+    OFFSET_VIEW,
+    F_ORDER_VIEW
+  }
 
   static Stream<Case> cases() {
     return Stream.of(
-        "{name: adam, hparams: {lr: 0.01}}",
-        "{name: adam, hparams: {lr: 0.01, weight_decay: 0.1, amsgrad: true}}",
-        "{name: adamw, hparams: {lr: 0.01, weight_decay: 0.1}}",
-        "{name: adamw, hparams: {lr: 0.01, weight_decay: 0.05, amsgrad: true}}",
-        "{name: adagrad, hparams: {lr: 0.1}}",
-        "{name: adagrad, hparams: {lr: 0.1, weight_decay: 0.1, lr_decay: 0.01, initial_accumulator_value: 0.1}}",
-        "{name: adam_hd, hparams: {lr: 0.01, hypergrad_lr: 1e-4}}",
-        "{name: adam_hd, hparams: {lr: 0.01, hypergrad_lr: 1e-4, weight_decay: 0.1}}",
-        "{name: momo_adam, hparams: {lr: 0.1}}",
-        "{name: momo_adam, hparams: {lr: 0.1, weight_decay: 0.1, divide: false}}",
-        "{name: momo_adam, hparams: {lr: 0.1, weight_decay: 0.1, use_fstar: true}}",
-        "{name: schedule_free_adamw, hparams: {lr: 0.01}}",
-        "{name: schedule_free_adamw, hparams: {lr: 0.01, weight_decay: 0.1, inner_momentum: 0.9}}",
-        "{name: schedule_free_adamw, hparams: {lr: 0.01, weight_decay: 0.1, decay_at_z: true, warmup_steps: 3}}",
-        "{name: clip, hparams: {max_norm: 1.0, base: {name: adam, hparams: {lr: 0.01}}}}",
-        "{name: mechanic, hparams: {base: {name: sgd, hparams: {lr: 0.01, momentum: 0.9}}}}",
-        "{name: mechanic, hparams: {store_delta: true, base: {name: adam, hparams: {lr: 0.01}}}}",
-        "{name: graft, hparams: {magnitude: {name: adam, hparams: {lr: 0.01}}, direction: {name: sgd, hparams: {lr: 0.1}}}}",
-        "{name: graft, hparams: {magnitude: {name: momo, hparams: {lr: 1.0}}, direction: {name: sgd, hparams: {lr: 0.01, momentum: 0.9}}}}",
-        "{name: graft, hparams: {granularity: global, magnitude: {name: sgd, hparams: {lr: 0.1}}, direction: {name: adagrad, hparams: {lr: 0.1}}}}",
-        "{name: madgrad, hparams: {lr: 0.01}}",
-        "{name: madgrad, hparams: {lr: 0.01, momentum: 0.0, weight_decay: 0.1}}",
-        "{name: madgrad, hparams: {lr: 0.01, weight_decay: 0.1, decouple_decay: true}}",
-        "{name: madgrad, hparams: {lr: 0.01, momentum: 0.0, weight_decay: 0.1, decouple_decay: true}}",
-        "{name: mirror_madgrad, hparams: {lr: 0.01}}",
-        "{name: mirror_madgrad, hparams: {lr: 0.01, weight_decay: 0.1, eps: 1e-6}}",
-        "{name: mirror_madgrad, hparams: {lr: 0.01, momentum: 0.5, weight_decay: 0.1, decouple_decay: true}}",
-        "{name: marthe, hparams: {lr: 0.01, hyper_lr: 1e-6}}",
-        "{name: marthe, hparams: {lr: 0.01, momentum: 0.0, mu: -1.0, weight_decay: 0.0, grad_clipping: 2.0}}",
-        "{name: rtho, hparams: {lr: 0.01, hyper_lr: 1e-6, first_order: true}}",
-        "{name: dadapt_adam, hparams: {}}",
-        "{name: dadapt_adam, hparams: {weight_decay: 0.1, growth_rate: 1.5}}",
-        "{name: dadapt_adam, hparams: {weight_decay: 0.1, decouple: true, use_bias_correction: true}}",
-        "{name: dadapt_adagrad, hparams: {}}",
-        "{name: dadapt_adagrad, hparams: {momentum: 0.9, weight_decay: 0.1}}",
-        "{name: prodigy, hparams: {}}",
-        "{name: prodigy, hparams: {weight_decay: 0.1, decouple: false}}",
-        "{name: prodigy, hparams: {betas: [0.0, 0.999], weight_decay: 0.1, decouple: false}}",
-        "{name: prodigy, hparams: {weight_decay: 0.1, use_bias_correction: true, safeguard_warmup: true, beta3: 0.99}}").map(Case::new);
+            "{name: adam, hparams: {lr: 0.01}}",
+            "{name: adam, hparams: {lr: 0.01, weight_decay: 0.1, amsgrad: true}}",
+            "{name: adamw, hparams: {lr: 0.01, weight_decay: 0.1}}",
+            "{name: adamw, hparams: {lr: 0.01, weight_decay: 0.05, amsgrad: true}}",
+            "{name: adagrad, hparams: {lr: 0.1}}",
+            "{name: adagrad, hparams: {lr: 0.1, weight_decay: 0.1, lr_decay: 0.01, initial_accumulator_value: 0.1}}",
+            "{name: adam_hd, hparams: {lr: 0.01, hypergrad_lr: 1e-4}}",
+            "{name: adam_hd, hparams: {lr: 0.01, hypergrad_lr: 1e-4, weight_decay: 0.1}}",
+            "{name: momo_adam, hparams: {lr: 0.1}}",
+            "{name: momo_adam, hparams: {lr: 0.1, weight_decay: 0.1, divide: false}}",
+            "{name: momo_adam, hparams: {lr: 0.1, weight_decay: 0.1, use_fstar: true}}",
+            "{name: schedule_free_adamw, hparams: {lr: 0.01}}",
+            "{name: schedule_free_adamw, hparams: {lr: 0.01, weight_decay: 0.1, inner_momentum: 0.9}}",
+            "{name: schedule_free_adamw, hparams: {lr: 0.01, weight_decay: 0.1, decay_at_z: true, warmup_steps: 3}}",
+            "{name: clip, hparams: {max_norm: 1.0, base: {name: adam, hparams: {lr: 0.01}}}}",
+            "{name: mechanic, hparams: {base: {name: sgd, hparams: {lr: 0.01, momentum: 0.9}}}}",
+            "{name: mechanic, hparams: {store_delta: true, base: {name: adam, hparams: {lr: 0.01}}}}",
+            "{name: graft, hparams: {magnitude: {name: adam, hparams: {lr: 0.01}}, direction: {name: sgd, hparams: {lr: 0.1}}}}",
+            "{name: graft, hparams: {magnitude: {name: momo, hparams: {lr: 1.0}}, direction: {name: sgd, hparams: {lr: 0.01, momentum: 0.9}}}}",
+            "{name: graft, hparams: {granularity: global, magnitude: {name: sgd, hparams: {lr: 0.1}}, direction: {name: adagrad, hparams: {lr: 0.1}}}}",
+            "{name: madgrad, hparams: {lr: 0.01}}",
+            "{name: madgrad, hparams: {lr: 0.01, momentum: 0.0, weight_decay: 0.1}}",
+            "{name: madgrad, hparams: {lr: 0.01, weight_decay: 0.1, decouple_decay: true}}",
+            "{name: madgrad, hparams: {lr: 0.01, momentum: 0.0, weight_decay: 0.1, decouple_decay: true}}",
+            "{name: mirror_madgrad, hparams: {lr: 0.01}}",
+            "{name: mirror_madgrad, hparams: {lr: 0.01, weight_decay: 0.1, eps: 1e-6}}",
+            "{name: mirror_madgrad, hparams: {lr: 0.01, momentum: 0.5, weight_decay: 0.1, decouple_decay: true}}",
+            "{name: marthe, hparams: {lr: 0.01, hyper_lr: 1e-6}}",
+            "{name: marthe, hparams: {lr: 0.01, momentum: 0.0, mu: -1.0, weight_decay: 0.0, grad_clipping: 2.0}}",
+            "{name: rtho, hparams: {lr: 0.01, hyper_lr: 1e-6, first_order: true}}",
+            "{name: dadapt_adam, hparams: {}}",
+            "{name: dadapt_adam, hparams: {weight_decay: 0.1, growth_rate: 1.5}}",
+            "{name: dadapt_adam, hparams: {weight_decay: 0.1, decouple: true, use_bias_correction: true}}",
+            "{name: dadapt_adagrad, hparams: {}}",
+            "{name: dadapt_adagrad, hparams: {momentum: 0.9, weight_decay: 0.1}}",
+            "{name: prodigy, hparams: {}}",
+            "{name: prodigy, hparams: {weight_decay: 0.1, decouple: false}}",
+            "{name: prodigy, hparams: {betas: [0.0, 0.999], weight_decay: 0.1, decouple: false}}",
+            "{name: prodigy, hparams: {weight_decay: 0.1, use_bias_correction: true, safeguard_warmup: true, beta3: 0.99}}")
+        .map(Case::new);
   }
 
   @ParameterizedTest
@@ -113,8 +122,14 @@ class FusedPathTest {
         Run generic = trajectory(c.spec, dt, layout, t -> false);
         long before = Fused.passes();
         Run fused = trajectory(c.spec, dt, layout, t -> t == STEPS - 1);
-        assertTrue(Fused.passes() > before, c + " " + dt + " " + layout + ": the fused path did not run");
-        assertAgree(c + " " + dt + " " + layout + " last step", generic, fused, ONE_STEP_UNITS * roundoff(dt), ONE_STEP_SUM_UNITS * roundoff(dt));
+        assertTrue(
+            Fused.passes() > before, c + " " + dt + " " + layout + ": the fused path did not run");
+        assertAgree(
+            c + " " + dt + " " + layout + " last step",
+            generic,
+            fused,
+            ONE_STEP_UNITS * roundoff(dt),
+            ONE_STEP_SUM_UNITS * roundoff(dt));
       }
     }
   }
@@ -126,7 +141,10 @@ class FusedPathTest {
       for (Layout layout : Layout.values()) {
         long before = Fused.passes();
         Run generic = trajectory(c.spec, dt, layout, t -> false);
-        assertEquals(before, Fused.passes(), c + " " + dt + " " + layout + ": a fused pass ran with the switch off");
+        assertEquals(
+            before,
+            Fused.passes(),
+            c + " " + dt + " " + layout + ": a fused pass ran with the switch off");
         Run fused = trajectory(c.spec, dt, layout, t -> true);
         double tol = TRAJECTORY_UNITS * roundoff(dt);
         assertAgree(c + " " + dt + " " + layout + " trajectory", generic, fused, tol, tol);
@@ -139,18 +157,22 @@ class FusedPathTest {
     return dt == DataType.DOUBLE ? 0x1p-53 : 0x1p-24;
   }
 
-  /** Params and state arrays within {@code tol}, state scalars (d, numerators, ...: functions of global sums) within {@code sumTol}. */
-  private static void assertAgree(String where, Run expected, Run actual, double tol, double sumTol) {
+  /**
+   * Params and state arrays within {@code tol}, state scalars (d, numerators, ...: functions of
+   * global sums) within {@code sumTol}.
+   */
+  private static void assertAgree(
+      String where, Run expected, Run actual, double tol, double sumTol) {
     assertClose(where + " params", expected.params, actual.params, tol);
     assertStatesClose(where, expected.state, actual.state, tol, sumTol);
   }
 
   /**
    * The fused sum of squares (the trainer's gradient norm) and moments (parameter averaging's
-   * fingerprint of a SAME array) over a view at an offset, long enough
-   * for several blocks and a partial chunk at the end, against the float64 sum computed here: each
-   * float32 square is rounded once (relative 2^-24) and summed in double, so 1e-6 relative bounds
-   * it with room; in float64, 1e-12. A skipped chunk or block would be off by over 1e-3.
+   * fingerprint of a SAME array) over a view at an offset, long enough for several blocks and a
+   * partial chunk at the end, against the float64 sum computed here: each float32 square is rounded
+   * once (relative 2^-24) and summed in double, so 1e-6 relative bounds it with room; in float64,
+   * 1e-12. A skipped chunk or block would be off by over 1e-3.
    */
   @Test
   void sumOfSquaresAndMomentsMatchTheFloat64Sums() {
@@ -192,7 +214,8 @@ class FusedPathTest {
     assertFalse(Fused.applies(Nd4j.rand(DataType.FLOAT, 50), Nd4j.rand(DataType.FLOAT, 51)));
     assertFalse(Fused.applies(Nd4j.rand(DataType.HALF, 50)));
     assertFalse(Fused.applies(Nd4j.rand(DataType.FLOAT, 5, 10)));
-    assertTrue(Fused.applies(flat.get(NDArrayIndex.interval(10, 60)), Nd4j.rand(DataType.FLOAT, 1, 50)));
+    assertTrue(
+        Fused.applies(flat.get(NDArrayIndex.interval(10, 60)), Nd4j.rand(DataType.FLOAT, 1, 50)));
   }
 
   @Test
@@ -225,7 +248,8 @@ class FusedPathTest {
   }
 
   /** As above, on any model layout and number of steps (FusedThreadsTest's larger model). */
-  static Run trajectory(ParamLayout model, int steps, String spec, DataType dt, Layout layout, IntPredicate fusedAt) {
+  static Run trajectory(
+      ParamLayout model, int steps, String spec, DataType dt, Layout layout, IntPredicate fusedAt) {
     int n = (int) model.totalLength();
     Random rnd = new Random(42);
     double[] lambda = new double[n];
@@ -250,26 +274,38 @@ class FusedPathTest {
         loss += 0.5 * lambda[i] * (x[i] - 1) * (x[i] - 1);
       }
       grads.assign(Nd4j.createFromArray(g).castTo(dt).reshape(grads.shape()));
-      StepContext ctx = StepContext.builder().step(t).loss(loss / n)
-          .hvp(v -> v.mul(lambdaArr))
-          .validationGradient(at -> at.sub(1.0).muli(lambdaArr))
-          .build();
+      StepContext ctx =
+          StepContext.builder()
+              .step(t)
+              .loss(loss / n)
+              .hvp(v -> v.mul(lambdaArr))
+              .validationGradient(at -> at.sub(1.0).muli(lambdaArr))
+              .build();
       withSwitch(fusedAt.test(t), () -> Optimizers.step(opt, view, state, ctx));
     }
     return new Run(view.params().dup(), state);
   }
 
-  /** A length-n vector of the given layout: its own rank-1 array, or a view at {@code offset} into a larger flat array. */
+  /**
+   * A length-n vector of the given layout: its own rank-1 array, or a view at {@code offset} into a
+   * larger flat array.
+   */
   private static INDArray vector(DataType dt, Layout layout, int n, int offset) {
     return switch (layout) {
       case RANK1 -> Nd4j.zeros(dt, n);
-      case OFFSET_VIEW -> Nd4j.zeros(dt, n + offset + 5).get(NDArrayIndex.interval(offset, offset + n)).reshape('c', new long[] {1, n});
+      case OFFSET_VIEW ->
+          Nd4j.zeros(dt, n + offset + 5)
+              .get(NDArrayIndex.interval(offset, offset + n))
+              .reshape('c', new long[] {1, n});
       // DL4J's gradient views: 'f'-order [1, n] rows at an offset into the flattened gradient
-      case F_ORDER_VIEW -> Nd4j.create(dt, new long[] {1, n + offset + 5}, 'f').get(NDArrayIndex.interval(0, 0, true), NDArrayIndex.interval(offset, offset + n));
+      case F_ORDER_VIEW ->
+          Nd4j.create(dt, new long[] {1, n + offset + 5}, 'f')
+              .get(NDArrayIndex.interval(0, 0, true), NDArrayIndex.interval(offset, offset + n));
     };
   }
 
-  private static void assertStatesClose(String where, OptimizerState expected, OptimizerState actual, double tol, double sumTol) {
+  private static void assertStatesClose(
+      String where, OptimizerState expected, OptimizerState actual, double tol, double sumTol) {
     assertEquals(expected.names(), actual.names(), where);
     for (Map.Entry<String, INDArray> e : expected.arrays().entrySet()) {
       assertClose(where + " state " + e.getKey(), e.getValue(), actual.array(e.getKey()), tol);
@@ -279,11 +315,22 @@ class FusedPathTest {
       double[] b = actual.scalarsRef(e.getKey());
       for (int i = 0; i < a.length; i++) {
         double scale = Math.max(Math.abs(a[i]), 1e-30);
-        assertTrue(Math.abs(a[i] - b[i]) <= sumTol * scale, where + " state scalar " + e.getKey() + "[" + i + "]: " + b[i] + " vs ND4J-op path " + a[i]);
+        assertTrue(
+            Math.abs(a[i] - b[i]) <= sumTol * scale,
+            where
+                + " state scalar "
+                + e.getKey()
+                + "["
+                + i
+                + "]: "
+                + b[i]
+                + " vs ND4J-op path "
+                + a[i]);
       }
     }
     for (Map.Entry<String, OptimizerState> e : expected.children().entrySet()) {
-      assertStatesClose(where + " child " + e.getKey(), e.getValue(), actual.child(e.getKey()), tol, sumTol);
+      assertStatesClose(
+          where + " child " + e.getKey(), e.getValue(), actual.child(e.getKey()), tol, sumTol);
     }
   }
 
@@ -304,6 +351,19 @@ class FusedPathTest {
       }
     }
     double rel = diff / Math.max(scale, 1e-30);
-    assertTrue(rel <= tol, where + ": relative difference " + rel + " > " + tol + " (element " + worst + ": " + a[worst] + " vs ND4J-op path " + e[worst] + ")");
+    assertTrue(
+        rel <= tol,
+        where
+            + ": relative difference "
+            + rel
+            + " > "
+            + tol
+            + " (element "
+            + worst
+            + ": "
+            + a[worst]
+            + " vs ND4J-op path "
+            + e[worst]
+            + ")");
   }
 }

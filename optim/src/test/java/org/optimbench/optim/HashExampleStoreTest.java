@@ -18,7 +18,8 @@ class HashExampleStoreTest {
     for (double v : out) assertTrue(Double.isNaN(v));
     s.write(ids, new double[] {1, 2, 3, 4, 5});
     s.read(ids, out);
-    assertEquals(java.util.List.of(1.0, 2.0, 3.0, 4.0, 5.0), java.util.Arrays.stream(out).boxed().toList());
+    assertEquals(
+        java.util.List.of(1.0, 2.0, 3.0, 4.0, 5.0), java.util.Arrays.stream(out).boxed().toList());
     s.write(new long[] {17}, new double[] {-0.5});
     assertEquals(-0.5, s.get(17));
     assertEquals(5, s.size());
@@ -37,7 +38,9 @@ class HashExampleStoreTest {
     }
     assertEquals(ref.size(), s.size());
     for (Map.Entry<Long, Double> e : ref.entrySet()) assertEquals(e.getValue(), s.get(e.getKey()));
-    assertTrue(s.memoryBytes() <= 4L * 16 * ref.size() + 1024, "at most 4 slots per id at load <= 1/2 after doubling");
+    assertTrue(
+        s.memoryBytes() <= 4L * 16 * ref.size() + 1024,
+        "at most 4 slots per id at load <= 1/2 after doubling");
     s.clear();
     assertEquals(0, s.size());
     assertTrue(Double.isNaN(s.get(0)));

@@ -13,7 +13,8 @@ import org.optimbench.optim.internal.Vec;
 
 /** The model view must alias DL4J-style flat arrays, never copy them. */
 class ModelViewTest {
-  private static final ParamLayout LAYOUT = ParamLayout.builder().add("W", 2, 3).add("b", 3).build();
+  private static final ParamLayout LAYOUT =
+      ParamLayout.builder().add("W", 2, 3).add("b", 3).build();
 
   @Test
   void segmentViewsWriteThroughToTheFlatRowVector() {
@@ -39,12 +40,21 @@ class ModelViewTest {
     INDArray every2 = x.get(NDArrayIndex.interval(0, 2, 6));
     Vec.axpy(10, Nd4j.createFromArray(1.0, 1, 1), every2);
     assertArrayEquals(new double[] {11, 2, 13, 4, 15, 6}, x.toDoubleVector());
-    assertEquals(1 + 9 + 25, Vec.dot(Nd4j.createFromArray(11.0, 13, 15).subi(10), x.get(NDArrayIndex.interval(0, 2, 6)).sub(10)), 1e-12);
+    assertEquals(
+        1 + 9 + 25,
+        Vec.dot(
+            Nd4j.createFromArray(11.0, 13, 15).subi(10),
+            x.get(NDArrayIndex.interval(0, 2, 6)).sub(10)),
+        1e-12);
   }
 
   @Test
   void rejectsMismatchedLengthsAndDtypes() {
-    assertThrows(IllegalArgumentException.class, () -> new ModelView(LAYOUT, Nd4j.zeros(DataType.FLOAT, 8), Nd4j.zeros(DataType.FLOAT, 8)));
-    assertThrows(IllegalArgumentException.class, () -> new ModelView(LAYOUT, Nd4j.zeros(DataType.FLOAT, 9), Nd4j.zeros(DataType.DOUBLE, 9)));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new ModelView(LAYOUT, Nd4j.zeros(DataType.FLOAT, 8), Nd4j.zeros(DataType.FLOAT, 8)));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new ModelView(LAYOUT, Nd4j.zeros(DataType.FLOAT, 9), Nd4j.zeros(DataType.DOUBLE, 9)));
   }
 }

@@ -14,18 +14,36 @@ class OptimizersTest {
 
   /** A method that (wrongly) creates its state lazily inside step(). */
   private record LazyState() implements Optimizer {
-    @Override public String name() { return "lazy"; }
-    @Override public OptimizerState init(ModelView model) { return new OptimizerState(); }
-    @Override public void step(ModelView model, OptimizerState state, StepContext ctx) {
+    @Override
+    public String name() {
+      return "lazy";
+    }
+
+    @Override
+    public OptimizerState init(ModelView model) {
+      return new OptimizerState();
+    }
+
+    @Override
+    public void step(ModelView model, OptimizerState state, StepContext ctx) {
       if (!state.hasArray("m")) state.putArray("m", model.grads().mul(2.0), Combine.MEAN);
     }
   }
 
   /** A method whose step allocates temporaries but keeps no state. */
   private record Temporaries() implements Optimizer {
-    @Override public String name() { return "temporaries"; }
-    @Override public OptimizerState init(ModelView model) { return new OptimizerState(); }
-    @Override public void step(ModelView model, OptimizerState state, StepContext ctx) {
+    @Override
+    public String name() {
+      return "temporaries";
+    }
+
+    @Override
+    public OptimizerState init(ModelView model) {
+      return new OptimizerState();
+    }
+
+    @Override
+    public void step(ModelView model, OptimizerState state, StepContext ctx) {
       INDArray u = model.grads().mul(0.5);
       model.params().subi(u);
     }
@@ -33,9 +51,12 @@ class OptimizersTest {
 
   @Test
   void stateCreatedInsideTheStepWorkspaceIsRejected() {
-    ModelView m = new ModelView(LAYOUT, Nd4j.zeros(DataType.FLOAT, 4), Nd4j.ones(DataType.FLOAT, 4));
+    ModelView m =
+        new ModelView(LAYOUT, Nd4j.zeros(DataType.FLOAT, 4), Nd4j.ones(DataType.FLOAT, 4));
     Optimizer o = new LazyState();
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> Optimizers.step(o, m, o.init(m), StepContext.of(0)));
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class, () -> Optimizers.step(o, m, o.init(m), StepContext.of(0)));
     assertFalse(e.getMessage().isEmpty());
   }
 

@@ -25,29 +25,49 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Runs each prep job beside the plain Spark pipeline it replaces, on the same files in one
- * session, and prints a Markdown table of rows (or tokens) per second:
- * Criteo job vs {@code read.csv(sep="\t") -> write.parquet}; LIBSVM job vs Spark's {@code libsvm}
- * source {@code -> write.parquet}; text job tokens/s per core, and jtokkit alone on one thread.
+ * Runs each prep job beside the plain Spark pipeline it replaces, on the same files in one session,
+ * and prints a Markdown table of rows (or tokens) per second: Criteo job vs {@code
+ * read.csv(sep="\t") -> write.parquet}; LIBSVM job vs Spark's {@code libsvm} source {@code ->
+ * write.parquet}; text job tokens/s per core, and jtokkit alone on one thread.
  */
-@Command(name = "bench-prep", mixinStandardHelpOptions = true, description = "Throughput of the prep jobs vs raw Spark.")
+@Command(
+    name = "bench-prep",
+    mixinStandardHelpOptions = true,
+    description = "Throughput of the prep jobs vs raw Spark.")
 public final class PrepBenchmark implements Callable<Integer> {
-  @Option(names = "--work", defaultValue = "/tmp/bench-prep", description = "Scratch directory (default /tmp/bench-prep).")
+  @Option(
+      names = "--work",
+      defaultValue = "/tmp/bench-prep",
+      description = "Scratch directory (default /tmp/bench-prep).")
   Path work;
 
-  @Option(names = "--criteo-gb", defaultValue = "1.0", description = "Size of the generated Criteo data in GB (default 1).")
+  @Option(
+      names = "--criteo-gb",
+      defaultValue = "1.0",
+      description = "Size of the generated Criteo data in GB (default 1).")
   double criteoGb;
 
-  @Option(names = "--criteo-days", defaultValue = "8", description = "Day files to split it into (default 8).")
+  @Option(
+      names = "--criteo-days",
+      defaultValue = "8",
+      description = "Day files to split it into (default 8).")
   int criteoDays;
 
-  @Option(names = "--libsvm-rows", defaultValue = "1000000", description = "Rows of the generated LIBSVM file.")
+  @Option(
+      names = "--libsvm-rows",
+      defaultValue = "1000000",
+      description = "Rows of the generated LIBSVM file.")
   int libsvmRows;
 
-  @Option(names = "--text-copies", defaultValue = "20", description = "Copies of the KJV sample for the text job.")
+  @Option(
+      names = "--text-copies",
+      defaultValue = "20",
+      description = "Copies of the KJV sample for the text job.")
   int textCopies;
 
-  @Option(names = "--criteo-vocab", description = "Also time vocab mode (threshold 15; reads the input twice, 26 joins).")
+  @Option(
+      names = "--criteo-vocab",
+      description = "Also time vocab mode (threshold 15; reads the input twice, 26 joins).")
   boolean criteoVocab;
 
   @Option(names = "--master", description = "Spark master (default local[*]).")
@@ -65,7 +85,8 @@ public final class PrepBenchmark implements Callable<Integer> {
     Files.createDirectories(work);
     SparkSession spark = Sparks.session(master, "bench-prep");
     int cores = spark.sparkContext().defaultParallelism();
-    System.out.printf("| benchmark | rows or tokens | seconds | per second | ratio |%n|---|---|---|---|---|%n");
+    System.out.printf(
+        "| benchmark | rows or tokens | seconds | per second | ratio |%n|---|---|---|---|---|%n");
     try {
       if (only == null || only.equals("criteo")) {
         criteo(spark);
@@ -79,8 +100,9 @@ public final class PrepBenchmark implements Callable<Integer> {
     } finally {
       spark.stop();
     }
-    System.out.printf("%nSpark %s, master %s, %d cores, Java %s%n", spark.version(), spark.sparkContext().master(),
-        cores, System.getProperty("java.version"));
+    System.out.printf(
+        "%nSpark %s, master %s, %d cores, Java %s%n",
+        spark.version(), spark.sparkContext().master(), cores, System.getProperty("java.version"));
     return 0;
   }
 
@@ -99,22 +121,54 @@ public final class PrepBenchmark implements Callable<Integer> {
     long rows = rowsPerDay * criteoDays;
     delete(work.resolve("criteo-raw"));
     long t0 = System.nanoTime();
-    spark.read().option("sep", "\t").csv(in.toString()).write().parquet(work.resolve("criteo-raw").toString());
+    spark
+        .read()
+        .option("sep", "\t")
+        .csv(in.toString())
+        .write()
+        .parquet(work.resolve("criteo-raw").toString());
     double raw = secs(t0);
     row("Spark read.csv(sep=\\t) -> parquet, Criteo " + mb(bytes), rows, raw, "1.00");
     delete(work.resolve("criteo-hash"));
     t0 = System.nanoTime();
-    CriteoJob.run(spark, new CriteoConfig(in.toString(), work.resolve("criteo-hash").toString(), true, 0L, 0L,
-        CriteoConfig.Mode.hash, null, null, null));
+    CriteoJob.run(
+        spark,
+        new CriteoConfig(
+            in.toString(),
+            work.resolve("criteo-hash").toString(),
+            true,
+            0L,
+            0L,
+            CriteoConfig.Mode.hash,
+            null,
+            null,
+            null));
     double ours = secs(t0);
-    row("criteo job, hash mode (parse, log1p, hash, day split, sha256, manifest)", rows, ours, String.format("%.2f", raw / ours));
+    row(
+        "criteo job, hash mode (parse, log1p, hash, day split, sha256, manifest)",
+        rows,
+        ours,
+        String.format("%.2f", raw / ours));
     if (criteoVocab) {
       delete(work.resolve("criteo-vocab"));
       t0 = System.nanoTime();
-      CriteoJob.run(spark, new CriteoConfig(in.toString(), work.resolve("criteo-vocab").toString(), true, 0L, 0L,
-          CriteoConfig.Mode.vocab, null, 15, null));
+      CriteoJob.run(
+          spark,
+          new CriteoConfig(
+              in.toString(),
+              work.resolve("criteo-vocab").toString(),
+              true,
+              0L,
+              0L,
+              CriteoConfig.Mode.vocab,
+              null,
+              15,
+              null));
       double vocab = secs(t0);
-      row("criteo job, vocab mode (threshold 15: count, window ids, 26 joins)", rows, vocab,
+      row(
+          "criteo job, vocab mode (threshold 15: count, window ids, 26 joins)",
+          rows,
+          vocab,
           String.format("%.2f", raw / vocab));
     }
   }
@@ -129,7 +183,10 @@ public final class PrepBenchmark implements Callable<Integer> {
           int index = 0;
           for (int k = 0; k < 30; k++) {
             index += 1 + rnd.nextInt(30);
-            sb.append(' ').append(index).append(':').append(String.format("%.6f", rnd.nextDouble()));
+            sb.append(' ')
+                .append(index)
+                .append(':')
+                .append(String.format("%.6f", rnd.nextDouble()));
           }
           w.write(sb.append('\n').toString());
         }
@@ -137,16 +194,44 @@ public final class PrepBenchmark implements Callable<Integer> {
     }
     delete(work.resolve("libsvm-spark"));
     long t0 = System.nanoTime();
-    spark.read().format("libsvm").option("numFeatures", "1000").load(in.toString())
-        .write().parquet(work.resolve("libsvm-spark").toString());
+    spark
+        .read()
+        .format("libsvm")
+        .option("numFeatures", "1000")
+        .load(in.toString())
+        .write()
+        .parquet(work.resolve("libsvm-spark").toString());
     double raw = secs(t0);
-    row("Spark libsvm source -> parquet, " + libsvmRows + " rows x 30 nnz (" + mb(Files.size(in)) + ")", libsvmRows, raw, "1.00");
+    row(
+        "Spark libsvm source -> parquet, "
+            + libsvmRows
+            + " rows x 30 nnz ("
+            + mb(Files.size(in))
+            + ")",
+        libsvmRows,
+        raw,
+        "1.00");
     delete(work.resolve("libsvm-ours"));
     t0 = System.nanoTime();
-    LibsvmJob.run(spark, new LibsvmConfig(in.toString(), work.resolve("libsvm-ours").toString(), true, 0L, 0L,
-        0.1, 0.1, null, 1000, null));
+    LibsvmJob.run(
+        spark,
+        new LibsvmConfig(
+            in.toString(),
+            work.resolve("libsvm-ours").toString(),
+            true,
+            0L,
+            0L,
+            0.1,
+            0.1,
+            null,
+            1000,
+            null));
     double ours = secs(t0);
-    row("libsvm job (strict parse, labels, split, manifest)", libsvmRows, ours, String.format("%.2f", raw / ours));
+    row(
+        "libsvm job (strict parse, labels, split, manifest)",
+        libsvmRows,
+        ours,
+        String.format("%.2f", raw / ours));
   }
 
   private void text(SparkSession spark, int cores) throws IOException {
@@ -158,7 +243,8 @@ public final class PrepBenchmark implements Callable<Integer> {
         for (Path b : (Iterable<Path>) books::iterator) {
           for (int c = 0; c < textCopies; c++) {
             // A marker line makes every copy a distinct document.
-            Files.writeString(in.resolve(c + "-" + b.getFileName()), "copy " + c + "\n" + Files.readString(b));
+            Files.writeString(
+                in.resolve(c + "-" + b.getFileName()), "copy " + c + "\n" + Files.readString(b));
           }
         }
       }
@@ -175,10 +261,26 @@ public final class PrepBenchmark implements Callable<Integer> {
     row("jtokkit r50k_base alone, 1 thread (Mark x10)", tokens, single, "");
     delete(work.resolve("text-out"));
     t0 = System.nanoTime();
-    TextJob.Summary s = TextJob.run(spark, new TextConfig(in.toString(), work.resolve("text-out").toString(), true, 0L, 0L,
-        DocumentFormat.book, null, null, 1024, 0.05));
+    TextJob.Summary s =
+        TextJob.run(
+            spark,
+            new TextConfig(
+                in.toString(),
+                work.resolve("text-out").toString(),
+                true,
+                0L,
+                0L,
+                DocumentFormat.book,
+                null,
+                null,
+                1024,
+                0.05));
     double job = secs(t0);
-    row("text job, tokens/s per core (" + cores + " cores, " + textCopies + " x KJV sample)", s.tokens(), job * cores, "");
+    row(
+        "text job, tokens/s per core (" + cores + " cores, " + textCopies + " x KJV sample)",
+        s.tokens(),
+        job * cores,
+        "");
   }
 
   private static void row(String name, long n, double seconds, String ratio) {

@@ -8,11 +8,11 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * An output directory committed atomically: everything is written under
- * {@code <out>.tmp-<uuid>}, which is renamed to {@code <out>} when complete, and {@code _SUCCESS}
- * is written last. Training accepts only a directory with {@code _SUCCESS}, so a failed or killed
- * job never leaves an output that looks complete (at worst a {@code .tmp-} directory to delete).
- * An existing output is kept unless {@code overwrite}, and then replaced only at commit.
+ * An output directory committed atomically: everything is written under {@code <out>.tmp-<uuid>},
+ * which is renamed to {@code <out>} when complete, and {@code _SUCCESS} is written last. Training
+ * accepts only a directory with {@code _SUCCESS}, so a failed or killed job never leaves an output
+ * that looks complete (at worst a {@code .tmp-} directory to delete). An existing output is kept
+ * unless {@code overwrite}, and then replaced only at commit.
  */
 public final class AtomicOutput {
   public static final String SUCCESS = "_SUCCESS";
@@ -30,15 +30,24 @@ public final class AtomicOutput {
     this.tmp = new Path(target.getParent(), target.getName() + ".tmp-" + UUID.randomUUID());
   }
 
-  /** Checks the target and reserves a temporary directory; fails if the target exists and !overwrite. */
-  public static AtomicOutput begin(String target, boolean overwrite, Configuration conf) throws IOException {
+  /**
+   * Checks the target and reserves a temporary directory; fails if the target exists and
+   * !overwrite.
+   */
+  public static AtomicOutput begin(String target, boolean overwrite, Configuration conf)
+      throws IOException {
     Path p = new Path(target);
     FileSystem fs = p.getFileSystem(conf);
     p = fs.makeQualified(p);
     if (fs.exists(p) && !overwrite) {
       boolean complete = fs.exists(new Path(p, SUCCESS));
-      throw new IllegalStateException("output " + p + (complete ? " already exists and is complete"
-          : " exists but is incomplete (no _SUCCESS)") + "; pass --overwrite to replace it");
+      throw new IllegalStateException(
+          "output "
+              + p
+              + (complete
+                  ? " already exists and is complete"
+                  : " exists but is incomplete (no _SUCCESS)")
+              + "; pass --overwrite to replace it");
     }
     AtomicOutput out = new AtomicOutput(fs, p, overwrite);
     fs.mkdirs(out.tmp);
@@ -74,7 +83,8 @@ public final class AtomicOutput {
     write(MANIFEST, manifestJson);
     if (fs.exists(target)) {
       if (!overwrite) {
-        throw new IllegalStateException("output " + target + " appeared while the job ran; not replacing it");
+        throw new IllegalStateException(
+            "output " + target + " appeared while the job ran; not replacing it");
       }
       fs.delete(target, true);
     }

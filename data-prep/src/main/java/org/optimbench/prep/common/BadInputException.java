@@ -31,7 +31,9 @@ public class BadInputException extends RuntimeException {
     if (e instanceof java.io.IOException io) {
       throw io;
     }
-    return e instanceof RuntimeException r ? r : new IllegalStateException("job failed: " + e.getMessage(), e);
+    return e instanceof RuntimeException r
+        ? r
+        : new IllegalStateException("job failed: " + e.getMessage(), e);
   }
 
   /**

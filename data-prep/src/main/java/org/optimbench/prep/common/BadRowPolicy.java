@@ -9,7 +9,8 @@ import java.io.Serializable;
  * the raw line). {@code writeRejects} is false for extra passes over the same input (statistics,
  * vocabularies), so rejects are written and counted once.
  */
-public record BadRowPolicy(long maxBadRows, String rejectDir, boolean writeRejects) implements Serializable {
+public record BadRowPolicy(long maxBadRows, String rejectDir, boolean writeRejects)
+    implements Serializable {
   public BadRowPolicy {
     if (maxBadRows < 0) {
       throw new IllegalArgumentException("max-bad-rows (" + maxBadRows + ") must be >= 0");

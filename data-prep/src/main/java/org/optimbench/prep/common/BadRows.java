@@ -37,7 +37,8 @@ public final class BadRows implements Closeable {
     }
     count++;
     if (count > policy.maxBadRows()) {
-      throw new BadInputException("more than " + policy.maxBadRows() + " bad rows (--max-bad-rows); the last: " + where);
+      throw new BadInputException(
+          "more than " + policy.maxBadRows() + " bad rows (--max-bad-rows); the last: " + where);
     }
     if (!policy.writeRejects()) {
       return;

@@ -22,7 +22,11 @@ public abstract class FileLineIterator<T> implements Iterator<T> {
   private T next;
   private boolean done;
 
-  protected FileLineIterator(InputFile file, HadoopConf conf, BadRowPolicy policy, LongAccumulator badCounter,
+  protected FileLineIterator(
+      InputFile file,
+      HadoopConf conf,
+      BadRowPolicy policy,
+      LongAccumulator badCounter,
       CollectionAccumulator<FileMeta> metas) {
     this.file = file;
     this.metas = metas;
@@ -34,7 +38,8 @@ public abstract class FileLineIterator<T> implements Iterator<T> {
     this.bad = new BadRows(policy, file, conf.get(), badCounter);
     TaskContext ctx = TaskContext.get();
     if (ctx != null) {
-      ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> closeQuietly());
+      ctx.addTaskCompletionListener(
+          (org.apache.spark.util.TaskCompletionListener) c -> closeQuietly());
     }
   }
 
@@ -73,7 +78,8 @@ public abstract class FileLineIterator<T> implements Iterator<T> {
       closeQuietly();
       return next != null;
     } catch (IOException e) {
-      throw new UncheckedIOException("reading " + file.path() + " at line " + source.lineNumber(), e);
+      throw new UncheckedIOException(
+          "reading " + file.path() + " at line " + source.lineNumber(), e);
     }
   }
 

@@ -23,9 +23,14 @@ public final class InputListing {
 
   public static boolean isDataFileName(String name) {
     String lower = name.toLowerCase(java.util.Locale.ROOT);
-    return !(name.startsWith(".") || name.startsWith("_") || lower.startsWith("readme")
-        || lower.endsWith(".md") || lower.startsWith("license") || lower.endsWith("sums")
-        || lower.endsWith(".sha256") || lower.endsWith(".crc"));
+    return !(name.startsWith(".")
+        || name.startsWith("_")
+        || lower.startsWith("readme")
+        || lower.endsWith(".md")
+        || lower.startsWith("license")
+        || lower.endsWith("sums")
+        || lower.endsWith(".sha256")
+        || lower.endsWith(".crc"));
   }
 
   /** All data files under {@code input}, naturally sorted by path relative to it. */
@@ -37,14 +42,17 @@ public final class InputListing {
     }
     List<FileStatus> out = new ArrayList<>();
     collect(fs, fs.getFileStatus(root), out, true);
-    out.sort(Comparator.comparing((FileStatus s) -> s.getPath().toString(), InputListing::naturalCompare));
+    out.sort(
+        Comparator.comparing(
+            (FileStatus s) -> s.getPath().toString(), InputListing::naturalCompare));
     if (out.isEmpty()) {
       throw new IllegalArgumentException("input " + input + " holds no data files");
     }
     return out;
   }
 
-  private static void collect(FileSystem fs, FileStatus s, List<FileStatus> out, boolean top) throws IOException {
+  private static void collect(FileSystem fs, FileStatus s, List<FileStatus> out, boolean top)
+      throws IOException {
     if (s.isDirectory()) {
       if (!top && !isDataFileName(s.getPath().getName())) {
         return;

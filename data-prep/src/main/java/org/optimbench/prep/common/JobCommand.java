@@ -10,24 +10,27 @@ import picocli.CommandLine.Spec;
 
 /**
  * The CLI shell of a job: resolves the config (conf file, then options), builds the SparkSession,
- * calls {@link #run}, and maps failures to exit codes: 0 done, 1 bad input or job failure (with
- * the file, line and reason), 2 invalid options or configuration.
+ * calls {@link #run}, and maps failures to exit codes: 0 done, 1 bad input or job failure (with the
+ * file, line and reason), 2 invalid options or configuration.
  */
 public abstract class JobCommand<C> implements Callable<Integer> {
   public static final int EXIT_FAILED = 1;
   public static final int EXIT_USAGE = 2;
 
-  @Spec
-  protected CommandSpec spec;
+  @Spec protected CommandSpec spec;
 
-  @Mixin
-  protected IoOptions io;
+  @Mixin protected IoOptions io;
 
-  @Option(names = "--conf", paramLabel = "FILE",
-      description = "YAML file of parameters (keys are the long option names); options win over it.")
+  @Option(
+      names = "--conf",
+      paramLabel = "FILE",
+      description =
+          "YAML file of parameters (keys are the long option names); options win over it.")
   protected Path conf;
 
-  @Option(names = "--master", paramLabel = "URL",
+  @Option(
+      names = "--master",
+      paramLabel = "URL",
       description = "Spark master (default: the one spark-submit sets, else local[*]).")
   protected String master;
 
@@ -47,7 +50,8 @@ public abstract class JobCommand<C> implements Callable<Integer> {
       System.err.println("prepare " + jobName() + ": invalid configuration: " + e.getMessage());
       return EXIT_USAGE;
     }
-    boolean ownSession = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
+    boolean ownSession =
+        SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = Sparks.session(master, "prepare-" + jobName());
     try {
       execute(spark, config);

@@ -22,11 +22,11 @@ import org.apache.hadoop.io.compress.CompressionCodecFactory;
 import org.apache.hadoop.util.LineReader;
 
 /**
- * Streams one file line by line with 1-based line numbers, on any Hadoop file system, through
- * gzip ({@code .gz}) or any Hadoop codec ({@code .bz2}, ...), while computing the sha256 of the
- * file's stored bytes. Lines end at {@code \n}, {@code \r\n} or {@code \r}; the terminator is not
- * part of the line. Nothing is buffered beyond one line, so files of any size stream in constant
- * memory; one task reads one file (gzip is not splittable anyway).
+ * Streams one file line by line with 1-based line numbers, on any Hadoop file system, through gzip
+ * ({@code .gz}) or any Hadoop codec ({@code .bz2}, ...), while computing the sha256 of the file's
+ * stored bytes. Lines end at {@code \n}, {@code \r\n} or {@code \r}; the terminator is not part of
+ * the line. Nothing is buffered beyond one line, so files of any size stream in constant memory;
+ * one task reads one file (gzip is not splittable anyway).
  */
 public final class LineSource implements Closeable {
   private static final int BUFFER = 1 << 16;
@@ -37,9 +37,11 @@ public final class LineSource implements Closeable {
   private final InputStream decoded;
   private final LineReader reader;
   private final Text line = new Text();
-  private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-      .onMalformedInput(CodingErrorAction.REPORT)
-      .onUnmappableCharacter(CodingErrorAction.REPORT);
+  private final CharsetDecoder utf8 =
+      StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT);
   private long lineNumber;
   private boolean eof;
   private String sha256;
@@ -127,7 +129,9 @@ public final class LineSource implements Closeable {
     return true;
   }
 
-  /** Reads to the end of the stored bytes (a decompressor may stop early) and returns the metadata. */
+  /**
+   * Reads to the end of the stored bytes (a decompressor may stop early) and returns the metadata.
+   */
   public FileMeta finish() throws IOException {
     if (sha256 == null) {
       byte[] skip = new byte[BUFFER];

@@ -18,8 +18,9 @@ import java.util.Map;
 public final class Manifest {
   /** Bump when a field changes meaning or the data layout changes. */
   public static final int SCHEMA_VERSION = 1;
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(SerializationFeature.INDENT_OUTPUT);
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final Map<String, Object> root = new LinkedHashMap<>();
 
@@ -38,7 +39,8 @@ public final class Manifest {
   /** The module version, from the Maven-filtered {@code optimbench-prep.properties}. */
   static String version() {
     java.util.Properties p = new java.util.Properties();
-    try (java.io.InputStream in = Manifest.class.getResourceAsStream("/optimbench-prep.properties")) {
+    try (java.io.InputStream in =
+        Manifest.class.getResourceAsStream("/optimbench-prep.properties")) {
       if (in != null) {
         p.load(in);
       }

@@ -20,23 +20,31 @@ import org.optimbench.prep.common.StableHash;
  *
  * <ul>
  *   <li>Categorical columns: the Kaggle set's per-column cardinalities; values drawn with a power
- *       law (rank {@code floor((V+1)^u)} in 1..V, u uniform: P(rank r) about 1/r, Zipf s=1) and written as 8
- *       lower-case hex digits of a fixed hash of (column, rank); missing rates per column close to
- *       the Kaggle set's (C19-C26 about 44% empty).</li>
- *   <li>Integer columns: log-normal counts with the Kaggle set's missing rates (I12 77% empty);
- *       I2 sometimes -1..-3, as in the real data.</li>
- *   <li>Labels: a logistic model of I1, I5 and the rank of C1, calibrated to about 3% clicks.</li>
+ *       law (rank {@code floor((V+1)^u)} in 1..V, u uniform: P(rank r) about 1/r, Zipf s=1) and
+ *       written as 8 lower-case hex digits of a fixed hash of (column, rank); missing rates per
+ *       column close to the Kaggle set's (C19-C26 about 44% empty).
+ *   <li>Integer columns: log-normal counts with the Kaggle set's missing rates (I12 77% empty); I2
+ *       sometimes -1..-3, as in the real data.
+ *   <li>Labels: a logistic model of I1, I5 and the rank of C1, calibrated to about 3% clicks.
  * </ul>
  */
 public final class CriteoGenerator {
   /** Distinct values per categorical column in the Kaggle Display Advertising train set. */
-  static final int[] CARDINALITY = {1460, 583, 10131227, 2202608, 305, 24, 12517, 633, 3, 93145, 5683, 8351593, 3194,
-      27, 14992, 5461306, 10, 5652, 2173, 4, 7046547, 18, 15, 286181, 105, 142572};
-  static final double[] CAT_MISSING = {0, 0, 0.034, 0.034, 0, 0.12, 0, 0, 0, 0, 0, 0.034, 0, 0, 0, 0.034, 0, 0,
-      0.44, 0.44, 0.034, 0, 0, 0.44, 0.034, 0.44};
-  static final double[] INT_MISSING = {0.45, 0, 0.21, 0.22, 0.03, 0.22, 0.04, 0, 0.04, 0.45, 0.04, 0.77, 0.22};
+  static final int[] CARDINALITY = {
+    1460, 583, 10131227, 2202608, 305, 24, 12517, 633, 3, 93145, 5683, 8351593, 3194, 27, 14992,
+    5461306, 10, 5652, 2173, 4, 7046547, 18, 15, 286181, 105, 142572
+  };
+
+  static final double[] CAT_MISSING = {
+    0, 0, 0.034, 0.034, 0, 0.12, 0, 0, 0, 0, 0, 0.034, 0, 0, 0, 0.034, 0, 0, 0.44, 0.44, 0.034, 0,
+    0, 0.44, 0.034, 0.44
+  };
+  static final double[] INT_MISSING = {
+    0.45, 0, 0.21, 0.22, 0.03, 0.22, 0.04, 0, 0.04, 0.45, 0.04, 0.77, 0.22
+  };
   static final double[] INT_LOG_MEAN = {0.5, 3, 2, 1.8, 7.5, 4, 1.5, 2.5, 3.7, 0.3, 1, 0.2, 1.8};
-  private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] HEX =
+      "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   private static final double BASE_LOGIT = -2.85;
 
   private CriteoGenerator() {}
@@ -45,7 +53,8 @@ public final class CriteoGenerator {
   public record Spec(int days, long rowsPerDay, long seed, boolean gzip) {
     public Spec {
       if (days < 1 || rowsPerDay < 0) {
-        throw new IllegalArgumentException("days (" + days + ") must be >= 1 and rows per day (" + rowsPerDay + ") >= 0");
+        throw new IllegalArgumentException(
+            "days (" + days + ") must be >= 1 and rows per day (" + rowsPerDay + ") >= 0");
       }
     }
   }
@@ -75,7 +84,8 @@ public final class CriteoGenerator {
     Path file = dir.resolve("day_" + day + (spec.gzip() ? ".gz" : ""));
     SplittableRandom rnd = new SplittableRandom(StableHash.hash(spec.seed(), day));
     OutputStream raw = Files.newOutputStream(file);
-    try (OutputStream out = new BufferedOutputStream(spec.gzip() ? new GZIPOutputStream(raw, 1 << 16) : raw, 1 << 16)) {
+    try (OutputStream out =
+        new BufferedOutputStream(spec.gzip() ? new GZIPOutputStream(raw, 1 << 16) : raw, 1 << 16)) {
       byte[] line = new byte[1024];
       for (long r = 0; r < spec.rowsPerDay(); r++) {
         int n = row(rnd, line);
@@ -99,10 +109,16 @@ public final class CriteoGenerator {
     }
     long[] ranks = new long[CriteoLineParser.NUM_CATEGORICAL];
     for (int c = 0; c < ranks.length; c++) {
-      ranks[c] = rnd.nextDouble() < CAT_MISSING[c] ? 0 : (long) Math.floor(Math.pow(CARDINALITY[c] + 1.0, rnd.nextDouble()));
+      ranks[c] =
+          rnd.nextDouble() < CAT_MISSING[c]
+              ? 0
+              : (long) Math.floor(Math.pow(CARDINALITY[c] + 1.0, rnd.nextDouble()));
     }
-    double logit = BASE_LOGIT + 0.35 * Math.log1p(Math.max(ints[0], 0)) - 0.12 * Math.log1p(Math.max(ints[4], 0))
-        + (ranks[0] == 1 ? 0.9 : ranks[0] <= 10 ? 0.3 : -0.2);
+    double logit =
+        BASE_LOGIT
+            + 0.35 * Math.log1p(Math.max(ints[0], 0))
+            - 0.12 * Math.log1p(Math.max(ints[4], 0))
+            + (ranks[0] == 1 ? 0.9 : ranks[0] <= 10 ? 0.3 : -0.2);
     int label = rnd.nextDouble() < 1 / (1 + Math.exp(-logit)) ? 1 : 0;
 
     int p = 0;

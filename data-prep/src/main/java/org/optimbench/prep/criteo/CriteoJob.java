@@ -50,8 +50,8 @@ import picocli.CommandLine.Option;
 /**
  * Criteo click logs (TSV: label, I1..I13, C1..C26) to Parquet with DLRM preprocessing.
  *
- * <p>Streaming: every file is read by one task, line by line; nothing comes back to the driver
- * but line counts of the last day's files, per-file checksums and, in vocabulary mode, the 26
+ * <p>Streaming: every file is read by one task, line by line; nothing comes back to the driver but
+ * line counts of the last day's files, per-file checksums and, in vocabulary mode, the 26
  * vocabulary sizes. Columns: {@code label int, dense array<float>[13] = log1p(max(x,0)),
  * categorical array<int>[26], row_id long = (file ordinal << 40) | line, day int}, partitioned by
  * {@code split}.
@@ -60,29 +60,41 @@ import picocli.CommandLine.Option;
  * pass. {@code vocab} mode counts (column, value) over the train split with a Spark aggregation,
  * keeps values seen at least {@code frequency-threshold} times, numbers them from 1 by descending
  * count (ties by value) per column, writes the vocabulary to {@code vocab/}, and applies it with
- * one left join per column; Spark broadcasts a column's vocabulary only when it is below
- * {@code spark.sql.autoBroadcastJoinThreshold} (small columns), large columns are shuffle-joined,
- * so no large map ever passes through the driver. Id 0 is missing or rare in both modes.
+ * one left join per column; Spark broadcasts a column's vocabulary only when it is below {@code
+ * spark.sql.autoBroadcastJoinThreshold} (small columns), large columns are shuffle-joined, so no
+ * large map ever passes through the driver. Id 0 is missing or rare in both modes.
  */
-@Command(name = "criteo", mixinStandardHelpOptions = true,
-    description = "Criteo click logs (Kaggle / 1TB, one file per day, gzip or plain) -> DLRM-ready Parquet.")
+@Command(
+    name = "criteo",
+    mixinStandardHelpOptions = true,
+    description =
+        "Criteo click logs (Kaggle / 1TB, one file per day, gzip or plain) -> DLRM-ready Parquet.")
 public final class CriteoJob extends JobCommand<CriteoConfig> {
   @Option(names = "--categorical", paramLabel = "MODE", description = "hash (default) or vocab.")
   CriteoConfig.Mode categorical;
 
-  @Option(names = "--hash-range", paramLabel = "M", description = "Ids per column in hash mode (default 40000000).")
+  @Option(
+      names = "--hash-range",
+      paramLabel = "M",
+      description = "Ids per column in hash mode (default 40000000).")
   Integer hashRange;
 
-  @Option(names = "--frequency-threshold", paramLabel = "N",
+  @Option(
+      names = "--frequency-threshold",
+      paramLabel = "N",
       description = "Vocab mode: values seen fewer than N times in train become 0 (default 15).")
   Integer frequencyThreshold;
 
-  @Option(names = "--days", paramLabel = "K",
-      description = "Cut the concatenated files into K equal days (Kaggle train.txt: 7); default: day from file names.")
+  @Option(
+      names = "--days",
+      paramLabel = "K",
+      description =
+          "Cut the concatenated files into K equal days (Kaggle train.txt: 7); default: day from file names.")
   Integer days;
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new CriteoJob()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+    System.exit(
+        new CommandLine(new CriteoJob()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
   }
 
   @Override
@@ -104,7 +116,11 @@ public final class CriteoJob extends JobCommand<CriteoConfig> {
   public record Summary(String output, Map<String, Long> rows, long badRows) {
     @Override
     public String toString() {
-      return "criteo: " + rows + (badRows > 0 ? ", " + badRows + " bad rows skipped" : "") + " -> " + output;
+      return "criteo: "
+          + rows
+          + (badRows > 0 ? ", " + badRows + " bad rows skipped" : "")
+          + " -> "
+          + output;
     }
   }
 
@@ -114,8 +130,14 @@ public final class CriteoJob extends JobCommand<CriteoConfig> {
     private final CriteoConfig config;
     private final CriteoRecord record = new CriteoRecord();
 
-    FileParser(InputFile file, HadoopConf conf, BadRowPolicy policy, LongAccumulator bad,
-        CollectionAccumulator<FileMeta> metas, DayPlan plan, CriteoConfig config) {
+    FileParser(
+        InputFile file,
+        HadoopConf conf,
+        BadRowPolicy policy,
+        LongAccumulator bad,
+        CollectionAccumulator<FileMeta> metas,
+        DayPlan plan,
+        CriteoConfig config) {
       super(file, conf, policy, bad, metas);
       this.plan = plan;
       this.config = config;
@@ -139,7 +161,9 @@ public final class CriteoJob extends JobCommand<CriteoConfig> {
       if (config.categorical() == CriteoConfig.Mode.hash) {
         int[] ids = new int[CriteoLineParser.NUM_CATEGORICAL];
         for (int i = 0; i < ids.length; i++) {
-          ids[i] = CriteoTransforms.hashBucket(config.seed(), i, record.categorical[i], config.hashRange());
+          ids[i] =
+              CriteoTransforms.hashBucket(
+                  config.seed(), i, record.categorical[i], config.hashRange());
         }
         row.setCategorical(ids);
       } else {
@@ -185,12 +209,17 @@ public final class CriteoJob extends JobCommand<CriteoConfig> {
         }
       }
       long[] counts = new long[files.size()];
-      List<long[]> counted = jsc.parallelize(toCount, toCount.size())
-          .map(f -> new long[] {f.ordinal(), countLines(f, conf)}).collect();
+      List<long[]> counted =
+          jsc.parallelize(toCount, toCount.size())
+              .map(f -> new long[] {f.ordinal(), countLines(f, conf)})
+              .collect();
       for (long[] c : counted) {
         counts[(int) c[0]] = c[1];
       }
-      DayPlan plan = config.days() != null ? DayPlan.cut(config.days(), counts) : DayPlan.byFile(dayOfFile, counts);
+      DayPlan plan =
+          config.days() != null
+              ? DayPlan.cut(config.days(), counts)
+              : DayPlan.byFile(dayOfFile, counts);
 
       BadRowPolicy policy = new BadRowPolicy(config.maxBadRows(), out.tmpPath("_rejects"), true);
       LongAccumulator bad = spark.sparkContext().longAccumulator("bad rows");
@@ -199,37 +228,66 @@ public final class CriteoJob extends JobCommand<CriteoConfig> {
       int[] vocabSizes = null;
       if (config.categorical() == CriteoConfig.Mode.hash) {
         parsed(spark, jsc, files, conf, policy, bad, metas, plan, config)
-            .select(col("label"), col("dense"), col("categorical"), col("rowId").as("row_id"), col("day"), col("split"))
-            .write().partitionBy("split").parquet(dataPath);
+            .select(
+                col("label"),
+                col("dense"),
+                col("categorical"),
+                col("rowId").as("row_id"),
+                col("day"),
+                col("split"))
+            .write()
+            .partitionBy("split")
+            .parquet(dataPath);
       } else {
         String vocabPath = out.tmpPath("vocab");
         parsed(spark, jsc, files, conf, policy, bad, metas, plan, config)
             .where(col("split").equalTo("train"))
             .select(posexplode(col("raw")).as(new String[] {"column", "value"}))
             .where(col("value").geq(0))
-            .groupBy("column", "value").count()
+            .groupBy("column", "value")
+            .count()
             .where(col("count").geq(config.frequencyThreshold()))
-            .withColumn("id", row_number().over(Window.partitionBy("column").orderBy(col("count").desc(), col("value").asc())))
-            .write().parquet(vocabPath);
+            .withColumn(
+                "id",
+                row_number()
+                    .over(
+                        Window.partitionBy("column")
+                            .orderBy(col("count").desc(), col("value").asc())))
+            .write()
+            .parquet(vocabPath);
         Dataset<Row> vocab = spark.read().parquet(vocabPath);
         vocabSizes = new int[CriteoLineParser.NUM_CATEGORICAL];
         Arrays.fill(vocabSizes, 1);
         for (Row r : vocab.groupBy("column").agg(max("id")).collectAsList()) {
           vocabSizes[r.getInt(0)] = r.getInt(1) + 1;
         }
-        Dataset<Row> df = parsed(spark, jsc, files, conf, policy.countingOnly(), bad, null, plan, config);
+        Dataset<Row> df =
+            parsed(spark, jsc, files, conf, policy.countingOnly(), bad, null, plan, config);
         Column[] ids = new Column[CriteoLineParser.NUM_CATEGORICAL];
         for (int i = 0; i < ids.length; i++) {
-          Dataset<Row> v = vocab.where(col("column").equalTo(i)).select(col("value").as("v" + i), col("id").as("id" + i));
-          df = df.join(v, df.col("raw").getItem(i).equalTo(v.col("v" + i)), "left_outer").drop("v" + i);
+          Dataset<Row> v =
+              vocab
+                  .where(col("column").equalTo(i))
+                  .select(col("value").as("v" + i), col("id").as("id" + i));
+          df =
+              df.join(v, df.col("raw").getItem(i).equalTo(v.col("v" + i)), "left_outer")
+                  .drop("v" + i);
           ids[i] = coalesce(col("id" + i), lit(0));
         }
-        df.select(col("label"), col("dense"), functions.array(ids).as("categorical"), col("rowId").as("row_id"),
-                col("day"), col("split"))
-            .write().partitionBy("split").parquet(dataPath);
+        df.select(
+                col("label"),
+                col("dense"),
+                functions.array(ids).as("categorical"),
+                col("rowId").as("row_id"),
+                col("day"),
+                col("split"))
+            .write()
+            .partitionBy("split")
+            .parquet(dataPath);
       }
       if (bad.value() > config.maxBadRows()) {
-        throw new BadInputException(bad.value() + " bad rows, more than --max-bad-rows " + config.maxBadRows());
+        throw new BadInputException(
+            bad.value() + " bad rows, more than --max-bad-rows " + config.maxBadRows());
       }
 
       Dataset<Row> written = spark.read().parquet(dataPath);
@@ -242,7 +300,8 @@ public final class CriteoJob extends JobCommand<CriteoConfig> {
         long n = r.getLong(1);
         long pos = r.isNullAt(2) ? 0 : r.getLong(2);
         rows.put(r.getString(0), n);
-        positives.put(r.getString(0), Map.of("positives", pos, "rate", n == 0 ? 0.0 : (double) pos / n));
+        positives.put(
+            r.getString(0), Map.of("positives", pos, "rate", n == 0 ? 0.0 : (double) pos / n));
       }
       Map<Integer, Long> perDay = new TreeMap<>();
       for (Row r : written.groupBy("day").count().collectAsList()) {
@@ -253,29 +312,52 @@ public final class CriteoJob extends JobCommand<CriteoConfig> {
       m.inputs(metas.value());
       List<Map<String, Object>> fileDays = new ArrayList<>();
       for (InputFile f : files) {
-        fileDays.add(Map.of("path", f.path(), "ordinal", f.ordinal(),
-            "day", config.days() == null ? dayOfFile[f.ordinal()] : "cut"));
+        fileDays.add(
+            Map.of(
+                "path",
+                f.path(),
+                "ordinal",
+                f.ordinal(),
+                "day",
+                config.days() == null ? dayOfFile[f.ordinal()] : "cut"));
       }
       m.put("files", fileDays);
-      m.put("data", Map.of("path", "data", "format", "parquet", "partitioned_by", "split",
-          "columns", List.of("label: int, 0 or 1",
-              "dense: array<float>[13], log(1 + max(I, 0)), missing = 0",
-              "categorical: array<int>[26], ids (0 = missing or rare/unknown)",
-              "row_id: long, (file ordinal << 40) | 1-based line number",
-              "day: int")));
+      m.put(
+          "data",
+          Map.of(
+              "path",
+              "data",
+              "format",
+              "parquet",
+              "partitioned_by",
+              "split",
+              "columns",
+              List.of(
+                  "label: int, 0 or 1",
+                  "dense: array<float>[13], log(1 + max(I, 0)), missing = 0",
+                  "categorical: array<int>[26], ids (0 = missing or rare/unknown)",
+                  "row_id: long, (file ordinal << 40) | 1-based line number",
+                  "day: int")));
       m.put("rows", rows);
       m.put("labels", positives);
       m.put("rows_per_day", perDay);
       m.put("bad_rows", bad.value());
       m.put("rejects", bad.value() > 0 ? "_rejects" : null);
-      m.put("split_rule", "days before the last: train; last day (" + plan.lastDay() + ", " + plan.lastDayLines()
-          + " lines): first half test, second half valid (facebookresearch/dlrm)");
+      m.put(
+          "split_rule",
+          "days before the last: train; last day ("
+              + plan.lastDay()
+              + ", "
+              + plan.lastDayLines()
+              + " lines): first half test, second half valid (facebookresearch/dlrm)");
       m.put("num_dense", CriteoLineParser.NUM_DENSE);
       m.put("num_categorical", CriteoLineParser.NUM_CATEGORICAL);
       Map<String, Object> cat = new LinkedHashMap<>();
       cat.put("mode", config.categorical().name());
       if (vocabSizes == null) {
-        cat.put("hash", "1 + (splitmix64 hash of (seed * 31 + column, value)) mod (hash_range - 1); 0 = missing");
+        cat.put(
+            "hash",
+            "1 + (splitmix64 hash of (seed * 31 + column, value)) mod (hash_range - 1); 0 = missing");
         cat.put("hash_range", config.hashRange());
         cat.put("seed", config.seed());
       } else {
@@ -294,10 +376,19 @@ public final class CriteoJob extends JobCommand<CriteoConfig> {
     }
   }
 
-  private static Dataset<Row> parsed(SparkSession spark, JavaSparkContext jsc, List<InputFile> files, HadoopConf conf,
-      BadRowPolicy policy, LongAccumulator bad, CollectionAccumulator<FileMeta> metas, DayPlan plan, CriteoConfig config) {
-    JavaRDD<CriteoRow> rows = jsc.parallelize(files, files.size())
-        .flatMap(f -> new FileParser(f, conf, policy, bad, metas, plan, config));
+  private static Dataset<Row> parsed(
+      SparkSession spark,
+      JavaSparkContext jsc,
+      List<InputFile> files,
+      HadoopConf conf,
+      BadRowPolicy policy,
+      LongAccumulator bad,
+      CollectionAccumulator<FileMeta> metas,
+      DayPlan plan,
+      CriteoConfig config) {
+    JavaRDD<CriteoRow> rows =
+        jsc.parallelize(files, files.size())
+            .flatMap(f -> new FileParser(f, conf, policy, bad, metas, plan, config));
     return spark.createDataset(rows.rdd(), Encoders.bean(CriteoRow.class)).toDF();
   }
 }

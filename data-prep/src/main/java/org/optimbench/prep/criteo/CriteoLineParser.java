@@ -76,7 +76,8 @@ public final class CriteoLineParser {
     for (; i < to; i++) {
       int d = b[i] - '0';
       if (d < 0 || d > 9) {
-        throw new RowFormatException("non-numeric integer '" + text(b, from, to) + "' in I" + column);
+        throw new RowFormatException(
+            "non-numeric integer '" + text(b, from, to) + "' in I" + column);
       }
       v = v * 10 + d;
     }
@@ -88,7 +89,8 @@ public final class CriteoLineParser {
       return -1;
     }
     if (to - from > 8) {
-      throw new RowFormatException("bad hex '" + text(b, from, to) + "' in C" + column + ": more than 8 digits");
+      throw new RowFormatException(
+          "bad hex '" + text(b, from, to) + "' in C" + column + ": more than 8 digits");
     }
     long v = 0;
     for (int i = from; i < to; i++) {
@@ -114,8 +116,11 @@ public final class CriteoLineParser {
 
   private static boolean validUtf8(byte[] b, int len) {
     try {
-      StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b, 0, len));
+      StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(b, 0, len));
       return true;
     } catch (CharacterCodingException e) {
       return false;

@@ -4,8 +4,8 @@ import java.io.Serializable;
 
 /**
  * A row as Spark encodes it (a Java bean, so primitive arrays are copied straight into Spark's
- * binary format). In hash mode {@code categorical} holds the final ids; in vocabulary mode the
- * job first fills {@code raw} (the 32-bit values, -1 missing) and joins the ids in afterwards.
+ * binary format). In hash mode {@code categorical} holds the final ids; in vocabulary mode the job
+ * first fills {@code raw} (the 32-bit values, -1 missing) and joins the ids in afterwards.
  */
 public class CriteoRow implements Serializable {
   private static final long serialVersionUID = 1L;

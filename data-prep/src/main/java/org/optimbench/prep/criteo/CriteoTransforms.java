@@ -3,10 +3,10 @@ package org.optimbench.prep.criteo;
 import org.optimbench.prep.common.StableHash;
 
 /**
- * DLRM's transforms. Dense: {@code log(1 + max(x, 0))} as float (facebookresearch/dlrm
- * {@code data_utils.py}; MLCommons {@code log(relu(x) + 1)}), computed in double and rounded
- * once. Categorical hashing: {@code 1 + hash(seed, column, value) mod (range - 1)}, with id 0
- * kept for a missing value, so both categorical modes read "0 = missing or unknown".
+ * DLRM's transforms. Dense: {@code log(1 + max(x, 0))} as float (facebookresearch/dlrm {@code
+ * data_utils.py}; MLCommons {@code log(relu(x) + 1)}), computed in double and rounded once.
+ * Categorical hashing: {@code 1 + hash(seed, column, value) mod (range - 1)}, with id 0 kept for a
+ * missing value, so both categorical modes read "0 = missing or unknown".
  */
 public final class CriteoTransforms {
   private static final int TABLE = 4096;

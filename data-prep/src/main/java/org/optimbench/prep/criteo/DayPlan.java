@@ -6,28 +6,36 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Which day and split each line belongs to. Days come from file names ({@code day_0 .. day_23},
- * or AlgoPerf's pieces {@code day_23_00 .. day_23_35}: the first number in the name), or, with
- * {@code --days K}, from cutting the concatenated files into K equal parts by line count (the
- * Kaggle {@code train.txt} is 7 days). All days but the last are train; the last day is split in
- * two halves, the first test and the second valid, as facebookresearch/dlrm does
- * ({@code np.array_split} of the last day).
+ * Which day and split each line belongs to. Days come from file names ({@code day_0 .. day_23}, or
+ * AlgoPerf's pieces {@code day_23_00 .. day_23_35}: the first number in the name), or, with {@code
+ * --days K}, from cutting the concatenated files into K equal parts by line count (the Kaggle
+ * {@code train.txt} is 7 days). All days but the last are train; the last day is split in two
+ * halves, the first test and the second valid, as facebookresearch/dlrm does ({@code
+ * np.array_split} of the last day).
  */
 public final class DayPlan implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final Pattern NUMBER = Pattern.compile("\\d+");
 
   private final int[] dayOfFile;
+
   /** Lines before each file within its day (only needed for last-day files, or all with --days). */
   private final long[] offsetInDay;
+
   private final long[] fileStart; // with --days: global line offset of each file
   private final int lastDay;
   private final long lastDayLines;
   private final long totalLines;
   private final int cutDays;
 
-  private DayPlan(int[] dayOfFile, long[] offsetInDay, long[] fileStart, int lastDay, long lastDayLines,
-      long totalLines, int cutDays) {
+  private DayPlan(
+      int[] dayOfFile,
+      long[] offsetInDay,
+      long[] fileStart,
+      int lastDay,
+      long lastDayLines,
+      long totalLines,
+      int cutDays) {
     this.dayOfFile = dayOfFile;
     this.offsetInDay = offsetInDay;
     this.fileStart = fileStart;
@@ -37,7 +45,9 @@ public final class DayPlan implements Serializable {
     this.cutDays = cutDays;
   }
 
-  /** Day of each file from its name: the first number, if every name has one, else the file order. */
+  /**
+   * Day of each file from its name: the first number, if every name has one, else the file order.
+   */
   public static int[] daysFromNames(List<String> names) {
     int[] days = new int[names.size()];
     for (int i = 0; i < names.size(); i++) {
@@ -62,8 +72,10 @@ public final class DayPlan implements Serializable {
       first = Math.min(first, d);
     }
     if (first == last) {
-      throw new IllegalArgumentException("all input files are day " + last
-          + "; a day split needs at least two days (or pass --days K to cut the files into K days)");
+      throw new IllegalArgumentException(
+          "all input files are day "
+              + last
+              + "; a day split needs at least two days (or pass --days K to cut the files into K days)");
     }
     long[] offset = new long[dayOfFile.length];
     long lastLines = 0;
@@ -119,8 +131,10 @@ public final class DayPlan implements Serializable {
     if (day != lastDay) {
       return "train";
     }
-    long position = cutDays == 0 ? offsetInDay[file] + line - 1
-        : fileStart[file] + line - 1 - dayStart(lastDay, cutDays, totalLines);
+    long position =
+        cutDays == 0
+            ? offsetInDay[file] + line - 1
+            : fileStart[file] + line - 1 - dayStart(lastDay, cutDays, totalLines);
     return position < (lastDayLines + 1) / 2 ? "test" : "valid";
   }
 

@@ -9,16 +9,30 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code prepare generate-criteo}: writes synthetic Criteo-format day files (no Spark). */
-@Command(name = "generate-criteo", mixinStandardHelpOptions = true,
-    description = "Write synthetic Criteo-format day files (power-law categories, missing fields, ~3%% clicks).")
+@Command(
+    name = "generate-criteo",
+    mixinStandardHelpOptions = true,
+    description =
+        "Write synthetic Criteo-format day files (power-law categories, missing fields, ~3%% clicks).")
 public final class GenerateCriteoCommand implements Callable<Integer> {
-  @Option(names = "--output", required = true, paramLabel = "DIR", description = "Directory for day_0 .. day_{D-1}.")
+  @Option(
+      names = "--output",
+      required = true,
+      paramLabel = "DIR",
+      description = "Directory for day_0 .. day_{D-1}.")
   Path output;
 
-  @Option(names = "--days", defaultValue = "4", paramLabel = "D", description = "Number of day files (default 4).")
+  @Option(
+      names = "--days",
+      defaultValue = "4",
+      paramLabel = "D",
+      description = "Number of day files (default 4).")
   int days;
 
-  @Option(names = "--rows-per-day", defaultValue = "100000", paramLabel = "N",
+  @Option(
+      names = "--rows-per-day",
+      defaultValue = "100000",
+      paramLabel = "N",
       description = "Rows per day file (default 100000; about 250 bytes each).")
   long rowsPerDay;
 
@@ -28,7 +42,11 @@ public final class GenerateCriteoCommand implements Callable<Integer> {
   @Option(names = "--gzip", description = "Write day_N.gz instead of plain files.")
   boolean gzip;
 
-  @Option(names = "--threads", defaultValue = "2", paramLabel = "T", description = "Files written in parallel (default 2).")
+  @Option(
+      names = "--threads",
+      defaultValue = "2",
+      paramLabel = "T",
+      description = "Files written in parallel (default 2).")
   int threads;
 
   public static void main(String[] args) {
@@ -38,13 +56,16 @@ public final class GenerateCriteoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     long t0 = System.nanoTime();
-    List<Path> files = CriteoGenerator.generate(output, new CriteoGenerator.Spec(days, rowsPerDay, seed, gzip), threads);
+    List<Path> files =
+        CriteoGenerator.generate(
+            output, new CriteoGenerator.Spec(days, rowsPerDay, seed, gzip), threads);
     long bytes = 0;
     for (Path f : files) {
       bytes += Files.size(f);
     }
-    System.out.printf("generate-criteo: %d files, %d rows, %.1f MB in %.1f s -> %s%n", files.size(),
-        days * rowsPerDay, bytes / 1e6, (System.nanoTime() - t0) / 1e9, output);
+    System.out.printf(
+        "generate-criteo: %d files, %d rows, %.1f MB in %.1f s -> %s%n",
+        files.size(), days * rowsPerDay, bytes / 1e6, (System.nanoTime() - t0) / 1e9, output);
     return 0;
   }
 }

@@ -11,18 +11,24 @@ import java.util.Map;
  * <ul>
  *   <li>{@code minmax}: each feature to [-1, 1] as LIBSVM's {@code svm-scale -l -1 -u 1} does,
  *       counting the implicit zeros of rows that omit the feature; a constant feature is dropped.
- *       Zeros map to non-zero values, so this densifies sparse data (d entries per row).</li>
+ *       Zeros map to non-zero values, so this densifies sparse data (d entries per row).
  *   <li>{@code maxabs}: each feature divided by its largest absolute value, into [-1, 1]; keeps
- *       sparsity.</li>
- *   <li>{@code unitnorm}: each row divided by its L2 norm (rows of zeros stay zero).</li>
+ *       sparsity.
+ *   <li>{@code unitnorm}: each row divided by its L2 norm (rows of zeros stay zero).
  * </ul>
+ *
  * Valid and test values outside the train range land outside [-1, 1], as with svm-scale.
  */
 public final class FeatureScaler implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** Scaling methods; the names are the option values. */
-  public enum Method { none, minmax, maxabs, unitnorm }
+  public enum Method {
+    none,
+    minmax,
+    maxabs,
+    unitnorm
+  }
 
   /** Per-feature min and max of present values and how many rows have the feature. */
   public static final class Stats implements Serializable {
@@ -93,60 +99,63 @@ public final class FeatureScaler implements Serializable {
     switch (method) {
       case none:
         return new Sparse(indices, values);
-      case unitnorm: {
-        double s = 0;
-        for (double v : values) {
-          s += v * v;
-        }
-        if (s == 0) {
-          return new Sparse(indices, values);
-        }
-        double norm = Math.sqrt(s);
-        double[] out = new double[values.length];
-        for (int k = 0; k < values.length; k++) {
-          out[k] = values[k] / norm;
-        }
-        return new Sparse(indices, out);
-      }
-      case maxabs: {
-        int[] oi = new int[indices.length];
-        double[] ov = new double[indices.length];
-        int n = 0;
-        for (int k = 0; k < indices.length; k++) {
-          int j = indices[k];
-          double m = j < lower.length ? Math.max(Math.abs(lower[j]), Math.abs(upper[j])) : 0;
-          if (m > 0 && values[k] != 0) {
-            oi[n] = j;
-            ov[n++] = values[k] / m;
+      case unitnorm:
+        {
+          double s = 0;
+          for (double v : values) {
+            s += v * v;
           }
+          if (s == 0) {
+            return new Sparse(indices, values);
+          }
+          double norm = Math.sqrt(s);
+          double[] out = new double[values.length];
+          for (int k = 0; k < values.length; k++) {
+            out[k] = values[k] / norm;
+          }
+          return new Sparse(indices, out);
         }
-        return new Sparse(Arrays.copyOf(oi, n), Arrays.copyOf(ov, n));
-      }
-      case minmax: {
-        int d = lower.length - 1;
-        int[] oi = new int[d];
-        double[] ov = new double[d];
-        int n = 0;
-        int k = 0;
-        for (int j = 1; j <= d; j++) {
-          double x = 0;
-          while (k < indices.length && indices[k] < j) {
-            k++;
+      case maxabs:
+        {
+          int[] oi = new int[indices.length];
+          double[] ov = new double[indices.length];
+          int n = 0;
+          for (int k = 0; k < indices.length; k++) {
+            int j = indices[k];
+            double m = j < lower.length ? Math.max(Math.abs(lower[j]), Math.abs(upper[j])) : 0;
+            if (m > 0 && values[k] != 0) {
+              oi[n] = j;
+              ov[n++] = values[k] / m;
+            }
           }
-          if (k < indices.length && indices[k] == j) {
-            x = values[k];
-          }
-          if (upper[j] == lower[j]) {
-            continue;
-          }
-          double y = -1 + 2 * (x - lower[j]) / (upper[j] - lower[j]);
-          if (y != 0) {
-            oi[n] = j;
-            ov[n++] = y;
-          }
+          return new Sparse(Arrays.copyOf(oi, n), Arrays.copyOf(ov, n));
         }
-        return new Sparse(Arrays.copyOf(oi, n), Arrays.copyOf(ov, n));
-      }
+      case minmax:
+        {
+          int d = lower.length - 1;
+          int[] oi = new int[d];
+          double[] ov = new double[d];
+          int n = 0;
+          int k = 0;
+          for (int j = 1; j <= d; j++) {
+            double x = 0;
+            while (k < indices.length && indices[k] < j) {
+              k++;
+            }
+            if (k < indices.length && indices[k] == j) {
+              x = values[k];
+            }
+            if (upper[j] == lower[j]) {
+              continue;
+            }
+            double y = -1 + 2 * (x - lower[j]) / (upper[j] - lower[j]);
+            if (y != 0) {
+              oi[n] = j;
+              ov[n++] = y;
+            }
+          }
+          return new Sparse(Arrays.copyOf(oi, n), Arrays.copyOf(ov, n));
+        }
       default:
         throw new IllegalStateException("unknown scaling " + method);
     }

@@ -13,6 +13,7 @@ import java.util.SortedSet;
  */
 public final class LabelMapping implements Serializable {
   private static final long serialVersionUID = 1L;
+
   /** More distinct labels than this means the file is probably a regression set. */
   public static final int MAX_CLASSES = 100_000;
 
@@ -23,7 +24,8 @@ public final class LabelMapping implements Serializable {
       throw new IllegalArgumentException("no labelled rows");
     }
     if (labels.size() > MAX_CLASSES) {
-      throw new IllegalArgumentException(labels.size() + " distinct labels; regression targets are not supported");
+      throw new IllegalArgumentException(
+          labels.size() + " distinct labels; regression targets are not supported");
     }
     sorted = labels.stream().mapToDouble(Double::doubleValue).toArray();
   }
@@ -39,7 +41,8 @@ public final class LabelMapping implements Serializable {
   public int classOf(double raw) {
     int i = Arrays.binarySearch(sorted, raw);
     if (i < 0) {
-      throw new IllegalArgumentException("label " + raw + " was not seen when the mapping was built");
+      throw new IllegalArgumentException(
+          "label " + raw + " was not seen when the mapping was built");
     }
     return i;
   }

@@ -14,17 +14,28 @@ import java.util.Map;
  * @param testFraction fraction of rows for test; ignored when the dataset has a {@code .t} file
  * @param scale feature scaling: none, minmax ([-1,1] as svm-scale), maxabs, unitnorm
  * @param numFeatures the dimension for every dataset (null: inferred as the largest index)
- * @param dimensions per-dataset dimensions by dataset name ({@code a1a: 123}); wins over numFeatures
+ * @param dimensions per-dataset dimensions by dataset name ({@code a1a: 123}); wins over
+ *     numFeatures
  */
-public record LibsvmConfig(String input, String output, Boolean overwrite, Long maxBadRows, Long seed,
-    Double validFraction, Double testFraction, FeatureScaler.Method scale, Integer numFeatures,
+public record LibsvmConfig(
+    String input,
+    String output,
+    Boolean overwrite,
+    Long maxBadRows,
+    Long seed,
+    Double validFraction,
+    Double testFraction,
+    FeatureScaler.Method scale,
+    Integer numFeatures,
     Map<String, Integer> dimensions) {
   public LibsvmConfig {
     if (input == null) {
-      throw new IllegalArgumentException("input is required (--input or 'input:' in the conf file)");
+      throw new IllegalArgumentException(
+          "input is required (--input or 'input:' in the conf file)");
     }
     if (output == null) {
-      throw new IllegalArgumentException("output is required (--output or 'output:' in the conf file)");
+      throw new IllegalArgumentException(
+          "output is required (--output or 'output:' in the conf file)");
     }
     overwrite = overwrite != null && overwrite;
     maxBadRows = maxBadRows == null ? 0L : maxBadRows;

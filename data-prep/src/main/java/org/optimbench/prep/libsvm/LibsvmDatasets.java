@@ -15,17 +15,20 @@ import org.optimbench.prep.common.InputListing;
 /**
  * Finds the datasets in a LIBSVM input. A file is one dataset. In a directory (searched
  * recursively), files group into datasets by name: {@code .gz}/{@code .bz2} is dropped, and a
- * {@code .t} or {@code .test} suffix marks the test file of the dataset named without it
- * ({@code dna.scale} + {@code dna.scale.t}). A dataset with only a test file ({@code usps.t}) is
- * treated as plain data and split like any other. Each dataset is written to
- * {@code <output>/<subdirectory>} when it is the only dataset of its subdirectory (the shared
- * suite's {@code dna/}, {@code glass/}, ...), else to {@code <output>/<relative path>/<name>}.
+ * {@code .t} or {@code .test} suffix marks the test file of the dataset named without it ({@code
+ * dna.scale} + {@code dna.scale.t}). A dataset with only a test file ({@code usps.t}) is treated as
+ * plain data and split like any other. Each dataset is written to {@code <output>/<subdirectory>}
+ * when it is the only dataset of its subdirectory (the shared suite's {@code dna/}, {@code glass/},
+ * ...), else to {@code <output>/<relative path>/<name>}.
  */
 public final class LibsvmDatasets {
   private LibsvmDatasets() {}
 
-  /** One dataset: its output name, its files (ordinals in sorted order) and which are test files. */
-  public record Dataset(String name, String outputPath, List<InputFile> files, List<Boolean> isTest) {
+  /**
+   * One dataset: its output name, its files (ordinals in sorted order) and which are test files.
+   */
+  public record Dataset(
+      String name, String outputPath, List<InputFile> files, List<Boolean> isTest) {
     public boolean hasTestFile() {
       return isTest.contains(true) && isTest.contains(false);
     }
@@ -42,7 +45,8 @@ public final class LibsvmDatasets {
     return new String[] {base, "train"};
   }
 
-  public static List<Dataset> discover(String input, String output, Configuration conf) throws IOException {
+  public static List<Dataset> discover(String input, String output, Configuration conf)
+      throws IOException {
     Path root = new Path(input);
     FileSystem fs = root.getFileSystem(conf);
     if (!fs.exists(root)) {
@@ -56,7 +60,10 @@ public final class LibsvmDatasets {
     for (FileStatus f : files) {
       String rel = single ? "" : relativeDir(root, f.getPath());
       String group = groupKey(f.getPath().getName())[0];
-      groups.computeIfAbsent(rel, k -> new LinkedHashMap<>()).computeIfAbsent(group, k -> new ArrayList<>()).add(f);
+      groups
+          .computeIfAbsent(rel, k -> new LinkedHashMap<>())
+          .computeIfAbsent(group, k -> new ArrayList<>())
+          .add(f);
     }
     List<Dataset> out = new ArrayList<>();
     for (Map.Entry<String, Map<String, List<FileStatus>>> dir : groups.entrySet()) {
@@ -75,7 +82,8 @@ public final class LibsvmDatasets {
           inputs.add(new InputFile(f.getPath().toString(), inputs.size(), f.getLen()));
           test.add("test".equals(groupKey(f.getPath().getName())[1]));
         }
-        String name = dir.getKey().isEmpty() || dir.getValue().size() > 1 ? g.getKey() : dir.getKey();
+        String name =
+            dir.getKey().isEmpty() || dir.getValue().size() > 1 ? g.getKey() : dir.getKey();
         out.add(new Dataset(name, outPath, inputs, test));
       }
     }

@@ -42,38 +42,55 @@ import picocli.CommandLine.Option;
  * LIBSVM/SVMlight text to Parquet, one output per dataset (see {@link LibsvmDatasets}).
  *
  * <p>Pass 1 streams each file in its own task through {@link LibsvmLineParser} (malformed rows
- * named by file and line) and gathers labels, the largest index and row counts; the parsed rows
- * are persisted. Pass 2 assigns splits by a hash of the seed and the stable row id (file ordinal,
- * line number), fits scaling on train, maps labels to 0..K-1 and writes
- * {@code data/split=<train|valid|test>/} with columns {@code row_id long, label int,
- * indices array<int> (0-based), values array<double>}, plus {@code manifest.json}.
+ * named by file and line) and gathers labels, the largest index and row counts; the parsed rows are
+ * persisted. Pass 2 assigns splits by a hash of the seed and the stable row id (file ordinal, line
+ * number), fits scaling on train, maps labels to 0..K-1 and writes {@code
+ * data/split=<train|valid|test>/} with columns {@code row_id long, label int, indices array<int>
+ * (0-based), values array<double>}, plus {@code manifest.json}.
  */
-@Command(name = "libsvm", mixinStandardHelpOptions = true,
-    description = "LIBSVM/SVMlight file or directory of datasets -> Parquet + manifest.json per dataset.")
+@Command(
+    name = "libsvm",
+    mixinStandardHelpOptions = true,
+    description =
+        "LIBSVM/SVMlight file or directory of datasets -> Parquet + manifest.json per dataset.")
 public final class LibsvmJob extends JobCommand<LibsvmConfig> {
-  static final StructType SCHEMA = new StructType()
-      .add("row_id", DataTypes.LongType, false)
-      .add("label", DataTypes.IntegerType, false)
-      .add("indices", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
-      .add("values", DataTypes.createArrayType(DataTypes.DoubleType, false), false)
-      .add("split", DataTypes.StringType, false);
+  static final StructType SCHEMA =
+      new StructType()
+          .add("row_id", DataTypes.LongType, false)
+          .add("label", DataTypes.IntegerType, false)
+          .add("indices", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
+          .add("values", DataTypes.createArrayType(DataTypes.DoubleType, false), false)
+          .add("split", DataTypes.StringType, false);
 
-  @Option(names = "--valid-fraction", paramLabel = "F", description = "Fraction of rows for valid (default 0.1).")
+  @Option(
+      names = "--valid-fraction",
+      paramLabel = "F",
+      description = "Fraction of rows for valid (default 0.1).")
   Double validFraction;
 
-  @Option(names = "--test-fraction", paramLabel = "F",
+  @Option(
+      names = "--test-fraction",
+      paramLabel = "F",
       description = "Fraction of rows for test when the dataset has no .t file (default 0.1).")
   Double testFraction;
 
-  @Option(names = "--scale", paramLabel = "METHOD",
-      description = "none (default), minmax ([-1,1] like svm-scale), maxabs, unitnorm; fitted on train.")
+  @Option(
+      names = "--scale",
+      paramLabel = "METHOD",
+      description =
+          "none (default), minmax ([-1,1] like svm-scale), maxabs, unitnorm; fitted on train.")
   FeatureScaler.Method scale;
 
-  @Option(names = "--num-features", paramLabel = "D",
+  @Option(
+      names = "--num-features",
+      paramLabel = "D",
       description = "Dimension for every dataset (default: the largest index found).")
   Integer numFeatures;
 
-  @Option(names = "--dimensions", paramLabel = "NAME=D", description = "Per-dataset dimension, e.g. a1a=123.")
+  @Option(
+      names = "--dimensions",
+      paramLabel = "NAME=D",
+      description = "Per-dataset dimension, e.g. a1a=123.")
   Map<String, Integer> dimensions;
 
   public static void main(String[] args) {
@@ -98,23 +115,39 @@ public final class LibsvmJob extends JobCommand<LibsvmConfig> {
   }
 
   /** What one dataset became. */
-  public record Summary(String dataset, String output, Map<String, Long> rows, int numFeatures, int numClasses,
+  public record Summary(
+      String dataset,
+      String output,
+      Map<String, Long> rows,
+      int numFeatures,
+      int numClasses,
       long badRows) {
     @Override
     public String toString() {
-      return dataset + ": " + rows + ", " + numFeatures + " features, " + numClasses + " classes"
-          + (badRows > 0 ? ", " + badRows + " bad rows skipped" : "") + " -> " + output;
+      return dataset
+          + ": "
+          + rows
+          + ", "
+          + numFeatures
+          + " features, "
+          + numClasses
+          + " classes"
+          + (badRows > 0 ? ", " + badRows + " bad rows skipped" : "")
+          + " -> "
+          + output;
     }
   }
 
   public static List<Summary> run(SparkSession spark, LibsvmConfig config) throws IOException {
     Configuration hc = spark.sparkContext().hadoopConfiguration();
-    List<LibsvmDatasets.Dataset> datasets = LibsvmDatasets.discover(config.input(), config.output(), hc);
+    List<LibsvmDatasets.Dataset> datasets =
+        LibsvmDatasets.discover(config.input(), config.output(), hc);
     if (!config.overwrite()) {
       for (LibsvmDatasets.Dataset d : datasets) {
         Path target = new Path(d.outputPath());
         if (target.getFileSystem(hc).exists(target)) {
-          throw new IllegalStateException("output " + d.outputPath() + " already exists; pass --overwrite to replace it");
+          throw new IllegalStateException(
+              "output " + d.outputPath() + " already exists; pass --overwrite to replace it");
         }
       }
     }
@@ -159,8 +192,13 @@ public final class LibsvmJob extends JobCommand<LibsvmConfig> {
   static final class FileParser extends FileLineIterator<Parsed> {
     private final Integer dimension;
 
-    FileParser(InputFile file, HadoopConf conf, BadRowPolicy policy, LongAccumulator bad,
-        CollectionAccumulator<FileMeta> metas, Integer dimension) {
+    FileParser(
+        InputFile file,
+        HadoopConf conf,
+        BadRowPolicy policy,
+        LongAccumulator bad,
+        CollectionAccumulator<FileMeta> metas,
+        Integer dimension) {
       super(file, conf, policy, bad, metas);
       this.dimension = dimension;
     }
@@ -180,7 +218,8 @@ public final class LibsvmJob extends JobCommand<LibsvmConfig> {
           return null;
         }
         if (dimension != null && r.maxIndex() > dimension) {
-          throw new RowFormatException("bad index " + r.maxIndex() + ": larger than the dimension " + dimension);
+          throw new RowFormatException(
+              "bad index " + r.maxIndex() + ": larger than the dimension " + dimension);
         }
         return new Parsed(file.rowId(line.lineNumber()), file.ordinal(), r);
       } catch (RowFormatException e) {
@@ -190,7 +229,8 @@ public final class LibsvmJob extends JobCommand<LibsvmConfig> {
     }
   }
 
-  static Summary prepare(SparkSession spark, LibsvmConfig config, LibsvmDatasets.Dataset ds) throws IOException {
+  static Summary prepare(SparkSession spark, LibsvmConfig config, LibsvmDatasets.Dataset ds)
+      throws IOException {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Configuration hc = spark.sparkContext().hadoopConfiguration();
     AtomicOutput out = AtomicOutput.begin(ds.outputPath(), config.overwrite(), hc);
@@ -202,13 +242,19 @@ public final class LibsvmJob extends JobCommand<LibsvmConfig> {
       CollectionAccumulator<FileMeta> metas = spark.sparkContext().collectionAccumulator("inputs");
       Integer dimension = config.dimensionOf(ds.name());
 
-      parsed = jsc.parallelize(ds.files(), ds.files().size())
-          .flatMap(f -> new FileParser(f, conf, policy, bad, metas, dimension))
-          .persist(StorageLevel.MEMORY_AND_DISK());
+      parsed =
+          jsc.parallelize(ds.files(), ds.files().size())
+              .flatMap(f -> new FileParser(f, conf, policy, bad, metas, dimension))
+              .persist(StorageLevel.MEMORY_AND_DISK());
       Stats stats = parsed.aggregate(new Stats(), Stats::add, Stats::merge);
       if (bad.value() > config.maxBadRows()) {
-        throw new BadInputException(ds.name() + ": " + bad.value() + " bad rows, more than --max-bad-rows "
-            + config.maxBadRows() + " (see the rejects in the failed output's _rejects/)");
+        throw new BadInputException(
+            ds.name()
+                + ": "
+                + bad.value()
+                + " bad rows, more than --max-bad-rows "
+                + config.maxBadRows()
+                + " (see the rejects in the failed output's _rejects/)");
       }
       if (stats.rows == 0) {
         throw new IllegalArgumentException(ds.name() + ": no data rows in " + ds.files());
@@ -218,25 +264,37 @@ public final class LibsvmJob extends JobCommand<LibsvmConfig> {
 
       boolean hasTest = ds.hasTestFile();
       List<Boolean> isTestFile = ds.isTest();
-      SplitAssigner splitter = new SplitAssigner(config.seed(), config.validFraction(), hasTest ? 0 : config.testFraction());
+      SplitAssigner splitter =
+          new SplitAssigner(
+              config.seed(), config.validFraction(), hasTest ? 0 : config.testFraction());
       FeatureScaler.Stats fit = null;
-      if (config.scale() == FeatureScaler.Method.minmax || config.scale() == FeatureScaler.Method.maxabs) {
-        fit = parsed
-            .filter(p -> split(p, hasTest, isTestFile, splitter).equals(SplitAssigner.TRAIN))
-            .aggregate(new FeatureScaler.Stats(dim), (s, p) -> s.add(p.record().indices(), p.record().values()),
-                FeatureScaler.Stats::merge);
+      if (config.scale() == FeatureScaler.Method.minmax
+          || config.scale() == FeatureScaler.Method.maxabs) {
+        fit =
+            parsed
+                .filter(p -> split(p, hasTest, isTestFile, splitter).equals(SplitAssigner.TRAIN))
+                .aggregate(
+                    new FeatureScaler.Stats(dim),
+                    (s, p) -> s.add(p.record().indices(), p.record().values()),
+                    FeatureScaler.Stats::merge);
       }
       FeatureScaler scaler = new FeatureScaler(config.scale(), fit);
 
-      JavaRDD<Row> rows = parsed.map(p -> {
-        FeatureScaler.Sparse s = scaler.apply(p.record().indices(), p.record().values());
-        int[] zeroBased = new int[s.indices().length];
-        for (int k = 0; k < zeroBased.length; k++) {
-          zeroBased[k] = s.indices()[k] - 1;
-        }
-        return RowFactory.create(p.rowId(), labels.classOf(p.record().label()), zeroBased, s.values(),
-            split(p, hasTest, isTestFile, splitter));
-      });
+      JavaRDD<Row> rows =
+          parsed.map(
+              p -> {
+                FeatureScaler.Sparse s = scaler.apply(p.record().indices(), p.record().values());
+                int[] zeroBased = new int[s.indices().length];
+                for (int k = 0; k < zeroBased.length; k++) {
+                  zeroBased[k] = s.indices()[k] - 1;
+                }
+                return RowFactory.create(
+                    p.rowId(),
+                    labels.classOf(p.record().label()),
+                    zeroBased,
+                    s.values(),
+                    split(p, hasTest, isTestFile, splitter));
+              });
       String dataPath = out.tmpPath("data");
       spark.createDataFrame(rows, SCHEMA).write().partitionBy("split").parquet(dataPath);
 
@@ -247,7 +305,8 @@ public final class LibsvmJob extends JobCommand<LibsvmConfig> {
         rowsPerSplit.put(s, 0L);
         classCounts.put(s, new long[labels.numClasses()]);
       }
-      for (Row r : spark.read().parquet(dataPath).groupBy("split", "label").count().collectAsList()) {
+      for (Row r :
+          spark.read().parquet(dataPath).groupBy("split", "label").count().collectAsList()) {
         String s = r.getString(0);
         rowsPerSplit.merge(s, r.getLong(2), Long::sum);
         classCounts.get(s)[r.getInt(1)] = r.getLong(2);
@@ -258,32 +317,55 @@ public final class LibsvmJob extends JobCommand<LibsvmConfig> {
       m.put("dataset", ds.name());
       List<Map<String, Object>> files = new ArrayList<>();
       for (InputFile f : ds.files()) {
-        files.add(Map.of("path", f.path(), "ordinal", f.ordinal(),
-            "role", hasTest ? (isTestFile.get(f.ordinal()) ? "test" : "train+valid") : "all splits"));
+        files.add(
+            Map.of(
+                "path",
+                f.path(),
+                "ordinal",
+                f.ordinal(),
+                "role",
+                hasTest ? (isTestFile.get(f.ordinal()) ? "test" : "train+valid") : "all splits"));
       }
       m.put("files", files);
-      m.put("data", Map.of("path", "data", "format", "parquet", "partitioned_by", "split",
-          "columns", List.of("row_id: long, (file ordinal << 40) | 1-based line number",
-              "label: int, class id 0..K-1 (see label_mapping)",
-              "indices: array<int>, 0-based feature indices, ascending",
-              "values: array<double>, values of those features")));
+      m.put(
+          "data",
+          Map.of(
+              "path",
+              "data",
+              "format",
+              "parquet",
+              "partitioned_by",
+              "split",
+              "columns",
+              List.of(
+                  "row_id: long, (file ordinal << 40) | 1-based line number",
+                  "label: int, class id 0..K-1 (see label_mapping)",
+                  "indices: array<int>, 0-based feature indices, ascending",
+                  "values: array<double>, values of those features")));
       m.put("rows", rowsPerSplit);
       m.put("bad_rows", bad.value());
       m.put("rejects", bad.value() > 0 ? "_rejects" : null);
       m.put("num_features", dim);
-      m.put("num_features_source", dimension != null ? "given" : "inferred: largest index in the files");
+      m.put(
+          "num_features_source",
+          dimension != null ? "given" : "inferred: largest index in the files");
       m.put("max_index_seen", stats.maxIndex);
       m.put("index_base", 0);
       m.put("task", labels.kind());
       m.put("num_classes", labels.numClasses());
       m.put("label_mapping", labels.asMap());
       m.put("class_counts", classCounts);
-      m.put("split_rule", hasTest ? "test = the .t file; train/valid by hash(seed, row_id)"
-          : "train/valid/test by hash(seed, row_id)");
+      m.put(
+          "split_rule",
+          hasTest
+              ? "test = the .t file; train/valid by hash(seed, row_id)"
+              : "train/valid/test by hash(seed, row_id)");
       Map<String, Object> scaling = new LinkedHashMap<>();
       scaling.put("method", config.scale().name());
       if (fit != null) {
-        out.write("scaling.json", Manifest.json().writerWithDefaultPrettyPrinter().writeValueAsBytes(scaler.describe()));
+        out.write(
+            "scaling.json",
+            Manifest.json().writerWithDefaultPrettyPrinter().writeValueAsBytes(scaler.describe()));
         scaling.put("parameters", "scaling.json");
       }
       m.put("scaling", scaling);
@@ -292,12 +374,14 @@ public final class LibsvmJob extends JobCommand<LibsvmConfig> {
         notes.add(stats.qidRows + " rows had a qid: token, which was dropped");
       }
       if (dimension == null) {
-        notes.add("dimension inferred from the data; a file's largest index can be below the official "
-            + "dimension: pass --num-features or --dimensions NAME=D so train and test agree");
+        notes.add(
+            "dimension inferred from the data; a file's largest index can be below the official "
+                + "dimension: pass --num-features or --dimensions NAME=D so train and test agree");
       }
       m.put("notes", notes);
       out.commit(m.toJson());
-      return new Summary(ds.name(), out.target(), rowsPerSplit, dim, labels.numClasses(), bad.value());
+      return new Summary(
+          ds.name(), out.target(), rowsPerSplit, dim, labels.numClasses(), bad.value());
     } catch (Exception e) {
       out.abort();
       throw BadInputException.unwrap(e);

@@ -7,12 +7,12 @@ import org.optimbench.prep.common.RowFormatException;
  * Parses one LIBSVM/SVMlight line {@code <label> [qid:<n>] <index>:<value> ... [# comment]}.
  *
  * <p>Accepted: tokens separated by any run of spaces or tabs, a trailing space (heart_scale has
- * one), {@code +1}, a {@code qid:} token after the label (dropped, and flagged so the job can
- * count it), a {@code #} comment tail, blank and comment-only lines (skipped: the parser returns
- * null). Rejected, with the reason as the message: a non-numeric or non-integer label, a
- * multilabel {@code 1,2} label, a token without {@code :}, a non-integer index, index 0 (indices
- * are 1-based), an index that repeats or goes down, a non-numeric value, NaN or infinite values.
- * Spark's own reader splits on single spaces only and fails on tabs and {@code qid:}.
+ * one), {@code +1}, a {@code qid:} token after the label (dropped, and flagged so the job can count
+ * it), a {@code #} comment tail, blank and comment-only lines (skipped: the parser returns null).
+ * Rejected, with the reason as the message: a non-numeric or non-integer label, a multilabel {@code
+ * 1,2} label, a token without {@code :}, a non-integer index, index 0 (indices are 1-based), an
+ * index that repeats or goes down, a non-numeric value, NaN or infinite values. Spark's own reader
+ * splits on single spaces only and fails on tabs and {@code qid:}.
  */
 public final class LibsvmLineParser {
   private LibsvmLineParser() {}
@@ -56,7 +56,8 @@ public final class LibsvmLineParser {
         throw new RowFormatException("duplicate index " + index);
       }
       if (index < previous) {
-        throw new RowFormatException("unsorted index " + index + " after " + previous + " (indices must ascend)");
+        throw new RowFormatException(
+            "unsorted index " + index + " after " + previous + " (indices must ascend)");
       }
       double value = parseValue(tok.substring(colon + 1), index);
       if (n == idx.length) {

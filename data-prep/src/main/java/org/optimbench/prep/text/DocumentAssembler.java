@@ -4,8 +4,8 @@ import org.optimbench.prep.common.RowFormatException;
 
 /**
  * Turns the lines of one file into documents for a {@link DocumentFormat}, one line at a time:
- * {@link #accept} returns a finished document or null, {@link #finish} the last one. Lines inside
- * a document are joined with {@code \n}; documents that are only whitespace are dropped.
+ * {@link #accept} returns a finished document or null, {@link #finish} the last one. Lines inside a
+ * document are joined with {@code \n}; documents that are only whitespace are dropped.
  */
 public final class DocumentAssembler {
   private DocumentFormat format;
@@ -22,7 +22,10 @@ public final class DocumentAssembler {
       if (line.isBlank()) {
         return null;
       }
-      format = line.stripLeading().startsWith("<doc") ? DocumentFormat.wikiextractor : DocumentFormat.book;
+      format =
+          line.stripLeading().startsWith("<doc")
+              ? DocumentFormat.wikiextractor
+              : DocumentFormat.book;
     }
     switch (format) {
       case lines:
@@ -36,31 +39,32 @@ public final class DocumentAssembler {
         }
         append(line);
         return null;
-      case wikiextractor: {
-        String t = line.strip();
-        if (t.startsWith("<doc ") || t.equals("<doc>")) {
-          if (inDoc) {
-            throw new RowFormatException("<doc> opened before the previous </doc>");
+      case wikiextractor:
+        {
+          String t = line.strip();
+          if (t.startsWith("<doc ") || t.equals("<doc>")) {
+            if (inDoc) {
+              throw new RowFormatException("<doc> opened before the previous </doc>");
+            }
+            inDoc = true;
+            return null;
           }
-          inDoc = true;
-          return null;
-        }
-        if (t.equals("</doc>")) {
+          if (t.equals("</doc>")) {
+            if (!inDoc) {
+              throw new RowFormatException("</doc> without <doc>");
+            }
+            inDoc = false;
+            return take();
+          }
           if (!inDoc) {
-            throw new RowFormatException("</doc> without <doc>");
+            if (!t.isEmpty()) {
+              throw new RowFormatException("text outside a <doc> block");
+            }
+            return null;
           }
-          inDoc = false;
-          return take();
-        }
-        if (!inDoc) {
-          if (!t.isEmpty()) {
-            throw new RowFormatException("text outside a <doc> block");
-          }
+          append(line);
           return null;
         }
-        append(line);
-        return null;
-      }
       default:
         throw new IllegalStateException("format " + format);
     }

@@ -2,7 +2,9 @@ package org.optimbench.prep.text;
 
 import java.io.Serializable;
 
-/** A block of tokens as Spark encodes it (bean), or a file's unfilled tail ({@code tail = true}). */
+/**
+ * A block of tokens as Spark encodes it (bean), or a file's unfilled tail ({@code tail = true}).
+ */
 public class TextBlock implements Serializable {
   private static final long serialVersionUID = 1L;
   private long blockId;

@@ -14,15 +14,26 @@ package org.optimbench.prep.text;
  * @param seqLen sequence length; blocks hold seq-len + 1 tokens (default 1024)
  * @param validFraction fraction of documents for valid (default 0.05)
  */
-public record TextConfig(String input, String output, Boolean overwrite, Long maxBadRows, Long seed,
-    DocumentFormat format, String encoding, Integer endOfDocument, Integer seqLen, Double validFraction)
+public record TextConfig(
+    String input,
+    String output,
+    Boolean overwrite,
+    Long maxBadRows,
+    Long seed,
+    DocumentFormat format,
+    String encoding,
+    Integer endOfDocument,
+    Integer seqLen,
+    Double validFraction)
     implements java.io.Serializable {
   public TextConfig {
     if (input == null) {
-      throw new IllegalArgumentException("input is required (--input or 'input:' in the conf file)");
+      throw new IllegalArgumentException(
+          "input is required (--input or 'input:' in the conf file)");
     }
     if (output == null) {
-      throw new IllegalArgumentException("output is required (--output or 'output:' in the conf file)");
+      throw new IllegalArgumentException(
+          "output is required (--output or 'output:' in the conf file)");
     }
     overwrite = overwrite != null && overwrite;
     maxBadRows = maxBadRows == null ? 0L : maxBadRows;
@@ -35,7 +46,8 @@ public record TextConfig(String input, String output, Boolean overwrite, Long ma
       throw new IllegalArgumentException("seq-len (" + seqLen + ") must be >= 1");
     }
     if (!Tokenizer.END_OF_TEXT.containsKey(encoding)) {
-      throw new IllegalArgumentException("unknown encoding '" + encoding + "'; jtokkit has " + Tokenizer.END_OF_TEXT.keySet());
+      throw new IllegalArgumentException(
+          "unknown encoding '" + encoding + "'; jtokkit has " + Tokenizer.END_OF_TEXT.keySet());
     }
     new org.optimbench.prep.common.SplitAssigner(seed, validFraction, 0); // validates
   }

@@ -43,37 +43,55 @@ import picocli.CommandLine.Option;
  * Text shards (BookCorpus books, Wikipedia dumps) to Parquet blocks of GPT-2 BPE tokens.
  *
  * <p>Each file is streamed in one task: lines become documents ({@link DocumentFormat}), each
- * document goes to train or valid by a hash of its text and the seed (so duplicate documents
- * share a split), is tokenized with the end-of-document token appended, and is packed into blocks
- * of seq_len + 1 tokens, one packer per split per file. The unfilled tails of all files are packed
+ * document goes to train or valid by a hash of its text and the seed (so duplicate documents share
+ * a split), is tokenized with the end-of-document token appended, and is packed into blocks of
+ * seq_len + 1 tokens, one packer per split per file. The unfilled tails of all files are packed
  * again, per split in file order, in one small second stage; the last incomplete block of each
- * split is dropped and counted. Output: {@code data/split=<train|valid>/}, columns
- * {@code block_id long, tokens array<int>[seq_len + 1]}.
+ * split is dropped and counted. Output: {@code data/split=<train|valid>/}, columns {@code block_id
+ * long, tokens array<int>[seq_len + 1]}.
  */
-@Command(name = "text", mixinStandardHelpOptions = true,
-    description = "Text files (books, Wikipedia lines or WikiExtractor <doc> blocks) -> GPT-2 BPE token blocks in Parquet.")
+@Command(
+    name = "text",
+    mixinStandardHelpOptions = true,
+    description =
+        "Text files (books, Wikipedia lines or WikiExtractor <doc> blocks) -> GPT-2 BPE token blocks in Parquet.")
 public final class TextJob extends JobCommand<TextConfig> {
   private static final long TAIL_ID_BASE = 1L << 62;
 
-  @Option(names = "--format", paramLabel = "FORMAT",
+  @Option(
+      names = "--format",
+      paramLabel = "FORMAT",
       description = "auto (default), book, lines, blankline, wikiextractor.")
   DocumentFormat format;
 
-  @Option(names = "--encoding", paramLabel = "NAME", description = "jtokkit encoding (default r50k_base = GPT-2).")
+  @Option(
+      names = "--encoding",
+      paramLabel = "NAME",
+      description = "jtokkit encoding (default r50k_base = GPT-2).")
   String encoding;
 
-  @Option(names = "--end-of-document", paramLabel = "ID",
-      description = "Token after each document (default: the encoding's <|endoftext|>, 50256 for GPT-2).")
+  @Option(
+      names = "--end-of-document",
+      paramLabel = "ID",
+      description =
+          "Token after each document (default: the encoding's <|endoftext|>, 50256 for GPT-2).")
   Integer endOfDocument;
 
-  @Option(names = "--seq-len", paramLabel = "N", description = "Sequence length; blocks have N+1 tokens (default 1024).")
+  @Option(
+      names = "--seq-len",
+      paramLabel = "N",
+      description = "Sequence length; blocks have N+1 tokens (default 1024).")
   Integer seqLen;
 
-  @Option(names = "--valid-fraction", paramLabel = "F", description = "Fraction of documents for valid (default 0.05).")
+  @Option(
+      names = "--valid-fraction",
+      paramLabel = "F",
+      description = "Fraction of documents for valid (default 0.05).")
   Double validFraction;
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new TextJob()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+    System.exit(
+        new CommandLine(new TextJob()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
   }
 
   @Override
@@ -92,16 +110,28 @@ public final class TextJob extends JobCommand<TextConfig> {
   }
 
   /** What the job wrote. */
-  public record Summary(String output, Map<String, Long> blocks, Map<String, Long> documents, long tokens) {
+  public record Summary(
+      String output, Map<String, Long> blocks, Map<String, Long> documents, long tokens) {
     @Override
     public String toString() {
-      return "text: blocks " + blocks + ", documents " + documents + ", " + tokens + " tokens -> " + output;
+      return "text: blocks "
+          + blocks
+          + ", documents "
+          + documents
+          + ", "
+          + tokens
+          + " tokens -> "
+          + output;
     }
   }
 
   /** Counters the tasks fill. */
-  record Counters(LongAccumulator docsTrain, LongAccumulator docsValid, LongAccumulator tokensTrain,
-      LongAccumulator tokensValid) implements java.io.Serializable {}
+  record Counters(
+      LongAccumulator docsTrain,
+      LongAccumulator docsValid,
+      LongAccumulator tokensTrain,
+      LongAccumulator tokensValid)
+      implements java.io.Serializable {}
 
   /** Streams one file: lines to documents to tokens to blocks. */
   static final class FileTokenizer extends FileLineIterator<List<TextBlock>> {
@@ -114,8 +144,14 @@ public final class TextJob extends JobCommand<TextConfig> {
     private final TokenPacker valid;
     private long sequence;
 
-    FileTokenizer(InputFile file, HadoopConf conf, BadRowPolicy policy, LongAccumulator bad,
-        CollectionAccumulator<FileMeta> metas, TextConfig config, Counters counters) {
+    FileTokenizer(
+        InputFile file,
+        HadoopConf conf,
+        BadRowPolicy policy,
+        LongAccumulator bad,
+        CollectionAccumulator<FileMeta> metas,
+        TextConfig config,
+        Counters counters) {
       super(file, conf, policy, bad, metas);
       this.config = config;
       this.counters = counters;
@@ -207,25 +243,35 @@ public final class TextJob extends JobCommand<TextConfig> {
       BadRowPolicy policy = new BadRowPolicy(config.maxBadRows(), out.tmpPath("_rejects"), true);
       LongAccumulator bad = spark.sparkContext().longAccumulator("bad rows");
       CollectionAccumulator<FileMeta> metas = spark.sparkContext().collectionAccumulator("inputs");
-      Counters counters = new Counters(spark.sparkContext().longAccumulator("docs train"),
-          spark.sparkContext().longAccumulator("docs valid"), spark.sparkContext().longAccumulator("tokens train"),
-          spark.sparkContext().longAccumulator("tokens valid"));
+      Counters counters =
+          new Counters(
+              spark.sparkContext().longAccumulator("docs train"),
+              spark.sparkContext().longAccumulator("docs valid"),
+              spark.sparkContext().longAccumulator("tokens train"),
+              spark.sparkContext().longAccumulator("tokens valid"));
       int blockLength = config.seqLen() + 1;
 
-      blocks = jsc.parallelize(files, files.size())
-          .flatMap(f -> new FileTokenizer(f, conf, policy, bad, metas, config, counters))
-          .flatMap(List::iterator)
-          .persist(StorageLevel.MEMORY_AND_DISK_SER());
-      JavaRDD<TextBlock> tailBlocks = blocks.filter(TextBlock::isTail)
-          .groupBy(TextBlock::getSplit, 2)
-          .flatMap(g -> packTails(g._1(), g._2(), blockLength).iterator());
+      blocks =
+          jsc.parallelize(files, files.size())
+              .flatMap(f -> new FileTokenizer(f, conf, policy, bad, metas, config, counters))
+              .flatMap(List::iterator)
+              .persist(StorageLevel.MEMORY_AND_DISK_SER());
+      JavaRDD<TextBlock> tailBlocks =
+          blocks
+              .filter(TextBlock::isTail)
+              .groupBy(TextBlock::getSplit, 2)
+              .flatMap(g -> packTails(g._1(), g._2(), blockLength).iterator());
       JavaRDD<TextBlock> all = blocks.filter(b -> !b.isTail()).union(tailBlocks);
       String dataPath = out.tmpPath("data");
-      spark.createDataset(all.rdd(), Encoders.bean(TextBlock.class))
+      spark
+          .createDataset(all.rdd(), Encoders.bean(TextBlock.class))
           .select(col("blockId").as("block_id"), col("tokens"), col("split"))
-          .write().partitionBy("split").parquet(dataPath);
+          .write()
+          .partitionBy("split")
+          .parquet(dataPath);
       if (bad.value() > config.maxBadRows()) {
-        throw new BadInputException(bad.value() + " bad rows, more than --max-bad-rows " + config.maxBadRows());
+        throw new BadInputException(
+            bad.value() + " bad rows, more than --max-bad-rows " + config.maxBadRows());
       }
 
       Map<String, Long> blockCounts = new LinkedHashMap<>();
@@ -250,9 +296,19 @@ public final class TextJob extends JobCommand<TextConfig> {
 
       Manifest m = new Manifest("text", Configs.toTree(config));
       m.inputs(metas.value());
-      m.put("data", Map.of("path", "data", "format", "parquet", "partitioned_by", "split",
-          "columns", List.of("block_id: long, (file ordinal << 40) | block number in the file; tail-packed blocks have bit 62 set",
-              "tokens: array<int>[seq_len + 1], inputs = tokens[0..seq_len), targets = tokens[1..seq_len]")));
+      m.put(
+          "data",
+          Map.of(
+              "path",
+              "data",
+              "format",
+              "parquet",
+              "partitioned_by",
+              "split",
+              "columns",
+              List.of(
+                  "block_id: long, (file ordinal << 40) | block number in the file; tail-packed blocks have bit 62 set",
+                  "tokens: array<int>[seq_len + 1], inputs = tokens[0..seq_len), targets = tokens[1..seq_len]")));
       m.put("rows", blockCounts);
       m.put("documents", docs);
       m.put("tokens", tokens);
@@ -260,16 +316,31 @@ public final class TextJob extends JobCommand<TextConfig> {
       m.put("tokens_dropped", dropped);
       m.put("bad_rows", bad.value());
       m.put("rejects", bad.value() > 0 ? "_rejects" : null);
-      m.put("tokenizer", Map.of("library", "jtokkit", "encoding", config.encoding(),
-          "end_of_document", tokenizer.endOfDocument(), "special_tokens_in_text", "encoded as ordinary text"));
+      m.put(
+          "tokenizer",
+          Map.of(
+              "library",
+              "jtokkit",
+              "encoding",
+              config.encoding(),
+              "end_of_document",
+              tokenizer.endOfDocument(),
+              "special_tokens_in_text",
+              "encoded as ordinary text"));
       m.put("seq_len", config.seqLen());
       m.put("block_length", blockLength);
-      m.put("packing", "consecutive non-overlapping blocks crossing document boundaries, end-of-document token "
-          + "after each document; per file, then the files' tails in file order; last partial block per split dropped");
+      m.put(
+          "packing",
+          "consecutive non-overlapping blocks crossing document boundaries, end-of-document token "
+              + "after each document; per file, then the files' tails in file order; last partial block per split dropped");
       m.put("split_rule", "valid if hash(seed, hash(document text)) < valid-fraction, else train");
       m.put("document_format", config.format().name());
       out.commit(m.toJson());
-      return new Summary(out.target(), blockCounts, docs, tokens.values().stream().mapToLong(Long::longValue).sum());
+      return new Summary(
+          out.target(),
+          blockCounts,
+          docs,
+          tokens.values().stream().mapToLong(Long::longValue).sum());
     } catch (Exception e) {
       out.abort();
       throw BadInputException.unwrap(e);

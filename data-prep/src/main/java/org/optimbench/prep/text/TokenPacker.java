@@ -8,8 +8,8 @@ import java.util.List;
  * Packs a stream of tokens (documents with their end-of-document token) into consecutive,
  * non-overlapping blocks of {@code blockLength = seq_len + 1} tokens that cross document
  * boundaries, as Megatron's GPTDataset and fairseq's {@code sample_break_mode=none} do: a block
- * gives inputs {@code block[0..seq_len)} and targets {@code block[1..seq_len]}. What does not
- * fill a block stays in {@link #remainder()}.
+ * gives inputs {@code block[0..seq_len)} and targets {@code block[1..seq_len]}. What does not fill
+ * a block stays in {@link #remainder()}.
  */
 public final class TokenPacker {
   private final int blockLength;

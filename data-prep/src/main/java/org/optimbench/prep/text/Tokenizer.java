@@ -10,21 +10,39 @@ import java.util.Map;
 /**
  * Byte-level BPE through jtokkit, whose jar carries the ranks: {@code r50k_base} is GPT-2's 50,257
  * tokens with {@code <|endoftext|>} = 50256. Text is encoded as ordinary text (a literal
- * "<|endoftext|>" in a document is not turned into the special token); the end-of-document token
- * is appended explicitly.
+ * "<|endoftext|>" in a document is not turned into the special token); the end-of-document token is
+ * appended explicitly.
  */
 public final class Tokenizer {
   private static final EncodingRegistry REGISTRY = Encodings.newLazyEncodingRegistry();
+
   /** {@code <|endoftext|>} of each encoding jtokkit ships. */
-  static final Map<String, Integer> END_OF_TEXT = Map.of("r50k_base", 50256, "p50k_base", 50256,
-      "p50k_edit", 50256, "cl100k_base", 100257, "o200k_base", 199999);
+  static final Map<String, Integer> END_OF_TEXT =
+      Map.of(
+          "r50k_base",
+          50256,
+          "p50k_base",
+          50256,
+          "p50k_edit",
+          50256,
+          "cl100k_base",
+          100257,
+          "o200k_base",
+          199999);
 
   private final Encoding encoding;
   private final int endOfDocument;
 
   public Tokenizer(String encodingName, Integer endOfDocument) {
-    EncodingType type = EncodingType.fromName(encodingName).orElseThrow(() -> new IllegalArgumentException(
-        "unknown encoding '" + encodingName + "'; jtokkit has " + END_OF_TEXT.keySet()));
+    EncodingType type =
+        EncodingType.fromName(encodingName)
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "unknown encoding '"
+                            + encodingName
+                            + "'; jtokkit has "
+                            + END_OF_TEXT.keySet()));
     this.encoding = REGISTRY.getEncoding(type);
     this.endOfDocument = endOfDocument != null ? endOfDocument : END_OF_TEXT.get(encodingName);
   }
@@ -42,7 +60,8 @@ public final class Tokenizer {
   }
 
   public String decode(int[] tokens) {
-    com.knuddels.jtokkit.api.IntArrayList l = new com.knuddels.jtokkit.api.IntArrayList(tokens.length);
+    com.knuddels.jtokkit.api.IntArrayList l =
+        new com.knuddels.jtokkit.api.IntArrayList(tokens.length);
     for (int t : tokens) {
       l.add(t);
     }

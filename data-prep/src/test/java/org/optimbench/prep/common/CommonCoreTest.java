@@ -21,8 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CommonCoreTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @Test
   void splitAssignmentIsDeterministicAndNearTheFractions() {
@@ -45,7 +44,8 @@ class CommonCoreTest {
 
   @Test
   void splitFractionsAreValidated() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SplitAssigner(0, 0.6, 0.5));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> new SplitAssigner(0, 0.6, 0.5));
     assertTrue(e.getMessage().contains("valid + test fractions (1.1)"), e.getMessage());
   }
 
@@ -53,7 +53,9 @@ class CommonCoreTest {
   void stableHashValuesNeverChange() {
     // Pinned: row ids, splits and hashed categorical ids of every existing output depend on these.
     assertEquals(0x5692161d100b05e5L, StableHash.mix64(1));
-    assertEquals(StableHash.hashString(3, "abc"), StableHash.hashBytes(3, "abc".getBytes(StandardCharsets.UTF_8), 0, 3));
+    assertEquals(
+        StableHash.hashString(3, "abc"),
+        StableHash.hashBytes(3, "abc".getBytes(StandardCharsets.UTF_8), 0, 3));
   }
 
   @Test
@@ -82,7 +84,10 @@ class CommonCoreTest {
       FileMeta m = s.finish();
       assertEquals(4, m.lines());
       assertEquals(Files.size(f), m.bytes());
-      assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f))), m.sha256());
+      assertEquals(
+          HexFormat.of()
+              .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f))),
+          m.sha256());
     }
     assertEquals(List.of("1:a", "2:b", "3:", "4:<invalid>"), lines);
   }
@@ -97,7 +102,8 @@ class CommonCoreTest {
     out.commit("{}".getBytes(StandardCharsets.UTF_8));
     assertTrue(AtomicOutput.isComplete(target, conf));
     assertTrue(Files.exists(tmp.resolve("out/manifest.json")));
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> AtomicOutput.begin(target, false, conf));
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> AtomicOutput.begin(target, false, conf));
     assertTrue(e.getMessage().contains("already exists and is complete"), e.getMessage());
 
     AtomicOutput again = AtomicOutput.begin(target, true, conf);
@@ -117,12 +123,15 @@ class CommonCoreTest {
 
   @Test
   void configsReadKebabCaseYamlAndRejectUnknownKeys() throws IOException {
-    Sample s = Configs.fromYaml(Sample.class, "input: x\nmax-bad-rows: 5\ndimensions: {a1a: 123}\n");
+    Sample s =
+        Configs.fromYaml(Sample.class, "input: x\nmax-bad-rows: 5\ndimensions: {a1a: 123}\n");
     assertEquals(5L, s.maxBadRows());
     assertEquals(123, s.dimensions().get("a1a"));
     assertEquals(0L, Configs.fromYaml(Sample.class, "input: x").maxBadRows());
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Configs.fromYaml(Sample.class, "input: x\nmax-bad-row: 5\n"));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Configs.fromYaml(Sample.class, "input: x\nmax-bad-row: 5\n"));
     assertTrue(e.getMessage().contains("unknown key 'max-bad-row'"), e.getMessage());
   }
 }

@@ -21,7 +21,8 @@ class CriteoCoreTest {
   }
 
   static final String INTS = "1\t\t-2\t3\t4\t5\t6\t7\t8\t9\t10\t11\t4095";
-  static final String CATS = "68fd1e64\t\t0A\t3\t4\t5\t6\t7\t8\t9\ta\tb\tc\td\te\tf\t10\t11\t12\t13\t14\t15\t16\t17\t18\tffffffff";
+  static final String CATS =
+      "68fd1e64\t\t0A\t3\t4\t5\t6\t7\t8\t9\ta\tb\tc\td\te\tf\t10\t11\t12\t13\t14\t15\t16\t17\t18\tffffffff";
 
   static CriteoRecord parse(String s) throws RowFormatException {
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
@@ -44,15 +45,24 @@ class CriteoCoreTest {
 
   /** One case per bad-input reason. */
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', value = {
-      "wrong field count  | 1\t2\t3                       | 3 fields, expected 40",
-      "bad label          | 2\t" + INTS + "\t" + CATS + "  | label '2' is not 0 or 1",
-      "non-numeric int    | 0\t1\tx\t3\t4\t5\t6\t7\t8\t9\t10\t11\t12\t13\t" + CATS + " | non-numeric integer 'x' in I2",
-      "bad hex            | 0\t" + INTS + "\tzz\t\t0A\t3\t4\t5\t6\t7\t8\t9\ta\tb\tc\td\te\tf\t10\t11\t12\t13\t14\t15\t16\t17\t18\t19 | bad hex 'zz' in C1",
-      "long hex           | 0\t" + INTS + "\t123456789\t\t0A\t3\t4\t5\t6\t7\t8\t9\ta\tb\tc\td\te\tf\t10\t11\t12\t13\t14\t15\t16\t17\t18\t19 | bad hex '123456789' in C1: more than 8 digits",
-  })
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "wrong field count  | 1\t2\t3                       | 3 fields, expected 40",
+        "bad label          | 2\t" + INTS + "\t" + CATS + "  | label '2' is not 0 or 1",
+        "non-numeric int    | 0\t1\tx\t3\t4\t5\t6\t7\t8\t9\t10\t11\t12\t13\t"
+            + CATS
+            + " | non-numeric integer 'x' in I2",
+        "bad hex            | 0\t"
+            + INTS
+            + "\tzz\t\t0A\t3\t4\t5\t6\t7\t8\t9\ta\tb\tc\td\te\tf\t10\t11\t12\t13\t14\t15\t16\t17\t18\t19 | bad hex 'zz' in C1",
+        "long hex           | 0\t"
+            + INTS
+            + "\t123456789\t\t0A\t3\t4\t5\t6\t7\t8\t9\ta\tb\tc\td\te\tf\t10\t11\t12\t13\t14\t15\t16\t17\t18\t19 | bad hex '123456789' in C1: more than 8 digits",
+      })
   void reportsEachBadInputReason(String name, String line, String reason) {
-    RowFormatException e = assertThrows(RowFormatException.class, () -> parse(line.replace("\\t", "\t")));
+    RowFormatException e =
+        assertThrows(RowFormatException.class, () -> parse(line.replace("\\t", "\t")));
     assertEquals(reason, e.getMessage());
   }
 
@@ -60,7 +70,10 @@ class CriteoCoreTest {
   void reportsInvalidUtf8() {
     byte[] b = line("0", INTS, CATS).getBytes(StandardCharsets.UTF_8);
     b[b.length - 1] = (byte) 0xff;
-    RowFormatException e = assertThrows(RowFormatException.class, () -> CriteoLineParser.parse(b, b.length, new CriteoRecord()));
+    RowFormatException e =
+        assertThrows(
+            RowFormatException.class,
+            () -> CriteoLineParser.parse(b, b.length, new CriteoRecord()));
     assertEquals("invalid UTF-8", e.getMessage());
   }
 
@@ -83,7 +96,9 @@ class CriteoCoreTest {
       seen.merge(id, 1, Integer::sum);
     }
     assertTrue(seen.size() > 990, "values spread over the range");
-    assertTrue(CriteoTransforms.hashBucket(0, 3, 42, 1 << 30) != CriteoTransforms.hashBucket(0, 4, 42, 1 << 30),
+    assertTrue(
+        CriteoTransforms.hashBucket(0, 3, 42, 1 << 30)
+            != CriteoTransforms.hashBucket(0, 4, 42, 1 << 30),
         "the column is part of the key");
   }
 
@@ -93,11 +108,13 @@ class CriteoCoreTest {
     assertArrayEquals(new int[] {0, 1, 23, 23}, days);
     DayPlan p = DayPlan.byFile(days, new long[] {0, 0, 3, 2});
     assertEquals("train", p.split(0, 1, p.day(0, 1)));
-    assertEquals("test", p.split(2, 3, 23));   // positions 0,1,2 of 5: first ceil(5/2) = 3 are test
+    assertEquals("test", p.split(2, 3, 23)); // positions 0,1,2 of 5: first ceil(5/2) = 3 are test
     assertEquals("valid", p.split(3, 1, 23));
-    assertThrows(IllegalArgumentException.class, () -> DayPlan.byFile(new int[] {5}, new long[] {10}));
+    assertThrows(
+        IllegalArgumentException.class, () -> DayPlan.byFile(new int[] {5}, new long[] {10}));
 
-    DayPlan cut = DayPlan.cut(7, new long[] {40, 30});   // Kaggle train.txt style: 70 lines, 7 days of 10
+    DayPlan cut =
+        DayPlan.cut(7, new long[] {40, 30}); // Kaggle train.txt style: 70 lines, 7 days of 10
     assertEquals(0, cut.day(0, 1));
     assertEquals(3, cut.day(0, 40));
     assertEquals(4, cut.day(1, 1));

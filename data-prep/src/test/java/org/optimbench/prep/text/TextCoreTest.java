@@ -2,7 +2,6 @@ package org.optimbench.prep.text;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.ArrayList;
@@ -32,9 +31,18 @@ class TextCoreTest {
     assertEquals(List.of("Title\n\nText."), docs(DocumentFormat.book, "Title", "", "Text."));
     assertEquals(List.of("one", "two"), docs(DocumentFormat.lines, "one", "", "two"));
     assertEquals(List.of("a\nb", "c"), docs(DocumentFormat.blankline, "a", "b", "", "", "c"));
-    assertEquals(List.of("Anarchism\nAnarchism is ...", "Autism\nAutism is ..."),
-        docs(DocumentFormat.wikiextractor, "<doc id=\"12\" url=\"?curid=12\" title=\"Anarchism\">", "Anarchism",
-            "Anarchism is ...", "</doc>", "<doc id=\"25\" title=\"Autism\">", "Autism", "Autism is ...", "</doc>"));
+    assertEquals(
+        List.of("Anarchism\nAnarchism is ...", "Autism\nAutism is ..."),
+        docs(
+            DocumentFormat.wikiextractor,
+            "<doc id=\"12\" url=\"?curid=12\" title=\"Anarchism\">",
+            "Anarchism",
+            "Anarchism is ...",
+            "</doc>",
+            "<doc id=\"25\" title=\"Autism\">",
+            "Autism",
+            "Autism is ...",
+            "</doc>"));
     assertEquals(List.of("x"), docs(DocumentFormat.auto, "", "<doc id=\"1\">", "x", "</doc>"));
     assertEquals(List.of("plain\ntext"), docs(DocumentFormat.auto, "plain", "text"));
     assertEquals(List.of(), docs(DocumentFormat.book, "  ", ""));
@@ -42,12 +50,20 @@ class TextCoreTest {
 
   @Test
   void malformedWikiExtractorBlocksAreReported() {
-    assertEquals("text outside a <doc> block",
-        assertThrows(RowFormatException.class, () -> docs(DocumentFormat.wikiextractor, "stray")).getMessage());
-    assertEquals("<doc> opened before the previous </doc>", assertThrows(RowFormatException.class,
-        () -> docs(DocumentFormat.wikiextractor, "<doc id=\"1\">", "<doc id=\"2\">")).getMessage());
-    assertEquals("</doc> without <doc>",
-        assertThrows(RowFormatException.class, () -> docs(DocumentFormat.wikiextractor, "</doc>")).getMessage());
+    assertEquals(
+        "text outside a <doc> block",
+        assertThrows(RowFormatException.class, () -> docs(DocumentFormat.wikiextractor, "stray"))
+            .getMessage());
+    assertEquals(
+        "<doc> opened before the previous </doc>",
+        assertThrows(
+                RowFormatException.class,
+                () -> docs(DocumentFormat.wikiextractor, "<doc id=\"1\">", "<doc id=\"2\">"))
+            .getMessage());
+    assertEquals(
+        "</doc> without <doc>",
+        assertThrows(RowFormatException.class, () -> docs(DocumentFormat.wikiextractor, "</doc>"))
+            .getMessage());
   }
 
   @Test
@@ -67,15 +83,19 @@ class TextCoreTest {
     // GPT-2: "Hello" = 15496, " world" = 995, <|endoftext|> = 50256
     assertArrayEquals(new int[] {15496, 995, 50256}, t.encodeDocument("Hello world"));
     assertEquals("Hello world", t.decode(new int[] {15496, 995}));
-    assertArrayEquals(new int[] {27, 91, 437, 1659, 5239, 91, 29, 50256}, t.encodeDocument("<|endoftext|>"),
+    assertArrayEquals(
+        new int[] {27, 91, 437, 1659, 5239, 91, 29, 50256},
+        t.encodeDocument("<|endoftext|>"),
         "a literal special token in the text is ordinary text");
     assertThrows(IllegalArgumentException.class, () -> new Tokenizer("gpt9", null));
   }
 
   @Test
   void tailsOfFilesArePackedInFileOrder() {
-    List<TextBlock> tails = List.of(new TextBlock(0, new int[] {7, 8, 9}, "train", true, 1),
-        new TextBlock(0, new int[] {1, 2}, "train", true, 0));
+    List<TextBlock> tails =
+        List.of(
+            new TextBlock(0, new int[] {7, 8, 9}, "train", true, 1),
+            new TextBlock(0, new int[] {1, 2}, "train", true, 0));
     List<TextBlock> out = TextJob.packTails("train", tails, 4);
     assertEquals(1, out.size());
     assertArrayEquals(new int[] {1, 2, 7, 8}, out.get(0).getTokens());

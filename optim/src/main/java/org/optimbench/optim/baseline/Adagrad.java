@@ -22,18 +22,22 @@ import org.optimbench.optim.spec.Hparams;
  * sum = sum + d^2                               (sum starts at initial_accumulator_value)
  * p = p - clr * d / (sqrt(sum) + eps)
  * </pre>
+ *
  * Hyperparameters (torch names and defaults): {@code lr=1e-2, lr_decay=0, weight_decay=0,
- * initial_accumulator_value=0, eps=1e-10}. State: {@code sum} (averaged across workers) and the step.
+ * initial_accumulator_value=0, eps=1e-10}. State: {@code sum} (averaged across workers) and the
+ * step.
  *
  * <p>Reference: Duchi, Hazan &amp; Singer, "Adaptive Subgradient Methods for Online Learning and
  * Stochastic Optimization", JMLR 2011. Code: pytorch/pytorch v1.13 {@code torch/optim/adagrad.py}
- * ({@code _single_tensor_adagrad}). Quirk kept: eps is added outside the square root, and
- * {@code lr_decay} is a hyperbolic decay on the step count that composes with any schedule.
+ * ({@code _single_tensor_adagrad}). Quirk kept: eps is added outside the square root, and {@code
+ * lr_decay} is a hyperbolic decay on the step count that composes with any schedule.
  *
- * <p>CPU backend: the step is one fused pass ({@link AdagradKernel}, see
- * {@link org.optimbench.optim.internal.Fused}); ND4J ops everywhere else.
+ * <p>CPU backend: the step is one fused pass ({@link AdagradKernel}, see {@link
+ * org.optimbench.optim.internal.Fused}); ND4J ops everywhere else.
  */
-public record Adagrad(double lr, double lrDecay, double weightDecay, double initialAccumulatorValue, double eps) implements Optimizer {
+public record Adagrad(
+    double lr, double lrDecay, double weightDecay, double initialAccumulatorValue, double eps)
+    implements Optimizer {
   public Adagrad {
     Checks.nonNegative("lr", lr);
     Checks.nonNegative("lr_decay", lrDecay);
@@ -43,8 +47,12 @@ public record Adagrad(double lr, double lrDecay, double weightDecay, double init
   }
 
   static Adagrad from(Hparams hp) {
-    return new Adagrad(hp.real("lr", 1e-2), hp.real("lr_decay", 0), hp.real("weight_decay", 0),
-        hp.real("initial_accumulator_value", 0), hp.real("eps", 1e-10));
+    return new Adagrad(
+        hp.real("lr", 1e-2),
+        hp.real("lr_decay", 0),
+        hp.real("weight_decay", 0),
+        hp.real("initial_accumulator_value", 0),
+        hp.real("eps", 1e-10));
   }
 
   @Override
@@ -71,7 +79,12 @@ public record Adagrad(double lr, double lrDecay, double weightDecay, double init
     INDArray sum = state.array("sum");
     ctx.diagnostics().put("lr", clr);
     if (Fused.applies(p, g, sum)) {
-      Fused.pass().read(g).update(sum).update(p).scratch(1).run(new AdagradKernel(weightDecay, clr, eps));
+      Fused.pass()
+          .read(g)
+          .update(sum)
+          .update(p)
+          .scratch(1)
+          .run(new AdagradKernel(weightDecay, clr, eps));
       return;
     }
     if (weightDecay != 0) {

@@ -5,6 +5,7 @@ import org.optimbench.optim.internal.Fused;
 /**
  * The fused CPU step of {@link Adagrad} ({@link Fused}) in one pass. Operands: g (read), sum, p
  * (updated), 1 scratch.
+ *
  * <pre>
  * d = g + weight_decay * p;  sum = sum + d^2;  p = p - clr * d / (sqrt(sum) + eps)
  * </pre>

@@ -13,8 +13,8 @@ import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
 
 /**
- * Adam with coupled (L2) weight decay and the AMSGrad option, with exactly the semantics of
- * {@code torch.optim.Adam} in PyTorch 1.13 (single-tensor path, {@code foreach=False}).
+ * Adam with coupled (L2) weight decay and the AMSGrad option, with exactly the semantics of {@code
+ * torch.optim.Adam} in PyTorch 1.13 (single-tensor path, {@code foreach=False}).
  *
  * <pre>
  * t = t + 1
@@ -25,19 +25,22 @@ import org.optimbench.optim.spec.Hparams;
  * denom = sqrt(vhat) / sqrt(1 - beta2^t) + eps  (eps outside the bias correction)
  * p = p - lr / (1 - beta1^t) * m / denom
  * </pre>
- * Hyperparameters (torch names and defaults): {@code lr=1e-3, betas=[0.9, 0.999], eps=1e-8,
- * weight_decay=0, amsgrad=false}. State: {@code exp_avg}, {@code exp_avg_sq} (and
- * {@code max_exp_avg_sq} with AMSGrad), averaged across workers; the step count.
  *
- * <p>Reference: Kingma &amp; Ba, "Adam: A Method for Stochastic Optimization", arXiv 1412.6980; AMSGrad:
- * Reddi, Kale &amp; Kumar, "On the Convergence of Adam and Beyond" (ICLR 2018). Code:
+ * Hyperparameters (torch names and defaults): {@code lr=1e-3, betas=[0.9, 0.999], eps=1e-8,
+ * weight_decay=0, amsgrad=false}. State: {@code exp_avg}, {@code exp_avg_sq} (and {@code
+ * max_exp_avg_sq} with AMSGrad), averaged across workers; the step count.
+ *
+ * <p>Reference: Kingma &amp; Ba, "Adam: A Method for Stochastic Optimization", arXiv 1412.6980;
+ * AMSGrad: Reddi, Kale &amp; Kumar, "On the Convergence of Adam and Beyond" (ICLR 2018). Code:
  * pytorch/pytorch v1.13 {@code torch/optim/adam.py} ({@code _single_tensor_adam}). No deviations;
  * the gradient is never written (the decayed gradient is a copy, as in torch's non-inplace add).
  *
- * <p>CPU backend: the step is one fused pass ({@link AdamKernel}, see {@link org.optimbench.optim.internal.Fused});
- * the ND4J ops of {@link #momentStep} run everywhere else.
+ * <p>CPU backend: the step is one fused pass ({@link AdamKernel}, see {@link
+ * org.optimbench.optim.internal.Fused}); the ND4J ops of {@link #momentStep} run everywhere else.
  */
-public record Adam(double lr, double beta1, double beta2, double eps, double weightDecay, boolean amsgrad) implements Optimizer {
+public record Adam(
+    double lr, double beta1, double beta2, double eps, double weightDecay, boolean amsgrad)
+    implements Optimizer {
   public Adam {
     Checks.nonNegative("lr", lr);
     Checks.unitInterval("betas[0]", beta1);
@@ -49,7 +52,13 @@ public record Adam(double lr, double beta1, double beta2, double eps, double wei
   static Adam from(Hparams hp) {
     double lr = hp.real("lr", 1e-3);
     double[] b = Checks.betas("betas", hp.reals("betas", 0.9, 0.999), 2);
-    return new Adam(lr, b[0], b[1], hp.real("eps", 1e-8), hp.real("weight_decay", 0), hp.bool("amsgrad", false));
+    return new Adam(
+        lr,
+        b[0],
+        b[1],
+        hp.real("eps", 1e-8),
+        hp.real("weight_decay", 0),
+        hp.bool("amsgrad", false));
   }
 
   @Override
@@ -65,7 +74,8 @@ public record Adam(double lr, double beta1, double beta2, double eps, double wei
   @Override
   public void step(ModelView model, OptimizerState state, StepContext ctx) {
     double lrNow = lr * ctx.lrScale();
-    momentStep(model.params(), model.grads(), state, lrNow, 1, weightDecay, beta1, beta2, eps, amsgrad);
+    momentStep(
+        model.params(), model.grads(), state, lrNow, 1, weightDecay, beta1, beta2, eps, amsgrad);
     ctx.diagnostics().put("lr", lrNow);
   }
 
@@ -80,12 +90,22 @@ public record Adam(double lr, double beta1, double beta2, double eps, double wei
   }
 
   /**
-   * The step of torch's {@code _single_tensor_adam}/{@code _single_tensor_adamw}: {@code p *= decay}
-   * (AdamW's decoupled decay, 1 for Adam), {@code d = g + l2 * p} (Adam's coupled decay, 0 for
-   * AdamW), then the moment updates and the bias-corrected step on d. One fused pass on the CPU
+   * The step of torch's {@code _single_tensor_adam}/{@code _single_tensor_adamw}: {@code p *=
+   * decay} (AdamW's decoupled decay, 1 for Adam), {@code d = g + l2 * p} (Adam's coupled decay, 0
+   * for AdamW), then the moment updates and the bias-corrected step on d. One fused pass on the CPU
    * backend ({@link AdamKernel}), ND4J ops otherwise.
    */
-  static void momentStep(INDArray p, INDArray g, OptimizerState s, double lr, double decay, double l2, double beta1, double beta2, double eps, boolean amsgrad) {
+  static void momentStep(
+      INDArray p,
+      INDArray g,
+      OptimizerState s,
+      double lr,
+      double decay,
+      double l2,
+      double beta1,
+      double beta2,
+      double eps,
+      boolean amsgrad) {
     double t = s.scalar("step") + 1;
     s.setScalar("step", t);
     INDArray m = s.array("exp_avg");

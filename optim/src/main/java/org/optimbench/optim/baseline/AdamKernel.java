@@ -5,6 +5,7 @@ import org.optimbench.optim.internal.Fused;
 /**
  * The fused CPU step of Adam and AdamW ({@link Fused}), the formulas of {@link Adam#momentStep} in
  * one pass. Operands: g (read), m, v, [v_max with AMSGrad], p (updated).
+ *
  * <pre>
  * p = decay * p                      (AdamW's decoupled decay; decay = 1 for Adam)
  * d = g + l2 * p                     (Adam's coupled decay; l2 = 0 for AdamW)
@@ -12,7 +13,16 @@ import org.optimbench.optim.internal.Fused;
  * p = p - step_size * m / (sqrt(v or v_max) / bc2_sqrt + eps)
  * </pre>
  */
-record AdamKernel(double decay, double l2, double beta1, double beta2, double bc2Sqrt, double eps, double stepSize, boolean amsgrad) implements Fused.Kernel {
+record AdamKernel(
+    double decay,
+    double l2,
+    double beta1,
+    double beta2,
+    double bc2Sqrt,
+    double eps,
+    double stepSize,
+    boolean amsgrad)
+    implements Fused.Kernel {
   @Override
   public void floats(float[][] c, int len, double[] sums) {
     float[] g = c[0];

@@ -15,6 +15,7 @@ import org.optimbench.optim.spec.Hparams;
  * p = p * (1 - lr * weight_decay)               (decoupled, before the Adam step, scaled by the current lr)
  * then Adam's moment update and step on the raw gradient g (see {@link Adam}), incl. AMSGrad
  * </pre>
+ *
  * Hyperparameters (torch names and defaults): {@code lr=1e-3, betas=[0.9, 0.999], eps=1e-8,
  * weight_decay=1e-2, amsgrad=false}. State as {@link Adam}. With {@code weight_decay=0} the
  * trajectory equals Adam's (torch multiplies by 1.0; so do we).
@@ -26,7 +27,9 @@ import org.optimbench.optim.spec.Hparams;
  *
  * <p>CPU backend: the decay and the Adam step are one fused pass ({@link AdamKernel}).
  */
-public record AdamW(double lr, double beta1, double beta2, double eps, double weightDecay, boolean amsgrad) implements Optimizer {
+public record AdamW(
+    double lr, double beta1, double beta2, double eps, double weightDecay, boolean amsgrad)
+    implements Optimizer {
   public AdamW {
     Checks.nonNegative("lr", lr);
     Checks.unitInterval("betas[0]", beta1);
@@ -38,7 +41,13 @@ public record AdamW(double lr, double beta1, double beta2, double eps, double we
   static AdamW from(Hparams hp) {
     double lr = hp.real("lr", 1e-3);
     double[] b = Checks.betas("betas", hp.reals("betas", 0.9, 0.999), 2);
-    return new AdamW(lr, b[0], b[1], hp.real("eps", 1e-8), hp.real("weight_decay", 1e-2), hp.bool("amsgrad", false));
+    return new AdamW(
+        lr,
+        b[0],
+        b[1],
+        hp.real("eps", 1e-8),
+        hp.real("weight_decay", 1e-2),
+        hp.bool("amsgrad", false));
   }
 
   @Override
@@ -54,7 +63,17 @@ public record AdamW(double lr, double beta1, double beta2, double eps, double we
   @Override
   public void step(ModelView model, OptimizerState state, StepContext ctx) {
     double lrNow = lr * ctx.lrScale();
-    Adam.momentStep(model.params(), model.grads(), state, lrNow, 1 - lrNow * weightDecay, 0, beta1, beta2, eps, amsgrad);
+    Adam.momentStep(
+        model.params(),
+        model.grads(),
+        state,
+        lrNow,
+        1 - lrNow * weightDecay,
+        0,
+        beta1,
+        beta2,
+        eps,
+        amsgrad);
     ctx.diagnostics().put("lr", lrNow);
   }
 }

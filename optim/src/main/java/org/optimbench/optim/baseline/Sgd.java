@@ -22,20 +22,31 @@ import org.optimbench.optim.spec.Hparams;
  *     d = nesterov ? d + momentum * buf : buf
  * p = p - lr * d
  * </pre>
+ *
  * Defaults as {@code torch.optim.SGD} (lr has no default there; 1e-3 here). State: one vector
  * ({@code momentum_buffer}, averaged across workers) when momentum != 0.
  */
-public record Sgd(double lr, double momentum, double dampening, double weightDecay, boolean nesterov) implements Optimizer {
+public record Sgd(
+    double lr, double momentum, double dampening, double weightDecay, boolean nesterov)
+    implements Optimizer {
   public Sgd {
     Checks.nonNegative("lr", lr);
     Checks.nonNegative("momentum", momentum);
     Checks.finite("dampening", dampening);
     Checks.nonNegative("weight_decay", weightDecay);
-    Checks.require(!nesterov || (momentum > 0 && dampening == 0), "nesterov", "Nesterov momentum requires a momentum and zero dampening");
+    Checks.require(
+        !nesterov || (momentum > 0 && dampening == 0),
+        "nesterov",
+        "Nesterov momentum requires a momentum and zero dampening");
   }
 
   static Sgd from(Hparams hp) {
-    return new Sgd(hp.real("lr", 1e-3), hp.real("momentum", 0), hp.real("dampening", 0), hp.real("weight_decay", 0), hp.bool("nesterov", false));
+    return new Sgd(
+        hp.real("lr", 1e-3),
+        hp.real("momentum", 0),
+        hp.real("dampening", 0),
+        hp.real("weight_decay", 0),
+        hp.bool("nesterov", false));
   }
 
   @Override
@@ -55,22 +66,41 @@ public record Sgd(double lr, double momentum, double dampening, double weightDec
   public void step(ModelView model, OptimizerState state, StepContext ctx) {
     double lrNow = lr * ctx.lrScale();
     INDArray buf = momentum != 0 ? state.array("momentum_buffer") : null;
-    update(model.params(), model.grads(), buf, state.scalar("step") == 0, lrNow, momentum, dampening, weightDecay, nesterov, null);
+    update(
+        model.params(),
+        model.grads(),
+        buf,
+        state.scalar("step") == 0,
+        lrNow,
+        momentum,
+        dampening,
+        weightDecay,
+        nesterov,
+        null);
     state.setScalar("step", state.scalar("step") + 1);
     ctx.diagnostics().put("lr", lrNow);
   }
 
   /**
    * One {@code torch.optim.SGD} step on {@code p} with gradient {@code g} and momentum buffer
-   * {@code buf} (null without momentum; {@code first}: the buffer is filled, not averaged); the step
-   * direction (d, the buffer, or d + momentum * buffer) is also written to {@code direction} unless
-   * it is null. Shared by every method whose update is an SGD step (SGD-HD, MARTHE's SGD dynamics),
-   * so they stay bit for bit equal to this class. ND4J ops on every backend: a fused CPU pass of this
-   * step was measured slower than these three BLAS level-1 calls on one thread (BENCHMARKS.md,
-   * "Optimizer step").
+   * {@code buf} (null without momentum; {@code first}: the buffer is filled, not averaged); the
+   * step direction (d, the buffer, or d + momentum * buffer) is also written to {@code direction}
+   * unless it is null. Shared by every method whose update is an SGD step (SGD-HD, MARTHE's SGD
+   * dynamics), so they stay bit for bit equal to this class. ND4J ops on every backend: a fused CPU
+   * pass of this step was measured slower than these three BLAS level-1 calls on one thread
+   * (BENCHMARKS.md, "Optimizer step").
    */
-  public static void update(INDArray p, INDArray g, INDArray buf, boolean first, double lr, double momentum, double dampening,
-      double weightDecay, boolean nesterov, INDArray direction) {
+  public static void update(
+      INDArray p,
+      INDArray g,
+      INDArray buf,
+      boolean first,
+      double lr,
+      double momentum,
+      double dampening,
+      double weightDecay,
+      boolean nesterov,
+      INDArray direction) {
     INDArray d = g;
     if (weightDecay != 0) {
       d = d.dup();

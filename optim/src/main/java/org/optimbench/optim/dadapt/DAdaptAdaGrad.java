@@ -26,35 +26,42 @@ import org.optimbench.optim.spec.Hparams;
  * d_hat = (sksq - gsq_weighted) / skl1;   d = max(d, min(d_hat, d * growth_rate))   (if lr > 0)
  * z = x0 - s / w;   p = momentum != 0 ? (1 - c) p + c z : z,   c = 1 - momentum
  * </pre>
+ *
  * Hyperparameters (reference defaults): {@code lr=1.0, momentum=0, weight_decay=0, eps=1e-6,
- * d0=1e-6, growth_rate=inf}. {@code log_every} is not accepted (diagnostics report "lr" = dlr,
- * "d", "d_hat"); the reference refuses FSDP, here the reducer sums (sum g^2/w, sksq, skl1) once
- * per step, which makes sharded runs exact.
+ * d0=1e-6, growth_rate=inf}. {@code log_every} is not accepted (diagnostics report "lr" = dlr, "d",
+ * "d_hat"); the reference refuses FSDP, here the reducer sums (sum g^2/w, sksq, skl1) once per
+ * step, which makes sharded runs exact.
  *
  * <p>Paper: A. Defazio, K. Mishchenko, "Learning-Rate-Free Learning by D-Adaptation", ICML 2023,
- * arXiv:2301.07733. Reference: facebookresearch/dadaptation @ c984980, {@code dadaptation/dadapt_adagrad.py}.
+ * arXiv:2301.07733. Reference: facebookresearch/dadaptation @ c984980, {@code
+ * dadaptation/dadapt_adagrad.py}.
  *
  * <p>Quirks of the reference, kept:
+ *
  * <ul>
- *   <li>quirk: alpha starts at 1e-6, not 0;</li>
+ *   <li>quirk: alpha starts at 1e-6, not 0;
  *   <li>quirk: eps is outside the square root on this (dense) path, while the reference's sparse
- *       path uses sqrt(alpha + eps), inside; sparse gradients are not supported here;</li>
+ *       path uses sqrt(alpha + eps), inside; sparse gradients are not supported here;
  *   <li>quirk: alpha and s are updated even when lr = 0 (s by 0 * g), so with a zero learning-rate
- *       factor after the first step the parameters still move, because z depends on alpha;</li>
- *   <li>quirk: on a skipped step (skl1 = 0) the update of alpha persists; nothing else does.</li>
+ *       factor after the first step the parameters still move, because z depends on alpha;
+ *   <li>quirk: on a skipped step (skl1 = 0) the update of alpha persists; nothing else does.
  * </ul>
+ *
  * Deviation: the reference keeps sksq and skl1 as running totals updated by per-tensor differences
  * (new - old); they telescope to the fresh sums over the current s and alpha, which are computed
  * directly here (equal up to rounding, one pass fewer, and exact after a state merge).
  *
  * <p>State: {@code alphak}, {@code sk} (MEAN), {@code x0} (SAME), scalars {@code d}, {@code d_prev}
- * (MAX), {@code gsq_weighted} (MEAN), {@code k} (SAME). {@link #reconcile} recomputes d_hat from the
- * merged gsq_weighted and the sums over the merged s and alpha (see {@link DAdaptOps#reconciled}).
+ * (MAX), {@code gsq_weighted} (MEAN), {@code k} (SAME). {@link #reconcile} recomputes d_hat from
+ * the merged gsq_weighted and the sums over the merged s and alpha (see {@link
+ * DAdaptOps#reconciled}).
  *
  * <p>CPU backend: two fused passes, before and after the reducer call ({@link DAdaptAdaGradKernel},
  * see {@link org.optimbench.optim.internal.Fused}); ND4J ops everywhere else.
  */
-public record DAdaptAdaGrad(double lr, double momentum, double weightDecay, double eps, double d0, double growthRate) implements Optimizer {
+public record DAdaptAdaGrad(
+    double lr, double momentum, double weightDecay, double eps, double d0, double growthRate)
+    implements Optimizer {
   static final double ALPHA_INIT = 1e-6;
 
   public DAdaptAdaGrad {
@@ -67,7 +74,12 @@ public record DAdaptAdaGrad(double lr, double momentum, double weightDecay, doub
   }
 
   static DAdaptAdaGrad from(Hparams hp) {
-    return new DAdaptAdaGrad(hp.real("lr", 1.0), hp.real("momentum", 0), hp.real("weight_decay", 0), hp.real("eps", 1e-6), hp.real("d0", 1e-6),
+    return new DAdaptAdaGrad(
+        hp.real("lr", 1.0),
+        hp.real("momentum", 0),
+        hp.real("weight_decay", 0),
+        hp.real("eps", 1e-6),
+        hp.real("d0", 1e-6),
         hp.real("growth_rate", Double.POSITIVE_INFINITY));
   }
 
@@ -106,7 +118,11 @@ public record DAdaptAdaGrad(double lr, double momentum, double weightDecay, doub
     if (fused) {
       Fused.Pass pass = Fused.pass().read(g);
       if (weightDecay != 0) pass.read(p);
-      partial = pass.update(alpha).update(s).scratch(3).run(new DAdaptAdaGradKernel.Accumulate(weightDecay != 0, weightDecay, dlr, eps));
+      partial =
+          pass.update(alpha)
+              .update(s)
+              .scratch(3)
+              .run(new DAdaptAdaGradKernel.Accumulate(weightDecay != 0, weightDecay, dlr, eps));
     } else {
       if (weightDecay != 0) {
         g = g.dup();
@@ -135,7 +151,8 @@ public record DAdaptAdaGrad(double lr, double momentum, double weightDecay, doub
 
     if (fused) {
       Fused.Pass pass = Fused.pass().read(s).read(alpha).read(x0);
-      (momentum == 0 ? pass.write(p) : pass.update(p)).run(new DAdaptAdaGradKernel.Update(momentum, eps));
+      (momentum == 0 ? pass.write(p) : pass.update(p))
+          .run(new DAdaptAdaGradKernel.Update(momentum, eps));
     } else {
       Vec.divInto(s, w, tmp);
       if (momentum == 0) {
@@ -164,8 +181,10 @@ public record DAdaptAdaGrad(double lr, double momentum, double weightDecay, doub
     double sksq;
     double skl1;
     if (Fused.applies(model.params(), model.grads(), alpha, s, merged.array("x0"))) {
-      // the step's sums, summed as the step summed them, so that merging identical states changes nothing
-      double[] r = Fused.pass().read(s).read(alpha).scratch(1).run(new DAdaptAdaGradKernel.Norms(eps));
+      // the step's sums, summed as the step summed them, so that merging identical states changes
+      // nothing
+      double[] r =
+          Fused.pass().read(s).read(alpha).scratch(1).run(new DAdaptAdaGradKernel.Norms(eps));
       sksq = r[0];
       skl1 = r[1];
     } else {
@@ -175,6 +194,7 @@ public record DAdaptAdaGrad(double lr, double momentum, double weightDecay, doub
     }
     if (merged.scalar("k") == 0 || skl1 == 0) return;
     double dHat = (sksq - merged.scalar("gsq_weighted")) / skl1;
-    merged.setScalar("d", DAdaptOps.reconciled(merged.scalar("d"), merged.scalar("d_prev"), dHat, growthRate));
+    merged.setScalar(
+        "d", DAdaptOps.reconciled(merged.scalar("d"), merged.scalar("d_prev"), dHat, growthRate));
   }
 }

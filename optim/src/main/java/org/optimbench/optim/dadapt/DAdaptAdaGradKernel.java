@@ -5,6 +5,7 @@ import org.optimbench.optim.internal.Fused;
 /**
  * The fused CPU step of {@link DAdaptAdaGrad} ({@link Fused}) in two passes, split where the
  * reducer's sums decide the update.
+ *
  * <pre>
  * Accumulate: operands g, [p with weight decay] (read), alpha, s (updated), 3 scratch;
  *   sums sum(d^2 / w), sum(s^2 / w), ||s||_1 over the new alpha and s
@@ -18,7 +19,8 @@ import org.optimbench.optim.internal.Fused;
 final class DAdaptAdaGradKernel {
   private DAdaptAdaGradKernel() {}
 
-  record Accumulate(boolean decayed, double weightDecay, double dlr, double eps) implements Fused.Kernel {
+  record Accumulate(boolean decayed, double weightDecay, double dlr, double eps)
+      implements Fused.Kernel {
     @Override
     public int sums() {
       return 3;
@@ -90,7 +92,8 @@ final class DAdaptAdaGradKernel {
       } else {
         float ck = (float) (1 - momentum);
         float keep = (float) (1 - (1 - momentum));
-        for (int j = 0; j < len; j++) p[j] = p[j] * keep + ck * (x0[j] - s[j] / ((float) Math.sqrt(alpha[j]) + e));
+        for (int j = 0; j < len; j++)
+          p[j] = p[j] * keep + ck * (x0[j] - s[j] / ((float) Math.sqrt(alpha[j]) + e));
       }
     }
 
@@ -106,7 +109,8 @@ final class DAdaptAdaGradKernel {
       } else {
         double ck = 1 - momentum;
         double keep = 1 - ck;
-        for (int j = 0; j < len; j++) p[j] = p[j] * keep + ck * (x0[j] - s[j] / (Math.sqrt(alpha[j]) + e));
+        for (int j = 0; j < len; j++)
+          p[j] = p[j] * keep + ck * (x0[j] - s[j] / (Math.sqrt(alpha[j]) + e));
       }
     }
   }

@@ -30,6 +30,7 @@ import org.optimbench.optim.spec.Hparams;
  * p   = p - weight_decay * dlr * p                   (only when decouple; old d)
  * p   = p - m / (sqrt(v) + eps)
  * </pre>
+ *
  * Hyperparameters (reference defaults): {@code lr=1.0, betas=(0.9, 0.999), eps=1e-8,
  * weight_decay=0, decouple=false, use_bias_correction=false, d0=1e-6, growth_rate=inf}. The
  * per-group {@code layer_scale} of the reference is 1 (one parameter group). {@code log_every} and
@@ -37,31 +38,43 @@ import org.optimbench.optim.spec.Hparams;
  * sharding is handled by the reducer, which sums (acc, ||s||_1) once per step.
  *
  * <p>Paper: A. Defazio, K. Mishchenko, "Learning-Rate-Free Learning by D-Adaptation", ICML 2023,
- * arXiv:2301.07733. Reference: facebookresearch/dadaptation @ c984980, {@code dadaptation/dadapt_adam.py}.
+ * arXiv:2301.07733. Reference: facebookresearch/dadaptation @ c984980, {@code
+ * dadaptation/dadapt_adam.py}.
  *
  * <p>Quirks of the reference, kept:
+ *
  * <ul>
  *   <li>quirk: the learning rate (and its schedule) and the bias correction are multiplied into m
- *       when the gradient is accumulated, so a schedule reaches the update with the lag of m's EMA;</li>
+ *       when the gradient is accumulated, so a schedule reaches the update with the lag of m's EMA;
  *   <li>quirk: v is not bias-corrected and eps is outside the square root; bias correction is off
- *       by default and enters only through dlr;</li>
- *   <li>quirk: decoupled weight decay uses the old d (dlr computed before the d update);</li>
- *   <li>quirk: on the first step s = 0, so d_hat = 0 and d stays d0;</li>
+ *       by default and enters only through dlr;
+ *   <li>quirk: decoupled weight decay uses the old d (dlr computed before the d update);
+ *   <li>quirk: on the first step s = 0, so d_hat = 0 and d stays d0;
  *   <li>quirk: when ||s||_1 = 0 the step returns after m, v, s were updated, without moving the
- *       parameters or incrementing k. With lr = 0 nothing is updated at all.</li>
+ *       parameters or incrementing k. With lr = 0 nothing is updated at all.
  * </ul>
+ *
  * Deviation: the reference returns on a zero local ||s||_1 before its all-reduce (a rank with an
  * empty shard would hang the others); here the reduction always happens and the test is on the
  * global sum. Coupled weight decay is applied to a copy of the gradient (never to model.grads()).
  *
- * <p>State: {@code s}, {@code exp_avg}, {@code exp_avg_sq} (MEAN), scalars {@code d} (MAX),
- * {@code d_prev} (MAX), {@code numerator_weighted} (MEAN), {@code k} (SAME). {@link #reconcile}
- * recomputes d_hat from the merged numerator and ||s||_1 of the merged s (see {@link DAdaptOps#reconciled}).
+ * <p>State: {@code s}, {@code exp_avg}, {@code exp_avg_sq} (MEAN), scalars {@code d} (MAX), {@code
+ * d_prev} (MAX), {@code numerator_weighted} (MEAN), {@code k} (SAME). {@link #reconcile} recomputes
+ * d_hat from the merged numerator and ||s||_1 of the merged s (see {@link DAdaptOps#reconciled}).
  *
  * <p>CPU backend: two fused passes, before and after the reducer call ({@link DAdaptAdamKernel},
  * see {@link org.optimbench.optim.internal.Fused}); ND4J ops everywhere else.
  */
-public record DAdaptAdam(double lr, double[] betas, double eps, double weightDecay, boolean decouple, boolean useBiasCorrection, double d0, double growthRate) implements Optimizer {
+public record DAdaptAdam(
+    double lr,
+    double[] betas,
+    double eps,
+    double weightDecay,
+    boolean decouple,
+    boolean useBiasCorrection,
+    double d0,
+    double growthRate)
+    implements Optimizer {
   public DAdaptAdam {
     Checks.positive("lr", lr);
     betas = Checks.betas("betas", betas, 2);
@@ -72,8 +85,15 @@ public record DAdaptAdam(double lr, double[] betas, double eps, double weightDec
   }
 
   static DAdaptAdam from(Hparams hp) {
-    return new DAdaptAdam(hp.real("lr", 1.0), hp.reals("betas", 0.9, 0.999), hp.real("eps", 1e-8), hp.real("weight_decay", 0), hp.bool("decouple", false),
-        hp.bool("use_bias_correction", false), hp.real("d0", 1e-6), hp.real("growth_rate", Double.POSITIVE_INFINITY));
+    return new DAdaptAdam(
+        hp.real("lr", 1.0),
+        hp.reals("betas", 0.9, 0.999),
+        hp.real("eps", 1e-8),
+        hp.real("weight_decay", 0),
+        hp.bool("decouple", false),
+        hp.bool("use_bias_correction", false),
+        hp.real("d0", 1e-6),
+        hp.real("growth_rate", Double.POSITIVE_INFINITY));
   }
 
   @Override
@@ -106,7 +126,10 @@ public record DAdaptAdam(double lr, double[] betas, double eps, double weightDec
     double beta3 = Math.sqrt(beta2);
     double lrNow = lr * ctx.lrScale();
     double k = st.scalar("k");
-    double bc = useBiasCorrection ? Math.sqrt(1 - Math.pow(beta2, k + 1)) / (1 - Math.pow(beta1, k + 1)) : 1;
+    double bc =
+        useBiasCorrection
+            ? Math.sqrt(1 - Math.pow(beta2, k + 1)) / (1 - Math.pow(beta1, k + 1))
+            : 1;
     double d = st.scalar("d");
     double dlr = d * lrNow * bc;
     INDArray p = model.params();
@@ -122,7 +145,14 @@ public record DAdaptAdam(double lr, double[] betas, double eps, double weightDec
     if (lrNow > 0 && fused) {
       Fused.Pass pass = Fused.pass().read(model.grads());
       if (coupled) pass.read(p);
-      double[] r = pass.update(s).update(m).update(v).scratch(2).run(new DAdaptAdamKernel.Accumulate(coupled, weightDecay, beta1, beta2, beta3, dlr, eps));
+      double[] r =
+          pass.update(s)
+              .update(m)
+              .update(v)
+              .scratch(2)
+              .run(
+                  new DAdaptAdamKernel.Accumulate(
+                      coupled, weightDecay, beta1, beta2, beta3, dlr, eps));
       acc = dlr * r[0];
       l1 = r[1];
     } else if (lrNow > 0) {
@@ -171,11 +201,14 @@ public record DAdaptAdam(double lr, double[] betas, double eps, double weightDec
   public void reconcile(ModelView model, OptimizerState merged) {
     INDArray s = merged.array("s");
     // ||s||_1 summed as the step summed it, so that merging identical states changes nothing
-    boolean fused = Fused.applies(model.params(), model.grads(), s, merged.array("exp_avg"), merged.array("exp_avg_sq"));
+    boolean fused =
+        Fused.applies(
+            model.params(), model.grads(), s, merged.array("exp_avg"), merged.array("exp_avg_sq"));
     double l1 = fused ? Fused.norm1(s) : Vec.norm1(s);
     if (merged.scalar("k") == 0 || l1 == 0) return;
     double beta3 = Math.sqrt(betas[1]);
     double dHat = merged.scalar("numerator_weighted") / ((1 - beta3) * l1);
-    merged.setScalar("d", DAdaptOps.reconciled(merged.scalar("d"), merged.scalar("d_prev"), dHat, growthRate));
+    merged.setScalar(
+        "d", DAdaptOps.reconciled(merged.scalar("d"), merged.scalar("d_prev"), dHat, growthRate));
   }
 }

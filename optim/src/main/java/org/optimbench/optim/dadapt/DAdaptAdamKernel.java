@@ -5,6 +5,7 @@ import org.optimbench.optim.internal.Fused;
 /**
  * The fused CPU step of {@link DAdaptAdam} ({@link Fused}) in two passes, split where the reducer's
  * sums decide the update.
+ *
  * <pre>
  * Accumulate: operands g, [p with coupled decay] (read), s, m, v (updated), 2 scratch; sums &lt;d, s / (sqrt(v) + eps)&gt; and ||s_new||_1
  *   d = g + weight_decay * p;  m = beta1 m + dlr (1 - beta1) d;  v = beta2 v + (1 - beta2) d^2;  s = beta3 s + dlr (1 - beta3) d
@@ -15,7 +16,15 @@ import org.optimbench.optim.internal.Fused;
 final class DAdaptAdamKernel {
   private DAdaptAdamKernel() {}
 
-  record Accumulate(boolean coupled, double weightDecay, double beta1, double beta2, double beta3, double dlr, double eps) implements Fused.Kernel {
+  record Accumulate(
+      boolean coupled,
+      double weightDecay,
+      double beta1,
+      double beta2,
+      double beta3,
+      double dlr,
+      double eps)
+      implements Fused.Kernel {
     @Override
     public int sums() {
       return 2;

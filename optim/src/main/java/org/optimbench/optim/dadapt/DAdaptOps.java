@@ -2,10 +2,9 @@ package org.optimbench.optim.dadapt;
 
 import org.optimbench.optim.internal.PyMath;
 
-
 /**
- * The scalar rules of the d estimate shared by the D-Adaptation family, with Python's
- * {@code max}/{@code min} semantics ({@link PyMath}: a NaN candidate never replaces the current value).
+ * The scalar rules of the d estimate shared by the D-Adaptation family, with Python's {@code
+ * max}/{@code min} semantics ({@link PyMath}: a NaN candidate never replaces the current value).
  */
 final class DAdaptOps {
   private DAdaptOps() {}
@@ -16,9 +15,9 @@ final class DAdaptOps {
   }
 
   /**
-   * The d after merging worker states: the growth rule applied once, from the largest pre-step d
-   * of the workers, to the estimate of the averaged statistics, and never below any worker's d.
-   * For identical states this returns {@code dMerged} unchanged (the rule reproduces the step).
+   * The d after merging worker states: the growth rule applied once, from the largest pre-step d of
+   * the workers, to the estimate of the averaged statistics, and never below any worker's d. For
+   * identical states this returns {@code dMerged} unchanged (the rule reproduces the step).
    */
   static double reconciled(double dMerged, double dPrevMerged, double dHat, double growthRate) {
     if (!Double.isFinite(dHat)) return dMerged;

@@ -12,7 +12,8 @@ import org.optimbench.optim.spec.Hparams;
 
 /**
  * SGD with D-Adaptation: dual averaging whose step size {@code d} is a lower bound on the distance
- * to the solution, estimated from the iterates, written in primal-averaging (SPA) form for momentum.
+ * to the solution, estimated from the iterates, written in primal-averaging (SPA) form for
+ * momentum.
  *
  * <pre>
  * at k = 0:  g0_norm = ||g||                  (over all parameters, WITHOUT weight decay)
@@ -24,6 +25,7 @@ import org.optimbench.optim.spec.Hparams;
  * if ||s|| == 0: skip the step (k is not incremented)
  * p    = (1 - c) * p + c * (x0 - s),  c = 1 - momentum
  * </pre>
+ *
  * Hyperparameters (defaults of the reference): {@code lr=1.0, momentum=0.0, weight_decay=0,
  * d0=1e-6, growth_rate=inf}. The reference's {@code log_every} and {@code fsdp_in_use} are not
  * accepted (unknown hyperparameter): logging goes through the diagnostics ("lr" = d*lr/g0_norm,
@@ -31,28 +33,33 @@ import org.optimbench.optim.spec.Hparams;
  * increments ({@code ||g0||^2} at k = 0, then {@code Δnum} and {@code ||s||^2}) once per step.
  *
  * <p>Paper: A. Defazio, K. Mishchenko, "Learning-Rate-Free Learning by D-Adaptation", ICML 2023,
- * arXiv:2301.07733. Reference: facebookresearch/dadaptation @ c984980, {@code dadaptation/dadapt_sgd.py}.
+ * arXiv:2301.07733. Reference: facebookresearch/dadaptation @ c984980, {@code
+ * dadaptation/dadapt_sgd.py}.
  *
  * <p>Quirks of the reference, kept:
+ *
  * <ul>
- *   <li>quirk: the factor 2 in d_hat (the paper's bound gives num/||s||);</li>
- *   <li>quirk: g0_norm ignores weight decay (the reference's non-in-place {@code grad.add});</li>
- *   <li>quirk: momentum is the SPA averaging weight: p moves towards z = x0 - s (no momentum buffer;
- *       the reference also stores z, which is recomputed every step and is not kept here);</li>
+ *   <li>quirk: the factor 2 in d_hat (the paper's bound gives num/||s||);
+ *   <li>quirk: g0_norm ignores weight decay (the reference's non-in-place {@code grad.add});
+ *   <li>quirk: momentum is the SPA averaging weight: p moves towards z = x0 - s (no momentum
+ *       buffer; the reference also stores z, which is recomputed every step and is not kept here);
  *   <li>quirk: when ||s|| = 0 (all gradients zero, or lr = 0) the step returns before touching the
- *       parameters, d or num, and without incrementing k, so g0_norm is measured again next step.</li>
+ *       parameters, d or num, and without incrementing k, so g0_norm is measured again next step.
  * </ul>
+ *
  * Deviations: where the reference divides by g0_norm = 0 (Python raises ZeroDivisionError) this
  * step is skipped like any zero-||s|| step. At k = 0 (s = 0) ||s||^2 is computed as dlr^2 * ||g||^2
  * so that one fused reduction suffices; weight decay is folded into the inner product and the s
  * update algebraically instead of writing it into a gradient copy (rounding-level differences).
  *
- * <p>State: {@code s} (MEAN), {@code x0} (SAME), scalars {@code d} (MAX), {@code d_prev} (MAX, the d
- * before the last update), {@code numerator_weighted} (MEAN), {@code g0_norm} (MEAN), {@code k} (SAME).
- * {@link #reconcile}: see {@link DAdaptOps#reconciled}; d_hat is recomputed from the merged
+ * <p>State: {@code s} (MEAN), {@code x0} (SAME), scalars {@code d} (MAX), {@code d_prev} (MAX, the
+ * d before the last update), {@code numerator_weighted} (MEAN), {@code g0_norm} (MEAN), {@code k}
+ * (SAME). {@link #reconcile}: see {@link DAdaptOps#reconciled}; d_hat is recomputed from the merged
  * numerator and ||s|| of the merged s, which assumes the merged state covers the whole model.
  */
-public record DAdaptSgd(double lr, double momentum, double weightDecay, double d0, double growthRate) implements Optimizer {
+public record DAdaptSgd(
+    double lr, double momentum, double weightDecay, double d0, double growthRate)
+    implements Optimizer {
   public DAdaptSgd {
     Checks.positive("lr", lr);
     Checks.unitInterval("momentum", momentum);
@@ -62,7 +69,12 @@ public record DAdaptSgd(double lr, double momentum, double weightDecay, double d
   }
 
   static DAdaptSgd from(Hparams hp) {
-    return new DAdaptSgd(hp.real("lr", 1.0), hp.real("momentum", 0.0), hp.real("weight_decay", 0), hp.real("d0", 1e-6), hp.real("growth_rate", Double.POSITIVE_INFINITY));
+    return new DAdaptSgd(
+        hp.real("lr", 1.0),
+        hp.real("momentum", 0.0),
+        hp.real("weight_decay", 0),
+        hp.real("d0", 1e-6),
+        hp.real("growth_rate", Double.POSITIVE_INFINITY));
   }
 
   @Override
@@ -98,7 +110,8 @@ public record DAdaptSgd(double lr, double momentum, double weightDecay, double d
     double deltaNum = 0;
     double sksq;
     if (first) {
-      // s = 0 here (a step is only skipped while s stays 0), so Δnum = 0 and ||s_new||^2 = dlr^2 ||g + wd p||^2.
+      // s = 0 here (a step is only skipped while s stays 0), so Δnum = 0 and ||s_new||^2 = dlr^2
+      // ||g + wd p||^2.
       INDArray gw = g;
       if (weightDecay != 0 && active) {
         gw = g.dup();
@@ -163,6 +176,7 @@ public record DAdaptSgd(double lr, double momentum, double weightDecay, double d
     double sksq = Vec.sumSq(merged.array("s"));
     if (merged.scalar("k") == 0 || sksq == 0) return;
     double dHat = 2 * merged.scalar("numerator_weighted") / Math.sqrt(sksq);
-    merged.setScalar("d", DAdaptOps.reconciled(merged.scalar("d"), merged.scalar("d_prev"), dHat, growthRate));
+    merged.setScalar(
+        "d", DAdaptOps.reconciled(merged.scalar("d"), merged.scalar("d_prev"), dHat, growthRate));
   }
 }

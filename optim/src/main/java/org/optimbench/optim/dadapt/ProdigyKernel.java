@@ -5,6 +5,7 @@ import org.optimbench.optim.internal.Fused;
 /**
  * The fused CPU step of {@link Prodigy} with {@code slice_p = 1} ({@link Fused}) in two passes,
  * split where the reducer's sums decide the update.
+ *
  * <pre>
  * Accumulate: operands g, p, p0 (read), [m if beta1 &gt; 0], v, s (updated), 2 scratch;
  *   sums &lt;d, p0 - p&gt; and ||s_new||_1
@@ -17,7 +18,17 @@ import org.optimbench.optim.internal.Fused;
 final class ProdigyKernel {
   private ProdigyKernel() {}
 
-  record Accumulate(boolean coupled, double weightDecay, boolean hasM, double beta1, double cm, double beta2, double cv, double beta3, double cs) implements Fused.Kernel {
+  record Accumulate(
+      boolean coupled,
+      double weightDecay,
+      boolean hasM,
+      double beta1,
+      double cm,
+      double beta2,
+      double cv,
+      double beta3,
+      double cs)
+      implements Fused.Kernel {
     @Override
     public int sums() {
       return 2;
@@ -82,7 +93,8 @@ final class ProdigyKernel {
     }
   }
 
-  record Update(boolean coupled, double weightDecay, double decay, double coef, double epsD) implements Fused.Kernel {
+  record Update(boolean coupled, double weightDecay, double decay, double coef, double epsD)
+      implements Fused.Kernel {
     @Override
     public void floats(float[][] c, int len, double[] sums) {
       float[] v = c[0];

@@ -27,36 +27,47 @@ import org.optimbench.optim.spec.Hparams;
  * p = momentum == 0 ? z : (1 - c) * p + c * z
  * if decouple_decay: p = p - lr' * weight_decay * p_old   (after the step, with lr' = lr + eps)
  * </pre>
+ *
  * Hyperparameters (reference names and defaults): {@code lr=1e-2, momentum=0.9, weight_decay=0,
  * eps=1e-6, decouple_decay=false}. State: {@code grad_sum_sq} (nu) and {@code s} (averaged across
- * workers), {@code x0} (identical on all workers; absent when momentum is 0), and {@code k}.
- * No global scalars. First step: x1 = 0.9 x0 + 0.1 (x0 - lambda0^(2/3) sign(g) |g|^(1/3)) as eps -> 0.
+ * workers), {@code x0} (identical on all workers; absent when momentum is 0), and {@code k}. No
+ * global scalars. First step: x1 = 0.9 x0 + 0.1 (x0 - lambda0^(2/3) sign(g) |g|^(1/3)) as eps -> 0.
  *
  * <p>Paper: Defazio &amp; Jelassi, "Adaptivity without Compromise: A Momentumized, Adaptive, Dual
  * Averaged Gradient Method for Stochastic Optimization", JMLR 2022, arXiv 2101.11075. Reference:
- * facebookresearch/madgrad @ 0d858b9, {@code madgrad/madgrad.py} (dense path).
- * Quirks reproduced: eps added to lr (so a tiny lr still moves by eps-sized steps, and lr=0 freezes
- * the parameters); the momentum-0 x0 recomputation uses rms without the zero-to-inf fix; decoupled
- * decay is scaled by lr + eps and applied to the pre-step parameters after the step.
- * Deviation: {@code momentum=0} with {@code eps=0} is rejected (field {@code eps}), because the
- * reference then divides 0/0 in the x0 recomputation and returns NaN parameters from the first step.
- * Sparse gradients (reference-only path) do not exist here.
+ * facebookresearch/madgrad @ 0d858b9, {@code madgrad/madgrad.py} (dense path). Quirks reproduced:
+ * eps added to lr (so a tiny lr still moves by eps-sized steps, and lr=0 freezes the parameters);
+ * the momentum-0 x0 recomputation uses rms without the zero-to-inf fix; decoupled decay is scaled
+ * by lr + eps and applied to the pre-step parameters after the step. Deviation: {@code momentum=0}
+ * with {@code eps=0} is rejected (field {@code eps}), because the reference then divides 0/0 in the
+ * x0 recomputation and returns NaN parameters from the first step. Sparse gradients (reference-only
+ * path) do not exist here.
  *
- * <p>CPU backend: the step is one fused pass ({@link MadgradKernel}, with the cube root of
- * {@link DualOps#cubeRootPlus(float[], float, boolean, float[], int)}; see {@link Fused}); ND4J ops
+ * <p>CPU backend: the step is one fused pass ({@link MadgradKernel}, with the cube root of {@link
+ * DualOps#cubeRootPlus(float[], float, boolean, float[], int)}; see {@link Fused}); ND4J ops
  * everywhere else.
  */
-public record Madgrad(double lr, double momentum, double weightDecay, double eps, boolean decoupleDecay) implements Optimizer {
+public record Madgrad(
+    double lr, double momentum, double weightDecay, double eps, boolean decoupleDecay)
+    implements Optimizer {
   public Madgrad {
     Checks.nonNegative("lr", lr);
     Checks.unitInterval("momentum", momentum);
     Checks.nonNegative("weight_decay", weightDecay);
     Checks.nonNegative("eps", eps);
-    Checks.require(momentum != 0 || eps > 0, "eps", "must be > 0 when momentum is 0 (the reference returns NaN: 0/0 in its x0 recomputation)");
+    Checks.require(
+        momentum != 0 || eps > 0,
+        "eps",
+        "must be > 0 when momentum is 0 (the reference returns NaN: 0/0 in its x0 recomputation)");
   }
 
   static Madgrad from(Hparams hp) {
-    return new Madgrad(hp.real("lr", 1e-2), hp.real("momentum", 0.9), hp.real("weight_decay", 0), hp.real("eps", 1e-6), hp.bool("decouple_decay", false));
+    return new Madgrad(
+        hp.real("lr", 1e-2),
+        hp.real("momentum", 0.9),
+        hp.real("weight_decay", 0),
+        hp.real("eps", 1e-6),
+        hp.bool("decouple_decay", false));
   }
 
   @Override
@@ -92,7 +103,11 @@ public record Madgrad(double lr, double momentum, double weightDecay, double eps
     if (storedX0 != null ? Fused.applies(p, g, nu, s, storedX0) : Fused.applies(p, g, nu, s)) {
       Fused.Pass pass = Fused.pass().read(g).update(nu).update(s);
       if (storedX0 != null) pass.read(storedX0);
-      pass.update(p).scratch(3).run(new MadgradKernel(coupled, weightDecay, storedX0 != null, lamb, eps, 1 - ck - decay, ck, decay));
+      pass.update(p)
+          .scratch(3)
+          .run(
+              new MadgradKernel(
+                  coupled, weightDecay, storedX0 != null, lamb, eps, 1 - ck - decay, ck, decay));
       state.setScalar("k", k + 1);
       ctx.diagnostics().put("lr", lrEff);
       return;

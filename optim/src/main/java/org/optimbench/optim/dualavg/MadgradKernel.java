@@ -5,6 +5,7 @@ import org.optimbench.optim.internal.Fused;
 /**
  * The fused CPU step of {@link Madgrad} ({@link Fused}) in one pass (no global sums). Operands: g
  * (read), nu, s (updated), [x0 (read) with momentum], p (updated); 3 scratch.
+ *
  * <pre>
  * d = g + weight_decay * p                              (coupled decay)
  * x0 = momentum == 0 ? p + s / (cbrt(nu) + eps) : x0    (old nu, s)
@@ -12,7 +13,15 @@ import org.optimbench.optim.internal.Fused;
  * p = momentum == 0 ? z - decay p : (1 - c - decay) p + c z
  * </pre>
  */
-record MadgradKernel(boolean coupled, double weightDecay, boolean withX0, double lambda, double eps, double keep, double ck, double decay)
+record MadgradKernel(
+    boolean coupled,
+    double weightDecay,
+    boolean withX0,
+    double lambda,
+    double eps,
+    double keep,
+    double ck,
+    double decay)
     implements Fused.Kernel {
   @Override
   public void floats(float[][] c, int len, double[] sums) {

@@ -12,8 +12,8 @@ import org.optimbench.optim.spec.Hparams;
 
 /**
  * MDA, Modernized Dual Averaging: dual averaging with increasing step sizes and a square-root
- * scaling, plus primal averaging as momentum. Not adaptive; MADGRAD is this method with a
- * cube-root AdaGrad denominator in place of the scaling beta.
+ * scaling, plus primal averaging as momentum. Not adaptive; MADGRAD is this method with a cube-root
+ * AdaGrad denominator in place of the scaling beta.
  *
  * <pre>
  * lambda_k = lr * sqrt(k + 1);  beta_{k+1} = sqrt(k + 1);  c = 1 - momentum     (k = 0-based step)
@@ -22,19 +22,21 @@ import org.optimbench.optim.spec.Hparams;
  * z = x0 - s / beta_{k+1}                           (x0 = the initial parameters)
  * p = (1 - c) * p + c * z
  * </pre>
+ *
  * Hyperparameters: {@code lr=1e-2, momentum=0.9, weight_decay=0} (no reference code exists, so no
  * reference defaults either: lr and momentum mirror MADGRAD's). State: {@code s} (averaged across
  * workers), {@code x0} (identical on all workers), {@code k}. No global scalars.
  *
  * <p>Paper: Jelassi &amp; Defazio, "Dual Averaging is Surprisingly Effective for Deep Learning
- * Optimization", arXiv 2010.10502. <b>No public reference code.</b> The paper's algorithm text could
- * not be retrieved (only its abstract was reachable), so what is implemented is the MDA recursion as
- * MADGRAD's paper and code imply it (MADGRAD = MDA + AdaGrad-style denominator; facebookresearch/madgrad
- * {@code madgrad.py} with cbrt(nu) + eps replaced by beta_{k+1} = sqrt(k+1)), which is also what the
- * third-party RMDA port (zihsyuan1214/RMDA, {@code rmda.py}, "Regularized MDA") computes. Uncertain,
- * not checked against the paper: how an lr schedule enters (here it scales lambda_k only, as in
- * MADGRAD), whether the paper schedules c_k (here constant), and the weight-decay form (here
- * coupled L2 on the gradient, MADGRAD's default). There are no golden traces for MDA.
+ * Optimization", arXiv 2010.10502. <b>No public reference code.</b> The paper's algorithm text
+ * could not be retrieved (only its abstract was reachable), so what is implemented is the MDA
+ * recursion as MADGRAD's paper and code imply it (MADGRAD = MDA + AdaGrad-style denominator;
+ * facebookresearch/madgrad {@code madgrad.py} with cbrt(nu) + eps replaced by beta_{k+1} =
+ * sqrt(k+1)), which is also what the third-party RMDA port (zihsyuan1214/RMDA, {@code rmda.py},
+ * "Regularized MDA") computes. Uncertain, not checked against the paper: how an lr schedule enters
+ * (here it scales lambda_k only, as in MADGRAD), whether the paper schedules c_k (here constant),
+ * and the weight-decay form (here coupled L2 on the gradient, MADGRAD's default). There are no
+ * golden traces for MDA.
  */
 public record Mda(double lr, double momentum, double weightDecay) implements Optimizer {
   public Mda {
@@ -71,7 +73,8 @@ public record Mda(double lr, double momentum, double weightDecay) implements Opt
     INDArray p = model.params();
     INDArray s = state.array("s");
     Vec.axpy(lamb, model.grads(), s);
-    if (weightDecay != 0) Vec.axpy(lamb * weightDecay, p, s); // s += lambda (g + wd p), without copying g
+    if (weightDecay != 0)
+      Vec.axpy(lamb * weightDecay, p, s); // s += lambda (g + wd p), without copying g
     // p = (1 - c) p + c (x0 - s / beta), folded into three in-place passes
     if (c != 1) p.muli(1 - c);
     else p.assign(0);

@@ -13,8 +13,8 @@ import org.optimbench.optim.spec.Hparams;
 
 /**
  * Mirror MADGRAD: MADGRAD's weighting and momentum on a mirror-descent base (z is updated in place
- * instead of being recomputed from x0 and a gradient sum), step for step as the reference
- * {@code MirrorMADGRAD} class.
+ * instead of being recomputed from x0 and a gradient sum), step for step as the reference {@code
+ * MirrorMADGRAD} class.
  *
  * <pre>
  * ratio = sqrt(k / (k + 1));  lambda = (k + 1)^(1/3);  c = 1 - momentum   (k = 0-based step)
@@ -25,20 +25,24 @@ import org.optimbench.optim.spec.Hparams;
  * z = z - lr' * lambda * d / rms
  * p = (1 - c) * p + c * z
  * </pre>
+ *
  * Hyperparameters (reference names and defaults): {@code lr=1e-2, momentum=0.9, weight_decay=0,
  * eps=0, decouple_decay=false}. State: {@code grad_sum_sq} (nu) and {@code z} (starts at the
  * initial parameters), averaged across workers, and {@code k}. No global scalars.
  *
- * <p>Paper: Defazio &amp; Jelassi, arXiv 2101.11075 (the mirror variant is described in the repository's
- * README). Reference: facebookresearch/madgrad @ 0d858b9, {@code madgrad/mirror_madgrad.py}.
- * Quirks reproduced: eps added to lr; decoupled decay acts on z (before the step), scaled by lr + eps;
- * the reference's momentum range message says [0,1] but it rejects 1 (we require [0, 1)).
+ * <p>Paper: Defazio &amp; Jelassi, arXiv 2101.11075 (the mirror variant is described in the
+ * repository's README). Reference: facebookresearch/madgrad @ 0d858b9, {@code
+ * madgrad/mirror_madgrad.py}. Quirks reproduced: eps added to lr; decoupled decay acts on z (before
+ * the step), scaled by lr + eps; the reference's momentum range message says [0,1] but it rejects 1
+ * (we require [0, 1)).
  *
  * <p>CPU backend: the step is one fused pass ({@link MirrorMadgradKernel}, with the cube root of
  * {@link DualOps#cubeRootPlus(float[], float, boolean, float[], int)}; see {@link Fused}); ND4J ops
  * everywhere else.
  */
-public record MirrorMadgrad(double lr, double momentum, double weightDecay, double eps, boolean decoupleDecay) implements Optimizer {
+public record MirrorMadgrad(
+    double lr, double momentum, double weightDecay, double eps, boolean decoupleDecay)
+    implements Optimizer {
   public MirrorMadgrad {
     Checks.nonNegative("lr", lr);
     Checks.unitInterval("momentum", momentum);
@@ -47,7 +51,12 @@ public record MirrorMadgrad(double lr, double momentum, double weightDecay, doub
   }
 
   static MirrorMadgrad from(Hparams hp) {
-    return new MirrorMadgrad(hp.real("lr", 1e-2), hp.real("momentum", 0.9), hp.real("weight_decay", 0), hp.real("eps", 0), hp.bool("decouple_decay", false));
+    return new MirrorMadgrad(
+        hp.real("lr", 1e-2),
+        hp.real("momentum", 0.9),
+        hp.real("weight_decay", 0),
+        hp.real("eps", 0),
+        hp.bool("decouple_decay", false));
   }
 
   @Override
@@ -78,8 +87,22 @@ public record MirrorMadgrad(double lr, double momentum, double weightDecay, doub
     INDArray z = state.array("z");
     if (Fused.applies(p, g, nu, z)) {
       boolean decoupled = weightDecay != 0 && decoupleDecay;
-      Fused.pass().read(g).update(nu).update(z).update(p).scratch(2).run(new MirrorMadgradKernel(decoupled ? 1 - lrEff * weightDecay : 1,
-          weightDecay != 0 && !decoupleDecay, weightDecay, ratio, eps, lrEff * lamb, 1 - ck, ck));
+      Fused.pass()
+          .read(g)
+          .update(nu)
+          .update(z)
+          .update(p)
+          .scratch(2)
+          .run(
+              new MirrorMadgradKernel(
+                  decoupled ? 1 - lrEff * weightDecay : 1,
+                  weightDecay != 0 && !decoupleDecay,
+                  weightDecay,
+                  ratio,
+                  eps,
+                  lrEff * lamb,
+                  1 - ck,
+                  ck));
       state.setScalar("k", k + 1);
       ctx.diagnostics().put("lr", lrEff);
       return;

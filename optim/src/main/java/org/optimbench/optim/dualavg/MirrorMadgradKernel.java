@@ -5,12 +5,21 @@ import org.optimbench.optim.internal.Fused;
 /**
  * The fused CPU step of {@link MirrorMadgrad} ({@link Fused}) in one pass (no global sums).
  * Operands: g (read), nu, z, p (updated); 2 scratch.
+ *
  * <pre>
  * z = z_decay z;  d = g + weight_decay * p               (decoupled or coupled decay)
  * nu = ratio nu + d^2;  z = z - step d / rms(nu);  p = (1 - c) p + c z
  * </pre>
  */
-record MirrorMadgradKernel(double zDecay, boolean coupled, double weightDecay, double ratio, double eps, double step, double keep, double ck)
+record MirrorMadgradKernel(
+    double zDecay,
+    boolean coupled,
+    double weightDecay,
+    double ratio,
+    double eps,
+    double step,
+    double keep,
+    double ck)
     implements Fused.Kernel {
   @Override
   public void floats(float[][] c, int len, double[] sums) {

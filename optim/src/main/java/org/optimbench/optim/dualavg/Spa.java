@@ -20,12 +20,14 @@ import org.optimbench.optim.spec.SpecException;
  * z = z - lr * d                                    (z starts at x0)
  * x = (1 - c) * x + c * z,   c = 1 - momentum
  * </pre>
+ *
  * For constant lr this is exactly heavy-ball SGD ({@code torch.optim.SGD} with dampening 0, and the
- * same weight_decay) with {@code lr_torch = lr * (1 - momentum)} and {@code momentum_torch = momentum}.
- * Under a schedule the two differ: a schedule here scales the z step (eta_k) while c stays fixed,
- * which is the point of the SPA form (the paper argues stage-wise schedules should act on eta, not
- * on the heavy-ball step). Hyperparameters: {@code lr} (eta, required), {@code momentum} (1 - c,
- * required, in [0, 1)), {@code weight_decay=0}. State: {@code z} (averaged across workers) and the step.
+ * same weight_decay) with {@code lr_torch = lr * (1 - momentum)} and {@code momentum_torch =
+ * momentum}. Under a schedule the two differ: a schedule here scales the z step (eta_k) while c
+ * stays fixed, which is the point of the SPA form (the paper argues stage-wise schedules should act
+ * on eta, not on the heavy-ball step). Hyperparameters: {@code lr} (eta, required), {@code
+ * momentum} (1 - c, required, in [0, 1)), {@code weight_decay=0}. State: {@code z} (averaged across
+ * workers) and the step.
  *
  * <p>Paper: Defazio, "Momentum via Primal Averaging: Theoretical Insights and Learning Rate
  * Schedules for Non-Convex Optimization", arXiv 2010.00406. No reference code; the SPA form is the
@@ -45,7 +47,8 @@ public record Spa(double lr, double momentum, double weightDecay) implements Opt
 
   private static double required(Hparams hp, String key) {
     Double v = hp.optionalReal(key);
-    if (v == null) throw new SpecException(key, "required (no default: the SPA step size is not torch's lr)");
+    if (v == null)
+      throw new SpecException(key, "required (no default: the SPA step size is not torch's lr)");
     return v;
   }
 

@@ -23,47 +23,53 @@ import org.optimbench.optim.spec.OptimizerRegistry;
  * per segment s (granularity "layer") or over all of x ("global"):
  *     x_s ← x_s + ‖u_M,s‖ / (‖u_D,s‖ + eps) · u_D,s
  * </pre>
- * Both states advance every step on the gradients of the grafted trajectory; neither iterate is
- * kept (arXiv 2002.11803 v1, Algorithm 2). M#M is M (up to rounding: the ratio is
- * ‖u‖/(‖u‖ + eps) and x + (x_M − x) may differ from x_M in the last bit).
  *
- * <p>Hyperparameters: {@code magnitude} and {@code direction} (nested specs, required),
- * {@code granularity} ("layer" default, or "global"), {@code eps} (1e-16, as the standalone
- * PyTorch {@code Graft} and facebookresearch/optimizers' Shampoo grafting). The schedule factor is
- * passed to both inner optimizers unchanged (each applies its own lr × factor; D's lr cancels in
- * the direction, M's sets the magnitude).
+ * Both states advance every step on the gradients of the grafted trajectory; neither iterate is
+ * kept (arXiv 2002.11803 v1, Algorithm 2). M#M is M (up to rounding: the ratio is ‖u‖/(‖u‖ + eps)
+ * and x + (x_M − x) may differ from x_M in the last bit).
+ *
+ * <p>Hyperparameters: {@code magnitude} and {@code direction} (nested specs, required), {@code
+ * granularity} ("layer" default, or "global"), {@code eps} (1e-16, as the standalone PyTorch {@code
+ * Graft} and facebookresearch/optimizers' Shampoo grafting). The schedule factor is passed to both
+ * inner optimizers unchanged (each applies its own lr × factor; D's lr cancels in the direction,
+ * M's sets the magnitude).
  *
  * <p>Diagnostics: {@code ratio.<segment>} for each segment (layer granularity) and {@code ratio}
- * (the global ratio, both granularities), each the multiplier actually applied,
- * ‖u_M‖/(‖u_D‖ + eps); the inner optimizers' own diagnostics under {@code magnitude.} and
- * {@code direction.}. {@link StaticTransfer} turns logged {@code ratio.<segment>} columns into fixed
- * per-layer multipliers.
+ * (the global ratio, both granularities), each the multiplier actually applied, ‖u_M‖/(‖u_D‖ +
+ * eps); the inner optimizers' own diagnostics under {@code magnitude.} and {@code direction.}.
+ * {@link StaticTransfer} turns logged {@code ratio.<segment>} columns into fixed per-layer
+ * multipliers.
  *
  * <p>Cost: two inner optimizer states plus two parameter-sized copies per step (the copies are
- * temporary). Sharding: the two squared norms of each segment (or the two global ones) are
- * partial sums reduced in one reducer call, so segments may be split across workers. Paper: N.
- * Agarwal, R. Anil, E. Hazan, T. Koren, C. Zhang, "Disentangling Adaptive Gradient Methods from
- * Learning Rates", arXiv 2002.11803, and "Learning Rate Grafting: Transferability of Optimizer
- * Tuning" (ICLR 2022 submission, OpenReview FpKgG31Z_i9). No official code for the optimizer-agnostic
- * form; the update is the paper's Algorithm 2. Deviation: grafting inside Shampoo implementations
- * applies momentum and weight decay after grafting; here they live inside M and D, as in the paper.
+ * temporary). Sharding: the two squared norms of each segment (or the two global ones) are partial
+ * sums reduced in one reducer call, so segments may be split across workers. Paper: N. Agarwal, R.
+ * Anil, E. Hazan, T. Koren, C. Zhang, "Disentangling Adaptive Gradient Methods from Learning
+ * Rates", arXiv 2002.11803, and "Learning Rate Grafting: Transferability of Optimizer Tuning" (ICLR
+ * 2022 submission, OpenReview FpKgG31Z_i9). No official code for the optimizer-agnostic form; the
+ * update is the paper's Algorithm 2. Deviation: grafting inside Shampoo implementations applies
+ * momentum and weight decay after grafting; here they live inside M and D, as in the paper.
  *
  * <p>CPU backend: the norms and the grafted update are two fused passes per group, before and after
  * the reducer call ({@link GraftKernel}, see {@link Fused}); ND4J ops everywhere else. The inner
  * optimizers take their own fused paths where they have one.
  */
-public record Graft(Optimizer magnitude, Optimizer direction, String granularity, double eps) implements Optimizer {
+public record Graft(Optimizer magnitude, Optimizer direction, String granularity, double eps)
+    implements Optimizer {
   public Graft {
     Checks.require(magnitude != null, "magnitude", "missing");
     Checks.require(direction != null, "direction", "missing");
-    Checks.require("layer".equals(granularity) || "global".equals(granularity), "granularity", "'" + granularity + "' is not one of layer, global");
+    Checks.require(
+        "layer".equals(granularity) || "global".equals(granularity),
+        "granularity",
+        "'" + granularity + "' is not one of layer, global");
     Checks.nonNegative("eps", eps);
   }
 
   static Graft from(Hparams hp) {
     Optimizer m = OptimizerRegistry.nested(hp, "magnitude");
     Optimizer d = OptimizerRegistry.nested(hp, "direction");
-    return new Graft(m, d, hp.choice("granularity", "layer", "layer", "global"), hp.real("eps", 1e-16));
+    return new Graft(
+        m, d, hp.choice("granularity", "layer", "layer", "global"), hp.real("eps", 1e-16));
   }
 
   @Override
@@ -94,7 +100,10 @@ public record Graft(Optimizer magnitude, Optimizer direction, String granularity
     if (fused) {
       Fused.Pass pass = Fused.pass().read(x).read(xM).read(xD).scratch(2);
       for (int i = 0; i < groups; i++) {
-        double[] r = layer ? pass.run(new GraftKernel.Norms(), segs.get(i).offset(), segs.get(i).end()) : pass.run(new GraftKernel.Norms());
+        double[] r =
+            layer
+                ? pass.run(new GraftKernel.Norms(), segs.get(i).offset(), segs.get(i).end())
+                : pass.run(new GraftKernel.Norms());
         partial[2 * i] = r[0];
         partial[2 * i + 1] = r[1];
       }
@@ -137,10 +146,16 @@ public record Graft(Optimizer magnitude, Optimizer direction, String granularity
     direction.reconcile(model, merged.child("direction"));
   }
 
-  /** Runs {@code opt} on a copy of the parameters with the same gradient; returns the stepped copy. */
-  private static INDArray innerStep(Optimizer opt, String child, ModelView model, OptimizerState state, StepContext ctx) {
+  /**
+   * Runs {@code opt} on a copy of the parameters with the same gradient; returns the stepped copy.
+   */
+  private static INDArray innerStep(
+      Optimizer opt, String child, ModelView model, OptimizerState state, StepContext ctx) {
     INDArray copy = model.params().dup();
-    opt.step(new ModelView(model.layout(), copy, model.grads()), state.child(child), ctx.withDiagnostics(ctx.diagnostics().prefixed(child)));
+    opt.step(
+        new ModelView(model.layout(), copy, model.grads()),
+        state.child(child),
+        ctx.withDiagnostics(ctx.diagnostics().prefixed(child)));
     return copy;
   }
 }

@@ -3,8 +3,9 @@ package org.optimbench.optim.graft;
 import org.optimbench.optim.internal.Fused;
 
 /**
- * The fused CPU part of {@link Graft}'s step after its two inner steps ({@link Fused}), in two passes
- * per group (segment, or the whole vector) split where the reduced norms decide the ratio.
+ * The fused CPU part of {@link Graft}'s step after its two inner steps ({@link Fused}), in two
+ * passes per group (segment, or the whole vector) split where the reduced norms decide the ratio.
+ *
  * <pre>
  * Norms: operands x, x_M, x_D (read: the params and the two stepped copies), 2 scratch;
  *   sums ‖x_M − x‖², ‖x_D − x‖²

@@ -14,31 +14,29 @@ import org.optimbench.optim.internal.Vec;
 import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
 import org.optimbench.optim.spec.OptimizerRegistry;
-import org.optimbench.optim.spec.Spec;
 import org.optimbench.optim.spec.SpecException;
 import org.optimbench.optim.wrap.WrapsBase;
 
 /**
- * Runs a base optimizer and scales each segment's update by a fixed multiplier:
- * {@code x_s ← x_s + c_s · u_s} where u is the base optimizer's update. Segments without a
- * multiplier keep c = 1.
+ * Runs a base optimizer and scales each segment's update by a fixed multiplier: {@code x_s ← x_s +
+ * c_s · u_s} where u is the base optimizer's update. Segments without a multiplier keep c = 1.
  *
  * <p>For SGD (with or without momentum, dampening, Nesterov or coupled weight decay) this is
  * exactly SGD with the per-layer learning rate c_s · lr: torch's SGD update is −lr · d with d
  * independent of lr, so scaling the update of a segment scales its learning rate and nothing else.
  * For adaptive base optimizers it is a per-layer rescaling of their step. This is the memory-free
- * half of grafting's static transfer: {@link StaticTransfer} computes the multipliers from a grafted
- * run's logged per-layer ratios and {@link StaticTransfer#spec} wraps SGD in this optimizer.
+ * half of grafting's static transfer: {@link StaticTransfer} computes the multipliers from a
+ * grafted run's logged per-layer ratios and {@link StaticTransfer#spec} wraps SGD in this
+ * optimizer.
  *
  * <p>Hyperparameters: {@code base} (nested spec, required) and {@code multipliers}, one finite
  * non-negative number per segment name. Because {@link Hparams} reads objects only as nested specs,
- * the multipliers are written as one:
- * {@code "multipliers": {"W1": 0.3, "b1": 1.2}}. Names are
- * checked against the model's segments in {@link #init}; an unknown name fails there with a
- * {@link SpecException} naming {@code multipliers.<name>}.
+ * the multipliers are written as one: {@code "multipliers": {"W1": 0.3, "b1": 1.2}}. Names are
+ * checked against the model's segments in {@link #init}; an unknown name fails there with a {@link
+ * SpecException} naming {@code multipliers.<name>}.
  *
- * <p>Cost: the base state plus one parameter-sized copy per step (to form the update).
- * Diagnostics: the base optimizer's, under {@code base.}.
+ * <p>Cost: the base state plus one parameter-sized copy per step (to form the update). Diagnostics:
+ * the base optimizer's, under {@code base.}.
  */
 public record LayerScaled(Optimizer base, Map<String, Double> multipliers) implements WrapsBase {
   public LayerScaled {
@@ -71,7 +69,14 @@ public record LayerScaled(Optimizer base, Map<String, Double> multipliers) imple
     TreeSet<String> names = new TreeSet<>();
     for (Segment s : model.layout().segments()) names.add(s.name());
     for (String name : multipliers.keySet()) {
-      if (!names.contains(name)) throw new SpecException("multipliers." + name, "no segment named '" + name + "' in the model (segments: " + String.join(", ", names) + ")");
+      if (!names.contains(name))
+        throw new SpecException(
+            "multipliers." + name,
+            "no segment named '"
+                + name
+                + "' in the model (segments: "
+                + String.join(", ", names)
+                + ")");
     }
     return WrapsBase.super.init(model);
   }

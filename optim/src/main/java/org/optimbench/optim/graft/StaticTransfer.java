@@ -17,8 +17,8 @@ import org.optimbench.optim.spec.Spec;
  * ratios" that trains BERT with SGD).
  *
  * <p>In M#D with D = SGD(lr), the grafted step of layer ℓ is c_ℓ,t · u_D = −c_ℓ,t · lr · g_ℓ with
- * c_ℓ,t = ‖u_M,ℓ‖/‖u_D,ℓ‖, the {@code ratio.<ℓ>} diagnostic that {@link Graft} logs each step. Freezing
- * c_ℓ,t to a constant c̄_ℓ gives SGD with per-layer learning rate c̄_ℓ · lr, which is
+ * c_ℓ,t = ‖u_M,ℓ‖/‖u_D,ℓ‖, the {@code ratio.<ℓ>} diagnostic that {@link Graft} logs each step.
+ * Freezing c_ℓ,t to a constant c̄_ℓ gives SGD with per-layer learning rate c̄_ℓ · lr, which is
  * {@code layer_scaled} around the same SGD spec ({@link #spec}).
  *
  * <p>Which c̄: the paper reports that the ratios settle early in training and are frozen, but the
@@ -38,14 +38,21 @@ public final class StaticTransfer {
   private StaticTransfer() {}
 
   /** Per-segment mean of the logged {@code ratio.<segment>} over steps in [start, end). */
-  public static Map<String, Double> multipliers(Path metricsCsv, long start, long end) throws IOException {
-    return multipliers(Files.readAllLines(metricsCsv), metricsCsv.getFileName().toString(), start, end);
+  public static Map<String, Double> multipliers(Path metricsCsv, long start, long end)
+      throws IOException {
+    return multipliers(
+        Files.readAllLines(metricsCsv), metricsCsv.getFileName().toString(), start, end);
   }
 
   /** The same for lines already read; {@code source} names them in errors. */
-  public static Map<String, Double> multipliers(List<String> lines, String source, long start, long end) {
-    if (start < 0 || end <= start) throw new IllegalArgumentException("window [" + start + ", " + end + ") is empty or negative");
-    if (lines.isEmpty()) throw new IllegalArgumentException(source + ": empty file, expected a header with step and ratio.<segment> columns");
+  public static Map<String, Double> multipliers(
+      List<String> lines, String source, long start, long end) {
+    if (start < 0 || end <= start)
+      throw new IllegalArgumentException(
+          "window [" + start + ", " + end + ") is empty or negative");
+    if (lines.isEmpty())
+      throw new IllegalArgumentException(
+          source + ": empty file, expected a header with step and ratio.<segment> columns");
     String[] header = lines.get(0).split(",", -1);
     int stepCol = -1;
     List<Integer> cols = new ArrayList<>();
@@ -55,20 +62,26 @@ public final class StaticTransfer {
       if (h.equals("step")) stepCol = i;
       String seg = segmentOf(h);
       if (seg != null) {
-        if (names.contains(seg)) throw new IllegalArgumentException(source + ": two columns for segment '" + seg + "'");
+        if (names.contains(seg))
+          throw new IllegalArgumentException(source + ": two columns for segment '" + seg + "'");
         cols.add(i);
         names.add(seg);
       }
     }
-    if (stepCol < 0) throw new IllegalArgumentException(source + ": no 'step' column in the header");
-    if (cols.isEmpty()) throw new IllegalArgumentException(source + ": no ratio.<segment> columns in the header (log a layer-wise graft run)");
+    if (stepCol < 0)
+      throw new IllegalArgumentException(source + ": no 'step' column in the header");
+    if (cols.isEmpty())
+      throw new IllegalArgumentException(
+          source + ": no ratio.<segment> columns in the header (log a layer-wise graft run)");
     double[] sum = new double[cols.size()];
     long[] count = new long[cols.size()];
     for (int r = 1; r < lines.size(); r++) {
       String line = lines.get(r);
       if (line.isBlank()) continue;
       String[] f = line.split(",", -1);
-      if (f.length != header.length) throw new IllegalArgumentException(source + " line " + (r + 1) + ": " + f.length + " fields, expected " + header.length);
+      if (f.length != header.length)
+        throw new IllegalArgumentException(
+            source + " line " + (r + 1) + ": " + f.length + " fields, expected " + header.length);
       long step = parseStep(f[stepCol], source, r + 1);
       if (step < start || step >= end) continue;
       for (int k = 0; k < cols.size(); k++) {
@@ -78,23 +91,52 @@ public final class StaticTransfer {
         try {
           v = Double.parseDouble(cell);
         } catch (NumberFormatException e) {
-          throw new IllegalArgumentException(source + " line " + (r + 1) + ", column " + header[cols.get(k)].trim() + ": '" + cell + "' is not a number");
+          throw new IllegalArgumentException(
+              source
+                  + " line "
+                  + (r + 1)
+                  + ", column "
+                  + header[cols.get(k)].trim()
+                  + ": '"
+                  + cell
+                  + "' is not a number");
         }
         if (Double.isNaN(v)) continue;
-        if (Double.isInfinite(v) || v < 0) throw new IllegalArgumentException(source + " line " + (r + 1) + ", column " + header[cols.get(k)].trim() + ": ratio " + v + " must be finite and >= 0");
+        if (Double.isInfinite(v) || v < 0)
+          throw new IllegalArgumentException(
+              source
+                  + " line "
+                  + (r + 1)
+                  + ", column "
+                  + header[cols.get(k)].trim()
+                  + ": ratio "
+                  + v
+                  + " must be finite and >= 0");
         sum[k] += v;
         count[k]++;
       }
     }
     Map<String, Double> out = new LinkedHashMap<>();
     for (int k = 0; k < cols.size(); k++) {
-      if (count[k] == 0) throw new IllegalArgumentException(source + ": no value of ratio." + names.get(k) + " in steps [" + start + ", " + end + ")");
+      if (count[k] == 0)
+        throw new IllegalArgumentException(
+            source
+                + ": no value of ratio."
+                + names.get(k)
+                + " in steps ["
+                + start
+                + ", "
+                + end
+                + ")");
       out.put(names.get(k), sum[k] / count[k]);
     }
     return out;
   }
 
-  /** The segment of a {@code ratio.<segment>} (or {@code <prefix>.ratio.<segment>}) column, else null. */
+  /**
+   * The segment of a {@code ratio.<segment>} (or {@code <prefix>.ratio.<segment>}) column, else
+   * null.
+   */
   private static String segmentOf(String column) {
     int at = column.startsWith(RATIO) ? 0 : column.lastIndexOf("." + RATIO) + 1;
     if (at == 0 && !column.startsWith(RATIO)) return null;
@@ -113,20 +155,31 @@ public final class StaticTransfer {
       } catch (NumberFormatException ignored) {
         // reported below
       }
-      throw new IllegalArgumentException(source + " line " + line + ", column step: '" + s + "' is not a step number");
+      throw new IllegalArgumentException(
+          source + " line " + line + ", column step: '" + s + "' is not a step number");
     }
   }
 
-  /** The {@code layer_scaled} spec that runs {@code sgd} (the grafted run's direction spec) with these multipliers. */
+  /**
+   * The {@code layer_scaled} spec that runs {@code sgd} (the grafted run's direction spec) with
+   * these multipliers.
+   */
   public static Spec spec(Spec sgd, Map<String, Double> multipliers) {
-    if (!sgd.name().equals("sgd")) throw new IllegalArgumentException("static transfer targets SGD, got '" + sgd.name() + "' (use layer_scaled directly for other base optimizers)");
+    if (!sgd.name().equals("sgd"))
+      throw new IllegalArgumentException(
+          "static transfer targets SGD, got '"
+              + sgd.name()
+              + "' (use layer_scaled directly for other base optimizers)");
     Map<String, Object> hp = new LinkedHashMap<>();
     hp.put("base", sgd);
     hp.put("multipliers", new LinkedHashMap<>(multipliers));
     return new Spec("layer_scaled", hp);
   }
 
-  /** Reads the log, averages over [start, end) and wraps {@code sgd}: the whole transfer in one call. */
+  /**
+   * Reads the log, averages over [start, end) and wraps {@code sgd}: the whole transfer in one
+   * call.
+   */
   public static Spec spec(Path metricsCsv, long start, long end, Spec sgd) throws IOException {
     return spec(sgd, multipliers(metricsCsv, start, end));
   }

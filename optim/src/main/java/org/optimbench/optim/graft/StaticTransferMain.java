@@ -10,14 +10,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code scripts/static-transfer}: the per-layer multipliers of grafting's static transfer
- * ({@link StaticTransfer#multipliers}) from a layer-wise M#SGD run's metric log, printed as one JSON
- * object on stdout ({@code {"0_W":0.31,"0_b":1.2}}), ready for a conf override
- * {@code optimizer.hparams.multipliers=...} of a {@code layer_scaled} SGD run. Exit 0 when printed,
- * 2 on bad usage or bad input (one line on stderr naming the file, line and column).
+ * {@code scripts/static-transfer}: the per-layer multipliers of grafting's static transfer ({@link
+ * StaticTransfer#multipliers}) from a layer-wise M#SGD run's metric log, printed as one JSON object
+ * on stdout ({@code {"0_W":0.31,"0_b":1.2}}), ready for a conf override {@code
+ * optimizer.hparams.multipliers=...} of a {@code layer_scaled} SGD run. Exit 0 when printed, 2 on
+ * bad usage or bad input (one line on stderr naming the file, line and column).
  */
 public final class StaticTransferMain {
-  static final String USAGE = """
+  static final String USAGE =
+      """
       usage: static-transfer --metrics FILE.csv --from S --to E
 
       Grafting's static transfer (Agarwal et al.): the mean of each logged per-layer ratio
@@ -47,7 +48,8 @@ public final class StaticTransferMain {
     try {
       for (int i = 0; i < args.length; i++) {
         String opt = args[i];
-        if (!List.of("--metrics", "--from", "--to").contains(opt)) throw new IllegalArgumentException("unknown argument '" + opt + "' (see --help)");
+        if (!List.of("--metrics", "--from", "--to").contains(opt))
+          throw new IllegalArgumentException("unknown argument '" + opt + "' (see --help)");
         if (i + 1 >= args.length) throw new IllegalArgumentException(opt + ": missing value");
         String v = args[++i];
         switch (opt) {
@@ -56,7 +58,8 @@ public final class StaticTransferMain {
           default -> to = step(opt, v);
         }
       }
-      if (metrics == null || from == null || to == null) throw new IllegalArgumentException("--metrics, --from and --to are required (see --help)");
+      if (metrics == null || from == null || to == null)
+        throw new IllegalArgumentException("--metrics, --from and --to are required (see --help)");
       Map<String, Double> m = StaticTransfer.multipliers(metrics, from, to);
       out.println(new ObjectMapper().writeValueAsString(m));
       return 0;

@@ -26,34 +26,38 @@ import org.optimbench.optim.spec.Hparams;
  *   p = p - eta * sqrt(1 - beta2^k) / (1 - beta1^k) * m / (sqrt(v) + eps)
  * </pre>
  *
- * <p>Hyperparameters (names and defaults of {@code AdamHD.__init__}): {@code lr} 1e-3, {@code betas}
- * (0.9, 0.999), {@code eps} 1e-8, {@code weight_decay} 0, {@code hypergrad_lr} 1e-8. Diagnostics:
- * {@code lr} (eta after the step times the schedule factor: the rate of the last tensor),
- * {@code hypergradient} (the sum of the per-tensor terms).
+ * <p>Hyperparameters (names and defaults of {@code AdamHD.__init__}): {@code lr} 1e-3, {@code
+ * betas} (0.9, 0.999), {@code eps} 1e-8, {@code weight_decay} 0, {@code hypergrad_lr} 1e-8.
+ * Diagnostics: {@code lr} (eta after the step times the schedule factor: the rate of the last
+ * tensor), {@code hypergradient} (the sum of the per-tensor terms).
  *
  * <p>Paper: A. G. Baydin, R. Cornish, D. Martínez Rubio, M. Schmidt, F. Wood, "Online Learning Rate
  * Adaptation with Hypergradient Descent", ICLR 2018, arXiv:1703.04782. Reference: awslabs/adatune
- * {@code adatune/hd_adam.py} (a copy of gbaydin/hypergradient-descent {@code hypergrad/adam_hd.py}).
+ * {@code adatune/hd_adam.py} (a copy of gbaydin/hypergradient-descent {@code
+ * hypergrad/adam_hd.py}).
  *
  * <p>Quirks of the reference, kept:
- * <ul>
- *   <li>quirk: eta is updated <em>sequentially per tensor</em> inside one step: tensor i's Adam step
- *       already uses the eta that includes the hypergradient terms of tensors 0..i. Our segments are
- *       the reference's tensors, so the same happens per segment, in segment order. The per-segment
- *       terms do not depend on eta, so they are computed first and reduced in one call, then applied
- *       as running sums;</li>
- *   <li>quirk: Adam's eps sits outside the square root and the bias corrections multiply the step
- *       size (the pre-1.x torch form: {@code sqrt(v) + eps}, not {@code sqrt(v / bc2) + eps});</li>
- *   <li>eta is not kept non-negative; weight decay is the coupled (L2) kind and enters h.</li>
- * </ul>
- * A schedule factor multiplies eta where it is used and does not enter the adaptation (a
- * {@code LambdaLR} would overwrite the adapted rate). State: {@code lr} (eta), {@code exp_avg},
- * {@code exp_avg_sq}, {@code step}.
  *
- * <p>CPU backend: two fused passes per segment, before and after the reducer call
- * ({@link AdamHdKernel}, see {@link org.optimbench.optim.internal.Fused}); ND4J ops everywhere else.
+ * <ul>
+ *   <li>quirk: eta is updated <em>sequentially per tensor</em> inside one step: tensor i's Adam
+ *       step already uses the eta that includes the hypergradient terms of tensors 0..i. Our
+ *       segments are the reference's tensors, so the same happens per segment, in segment order.
+ *       The per-segment terms do not depend on eta, so they are computed first and reduced in one
+ *       call, then applied as running sums;
+ *   <li>quirk: Adam's eps sits outside the square root and the bias corrections multiply the step
+ *       size (the pre-1.x torch form: {@code sqrt(v) + eps}, not {@code sqrt(v / bc2) + eps});
+ *   <li>eta is not kept non-negative; weight decay is the coupled (L2) kind and enters h.
+ * </ul>
+ *
+ * A schedule factor multiplies eta where it is used and does not enter the adaptation (a {@code
+ * LambdaLR} would overwrite the adapted rate). State: {@code lr} (eta), {@code exp_avg}, {@code
+ * exp_avg_sq}, {@code step}.
+ *
+ * <p>CPU backend: two fused passes per segment, before and after the reducer call ({@link
+ * AdamHdKernel}, see {@link org.optimbench.optim.internal.Fused}); ND4J ops everywhere else.
  */
-public record AdamHd(double lr, double[] betas, double eps, double weightDecay, double hypergradLr) implements Optimizer {
+public record AdamHd(double lr, double[] betas, double eps, double weightDecay, double hypergradLr)
+    implements Optimizer {
   public AdamHd {
     Checks.nonNegative("lr", lr);
     betas = Checks.betas("betas", betas, 2);
@@ -64,7 +68,12 @@ public record AdamHd(double lr, double[] betas, double eps, double weightDecay, 
   }
 
   static AdamHd from(Hparams hp) {
-    return new AdamHd(hp.real("lr", 1e-3), hp.reals("betas", 0.9, 0.999), hp.real("eps", 1e-8), hp.real("weight_decay", 0), hp.real("hypergrad_lr", 1e-8));
+    return new AdamHd(
+        hp.real("lr", 1e-3),
+        hp.reals("betas", 0.9, 0.999),
+        hp.real("eps", 1e-8),
+        hp.real("weight_decay", 0),
+        hp.real("hypergrad_lr", 1e-8));
   }
 
   @Override
@@ -105,7 +114,8 @@ public record AdamHd(double lr, double[] betas, double eps, double weightDecay, 
       Fused.Pass pass = Fused.pass().read(g);
       if (weightDecay != 0) pass.read(p);
       pass.update(m).update(v).scratch(2);
-      AdamHdKernel.Moments moments = new AdamHdKernel.Moments(k > 1, weightDecay != 0, weightDecay, b1, b2, eps);
+      AdamHdKernel.Moments moments =
+          new AdamHdKernel.Moments(k > 1, weightDecay != 0, weightDecay, b1, b2, eps);
       for (int i = 0; i < n; i++) {
         Segment s = model.layout().segment(i);
         h[i] = pass.run(moments, s.offset(), s.end())[0];
@@ -129,7 +139,8 @@ public record AdamHd(double lr, double[] betas, double eps, double weightDecay, 
       adamDirection(m, v, dir);
     }
     h = ctx.reducer().sum(h);
-    double prevCorrection = k > 1 ? Math.sqrt(1 - Math.pow(b2, k - 1)) / (1 - Math.pow(b1, k - 1)) : 0;
+    double prevCorrection =
+        k > 1 ? Math.sqrt(1 - Math.pow(b2, k - 1)) / (1 - Math.pow(b1, k - 1)) : 0;
     Fused.Pass update = fused ? Fused.pass().read(m).read(v).update(p) : null;
     double correction = Math.sqrt(1 - Math.pow(b2, k)) / (1 - Math.pow(b1, k));
     double eta = state.scalar("lr");

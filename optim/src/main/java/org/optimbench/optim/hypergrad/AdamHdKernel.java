@@ -5,6 +5,7 @@ import org.optimbench.optim.internal.Fused;
 /**
  * The fused CPU step of {@link AdamHd} ({@link Fused}) in two passes per segment, split where the
  * reduced hypergradients decide each segment's rate.
+ *
  * <pre>
  * Moments: operands g, [p with weight decay] (read), m, v (updated), 2 scratch; sum (when withDot)
  *   &lt;d, m / (sqrt(v) + eps)&gt; over the previous m, v
@@ -16,7 +17,9 @@ import org.optimbench.optim.internal.Fused;
 final class AdamHdKernel {
   private AdamHdKernel() {}
 
-  record Moments(boolean withDot, boolean decayed, double weightDecay, double beta1, double beta2, double eps) implements Fused.Kernel {
+  record Moments(
+      boolean withDot, boolean decayed, double weightDecay, double beta1, double beta2, double eps)
+      implements Fused.Kernel {
     @Override
     public int sums() {
       return 1;

@@ -10,7 +10,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 final class Clamp {
   private Clamp() {}
 
-  /** {@code x} clamped to [-c, c]: {@code x} itself (not copied) when no element exceeds c, else a new array. */
+  /**
+   * {@code x} clamped to [-c, c]: {@code x} itself (not copied) when no element exceeds c, else a
+   * new array.
+   */
   static INDArray clamp(INDArray x, double c) {
     return clamp(x, c, exceeds(x, c));
   }
@@ -20,15 +23,19 @@ final class Clamp {
     return c != Double.POSITIVE_INFINITY && x.amaxNumber().doubleValue() > c;
   }
 
-  /** As {@link #clamp(INDArray, double)}, with {@code exceeds} = {@link #exceeds}(x, c) already known. */
+  /**
+   * As {@link #clamp(INDArray, double)}, with {@code exceeds} = {@link #exceeds}(x, c) already
+   * known.
+   */
   static INDArray clamp(INDArray x, double c, boolean exceeds) {
     return exceeds ? Transforms.min(Transforms.max(x, -c, true), c, false) : x;
   }
 
   /**
    * {@code z} where {@code |g| <= c} and 0 elsewhere: the vector autograd really multiplies by the
-   * Hessian when the product is taken through {@code clamp(g)} (torch's clamp has zero derivative where
-   * it clamps). {@code z} itself when nothing was clamped ({@code clamped} = {@link #exceeds}(g, c)).
+   * Hessian when the product is taken through {@code clamp(g)} (torch's clamp has zero derivative
+   * where it clamps). {@code z} itself when nothing was clamped ({@code clamped} = {@link
+   * #exceeds}(g, c)).
    */
   static INDArray throughClamp(INDArray z, INDArray g, double c, boolean clamped) {
     if (!clamped) return z;

@@ -10,11 +10,11 @@ import org.optimbench.optim.OptimizerState;
 import org.optimbench.optim.internal.Vec;
 
 /**
- * MARTHE's Adam dynamics: {@code torch.optim.Adam} (coupled weight decay, denominator
- * {@code sqrt(v) / sqrt(1 - beta2^k) + eps}) and adatune's {@code MuAdam} tangent
- * (adatune/mu_adam.py), with Zm = dm/deta, Zv = dv/deta, Z = dw/deta and, at step t (the number of
- * Adam steps already taken), c = sqrt(1 - beta2^t) / (1 - beta1^t), s = sqrt(v + eps), m and v
- * the moments before the step, q = H Z:
+ * MARTHE's Adam dynamics: {@code torch.optim.Adam} (coupled weight decay, denominator {@code
+ * sqrt(v) / sqrt(1 - beta2^k) + eps}) and adatune's {@code MuAdam} tangent (adatune/mu_adam.py),
+ * with Zm = dm/deta, Zv = dv/deta, Z = dw/deta and, at step t (the number of Adam steps already
+ * taken), c = sqrt(1 - beta2^t) / (1 - beta1^t), s = sqrt(v + eps), m and v the moments before the
+ * step, q = H Z:
  *
  * <pre>
  * (step 0 only fills the moments)
@@ -23,9 +23,10 @@ import org.optimbench.optim.internal.Vec;
  *                   + (1 - lr0 c) ((1 - beta1) / s - (1 - beta2) m g / s^3) q) - c m / s
  *          Zm = mu (beta1 Zm + (1 - beta1) q);   Zv = mu (beta2 Zv + 2 (1 - beta2) g q)
  * </pre>
- * Quirks (named in {@link Marthe}): no identity term for Z in its own recursion and the factor
- * (1 - lr0 c) on the Hessian bracket; eps inside the square root here but outside it in the Adam
- * step; lr0 is the initial learning rate; weight decay absent from the tangent.
+ *
+ * Quirks (named in {@link Marthe}): no identity term for Z in its own recursion and the factor (1 -
+ * lr0 c) on the Hessian bracket; eps inside the square root here but outside it in the Adam step;
+ * lr0 is the initial learning rate; weight decay absent from the tangent.
  */
 final class MuAdam implements TangentDynamics {
   private final double lr0;
@@ -62,7 +63,13 @@ final class MuAdam implements TangentDynamics {
   }
 
   @Override
-  public void tangent(INDArray g, long t, boolean restart, double mu, UnaryOperator<INDArray> hvp, OptimizerState s) {
+  public void tangent(
+      INDArray g,
+      long t,
+      boolean restart,
+      double mu,
+      UnaryOperator<INDArray> hvp,
+      OptimizerState s) {
     INDArray m = s.array("exp_avg");
     INDArray v = s.array("exp_avg_sq");
     INDArray z = s.array("z");

@@ -21,8 +21,10 @@ import org.optimbench.optim.internal.Vec;
  *            q = H Z;  Z = mu (Z - lr0 q - lr0 m Zb) - (m b + g);  Zb = mu (q + m Zb)
  * step:      d = g + weight_decay p;  b = d (step 0) or m b + d;  p = p - lr * (m != 0 ? b : d)
  * </pre>
- * b is the buffer before the step; the step is {@link Sgd#update} itself. Quirks (named in {@link Marthe}): lr0 is the initial learning
- * rate, not the current one; weight decay is absent from the tangent.
+ *
+ * b is the buffer before the step; the step is {@link Sgd#update} itself. Quirks (named in {@link
+ * Marthe}): lr0 is the initial learning rate, not the current one; weight decay is absent from the
+ * tangent.
  */
 final class MuSgd implements TangentDynamics {
   private final double lr0;
@@ -55,7 +57,13 @@ final class MuSgd implements TangentDynamics {
   }
 
   @Override
-  public void tangent(INDArray g, long t, boolean restart, double mu, UnaryOperator<INDArray> hvp, OptimizerState s) {
+  public void tangent(
+      INDArray g,
+      long t,
+      boolean restart,
+      double mu,
+      UnaryOperator<INDArray> hvp,
+      OptimizerState s) {
     INDArray z = s.array("z");
     if (momentum == 0) {
       if (restart) {
@@ -64,7 +72,11 @@ final class MuSgd implements TangentDynamics {
       }
       INDArray q = hvp.apply(z);
       if (Fused.applies(g, q, z)) {
-        Fused.pass().read(g).read(q).update(z).run(new MuSgdKernel.Tangent(false, false, lr0, 0, mu));
+        Fused.pass()
+            .read(g)
+            .read(q)
+            .update(z)
+            .run(new MuSgdKernel.Tangent(false, false, lr0, 0, mu));
         return;
       }
       Vec.axpy(-lr0, q, z);

@@ -4,9 +4,10 @@ import org.optimbench.optim.internal.Fused;
 
 /**
  * The fused CPU pass of {@link MuSgd}'s tangent update ({@link Fused}): one pass instead of up to
- * eight ND4J ops. (The SGD step itself is {@link org.optimbench.optim.baseline.Sgd#update}, on either
- * path, so that with hyper_lr = 0 the trajectory stays bit for bit the {@code sgd} optimizer's, as
- * MartheTest checks.)
+ * eight ND4J ops. (The SGD step itself is {@link org.optimbench.optim.baseline.Sgd#update}, on
+ * either path, so that with hyper_lr = 0 the trajectory stays bit for bit the {@code sgd}
+ * optimizer's, as MartheTest checks.)
+ *
  * <pre>
  * Tangent: operands g, [q, unless restart], [buf] (read), z, [z_b] (updated; written on a restart)
  *   restart:  z = -g - momentum buf;  z_b = 0
@@ -16,7 +17,8 @@ import org.optimbench.optim.internal.Fused;
 final class MuSgdKernel {
   private MuSgdKernel() {}
 
-  record Tangent(boolean restart, boolean withMomentum, double lr0, double momentum, double mu) implements Fused.Kernel {
+  record Tangent(boolean restart, boolean withMomentum, double lr0, double momentum, double mu)
+      implements Fused.Kernel {
     @Override
     public void floats(float[][] c, int len, double[] sums) {
       float[] g = c[0];

@@ -14,8 +14,8 @@ import org.optimbench.optim.spec.SpecException;
 
 /**
  * Hypergradient descent on the learning rate of SGD (plain, heavy-ball or Nesterov momentum):
- * before each step the learning rate moves along the derivative of the current loss with respect
- * to the previous step's learning rate, which is the dot product of the current gradient with the
+ * before each step the learning rate moves along the derivative of the current loss with respect to
+ * the previous step's learning rate, which is the dot product of the current gradient with the
  * previous update direction.
  *
  * <pre>
@@ -40,19 +40,29 @@ import org.optimbench.optim.spec.SpecException;
  * <p>Reference behaviour kept: the hypergradient uses the gradient <em>with</em> weight decay and
  * the previous <em>direction</em> (the momentum buffer, not the raw gradient); eta is neither
  * clipped nor kept non-negative; the first step's momentum buffer is the gradient (dampening not
- * applied). Schedule: a {@code LambdaLR} on the reference would overwrite the adapted rate; here the
- * schedule factor multiplies the adapted eta where it is used and does not enter the adaptation.
- * State: {@code lr} (eta), {@code momentum_buffer}, {@code grad_prev} (only when it differs from the
- * buffer: no momentum, or Nesterov), {@code step}. The step itself is {@link Sgd#update} (the
- * {@code sgd} optimizer's), which also writes the direction.
+ * applied). Schedule: a {@code LambdaLR} on the reference would overwrite the adapted rate; here
+ * the schedule factor multiplies the adapted eta where it is used and does not enter the
+ * adaptation. State: {@code lr} (eta), {@code momentum_buffer}, {@code grad_prev} (only when it
+ * differs from the buffer: no momentum, or Nesterov), {@code step}. The step itself is {@link
+ * Sgd#update} (the {@code sgd} optimizer's), which also writes the direction.
  */
-public record SgdHd(double lr, double momentum, double dampening, double weightDecay, boolean nesterov, double hypergradLr) implements Optimizer {
+public record SgdHd(
+    double lr,
+    double momentum,
+    double dampening,
+    double weightDecay,
+    boolean nesterov,
+    double hypergradLr)
+    implements Optimizer {
   public SgdHd {
     Checks.nonNegative("lr", lr);
     Checks.nonNegative("momentum", momentum);
     Checks.finite("dampening", dampening);
     Checks.nonNegative("weight_decay", weightDecay);
-    Checks.require(!nesterov || (momentum > 0 && dampening == 0), "nesterov", "Nesterov momentum requires a momentum and zero dampening");
+    Checks.require(
+        !nesterov || (momentum > 0 && dampening == 0),
+        "nesterov",
+        "Nesterov momentum requires a momentum and zero dampening");
     Checks.nonNegative("hypergrad_lr", hypergradLr);
     Checks.finite("hypergrad_lr", hypergradLr);
   }
@@ -60,7 +70,13 @@ public record SgdHd(double lr, double momentum, double dampening, double weightD
   static SgdHd from(Hparams hp) {
     Double lr = hp.optionalReal("lr");
     if (lr == null) throw new SpecException("lr", "required (SGDHD has no default learning rate)");
-    return new SgdHd(lr, hp.real("momentum", 0), hp.real("dampening", 0), hp.real("weight_decay", 0), hp.bool("nesterov", false), hp.real("hypergrad_lr", 1e-6));
+    return new SgdHd(
+        lr,
+        hp.real("momentum", 0),
+        hp.real("dampening", 0),
+        hp.real("weight_decay", 0),
+        hp.bool("nesterov", false),
+        hp.real("hypergrad_lr", 1e-6));
   }
 
   @Override
@@ -96,7 +112,16 @@ public record SgdHd(double lr, double momentum, double dampening, double weightD
     state.setScalar("lr", eta);
     double lrNow = eta * ctx.lrScale();
     INDArray buf = momentum != 0 ? state.array("momentum_buffer") : null;
-    Sgd.update(p, model.grads(), buf, state.scalar("step") == 0, lrNow, momentum, dampening, weightDecay, nesterov,
+    Sgd.update(
+        p,
+        model.grads(),
+        buf,
+        state.scalar("step") == 0,
+        lrNow,
+        momentum,
+        dampening,
+        weightDecay,
+        nesterov,
         directionIsBuffer() ? null : state.array("grad_prev"));
     state.setScalar("step", state.scalar("step") + 1);
     ctx.diagnostics().put("lr", lrNow);

@@ -31,66 +31,79 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>How: a {@link Pass} streams its operands in chunks of {@value #CHUNK} elements: a bulk copy of
  * each chunk into a heap array, the {@link Kernel}'s loops over the chunk, a bulk copy back of the
- * arrays it writes. The copies stay in L1; loops over heap arrays are what C2 (JDK 17)
- * vectorizes. Measured on an Adam step over 1M floats: indexing the NIO buffers directly was 1.7x
- * slower, and computing float32 data in double (per-element conversions) 3.5x slower. Kernels
- * therefore come in two versions, {@code floats} and {@code doubles}, with the same formulas in the
- * same order as the method's ND4J ops; float32 arrays are computed in float arithmetic with float
- * constants, as ND4J computes them. Kernel loops are kept free of what was measured to stop the
- * vectorizer (a conditional, {@code Math.abs}, a loop storing five arrays): coupled weight decay
- * is a separate loop ({@link #decayed}), and the per-element terms of a global sum go to a scratch
- * chunk (or are products that {@link #dot} forms) and are added up in double by {@link #sum},
- * {@link #sumAbs} or {@link #dot} in a fixed order (eight interleaved partial sums per chunk,
- * chunk by chunk within a block of {@value #BLOCK} elements, block sums in block order), so a step
- * is deterministic. The pass allocates no ND4J arrays (nothing in the step workspace) and never
- * writes an operand declared {@link Pass#read read}.
+ * arrays it writes. The copies stay in L1; loops over heap arrays are what C2 (JDK 17) vectorizes.
+ * Measured on an Adam step over 1M floats: indexing the NIO buffers directly was 1.7x slower, and
+ * computing float32 data in double (per-element conversions) 3.5x slower. Kernels therefore come in
+ * two versions, {@code floats} and {@code doubles}, with the same formulas in the same order as the
+ * method's ND4J ops; float32 arrays are computed in float arithmetic with float constants, as ND4J
+ * computes them. Kernel loops are kept free of what was measured to stop the vectorizer (a
+ * conditional, {@code Math.abs}, a loop storing five arrays): coupled weight decay is a separate
+ * loop ({@link #decayed}), and the per-element terms of a global sum go to a scratch chunk (or are
+ * products that {@link #dot} forms) and are added up in double by {@link #sum}, {@link #sumAbs} or
+ * {@link #dot} in a fixed order (eight interleaved partial sums per chunk, chunk by chunk within a
+ * block of {@value #BLOCK} elements, block sums in block order), so a step is deterministic. The
+ * pass allocates no ND4J arrays (nothing in the step workspace) and never writes an operand
+ * declared {@link Pass#read read}.
  *
  * <p>Threads: the blocks of a pass are shared among {@link #threads()} threads (system property
  * {@value #THREADS_PROPERTY}, default ND4J's own thread count, i.e. {@code OMP_NUM_THREADS}; the
  * scripts and Spark executors run one per task). The arithmetic of a block and the order in which
  * block sums are combined do not depend on the thread count, so results are the same bits with 1
  * thread or 16. One core does not reach the memory bus's bandwidth (a fused copy of 10M floats
- * measured 18-22 GB/s on one thread, ND4J's copy 26-30, the fused copy on two threads 35-38),
- * which is what extra threads buy back: the Adam-type steps ran 1.6-1.9x faster on two
- * (BENCHMARKS.md, "Optimizer step").
+ * measured 18-22 GB/s on one thread, ND4J's copy 26-30, the fused copy on two threads 35-38), which
+ * is what extra threads buy back: the Adam-type steps ran 1.6-1.9x faster on two (BENCHMARKS.md,
+ * "Optimizer step").
  */
 public final class Fused {
   /** The switch: {@code false} forces every method onto its ND4J-op path. Read at every step. */
   public static final String PROPERTY = "optimbench.fused";
+
   /**
    * Elements per chunk. Small chunks let the hardware prefetcher stream the next chunk while the
    * kernel computes: an Adam pass over 10M floats measured 1.3 ns per element with 128-element
    * chunks, 1.7 with 512, 2.3 with 1024 (64 was slower again: per-chunk overhead).
    */
   static final int CHUNK = 128;
+
   /**
    * Elements per block: the unit of work of one thread, and the unit of a pass's global sums (each
    * block sums its chunks in order, and the blocks' sums are added in block order), so the sums,
-   * and every result, are the same bits whatever the number of threads. A multiple of {@link #CHUNK}.
+   * and every result, are the same bits whatever the number of threads. A multiple of {@link
+   * #CHUNK}.
    */
   static final int BLOCK = 1 << 16;
+
   /**
    * A pass is split only where each thread gets at least this many blocks: handing work to a pool
    * thread costs tens of microseconds, a block about 0.1 ms (measured: an AdamHD step over 1M
    * floats in 8 segments, 2 blocks each, was slower on 2 threads than on 1).
    */
   static final int MIN_BLOCKS_PER_THREAD = 2;
-  /** Threads of a fused pass: this system property, else ND4J's own thread count ({@code OMP_NUM_THREADS}). */
+
+  /**
+   * Threads of a fused pass: this system property, else ND4J's own thread count ({@code
+   * OMP_NUM_THREADS}).
+   */
   public static final String THREADS_PROPERTY = "optimbench.fused.threads";
 
   private static volatile Boolean cpuBackend;
   private static volatile int nd4jThreads;
-  private static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "optimbench-fused");
-    t.setDaemon(true);
-    return t;
-  });
+  private static final ExecutorService POOL =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "optimbench-fused");
+            t.setDaemon(true);
+            return t;
+          });
   private static final AtomicLong PASSES = new AtomicLong();
   private static final AtomicLong PARALLEL_PASSES = new AtomicLong();
 
   private Fused() {}
 
-  /** How many fused passes have run in this JVM (lets tests and benchmarks see which path a step took). */
+  /**
+   * How many fused passes have run in this JVM (lets tests and benchmarks see which path a step
+   * took).
+   */
   public static long passes() {
     return PASSES.get();
   }
@@ -105,7 +118,10 @@ public final class Fused {
     return !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").trim());
   }
 
-  /** Threads a pass may use: {@value #THREADS_PROPERTY} if set and positive, else ND4J's thread count (read once). */
+  /**
+   * Threads a pass may use: {@value #THREADS_PROPERTY} if set and positive, else ND4J's thread
+   * count (read once).
+   */
   public static int threads() {
     int t = Integer.getInteger(THREADS_PROPERTY, 0);
     if (t > 0) return t;
@@ -173,7 +189,10 @@ public final class Fused {
     return true;
   }
 
-  /** Every dimension longer than 1 has stride 1; with at most one such dimension, element i is at buffer offset + i. */
+  /**
+   * Every dimension longer than 1 has stride 1; with at most one such dimension, element i is at
+   * buffer offset + i.
+   */
   private static boolean unitStride(INDArray a) {
     int longDims = 0;
     for (int d = 0; d < a.rank(); d++) {
@@ -189,8 +208,8 @@ public final class Fused {
    * The arithmetic of one pass, once per dtype, on chunks: {@code c[i]} holds the current chunk of
    * operand i (in declaration order, then the scratch chunks), valid at {@code [0, len)}. A kernel
    * writes every element of its {@code update}/{@code write} operands' chunks and adds its global
-   * sums to {@code sums} (length {@link #sums()}), each through {@link Fused#sum},
-   * {@link Fused#sumAbs} or {@link Fused#dot}.
+   * sums to {@code sums} (length {@link #sums()}), each through {@link Fused#sum}, {@link
+   * Fused#sumAbs} or {@link Fused#dot}.
    */
   public interface Kernel {
     default int sums() {
@@ -214,7 +233,8 @@ public final class Fused {
     private final List<INDArray> arrays = new ArrayList<>();
     private final List<Integer> modeList = new ArrayList<>();
     private int scratch;
-    // Resolved at the first run: the access mode, NIO buffer and buffer index of element 0 of each operand.
+    // Resolved at the first run: the access mode, NIO buffer and buffer index of element 0 of each
+    // operand.
     private int[] modes;
     private FloatBuffer[] floatBufs;
     private DoubleBuffer[] doubleBufs;
@@ -237,14 +257,18 @@ public final class Fused {
       return add(a, WRITE);
     }
 
-    /** {@code k} scratch chunks after the operands (a kernel's temporaries: a decayed gradient, a denominator, the terms of a sum). */
+    /**
+     * {@code k} scratch chunks after the operands (a kernel's temporaries: a decayed gradient, a
+     * denominator, the terms of a sum).
+     */
     public Pass scratch(int k) {
       scratch += k;
       return this;
     }
 
     private Pass add(INDArray a, int mode) {
-      if (modes != null) throw new IllegalStateException("operands are fixed once the pass has run");
+      if (modes != null)
+        throw new IllegalStateException("operands are fixed once the pass has run");
       arrays.add(a);
       modeList.add(mode);
       return this;
@@ -273,10 +297,12 @@ public final class Fused {
         for (int b = 0; b < blocks; b++) block(k, c, from, b, n, part[b]);
       } else {
         PARALLEL_PASSES.incrementAndGet();
-        parallel(workers, w -> {
-          Chunks c = new Chunks(n);
-          for (int b = w; b < blocks; b += workers) block(k, c, from, b, n, part[b]);
-        });
+        parallel(
+            workers,
+            w -> {
+              Chunks c = new Chunks(n);
+              for (int b = w; b < blocks; b += workers) block(k, c, from, b, n, part[b]);
+            });
       }
       for (double[] p : part) for (int i = 0; i < sums.length; i++) sums[i] += p[i];
       return sums;
@@ -294,7 +320,10 @@ public final class Fused {
       }
     }
 
-    /** Block {@code b} of the pass (elements {@code [b BLOCK, min((b + 1) BLOCK, n))} after {@code from}), chunk by chunk; its sums go to {@code sums}. */
+    /**
+     * Block {@code b} of the pass (elements {@code [b BLOCK, min((b + 1) BLOCK, n))} after {@code
+     * from}), chunk by chunk; its sums go to {@code sums}.
+     */
     private void block(Kernel k, Chunks ch, long from, int b, int n, double[] sums) {
       int ops = arrays.size();
       int end = (int) Math.min((long) (b + 1) * BLOCK, n);
@@ -304,9 +333,11 @@ public final class Fused {
         for (int at = b * BLOCK; at < end; at += chunk) {
           int len = Math.min(chunk, end - at);
           int off = (int) from + at;
-          for (int i = 0; i < ops; i++) if ((modes[i] & READ) != 0) floatBufs[i].get(base[i] + off, c[i], 0, len);
+          for (int i = 0; i < ops; i++)
+            if ((modes[i] & READ) != 0) floatBufs[i].get(base[i] + off, c[i], 0, len);
           k.floats(c, len, sums);
-          for (int i = 0; i < ops; i++) if ((modes[i] & WRITE) != 0) floatBufs[i].put(base[i] + off, c[i], 0, len);
+          for (int i = 0; i < ops; i++)
+            if ((modes[i] & WRITE) != 0) floatBufs[i].put(base[i] + off, c[i], 0, len);
         }
       } else {
         double[][] c = ch.d;
@@ -314,9 +345,11 @@ public final class Fused {
         for (int at = b * BLOCK; at < end; at += chunk) {
           int len = Math.min(chunk, end - at);
           int off = (int) from + at;
-          for (int i = 0; i < ops; i++) if ((modes[i] & READ) != 0) doubleBufs[i].get(base[i] + off, c[i], 0, len);
+          for (int i = 0; i < ops; i++)
+            if ((modes[i] & READ) != 0) doubleBufs[i].get(base[i] + off, c[i], 0, len);
           k.doubles(c, len, sums);
-          for (int i = 0; i < ops; i++) if ((modes[i] & WRITE) != 0) doubleBufs[i].put(base[i] + off, c[i], 0, len);
+          for (int i = 0; i < ops; i++)
+            if ((modes[i] & WRITE) != 0) doubleBufs[i].put(base[i] + off, c[i], 0, len);
         }
       }
     }
@@ -372,51 +405,57 @@ public final class Fused {
 
   /** A one-operand, one-sum pass: the chunks' sums added in the pass's fixed order. */
   private static double sumOver(INDArray a, FloatChunkSum floats, DoubleChunkSum doubles) {
-    return pass().read(a).run(new Kernel() {
-      @Override
-      public int sums() {
-        return 1;
-      }
+    return pass()
+        .read(a)
+        .run(
+            new Kernel() {
+              @Override
+              public int sums() {
+                return 1;
+              }
 
-      @Override
-      public void floats(float[][] c, int len, double[] sums) {
-        sums[0] += floats.of(c[0], len);
-      }
+              @Override
+              public void floats(float[][] c, int len, double[] sums) {
+                sums[0] += floats.of(c[0], len);
+              }
 
-      @Override
-      public void doubles(double[][] c, int len, double[] sums) {
-        sums[0] += doubles.of(c[0], len);
-      }
-    })[0];
+              @Override
+              public void doubles(double[][] c, int len, double[] sums) {
+                sums[0] += doubles.of(c[0], len);
+              }
+            })[0];
   }
 
   /**
    * {sum, L1 norm, sum of squares} of {@code a} in one pass (sums as {@link #sum}, {@link #sumAbs}
    * and {@link #dot}): a fingerprint of an array in one read. At 4.2M float32 elements 4.5-5.8 ms
-   * against 10.9-12.6 ms for ND4J's three reductions, one thread each. {@code a} must
-   * satisfy {@link #applies}.
+   * against 10.9-12.6 ms for ND4J's three reductions, one thread each. {@code a} must satisfy
+   * {@link #applies}.
    */
   public static double[] moments(INDArray a) {
-    return pass().read(a).run(new Kernel() {
-      @Override
-      public int sums() {
-        return 3;
-      }
+    return pass()
+        .read(a)
+        .run(
+            new Kernel() {
+              @Override
+              public int sums() {
+                return 3;
+              }
 
-      @Override
-      public void floats(float[][] c, int len, double[] sums) {
-        sums[0] += sum(c[0], len);
-        sums[1] += sumAbs(c[0], len);
-        sums[2] += dot(c[0], c[0], len);
-      }
+              @Override
+              public void floats(float[][] c, int len, double[] sums) {
+                sums[0] += sum(c[0], len);
+                sums[1] += sumAbs(c[0], len);
+                sums[2] += dot(c[0], c[0], len);
+              }
 
-      @Override
-      public void doubles(double[][] c, int len, double[] sums) {
-        sums[0] += sum(c[0], len);
-        sums[1] += sumAbs(c[0], len);
-        sums[2] += dot(c[0], c[0], len);
-      }
-    });
+              @Override
+              public void doubles(double[][] c, int len, double[] sums) {
+                sums[0] += sum(c[0], len);
+                sums[1] += sumAbs(c[0], len);
+                sums[2] += dot(c[0], c[0], len);
+              }
+            });
   }
 
   /**
@@ -437,7 +476,10 @@ public final class Fused {
     return out;
   }
 
-  /** Sum of {@code t[0, len)} in double: eight interleaved partial sums (a fixed order, so deterministic). */
+  /**
+   * Sum of {@code t[0, len)} in double: eight interleaved partial sums (a fixed order, so
+   * deterministic).
+   */
   public static double sum(float[] t, int len) {
     double a0 = 0;
     double a1 = 0;

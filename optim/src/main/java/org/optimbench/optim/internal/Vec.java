@@ -1,11 +1,11 @@
 package org.optimbench.optim.internal;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.api.ops.impl.transforms.floating.Sqrt;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.DivOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * In-place vector primitives shared by the optimizers' generic path. They are ND4J ops only (no
@@ -53,7 +53,9 @@ public final class Vec {
     return x.norm1Number().doubleValue();
   }
 
-  /** A scratch array of x's shape and dtype, contents undefined (inside a step: workspace memory). */
+  /**
+   * A scratch array of x's shape and dtype, contents undefined (inside a step: workspace memory).
+   */
   public static INDArray scratch(INDArray x) {
     return Nd4j.createUninitialized(x.dataType(), x.shape());
   }

@@ -26,22 +26,27 @@ import org.optimbench.optim.spec.Hparams;
  * use_fstar: lb ← max((f̄ + dot − Γ − τ N / 2) / ρ, lb_init)
  * x ← (x − τ d) / a                                                         (proximal weight decay)
  * </pre>
+ *
  * Hyperparameters (defaults as the reference): {@code lr=1.0, weight_decay=0, beta=0.9, lb=0,
  * bias_correction=false, use_fstar=false}. The loss is the batch loss {@code ctx.requireLoss}.
- * Diagnostics: {@code lr} (τ, the step size used) and {@code lb} (the lower bound in use after the step).
+ * Diagnostics: {@code lr} (τ, the step size used) and {@code lb} (the lower bound in use after the
+ * step).
  *
- * <p>Paper: F. Schaipp, R. Ohana, M. Eickenberg, A. Defazio, R. M. Gower, "MoMo: Momentum Models for
- * Adaptive Learning Rates", ICML 2024, arXiv 2305.07583. Reference: fabian-sp/MoMo @ 7be52f2,
+ * <p>Paper: F. Schaipp, R. Ohana, M. Eickenberg, A. Defazio, R. M. Gower, "MoMo: Momentum Models
+ * for Adaptive Learning Rates", ICML 2024, arXiv 2305.07583. Reference: fabian-sp/MoMo @ 7be52f2,
  * {@code momo/momo.py} ({@code Momo}). Quirks of the reference, reproduced:
+ *
  * <ul>
- *   <li>quirk: with {@code use_fstar} the user's {@code lb} is a floor: the estimate never goes below it;</li>
- *   <li>quirk: the lb update uses f̄ + dot − Γ without the weight-decay factor a;</li>
+ *   <li>quirk: with {@code use_fstar} the user's {@code lb} is a floor: the estimate never goes
+ *       below it;
+ *   <li>quirk: the lb update uses f̄ + dot − Γ without the weight-decay factor a;
  *   <li>quirk: no guard for N = 0: t is NaN or +inf, and Python's {@code min(lr/ρ, t)} then returns
  *       lr/ρ (its first argument); we reproduce Python's min/max argument order, so a zero momentum
- *       vector leaves x unchanged instead of producing NaN;</li>
- *   <li>quirk: first step without bias correction: f̄ and d are set to f and g and then averaged with
- *       themselves (so the first step is the stochastic Polyak step min(lr, (f − lb)₊/‖g‖²)).</li>
+ *       vector leaves x unchanged instead of producing NaN;
+ *   <li>quirk: first step without bias correction: f̄ and d are set to f and g and then averaged
+ *       with themselves (so the first step is the stochastic Polyak step min(lr, (f − lb)₊/‖g‖²)).
  * </ul>
+ *
  * Deviations: {@code beta} must be in [0, 1) (the reference accepts 1, which freezes d forever);
  * γ_p, f̄ and lb are kept in double (the reference keeps γ_p and f̄ as tensors in the model dtype).
  *
@@ -50,7 +55,9 @@ import org.optimbench.optim.spec.Hparams;
  * and the replicas drift apart silently. Under parameter sharding dot, Γ and N are partial sums per
  * worker reduced in one call; γ_p is linear in the elements, so per-shard partial γ's sum exactly.
  */
-public record Momo(double lr, double weightDecay, double beta, double lb, boolean biasCorrection, boolean useFstar) implements Optimizer {
+public record Momo(
+    double lr, double weightDecay, double beta, double lb, boolean biasCorrection, boolean useFstar)
+    implements Optimizer {
   public Momo {
     Checks.nonNegative("lr", lr);
     Checks.nonNegative("weight_decay", weightDecay);
@@ -59,7 +66,13 @@ public record Momo(double lr, double weightDecay, double beta, double lb, boolea
   }
 
   static Momo from(Hparams hp) {
-    return new Momo(hp.real("lr", 1.0), hp.real("weight_decay", 0), hp.real("beta", 0.9), hp.real("lb", 0), hp.bool("bias_correction", false), hp.bool("use_fstar", false));
+    return new Momo(
+        hp.real("lr", 1.0),
+        hp.real("weight_decay", 0),
+        hp.real("beta", 0.9),
+        hp.real("lb", 0),
+        hp.bool("bias_correction", false),
+        hp.bool("use_fstar", false));
   }
 
   @Override
@@ -111,7 +124,9 @@ public record Momo(double lr, double weightDecay, double beta, double lb, boolea
     double gam = sums[1];
     double norm = sums[2];
 
-    MomoStepSize step = MomoStepSize.of(lossAvg, dot, gam, norm, lrNow, weightDecay, rho, state.scalar("lb"), lb, useFstar);
+    MomoStepSize step =
+        MomoStepSize.of(
+            lossAvg, dot, gam, norm, lrNow, weightDecay, rho, state.scalar("lb"), lb, useFstar);
     double tau = step.tau();
     double lowerBound = step.lowerBound();
 

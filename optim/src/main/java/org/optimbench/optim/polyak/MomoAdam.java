@@ -32,31 +32,42 @@ import org.optimbench.optim.spec.Hparams;
  * x ← x − τ m / D
  * λ &gt; 0 and divide:  x ← x / (1 + λ lr)        (proximal decay)
  * </pre>
+ *
  * Hyperparameters (defaults as the reference): {@code lr=1e-2, betas=[0.9, 0.999], eps=1e-8,
  * weight_decay=0, lb=0, divide=true, use_fstar=false}. Diagnostics: {@code lr} (τ) and {@code lb}.
  *
- * <p>Paper: F. Schaipp, R. Ohana, M. Eickenberg, A. Defazio, R. M. Gower, "MoMo: Momentum Models for
- * Adaptive Learning Rates", ICML 2024, arXiv 2305.07583. Reference: fabian-sp/MoMo @ 7be52f2,
+ * <p>Paper: F. Schaipp, R. Ohana, M. Eickenberg, A. Defazio, R. M. Gower, "MoMo: Momentum Models
+ * for Adaptive Learning Rates", ICML 2024, arXiv 2305.07583. Reference: fabian-sp/MoMo @ 7be52f2,
  * {@code momo/momo_adam.py} ({@code MomoAdam}). Quirks of the reference:
+ *
  * <ul>
  *   <li>quirk: bc2 in the first loop uses each tensor's own step counter and in the update loop the
  *       global one. Every tensor of a {@link ModelView} has a gradient on every step, so the two
- *       counters are always equal here and one counter ("step") serves both;</li>
- *   <li>quirk: the loss average f̄ is bias-corrected only through bc1 inside the model (it starts at
- *       0, unlike MoMo's f̄ = f on the first step);</li>
- *   <li>quirk: with {@code use_fstar} the user's {@code lb} is a floor (never undercut);</li>
- *   <li>quirk: no guard for N = 0 (Python's {@code min(lr/bc1, nan)} is lr/bc1; reproduced);</li>
+ *       counters are always equal here and one counter ("step") serves both;
+ *   <li>quirk: the loss average f̄ is bias-corrected only through bc1 inside the model (it starts
+ *       at 0, unlike MoMo's f̄ = f on the first step);
+ *   <li>quirk: with {@code use_fstar} the user's {@code lb} is a floor (never undercut);
+ *   <li>quirk: no guard for N = 0 (Python's {@code min(lr/bc1, nan)} is lr/bc1; reproduced);
  *   <li>quirk: AdamW-style decay ({@code divide=false}) multiplies by 1 − λ lr before the step and
- *       the model's factor a = 1 + lr λ is used in τ either way.</li>
+ *       the model's factor a = 1 + lr λ is used in τ either way.
  * </ul>
+ *
  * Deviations: γ_p, f̄ and lb are doubles (the reference keeps γ_p and f̄ as tensors). Distributed
  * use: the loss must be averaged across workers before the step (the reference does not, and
  * replicas drift); under sharding dot, Γ and N are per-worker partial sums reduced in one call.
  *
- * <p>CPU backend: two fused passes, before and after the reducer call ({@link MomoAdamKernel},
- * see {@link org.optimbench.optim.internal.Fused}); ND4J ops everywhere else.
+ * <p>CPU backend: two fused passes, before and after the reducer call ({@link MomoAdamKernel}, see
+ * {@link org.optimbench.optim.internal.Fused}); ND4J ops everywhere else.
  */
-public record MomoAdam(double lr, double[] betas, double eps, double weightDecay, double lb, boolean divide, boolean useFstar) implements Optimizer {
+public record MomoAdam(
+    double lr,
+    double[] betas,
+    double eps,
+    double weightDecay,
+    double lb,
+    boolean divide,
+    boolean useFstar)
+    implements Optimizer {
   public MomoAdam {
     Checks.nonNegative("lr", lr);
     betas = Checks.betas("betas", betas, 2);
@@ -66,7 +77,14 @@ public record MomoAdam(double lr, double[] betas, double eps, double weightDecay
   }
 
   static MomoAdam from(Hparams hp) {
-    return new MomoAdam(hp.real("lr", 1e-2), hp.reals("betas", 0.9, 0.999), hp.real("eps", 1e-8), hp.real("weight_decay", 0), hp.real("lb", 0), hp.bool("divide", true), hp.bool("use_fstar", false));
+    return new MomoAdam(
+        hp.real("lr", 1e-2),
+        hp.reals("betas", 0.9, 0.999),
+        hp.real("eps", 1e-8),
+        hp.real("weight_decay", 0),
+        hp.real("lb", 0),
+        hp.bool("divide", true),
+        hp.bool("use_fstar", false));
   }
 
   @Override
@@ -114,7 +132,8 @@ public record MomoAdam(double lr, double[] betas, double eps, double weightDecay
       MomoAdamKernel.Moments moments = new MomoAdamKernel.Moments(beta1, beta2, bc2, eps);
       for (int i = 0; i < model.layout().size(); i++) {
         Segment seg = model.layout().segment(i);
-        double[] r = pass.run(moments, seg.offset(), seg.end()); // <x_i, g_i>, <x_i, m_i>, <m_i, m_i / D_i>
+        double[] r =
+            pass.run(moments, seg.offset(), seg.end()); // <x_i, g_i>, <x_i, m_i>, <m_i, m_i / D_i>
         gamma[i] = beta1 * gamma[i] + (1 - beta1) * r[0];
         partial[1] += gamma[i];
         partial[0] += r[1];
@@ -141,14 +160,20 @@ public record MomoAdam(double lr, double[] betas, double eps, double weightDecay
     double norm = sums[2];
 
     double lossAvg = (1 - beta1) * loss + beta1 * state.scalar("loss_avg");
-    MomoStepSize step = MomoStepSize.of(lossAvg, dot, gam, norm, lrNow, weightDecay, bc1, state.scalar("lb"), lb, useFstar);
+    MomoStepSize step =
+        MomoStepSize.of(
+            lossAvg, dot, gam, norm, lrNow, weightDecay, bc1, state.scalar("lb"), lb, useFstar);
     double tau = step.tau();
     double lowerBound = step.lowerBound();
 
     double pre = weightDecay > 0 && !divide ? 1 - weightDecay * lrNow : 1;
     double post = weightDecay > 0 && divide ? 1 + weightDecay * lrNow : 1;
     if (fused) {
-      Fused.pass().read(m).read(v).update(x).run(new MomoAdamKernel.Update(pre, tau, post, bc2, eps));
+      Fused.pass()
+          .read(m)
+          .read(v)
+          .update(x)
+          .run(new MomoAdamKernel.Update(pre, tau, post, bc2, eps));
     } else {
       if (pre != 1) x.muli(pre);
       Vec.axpy(-tau, ratio, x);

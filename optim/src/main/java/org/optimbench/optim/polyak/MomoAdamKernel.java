@@ -5,6 +5,7 @@ import org.optimbench.optim.internal.Fused;
 /**
  * The fused CPU step of {@link MomoAdam} ({@link Fused}) in two passes, split where the reduced
  * sums decide the step size τ.
+ *
  * <pre>
  * Moments (per segment): operands g, x (read), m, v (updated), 1 scratch;
  *   sums &lt;x, g&gt;, &lt;x, m_new&gt;, &lt;m_new, m_new / D&gt;
@@ -77,7 +78,8 @@ final class MomoAdamKernel {
     }
   }
 
-  record Update(double pre, double tau, double post, double bc2, double eps) implements Fused.Kernel {
+  record Update(double pre, double tau, double post, double bc2, double eps)
+      implements Fused.Kernel {
     @Override
     public void floats(float[][] c, int len, double[] sums) {
       float[] m = c[0];
@@ -89,9 +91,11 @@ final class MomoAdamKernel {
       float bc = (float) bc2;
       float e = (float) eps;
       if (post == 1) {
-        for (int j = 0; j < len; j++) x[j] = x[j] * dc + step * (m[j] / ((float) Math.sqrt(v[j] / bc) + e));
+        for (int j = 0; j < len; j++)
+          x[j] = x[j] * dc + step * (m[j] / ((float) Math.sqrt(v[j] / bc) + e));
       } else {
-        for (int j = 0; j < len; j++) x[j] = (x[j] * dc + step * (m[j] / ((float) Math.sqrt(v[j] / bc) + e))) / div;
+        for (int j = 0; j < len; j++)
+          x[j] = (x[j] * dc + step * (m[j] / ((float) Math.sqrt(v[j] / bc) + e))) / div;
       }
     }
 
@@ -108,7 +112,8 @@ final class MomoAdamKernel {
       if (post == 1) {
         for (int j = 0; j < len; j++) x[j] = x[j] * dc + step * (m[j] / (Math.sqrt(v[j] / bc) + e));
       } else {
-        for (int j = 0; j < len; j++) x[j] = (x[j] * dc + step * (m[j] / (Math.sqrt(v[j] / bc) + e))) / div;
+        for (int j = 0; j < len; j++)
+          x[j] = (x[j] * dc + step * (m[j] / (Math.sqrt(v[j] / bc) + e))) / div;
       }
     }
   }

@@ -6,6 +6,7 @@ import org.optimbench.optim.internal.PyMath;
  * The step size and the online lower-bound estimate shared by MoMo and MoMo-Adam (fabian-sp/MoMo,
  * momo.py and momo_adam.py compute them with the same formulas; ρ is MoMo's bias correction or
  * MoMo-Adam's 1 - β1^k):
+ *
  * <pre>
  * a = 1 + lr·λ
  * if use_fstar and a·f̄ + dot − a·Γ &lt; a·ρ·lb:  lb ← max((a·f̄ + dot − a·Γ) / (2·a·ρ), lb_floor)
@@ -14,15 +15,25 @@ import org.optimbench.optim.internal.PyMath;
  * </pre>
  */
 record MomoStepSize(double tau, double lowerBound) {
-  static MomoStepSize of(double lossAvg, double dot, double gamma, double norm, double lrNow, double weightDecay, double rho,
-      double lowerBound, double lbFloor, boolean useFstar) {
+  static MomoStepSize of(
+      double lossAvg,
+      double dot,
+      double gamma,
+      double norm,
+      double lrNow,
+      double weightDecay,
+      double rho,
+      double lowerBound,
+      double lbFloor,
+      boolean useFstar) {
     double a = 1 + lrNow * weightDecay;
     double lb = lowerBound;
     if (useFstar) {
       double cap = a * lossAvg + dot - a * gamma;
       if (cap < a * rho * lb) lb = Math.max(cap / (2 * a * rho), lbFloor);
     }
-    double tau = PyMath.min(lrNow / rho, PyMath.max(a * (lossAvg - rho * lb) + dot - a * gamma, 0.0) / norm);
+    double tau =
+        PyMath.min(lrNow / rho, PyMath.max(a * (lossAvg - rho * lb) + dot - a * gamma, 0.0) / norm);
     if (useFstar) lb = Math.max((lossAvg + dot - gamma - 0.5 * tau * norm) / rho, lbFloor);
     return new MomoStepSize(tau, lb);
   }

@@ -11,17 +11,17 @@ import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
 
 /**
- * A stochastic Polyak step with per-example loss targets and a moving global target, after
- * MOTAPS (R. M. Gower, A. Defazio, M. Rabbat, "Stochastic Polyak Stepsize with a Moving Target",
- * arXiv 2106.11851). No public code exists.
+ * A stochastic Polyak step with per-example loss targets and a moving global target, after MOTAPS
+ * (R. M. Gower, A. Defazio, M. Rabbat, "Stochastic Polyak Stepsize with a Moving Target", arXiv
+ * 2106.11851). No public code exists.
  *
  * <p><b>Honest status.</b> The paper's Algorithm (its exact MOTAPS/TAPS coefficients) could not be
  * retrieved here: only the abstract was reachable. What the abstract fixes: one auxiliary scalar
- * α_i per training example that tracks that example's loss; a target τ for the loss that moves;
- * the stochastic Polyak step viewed as a (subsampled) Newton–Raphson projection onto the
- * linearised interpolation equation. The equations below are our derivation from that description
- * (the projection form is the one in shared/research/optimizers-defazio.md §8), not a transcription
- * of the paper; expected values in the tests are these equations worked by hand.
+ * α_i per training example that tracks that example's loss; a target τ for the loss that moves; the
+ * stochastic Polyak step viewed as a (subsampled) Newton–Raphson projection onto the linearised
+ * interpolation equation. The equations below are our derivation from that description (the
+ * projection form is the one in shared/research/optimizers-defazio.md §8), not a transcription of
+ * the paper; expected values in the tests are these equations worked by hand.
  *
  * <p><b>Mini-batches.</b> The step context carries the batch's mean loss f and mean gradient g, not
  * per-example losses. The batch is therefore treated as one constraint f_B(x) = a whose target a is
@@ -36,10 +36,11 @@ import org.optimbench.optim.spec.Hparams;
  * e = a − τ ;  a ← a − γ e / 2 ;  τ ← τ + γ e / 2 − γ λ                      (M3) a = τ, target moved down by λ
  * α_i ← α_i + (a − ā) for i in B                                              (M4)
  * </pre>
- * γ = lr × schedule factor. Hyperparameters: {@code lr} (γ, relaxation of both projections,
- * default 1.0), {@code lmbda} (λ ≥ 0, how fast the target is pushed down, default 0.01),
- * {@code tau} (initial target τ₀, default 0: the usual lower bound of a loss). With λ = 0 and a
- * target that stays at a known optimal loss this is TAPS-like; τ only moves through (M3).
+ *
+ * γ = lr × schedule factor. Hyperparameters: {@code lr} (γ, relaxation of both projections, default
+ * 1.0), {@code lmbda} (λ ≥ 0, how fast the target is pushed down, default 0.01), {@code tau}
+ * (initial target τ₀, default 0: the usual lower bound of a loss). With λ = 0 and a target that
+ * stays at a known optimal loss this is TAPS-like; τ only moves through (M3).
  *
  * <p>First visit (M0): a new example starts at the current target τ, so a batch of new examples
  * takes the damped stochastic Polyak step γ (f − τ)/(‖g‖² + 1) towards the target, and from then on
@@ -54,8 +55,8 @@ import org.optimbench.optim.spec.Hparams;
  *
  * <p>Distributed use: f and g must be the global batch's (averaged across workers). Each worker
  * passes its own part of the batch's ids and its own store (the α_i of its data partition); the
- * batch mean ā and the first-visit count are summed across workers with
- * {@code ctx.batchReducer()}, so every replica takes the same step. The residual f − ā may be negative (the batch loss fell
+ * batch mean ā and the first-visit count are summed across workers with {@code ctx.batchReducer()},
+ * so every replica takes the same step. The residual f − ā may be negative (the batch loss fell
  * below its targets): the step then increases that batch's loss while its targets fall, as the
  * projection prescribes; no truncation is applied.
  */

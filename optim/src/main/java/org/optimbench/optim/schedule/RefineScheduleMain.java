@@ -22,14 +22,15 @@ import org.optimbench.optim.schedule.ScheduleRefinement.Smoothing;
  * atomically. Exit 0 when written, 2 on bad usage or bad input (one line on stderr naming the file,
  * line and column), nothing written then.
  *
- * <p>The log is read as a {@link MetricTable} of text cells. This module reads CSV
- * ({@link #csv}); {@code metrics.parquet} is read by pipeline-jobs'
- * {@code org.optimbench.jobs.refine.RefineScheduleParquet}, which passes its own table to
- * {@link #run(String[], PrintStream, PrintStream, MetricTable.Opener)}, so both formats go through
- * the same checks and the same refinement (the optim module stays free of Spark and Hadoop).
+ * <p>The log is read as a {@link MetricTable} of text cells. This module reads CSV ({@link #csv});
+ * {@code metrics.parquet} is read by pipeline-jobs' {@code
+ * org.optimbench.jobs.refine.RefineScheduleParquet}, which passes its own table to {@link
+ * #run(String[], PrintStream, PrintStream, MetricTable.Opener)}, so both formats go through the
+ * same checks and the same refinement (the optim module stays free of Spark and Hadoop).
  */
 public final class RefineScheduleMain {
-  static final String USAGE = """
+  static final String USAGE =
+      """
       usage: refine-schedule --metrics FILE.csv|metrics.parquet --norm-column NAME [--norm-column NAME ...]
                              [--step-column step] --kind l2|l1 [--no-smoothing] [--steps T] --out schedule.csv
 
@@ -67,8 +68,8 @@ public final class RefineScheduleMain {
 
   /**
    * A metric log as rows of text cells, one per header column; an empty cell is a value that was
-   * not logged at that step. Numbers are their {@link Double#toString} / {@link Long#toString} text,
-   * so every format parses to the same bits.
+   * not logged at that step. Numbers are their {@link Double#toString} / {@link Long#toString}
+   * text, so every format parses to the same bits.
    */
   public interface MetricTable extends AutoCloseable {
     /** The column names. */
@@ -80,7 +81,10 @@ public final class RefineScheduleMain {
     /** The next row's cells, or null after the last row. */
     String[] next() throws IOException, InputException;
 
-    /** Where the row last returned by {@link #next} is ({@code "metrics.csv line 7"}, {@code "metrics.parquet row 6"}). */
+    /**
+     * Where the row last returned by {@link #next} is ({@code "metrics.csv line 7"}, {@code
+     * "metrics.parquet row 6"}).
+     */
     String where();
 
     @Override
@@ -93,7 +97,14 @@ public final class RefineScheduleMain {
     }
   }
 
-  record Options(Path metrics, List<String> normColumns, String stepColumn, NormKind kind, boolean smoothing, Integer steps, Path out) {}
+  record Options(
+      Path metrics,
+      List<String> normColumns,
+      String stepColumn,
+      NormKind kind,
+      boolean smoothing,
+      Integer steps,
+      Path out) {}
 
   /** The norm series of each requested column (empty cells skipped) and the last logged step. */
   record MetricLog(Map<String, double[]> norms, long lastStep) {}
@@ -109,7 +120,8 @@ public final class RefineScheduleMain {
   }
 
   /** The command with the metric log read by {@code opener} (CSV: {@link #csv}). */
-  public static int run(String[] args, PrintStream out, PrintStream err, MetricTable.Opener opener) {
+  public static int run(
+      String[] args, PrintStream out, PrintStream err, MetricTable.Opener opener) {
     if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
       out.print(USAGE);
       return 0;
@@ -121,22 +133,26 @@ public final class RefineScheduleMain {
         log = read(table, o.metrics(), o.stepColumn(), o.normColumns());
       }
       long steps = o.steps() != null ? o.steps() : log.lastStep() + 1;
-      if (steps < 2 || steps > Integer.MAX_VALUE - 8) throw new InputException("--steps: " + steps + " must be in [2, 2^31)");
+      if (steps < 2 || steps > Integer.MAX_VALUE - 8)
+        throw new InputException("--steps: " + steps + " must be in [2, 2^31)");
       Smoothing smoothing = o.smoothing() ? Smoothing.REFERENCE : Smoothing.NONE;
       Map<Path, double[]> outputs = new LinkedHashMap<>();
       for (String col : o.normColumns()) {
         double[] factors;
         try {
-          factors = ScheduleRefinement.refine(log.norms().get(col), o.kind(), smoothing, (int) steps);
+          factors =
+              ScheduleRefinement.refine(log.norms().get(col), o.kind(), smoothing, (int) steps);
         } catch (IllegalArgumentException e) {
           throw new InputException(o.metrics() + " column " + col + ": " + e.getMessage());
         }
         Path file = o.normColumns().size() == 1 ? o.out() : groupFile(o.out(), col);
-        if (outputs.put(file, factors) != null) throw new InputException("--norm-column: two groups map to the same file " + file);
+        if (outputs.put(file, factors) != null)
+          throw new InputException("--norm-column: two groups map to the same file " + file);
       }
       for (Map.Entry<Path, double[]> e : outputs.entrySet()) {
         new RefinedSchedule(e.getValue()).write(e.getKey());
-        out.println("wrote " + e.getKey() + ": " + steps + " steps, peak at step " + argmax(e.getValue()));
+        out.println(
+            "wrote " + e.getKey() + ": " + steps + " steps, peak at step " + argmax(e.getValue()));
       }
       return 0;
     } catch (InputException e) {
@@ -163,7 +179,8 @@ public final class RefineScheduleMain {
         smoothing = false;
         continue;
       }
-      if (!List.of("--metrics", "--norm-column", "--step-column", "--kind", "--steps", "--out").contains(a)) {
+      if (!List.of("--metrics", "--norm-column", "--step-column", "--kind", "--steps", "--out")
+          .contains(a)) {
         throw new InputException("unknown argument '" + a + "' (see --help)");
       }
       if (i + 1 >= args.length) throw new InputException(a + ": missing value");
@@ -174,8 +191,10 @@ public final class RefineScheduleMain {
         case "--step-column" -> stepCol = v;
         case "--norm-column" -> {
           for (String c : v.split(",", -1)) {
-            if (c.isBlank()) throw new InputException("--norm-column: empty column name in '" + v + "'");
-            if (cols.contains(c.trim())) throw new InputException("--norm-column: '" + c.trim() + "' given twice");
+            if (c.isBlank())
+              throw new InputException("--norm-column: empty column name in '" + v + "'");
+            if (cols.contains(c.trim()))
+              throw new InputException("--norm-column: '" + c.trim() + "' given twice");
             cols.add(c.trim());
           }
         }
@@ -197,9 +216,12 @@ public final class RefineScheduleMain {
     }
     if (metrics == null) throw new InputException("--metrics is required (see --help)");
     if (cols.isEmpty()) throw new InputException("--norm-column is required (see --help)");
-    if (kind == null) throw new InputException("--kind is required: l2 (SGD-type, L2 norms) or l1 (Adam-type, L1 norms)");
+    if (kind == null)
+      throw new InputException(
+          "--kind is required: l2 (SGD-type, L2 norms) or l1 (Adam-type, L1 norms)");
     if (out == null) throw new InputException("--out is required (see --help)");
-    if (cols.contains(stepCol)) throw new InputException("--norm-column: '" + stepCol + "' is the step column");
+    if (cols.contains(stepCol))
+      throw new InputException("--norm-column: '" + stepCol + "' is the step column");
     return new Options(metrics, cols, stepCol, kind, smoothing, steps, out);
   }
 
@@ -211,7 +233,8 @@ public final class RefineScheduleMain {
       r.close();
       throw new InputException(file + ": empty file, expected a header row");
     }
-    List<String> names = Arrays.stream(header.split(",", -1)).map(RefineScheduleMain::unquote).toList();
+    List<String> names =
+        Arrays.stream(header.split(",", -1)).map(RefineScheduleMain::unquote).toList();
     return new MetricTable() {
       int lineNo = 1;
 
@@ -234,7 +257,9 @@ public final class RefineScheduleMain {
           lineNo++;
         } while (line.isBlank());
         String[] f = line.split(",", -1);
-        if (f.length != names.size()) throw new InputException(where() + ": " + f.length + " fields, the header has " + names.size());
+        if (f.length != names.size())
+          throw new InputException(
+              where() + ": " + f.length + " fields, the header has " + names.size());
         for (int i = 0; i < f.length; i++) f[i] = unquote(f[i]);
         return f;
       }
@@ -251,11 +276,13 @@ public final class RefineScheduleMain {
     };
   }
 
-  static MetricLog read(MetricTable table, Path file, String stepCol, List<String> cols) throws IOException, InputException {
+  static MetricLog read(MetricTable table, Path file, String stepCol, List<String> cols)
+      throws IOException, InputException {
     List<String> names = table.header();
     int stepIdx = column(table.headerWhere(), names, stepCol, "--step-column");
     int[] idx = new int[cols.size()];
-    for (int c = 0; c < idx.length; c++) idx[c] = column(table.headerWhere(), names, cols.get(c), "--norm-column");
+    for (int c = 0; c < idx.length; c++)
+      idx[c] = column(table.headerWhere(), names, cols.get(c), "--norm-column");
     List<List<Double>> values = new ArrayList<>();
     for (int c = 0; c < idx.length; c++) values.add(new ArrayList<>());
     long lastStep = Long.MIN_VALUE;
@@ -268,7 +295,9 @@ public final class RefineScheduleMain {
       } catch (NumberFormatException e) {
         throw new InputException(where + ": '" + f[stepIdx] + "' is not an integer step");
       }
-      if (step <= lastStep) throw new InputException(where + ": step " + step + " after step " + lastStep + " (steps must increase)");
+      if (step <= lastStep)
+        throw new InputException(
+            where + ": step " + step + " after step " + lastStep + " (steps must increase)");
       lastStep = step;
       for (int c = 0; c < idx.length; c++) {
         String cell = f[idx[c]];
@@ -276,16 +305,28 @@ public final class RefineScheduleMain {
         values.get(c).add(norm(cell, table.where() + " column " + cols.get(c)));
       }
     }
-    if (lastStep == Long.MIN_VALUE) throw new InputException(file + ": no data rows after the header");
+    if (lastStep == Long.MIN_VALUE)
+      throw new InputException(file + ": no data rows after the header");
     Map<String, double[]> norms = new LinkedHashMap<>();
-    for (int c = 0; c < idx.length; c++) norms.put(cols.get(c), values.get(c).stream().mapToDouble(Double::doubleValue).toArray());
+    for (int c = 0; c < idx.length; c++)
+      norms.put(cols.get(c), values.get(c).stream().mapToDouble(Double::doubleValue).toArray());
     return new MetricLog(norms, lastStep);
   }
 
-  private static int column(String where, List<String> names, String name, String option) throws InputException {
+  private static int column(String where, List<String> names, String name, String option)
+      throws InputException {
     int i = names.indexOf(name);
-    if (i < 0) throw new InputException(where + ": no column '" + name + "' (" + option + "); the header has " + String.join(", ", names));
-    if (names.lastIndexOf(name) != i) throw new InputException(where + ": column '" + name + "' appears twice");
+    if (i < 0)
+      throw new InputException(
+          where
+              + ": no column '"
+              + name
+              + "' ("
+              + option
+              + "); the header has "
+              + String.join(", ", names));
+    if (names.lastIndexOf(name) != i)
+      throw new InputException(where + ": column '" + name + "' appears twice");
     return i;
   }
 
@@ -302,21 +343,27 @@ public final class RefineScheduleMain {
         }
       }
     }
-    if (Double.isNaN(v)) throw new InputException(where + ": NaN gradient norm (a diverged step? remove the row)");
+    if (Double.isNaN(v))
+      throw new InputException(where + ": NaN gradient norm (a diverged step? remove the row)");
     if (!(v > 0)) throw new InputException(where + ": gradient norm " + cell + " must be > 0");
     return v;
   }
 
   private static String unquote(String s) {
     String t = s.trim();
-    return t.length() >= 2 && t.startsWith("\"") && t.endsWith("\"") ? t.substring(1, t.length() - 1) : t;
+    return t.length() >= 2 && t.startsWith("\"") && t.endsWith("\"")
+        ? t.substring(1, t.length() - 1)
+        : t;
   }
 
   /** schedule.csv + group "layer 1/w" -> schedule.layer_1_w.csv, in the same folder. */
   static Path groupFile(Path out, String group) {
     String name = out.getFileName().toString();
     String safe = group.replaceAll("[^A-Za-z0-9._-]", "_");
-    String file = name.endsWith(".csv") ? name.substring(0, name.length() - 4) + "." + safe + ".csv" : name + "." + safe;
+    String file =
+        name.endsWith(".csv")
+            ? name.substring(0, name.length() - 4) + "." + safe + ".csv"
+            : name + "." + safe;
     return out.resolveSibling(file);
   }
 

@@ -12,7 +12,8 @@ import java.util.List;
 
 /**
  * A schedule given as one factor per step, as written by {@link ScheduleRefinement}. File format:
- * CSV with header {@code step,factor}, steps 0..T-1 in order. Steps past the end use the last factor.
+ * CSV with header {@code step,factor}, steps 0..T-1 in order. Steps past the end use the last
+ * factor.
  */
 public final class RefinedSchedule implements Schedule {
   private final double[] factors;
@@ -20,7 +21,9 @@ public final class RefinedSchedule implements Schedule {
   public RefinedSchedule(double[] factors) {
     if (factors.length == 0) throw new IllegalArgumentException("empty schedule");
     for (int i = 0; i < factors.length; i++) {
-      if (!(factors[i] >= 0) || Double.isInfinite(factors[i])) throw new IllegalArgumentException("factor at step " + i + " is " + factors[i] + ", must be finite and >= 0");
+      if (!(factors[i] >= 0) || Double.isInfinite(factors[i]))
+        throw new IllegalArgumentException(
+            "factor at step " + i + " is " + factors[i] + ", must be finite and >= 0");
     }
     this.factors = factors.clone();
   }
@@ -47,17 +50,23 @@ public final class RefinedSchedule implements Schedule {
     List<Double> v = new ArrayList<>();
     try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       String header = r.readLine();
-      if (header == null || !header.trim().equals("step,factor")) throw new IllegalArgumentException(file + " line 1: expected header 'step,factor'");
+      if (header == null || !header.trim().equals("step,factor"))
+        throw new IllegalArgumentException(file + " line 1: expected header 'step,factor'");
       String line;
       int lineNo = 1;
       while ((line = r.readLine()) != null) {
         lineNo++;
         if (line.isBlank()) continue;
-        String[] f = line.split(",", -1); // -1: a trailing comma is an extra (empty) field, not ignored
-        if (f.length != 2) throw new IllegalArgumentException(file + " line " + lineNo + ": expected 2 fields, got " + f.length);
+        String[] f =
+            line.split(",", -1); // -1: a trailing comma is an extra (empty) field, not ignored
+        if (f.length != 2)
+          throw new IllegalArgumentException(
+              file + " line " + lineNo + ": expected 2 fields, got " + f.length);
         try {
           long step = Long.parseLong(f[0].trim());
-          if (step != v.size()) throw new IllegalArgumentException(file + " line " + lineNo + ": step " + step + ", expected " + v.size());
+          if (step != v.size())
+            throw new IllegalArgumentException(
+                file + " line " + lineNo + ": step " + step + ", expected " + v.size());
           v.add(Double.parseDouble(f[1].trim()));
         } catch (NumberFormatException e) {
           throw new IllegalArgumentException(file + " line " + lineNo + ": not a number: " + line);

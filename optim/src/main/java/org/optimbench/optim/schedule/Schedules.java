@@ -11,18 +11,22 @@ import org.optimbench.optim.spec.Spec;
 import org.optimbench.optim.spec.SpecException;
 
 /**
- * The schedule registry. Spec hyperparameters (all schedules): {@code total_steps} T,
- * {@code warmup_steps} w (default 0). During warm-up ({@code t < w}) the factor is {@code (t+1)/w};
- * after it, with {@code u = (t - w) / (T - w)} clamped to [0, 1]:
+ * The schedule registry. Spec hyperparameters (all schedules): {@code total_steps} T, {@code
+ * warmup_steps} w (default 0). During warm-up ({@code t < w}) the factor is {@code (t+1)/w}; after
+ * it, with {@code u = (t - w) / (T - w)} clamped to [0, 1]:
+ *
  * <ul>
- *   <li>{@code constant}: 1</li>
- *   <li>{@code linear_decay}: 1 - u (Defazio et al., "Optimal linear decay learning rate schedules")</li>
- *   <li>{@code cosine}: 0.5 (1 + cos(pi u))</li>
- *   <li>{@code exponential}: gamma^t</li>
- *   <li>{@code step}: gamma^floor(t / step_size)</li>
- *   <li>{@code refined}: the factors of a schedule file written by the refinement tool ({@code path}),
- *       resampled linearly to {@code total_steps} when that is given and differs from the file's length</li>
+ *   <li>{@code constant}: 1
+ *   <li>{@code linear_decay}: 1 - u (Defazio et al., "Optimal linear decay learning rate
+ *       schedules")
+ *   <li>{@code cosine}: 0.5 (1 + cos(pi u))
+ *   <li>{@code exponential}: gamma^t
+ *   <li>{@code step}: gamma^floor(t / step_size)
+ *   <li>{@code refined}: the factors of a schedule file written by the refinement tool ({@code
+ *       path}), resampled linearly to {@code total_steps} when that is given and differs from the
+ *       file's length
  * </ul>
+ *
  * These are exactly the formulas of the optimizer-trace contract.
  */
 public final class Schedules {
@@ -31,28 +35,36 @@ public final class Schedules {
   static {
     FACTORIES.put("constant", hp -> warmup(hp, optionalTotal(hp), u -> 1.0));
     FACTORIES.put("linear_decay", hp -> warmup(hp, requiredTotal(hp), u -> 1 - u));
-    FACTORIES.put("cosine", hp -> warmup(hp, requiredTotal(hp), u -> 0.5 * (1 + Math.cos(Math.PI * u))));
-    FACTORIES.put("exponential", hp -> {
-      double gamma = Checks.nonNegative("gamma", hp.real("gamma", 0.99));
-      return withWarmup(hp, optionalTotal(hp), t -> Math.pow(gamma, t));
-    });
-    FACTORIES.put("step", hp -> {
-      double gamma = Checks.nonNegative("gamma", hp.real("gamma", 0.1));
-      long size = Checks.positive("step_size", hp.integer("step_size", 1));
-      return withWarmup(hp, optionalTotal(hp), t -> Math.pow(gamma, Math.floorDiv(t, size)));
-    });
-    FACTORIES.put("refined", hp -> {
-      String path = hp.string("path", null);
-      long total = optionalTotal(hp);
-      RefinedSchedule r;
-      try {
-        r = RefinedSchedule.read(Path.of(path));
-      } catch (java.io.IOException | IllegalArgumentException e) {
-        throw new SpecException("path", "cannot read schedule file " + path + ": " + e.getMessage());
-      }
-      RefinedSchedule s = total > 0 && total != r.length() ? r.resample((int) total) : r;
-      return withWarmup(hp, total, s::factor);
-    });
+    FACTORIES.put(
+        "cosine", hp -> warmup(hp, requiredTotal(hp), u -> 0.5 * (1 + Math.cos(Math.PI * u))));
+    FACTORIES.put(
+        "exponential",
+        hp -> {
+          double gamma = Checks.nonNegative("gamma", hp.real("gamma", 0.99));
+          return withWarmup(hp, optionalTotal(hp), t -> Math.pow(gamma, t));
+        });
+    FACTORIES.put(
+        "step",
+        hp -> {
+          double gamma = Checks.nonNegative("gamma", hp.real("gamma", 0.1));
+          long size = Checks.positive("step_size", hp.integer("step_size", 1));
+          return withWarmup(hp, optionalTotal(hp), t -> Math.pow(gamma, Math.floorDiv(t, size)));
+        });
+    FACTORIES.put(
+        "refined",
+        hp -> {
+          String path = hp.string("path", null);
+          long total = optionalTotal(hp);
+          RefinedSchedule r;
+          try {
+            r = RefinedSchedule.read(Path.of(path));
+          } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new SpecException(
+                "path", "cannot read schedule file " + path + ": " + e.getMessage());
+          }
+          RefinedSchedule s = total > 0 && total != r.length() ? r.resample((int) total) : r;
+          return withWarmup(hp, total, s::factor);
+        });
   }
 
   private Schedules() {}
@@ -61,10 +73,19 @@ public final class Schedules {
     return Collections.unmodifiableSet(FACTORIES.keySet());
   }
 
-  /** Creates the schedule of {@code spec}; errors name fields under {@code path} (e.g. "schedule"). */
+  /**
+   * Creates the schedule of {@code spec}; errors name fields under {@code path} (e.g. "schedule").
+   */
   public static Schedule create(Spec spec, String path) {
     Function<Hparams, Schedule> f = FACTORIES.get(spec.name());
-    if (f == null) throw new SpecException(path + ".name", "unknown schedule '" + spec.name() + "' (known: " + String.join(", ", FACTORIES.keySet()) + ")");
+    if (f == null)
+      throw new SpecException(
+          path + ".name",
+          "unknown schedule '"
+              + spec.name()
+              + "' (known: "
+              + String.join(", ", FACTORIES.keySet())
+              + ")");
     Hparams hp = new Hparams(path, spec.hparams());
     Schedule s;
     try {
@@ -88,9 +109,11 @@ public final class Schedules {
   }
 
   /** A schedule of the warm-up-relative progress u in [0, 1]. */
-  private static Schedule warmup(Hparams hp, long total, java.util.function.DoubleUnaryOperator ofProgress) {
+  private static Schedule warmup(
+      Hparams hp, long total, java.util.function.DoubleUnaryOperator ofProgress) {
     long w = Checks.nonNegative("warmup_steps", hp.integer("warmup_steps", 0));
-    if (total > 0 && w >= total) throw new SpecException("warmup_steps", w + " must be < total_steps " + total);
+    if (total > 0 && w >= total)
+      throw new SpecException("warmup_steps", w + " must be < total_steps " + total);
     return t -> {
       if (t < w) return (t + 1.0) / w;
       if (total <= 0) return ofProgress.applyAsDouble(0);
@@ -100,9 +123,11 @@ public final class Schedules {
   }
 
   /** A schedule of the raw step t, after warm-up. */
-  private static Schedule withWarmup(Hparams hp, long total, java.util.function.LongToDoubleFunction ofStep) {
+  private static Schedule withWarmup(
+      Hparams hp, long total, java.util.function.LongToDoubleFunction ofStep) {
     long w = Checks.nonNegative("warmup_steps", hp.integer("warmup_steps", 0));
-    if (total > 0 && w >= total) throw new SpecException("warmup_steps", w + " must be < total_steps " + total);
+    if (total > 0 && w >= total)
+      throw new SpecException("warmup_steps", w + " must be < total_steps " + total);
     return t -> t < w ? (t + 1.0) / w : ofStep.applyAsDouble(t);
   }
 }

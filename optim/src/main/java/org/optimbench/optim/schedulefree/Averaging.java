@@ -24,14 +24,17 @@ final class Averaging {
     return s;
   }
 
-  /** lr_k = lr * min(1, (k + 1) / warmup_steps), the reference's own warm-up on top of the scheduled lr. */
+  /**
+   * lr_k = lr * min(1, (k + 1) / warmup_steps), the reference's own warm-up on top of the scheduled
+   * lr.
+   */
   static double warmedUp(double lr, double k, long warmupSteps) {
     return k < warmupSteps ? lr * ((k + 1) / warmupSteps) : lr;
   }
 
   /**
-   * Updates lr_max and weight_sum and returns c_{k+1} = w / weight_sum with
-   * w = (k + 1)^r * lr_max^weight_lr_power (0 when the sum is 0, as the reference's ZeroDivisionError branch).
+   * Updates lr_max and weight_sum and returns c_{k+1} = w / weight_sum with w = (k + 1)^r *
+   * lr_max^weight_lr_power (0 when the sum is 0, as the reference's ZeroDivisionError branch).
    */
   static double averagingWeight(OptimizerState s, double lrK, double r, double weightLrPower) {
     double k = s.scalar("k");

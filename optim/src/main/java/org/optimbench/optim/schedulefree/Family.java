@@ -7,7 +7,13 @@ public final class Family {
   private Family() {}
 
   public static void register(OptimizerRegistry.Registrar r) {
-    r.add("schedule_free_sgd", "Schedule-Free SGD, reference version (facebookresearch/schedule_free)", ScheduleFreeSgd::from);
-    r.add("schedule_free_adamw", "Schedule-Free AdamW, reference version (facebookresearch/schedule_free)", ScheduleFreeAdamW::from);
+    r.add(
+        "schedule_free_sgd",
+        "Schedule-Free SGD, reference version (facebookresearch/schedule_free)",
+        ScheduleFreeSgd::from);
+    r.add(
+        "schedule_free_adamw",
+        "Schedule-Free AdamW, reference version (facebookresearch/schedule_free)",
+        ScheduleFreeAdamW::from);
   }
 }

@@ -15,8 +15,9 @@ import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
 
 /**
- * Schedule-Free AdamW, step for step as the reference implementation {@code AdamWScheduleFreeReference}.
- * The model trains at y (the parameters hold y); evaluation and checkpoints use x ({@link #evalParams}).
+ * Schedule-Free AdamW, step for step as the reference implementation {@code
+ * AdamWScheduleFreeReference}. The model trains at y (the parameters hold y); evaluation and
+ * checkpoints use x ({@link #evalParams}).
  *
  * <pre>
  * lr_k, lr_max, c as {@link ScheduleFreeSgd} (warm-up, w = (k + 1)^r * lr_max^weight_lr_power)
@@ -28,24 +29,36 @@ import org.optimbench.optim.spec.Hparams;
  * x = (1 - c) * x + c * z
  * y = beta1 * x + (1 - beta1) * z                              (written into the parameters)
  * </pre>
+ *
  * Hyperparameters (reference names and defaults): {@code lr=0.0025, betas=[0.9, 0.999], eps=1e-8,
  * weight_decay=0, warmup_steps=0, r=0, weight_lr_power=2, decay_at_z=false, inner_momentum=0}.
  * beta1 is the interpolation (momentum) coefficient, not a gradient EMA.
  *
- * <p>Memory: state z, x and v ({@code exp_avg_sq}), plus {@code exp_avg} with inner momentum: 3
- * (4) extra vectors here, 4 (5) in the reference, which also stores y. The production
- * {@code adamw_schedulefree.py} keeps only z and v (2 vectors) by swapping y and x on train/eval.
+ * <p>Memory: state z, x and v ({@code exp_avg_sq}), plus {@code exp_avg} with inner momentum: 3 (4)
+ * extra vectors here, 4 (5) in the reference, which also stores y. The production {@code
+ * adamw_schedulefree.py} keeps only z and v (2 vectors) by swapping y and x on train/eval.
  *
  * <p>Paper: Defazio et al., "The Road Less Scheduled", arXiv 2405.15682. Reference:
  * facebookresearch/schedule_free @ 70785b5, {@code schedulefree/adamw_schedulefree_reference.py}.
- * Quirks reproduced: the reference's {@code lr = max(lr, eps)} is dead code (immediately overwritten),
- * so a zero lr stays zero; the reference does not validate its arguments (we check ranges).
+ * Quirks reproduced: the reference's {@code lr = max(lr, eps)} is dead code (immediately
+ * overwritten), so a zero lr stays zero; the reference does not validate its arguments (we check
+ * ranges).
  *
- * <p>CPU backend: the step is one fused pass ({@link ScheduleFreeAdamWKernel}, see
- * {@link org.optimbench.optim.internal.Fused}); ND4J ops everywhere else.
+ * <p>CPU backend: the step is one fused pass ({@link ScheduleFreeAdamWKernel}, see {@link
+ * org.optimbench.optim.internal.Fused}); ND4J ops everywhere else.
  */
-public record ScheduleFreeAdamW(double lr, double beta1, double beta2, double eps, double weightDecay, long warmupSteps,
-    double r, double weightLrPower, boolean decayAtZ, double innerMomentum) implements Optimizer {
+public record ScheduleFreeAdamW(
+    double lr,
+    double beta1,
+    double beta2,
+    double eps,
+    double weightDecay,
+    long warmupSteps,
+    double r,
+    double weightLrPower,
+    boolean decayAtZ,
+    double innerMomentum)
+    implements Optimizer {
   public ScheduleFreeAdamW {
     Checks.nonNegative("lr", lr);
     Checks.unitInterval("betas[0]", beta1);
@@ -61,8 +74,17 @@ public record ScheduleFreeAdamW(double lr, double beta1, double beta2, double ep
   static ScheduleFreeAdamW from(Hparams hp) {
     double lr = hp.real("lr", 0.0025);
     double[] b = Checks.betas("betas", hp.reals("betas", 0.9, 0.999), 2);
-    return new ScheduleFreeAdamW(lr, b[0], b[1], hp.real("eps", 1e-8), hp.real("weight_decay", 0), hp.integer("warmup_steps", 0),
-        hp.real("r", 0), hp.real("weight_lr_power", 2), hp.bool("decay_at_z", false), hp.real("inner_momentum", 0));
+    return new ScheduleFreeAdamW(
+        lr,
+        b[0],
+        b[1],
+        hp.real("eps", 1e-8),
+        hp.real("weight_decay", 0),
+        hp.integer("warmup_steps", 0),
+        hp.real("r", 0),
+        hp.real("weight_lr_power", 2),
+        hp.bool("decay_at_z", false),
+        hp.real("inner_momentum", 0));
   }
 
   @Override
@@ -97,8 +119,19 @@ public record ScheduleFreeAdamW(double lr, double beta1, double beta2, double ep
       boolean decayAtY = weightDecay != 0 && !decayAtZ;
       Fused.Pass pass = Fused.pass().read(g).update(z).update(x).update(v);
       if (m != null) pass.update(m);
-      (decayAtY ? pass.update(y) : pass.write(y)).run(new ScheduleFreeAdamWKernel(weightDecay != 0 && decayAtZ ? 1 - lrK * weightDecay : 1,
-          decayAtY ? -lrK * weightDecay : 0, beta2, bc2, eps, m != null, innerMomentum, -lrK * numScale, ckp1, beta1));
+      (decayAtY ? pass.update(y) : pass.write(y))
+          .run(
+              new ScheduleFreeAdamWKernel(
+                  weightDecay != 0 && decayAtZ ? 1 - lrK * weightDecay : 1,
+                  decayAtY ? -lrK * weightDecay : 0,
+                  beta2,
+                  bc2,
+                  eps,
+                  m != null,
+                  innerMomentum,
+                  -lrK * numScale,
+                  ckp1,
+                  beta1));
       state.setScalar("k", k + 1);
       return;
     }

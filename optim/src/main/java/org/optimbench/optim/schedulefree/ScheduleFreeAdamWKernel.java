@@ -6,6 +6,7 @@ import org.optimbench.optim.internal.Fused;
  * The fused CPU step of {@link ScheduleFreeAdamW} ({@link Fused}) in one pass. Operands: g (read),
  * z, x, v, [m with inner momentum] (updated), y = the parameters (updated when the decay reads
  * them, else written).
+ *
  * <pre>
  * z = z_decay z + y_decay y                      (weight decay at z or at y; 1 and 0 when unused)
  * v = beta2 v + (1 - beta2) g^2;  [m = im m + (1 - im) g]
@@ -13,8 +14,18 @@ import org.optimbench.optim.internal.Fused;
  * x = (1 - c) x + c z;  y = beta1 x + (1 - beta1) z
  * </pre>
  */
-record ScheduleFreeAdamWKernel(double zDecay, double yDecay, double beta2, double bc2, double eps, boolean hasM, double innerMomentum, double step,
-    double ckp1, double beta1) implements Fused.Kernel {
+record ScheduleFreeAdamWKernel(
+    double zDecay,
+    double yDecay,
+    double beta2,
+    double bc2,
+    double eps,
+    boolean hasM,
+    double innerMomentum,
+    double step,
+    double ckp1,
+    double beta1)
+    implements Fused.Kernel {
   @Override
   public void floats(float[][] c, int len, double[] sums) {
     int o = hasM ? 1 : 0;

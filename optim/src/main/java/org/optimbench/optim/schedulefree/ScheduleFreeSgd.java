@@ -10,9 +10,9 @@ import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
 
 /**
- * Schedule-Free SGD, step for step as the reference implementation {@code SGDScheduleFreeReference}.
- * The model trains at y (the parameters hold y); evaluation and checkpoints use the average x
- * ({@link #evalParams}).
+ * Schedule-Free SGD, step for step as the reference implementation {@code
+ * SGDScheduleFreeReference}. The model trains at y (the parameters hold y); evaluation and
+ * checkpoints use the average x ({@link #evalParams}).
  *
  * <pre>
  * lr_k = lr * min(1, (k + 1) / warmup_steps)           (built-in warm-up, k = 0-based step)
@@ -23,23 +23,31 @@ import org.optimbench.optim.spec.Hparams;
  * x = (1 - c) * x + c * z
  * y = momentum * x + (1 - momentum) * z                 (written into the parameters)
  * </pre>
+ *
  * Hyperparameters (reference names and defaults): {@code lr=1.0, momentum=0.9, weight_decay=0,
  * warmup_steps=0, r=0, weight_lr_power=2}. A schedule multiplies lr before the warm-up, as a
  * LambdaLR on the reference's group lr would.
  *
- * <p>Memory: like the reference version this keeps z and x as state (y lives in the parameters):
- * 2 extra vectors here, 3 in the reference (which also stores y). The production
- * {@code sgd_schedulefree.py} keeps only z and recovers x from y and z by interpolation (1 vector),
- * at the price of a train/eval swap of the parameters. State entries: {@code z}, {@code x} (averaged
- * across workers; y = beta x + (1 - beta) z is linear, so averaged y, x, z stay consistent),
- * {@code k}, {@code weight_sum}, {@code lr_max}. No global scalars.
+ * <p>Memory: like the reference version this keeps z and x as state (y lives in the parameters): 2
+ * extra vectors here, 3 in the reference (which also stores y). The production {@code
+ * sgd_schedulefree.py} keeps only z and recovers x from y and z by interpolation (1 vector), at the
+ * price of a train/eval swap of the parameters. State entries: {@code z}, {@code x} (averaged
+ * across workers; y = beta x + (1 - beta) z is linear, so averaged y, x, z stay consistent), {@code
+ * k}, {@code weight_sum}, {@code lr_max}. No global scalars.
  *
  * <p>Paper: Defazio, Yang, Mehta, Mishchenko, Khaled, Cutkosky, "The Road Less Scheduled", arXiv
- * 2405.15682. Reference: facebookresearch/schedule_free @ 70785b5,
- * {@code schedulefree/sgd_schedulefree_reference.py}. Deviation: the reference writes the decayed
- * gradient into {@code p.grad}; here the gradient is left untouched and the decay enters z directly.
+ * 2405.15682. Reference: facebookresearch/schedule_free @ 70785b5, {@code
+ * schedulefree/sgd_schedulefree_reference.py}. Deviation: the reference writes the decayed gradient
+ * into {@code p.grad}; here the gradient is left untouched and the decay enters z directly.
  */
-public record ScheduleFreeSgd(double lr, double momentum, double weightDecay, long warmupSteps, double r, double weightLrPower) implements Optimizer {
+public record ScheduleFreeSgd(
+    double lr,
+    double momentum,
+    double weightDecay,
+    long warmupSteps,
+    double r,
+    double weightLrPower)
+    implements Optimizer {
   public ScheduleFreeSgd {
     Checks.nonNegative("lr", lr);
     Checks.require(momentum > 0 && momentum < 1, "momentum", momentum + " must be in (0, 1)");
@@ -50,8 +58,13 @@ public record ScheduleFreeSgd(double lr, double momentum, double weightDecay, lo
   }
 
   static ScheduleFreeSgd from(Hparams hp) {
-    return new ScheduleFreeSgd(hp.real("lr", 1.0), hp.real("momentum", 0.9), hp.real("weight_decay", 0),
-        hp.integer("warmup_steps", 0), hp.real("r", 0), hp.real("weight_lr_power", 2));
+    return new ScheduleFreeSgd(
+        hp.real("lr", 1.0),
+        hp.real("momentum", 0.9),
+        hp.real("weight_decay", 0),
+        hp.integer("warmup_steps", 0),
+        hp.real("r", 0),
+        hp.real("weight_lr_power", 2));
   }
 
   @Override

@@ -1,8 +1,9 @@
 package org.optimbench.optim.spec;
 
 /**
- * Validation helpers for config records' compact constructors. Each failure is a
- * {@link SpecException} naming the hyperparameter and the value, e.g. {@code betas[1]: 1.2 must be in [0, 1)}.
+ * Validation helpers for config records' compact constructors. Each failure is a {@link
+ * SpecException} naming the hyperparameter and the value, e.g. {@code betas[1]: 1.2 must be in [0,
+ * 1)}.
  */
 public final class Checks {
   private Checks() {}
@@ -36,7 +37,8 @@ public final class Checks {
 
   /** Two betas, each in [0, 1). */
   public static double[] betas(String field, double[] b, int expected) {
-    if (b.length != expected) throw new SpecException(field, "expected " + expected + " values, got " + b.length);
+    if (b.length != expected)
+      throw new SpecException(field, "expected " + expected + " values, got " + b.length);
     for (int i = 0; i < b.length; i++) unitInterval(field + "[" + i + "]", b[i]);
     return b.clone();
   }

@@ -67,7 +67,8 @@ public final class Hparams {
     boolean v = def;
     if (present(key)) {
       Object o = raw.get(key);
-      if (!(o instanceof Boolean b)) throw new SpecException(field(key), "expected true or false, got " + describe(o));
+      if (!(o instanceof Boolean b))
+        throw new SpecException(field(key), "expected true or false, got " + describe(o));
       v = b;
     }
     resolved.put(key, v);
@@ -78,7 +79,8 @@ public final class Hparams {
     String v = def;
     if (present(key)) {
       Object o = raw.get(key);
-      if (!(o instanceof String s)) throw new SpecException(field(key), "expected a string, got " + describe(o));
+      if (!(o instanceof String s))
+        throw new SpecException(field(key), "expected a string, got " + describe(o));
       v = s;
     }
     if (v == null) throw new SpecException(field(key), "missing");
@@ -97,7 +99,8 @@ public final class Hparams {
     double[] v = def;
     if (present(key)) {
       Object o = raw.get(key);
-      if (!(o instanceof List<?> l)) throw new SpecException(field(key), "expected a list of numbers, got " + describe(o));
+      if (!(o instanceof List<?> l))
+        throw new SpecException(field(key), "expected a list of numbers, got " + describe(o));
       v = new double[l.size()];
       for (int i = 0; i < v.length; i++) v[i] = toDouble(key + "[" + i + "]", l.get(i));
     }
@@ -105,15 +108,22 @@ public final class Hparams {
     return v.clone();
   }
 
-  /** A mapping of names to numbers ({@code {"W1": 0.3, "b1": 1.2}}); required when {@code def} is null; errors name {@code key.name}. */
+  /**
+   * A mapping of names to numbers ({@code {"W1": 0.3, "b1": 1.2}}); required when {@code def} is
+   * null; errors name {@code key.name}.
+   */
   public Map<String, Double> realMap(String key, Map<String, Double> def) {
-    if (def == null && !present(key)) throw new SpecException(field(key), "missing (a mapping of names to numbers)");
+    if (def == null && !present(key))
+      throw new SpecException(field(key), "missing (a mapping of names to numbers)");
     Map<String, Double> v = def == null ? new LinkedHashMap<>() : new LinkedHashMap<>(def);
     if (present(key)) {
       Object o = raw.get(key);
-      if (!(o instanceof Map<?, ?> m)) throw new SpecException(field(key), "expected a mapping of names to numbers, got " + describe(o));
+      if (!(o instanceof Map<?, ?> m))
+        throw new SpecException(
+            field(key), "expected a mapping of names to numbers, got " + describe(o));
       v.clear();
-      for (Map.Entry<?, ?> e : m.entrySet()) v.put(String.valueOf(e.getKey()), toDouble(key + "." + e.getKey(), e.getValue()));
+      for (Map.Entry<?, ?> e : m.entrySet())
+        v.put(String.valueOf(e.getKey()), toDouble(key + "." + e.getKey(), e.getValue()));
     }
     resolved.put(key, Collections.unmodifiableMap(new LinkedHashMap<>(v)));
     return v;
@@ -122,7 +132,9 @@ public final class Hparams {
   /** A nested spec (for wrappers: Mechanic's base, grafting's magnitude and direction). */
   @SuppressWarnings("unchecked")
   public Spec spec(String key) {
-    if (!present(key)) throw new SpecException(field(key), "missing (expected a nested spec {\"name\": ..., \"hparams\": {...}})");
+    if (!present(key))
+      throw new SpecException(
+          field(key), "missing (expected a nested spec {\"name\": ..., \"hparams\": {...}})");
     Object o = raw.get(key);
     Spec s;
     if (o instanceof Spec sp) s = sp;
@@ -135,15 +147,18 @@ public final class Hparams {
   @SuppressWarnings("unchecked")
   static Spec fromMap(String path, Map<String, Object> m) {
     Object name = m.get("name");
-    if (!(name instanceof String n)) throw new SpecException(path + ".name", "missing or not a string");
+    if (!(name instanceof String n))
+      throw new SpecException(path + ".name", "missing or not a string");
     Map<String, Object> hp = new LinkedHashMap<>();
     for (Map.Entry<String, Object> e : m.entrySet()) {
       if (e.getKey().equals("name")) continue;
       if (e.getKey().equals("hparams")) {
-        if (!(e.getValue() instanceof Map<?, ?> h)) throw new SpecException(path + ".hparams", "expected an object");
+        if (!(e.getValue() instanceof Map<?, ?> h))
+          throw new SpecException(path + ".hparams", "expected an object");
         hp.putAll((Map<String, Object>) h);
       } else {
-        throw new SpecException(path + "." + e.getKey(), "unknown key (expected \"name\" and \"hparams\")");
+        throw new SpecException(
+            path + "." + e.getKey(), "unknown key (expected \"name\" and \"hparams\")");
       }
     }
     return new Spec(n, hp);
@@ -155,7 +170,11 @@ public final class Hparams {
     unknown.removeAll(resolved.keySet());
     if (!unknown.isEmpty()) {
       String k = unknown.iterator().next();
-      throw new SpecException(field(k), "unknown hyperparameter (known: " + String.join(", ", new TreeSet<>(resolved.keySet())) + ")");
+      throw new SpecException(
+          field(k),
+          "unknown hyperparameter (known: "
+              + String.join(", ", new TreeSet<>(resolved.keySet()))
+              + ")");
     }
   }
 
@@ -168,9 +187,13 @@ public final class Hparams {
     if (o instanceof Number n) return n.doubleValue();
     if (o instanceof String s) {
       switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
-        case "inf", "+inf", "infinity" -> { return Double.POSITIVE_INFINITY; }
-        case "-inf", "-infinity" -> { return Double.NEGATIVE_INFINITY; }
-        default -> { }
+        case "inf", "+inf", "infinity" -> {
+          return Double.POSITIVE_INFINITY;
+        }
+        case "-inf", "-infinity" -> {
+          return Double.NEGATIVE_INFINITY;
+        }
+        default -> {}
       }
     }
     throw new SpecException(field(key), "expected a number, got " + describe(o));

@@ -30,11 +30,12 @@ public final class OptimizerRegistry {
   private static final Map<String, Entry> ENTRIES = new TreeMap<>();
 
   static {
-    Registrar r = (name, description, factory) -> {
-      if (ENTRIES.put(name, new Entry(name, description, factory)) != null) {
-        throw new IllegalStateException("optimizer '" + name + "' registered twice");
-      }
-    };
+    Registrar r =
+        (name, description, factory) -> {
+          if (ENTRIES.put(name, new Entry(name, description, factory)) != null) {
+            throw new IllegalStateException("optimizer '" + name + "' registered twice");
+          }
+        };
     org.optimbench.optim.baseline.Family.register(r);
     org.optimbench.optim.dadapt.Family.register(r);
     org.optimbench.optim.wrap.Family.register(r);
@@ -56,11 +57,20 @@ public final class OptimizerRegistry {
     return resolve(spec, "optimizer").optimizer();
   }
 
-  /** Creates the optimizer of {@code spec}; errors name fields under {@code path} (e.g. "optimizer.hparams.base"). */
+  /**
+   * Creates the optimizer of {@code spec}; errors name fields under {@code path} (e.g.
+   * "optimizer.hparams.base").
+   */
   public static Resolved resolve(Spec spec, String path) {
     Entry e = ENTRIES.get(spec.name());
     if (e == null) {
-      throw new SpecException(path + ".name", "unknown optimizer '" + spec.name() + "' (known: " + String.join(", ", ENTRIES.keySet()) + ")");
+      throw new SpecException(
+          path + ".name",
+          "unknown optimizer '"
+              + spec.name()
+              + "' (known: "
+              + String.join(", ", ENTRIES.keySet())
+              + ")");
     }
     Hparams hp = new Hparams(path + ".hparams", spec.hparams());
     Optimizer o;
@@ -74,7 +84,10 @@ public final class OptimizerRegistry {
     return new Resolved(o, new Spec(spec.name(), hp.resolved()));
   }
 
-  /** Creates a nested optimizer (wrappers): {@code hp.spec(key)} resolved with a path under {@code hp}. */
+  /**
+   * Creates a nested optimizer (wrappers): {@code hp.spec(key)} resolved with a path under {@code
+   * hp}.
+   */
   public static Optimizer nested(Hparams hp, String key) {
     return resolve(hp.spec(key), hp.field(key)).optimizer();
   }

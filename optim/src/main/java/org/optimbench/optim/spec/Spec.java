@@ -11,10 +11,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A named component with hyperparameters, as written in JSON or YAML:
- * {@code {"name": "prodigy", "hparams": {"lr": 1.0, "betas": [0.9, 0.999]}}}. Used for optimizers
- * and for schedules (whose hyperparameters may also sit beside the name, as in the trace contract's
- * {@code {"name": "cosine", "total_steps": 40}}).
+ * A named component with hyperparameters, as written in JSON or YAML: {@code {"name": "prodigy",
+ * "hparams": {"lr": 1.0, "betas": [0.9, 0.999]}}}. Used for optimizers and for schedules (whose
+ * hyperparameters may also sit beside the name, as in the trace contract's {@code {"name":
+ * "cosine", "total_steps": 40}}).
  *
  * <p>Values are plain Java objects: {@code Double}/{@code Long}, {@code Boolean}, {@code String},
  * {@code List}, nested {@code Map} (a nested spec), or {@code null}.
@@ -35,13 +35,17 @@ public record Spec(String name, Map<String, Object> hparams) {
     return new Spec(name, m);
   }
 
-  /** Parses JSON or YAML text (YAML is a superset of JSON). {@code path} names the location for errors. */
+  /**
+   * Parses JSON or YAML text (YAML is a superset of JSON). {@code path} names the location for
+   * errors.
+   */
   public static Spec parse(String text, String path) {
     JsonNode node;
     try {
       node = YAML.readTree(text);
     } catch (Exception e) {
-      throw new SpecException(path, "not valid JSON/YAML: " + e.getMessage().lines().findFirst().orElse(""));
+      throw new SpecException(
+          path, "not valid JSON/YAML: " + e.getMessage().lines().findFirst().orElse(""));
     }
     return fromJson(node, path, false);
   }
@@ -51,9 +55,11 @@ public record Spec(String name, Map<String, Object> hparams) {
    * style); otherwise only "name" and "hparams" are allowed.
    */
   public static Spec fromJson(JsonNode node, String path, boolean flat) {
-    if (node == null || !node.isObject()) throw new SpecException(path, "expected an object with a \"name\"");
+    if (node == null || !node.isObject())
+      throw new SpecException(path, "expected an object with a \"name\"");
     JsonNode n = node.get("name");
-    if (n == null || !n.isTextual()) throw new SpecException(path + ".name", "missing or not a string");
+    if (n == null || !n.isTextual())
+      throw new SpecException(path + ".name", "missing or not a string");
     Map<String, Object> hp = new LinkedHashMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();

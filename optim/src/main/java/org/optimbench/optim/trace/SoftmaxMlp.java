@@ -8,9 +8,9 @@ import org.optimbench.optim.ModelView;
 import org.optimbench.optim.ParamLayout;
 
 /**
- * The trace contract's model: {@code h = tanh(W1 x + b1)}, {@code logits = W2 h + b2} (or
- * {@code logits = W2 x + b2} without a hidden layer), loss = mean softmax cross-entropy. Parameters
- * live in one flat vector laid out W1, b1, W2, b2 (row-major, PyTorch {@code nn.Linear} layout).
+ * The trace contract's model: {@code h = tanh(W1 x + b1)}, {@code logits = W2 h + b2} (or {@code
+ * logits = W2 x + b2} without a hidden layer), loss = mean softmax cross-entropy. Parameters live
+ * in one flat vector laid out W1, b1, W2, b2 (row-major, PyTorch {@code nn.Linear} layout).
  *
  * <p>Gradients are exact; Hessian-vector products are exact too, by forward-over-reverse
  * differentiation (Pearlmutter's R-operator) of the hand-written backward pass.
@@ -23,7 +23,8 @@ public final class SoftmaxMlp {
   private final ParamLayout layout;
 
   public SoftmaxMlp(int inputs, int hidden, int classes, DataType dtype) {
-    if (inputs <= 0 || hidden < 0 || classes < 2) throw new IllegalArgumentException("bad model size " + inputs + "/" + hidden + "/" + classes);
+    if (inputs <= 0 || hidden < 0 || classes < 2)
+      throw new IllegalArgumentException("bad model size " + inputs + "/" + hidden + "/" + classes);
     this.inputs = inputs;
     this.hidden = hidden;
     this.classes = classes;
@@ -59,7 +60,8 @@ public final class SoftmaxMlp {
       w1 = ModelView.slice(flat, layout.segment(i++)).reshape(hidden, inputs);
       b1 = ModelView.slice(flat, layout.segment(i++));
     }
-    INDArray w2 = ModelView.slice(flat, layout.segment(i++)).reshape(classes, hidden > 0 ? hidden : inputs);
+    INDArray w2 =
+        ModelView.slice(flat, layout.segment(i++)).reshape(classes, hidden > 0 ? hidden : inputs);
     INDArray b2 = ModelView.slice(flat, layout.segment(i));
     return new Weights(w1, b1, w2, b2);
   }

@@ -22,7 +22,9 @@ import org.optimbench.optim.spec.OptimizerRegistry;
  * the problem has val_batches) the validation gradient at the parameters after the step.
  */
 public final class TraceRunner {
-  /** One row of the trace: the loss before step t and every parameter after it, plus diagnostics. */
+  /**
+   * One row of the trace: the loss before step t and every parameter after it, plus diagnostics.
+   */
   public record Row(long step, double loss, double[] params, Map<String, Double> diagnostics) {}
 
   private TraceRunner() {}
@@ -30,13 +32,15 @@ public final class TraceRunner {
   public static List<Row> run(TraceProblem p) {
     SoftmaxMlp model = p.model();
     Optimizer opt = OptimizerRegistry.create(p.optimizer());
-    Schedule schedule = p.schedule() == null ? Schedule.CONSTANT : Schedules.create(p.schedule(), "schedule");
+    Schedule schedule =
+        p.schedule() == null ? Schedule.CONSTANT : Schedules.create(p.schedule(), "schedule");
     INDArray params = p.initialParamsArray();
     INDArray grads = Nd4j.zeros(p.dtype(), params.length());
     ModelView view = new ModelView(model.layout(), params, grads);
     OptimizerState state = opt.init(view);
     List<Row> rows = new ArrayList<>();
-    org.optimbench.optim.HashExampleStore examples = new org.optimbench.optim.HashExampleStore(); // per-example state lives for the whole run
+    org.optimbench.optim.HashExampleStore examples =
+        new org.optimbench.optim.HashExampleStore(); // per-example state lives for the whole run
     for (int t = 0; t < p.batches().length; t++) {
       int[] batch = p.batches()[t];
       INDArray xb = p.rows(batch);
@@ -47,13 +51,15 @@ public final class TraceRunner {
       long[] ids = new long[batch.length];
       for (int i = 0; i < ids.length; i++) ids[i] = batch[i];
       Diagnostics diag = new Diagnostics();
-      StepContext.Builder ctx = StepContext.builder()
-          .step(t)
-          .lrScale(schedule.factor(t))
-          .loss(lg.loss())
-          .exampleIds(ids).exampleStore(examples)
-          .hvp(v -> model.hvp(atStep, xb, yb, v))
-          .diagnostics(diag);
+      StepContext.Builder ctx =
+          StepContext.builder()
+              .step(t)
+              .lrScale(schedule.factor(t))
+              .loss(lg.loss())
+              .exampleIds(ids)
+              .exampleStore(examples)
+              .hvp(v -> model.hvp(atStep, xb, yb, v))
+              .diagnostics(diag);
       if (p.valBatches() != null) {
         int[] vb = p.valBatches()[t];
         INDArray xv = p.rows(vb);
@@ -61,7 +67,12 @@ public final class TraceRunner {
         ctx.validationGradient(at -> model.lossAndGrad(at, xv, yv).grad());
       }
       Optimizers.step(opt, view, state, ctx.build());
-      rows.add(new Row(t, lg.loss(), params.dup().castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector(), Map.copyOf(diag.values())));
+      rows.add(
+          new Row(
+              t,
+              lg.loss(),
+              params.dup().castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector(),
+              Map.copyOf(diag.values())));
     }
     return rows;
   }

@@ -16,12 +16,14 @@ import org.optimbench.optim.spec.SpecException;
  * Global-norm gradient clipping in front of any base optimizer: the base optimizer steps on the
  * clipped gradient. Same rule as PyTorch's {@code torch.nn.utils.clip_grad_norm_(params, max_norm)}
  * (norm_type 2, torch 1.13 {@code torch/nn/utils/clip_grad.py}) followed by {@code base.step()}:
+ *
  * <pre>
  * n = sqrt(Σ_all parameters g²)                    (one reducer call: global under sharding)
  * c = max_norm / (n + 1e-6)
  * g' = c · g  if c &lt; 1,  else g                    (torch multiplies by min(c, 1); the same)
  * base.step(params, g')
  * </pre>
+ *
  * The total norm is over every parameter of the model at once (torch: the 2-norm of the per-tensor
  * 2-norms, which is the same number), so clipping preserves the gradient's direction. The caller's
  * gradient array is never written: a clipped step hands the base optimizer a scaled copy (one
@@ -31,9 +33,9 @@ import org.optimbench.optim.spec.SpecException;
  * torch's signature; &gt; 0, {@code "inf"} allowed and never clips). Language models are usually
  * trained with {@code max_norm} 1.0. The schedule factor reaches the base optimizer unchanged.
  *
- * <p>State: only the base optimizer's, as child {@code "base"}. Diagnostics: {@code grad_norm}
- * (n, the global norm before clipping), {@code clipped} (1 when the gradient was scaled, else 0),
- * and the base's own under {@code base.}.
+ * <p>State: only the base optimizer's, as child {@code "base"}. Diagnostics: {@code grad_norm} (n,
+ * the global norm before clipping), {@code clipped} (1 when the gradient was scaled, else 0), and
+ * the base's own under {@code base.}.
  *
  * <p>Deviations from torch: the norm and the coefficient are computed in double for every model
  * dtype (torch computes them in the gradient's dtype, which matters only at float32 rounding);
@@ -52,7 +54,10 @@ public record Clip(Optimizer base, double maxNorm) implements WrapsBase {
   static Clip from(Hparams hp) {
     Optimizer base = OptimizerRegistry.nested(hp, "base");
     Double maxNorm = hp.optionalReal("max_norm");
-    if (maxNorm == null) throw new SpecException(hp.field("max_norm"), "missing (the clipping threshold on the global gradient 2-norm, e.g. 1.0)");
+    if (maxNorm == null)
+      throw new SpecException(
+          hp.field("max_norm"),
+          "missing (the clipping threshold on the global gradient 2-norm, e.g. 1.0)");
     return new Clip(base, maxNorm);
   }
 

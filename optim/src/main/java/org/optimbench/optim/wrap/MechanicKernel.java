@@ -5,6 +5,7 @@ import org.optimbench.optim.internal.Fused;
 /**
  * The fused CPU part of {@link Mechanic}'s step around its base optimizer ({@link Fused}), in two
  * passes split where the reduced sums decide the scale.
+ *
  * <pre>
  * Accumulate: operands g, p (read: the params after the base step), X (the params before it;
  *   without store_delta updated to Δ_new), x_ref (read) or, with store_delta, Δ (updated); 1 scratch

@@ -23,9 +23,13 @@ import org.optimbench.optim.spec.SpecException;
 
 /** Invariants of Adam, AdamW and Adagrad beyond the golden traces. */
 class AdamFamilyTest {
-  private static final ParamLayout LAYOUT = ParamLayout.builder().add("w", 3, 4).add("b", 5).build();
+  private static final ParamLayout LAYOUT =
+      ParamLayout.builder().add("w", 3, 4).add("b", 5).build();
 
-  /** Runs {@code opt} on a fixed pseudo-random gradient sequence; returns the parameters after each step. */
+  /**
+   * Runs {@code opt} on a fixed pseudo-random gradient sequence; returns the parameters after each
+   * step.
+   */
   static double[][] run(Optimizer opt, int steps, long seed) {
     Random r = new Random(seed);
     INDArray p = Nd4j.createFromArray(r.doubles(17, -1, 1).toArray());
@@ -51,7 +55,8 @@ class AdamFamilyTest {
 
   @Test
   void firstAdamStepIsSignTimesLr() {
-    // m1 = (1-b1) g, v1 = (1-b2) g^2: the bias-corrected step is lr * g / (|g| + eps), ~ lr * sign(g).
+    // m1 = (1-b1) g, v1 = (1-b2) g^2: the bias-corrected step is lr * g / (|g| + eps), ~ lr *
+    // sign(g).
     INDArray p = Nd4j.createFromArray(0.5, -0.25, 1.0);
     INDArray g = Nd4j.createFromArray(2.0, -0.01, 3e-3);
     ModelView m = new ModelView(ParamLayout.single("p", 3), p, g);
@@ -69,7 +74,9 @@ class AdamFamilyTest {
     Adagrad a = new Adagrad(0.3, 0.5, 0, 0.1, 1e-10);
     OptimizerState s = a.init(m);
     a.step(m, s, StepContext.of(0));
-    double[] want = {0.5 - 0.3 * 2 / (Math.sqrt(4.1) + 1e-10), -0.25 + 0.3 * 0.5 / (Math.sqrt(0.35) + 1e-10)};
+    double[] want = {
+      0.5 - 0.3 * 2 / (Math.sqrt(4.1) + 1e-10), -0.25 + 0.3 * 0.5 / (Math.sqrt(0.35) + 1e-10)
+    };
     assertArrayEquals(want, p.toDoubleVector(), 1e-15);
     // the second step uses clr = lr / (1 + lr_decay)
     double[] before = p.toDoubleVector();
@@ -89,26 +96,46 @@ class AdamFamilyTest {
     "adagrad, eps, -1, optimizer.hparams.eps",
   })
   void badScalarsAreRejectedWithTheFieldNamed(String name, String key, double value, String field) {
-    SpecException e = assertThrows(SpecException.class, () -> OptimizerRegistry.create(Spec.of(name, key, value)));
+    SpecException e =
+        assertThrows(
+            SpecException.class, () -> OptimizerRegistry.create(Spec.of(name, key, value)));
     assertEquals(field, e.field());
   }
 
   @Test
   void badBetasAreRejectedWithTheFieldNamed() {
-    assertEquals("optimizer.hparams.betas[1]",
-        assertThrows(SpecException.class, () -> OptimizerRegistry.create(Spec.of("adamw", "betas", List.of(0.9, 1.0)))).field());
-    assertEquals("optimizer.hparams.betas[0]",
-        assertThrows(SpecException.class, () -> OptimizerRegistry.create(Spec.of("adam", "betas", List.of(-0.1, 0.99)))).field());
-    assertEquals("optimizer.hparams.betas",
-        assertThrows(SpecException.class, () -> OptimizerRegistry.create(Spec.of("adam", "betas", List.of(0.9)))).field());
-    assertEquals("optimizer.hparams.amsgrad",
-        assertThrows(SpecException.class, () -> OptimizerRegistry.create(Spec.of("adam", "amsgrad", 1.0))).field());
+    assertEquals(
+        "optimizer.hparams.betas[1]",
+        assertThrows(
+                SpecException.class,
+                () -> OptimizerRegistry.create(Spec.of("adamw", "betas", List.of(0.9, 1.0))))
+            .field());
+    assertEquals(
+        "optimizer.hparams.betas[0]",
+        assertThrows(
+                SpecException.class,
+                () -> OptimizerRegistry.create(Spec.of("adam", "betas", List.of(-0.1, 0.99))))
+            .field());
+    assertEquals(
+        "optimizer.hparams.betas",
+        assertThrows(
+                SpecException.class,
+                () -> OptimizerRegistry.create(Spec.of("adam", "betas", List.of(0.9))))
+            .field());
+    assertEquals(
+        "optimizer.hparams.amsgrad",
+        assertThrows(
+                SpecException.class,
+                () -> OptimizerRegistry.create(Spec.of("adam", "amsgrad", 1.0)))
+            .field());
   }
 
   @Test
   void defaultsAreTorchDefaults() {
-    assertEquals(new Adam(1e-3, 0.9, 0.999, 1e-8, 0, false), OptimizerRegistry.create(Spec.of("adam")));
-    assertEquals(new AdamW(1e-3, 0.9, 0.999, 1e-8, 1e-2, false), OptimizerRegistry.create(Spec.of("adamw")));
+    assertEquals(
+        new Adam(1e-3, 0.9, 0.999, 1e-8, 0, false), OptimizerRegistry.create(Spec.of("adam")));
+    assertEquals(
+        new AdamW(1e-3, 0.9, 0.999, 1e-8, 1e-2, false), OptimizerRegistry.create(Spec.of("adamw")));
     assertEquals(new Adagrad(1e-2, 0, 0, 0, 1e-10), OptimizerRegistry.create(Spec.of("adagrad")));
   }
 }

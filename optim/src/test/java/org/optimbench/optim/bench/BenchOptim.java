@@ -3,9 +3,7 @@ package org.optimbench.optim.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.InputStream;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -27,25 +25,34 @@ import org.optimbench.optim.spec.Spec;
  * models of the given sizes (default 1M and 10M parameters, in 8 equal segments), side by side in
  * one run with DL4J's built-in fused Adam updater ({@code applyUpdater} then {@code params.subi},
  * what a DL4J training step does) and with a plain copy of the same arrays (measured memory
- * bandwidth). Prints, per optimizer, the ratio to the built-in Adam and to its memory-traffic floor:
- * the bytes the algorithm must move (read params, gradient and every state array; write params and
- * every state array) divided by the measured copy bandwidth: the faster of ND4J's copy and a fused
- * copy pass on the fused path's threads ({@code -Doptimbench.fused.threads}, default
+ * bandwidth). Prints, per optimizer, the ratio to the built-in Adam and to its memory-traffic
+ * floor: the bytes the algorithm must move (read params, gradient and every state array; write
+ * params and every state array) divided by the measured copy bandwidth: the faster of ND4J's copy
+ * and a fused copy pass on the fused path's threads ({@code -Doptimbench.fused.threads}, default
  * {@code OMP_NUM_THREADS}). {@code -Dbench.warmup} and {@code -Dbench.steps} set the step counts.
  *
- * <p>The spec benchmarked for each optimizer is the one in {@code contract/NAME.json}. Times are the
- * median of the timed steps after warm-up.
+ * <p>The spec benchmarked for each optimizer is the one in {@code contract/NAME.json}. Times are
+ * the median of the timed steps after warm-up.
  */
 public final class BenchOptim {
   private static final int WARMUP = Integer.getInteger("bench.warmup", 3);
   private static final int STEPS = Integer.getInteger("bench.steps", 11);
 
   public static void main(String[] args) throws Exception {
-    long[] sizes = args.length == 0 ? new long[] {1_000_000L, 10_000_000L} : Arrays.stream(args).mapToLong(Long::parseLong).toArray();
+    long[] sizes =
+        args.length == 0
+            ? new long[] {1_000_000L, 10_000_000L}
+            : Arrays.stream(args).mapToLong(Long::parseLong).toArray();
     String only = System.getProperty("bench.only", "");
-    System.out.printf(Locale.ROOT, "ND4J backend %s, %d cores, OMP_NUM_THREADS=%s, fused-pass threads %d, float32, median of %d steps after %d warm-up%n",
-        Nd4j.getBackend().getClass().getSimpleName(), Runtime.getRuntime().availableProcessors(), System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"),
-        Fused.threads(), STEPS, WARMUP);
+    System.out.printf(
+        Locale.ROOT,
+        "ND4J backend %s, %d cores, OMP_NUM_THREADS=%s, fused-pass threads %d, float32, median of %d steps after %d warm-up%n",
+        Nd4j.getBackend().getClass().getSimpleName(),
+        Runtime.getRuntime().availableProcessors(),
+        System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"),
+        Fused.threads(),
+        STEPS,
+        WARMUP);
     for (long n : sizes) {
       ParamLayout layout = layout(n);
       INDArray params = Nd4j.rand(DataType.FLOAT, n).subi(0.5);
@@ -56,9 +63,24 @@ public final class BenchOptim {
       double bytesPerMs = 2.0 * n * 4 / copyMs;
       double adamMs = timeDl4jAdam(params, grads);
       System.out.printf(Locale.ROOT, "%n== n = %,d (%.0f MB per vector) ==%n", n, n * 4 / 1e6);
-      System.out.printf(Locale.ROOT, "copy: %.2f ms (%.1f GB/s; ND4J %.2f ms, fused pass on %d thread(s) %.2f ms); DL4J Adam (fused): %.2f ms%n",
-          copyMs, bytesPerMs / 1e6, nd4jCopyMs, Fused.threads(), fusedCopyMs, adamMs);
-      System.out.printf(Locale.ROOT, "%-22s %10s %10s %10s %10s %10s%n", "optimizer", "state MB", "ms/step", "vs Adam", "floor ms", "vs floor");
+      System.out.printf(
+          Locale.ROOT,
+          "copy: %.2f ms (%.1f GB/s; ND4J %.2f ms, fused pass on %d thread(s) %.2f ms); DL4J Adam (fused): %.2f ms%n",
+          copyMs,
+          bytesPerMs / 1e6,
+          nd4jCopyMs,
+          Fused.threads(),
+          fusedCopyMs,
+          adamMs);
+      System.out.printf(
+          Locale.ROOT,
+          "%-22s %10s %10s %10s %10s %10s%n",
+          "optimizer",
+          "state MB",
+          "ms/step",
+          "vs Adam",
+          "floor ms",
+          "vs floor");
       for (String name : OptimizerRegistry.entries().keySet()) {
         if (Arrays.stream(only.split(",")).noneMatch(name::startsWith)) continue;
         Spec spec = benchSpec(name, layout);
@@ -87,7 +109,15 @@ public final class BenchOptim {
         double ms = median(t);
         double floorBytes = 3.0 * n * 4 + 2.0 * state.arrayBytes();
         double floorMs = floorBytes / bytesPerMs;
-        System.out.printf(Locale.ROOT, "%-22s %10.1f %10.2f %10.2f %10.2f %10.2f%n", name, state.arrayBytes() / 1e6, ms, ms / adamMs, floorMs, ms / floorMs);
+        System.out.printf(
+            Locale.ROOT,
+            "%-22s %10.1f %10.2f %10.2f %10.2f %10.2f%n",
+            name,
+            state.arrayBytes() / 1e6,
+            ms,
+            ms / adamMs,
+            floorMs,
+            ms / floorMs);
       }
     }
   }
@@ -99,7 +129,10 @@ public final class BenchOptim {
     return b.add("layer7", n - 7 * per).build();
   }
 
-  /** Everything a method may ask for: a loss, ids, a store, an identity-Hessian oracle, a validation gradient. */
+  /**
+   * Everything a method may ask for: a loss, ids, a store, an identity-Hessian oracle, a validation
+   * gradient.
+   */
   private static StepContext context(int step, INDArray grads) {
     return StepContext.builder()
         .step(step)
@@ -120,7 +153,8 @@ public final class BenchOptim {
       // Its multipliers name the contract model's segments: give every bench segment one.
       java.util.Map<String, Object> hp = new java.util.LinkedHashMap<>(s.hparams());
       java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
-      for (int i = 0; i < layout.size(); i++) m.put(layout.segment(i).name(), i % 2 == 0 ? 1.0 : 0.5);
+      for (int i = 0; i < layout.size(); i++)
+        m.put(layout.segment(i).name(), i % 2 == 0 ? 1.0 : 0.5);
       hp.put("multipliers", m);
       return new Spec(name, hp);
     }
@@ -129,30 +163,32 @@ public final class BenchOptim {
   /** Median time of ND4J's copy ({@code assign}) of {@code src}. */
   private static double timeCopy(INDArray src) {
     INDArray dst = src.dup();
-    return time(() -> {
-      dst.assign(src);
-      Nd4j.getExecutioner().commit();
-    });
+    return time(
+        () -> {
+          dst.assign(src);
+          Nd4j.getExecutioner().commit();
+        });
   }
 
   /**
-   * Median time of a fused copy pass of {@code src} ({@link Fused}: chunked Java copies, on
-   * {@link Fused#threads()} threads). With several threads it can move more bytes per second than
-   * ND4J's copy, and the floor must not be slower than what the optimizers themselves achieve.
+   * Median time of a fused copy pass of {@code src} ({@link Fused}: chunked Java copies, on {@link
+   * Fused#threads()} threads). With several threads it can move more bytes per second than ND4J's
+   * copy, and the floor must not be slower than what the optimizers themselves achieve.
    */
   private static double timeFusedCopy(INDArray src) {
     INDArray dst = src.dup();
-    Fused.Kernel copy = new Fused.Kernel() {
-      @Override
-      public void floats(float[][] c, int len, double[] sums) {
-        System.arraycopy(c[0], 0, c[1], 0, len);
-      }
+    Fused.Kernel copy =
+        new Fused.Kernel() {
+          @Override
+          public void floats(float[][] c, int len, double[] sums) {
+            System.arraycopy(c[0], 0, c[1], 0, len);
+          }
 
-      @Override
-      public void doubles(double[][] c, int len, double[] sums) {
-        System.arraycopy(c[0], 0, c[1], 0, len);
-      }
-    };
+          @Override
+          public void doubles(double[][] c, int len, double[] sums) {
+            System.arraycopy(c[0], 0, c[1], 0, len);
+          }
+        };
     return time(() -> Fused.pass().read(src).write(dst).run(copy));
   }
 

@@ -13,7 +13,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.optimbench.optim.ModelView;
 import org.optimbench.optim.Optimizer;
@@ -30,12 +29,28 @@ class DAdaptInvariantsTest {
         Arguments.of("dadapt_sgd", Map.of()),
         Arguments.of("dadapt_sgd", Map.of("momentum", 0.9, "weight_decay", 1e-3)),
         Arguments.of("dadapt_adam", Map.of()),
-        Arguments.of("dadapt_adam", Map.of("use_bias_correction", true, "decouple", true, "weight_decay", 0.01)),
+        Arguments.of(
+            "dadapt_adam",
+            Map.of("use_bias_correction", true, "decouple", true, "weight_decay", 0.01)),
         Arguments.of("dadapt_adagrad", Map.of()),
         Arguments.of("dadapt_adagrad", Map.of("momentum", 0.5, "weight_decay", 1e-3)),
         Arguments.of("prodigy", Map.of()),
-        Arguments.of("prodigy", Map.of("betas", List.of(0.0, 0.99), "slice_p", 3L, "growth_rate", 1.05, "decouple", false, "weight_decay", 1e-3)),
-        Arguments.of("prodigy", Map.of("safeguard_warmup", true, "use_bias_correction", true, "beta3", 0.9)));
+        Arguments.of(
+            "prodigy",
+            Map.of(
+                "betas",
+                List.of(0.0, 0.99),
+                "slice_p",
+                3L,
+                "growth_rate",
+                1.05,
+                "decouple",
+                false,
+                "weight_decay",
+                1e-3)),
+        Arguments.of(
+            "prodigy",
+            Map.of("safeguard_warmup", true, "use_bias_correction", true, "beta3", 0.9)));
   }
 
   @ParameterizedTest(name = "{0} {1}")
@@ -57,7 +72,8 @@ class DAdaptInvariantsTest {
   void dadaptWithGrowthRateOneKeepsD0(String name) {
     Problems.Quadratic q = new Problems.Quadratic(1e2, 0.5);
     double[] ds = new double[100];
-    Problems.run(Problems.create(name, Map.of("growth_rate", 1.0)), q.layout, q.start(), q, ds.length, ds);
+    Problems.run(
+        Problems.create(name, Map.of("growth_rate", 1.0)), q.layout, q.start(), q, ds.length, ds);
     for (double d : ds) assertEquals(D0, d, 0.0);
   }
 
@@ -73,7 +89,13 @@ class DAdaptInvariantsTest {
   void prodigyWithGrowthRateOneJumpsOnceThenStaysConstant() {
     Problems.Quadratic q = new Problems.Quadratic(1e2, 0.5);
     double[] ds = new double[100];
-    Problems.run(Problems.create("prodigy", Map.of("growth_rate", 1.0)), q.layout, q.start(), q, ds.length, ds);
+    Problems.run(
+        Problems.create("prodigy", Map.of("growth_rate", 1.0)),
+        q.layout,
+        q.start(),
+        q,
+        ds.length,
+        ds);
     int changes = 0;
     double prev = D0;
     for (double d : ds) {
@@ -85,10 +107,12 @@ class DAdaptInvariantsTest {
   }
 
   static Stream<Arguments> illScaled() {
-    // Observed relative errors max_i |x_i - c_i| / |c_i| (condition 1e3, optimum in [5, 10.75], start 0, d0 = 1e-6):
+    // Observed relative errors max_i |x_i - c_i| / |c_i| (condition 1e3, optimum in [5, 10.75],
+    // start 0, d0 = 1e-6):
     // dadapt_sgd momentum 0.9: 4.1e-10 after 5000 steps (with momentum 0 and lr 1 it diverges: the
     //   factor-2 estimate gives plain GD a step above 2/L on this problem);
-    // dadapt_adam: 7.4e-9 after 400 steps (it later leaves the optimum when sqrt(v) falls below eps);
+    // dadapt_adam: 7.4e-9 after 400 steps (it later leaves the optimum when sqrt(v) falls below
+    // eps);
     // dadapt_adagrad: 9.9e-16 after 600 steps; prodigy: 6.5e-16 after 700 steps.
     return Stream.of(
         Arguments.of("dadapt_sgd", Map.of("momentum", 0.9), 5000, 1e-8),
@@ -99,7 +123,8 @@ class DAdaptInvariantsTest {
 
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("illScaled")
-  void reachesTheOptimumOfAnIllScaledQuadraticFromATinyD0(String name, Map<String, Object> hp, int steps, double tol) {
+  void reachesTheOptimumOfAnIllScaledQuadraticFromATinyD0(
+      String name, Map<String, Object> hp, int steps, double tol) {
     Problems.Quadratic q = new Problems.Quadratic(1e3, 0);
     INDArray x = q.start();
     Problems.run(Problems.create(name, hp), q.layout, x, q, steps, null);
@@ -135,7 +160,8 @@ class DAdaptInvariantsTest {
     double b1 = 0.9;
     double b2 = 0.999;
     // exact: x0 - d0 (1 - b1) g / (sqrt((1 - b2) g^2) + eps)
-    INDArray exact = r[0].sub(g.mul(D0 * (1 - b1)).divi(Transforms.abs(g).muli(Math.sqrt(1 - b2)).addi(1e-8)));
+    INDArray exact =
+        r[0].sub(g.mul(D0 * (1 - b1)).divi(Transforms.abs(g).muli(Math.sqrt(1 - b2)).addi(1e-8)));
     assertArrayClose(exact, r[2], 1e-15);
     // |g| >> eps: x0 - d0 (1 - b1) / sqrt(1 - b2) sign(g), i.e. 3.16e-6 per coordinate, up to a
     // relative eps / (sqrt(1 - b2) |g|) (at most 4e-5 here: the smallest |g| is about 1e-5)
@@ -185,7 +211,8 @@ class DAdaptInvariantsTest {
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("badSpecs")
   void badSpecsFailNamingTheField(String name, Map<String, Object> hp, String field) {
-    SpecException e = assertThrows(SpecException.class, () -> Problems.create(name, new LinkedHashMap<>(hp)));
+    SpecException e =
+        assertThrows(SpecException.class, () -> Problems.create(name, new LinkedHashMap<>(hp)));
     assertEquals("optimizer.hparams." + field, e.field(), e.getMessage());
   }
 
@@ -212,7 +239,8 @@ class DAdaptInvariantsTest {
   void mergingDifferentWorkersGivesOneDAtLeastEveryWorkersD(String name, Map<String, Object> hp) {
     Optimizer opt = Problems.create(name, hp);
     Problems.Quadratic q = new Problems.Quadratic(1e2, 0);
-    // Two workers start from the same point (same x0), take the same number of steps, and see differently noisy gradients.
+    // Two workers start from the same point (same x0), take the same number of steps, and see
+    // differently noisy gradients.
     OptimizerState[] w = new OptimizerState[2];
     INDArray[] xs = new INDArray[2];
     for (int i = 0; i < 2; i++) {
@@ -224,7 +252,15 @@ class DAdaptInvariantsTest {
     INDArray xAvg = xs[0].add(xs[1]).divi(2);
     opt.reconcile(new ModelView(q.layout, xAvg, xAvg.like().assign(0)), merged);
     double d = merged.scalar("d");
-    assertTrue(d >= w[0].scalar("d") && d >= w[1].scalar("d"), name + ": merged d " + d + " below a worker's d " + w[0].scalar("d") + ", " + w[1].scalar("d"));
+    assertTrue(
+        d >= w[0].scalar("d") && d >= w[1].scalar("d"),
+        name
+            + ": merged d "
+            + d
+            + " below a worker's d "
+            + w[0].scalar("d")
+            + ", "
+            + w[1].scalar("d"));
     if (merged.names().contains("d_max")) assertTrue(d <= merged.scalar("d_max"), "d <= d_max");
     // And the merged state keeps training with d non-decreasing.
     double[] ds = new double[20];

@@ -22,11 +22,12 @@ final class Problems {
   }
 
   /**
-   * The problem of §14 of the research notes: W (3x2) and b (2) as two tensors, loss =
-   * mean((X W + b - Y)^2) over the 8 entries.
+   * The problem of §14 of the research notes: W (3x2) and b (2) as two tensors, loss = mean((X W +
+   * b - Y)^2) over the 8 entries.
    */
   static final class LeastSquares implements GradientFn {
-    final INDArray x = Nd4j.createFromArray(new double[][] {{1, 2, -1}, {0.5, -1.5, 2}, {-1, 0, 1}, {2, 1, 0.5}});
+    final INDArray x =
+        Nd4j.createFromArray(new double[][] {{1, 2, -1}, {0.5, -1.5, 2}, {-1, 0, 1}, {2, 1, 0.5}});
     final INDArray y = Nd4j.createFromArray(new double[][] {{1, 0}, {0, 1}, {1, 1}, {-1, 0.5}});
     final ParamLayout layout = ParamLayout.builder().add("W", 3, 2).add("b", 2).build();
 
@@ -105,8 +106,12 @@ final class Problems {
     }
   }
 
-  /** Runs {@code steps} steps and returns the state; {@code ds[t]} receives d after step t when non-null. */
-  static OptimizerState run(Optimizer opt, ParamLayout layout, INDArray x, GradientFn f, int steps, double[] ds) {
+  /**
+   * Runs {@code steps} steps and returns the state; {@code ds[t]} receives d after step t when
+   * non-null.
+   */
+  static OptimizerState run(
+      Optimizer opt, ParamLayout layout, INDArray x, GradientFn f, int steps, double[] ds) {
     INDArray g = x.like().assign(0);
     ModelView m = new ModelView(layout, x, g);
     OptimizerState st = opt.init(m);

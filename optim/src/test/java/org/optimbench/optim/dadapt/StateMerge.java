@@ -25,7 +25,8 @@ final class StateMerge {
             case MEAN -> acc.addi(a);
             case MAX -> acc.assign(org.nd4j.linalg.ops.transforms.Transforms.max(acc, a, true));
             case SAME -> {
-              if (!acc.equals(a)) throw new IllegalStateException("state array " + n + " differs between workers");
+              if (!acc.equals(a))
+                throw new IllegalStateException("state array " + n + " differs between workers");
             }
           }
         }
@@ -40,7 +41,8 @@ final class StateMerge {
               case MEAN -> acc[j] += v[j];
               case MAX -> acc[j] = Math.max(acc[j], v[j]);
               case SAME -> {
-                if (acc[j] != v[j]) throw new IllegalStateException("state scalar " + n + " differs between workers");
+                if (acc[j] != v[j])
+                  throw new IllegalStateException("state scalar " + n + " differs between workers");
               }
             }
           }

@@ -9,11 +9,16 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** The fused path's cube root (chunk version of {@link DualOps#cubeRootPlus}) against Math.cbrt and against the ND4J-op version. */
+/**
+ * The fused path's cube root (chunk version of {@link DualOps#cubeRootPlus}) against Math.cbrt and
+ * against the ND4J-op version.
+ */
 class DualOpsTest {
   private static final int N = 4096;
 
-  /** Values over the whole positive range, with zeros, subnormals, huge values and +inf mixed in. */
+  /**
+   * Values over the whole positive range, with zeros, subnormals, huge values and +inf mixed in.
+   */
   private static double[] values(long seed, boolean floatRange) {
     Random r = new Random(seed);
     double[] v = new double[N];
@@ -26,7 +31,7 @@ class DualOpsTest {
         case 1 -> v[i] = minSub * (1 + r.nextInt(1000));
         case 2 -> v[i] = huge * r.nextDouble();
         case 3 -> v[i] = Double.POSITIVE_INFINITY;
-        default -> { }
+        default -> {}
       }
       if (floatRange) v[i] = (float) v[i];
     }
@@ -36,7 +41,12 @@ class DualOpsTest {
   @Test
   void onlyExactZerosBecomeInfinite() {
     // the reference's rms[rms == 0] = inf; a cube root of 1e-6 or 1e-10 is not zero
-    INDArray out = DualOps.cubeRootPlus(Nd4j.createFromArray(0.0, 1e-18, 1e-30), 0, Nd4j.createUninitialized(DataType.DOUBLE, 3), true);
+    INDArray out =
+        DualOps.cubeRootPlus(
+            Nd4j.createFromArray(0.0, 1e-18, 1e-30),
+            0,
+            Nd4j.createUninitialized(DataType.DOUBLE, 3),
+            true);
     assertEquals(Double.POSITIVE_INFINITY, out.getDouble(0));
     assertEquals(1e-6, out.getDouble(1), 1e-20);
     assertEquals(1e-10, out.getDouble(2), 1e-24);
@@ -78,16 +88,24 @@ class DualOpsTest {
     for (double eps : new double[] {0, 1e-6}) {
       for (boolean zeroToInf : new boolean[] {false, true}) {
         double[] v = values(3, false);
-        for (int i = 0; i < N; i++) v[i] = Math.min(v[i], 1e30); // ND4J's pow: keep to the range the optimizers see
+        for (int i = 0; i < N; i++)
+          v[i] = Math.min(v[i], 1e30); // ND4J's pow: keep to the range the optimizers see
         double[] out = new double[N];
         DualOps.cubeRootPlus(v, eps, zeroToInf, out, N);
-        INDArray expected = DualOps.cubeRootPlus(Nd4j.createFromArray(v), eps, Nd4j.createUninitialized(DataType.DOUBLE, N), zeroToInf);
+        INDArray expected =
+            DualOps.cubeRootPlus(
+                Nd4j.createFromArray(v),
+                eps,
+                Nd4j.createUninitialized(DataType.DOUBLE, N),
+                zeroToInf);
         for (int i = 0; i < N; i++) {
           double e = expected.getDouble(i);
           if (Double.isInfinite(e) || e == 0) {
-            assertEquals(e, out[i], "nu = " + v[i] + ", eps = " + eps + ", zeroToInf = " + zeroToInf);
+            assertEquals(
+                e, out[i], "nu = " + v[i] + ", eps = " + eps + ", zeroToInf = " + zeroToInf);
           } else {
-            // ND4J computes pow(x, 1/3) with 1/3 rounded (by 1.85e-17), which moves it from the cube root
+            // ND4J computes pow(x, 1/3) with 1/3 rounded (by 1.85e-17), which moves it from the
+            // cube root
             // by a relative x^(-1.85e-17) - 1, about 1.85e-17 |ln x|: up to 1.4e-14 for subnormal x
             double tol = Math.abs(e) * (1e-15 + 2e-17 * Math.abs(Math.log(v[i])));
             assertEquals(e, out[i], tol, "nu = " + v[i] + ", eps = " + eps);

@@ -20,7 +20,8 @@ import org.optimbench.optim.spec.SpecException;
 class MadgradTest {
   @Test
   void firstStepHasTheClosedForm() {
-    // eps = 0: lambda0 = lr, nu = lr g^2, s = lr g, z = x0 - lr^(2/3) sign(g) |g|^(1/3), x1 = 0.9 x0 + 0.1 z.
+    // eps = 0: lambda0 = lr, nu = lr g^2, s = lr g, z = x0 - lr^(2/3) sign(g) |g|^(1/3), x1 = 0.9
+    // x0 + 0.1 z.
     double lr = 0.05;
     double[] x0 = {0.3, -1.2, 0.7, 2.0};
     double[] g = {1.5, -0.02, 0.0, 8.0};
@@ -30,7 +31,11 @@ class MadgradTest {
     opt.step(m, opt.init(m), StepContext.of(0));
     for (int i = 0; i < 4; i++) {
       double z = x0[i] - Math.pow(lr, 2.0 / 3) * Math.signum(g[i]) * Math.cbrt(Math.abs(g[i]));
-      assertEquals(0.9 * x0[i] + 0.1 * z, p.getDouble(i), 1e-14, "coordinate " + i); // g = 0 stays at x0 (rms = inf)
+      assertEquals(
+          0.9 * x0[i] + 0.1 * z,
+          p.getDouble(i),
+          1e-14,
+          "coordinate " + i); // g = 0 stays at x0 (rms = inf)
     }
   }
 
@@ -49,17 +54,40 @@ class MadgradTest {
   @Test
   void matchesThePublishedReferenceValues() {
     // optimizers-defazio.md §14: MADGRAD(lr=1e-2) and MirrorMADGRAD(lr=1e-2), five steps.
-    assertArrayEquals(new double[] {0.050194289056, -0.164683682664, 0.252016704675, 0.058162771814, -0.351680326015,
-        0.240597943038, 0.03561950978, 0.140852348801}, LinearProblem.run(OptimizerRegistry.create(Spec.of("madgrad", "lr", 1e-2)), 5), 1e-11);
-    assertArrayEquals(new double[] {0.086704193234, -0.190492498406, 0.287125913916, 0.052722478616, -0.387051429183,
-        0.210866374623, 0.009484577489, 0.110947855789}, LinearProblem.run(OptimizerRegistry.create(Spec.of("mirror_madgrad", "lr", 1e-2)), 5), 1e-11);
+    assertArrayEquals(
+        new double[] {
+          0.050194289056,
+          -0.164683682664,
+          0.252016704675,
+          0.058162771814,
+          -0.351680326015,
+          0.240597943038,
+          0.03561950978,
+          0.140852348801
+        },
+        LinearProblem.run(OptimizerRegistry.create(Spec.of("madgrad", "lr", 1e-2)), 5),
+        1e-11);
+    assertArrayEquals(
+        new double[] {
+          0.086704193234,
+          -0.190492498406,
+          0.287125913916,
+          0.052722478616,
+          -0.387051429183,
+          0.210866374623,
+          0.009484577489,
+          0.110947855789
+        },
+        LinearProblem.run(OptimizerRegistry.create(Spec.of("mirror_madgrad", "lr", 1e-2)), 5),
+        1e-11);
   }
 
   @Test
   void momentumZeroRecomputesX0AndEqualsDualAveraging() {
     // With momentum 0, x_k = x0 - s_k / rms_k for the original x0, although x0 is not stored.
     double[] p1 = LinearProblem.run(new Madgrad(0.02, 0, 0, 1e-6, false), 7);
-    double[] p2 = LinearProblem.run(new Madgrad(0.02, 1e-300, 0, 1e-6, false), 7); // stores x0, c = 1
+    double[] p2 =
+        LinearProblem.run(new Madgrad(0.02, 1e-300, 0, 1e-6, false), 7); // stores x0, c = 1
     assertArrayEquals(p2, p1, 1e-13);
   }
 
@@ -86,13 +114,19 @@ class MadgradTest {
     "mda, lr, -1, optimizer.hparams.lr",
   })
   void badSpecsAreRejectedWithTheFieldNamed(String name, String key, double value, String field) {
-    assertEquals(field, assertThrows(SpecException.class, () -> OptimizerRegistry.create(Spec.of(name, key, value))).field());
+    assertEquals(
+        field,
+        assertThrows(SpecException.class, () -> OptimizerRegistry.create(Spec.of(name, key, value)))
+            .field());
   }
 
   @Test
   void momentumZeroWithZeroEpsIsRejected() {
     // The reference returns NaN parameters from the first step in this configuration.
-    SpecException e = assertThrows(SpecException.class, () -> OptimizerRegistry.create(Spec.of("madgrad", "momentum", 0.0, "eps", 0.0)));
+    SpecException e =
+        assertThrows(
+            SpecException.class,
+            () -> OptimizerRegistry.create(Spec.of("madgrad", "momentum", 0.0, "eps", 0.0)));
     assertEquals("optimizer.hparams.eps", e.field());
     assertFalse(Double.isNaN(LinearProblem.run(new Madgrad(0.01, 0.9, 0, 0, false), 3)[0]));
   }

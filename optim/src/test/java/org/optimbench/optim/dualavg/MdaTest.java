@@ -45,6 +45,7 @@ class MdaTest {
     ModelView m = new ModelView(ParamLayout.single("p", 2), p, Nd4j.createFromArray(0.5, -4.0));
     Mda opt = new Mda(0.2, 0.75, 0);
     opt.step(m, opt.init(m), StepContext.of(0));
-    assertArrayEquals(new double[] {1.0 - 0.25 * 0.2 * 0.5, 2.0 + 0.25 * 0.2 * 4.0}, p.toDoubleVector(), 1e-15);
+    assertArrayEquals(
+        new double[] {1.0 - 0.25 * 0.2 * 0.5, 2.0 + 0.25 * 0.2 * 4.0}, p.toDoubleVector(), 1e-15);
   }
 }

@@ -19,7 +19,8 @@ import org.optimbench.optim.spec.Spec;
 import org.optimbench.optim.spec.SpecException;
 
 class SpaTest {
-  private static final ParamLayout LAYOUT = ParamLayout.builder().add("w", 5, 4).add("b", 4).build();
+  private static final ParamLayout LAYOUT =
+      ParamLayout.builder().add("w", 5, 4).add("b", 4).build();
 
   /** A noisy quadratic: g = A (x - 1) + noise, with the noise drawn from a fixed seed. */
   private static double[] run(Optimizer opt, int steps) {
@@ -30,7 +31,10 @@ class SpaTest {
     ModelView m = new ModelView(LAYOUT, x, g);
     OptimizerState s = opt.init(m);
     for (int t = 0; t < steps; t++) {
-      g.assign(x.sub(1.0).muli(curvature).addi(Nd4j.createFromArray(r.doubles(24, -0.3, 0.3).toArray())));
+      g.assign(
+          x.sub(1.0)
+              .muli(curvature)
+              .addi(Nd4j.createFromArray(r.doubles(24, -0.3, 0.3).toArray())));
       opt.step(m, s, StepContext.of(t));
     }
     return x.toDoubleVector();
@@ -40,7 +44,10 @@ class SpaTest {
   @CsvSource({"0.1, 0.9, 0", "0.05, 0.5, 0.01", "0.2, 0.0, 0.1", "0.02, 0.99, 0.001"})
   void equalsHeavyBallSgdWithLrTimesOneMinusMomentum(double lr, double momentum, double wd) {
     double[] spa = run(new Spa(lr, momentum, wd), 500);
-    double[] sgd = run(new org.optimbench.optim.baseline.Sgd(lr * (1 - momentum), momentum, 0, wd, false), 500);
+    double[] sgd =
+        run(
+            new org.optimbench.optim.baseline.Sgd(lr * (1 - momentum), momentum, 0, wd, false),
+            500);
     for (int i = 0; i < spa.length; i++) {
       assertEquals(sgd[i], spa[i], 1e-10 * Math.max(1, Math.abs(sgd[i])), "coordinate " + i);
     }
@@ -52,7 +59,10 @@ class SpaTest {
     Spec spec = Spec.of("spa", "lr", 0.1, "momentum", 0.9);
     java.util.Map<String, Object> hp = new java.util.LinkedHashMap<>(spec.hparams());
     hp.put(key, value);
-    assertEquals("optimizer.hparams." + key, assertThrows(SpecException.class, () -> OptimizerRegistry.create(new Spec("spa", hp))).field());
+    assertEquals(
+        "optimizer.hparams." + key,
+        assertThrows(SpecException.class, () -> OptimizerRegistry.create(new Spec("spa", hp)))
+            .field());
   }
 
   @ParameterizedTest
@@ -62,6 +72,9 @@ class SpaTest {
     hp.put("lr", 0.1);
     hp.put("momentum", 0.9);
     hp.remove(missing);
-    assertEquals("optimizer.hparams." + missing, assertThrows(SpecException.class, () -> OptimizerRegistry.create(new Spec("spa", hp))).field());
+    assertEquals(
+        "optimizer.hparams." + missing,
+        assertThrows(SpecException.class, () -> OptimizerRegistry.create(new Spec("spa", hp)))
+            .field());
   }
 }

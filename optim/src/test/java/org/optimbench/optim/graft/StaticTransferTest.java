@@ -25,7 +25,10 @@ import org.optimbench.optim.spec.SpecException;
 import org.optimbench.optim.trace.TraceProblem;
 import org.optimbench.optim.trace.TraceRunner;
 
-/** layer_scaled (per-layer learning rates for SGD) and the static transfer from a grafted run's logged ratios. */
+/**
+ * layer_scaled (per-layer learning rates for SGD) and the static transfer from a grafted run's
+ * logged ratios.
+ */
 class StaticTransferTest {
   static final String[] SEGMENTS = {"W1", "b1", "W2", "b2"};
 
@@ -37,7 +40,13 @@ class StaticTransferTest {
     INDArray x = Nd4j.createFromArray(0.5, -1.0, 2.0, 0.25, 0.0, 1.5, -0.5);
     INDArray g = Nd4j.zeros(DataType.DOUBLE, 7);
     ModelView m = new ModelView(layout, x, g);
-    Spec spec = Spec.of("layer_scaled", "base", Spec.of("sgd", "lr", 0.1, "momentum", 0.9), "multipliers", Map.of("W", 0.25, "b", 3.0));
+    Spec spec =
+        Spec.of(
+            "layer_scaled",
+            "base",
+            Spec.of("sgd", "lr", 0.1, "momentum", 0.9),
+            "multipliers",
+            Map.of("W", 0.25, "b", 3.0));
     Optimizer opt = OptimizerRegistry.create(spec);
     OptimizerState s = opt.init(m);
     double[] ref = x.toDoubleVector();
@@ -56,9 +65,12 @@ class StaticTransferTest {
 
   @Test
   void unknownSegmentIsRejectedAtInitNamingIt() {
-    Optimizer opt = OptimizerRegistry.create(Spec.of("layer_scaled", "base", Spec.of("sgd"), "multipliers", Map.of("W9", 0.5)));
+    Optimizer opt =
+        OptimizerRegistry.create(
+            Spec.of("layer_scaled", "base", Spec.of("sgd"), "multipliers", Map.of("W9", 0.5)));
     ParamLayout layout = ParamLayout.builder().add("W", 2).add("b", 1).build();
-    ModelView m = new ModelView(layout, Nd4j.zeros(DataType.DOUBLE, 3), Nd4j.zeros(DataType.DOUBLE, 3));
+    ModelView m =
+        new ModelView(layout, Nd4j.zeros(DataType.DOUBLE, 3), Nd4j.zeros(DataType.DOUBLE, 3));
     SpecException e = assertThrows(SpecException.class, () -> opt.init(m));
     assertEquals("multipliers.W9", e.field());
     assertTrue(e.getMessage().contains("'W9'") && e.getMessage().contains("W, b"), e.getMessage());
@@ -66,20 +78,43 @@ class StaticTransferTest {
 
   @Test
   void badLayerScaledSpecsNameTheField() {
-    SpecException e = assertThrows(SpecException.class, () -> OptimizerRegistry.create(Spec.parse(
-        "{\"name\": \"layer_scaled\", \"hparams\": {\"base\": {\"name\": \"sgd\"}, \"multipliers\": {\"W1\": -0.5}}}", "optimizer")));
+    SpecException e =
+        assertThrows(
+            SpecException.class,
+            () ->
+                OptimizerRegistry.create(
+                    Spec.parse(
+                        "{\"name\": \"layer_scaled\", \"hparams\": {\"base\": {\"name\": \"sgd\"}, \"multipliers\": {\"W1\": -0.5}}}",
+                        "optimizer")));
     assertEquals("optimizer.hparams.multipliers.W1", e.field(), e.getMessage());
-    e = assertThrows(SpecException.class, () -> OptimizerRegistry.create(Spec.of("layer_scaled", "multipliers", Map.of())));
+    e =
+        assertThrows(
+            SpecException.class,
+            () -> OptimizerRegistry.create(Spec.of("layer_scaled", "multipliers", Map.of())));
     assertEquals("optimizer.hparams.base", e.field(), e.getMessage());
-    e = assertThrows(SpecException.class, () -> OptimizerRegistry.create(Spec.of("layer_scaled", "base", Spec.of("sgd"))));
+    e =
+        assertThrows(
+            SpecException.class,
+            () -> OptimizerRegistry.create(Spec.of("layer_scaled", "base", Spec.of("sgd"))));
     assertEquals("optimizer.hparams.multipliers", e.field(), e.getMessage());
   }
 
-  /** The whole path on the trace problem: grafted run -> logged ratios -> multipliers -> layer_scaled SGD. */
+  /**
+   * The whole path on the trace problem: grafted run -> logged ratios -> multipliers ->
+   * layer_scaled SGD.
+   */
   @Test
   void graftedRunToMultipliersToLayerScaledSgd(@TempDir Path dir) throws Exception {
     Spec sgd = Spec.of("sgd", "lr", 0.5, "momentum", 0.9);
-    Spec graft = Spec.of("graft", "magnitude", Spec.of("momo_adam", "lr", 0.05), "direction", sgd, "granularity", "layer");
+    Spec graft =
+        Spec.of(
+            "graft",
+            "magnitude",
+            Spec.of("momo_adam", "lr", 0.05),
+            "direction",
+            sgd,
+            "granularity",
+            "layer");
     List<TraceRunner.Row> grafted = TraceRunner.run(TraceFixture.problem(graft, 30, 11));
 
     // the metrics log as the comparison job writes it: step, loss and the diagnostics
@@ -87,7 +122,22 @@ class StaticTransferTest {
     lines.add("step,loss,ratio,ratio.W1,ratio.b1,ratio.W2,ratio.b2,magnitude.lr");
     for (TraceRunner.Row r : grafted) {
       Map<String, Double> d = r.diagnostics();
-      lines.add(r.step() + "," + r.loss() + "," + d.get("ratio") + "," + d.get("ratio.W1") + "," + d.get("ratio.b1") + "," + d.get("ratio.W2") + "," + d.get("ratio.b2") + "," + d.get("magnitude.lr"));
+      lines.add(
+          r.step()
+              + ","
+              + r.loss()
+              + ","
+              + d.get("ratio")
+              + ","
+              + d.get("ratio.W1")
+              + ","
+              + d.get("ratio.b1")
+              + ","
+              + d.get("ratio.W2")
+              + ","
+              + d.get("ratio.b2")
+              + ","
+              + d.get("magnitude.lr"));
     }
     Path log = dir.resolve("metrics.csv");
     Files.write(log, lines);
@@ -117,20 +167,36 @@ class StaticTransferTest {
         assertEquals(expected, scaled.get(0).params()[offset], 1e-14, seg.name() + " element " + i);
       }
     }
-    assertTrue(scaled.get(29).loss() < scaled.get(0).loss(), "layer_scaled SGD trains: " + scaled.get(0).loss() + " -> " + scaled.get(29).loss());
+    assertTrue(
+        scaled.get(29).loss() < scaled.get(0).loss(),
+        "layer_scaled SGD trains: " + scaled.get(0).loss() + " -> " + scaled.get(29).loss());
   }
 
   @Test
   void malformedLogsAreRejectedNamingLineAndColumn() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> StaticTransfer.multipliers(List.of("loss,ratio.W1", "1.0,2.0"), "m.csv", 0, 10));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> StaticTransfer.multipliers(List.of("loss,ratio.W1", "1.0,2.0"), "m.csv", 0, 10));
     assertTrue(e.getMessage().contains("no 'step' column"), e.getMessage());
-    e = assertThrows(IllegalArgumentException.class,
-        () -> StaticTransfer.multipliers(List.of("step,ratio.W1", "0,1.5", "1,abc"), "m.csv", 0, 10));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                StaticTransfer.multipliers(
+                    List.of("step,ratio.W1", "0,1.5", "1,abc"), "m.csv", 0, 10));
     assertEquals("m.csv line 3, column ratio.W1: 'abc' is not a number", e.getMessage());
-    e = assertThrows(IllegalArgumentException.class,
-        () -> StaticTransfer.multipliers(List.of("step,ratio.W1", "20,1.5"), "m.csv", 0, 10));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> StaticTransfer.multipliers(List.of("step,ratio.W1", "20,1.5"), "m.csv", 0, 10));
     assertTrue(e.getMessage().contains("no value of ratio.W1 in steps [0, 10)"), e.getMessage());
-    assertEquals(Map.of("W1", 2.0), StaticTransfer.multipliers(List.of("step,opt.ratio.W1,ratio", "0,1.0,7", "1,,7", "2,3.0,7", "3,100,7"), "m.csv", 0, 3));
+    assertEquals(
+        Map.of("W1", 2.0),
+        StaticTransfer.multipliers(
+            List.of("step,opt.ratio.W1,ratio", "0,1.0,7", "1,,7", "2,3.0,7", "3,100,7"),
+            "m.csv",
+            0,
+            3));
   }
 }

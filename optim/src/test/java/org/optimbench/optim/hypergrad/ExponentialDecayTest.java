@@ -41,7 +41,8 @@ class ExponentialDecayTest {
       double eta = lr * Math.pow(gamma, t);
       assertEquals(eta, d.values().get("lr"), 1e-15 * eta, "lr at step " + t);
       for (int i = 0; i < 5; i++) ref[i] -= eta * lambda[i] * (ref[i] - 1);
-      for (int i = 0; i < 5; i++) assertEquals(ref[i], x.getDouble(i), 1e-14 * Math.max(1, Math.abs(ref[i])), "step " + t);
+      for (int i = 0; i < 5; i++)
+        assertEquals(ref[i], x.getDouble(i), 1e-14 * Math.max(1, Math.abs(ref[i])), "step " + t);
     }
   }
 }

@@ -13,7 +13,8 @@ import org.optimbench.optim.spec.SpecException;
 /** Bad specs fail with the field named; defaults are the reference's. */
 class HypergradSpecTest {
   private static void rejected(String field, String name, Object... kv) {
-    SpecException e = assertThrows(SpecException.class, () -> OptimizerRegistry.create(Spec.of(name, kv)));
+    SpecException e =
+        assertThrows(SpecException.class, () -> OptimizerRegistry.create(Spec.of(name, kv)));
     assertEquals("optimizer.hparams." + field, e.field(), e.getMessage());
   }
 
@@ -30,7 +31,13 @@ class HypergradSpecTest {
       rejected("weight_decay", name, "weight_decay", -1e-4);
       rejected("betas[1]", name, "dynamics", "adam", "betas", java.util.List.of(0.9, 1.0));
       rejected("eps", name, "dynamics", "adam", "eps", -1.0);
-      rejected("betas", name, "dynamics", "sgd", "betas", java.util.List.of(0.9, 0.99)); // not an SGD hyperparameter
+      rejected(
+          "betas",
+          name,
+          "dynamics",
+          "sgd",
+          "betas",
+          java.util.List.of(0.9, 0.99)); // not an SGD hyperparameter
       rejected("momentum", name, "dynamics", "adam", "momentum", 0.9); // not an Adam hyperparameter
     }
     rejected("mu", "marthe", "mu", 1.5);
@@ -53,9 +60,38 @@ class HypergradSpecTest {
   @Test
   void defaultsAreTheReferences() {
     OptimizerRegistry.Resolved m = OptimizerRegistry.resolve(Spec.of("marthe"), "optimizer");
-    assertEquals(new Marthe("marthe", "sgd", 0.01, 1e-8, 0.99999, 1e-6, 100, false, 0.9, 5e-4, new double[] {0.9, 0.999}, 1e-4).toString().replaceAll("\\[D@\\w+", ""),
+    assertEquals(
+        new Marthe(
+                "marthe",
+                "sgd",
+                0.01,
+                1e-8,
+                0.99999,
+                1e-6,
+                100,
+                false,
+                0.9,
+                5e-4,
+                new double[] {0.9, 0.999},
+                1e-4)
+            .toString()
+            .replaceAll("\\[D@\\w+", ""),
         m.optimizer().toString().replaceAll("\\[D@\\w+", ""));
-    assertTrue(m.spec().hparams().keySet().containsAll(java.util.Set.of("dynamics", "lr", "hyper_lr", "mu", "alpha", "grad_clipping", "first_order", "weight_decay", "momentum")));
+    assertTrue(
+        m.spec()
+            .hparams()
+            .keySet()
+            .containsAll(
+                java.util.Set.of(
+                    "dynamics",
+                    "lr",
+                    "hyper_lr",
+                    "mu",
+                    "alpha",
+                    "grad_clipping",
+                    "first_order",
+                    "weight_decay",
+                    "momentum")));
     Marthe adam = (Marthe) OptimizerRegistry.create(Spec.of("rtho", "dynamics", "adam"));
     assertEquals(1.0, adam.mu());
     assertEquals(1e-4, adam.eps());

@@ -25,7 +25,12 @@ import org.optimbench.optim.trace.TraceProblem;
  * {@code TraceRunner}'s whose Hessian-vector oracle can be exact or finite-difference.
  */
 final class TraceFixture {
-  enum Hvp { EXACT, FORWARD, CENTRAL, NONE }
+  enum Hvp {
+    EXACT,
+    FORWARD,
+    CENTRAL,
+    NONE
+  }
 
   record Step(double[] params, Map<String, Double> diagnostics) {}
 
@@ -45,7 +50,8 @@ final class TraceFixture {
     }
     double[] w = new double[4 * d + 4 + 3 * 4 + 3];
     for (int i = 0; i < w.length; i++) w[i] = 0.5 * rng.nextGaussian();
-    return new TraceProblem(dtype, x, y, 3, 4, w, batches(rng, steps, n), batches(rng, steps, n), optimizer, null);
+    return new TraceProblem(
+        dtype, x, y, 3, 4, w, batches(rng, steps, n), batches(rng, steps, n), optimizer, null);
   }
 
   private static int[][] batches(Random rng, int steps, int n) {
@@ -71,18 +77,28 @@ final class TraceFixture {
       grads.assign(model.lossAndGrad(params, xb, yb).grad());
       INDArray at = params.dup();
       INDArray gAt = grads.dup();
-      HessianVectorOracle hvp = switch (hvpKind) {
-        case EXACT -> v -> model.hvp(at, xb, yb, v);
-        case FORWARD -> FiniteDifferenceHvp.forward(w -> model.lossAndGrad(w, xb, yb).grad(), at, gAt);
-        case CENTRAL -> FiniteDifferenceHvp.central(w -> model.lossAndGrad(w, xb, yb).grad(), at);
-        case NONE -> v -> {
-          throw new AssertionError("asked for a Hessian-vector product");
-        };
-      };
+      HessianVectorOracle hvp =
+          switch (hvpKind) {
+            case EXACT -> v -> model.hvp(at, xb, yb, v);
+            case FORWARD ->
+                FiniteDifferenceHvp.forward(w -> model.lossAndGrad(w, xb, yb).grad(), at, gAt);
+            case CENTRAL ->
+                FiniteDifferenceHvp.central(w -> model.lossAndGrad(w, xb, yb).grad(), at);
+            case NONE ->
+                v -> {
+                  throw new AssertionError("asked for a Hessian-vector product");
+                };
+          };
       INDArray xv = p.rows(p.valBatches()[t]);
       int[] yv = p.labels(p.valBatches()[t]);
       Diagnostics diag = new Diagnostics();
-      StepContext ctx = StepContext.builder().step(t).hvp(hvp).validationGradient(w -> model.lossAndGrad(w, xv, yv).grad()).diagnostics(diag).build();
+      StepContext ctx =
+          StepContext.builder()
+              .step(t)
+              .hvp(hvp)
+              .validationGradient(w -> model.lossAndGrad(w, xv, yv).grad())
+              .diagnostics(diag)
+              .build();
       opt.step(view, state, ctx);
       out.add(new Step(params.castTo(DataType.DOUBLE).toDoubleVector(), Map.copyOf(diag.values())));
     }

@@ -17,15 +17,19 @@ import org.optimbench.optim.spec.Spec;
 import org.optimbench.optim.spec.SpecException;
 
 /**
- * MoMo and MoMo-Adam: golden values of the reference code (fabian-sp/MoMo @ 7be52f2, float64,
- * torch 1.13, transcribed in shared/research/optimizers-defazio.md §14), the SGD limit for a tiny
+ * MoMo and MoMo-Adam: golden values of the reference code (fabian-sp/MoMo @ 7be52f2, float64, torch
+ * 1.13, transcribed in shared/research/optimizers-defazio.md §14), the SGD limit for a tiny
  * learning rate, and rejected specs. Step-for-step traces of the softmax problem are the golden
  * cases momo* and momo_adam* of GoldenTraceTest.
  */
 class MomoTest {
-  /** §14: loss = mean((X W + b - Y)^2) over the 8 entries, params [W (3x2), b (2)], 5 full-batch steps. */
+  /**
+   * §14: loss = mean((X W + b - Y)^2) over the 8 entries, params [W (3x2), b (2)], 5 full-batch
+   * steps.
+   */
   static final class Regression {
-    final INDArray xm = Nd4j.createFromArray(new double[][] {{1, 2, -1}, {0.5, -1.5, 2}, {-1, 0, 1}, {2, 1, 0.5}});
+    final INDArray xm =
+        Nd4j.createFromArray(new double[][] {{1, 2, -1}, {0.5, -1.5, 2}, {-1, 0, 1}, {2, 1, 0.5}});
     final INDArray ym = Nd4j.createFromArray(new double[][] {{1, 0}, {0, 1}, {1, 1}, {-1, 0.5}});
     final ParamLayout layout = ParamLayout.builder().add("W", 3, 2).add("b", 2).build();
 
@@ -64,28 +68,66 @@ class MomoTest {
   private static void assertClose(double[] expected, double[] actual, double relTol) {
     assertEquals(expected.length, actual.length);
     for (int i = 0; i < expected.length; i++) {
-      assertEquals(expected[i], actual[i], relTol * Math.max(1, Math.abs(expected[i])), "entry " + i);
+      assertEquals(
+          expected[i], actual[i], relTol * Math.max(1, Math.abs(expected[i])), "entry " + i);
     }
   }
 
   @Test
   void momoMatchesTheReferenceGoldenValues() {
-    assertEquals(0.819765625, new Regression().loss(Nd4j.createFromArray(0.1, -0.2, 0.3, 0.05, -0.4, 0.2, 0, 0.1)), 1e-15);
-    assertClose(new double[] {-0.198559796449, -0.089701166501, 0.031787139807, 0.053506799781, -0.125040520674, 0.363582934435, 0.110689407083, 0.268042092709},
-        runRegression(Spec.of("momo", "lr", 1.0), 5), 1e-11);
-    assertClose(new double[] {-0.178367396244, -0.089124801192, 0.038702691957, 0.050646533937, -0.128201579909, 0.340313907863, 0.100800954054, 0.249144100791},
-        runRegression(Spec.of("momo", "lr", 1.0, "weight_decay", 0.01, "use_fstar", true), 5), 1e-11);
+    assertEquals(
+        0.819765625,
+        new Regression().loss(Nd4j.createFromArray(0.1, -0.2, 0.3, 0.05, -0.4, 0.2, 0, 0.1)),
+        1e-15);
+    assertClose(
+        new double[] {
+          -0.198559796449,
+          -0.089701166501,
+          0.031787139807,
+          0.053506799781,
+          -0.125040520674,
+          0.363582934435,
+          0.110689407083,
+          0.268042092709
+        },
+        runRegression(Spec.of("momo", "lr", 1.0), 5),
+        1e-11);
+    assertClose(
+        new double[] {
+          -0.178367396244,
+          -0.089124801192,
+          0.038702691957,
+          0.050646533937,
+          -0.128201579909,
+          0.340313907863,
+          0.100800954054,
+          0.249144100791
+        },
+        runRegression(Spec.of("momo", "lr", 1.0, "weight_decay", 0.01, "use_fstar", true), 5),
+        1e-11);
   }
 
   @Test
   void momoAdamMatchesTheReferenceGoldenValues() {
-    assertClose(new double[] {0.050095177036, -0.150467546714, 0.250228841349, 0.04956850322, -0.35021941991, 0.249773222123, 0.049905976163, 0.149736442},
-        runRegression(Spec.of("momo_adam", "lr", 1e-2), 5), 1e-11);
+    assertClose(
+        new double[] {
+          0.050095177036,
+          -0.150467546714,
+          0.250228841349,
+          0.04956850322,
+          -0.35021941991,
+          0.249773222123,
+          0.049905976163,
+          0.149736442
+        },
+        runRegression(Spec.of("momo_adam", "lr", 1e-2), 5),
+        1e-11);
   }
 
   @Test
   void firstStepIsTheStochasticPolyakStep() {
-    // k = 1 without bias correction: x1 = x0 - min(lr, (f - lb)/||g||^2) g  (paper eq. for MoMo at k = 1)
+    // k = 1 without bias correction: x1 = x0 - min(lr, (f - lb)/||g||^2) g  (paper eq. for MoMo at
+    // k = 1)
     Regression q = new Regression();
     INDArray x0 = Nd4j.createFromArray(0.1, -0.2, 0.3, 0.05, -0.4, 0.2, 0, 0.1);
     INDArray g = Nd4j.zeros(DataType.DOUBLE, 8);
@@ -132,7 +174,8 @@ class MomoTest {
     INDArray p = Nd4j.zeros(DataType.DOUBLE, 8);
     ModelView m = new ModelView(q.layout, p, Nd4j.zeros(DataType.DOUBLE, 8));
     OptimizerState s = opt.init(m);
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> opt.step(m, s, StepContext.of(0)));
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> opt.step(m, s, StepContext.of(0)));
     assertEquals(true, e.getMessage().contains("momo needs the batch loss"), e.getMessage());
   }
 
@@ -143,7 +186,8 @@ class MomoTest {
     assertField("optimizer.hparams.beta", Spec.of("momo", "beta", -0.1));
     assertField("optimizer.hparams.weight_decay", Spec.of("momo", "weight_decay", -0.1));
     assertField("optimizer.hparams.lr", Spec.of("momo_adam", "lr", -1e-3));
-    assertField("optimizer.hparams.betas[1]", Spec.of("momo_adam", "betas", java.util.List.of(0.9, 1.0)));
+    assertField(
+        "optimizer.hparams.betas[1]", Spec.of("momo_adam", "betas", java.util.List.of(0.9, 1.0)));
     assertField("optimizer.hparams.eps", Spec.of("momo_adam", "eps", -1.0));
     assertField("optimizer.hparams.momentum", Spec.of("momo", "momentum", 0.9));
   }

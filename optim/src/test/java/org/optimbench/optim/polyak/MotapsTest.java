@@ -27,7 +27,8 @@ class MotapsTest {
 
   @Test
   void twoStepsWorkedByHand() {
-    Optimizer opt = OptimizerRegistry.create(Spec.of("motaps", "lr", 1.0, "lmbda", 0.1, "tau", 0.0));
+    Optimizer opt =
+        OptimizerRegistry.create(Spec.of("motaps", "lr", 1.0, "lmbda", 0.1, "tau", 0.0));
     INDArray x = Nd4j.createFromArray(1.0, 2.0);
     INDArray g = Nd4j.zeros(DataType.DOUBLE, 2);
     ModelView m = new ModelView(layout, x, g);
@@ -103,11 +104,22 @@ class MotapsTest {
   @Test
   void needsTheStoreTheIdsAndTheLoss() {
     Optimizer opt = OptimizerRegistry.create(Spec.of("motaps"));
-    ModelView m = new ModelView(layout, Nd4j.zeros(DataType.DOUBLE, 2), Nd4j.zeros(DataType.DOUBLE, 2));
+    ModelView m =
+        new ModelView(layout, Nd4j.zeros(DataType.DOUBLE, 2), Nd4j.zeros(DataType.DOUBLE, 2));
     OptimizerState s = opt.init(m);
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> opt.step(m, s, StepContext.builder().loss(1).exampleIds(new long[] {1}).build()));
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> opt.step(m, s, StepContext.builder().loss(1).exampleIds(new long[] {1}).build()));
     assertTrue(e.getMessage().startsWith("motaps needs a per-example store"), e.getMessage());
-    e = assertThrows(IllegalStateException.class, () -> opt.step(m, s, StepContext.builder().loss(1).exampleStore(new HashExampleStore()).build()));
+    e =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                opt.step(
+                    m,
+                    s,
+                    StepContext.builder().loss(1).exampleStore(new HashExampleStore()).build()));
     assertTrue(e.getMessage().startsWith("motaps needs the batch's example ids"), e.getMessage());
   }
 

@@ -49,7 +49,8 @@ class ScheduleRefinementTest {
     for (NormKind kind : NormKind.values()) {
       double[] f = ScheduleRefinement.refine(constant(500, 0.3), kind, Smoothing.REFERENCE, steps);
       assertEquals(steps, f.length);
-      for (int i = 0; i < steps; i++) assertEquals((steps - 1.0 - i) / (steps - 1.0), f[i], 1e-12, kind + " step " + i);
+      for (int i = 0; i < steps; i++)
+        assertEquals((steps - 1.0 - i) / (steps - 1.0), f[i], 1e-12, kind + " step " + i);
       assertEquals(1.0, f[0], 0.0);
       assertEquals(0.0, f[steps - 1], 0.0);
     }
@@ -57,7 +58,8 @@ class ScheduleRefinementTest {
 
   /**
    * Cases written by {@code src/test/resources/refinement/make_cases.py} with the reference's
-   * {@code find_closed_form_schedule} and visual.py's smoothing (numpy/scipy); see the README there.
+   * {@code find_closed_form_schedule} and visual.py's smoothing (numpy/scipy); see the README
+   * there.
    */
   @TestFactory
   Stream<DynamicTest> matchesTheReferenceCases() throws Exception {
@@ -67,20 +69,31 @@ class ScheduleRefinementTest {
       cases = s.filter(d -> Files.exists(d.resolve("case.json"))).sorted().toList();
     }
     assertEquals(4, cases.size(), "reference cases under " + root);
-    return cases.stream().map(d -> DynamicTest.dynamicTest(d.getFileName().toString(), () -> checkCase(d)));
+    return cases.stream()
+        .map(d -> DynamicTest.dynamicTest(d.getFileName().toString(), () -> checkCase(d)));
   }
 
   private static void checkCase(Path dir) throws IOException {
     JsonNode c = new ObjectMapper().readTree(dir.resolve("case.json").toFile());
     NormKind kind = NormKind.valueOf(c.get("kind").asText().toUpperCase(java.util.Locale.ROOT));
-    Smoothing smoothing = c.get("smoothing").asText().equals("reference") ? Smoothing.REFERENCE : Smoothing.NONE;
+    Smoothing smoothing =
+        c.get("smoothing").asText().equals("reference") ? Smoothing.REFERENCE : Smoothing.NONE;
     List<Double> norms = new ArrayList<>();
-    for (String line : Files.readAllLines(dir.resolve("norms.csv")).subList(1, Files.readAllLines(dir.resolve("norms.csv")).size())) {
+    for (String line :
+        Files.readAllLines(dir.resolve("norms.csv"))
+            .subList(1, Files.readAllLines(dir.resolve("norms.csv")).size())) {
       String v = line.split(",")[1];
-      norms.add(v.equals("inf") ? Double.POSITIVE_INFINITY : v.equals("-inf") ? Double.NEGATIVE_INFINITY : Double.parseDouble(v));
+      norms.add(
+          v.equals("inf")
+              ? Double.POSITIVE_INFINITY
+              : v.equals("-inf") ? Double.NEGATIVE_INFINITY : Double.parseDouble(v));
     }
     List<Double> expected = new ArrayList<>();
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(dir.resolve("expected.txt.gz"))), StandardCharsets.UTF_8))) {
+    try (BufferedReader r =
+        new BufferedReader(
+            new InputStreamReader(
+                new GZIPInputStream(Files.newInputStream(dir.resolve("expected.txt.gz"))),
+                StandardCharsets.UTF_8))) {
       for (String line; (line = r.readLine()) != null; ) expected.add(Double.parseDouble(line));
     }
     double[] g = norms.stream().mapToDouble(Double::doubleValue).toArray();
@@ -88,7 +101,8 @@ class ScheduleRefinementTest {
     assertEquals(expected.size(), ours.length);
     for (int i = 0; i < ours.length; i++) {
       double ref = expected.get(i);
-      if (!(Math.abs(ours[i] - ref) <= 1e-9 * Math.abs(ref) + 1e-15)) fail(dir.getFileName() + " point " + i + ": ours " + ours[i] + ", reference " + ref);
+      if (!(Math.abs(ours[i] - ref) <= 1e-9 * Math.abs(ref) + 1e-15))
+        fail(dir.getFileName() + " point " + i + ": ours " + ours[i] + ", reference " + ref);
     }
   }
 
@@ -104,7 +118,8 @@ class ScheduleRefinementTest {
       for (int t = 1; t < n; t++) if (f[t] > f[peak]) peak = t;
       assertTrue(peak > 50 && peak < n / 2, kind + " " + s + ": peak at " + peak);
       assertTrue(f[0] < 0.1, kind + " " + s + ": first factor " + f[0]);
-      for (int t = 1; t <= peak; t += 10) assertTrue(f[t] >= f[t - 1] - 1e-12, "rising before the peak, step " + t);
+      for (int t = 1; t <= peak; t += 10)
+        assertTrue(f[t] >= f[t - 1] - 1e-12, "rising before the peak, step " + t);
       assertEquals(1.0, f[peak], 0.0);
       assertEquals(0.0, f[n - 1], 0.0);
     }
@@ -112,14 +127,25 @@ class ScheduleRefinementTest {
 
   @Test
   void medianFilterFollowsScipyWithTheReflectPaddedEnd() {
-    // Expected values: scipy.ndimage.median_filter(np.pad(x, (0, 2w), 'reflect'), size=w, mode='nearest')[:-2w]
-    // (scipy 1.10.1, numpy 1.24.2), including pads longer than the series (numpy reflects periodically).
-    assertArrayEquals(new double[] {5, 4, 2, 3, 3, 3, 9}, ScheduleRefinement.medianFilterReflectEnd(new double[] {5, 1, 4, 2, 3, 9, 0}, 3));
-    assertArrayEquals(new double[] {3, 2, 1}, ScheduleRefinement.medianFilterReflectEnd(new double[] {3, 1, 2}, 3));
-    assertArrayEquals(new double[] {3, 2, 2}, ScheduleRefinement.medianFilterReflectEnd(new double[] {3, 1, 2}, 5));
-    assertArrayEquals(new double[] {0.5, 1, 2, 3, 6, 4, 4, 4, 4, 4, 4},
-        ScheduleRefinement.medianFilterReflectEnd(new double[] {0.5, 7, 1, 8, 2, 9, 3, 6, 4, 0.25, 5}, 7));
-    assertArrayEquals(new double[] {1, 1}, ScheduleRefinement.medianFilterReflectEnd(new double[] {1, 2}, 5));
+    // Expected values: scipy.ndimage.median_filter(np.pad(x, (0, 2w), 'reflect'), size=w,
+    // mode='nearest')[:-2w]
+    // (scipy 1.10.1, numpy 1.24.2), including pads longer than the series (numpy reflects
+    // periodically).
+    assertArrayEquals(
+        new double[] {5, 4, 2, 3, 3, 3, 9},
+        ScheduleRefinement.medianFilterReflectEnd(new double[] {5, 1, 4, 2, 3, 9, 0}, 3));
+    assertArrayEquals(
+        new double[] {3, 2, 1},
+        ScheduleRefinement.medianFilterReflectEnd(new double[] {3, 1, 2}, 3));
+    assertArrayEquals(
+        new double[] {3, 2, 2},
+        ScheduleRefinement.medianFilterReflectEnd(new double[] {3, 1, 2}, 5));
+    assertArrayEquals(
+        new double[] {0.5, 1, 2, 3, 6, 4, 4, 4, 4, 4, 4},
+        ScheduleRefinement.medianFilterReflectEnd(
+            new double[] {0.5, 7, 1, 8, 2, 9, 3, 6, 4, 0.25, 5}, 7));
+    assertArrayEquals(
+        new double[] {1, 1}, ScheduleRefinement.medianFilterReflectEnd(new double[] {1, 2}, 5));
   }
 
   @Test
@@ -129,24 +155,44 @@ class ScheduleRefinementTest {
     g[200] = Double.NEGATIVE_INFINITY;
     assertEquals(298, ScheduleRefinement.preprocess(g, Smoothing.NONE).length);
     assertEquals(10_000, ScheduleRefinement.preprocess(g, Smoothing.REFERENCE).length);
-    assertEquals(29_996, ScheduleRefinement.preprocess(constant(30_000, 1), new Smoothing(2, 2, 0, 1001)).length);
-    assertEquals(10_000, ScheduleRefinement.preprocess(constant(30_000, 1), Smoothing.REFERENCE).length);
+    assertEquals(
+        29_996,
+        ScheduleRefinement.preprocess(constant(30_000, 1), new Smoothing(2, 2, 0, 1001)).length);
+    assertEquals(
+        10_000, ScheduleRefinement.preprocess(constant(30_000, 1), Smoothing.REFERENCE).length);
     double[] nan = constant(10, 1);
     nan[3] = Double.NaN;
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> ScheduleRefinement.refine(nan, NormKind.L2, Smoothing.NONE, 10)).getMessage().contains("NaN"));
+    assertTrue(
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ScheduleRefinement.refine(nan, NormKind.L2, Smoothing.NONE, 10))
+            .getMessage()
+            .contains("NaN"));
     double[] zero = constant(10, 1);
     zero[3] = 0;
-    assertThrows(IllegalArgumentException.class, () -> ScheduleRefinement.refine(zero, NormKind.L1, Smoothing.NONE, 10));
-    assertThrows(IllegalArgumentException.class, () -> ScheduleRefinement.refine(constant(5, 1), NormKind.L2, Smoothing.REFERENCE, 10));
-    assertThrows(IllegalArgumentException.class, () -> ScheduleRefinement.refine(constant(5, 1), NormKind.L2, Smoothing.NONE, 1));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> ScheduleRefinement.refine(zero, NormKind.L1, Smoothing.NONE, 10));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> ScheduleRefinement.refine(constant(5, 1), NormKind.L2, Smoothing.REFERENCE, 10));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> ScheduleRefinement.refine(constant(5, 1), NormKind.L2, Smoothing.NONE, 1));
     assertThrows(IllegalArgumentException.class, () -> new Smoothing(2, 2, 10_000, 1000));
   }
 
   @Test
   void interpolationKeepsTheEndsAndIsLinear() {
-    assertArrayEquals(new double[] {0, 0.5, 1, 1.5, 2}, ScheduleRefinement.interpolate(new double[] {0, 1, 2}, 5), 0.0);
-    assertArrayEquals(new double[] {0, 2}, ScheduleRefinement.interpolate(new double[] {0, 1, 2}, 2), 0.0);
-    assertArrayEquals(new double[] {7, 7, 7}, ScheduleRefinement.interpolate(new double[] {7}, 3), 0.0);
-    assertArrayEquals(new double[] {3}, ScheduleRefinement.interpolate(new double[] {3, 9}, 1), 0.0);
+    assertArrayEquals(
+        new double[] {0, 0.5, 1, 1.5, 2},
+        ScheduleRefinement.interpolate(new double[] {0, 1, 2}, 5),
+        0.0);
+    assertArrayEquals(
+        new double[] {0, 2}, ScheduleRefinement.interpolate(new double[] {0, 1, 2}, 2), 0.0);
+    assertArrayEquals(
+        new double[] {7, 7, 7}, ScheduleRefinement.interpolate(new double[] {7}, 3), 0.0);
+    assertArrayEquals(
+        new double[] {3}, ScheduleRefinement.interpolate(new double[] {3, 9}, 1), 0.0);
   }
 }

@@ -66,12 +66,34 @@ class ScheduleFreeTest {
     // optimizers-defazio.md §14: parameters after eval() (= x) after five steps.
     Optimizer sgd = OptimizerRegistry.create(Spec.of("schedule_free_sgd", "lr", 0.1));
     Run a = runLinear(sgd, 5);
-    assertArrayEquals(new double[] {-0.118685400517, -0.123512930672, 0.134722678528, 0.05484996283, -0.215349104933,
-        0.317785111931, 0.097231663236, 0.222821703859}, sgd.evalParams(a.model, a.state).toDoubleVector(), 1e-11);
+    assertArrayEquals(
+        new double[] {
+          -0.118685400517,
+          -0.123512930672,
+          0.134722678528,
+          0.05484996283,
+          -0.215349104933,
+          0.317785111931,
+          0.097231663236,
+          0.222821703859
+        },
+        sgd.evalParams(a.model, a.state).toDoubleVector(),
+        1e-11);
     Optimizer adamw = OptimizerRegistry.create(Spec.of("schedule_free_adamw", "lr", 0.01));
     Run b = runLinear(adamw, 5);
-    assertArrayEquals(new double[] {0.070282746813, -0.171095402156, 0.270609614514, 0.054264702781, -0.370588660954,
-        0.229420093867, 0.029720163534, 0.129309934563}, adamw.evalParams(b.model, b.state).toDoubleVector(), 1e-11);
+    assertArrayEquals(
+        new double[] {
+          0.070282746813,
+          -0.171095402156,
+          0.270609614514,
+          0.054264702781,
+          -0.370588660954,
+          0.229420093867,
+          0.029720163534,
+          0.129309934563
+        },
+        adamw.evalParams(b.model, b.state).toDoubleVector(),
+        1e-11);
   }
 
   @ParameterizedTest
@@ -80,14 +102,17 @@ class ScheduleFreeTest {
     "schedule_free_adamw, betas, 0.7",
   })
   void trainingParamsAreTheInterpolationOfXAndZ(String name, String key, double beta) {
-    Spec spec = key.equals("betas") ? Spec.of(name, "lr", 0.05, "betas", List.of(beta, 0.99), "warmup_steps", 3L)
-        : Spec.of(name, "lr", 0.05, key, beta, "warmup_steps", 3L, "weight_decay", 0.01);
+    Spec spec =
+        key.equals("betas")
+            ? Spec.of(name, "lr", 0.05, "betas", List.of(beta, 0.99), "warmup_steps", 3L)
+            : Spec.of(name, "lr", 0.05, key, beta, "warmup_steps", 3L, "weight_decay", 0.01);
     Optimizer opt = OptimizerRegistry.create(spec);
     Run run = runLinear(opt, 9);
     double[] x = opt.evalParams(run.model, run.state).toDoubleVector();
     double[] z = run.state.array("z").toDoubleVector();
     double[] y = run.model.params().toDoubleVector();
-    for (int i = 0; i < y.length; i++) assertEquals(beta * x[i] + (1 - beta) * z[i], y[i], 1e-15, "coordinate " + i);
+    for (int i = 0; i < y.length; i++)
+      assertEquals(beta * x[i] + (1 - beta) * z[i], y[i], 1e-15, "coordinate " + i);
     // evalParams is a copy: changing it leaves the state alone
     opt.evalParams(run.model, run.state).addi(1.0);
     assertArrayEquals(x, run.state.array("x").toDoubleVector(), 0);
@@ -95,20 +120,27 @@ class ScheduleFreeTest {
 
   /** The golden cases written with --x-out also hold the reference's x after every step. */
   @ParameterizedTest
-  @ValueSource(strings = {"schedule_free_sgd__bl-all", "schedule_free_adamw__bl-all", "schedule_free_adamw__bl-decay_at_z"})
+  @ValueSource(
+      strings = {
+        "schedule_free_sgd__bl-all",
+        "schedule_free_adamw__bl-all",
+        "schedule_free_adamw__bl-decay_at_z"
+      })
   void evalParamsFollowTheReferenceAverageStepByStep(String dir) throws Exception {
     Path d = Path.of(ScheduleFreeTest.class.getResource("/golden/" + dir).toURI());
     TraceProblem p = TraceProblem.read(d.resolve("problem.json"));
     List<String> xs = Files.readAllLines(d.resolve("x.csv"));
     SoftmaxMlp model = p.model();
     Optimizer opt = OptimizerRegistry.create(p.optimizer());
-    Schedule schedule = p.schedule() == null ? Schedule.CONSTANT : Schedules.create(p.schedule(), "schedule");
+    Schedule schedule =
+        p.schedule() == null ? Schedule.CONSTANT : Schedules.create(p.schedule(), "schedule");
     INDArray params = p.initialParamsArray();
     INDArray grads = Nd4j.zeros(p.dtype(), params.length());
     ModelView view = new ModelView(model.layout(), params, grads);
     OptimizerState state = opt.init(view);
     for (int t = 0; t < p.batches().length; t++) {
-      grads.assign(model.lossAndGrad(params, p.rows(p.batches()[t]), p.labels(p.batches()[t])).grad());
+      grads.assign(
+          model.lossAndGrad(params, p.rows(p.batches()[t]), p.labels(p.batches()[t])).grad());
       opt.step(view, state, StepContext.builder().step(t).lrScale(schedule.factor(t)).build());
       String[] f = xs.get(t + 1).split(",");
       double[] x = opt.evalParams(view, state).toDoubleVector();
@@ -131,18 +163,31 @@ class ScheduleFreeTest {
     "schedule_free_adamw, weight_decay, -0.1, optimizer.hparams.weight_decay",
   })
   void badSpecsAreRejectedWithTheFieldNamed(String name, String key, double value, String field) {
-    assertEquals(field, assertThrows(SpecException.class, () -> OptimizerRegistry.create(Spec.of(name, key, value))).field());
+    assertEquals(
+        field,
+        assertThrows(SpecException.class, () -> OptimizerRegistry.create(Spec.of(name, key, value)))
+            .field());
   }
 
   @Test
   void badBetasAreRejectedWithTheFieldNamed() {
-    assertEquals("optimizer.hparams.betas[1]", assertThrows(SpecException.class,
-        () -> OptimizerRegistry.create(Spec.of("schedule_free_adamw", "betas", List.of(0.9, 1.5)))).field());
+    assertEquals(
+        "optimizer.hparams.betas[1]",
+        assertThrows(
+                SpecException.class,
+                () ->
+                    OptimizerRegistry.create(
+                        Spec.of("schedule_free_adamw", "betas", List.of(0.9, 1.5))))
+            .field());
   }
 
   @Test
   void defaultsAreTheReferenceDefaults() {
-    assertEquals(new ScheduleFreeSgd(1.0, 0.9, 0, 0, 0, 2), OptimizerRegistry.create(Spec.of("schedule_free_sgd")));
-    assertEquals(new ScheduleFreeAdamW(0.0025, 0.9, 0.999, 1e-8, 0, 0, 0, 2, false, 0), OptimizerRegistry.create(Spec.of("schedule_free_adamw")));
+    assertEquals(
+        new ScheduleFreeSgd(1.0, 0.9, 0, 0, 0, 2),
+        OptimizerRegistry.create(Spec.of("schedule_free_sgd")));
+    assertEquals(
+        new ScheduleFreeAdamW(0.0025, 0.9, 0.999, 1e-8, 0, 0, 0, 2, false, 0),
+        OptimizerRegistry.create(Spec.of("schedule_free_adamw")));
   }
 }

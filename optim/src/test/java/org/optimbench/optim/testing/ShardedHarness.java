@@ -30,11 +30,11 @@ import org.optimbench.optim.StepContext;
  * Runs one optimizer on K "workers" that each own a contiguous part of the flat parameter vector,
  * and compares the trajectory with the unsharded run. Each worker has its own {@link ModelView}
  * (views into the shared parameter and gradient vectors, with the layout pieces it owns), its own
- * {@link OptimizerState}, and runs in its own thread; their {@link Reducer} sums the partials of all
- * K workers (in worker order) behind a {@link CyclicBarrier}. The gradient is computed on the full
- * vector between steps. This checks that an optimizer's global sums all go through the reducer,
- * once per step on every worker (the harness fails on a missing or extra call, which would also
- * deadlock a real cluster).
+ * {@link OptimizerState}, and runs in its own thread; their {@link Reducer} sums the partials of
+ * all K workers (in worker order) behind a {@link CyclicBarrier}. The gradient is computed on the
+ * full vector between steps. This checks that an optimizer's global sums all go through the
+ * reducer, once per step on every worker (the harness fails on a missing or extra call, which would
+ * also deadlock a real cluster).
  */
 public final class ShardedHarness {
   private ShardedHarness() {}
@@ -45,7 +45,10 @@ public final class ShardedHarness {
     void grad(long t, INDArray x, INDArray into);
   }
 
-  /** Parameters after every step (rows) and the diagnostics of every step (worker 0's for the sharded run). */
+  /**
+   * Parameters after every step (rows) and the diagnostics of every step (worker 0's for the
+   * sharded run).
+   */
   public record Trajectory(List<double[]> params, List<Map<String, Double>> diagnostics) {}
 
   /** K cut points {@code 0 = c0 < c1 < ... < cK = n} splitting n elements as evenly as possible. */
@@ -55,7 +58,10 @@ public final class ShardedHarness {
     return c;
   }
 
-  /** Cuts on segment boundaries: worker i gets segments [i*S/K, (i+1)*S/K) (needs K <= number of segments). */
+  /**
+   * Cuts on segment boundaries: worker i gets segments [i*S/K, (i+1)*S/K) (needs K <= number of
+   * segments).
+   */
   public static long[] segmentCuts(ParamLayout layout, int k) {
     int n = layout.size();
     if (k > n) throw new IllegalArgumentException(k + " workers but only " + n + " segments");
@@ -65,7 +71,10 @@ public final class ShardedHarness {
     return c;
   }
 
-  /** The part of {@code layout} inside [from, to), offsets relative to {@code from}; cut segments are renamed "name#part". */
+  /**
+   * The part of {@code layout} inside [from, to), offsets relative to {@code from}; cut segments
+   * are renamed "name#part".
+   */
   public static ParamLayout piece(ParamLayout layout, long from, long to) {
     ParamLayout.Builder b = ParamLayout.builder();
     for (Segment s : layout.segments()) {
@@ -80,7 +89,13 @@ public final class ShardedHarness {
   }
 
   /** The single-process run. */
-  public static Trajectory unsharded(Optimizer opt, ParamLayout layout, INDArray x0, GradientFn grad, int steps, LongToDoubleFunction lrScale) {
+  public static Trajectory unsharded(
+      Optimizer opt,
+      ParamLayout layout,
+      INDArray x0,
+      GradientFn grad,
+      int steps,
+      LongToDoubleFunction lrScale) {
     INDArray x = x0.dup();
     INDArray g = x.like().assign(0);
     ModelView m = new ModelView(layout, x, g);
@@ -90,7 +105,10 @@ public final class ShardedHarness {
     for (int t = 0; t < steps; t++) {
       grad.grad(t, x, g);
       Diagnostics d = new Diagnostics();
-      opt.step(m, st, StepContext.builder().step(t).lrScale(lrScale.applyAsDouble(t)).diagnostics(d).build());
+      opt.step(
+          m,
+          st,
+          StepContext.builder().step(t).lrScale(lrScale.applyAsDouble(t)).diagnostics(d).build());
       rows.add(x.toDoubleVector());
       diags.add(Map.copyOf(d.values()));
     }
@@ -98,14 +116,25 @@ public final class ShardedHarness {
   }
 
   /** The run on {@code cuts.length - 1} workers, worker i owning [cuts[i], cuts[i+1]). */
-  public static Trajectory sharded(Optimizer opt, ParamLayout layout, INDArray x0, GradientFn grad, long[] cuts, int steps, LongToDoubleFunction lrScale) {
+  public static Trajectory sharded(
+      Optimizer opt,
+      ParamLayout layout,
+      INDArray x0,
+      GradientFn grad,
+      long[] cuts,
+      int steps,
+      LongToDoubleFunction lrScale) {
     int k = cuts.length - 1;
     INDArray x = x0.dup();
     INDArray g = x.like().assign(0);
     ModelView[] views = new ModelView[k];
     OptimizerState[] states = new OptimizerState[k];
     for (int i = 0; i < k; i++) {
-      views[i] = new ModelView(piece(layout, cuts[i], cuts[i + 1]), x.get(NDArrayIndex.interval(cuts[i], cuts[i + 1])), g.get(NDArrayIndex.interval(cuts[i], cuts[i + 1])));
+      views[i] =
+          new ModelView(
+              piece(layout, cuts[i], cuts[i + 1]),
+              x.get(NDArrayIndex.interval(cuts[i], cuts[i + 1])),
+              g.get(NDArrayIndex.interval(cuts[i], cuts[i + 1])));
       states[i] = opt.init(views[i]);
     }
     BarrierReducer reducer = new BarrierReducer(k);
@@ -122,16 +151,41 @@ public final class ShardedHarness {
           final int w = i;
           final long step = t;
           d[w] = new Diagnostics();
-          Reducer counted = partials -> {
-            calls[w]++;
-            return reducer.sum(w, partials);
-          };
-          work.add(pool.submit(() -> opt.step(views[w], states[w], StepContext.builder().step(step).lrScale(lrScale.applyAsDouble(step)).reducer(counted).diagnostics(d[w]).build())));
+          Reducer counted =
+              partials -> {
+                calls[w]++;
+                return reducer.sum(w, partials);
+              };
+          work.add(
+              pool.submit(
+                  () ->
+                      opt.step(
+                          views[w],
+                          states[w],
+                          StepContext.builder()
+                              .step(step)
+                              .lrScale(lrScale.applyAsDouble(step))
+                              .reducer(counted)
+                              .diagnostics(d[w])
+                              .build())));
         }
         for (Future<?> f : work) f.get(60, TimeUnit.SECONDS);
         for (int i = 0; i < k; i++) {
-          assertEquals(1, calls[i], opt.name() + ": worker " + i + " called the reducer " + calls[i] + " times at step " + t + " (must be exactly once)");
-          assertEquals(d[0].values(), d[i].values(), opt.name() + ": workers disagree on the diagnostics at step " + t);
+          assertEquals(
+              1,
+              calls[i],
+              opt.name()
+                  + ": worker "
+                  + i
+                  + " called the reducer "
+                  + calls[i]
+                  + " times at step "
+                  + t
+                  + " (must be exactly once)");
+          assertEquals(
+              d[0].values(),
+              d[i].values(),
+              opt.name() + ": workers disagree on the diagnostics at step " + t);
         }
         rows.add(x.toDoubleVector());
         diags.add(Map.copyOf(d[0].values()));
@@ -144,8 +198,18 @@ public final class ShardedHarness {
     return new Trajectory(rows, diags);
   }
 
-  /** Runs both and asserts every parameter and every diagnostic of every step agree to {@code relTol}. */
-  public static void assertShardedMatchesUnsharded(Optimizer opt, ParamLayout layout, INDArray x0, GradientFn grad, long[] cuts, int steps, LongToDoubleFunction lrScale,
+  /**
+   * Runs both and asserts every parameter and every diagnostic of every step agree to {@code
+   * relTol}.
+   */
+  public static void assertShardedMatchesUnsharded(
+      Optimizer opt,
+      ParamLayout layout,
+      INDArray x0,
+      GradientFn grad,
+      long[] cuts,
+      int steps,
+      LongToDoubleFunction lrScale,
       double relTol) {
     Trajectory a = unsharded(opt, layout, x0, grad, steps, lrScale);
     Trajectory b = sharded(opt, layout, x0, grad, cuts, steps, lrScale);
@@ -155,12 +219,23 @@ public final class ShardedHarness {
       double scale = 0;
       for (double v : ra) scale = Math.max(scale, Math.abs(v));
       for (int i = 0; i < ra.length; i++) {
-        if (!close(ra[i], rb[i], relTol, scale)) fail(opt.name() + " step " + t + " p" + i + ": unsharded " + ra[i] + ", sharded " + rb[i]);
+        if (!close(ra[i], rb[i], relTol, scale))
+          fail(
+              opt.name() + " step " + t + " p" + i + ": unsharded " + ra[i] + ", sharded " + rb[i]);
       }
       for (Map.Entry<String, Double> e : a.diagnostics().get(t).entrySet()) {
         Double other = b.diagnostics().get(t).get(e.getKey());
         if (other == null || !close(e.getValue(), other, relTol, diagnosticScale(a, e.getKey()))) {
-          fail(opt.name() + " step " + t + " diagnostic " + e.getKey() + ": unsharded " + e.getValue() + ", sharded " + other);
+          fail(
+              opt.name()
+                  + " step "
+                  + t
+                  + " diagnostic "
+                  + e.getKey()
+                  + ": unsharded "
+                  + e.getValue()
+                  + ", sharded "
+                  + other);
         }
       }
     }
@@ -185,7 +260,10 @@ public final class ShardedHarness {
     return Math.abs(a - b) <= relTol * Math.max(Math.abs(a), 1e-3 * scale) || (a == b);
   }
 
-  /** Sums each call's partials over K threads: deposit, wait for all, sum in worker order, wait again before slots are reused. */
+  /**
+   * Sums each call's partials over K threads: deposit, wait for all, sum in worker order, wait
+   * again before slots are reused.
+   */
   static final class BarrierReducer {
     private final double[][] slots;
     private final CyclicBarrier deposited;
@@ -202,7 +280,9 @@ public final class ShardedHarness {
       await(deposited);
       double[] out = new double[partials.length];
       for (double[] s : slots) {
-        if (s.length != out.length) throw new IllegalStateException("workers reduce arrays of different lengths: " + s.length + " vs " + out.length);
+        if (s.length != out.length)
+          throw new IllegalStateException(
+              "workers reduce arrays of different lengths: " + s.length + " vs " + out.length);
         for (int j = 0; j < out.length; j++) out[j] += s[j];
       }
       await(read);
@@ -213,7 +293,8 @@ public final class ShardedHarness {
       try {
         b.await(30, TimeUnit.SECONDS);
       } catch (InterruptedException | BrokenBarrierException | TimeoutException e) {
-        throw new IllegalStateException("reducer barrier failed (a worker skipped or repeated its reduction?): " + e, e);
+        throw new IllegalStateException(
+            "reducer barrier failed (a worker skipped or repeated its reduction?): " + e, e);
       }
     }
   }

@@ -14,13 +14,14 @@ import org.junit.jupiter.api.TestFactory;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * Step-for-step equality with the reference implementations. Each directory under
- * {@code src/test/resources/golden/} holds a trace problem and the trace the reference code wrote
- * for it (PyTorch, run by {@code scripts/reference/trace_reference.py}; repository, commit and
+ * Step-for-step equality with the reference implementations. Each directory under {@code
+ * src/test/resources/golden/} holds a trace problem and the trace the reference code wrote for it
+ * (PyTorch, run by {@code scripts/reference/trace_reference.py}; repository, commit and
  * hyperparameters of each case are listed in {@code golden/README.md}). Our trace must match every
  * loss and every parameter of every step: to 1e-9 relative in float64, 1e-4 in float32.
  *
- * <p>{@code -Dgolden.only=prefix} restricts the run to cases whose directory name starts with prefix.
+ * <p>{@code -Dgolden.only=prefix} restricts the run to cases whose directory name starts with
+ * prefix.
  */
 class GoldenTraceTest {
   @TestFactory
@@ -31,13 +32,22 @@ class GoldenTraceTest {
     String only = System.getProperty("golden.only", "");
     List<Path> cases;
     try (Stream<Path> s = Files.list(root)) {
-      cases = s.filter(d -> Files.exists(d.resolve("problem.json")) && Files.exists(d.resolve("expected.csv")))
-          .filter(d -> d.getFileName().toString().startsWith(only))
-          .sorted()
-          .toList();
+      cases =
+          s.filter(
+                  d ->
+                      Files.exists(d.resolve("problem.json"))
+                          && Files.exists(d.resolve("expected.csv")))
+              .filter(d -> d.getFileName().toString().startsWith(only))
+              .sorted()
+              .toList();
     }
-    if (cases.isEmpty()) fail("no golden cases under " + root + (only.isEmpty() ? "" : " starting with '" + only + "'"));
-    return cases.stream().map(d -> DynamicTest.dynamicTest(d.getFileName().toString(), () -> check(d)));
+    if (cases.isEmpty())
+      fail(
+          "no golden cases under "
+              + root
+              + (only.isEmpty() ? "" : " starting with '" + only + "'"));
+    return cases.stream()
+        .map(d -> DynamicTest.dynamicTest(d.getFileName().toString(), () -> check(d)));
   }
 
   static void check(Path dir) throws IOException {
@@ -51,7 +61,8 @@ class GoldenTraceTest {
       TraceRunner.Row r = ours.get(t);
       assertEquals(r.params().length + 2, f.length, "columns at step " + t);
       double scale = 0;
-      for (int i = 2; i < f.length; i++) scale = Math.max(scale, Math.abs(Double.parseDouble(f[i])));
+      for (int i = 2; i < f.length; i++)
+        scale = Math.max(scale, Math.abs(Double.parseDouble(f[i])));
       close(dir, t, "loss", Double.parseDouble(f[1]), r.loss(), tol, 0);
       for (int i = 0; i < r.params().length; i++) {
         close(dir, t, "p" + i, Double.parseDouble(f[i + 2]), r.params()[i], tol, scale);
@@ -59,11 +70,29 @@ class GoldenTraceTest {
     }
   }
 
-  /** |ours - ref| <= tol * |ref|, with a floor of 1e-3 * tol * (largest |parameter| of the row) for entries near zero. */
-  private static void close(Path dir, int t, String what, double ref, double ours, double tol, double scale) {
+  /**
+   * |ours - ref| <= tol * |ref|, with a floor of 1e-3 * tol * (largest |parameter| of the row) for
+   * entries near zero.
+   */
+  private static void close(
+      Path dir, int t, String what, double ref, double ours, double tol, double scale) {
     double bound = tol * Math.abs(ref) + 1e-3 * tol * scale;
     if (!(Math.abs(ours - ref) <= bound) && !(Double.isNaN(ref) && Double.isNaN(ours))) {
-      fail(dir.getFileName() + " step " + t + " " + what + ": ours " + ours + ", reference " + ref + " (|diff| " + Math.abs(ours - ref) + " > " + bound + ")");
+      fail(
+          dir.getFileName()
+              + " step "
+              + t
+              + " "
+              + what
+              + ": ours "
+              + ours
+              + ", reference "
+              + ref
+              + " (|diff| "
+              + Math.abs(ours - ref)
+              + " > "
+              + bound
+              + ")");
     }
   }
 }

@@ -48,8 +48,14 @@ class SoftmaxMlpTest {
       int[] y = {0, 2, 1, 1, 0, 2};
       INDArray hv = m.hvp(w, x, y, v);
       double h = 1e-5;
-      INDArray fd = m.lossAndGrad(w.add(v.mul(h)), x, y).grad().sub(m.lossAndGrad(w.sub(v.mul(h)), x, y).grad()).divi(2 * h);
-      for (int i = 0; i < w.length(); i++) assertEquals(fd.getDouble(i), hv.getDouble(i), 1e-7, "hidden=" + hidden + " coordinate " + i);
+      INDArray fd =
+          m.lossAndGrad(w.add(v.mul(h)), x, y)
+              .grad()
+              .sub(m.lossAndGrad(w.sub(v.mul(h)), x, y).grad())
+              .divi(2 * h);
+      for (int i = 0; i < w.length(); i++)
+        assertEquals(
+            fd.getDouble(i), hv.getDouble(i), 1e-7, "hidden=" + hidden + " coordinate " + i);
     }
   }
 

@@ -27,13 +27,14 @@ import org.optimbench.optim.spec.SpecException;
 import org.optimbench.optim.testing.ShardedHarness;
 
 /**
- * Global-norm clipping: torch's clip_grad_norm_ rule (c = max_norm / (‖g‖ + 1e-6), applied when
- * c &lt; 1) in front of the base optimizer. Step-for-step agreement with torch is in the golden
- * cases {@code clip_*} (GoldenTraceTest); here the rule by hand, globality under sharding, and
- * spec errors.
+ * Global-norm clipping: torch's clip_grad_norm_ rule (c = max_norm / (‖g‖ + 1e-6), applied when c
+ * &lt; 1) in front of the base optimizer. Step-for-step agreement with torch is in the golden cases
+ * {@code clip_*} (GoldenTraceTest); here the rule by hand, globality under sharding, and spec
+ * errors.
  */
 class ClipTest {
-  private static final ParamLayout LAYOUT = ParamLayout.builder().add("W", 2, 2).add("b", 2).build();
+  private static final ParamLayout LAYOUT =
+      ParamLayout.builder().add("W", 2, 2).add("b", 2).build();
 
   private static Map<String, Object> sgd(double lr) {
     return Map.of("name", "sgd", "hparams", Map.of("lr", lr));
@@ -43,7 +44,10 @@ class ClipTest {
     return OptimizerRegistry.create(Spec.of("clip", "max_norm", maxNorm, "base", base));
   }
 
-  /** One step of clip(SGD lr 1) from params 0 with gradient g; returns the params (= −g as the base saw it). */
+  /**
+   * One step of clip(SGD lr 1) from params 0 with gradient g; returns the params (= −g as the base
+   * saw it).
+   */
   private static double[] stepOnce(Optimizer opt, double[] grad, Diagnostics d) {
     INDArray p = Nd4j.zeros(DataType.DOUBLE, 6);
     INDArray g = Nd4j.createFromArray(grad);
@@ -74,7 +78,9 @@ class ClipTest {
     double[] g = {0.3, -0.4, 0, 0.1, 0, 0.2};
     Diagnostics d = new Diagnostics();
     double[] clipped = stepOnce(clip(1.0, sgd(0.5)), g, d);
-    double[] plain = stepOnce(OptimizerRegistry.create(new Spec("sgd", Map.of("lr", 0.5))), g, new Diagnostics());
+    double[] plain =
+        stepOnce(
+            OptimizerRegistry.create(new Spec("sgd", Map.of("lr", 0.5))), g, new Diagnostics());
     assertArrayEquals(plain, clipped, 0.0);
     assertEquals(0.0, d.values().get("clipped"));
     assertEquals(Math.sqrt(0.09 + 0.16 + 0.01 + 0.04), d.values().get("grad_norm"), 1e-15);
@@ -100,7 +106,11 @@ class ClipTest {
     double[] g = {30, -40, 0, 1, 0, 2};
     Optimizer opt = OptimizerRegistry.create(Spec.of("clip", "max_norm", "inf", "base", sgd(0.1)));
     double[] p = stepOnce(opt, g, new Diagnostics());
-    assertArrayEquals(stepOnce(OptimizerRegistry.create(new Spec("sgd", Map.of("lr", 0.1))), g, new Diagnostics()), p, 0.0);
+    assertArrayEquals(
+        stepOnce(
+            OptimizerRegistry.create(new Spec("sgd", Map.of("lr", 0.1))), g, new Diagnostics()),
+        p,
+        0.0);
   }
 
   @Test
@@ -117,23 +127,36 @@ class ClipTest {
     assertTrue(d.values().containsKey("base.d"), "base diagnostics: " + d.values().keySet());
   }
 
-  /** f = 1/2 Σ λ_i (x_i − 3)², λ_i = 1 + i, 12 coordinates in three segments: the gradient norm starts far above 1. */
-  private static final ParamLayout SHARD_LAYOUT = ParamLayout.builder().add("a", 2, 3).add("b", 4).add("c", 2).build();
+  /**
+   * f = 1/2 Σ λ_i (x_i − 3)², λ_i = 1 + i, 12 coordinates in three segments: the gradient norm
+   * starts far above 1.
+   */
+  private static final ParamLayout SHARD_LAYOUT =
+      ParamLayout.builder().add("a", 2, 3).add("b", 4).add("c", 2).build();
 
   @ParameterizedTest
   @ValueSource(strings = {"sgd", "adam"})
   void theNormIsGlobalWhenParametersAreSharded(String baseName) {
-    Map<String, Object> base = baseName.equals("sgd") ? Map.of("name", "sgd", "hparams", Map.of("lr", 0.05, "momentum", 0.9)) : Map.of("name", "adam", "hparams", Map.of("lr", 0.1));
+    Map<String, Object> base =
+        baseName.equals("sgd")
+            ? Map.of("name", "sgd", "hparams", Map.of("lr", 0.05, "momentum", 0.9))
+            : Map.of("name", "adam", "hparams", Map.of("lr", 0.1));
     Optimizer opt = clip(2.0, base);
-    ShardedHarness.GradientFn grad = (t, x, into) -> {
-      INDArray lambda = Nd4j.linspace(DataType.DOUBLE, 1, 1, 12);
-      into.assign(x.sub(3.0).muli(lambda));
-    };
+    ShardedHarness.GradientFn grad =
+        (t, x, into) -> {
+          INDArray lambda = Nd4j.linspace(DataType.DOUBLE, 1, 1, 12);
+          into.assign(x.sub(3.0).muli(lambda));
+        };
     INDArray x0 = Nd4j.zeros(DataType.DOUBLE, 12);
     // 3 workers, cuts inside segments: a per-worker norm would clip each part differently
-    ShardedHarness.assertShardedMatchesUnsharded(opt, SHARD_LAYOUT, x0, grad, ShardedHarness.evenCuts(12, 3), 40, t -> 1.0, 1e-12);
-    ShardedHarness.Trajectory tr = ShardedHarness.unsharded(opt, SHARD_LAYOUT, x0, grad, 40, t -> 1.0);
-    assertEquals(1.0, tr.diagnostics().get(0).get("clipped"), "the first steps must clip for this test to mean anything");
+    ShardedHarness.assertShardedMatchesUnsharded(
+        opt, SHARD_LAYOUT, x0, grad, ShardedHarness.evenCuts(12, 3), 40, t -> 1.0, 1e-12);
+    ShardedHarness.Trajectory tr =
+        ShardedHarness.unsharded(opt, SHARD_LAYOUT, x0, grad, 40, t -> 1.0);
+    assertEquals(
+        1.0,
+        tr.diagnostics().get(0).get("clipped"),
+        "the first steps must clip for this test to mean anything");
   }
 
   private static SpecException bad(Object... kv) {
@@ -148,14 +171,24 @@ class ClipTest {
     assertEquals("optimizer.hparams.max_norm", bad("base", sgd(0.1), "max_norm", "one").field());
     assertEquals("optimizer.hparams.base", bad("max_norm", 1.0).field());
     assertEquals("optimizer.hparams.base", bad("max_norm", 1.0, "base", 3.0).field());
-    assertEquals("optimizer.hparams.base.name", bad("max_norm", 1.0, "base", Map.of("name", "adamm")).field());
-    assertEquals("optimizer.hparams.base.hparams.lr", bad("max_norm", 1.0, "base", sgd(-1.0)).field());
-    assertEquals("optimizer.hparams.norm_type", bad("max_norm", 1.0, "base", sgd(0.1), "norm_type", 2.0).field());
+    assertEquals(
+        "optimizer.hparams.base.name",
+        bad("max_norm", 1.0, "base", Map.of("name", "adamm")).field());
+    assertEquals(
+        "optimizer.hparams.base.hparams.lr", bad("max_norm", 1.0, "base", sgd(-1.0)).field());
+    assertEquals(
+        "optimizer.hparams.norm_type",
+        bad("max_norm", 1.0, "base", sgd(0.1), "norm_type", 2.0).field());
   }
 
   @Test
   void nestsInsideOtherWrappersAndAroundThem() {
-    Optimizer a = OptimizerRegistry.create(Spec.of("mechanic", "base", Map.of("name", "clip", "hparams", Map.of("max_norm", 1.0, "base", sgd(0.1)))));
+    Optimizer a =
+        OptimizerRegistry.create(
+            Spec.of(
+                "mechanic",
+                "base",
+                Map.of("name", "clip", "hparams", Map.of("max_norm", 1.0, "base", sgd(0.1)))));
     Optimizer b = clip(1.0, Map.of("name", "mechanic", "hparams", Map.of("base", sgd(0.1))));
     for (Optimizer o : new Optimizer[] {a, b}) {
       double[] p = stepOnce(o, new double[] {30, 40, 0, 0, 0, 0}, new Diagnostics());

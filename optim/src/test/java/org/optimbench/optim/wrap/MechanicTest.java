@@ -41,13 +41,14 @@ class MechanicTest {
   }
 
   /**
-   * The problem of the research notes' §14: loss = mean((X·W + b − Y)²) over 4×2 entries, params
-   * [W (3×2), b (2)] as two tensors; five full-batch steps of mechanize(SGD)(lr=0.1). The expected
+   * The problem of the research notes' §14: loss = mean((X·W + b − Y)²) over 4×2 entries, params [W
+   * (3×2), b (2)] as two tensors; five full-batch steps of mechanize(SGD)(lr=0.1). The expected
    * numbers were produced by the PyTorch reference (float64, torch 1.13) and are copied from §14.
    */
   @Test
   void matchesTheReferenceNumbersOfTheNotes() {
-    INDArray x = Nd4j.createFromArray(new double[][] {{1, 2, -1}, {0.5, -1.5, 2}, {-1, 0, 1}, {2, 1, 0.5}});
+    INDArray x =
+        Nd4j.createFromArray(new double[][] {{1, 2, -1}, {0.5, -1.5, 2}, {-1, 0, 1}, {2, 1, 0.5}});
     INDArray y = Nd4j.createFromArray(new double[][] {{1, 0}, {0, 1}, {1, 1}, {-1, 0.5}});
     ParamLayout layout = ParamLayout.builder().add("W", 3, 2).add("b", 2).build();
     INDArray p = Nd4j.createFromArray(0.1, -0.2, 0.3, 0.05, -0.4, 0.2, 0, 0.1);
@@ -68,14 +69,29 @@ class MechanicTest {
     // §14: "Mechanic Σs₁ = 1e-6·Σβ/6" with the default betas.
     assertEquals(1e-6 * (0.9 + 0.99 + 0.999 + 0.9999 + 0.99999 + 0.999999) / 6, sSum[0], 1e-22);
     assertEquals(9.8148e-7, sSum[0], 5e-12);
-    double[] expectedS = {9.814815e-7, 9.91481465577e-7, 1.33237402646e-6, 1.86457534567e-6, 2.63539021262e-6};
-    double[] expectedP = {0.099998831423, -0.199999565841, 0.299998928805, 0.050000012173, -0.399998912575, 0.200000641094, 4.21986e-7, 0.100000657325};
-    for (int t = 1; t < 5; t++) assertEquals(expectedS[t], sSum[t], 1e-9 * expectedS[t], "Σs after step " + (t + 1));
+    double[] expectedS = {
+      9.814815e-7, 9.91481465577e-7, 1.33237402646e-6, 1.86457534567e-6, 2.63539021262e-6
+    };
+    double[] expectedP = {
+      0.099998831423,
+      -0.199999565841,
+      0.299998928805,
+      0.050000012173,
+      -0.399998912575,
+      0.200000641094,
+      4.21986e-7,
+      0.100000657325
+    };
+    for (int t = 1; t < 5; t++)
+      assertEquals(expectedS[t], sSum[t], 1e-9 * expectedS[t], "Σs after step " + (t + 1));
     // §14 prints 12 significant digits (b[0] only 6): half a unit of the last printed digit.
     assertArrayEquals(expectedP, p.toDoubleVector(), 6e-13);
   }
 
-  /** f(x) = 1/2 Σ λ_i (x_i − c_i)², λ log-spaced over [lo, hi], c spread over [−1e3, 1e3]; returns {f0, f_T, Σs_T}. */
+  /**
+   * f(x) = 1/2 Σ λ_i (x_i − c_i)², λ log-spaced over [lo, hi], c spread over [−1e3, 1e3]; returns
+   * {f0, f_T, Σs_T}.
+   */
   private static double[] runQuadratic(Spec spec, double lo, double hi, int steps) {
     int n = 20;
     double[] l = new double[n];
@@ -93,7 +109,10 @@ class MechanicTest {
       g.assign(p.sub(c).muli(lambda));
       // linear decay of the base lr, as Mechanic is used in the paper (with a constant factor the
       // iterate keeps wobbling along Δ as Σs moves, without settling)
-      opt.step(m, s, StepContext.builder().step(t).lrScale(1.0 - (double) t / steps).diagnostics(d).build());
+      opt.step(
+          m,
+          s,
+          StepContext.builder().step(t).lrScale(1.0 - (double) t / steps).diagnostics(d).build());
     }
     return new double[] {f0, loss(p, c, lambda), d.values().get("s_sum")};
   }
@@ -123,11 +142,15 @@ class MechanicTest {
     return new INDArray[] {p, Nd4j.zeros(DataType.DOUBLE, 20)};
   }
 
-  /** Runs {@code steps} steps of a fixed quadratic; restores the state from bytes before step {@code saveAt}. */
+  /**
+   * Runs {@code steps} steps of a fixed quadratic; restores the state from bytes before step {@code
+   * saveAt}.
+   */
   private static OptimizerState run(Spec spec, INDArray p, int steps, double lrScale, int saveAt) {
     INDArray g = Nd4j.zeros(p.dataType(), p.length());
     INDArray lambda = Nd4j.linspace(p.dataType(), 1, 0.5, p.length());
-    ModelView m = new ModelView(ParamLayout.builder().add("a", 4, 3).add("b", p.length() - 12).build(), p, g);
+    ModelView m =
+        new ModelView(ParamLayout.builder().add("a", 4, 3).add("b", p.length() - 12).build(), p, g);
     Optimizer opt = OptimizerRegistry.create(spec);
     OptimizerState s = opt.init(m);
     for (int t = 0; t < steps; t++) {
@@ -148,7 +171,11 @@ class MechanicTest {
     assertArrayEquals(b.toDoubleVector(), a.toDoubleVector(), 0.0);
     INDArray c = twoSegmentProblem()[0];
     run(mechanic(sgd(0.1)), c, 3, 0.0, -1);
-    assertArrayEquals(twoSegmentProblem()[0].toDoubleVector(), c.toDoubleVector(), 0.0, "moved with a zero factor");
+    assertArrayEquals(
+        twoSegmentProblem()[0].toDoubleVector(),
+        c.toDoubleVector(),
+        0.0,
+        "moved with a zero factor");
   }
 
   @Test
@@ -177,7 +204,8 @@ class MechanicTest {
       INDArray b = twoSegmentProblem()[0].castTo(dt);
       OptimizerState sa = run(spec, a, 12, 1.0, -1);
       OptimizerState sb = run(spec, b, 12, 1.0, 6);
-      assertArrayEquals(a.toDoubleVector(), b.toDoubleVector(), 0.0, dt + ": params differ after a restore");
+      assertArrayEquals(
+          a.toDoubleVector(), b.toDoubleVector(), 0.0, dt + ": params differ after a restore");
       assertTrue(sa.bitwiseEquals(sb), dt + ": state differs after a restore");
       assertTrue(sb.child("base").hasArray("momentum_buffer"), "the base state travels as a child");
       assertEquals(storeDelta, sb.hasArray("delta"));
@@ -194,10 +222,18 @@ class MechanicTest {
     int[] calls = {0};
     Diagnostics d = new Diagnostics();
     for (int t = 0; t < 4; t++) {
-      opt.step(m, s, StepContext.builder().step(t).diagnostics(d).reducer(x -> {
-        calls[0]++;
-        return x;
-      }).build());
+      opt.step(
+          m,
+          s,
+          StepContext.builder()
+              .step(t)
+              .diagnostics(d)
+              .reducer(
+                  x -> {
+                    calls[0]++;
+                    return x;
+                  })
+              .build());
     }
     assertEquals(4, calls[0], "one reducer call per step (plain SGD makes none)");
     assertEquals(List.of("base.lr", "s_sum"), d.values().keySet().stream().sorted().toList());
@@ -211,15 +247,24 @@ class MechanicTest {
   @Test
   void rejectsBadSpecsNamingTheField() {
     assertEquals("optimizer.hparams.base", rejected(Spec.of("mechanic", "s_decay", 0.01)).field());
-    assertEquals("optimizer.hparams.base.name", rejected(mechanic(Spec.of("no_such_optimizer"))).field());
+    assertEquals(
+        "optimizer.hparams.base.name", rejected(mechanic(Spec.of("no_such_optimizer"))).field());
     assertEquals("optimizer.hparams.base.hparams.lr", rejected(mechanic(sgd(-1.0))).field());
-    assertEquals("optimizer.hparams.base.hparams.lrr", rejected(mechanic(Spec.of("sgd", "lrr", 0.1))).field());
-    assertEquals("optimizer.hparams.betas[1]", rejected(mechanic(sgd(0.1), "betas", List.of(0.9, 1.0))).field());
-    assertEquals("optimizer.hparams.betas", rejected(mechanic(sgd(0.1), "betas", List.of())).field());
+    assertEquals(
+        "optimizer.hparams.base.hparams.lrr",
+        rejected(mechanic(Spec.of("sgd", "lrr", 0.1))).field());
+    assertEquals(
+        "optimizer.hparams.betas[1]",
+        rejected(mechanic(sgd(0.1), "betas", List.of(0.9, 1.0))).field());
+    assertEquals(
+        "optimizer.hparams.betas", rejected(mechanic(sgd(0.1), "betas", List.of())).field());
     assertEquals("optimizer.hparams.s_init", rejected(mechanic(sgd(0.1), "s_init", 0.0)).field());
-    assertEquals("optimizer.hparams.s_decay", rejected(mechanic(sgd(0.1), "s_decay", -0.1)).field());
+    assertEquals(
+        "optimizer.hparams.s_decay", rejected(mechanic(sgd(0.1), "s_decay", -0.1)).field());
     assertEquals("optimizer.hparams.eps", rejected(mechanic(sgd(0.1), "eps", -1e-8)).field());
-    assertEquals("optimizer.hparams.store_delta", rejected(mechanic(sgd(0.1), "store_delta", "yes")).field());
+    assertEquals(
+        "optimizer.hparams.store_delta",
+        rejected(mechanic(sgd(0.1), "store_delta", "yes")).field());
     assertEquals("optimizer.hparams.lr", rejected(mechanic(sgd(0.1), "lr", 1.0)).field());
     assertEquals("optimizer.hparams.base", rejected(Spec.of("mechanic", "base", "sgd")).field());
   }
@@ -228,7 +273,13 @@ class MechanicTest {
   void wrapsAnyRegisteredOptimizerIncludingItself() {
     Spec inner = mechanic(sgd(0.1));
     INDArray p = twoSegmentProblem()[0];
-    OptimizerState s = run(Spec.of("mechanic", "base", Map.of("name", "mechanic", "hparams", inner.hparams())), p, 20, 1.0, -1);
+    OptimizerState s =
+        run(
+            Spec.of("mechanic", "base", Map.of("name", "mechanic", "hparams", inner.hparams())),
+            p,
+            20,
+            1.0,
+            -1);
     assertTrue(s.child("base").children().containsKey("base"));
     for (double v : p.toDoubleVector()) assertTrue(Double.isFinite(v));
   }

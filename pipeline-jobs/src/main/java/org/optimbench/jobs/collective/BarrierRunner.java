@@ -28,14 +28,21 @@ import scala.runtime.AbstractFunction1;
  * task; its all-reduce closes, so the other workers fail fast instead of waiting for the timeout.
  */
 public final class BarrierRunner {
-  private BarrierRunner() { }
+  private BarrierRunner() {}
 
-  /** {@code workers} barrier tasks, each running {@code body} with default {@link CollectiveOptions}. */
-  public static <R> List<R> run(JavaSparkContext sc, int workers, SerializableFunction<WorkerContext, R> body) {
+  /**
+   * {@code workers} barrier tasks, each running {@code body} with default {@link
+   * CollectiveOptions}.
+   */
+  public static <R> List<R> run(
+      JavaSparkContext sc, int workers, SerializableFunction<WorkerContext, R> body) {
     return run(sc, workers, CollectiveOptions.defaults(), body);
   }
 
-  public static <R> List<R> run(JavaSparkContext sc, int workers, CollectiveOptions opts,
+  public static <R> List<R> run(
+      JavaSparkContext sc,
+      int workers,
+      CollectiveOptions opts,
       SerializableFunction<WorkerContext, R> body) {
     if (workers < 1) throw new IllegalArgumentException("workers must be >= 1: " + workers);
     List<Integer> seeds = IntStream.range(0, workers).boxed().collect(Collectors.toList());
@@ -47,7 +54,9 @@ public final class BarrierRunner {
    * One barrier task per partition of {@code data}: worker r gets partition r's records. The RDD
    * must not need a shuffle-free union/coalesce that Spark refuses in barrier mode.
    */
-  public static <T, R> List<R> runOnPartitions(JavaRDD<T> data, CollectiveOptions opts,
+  public static <T, R> List<R> runOnPartitions(
+      JavaRDD<T> data,
+      CollectiveOptions opts,
       SerializableBiFunction<WorkerContext, Iterator<T>, R> body) {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(data.context());
     int workers = data.getNumPartitions();
@@ -58,16 +67,25 @@ public final class BarrierRunner {
     return new JavaRDD<>(out, tag).collect();
   }
 
-  /** Fails early with a clear message where Spark would refuse the stage or wait for slots forever. */
+  /**
+   * Fails early with a clear message where Spark would refuse the stage or wait for slots forever.
+   */
   static void checkCluster(JavaSparkContext sc, int workers) {
     if (sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false)) {
       throw new IllegalStateException("barrier tasks need spark.dynamicAllocation.enabled=false");
     }
     Integer slots = localSlots(sc.master(), sc.getConf().getInt("spark.task.cpus", 1));
     if (slots != null && slots < workers) {
-      throw new IllegalStateException(String.format("%d barrier workers need %d concurrent task slots but master %s "
-          + "with spark.task.cpus=%s has %d; use local[%d] or more", workers, workers, sc.master(),
-          sc.getConf().get("spark.task.cpus", "1"), slots, workers));
+      throw new IllegalStateException(
+          String.format(
+              "%d barrier workers need %d concurrent task slots but master %s "
+                  + "with spark.task.cpus=%s has %d; use local[%d] or more",
+              workers,
+              workers,
+              sc.master(),
+              sc.getConf().get("spark.task.cpus", "1"),
+              slots,
+              workers));
     }
   }
 
@@ -76,13 +94,16 @@ public final class BarrierRunner {
     if (master.equals("local")) return 1 / Math.max(1, taskCpus);
     Matcher m = Pattern.compile("local\\[(\\*|\\d+)(,\\d+)?]").matcher(master);
     if (!m.matches()) return null;
-    int cores = m.group(1).equals("*") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(m.group(1));
+    int cores =
+        m.group(1).equals("*")
+            ? Runtime.getRuntime().availableProcessors()
+            : Integer.parseInt(m.group(1));
     return cores / Math.max(1, taskCpus);
   }
 
   /**
-   * The barrier task: bind its GPU if Spark assigned one, rendezvous, run the body eagerly (the ring
-   * must close before the task ends), free the thread's ND4J workspaces, return one result.
+   * The barrier task: bind its GPU if Spark assigned one, rendezvous, run the body eagerly (the
+   * ring must close before the task ends), free the thread's ND4J workspaces, return one result.
    *
    * <p>ND4J workspaces belong to a thread and outlive it: Spark's task threads come and go (a pool
    * with a 60 s keep-alive, a new one per executor), and every thread that ever trained kept its
@@ -90,7 +111,8 @@ public final class BarrierRunner {
    * memory (bench-train gpt was OOM-killed at 24 GB). The body's results must not live in a
    * workspace (they are serialized back to the driver anyway).
    */
-  private static final class Task<T, R> extends AbstractFunction1<scala.collection.Iterator<T>, scala.collection.Iterator<R>>
+  private static final class Task<T, R>
+      extends AbstractFunction1<scala.collection.Iterator<T>, scala.collection.Iterator<R>>
       implements Serializable {
     private static final long serialVersionUID = 1L;
     private final CollectiveOptions opts;
@@ -107,9 +129,13 @@ public final class BarrierRunner {
       GpuBinding.bindCurrentTask(); // before the body allocates anything on a device
       R result;
       try (AllReduce ar = SparkRendezvous.connect(ctx, opts)) {
-        result = body.apply(new WorkerContext(ar.rank(), ar.size(), ar, ctx), JavaConverters.asJavaIterator(records));
+        result =
+            body.apply(
+                new WorkerContext(ar.rank(), ar.size(), ar, ctx),
+                JavaConverters.asJavaIterator(records));
       } catch (java.io.IOException e) {
-        throw new CollectiveException("rank " + ctx.partitionId() + ": connecting the ring failed: " + e, e);
+        throw new CollectiveException(
+            "rank " + ctx.partitionId() + ": connecting the ring failed: " + e, e);
       } finally {
         Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
       }

@@ -8,22 +8,40 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.function.Supplier;
 
-/** Blocking-with-deadline reads and writes for the handshake (the per-step path has its own loop). */
+/**
+ * Blocking-with-deadline reads and writes for the handshake (the per-step path has its own loop).
+ */
 final class Io {
-  private Io() { }
+  private Io() {}
 
-  static void readFully(SocketChannel ch, ByteBuffer b, long deadlineNanos, Runnable cancelCheck, Supplier<String> what)
+  static void readFully(
+      SocketChannel ch,
+      ByteBuffer b,
+      long deadlineNanos,
+      Runnable cancelCheck,
+      Supplier<String> what)
       throws IOException {
     transfer(ch, b, deadlineNanos, cancelCheck, what, false);
   }
 
-  static void writeFully(SocketChannel ch, ByteBuffer b, long deadlineNanos, Runnable cancelCheck, Supplier<String> what)
+  static void writeFully(
+      SocketChannel ch,
+      ByteBuffer b,
+      long deadlineNanos,
+      Runnable cancelCheck,
+      Supplier<String> what)
       throws IOException {
     transfer(ch, b, deadlineNanos, cancelCheck, what, true);
   }
 
-  private static void transfer(SocketChannel ch, ByteBuffer b, long deadlineNanos, Runnable cancelCheck,
-      Supplier<String> what, boolean write) throws IOException {
+  private static void transfer(
+      SocketChannel ch,
+      ByteBuffer b,
+      long deadlineNanos,
+      Runnable cancelCheck,
+      Supplier<String> what,
+      boolean write)
+      throws IOException {
     boolean wasBlocking = ch.isBlocking();
     ch.configureBlocking(false);
     try (Selector sel = Selector.open()) {

@@ -11,9 +11,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** N ring workers in this JVM over loopback, for tests and benchmarks (each worker then runs in its own thread). */
+/**
+ * N ring workers in this JVM over loopback, for tests and benchmarks (each worker then runs in its
+ * own thread).
+ */
 public final class LoopbackRing {
-  private LoopbackRing() { }
+  private LoopbackRing() {}
 
   /** Opens and connects {@code workers} all-reduces; element i has rank i. */
   public static List<AllReduce> open(int workers, CollectiveOptions opts) throws Exception {
@@ -31,7 +34,9 @@ public final class LoopbackRing {
       List<Future<AllReduce>> fs = new ArrayList<>();
       for (int i = 0; i < workers; i++) {
         int rank = i;
-        fs.add(pool.submit(() -> RingAllReduce.connect(rank, addrs, servers.get(rank), ringId, opts, null)));
+        fs.add(
+            pool.submit(
+                () -> RingAllReduce.connect(rank, addrs, servers.get(rank), ringId, opts, null)));
       }
       List<AllReduce> out = new ArrayList<>();
       for (Future<AllReduce> f : fs) out.add(f.get());

@@ -33,8 +33,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * loop touches elements.
  *
  * <p>Small arrays and scalars use an all-gather of the whole inputs (N-1 hops, the latency-optimal
- * choice for a ring) and every worker sums the N inputs in rank order 0..N-1, again identical
- * bytes everywhere. In the combined call the scalars travel with the reduce-scatter messages.
+ * choice for a ring) and every worker sums the N inputs in rank order 0..N-1, again identical bytes
+ * everywhere. In the combined call the scalars travel with the reduce-scatter messages.
  *
  * <p>Each message starts with a header (call number, hop, operation, length, type, scalar count,
  * sender) that the receiver checks, so workers making different calls fail with a clear message
@@ -69,20 +69,32 @@ public final class RingAllReduce implements AllReduce {
   private int callSeq;
   private boolean closed;
   private String failure;
+
   /** Scalar table: N slots of k doubles, slot q holds rank q's input. */
   private ByteBuffer scalarTable = ByteBuffer.allocateDirect(0);
+
   /** Reduce-scatter receive segment, one per data type in use. */
   private INDArray segArr;
+
   private ByteBuffer segBuf;
+
   /** Latency path: N rows of the array, row q holds rank q's input. */
   private INDArray gathered;
 
-  private RingAllReduce(int rank, int size, CollectiveOptions opts, Runnable cancelCheck, SocketChannel toRight,
-      SocketChannel fromLeft, String rightName, String leftName) throws IOException {
+  private RingAllReduce(
+      int rank,
+      int size,
+      CollectiveOptions opts,
+      Runnable cancelCheck,
+      SocketChannel toRight,
+      SocketChannel fromLeft,
+      String rightName,
+      String leftName)
+      throws IOException {
     this.rank = rank;
     this.size = size;
     this.opts = opts;
-    this.cancelCheck = cancelCheck == null ? () -> { } : cancelCheck;
+    this.cancelCheck = cancelCheck == null ? () -> {} : cancelCheck;
     this.toRight = toRight;
     this.fromLeft = fromLeft;
     this.rightName = rightName;
@@ -97,15 +109,22 @@ public final class RingAllReduce implements AllReduce {
   /**
    * Connects worker {@code rank} to its ring neighbours. {@code server} must already be bound and
    * listening at {@code peers.get(rank)} (open it before exchanging addresses, so a neighbour that
-   * connects early lands in the backlog); it is closed on return. {@code ringId} must be the same on
-   * every worker of this ring and differ between rings (it rejects stray connections).
-   * {@code cancelCheck} runs while waiting and may throw to abandon the wait (a killed Spark task).
+   * connects early lands in the backlog); it is closed on return. {@code ringId} must be the same
+   * on every worker of this ring and differ between rings (it rejects stray connections). {@code
+   * cancelCheck} runs while waiting and may throw to abandon the wait (a killed Spark task).
    * Returns {@link AllReduce#single()} when there is one worker.
    */
-  public static AllReduce connect(int rank, List<InetSocketAddress> peers, ServerSocketChannel server, long ringId,
-      CollectiveOptions opts, Runnable cancelCheck) throws IOException {
+  public static AllReduce connect(
+      int rank,
+      List<InetSocketAddress> peers,
+      ServerSocketChannel server,
+      long ringId,
+      CollectiveOptions opts,
+      Runnable cancelCheck)
+      throws IOException {
     int size = peers.size();
-    if (rank < 0 || rank >= size) throw new IllegalArgumentException("rank " + rank + " out of 0.." + (size - 1));
+    if (rank < 0 || rank >= size)
+      throw new IllegalArgumentException("rank " + rank + " out of 0.." + (size - 1));
     if (size == 1) {
       if (server != null) server.close();
       return AllReduce.single();
@@ -117,11 +136,29 @@ public final class RingAllReduce implements AllReduce {
     SocketChannel in = null;
     try {
       out = connectTo(peers.get(right), deadline, opts, cancelCheck, rank, right);
-      ByteBuffer hello = ByteBuffer.allocate(20).putInt(HELLO_MAGIC).putLong(ringId).putInt(rank).putInt(size).flip();
-      Io.writeFully(out, hello, deadline, cancelCheck, () -> "sending hello to right neighbour rank " + right);
+      ByteBuffer hello =
+          ByteBuffer.allocate(20)
+              .putInt(HELLO_MAGIC)
+              .putLong(ringId)
+              .putInt(rank)
+              .putInt(size)
+              .flip();
+      Io.writeFully(
+          out,
+          hello,
+          deadline,
+          cancelCheck,
+          () -> "sending hello to right neighbour rank " + right);
       in = acceptFrom(server, left, ringId, size, deadline, opts, cancelCheck, rank);
-      return new RingAllReduce(rank, size, opts, cancelCheck, out, in,
-          "rank " + right + " at " + peers.get(right), "rank " + left + " at " + peers.get(left));
+      return new RingAllReduce(
+          rank,
+          size,
+          opts,
+          cancelCheck,
+          out,
+          in,
+          "rank " + right + " at " + peers.get(right),
+          "rank " + left + " at " + peers.get(left));
     } catch (IOException | RuntimeException e) {
       Io.closeQuietly(out);
       Io.closeQuietly(in);
@@ -131,8 +168,14 @@ public final class RingAllReduce implements AllReduce {
     }
   }
 
-  private static SocketChannel connectTo(InetSocketAddress addr, long deadline, CollectiveOptions opts,
-      Runnable cancelCheck, int rank, int right) throws IOException {
+  private static SocketChannel connectTo(
+      InetSocketAddress addr,
+      long deadline,
+      CollectiveOptions opts,
+      Runnable cancelCheck,
+      int rank,
+      int right)
+      throws IOException {
     IOException last = null;
     while (System.nanoTime() < deadline) {
       SocketChannel ch = SocketChannel.open();
@@ -153,22 +196,41 @@ public final class RingAllReduce implements AllReduce {
         }
       }
     }
-    throw new CollectiveTimeoutException(String.format(Locale.ROOT,
-        "rank %d could not connect to its right neighbour rank %d at %s within %d ms (last error: %s)",
-        rank, right, addr, opts.timeoutMillis(), last));
+    throw new CollectiveTimeoutException(
+        String.format(
+            Locale.ROOT,
+            "rank %d could not connect to its right neighbour rank %d at %s within %d ms (last error: %s)",
+            rank,
+            right,
+            addr,
+            opts.timeoutMillis(),
+            last));
   }
 
-  private static SocketChannel acceptFrom(ServerSocketChannel server, int left, long ringId, int size, long deadline,
-      CollectiveOptions opts, Runnable cancelCheck, int rank) throws IOException {
+  private static SocketChannel acceptFrom(
+      ServerSocketChannel server,
+      int left,
+      long ringId,
+      int size,
+      long deadline,
+      CollectiveOptions opts,
+      Runnable cancelCheck,
+      int rank)
+      throws IOException {
     server.configureBlocking(false);
     try (Selector sel = Selector.open()) {
       server.register(sel, SelectionKey.OP_ACCEPT);
       while (true) {
         long wait = (deadline - System.nanoTime()) / 1_000_000L;
         if (wait <= 0) {
-          throw new CollectiveTimeoutException(String.format(Locale.ROOT,
-              "rank %d: its left neighbour rank %d did not connect to %s within %d ms",
-              rank, left, server.getLocalAddress(), opts.timeoutMillis()));
+          throw new CollectiveTimeoutException(
+              String.format(
+                  Locale.ROOT,
+                  "rank %d: its left neighbour rank %d did not connect to %s within %d ms",
+                  rank,
+                  left,
+                  server.getLocalAddress(),
+                  opts.timeoutMillis()));
         }
         sel.select(Math.min(wait, SELECT_SLICE_MS));
         sel.selectedKeys().clear();
@@ -178,7 +240,12 @@ public final class RingAllReduce implements AllReduce {
         try {
           configure(ch, opts);
           ByteBuffer hello = ByteBuffer.allocate(20);
-          Io.readFully(ch, hello, deadline, cancelCheck, () -> "reading hello from a connection to rank " + rank);
+          Io.readFully(
+              ch,
+              hello,
+              deadline,
+              cancelCheck,
+              () -> "reading hello from a connection to rank " + rank);
           hello.flip();
           int magic = hello.getInt();
           long id = hello.getLong();
@@ -190,13 +257,20 @@ public final class RingAllReduce implements AllReduce {
           }
           if (magic == HELLO_MAGIC && id == ringId) {
             ch.close();
-            throw new CollectiveException(String.format(Locale.ROOT,
-                "rank %d expected its left neighbour rank %d of %d workers but rank %d of %d connected",
-                rank, left, size, from, theirSize));
+            throw new CollectiveException(
+                String.format(
+                    Locale.ROOT,
+                    "rank %d expected its left neighbour rank %d of %d workers but rank %d of %d connected",
+                    rank,
+                    left,
+                    size,
+                    from,
+                    theirSize));
           }
           ch.close(); // a stray connection (another ring, a port scanner): keep waiting
         } catch (IOException | CollectiveTimeoutException e) {
-          ch.close(); // a connection that went away or stalled mid-hello; the real neighbour may still come
+          ch.close(); // a connection that went away or stalled mid-hello; the real neighbour may
+          // still come
         }
       }
     }
@@ -242,7 +316,11 @@ public final class RingAllReduce implements AllReduce {
   private double[] run(INDArray flat, double[] scalars) {
     if (scalars == null) throw new NullPointerException("scalars");
     if (closed) {
-      throw new CollectiveException("all-reduce of rank " + rank + " is closed" + (failure == null ? "" : " after: " + failure));
+      throw new CollectiveException(
+          "all-reduce of rank "
+              + rank
+              + " is closed"
+              + (failure == null ? "" : " after: " + failure));
     }
     if (flat != null && !flat.dataType().isNumerical()) {
       throw new IllegalArgumentException("cannot sum an array of type " + flat.dataType());
@@ -251,10 +329,14 @@ public final class RingAllReduce implements AllReduce {
     try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
       INDArray work = null;
       if (flat != null && flat.length() > 0) {
-        work = isDense(flat) ? (flat.rank() == 1 ? flat : flat.reshape('c', new long[] {flat.length()})) : flat.dup('c').reshape(flat.length());
+        work =
+            isDense(flat)
+                ? (flat.rank() == 1 ? flat : flat.reshape('c', new long[] {flat.length()}))
+                : flat.dup('c').reshape(flat.length());
       }
       int k = scalars.length;
-      if (scalarTable.capacity() < size * k * 8) scalarTable = ByteBuffer.allocateDirect(size * k * 8).order(ByteOrder.nativeOrder());
+      if (scalarTable.capacity() < size * k * 8)
+        scalarTable = ByteBuffer.allocateDirect(size * k * 8).order(ByteOrder.nativeOrder());
       ByteBuffer own = slot(rank, k);
       for (double s : scalars) own.putDouble(s);
 
@@ -274,7 +356,8 @@ public final class RingAllReduce implements AllReduce {
     } catch (IOException | RuntimeException e) {
       fail(e);
       if (e instanceof CollectiveException ce) throw ce;
-      throw new CollectiveException("all-reduce call #" + callSeq + " failed on rank " + rank + ": " + e, e);
+      throw new CollectiveException(
+          "all-reduce call #" + callSeq + " failed on rank " + rank + ": " + e, e);
     }
   }
 
@@ -291,7 +374,11 @@ public final class RingAllReduce implements AllReduce {
   @Override
   public void allGatherInPlace(INDArray flat, long[] bounds) {
     if (closed) {
-      throw new CollectiveException("all-reduce of rank " + rank + " is closed" + (failure == null ? "" : " after: " + failure));
+      throw new CollectiveException(
+          "all-reduce of rank "
+              + rank
+              + " is closed"
+              + (failure == null ? "" : " after: " + failure));
     }
     AllReduce.checkBounds(flat, bounds, size);
     callSeq++;
@@ -304,7 +391,8 @@ public final class RingAllReduce implements AllReduce {
       for (int s = 0; s < size - 1; s++) {
         int send = Math.floorMod(rank - s, size);
         int recv = Math.floorMod(rank - s - 1, size);
-        ByteBuffer out = slice(all, bounds[send] * width, (bounds[send + 1] - bounds[send]) * width);
+        ByteBuffer out =
+            slice(all, bounds[send] * width, (bounds[send + 1] - bounds[send]) * width);
         ByteBuffer in = slice(all, bounds[recv] * width, (bounds[recv + 1] - bounds[recv]) * width);
         hop(OP_ALL_GATHER, s, n, work.dataType(), 0, out, EMPTY, EMPTY, in, null, 0, 0);
       }
@@ -313,7 +401,8 @@ public final class RingAllReduce implements AllReduce {
     } catch (IOException | RuntimeException e) {
       fail(e);
       if (e instanceof CollectiveException ce) throw ce;
-      throw new CollectiveException("all-gather call #" + callSeq + " failed on rank " + rank + ": " + e, e);
+      throw new CollectiveException(
+          "all-gather call #" + callSeq + " failed on rank " + rank + ": " + e, e);
     }
   }
 
@@ -328,8 +417,19 @@ public final class RingAllReduce implements AllReduce {
       int recvChunk = Math.floorMod(rank - s - 1, size);
       hostRead(work);
       ByteBuffer out = slice(all, chunkStart(sendChunk, n) * width, chunkLen(sendChunk, n) * width);
-      hop(OP_RING, s, n, work.dataType(), k, out, slot(sendChunk, k), slot(recvChunk, k), null,
-          work, chunkStart(recvChunk, n), chunkLen(recvChunk, n));
+      hop(
+          OP_RING,
+          s,
+          n,
+          work.dataType(),
+          k,
+          out,
+          slot(sendChunk, k),
+          slot(recvChunk, k),
+          null,
+          work,
+          chunkStart(recvChunk, n),
+          chunkLen(recvChunk, n));
     }
     for (int s = 0; s < size - 1; s++) {
       int sendChunk = Math.floorMod(rank + 1 - s, size);
@@ -372,12 +472,24 @@ public final class RingAllReduce implements AllReduce {
 
   /**
    * One hop: sends header + {@code scalarsOut} + {@code out} to the right while receiving header +
-   * {@code scalarsIn} + payload from the left. The payload is read straight into {@code in}
-   * (copy) or, when {@code addTarget} is given, in segments that are added into
-   * {@code addTarget[addStart, addStart + addLen)}.
+   * {@code scalarsIn} + payload from the left. The payload is read straight into {@code in} (copy)
+   * or, when {@code addTarget} is given, in segments that are added into {@code addTarget[addStart,
+   * addStart + addLen)}.
    */
-  private void hop(int op, int step, long n, DataType type, int k, ByteBuffer out, ByteBuffer scalarsOut,
-      ByteBuffer scalarsIn, ByteBuffer in, INDArray addTarget, long addStart, long addLen) throws IOException {
+  private void hop(
+      int op,
+      int step,
+      long n,
+      DataType type,
+      int k,
+      ByteBuffer out,
+      ByteBuffer scalarsOut,
+      ByteBuffer scalarsIn,
+      ByteBuffer in,
+      INDArray addTarget,
+      long addStart,
+      long addLen)
+      throws IOException {
     hdrOut.clear();
     writeHeader(hdrOut, op, step, n, type, k);
     hdrOut.flip();
@@ -404,7 +516,8 @@ public final class RingAllReduce implements AllReduce {
 
     long lastProgress = System.nanoTime();
     while (true) {
-      boolean sending = outBufs[0].hasRemaining() || outBufs[1].hasRemaining() || outBufs[2].hasRemaining();
+      boolean sending =
+          outBufs[0].hasRemaining() || outBufs[1].hasRemaining() || outBufs[2].hasRemaining();
       boolean receiving = !headerChecked || scalarsIn.hasRemaining() || payloadDone < payloadTotal;
       if (!sending && !receiving) return;
       boolean progress = false;
@@ -413,8 +526,14 @@ public final class RingAllReduce implements AllReduce {
         try {
           w = toRight.write(outBufs);
         } catch (IOException e) {
-          throw new CollectiveException(where(op, step) + ": sending to right neighbour " + rightName + " failed (" + e
-              + "); it probably died or closed its all-reduce", e);
+          throw new CollectiveException(
+              where(op, step)
+                  + ": sending to right neighbour "
+                  + rightName
+                  + " failed ("
+                  + e
+                  + "); it probably died or closed its all-reduce",
+              e);
         }
         progress = w > 0;
       }
@@ -424,12 +543,21 @@ public final class RingAllReduce implements AllReduce {
         try {
           r = fromLeft.read(inBufs);
         } catch (IOException e) {
-          throw new CollectiveException(where(op, step) + ": receiving from left neighbour " + leftName + " failed (" + e
-              + "); it probably died or closed its all-reduce", e);
+          throw new CollectiveException(
+              where(op, step)
+                  + ": receiving from left neighbour "
+                  + leftName
+                  + " failed ("
+                  + e
+                  + "); it probably died or closed its all-reduce",
+              e);
         }
         if (r < 0) {
-          throw new CollectiveException(where(op, step) + ": left neighbour " + leftName
-              + " closed the connection; it failed, finished early or closed its all-reduce");
+          throw new CollectiveException(
+              where(op, step)
+                  + ": left neighbour "
+                  + leftName
+                  + " closed the connection; it failed, finished early or closed its all-reduce");
         }
         if (r > 0) {
           progress = true;
@@ -454,15 +582,21 @@ public final class RingAllReduce implements AllReduce {
       recvKey.interestOps(receiving ? SelectionKey.OP_READ : 0);
       long idle = (System.nanoTime() - lastProgress) / 1_000_000L;
       if (idle >= opts.timeoutMillis()) {
-        throw new CollectiveTimeoutException(String.format(Locale.ROOT,
-            "%s: no data moved for %d ms (%s); a worker probably died, hangs, or stopped calling the all-reduce",
-            where(op, step), opts.timeoutMillis(),
-            receiving ? "waiting for left neighbour " + leftName : "waiting to send to right neighbour " + rightName));
+        throw new CollectiveTimeoutException(
+            String.format(
+                Locale.ROOT,
+                "%s: no data moved for %d ms (%s); a worker probably died, hangs, or stopped calling the all-reduce",
+                where(op, step),
+                opts.timeoutMillis(),
+                receiving
+                    ? "waiting for left neighbour " + leftName
+                    : "waiting to send to right neighbour " + rightName));
       }
       selector.select(Math.min(SELECT_SLICE_MS, opts.timeoutMillis() - idle));
       selector.selectedKeys().clear();
       cancelCheck.run();
-      if (Thread.currentThread().isInterrupted()) throw new CollectiveException(where(op, step) + ": interrupted");
+      if (Thread.currentThread().isInterrupted())
+        throw new CollectiveException(where(op, step) + ": interrupted");
     }
   }
 
@@ -473,7 +607,14 @@ public final class RingAllReduce implements AllReduce {
   }
 
   private void writeHeader(ByteBuffer b, int op, int step, long n, DataType type, int k) {
-    b.putInt(MSG_MAGIC).putInt(op).putInt(callSeq).putInt(step).putLong(n).putInt(type.ordinal()).putInt(k).putInt(rank);
+    b.putInt(MSG_MAGIC)
+        .putInt(op)
+        .putInt(callSeq)
+        .putInt(step)
+        .putLong(n)
+        .putInt(type.ordinal())
+        .putInt(k)
+        .putInt(rank);
   }
 
   private void checkHeader(int op, int step, long n, DataType type, int k) {
@@ -486,24 +627,57 @@ public final class RingAllReduce implements AllReduce {
     int theirType = h.getInt();
     int theirK = h.getInt();
     int from = h.getInt();
-    if (magic != MSG_MAGIC || theirOp != op || seq != callSeq || theirStep != step || theirN != n
-        || theirType != type.ordinal() || theirK != k || from != Math.floorMod(rank - 1, size)) {
-      String theirTypeName = theirType >= 0 && theirType < DataType.values().length ? DataType.values()[theirType].toString() : "?" + theirType;
-      throw new CollectiveException(String.format(Locale.ROOT,
-          "mismatched all-reduce calls: rank %d is in call #%d hop %d (%s, %d elements of %s, %d scalars) but "
-              + "rank %d sent call #%d hop %d (%s, %d elements of %s, %d scalars)%s; every worker must make the same "
-              + "calls with the same sizes and types",
-          rank, callSeq, step, opName(op), n, type, k, from, seq, theirStep, opName(theirOp), theirN, theirTypeName,
-          theirK, magic != MSG_MAGIC ? " [bad magic]" : ""));
+    if (magic != MSG_MAGIC
+        || theirOp != op
+        || seq != callSeq
+        || theirStep != step
+        || theirN != n
+        || theirType != type.ordinal()
+        || theirK != k
+        || from != Math.floorMod(rank - 1, size)) {
+      String theirTypeName =
+          theirType >= 0 && theirType < DataType.values().length
+              ? DataType.values()[theirType].toString()
+              : "?" + theirType;
+      throw new CollectiveException(
+          String.format(
+              Locale.ROOT,
+              "mismatched all-reduce calls: rank %d is in call #%d hop %d (%s, %d elements of %s, %d scalars) but "
+                  + "rank %d sent call #%d hop %d (%s, %d elements of %s, %d scalars)%s; every worker must make the same "
+                  + "calls with the same sizes and types",
+              rank,
+              callSeq,
+              step,
+              opName(op),
+              n,
+              type,
+              k,
+              from,
+              seq,
+              theirStep,
+              opName(theirOp),
+              theirN,
+              theirTypeName,
+              theirK,
+              magic != MSG_MAGIC ? " [bad magic]" : ""));
     }
   }
 
   private static String opName(int op) {
-    return op == OP_RING ? "ring" : op == OP_GATHER ? "gather" : op == OP_ALL_GATHER ? "all-gather" : "op" + op;
+    return op == OP_RING
+        ? "ring"
+        : op == OP_GATHER ? "gather" : op == OP_ALL_GATHER ? "all-gather" : "op" + op;
   }
 
   private String where(int op, int step) {
-    return String.format(Locale.ROOT, "all-reduce call #%d (%s hop %d) on rank %d of %d", callSeq, opName(op), step, rank, size);
+    return String.format(
+        Locale.ROOT,
+        "all-reduce call #%d (%s hop %d) on rank %d of %d",
+        callSeq,
+        opName(op),
+        step,
+        rank,
+        size);
   }
 
   private void ensureSegment(DataType type) {
@@ -528,14 +702,19 @@ public final class RingAllReduce implements AllReduce {
 
   private static ByteBuffer slice(ByteBuffer b, long offset, long len) {
     if (len == 0) return EMPTY;
-    return b.duplicate().position(Math.toIntExact(offset)).limit(Math.toIntExact(offset + len)).slice().order(ByteOrder.nativeOrder());
+    return b.duplicate()
+        .position(Math.toIntExact(offset))
+        .limit(Math.toIntExact(offset + len))
+        .slice()
+        .order(ByteOrder.nativeOrder());
   }
 
   /** The array's elements as a direct ByteBuffer over ND4J's native memory (no copy). */
   static ByteBuffer nativeBytes(INDArray a) {
     long bytes = a.length() * a.dataType().width();
     if (bytes > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("arrays over 2 GiB are not supported (" + bytes + " bytes); split them");
+      throw new IllegalArgumentException(
+          "arrays over 2 GiB are not supported (" + bytes + " bytes); split them");
     }
     long extra = (a.offset() - a.data().offset()) * a.dataType().width();
     BytePointer p = new BytePointer(a.data().addressPointer());
@@ -543,7 +722,10 @@ public final class RingAllReduce implements AllReduce {
     return p.asByteBuffer().position((int) extra).slice().order(ByteOrder.nativeOrder());
   }
 
-  /** Dense in C order from its offset: its elements are {@code length()} consecutive values in memory. */
+  /**
+   * Dense in C order from its offset: its elements are {@code length()} consecutive values in
+   * memory.
+   */
   static boolean isDense(INDArray a) {
     long[] shape = a.shape();
     long[] stride = a.stride();
@@ -556,8 +738,10 @@ public final class RingAllReduce implements AllReduce {
   }
 
   private static boolean sameMemory(INDArray work, INDArray flat) {
-    return work == flat || (isDense(flat) && work.data().addressPointer().address() == flat.data().addressPointer().address()
-        && work.offset() == flat.offset());
+    return work == flat
+        || (isDense(flat)
+            && work.data().addressPointer().address() == flat.data().addressPointer().address()
+            && work.offset() == flat.offset());
   }
 
   /** Makes the host copy current before sockets read it (a no-op on the CPU backend). */

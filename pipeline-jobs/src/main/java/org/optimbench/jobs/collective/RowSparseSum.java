@@ -21,22 +21,24 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * its 26 tables per step), yet a plain {@link AllReduce#sumInPlace(INDArray, double[])} moves every
  * element: 16.7 MB per step for 4.2M parameters (BENCHMARKS.md, "DLRM embedding gradients").
  *
- * <p>One call, the same result contract as {@code sumInPlace(flat, scalars)} (every worker ends with
- * the same bytes, never different between workers or runs with the same ranks):
+ * <p>One call, the same result contract as {@code sumInPlace(flat, scalars)} (every worker ends
+ * with the same bytes, never different between workers or runs with the same ranks):
+ *
  * <ol>
  *   <li>each worker finds its non-zero rows of every table (a row counts as non-zero when any of
- *       its elements has a bit set, so -0.0 and NaN are sent too);</li>
- *   <li>one all-reduce sums the elements outside the tables, the scalars and every worker's
- *       payload length;</li>
- *   <li>if the rows of all workers together would take at least as many bytes as the tables
- *       (8 bytes per id and value), a second all-reduce sums the tables dense instead, a decision
- *       every worker takes alike;</li>
- *   <li>otherwise the payloads (row ids and row values as float64) are all-gathered
- *       ({@link AllReduce#allGatherInPlace}: each worker's payload crosses each ring link once),
- *       and every worker sums each row over the workers that sent it, in rank order and in float64
- *       starting from 0.0, and writes the rounded sum into the row. Rows nobody sent are zero on
- *       every worker already.</li>
+ *       its elements has a bit set, so -0.0 and NaN are sent too);
+ *   <li>one all-reduce sums the elements outside the tables, the scalars and every worker's payload
+ *       length;
+ *   <li>if the rows of all workers together would take at least as many bytes as the tables (8
+ *       bytes per id and value), a second all-reduce sums the tables dense instead, a decision
+ *       every worker takes alike;
+ *   <li>otherwise the payloads (row ids and row values as float64) are all-gathered ({@link
+ *       AllReduce#allGatherInPlace}: each worker's payload crosses each ring link once), and every
+ *       worker sums each row over the workers that sent it, in rank order and in float64 starting
+ *       from 0.0, and writes the rounded sum into the row. Rows nobody sent are zero on every
+ *       worker already.
  * </ol>
+ *
  * Compared with the dense ring sum, a row touched by several workers is rounded once (from a
  * float64 sum) instead of at every ring hop, so the two differ in the last bits of such rows.
  *
@@ -45,11 +47,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * the total weight before its one rounding; the elements outside the tables (and the tables, when
  * the call falls back to dense) take {@link AllReduce#meanInPlace}'s scale, sum and divide.
  *
- * <p>Costs: two collective calls instead of one (about 0.7 ms each on loopback for small
- * payloads), one pass over the tables to find the rows, and one write per sent row. The tables are
- * read and written on the host, like the transport does for every array it sends; on the CUDA
- * backend that is a device-to-host copy of the gradient, which the dense path makes too.
- * Arrays that are not float32 or float64, or not dense, use the dense sum.
+ * <p>Costs: two collective calls instead of one (about 0.7 ms each on loopback for small payloads),
+ * one pass over the tables to find the rows, and one write per sent row. The tables are read and
+ * written on the host, like the transport does for every array it sends; on the CUDA backend that
+ * is a device-to-host copy of the gradient, which the dense path makes too. Arrays that are not
+ * float32 or float64, or not dense, use the dense sum.
  */
 public final class RowSparseSum {
   /**
@@ -58,13 +60,26 @@ public final class RowSparseSum {
    * with strides {@code (width, 1)} for a row-major table and {@code (1, rows)} for a column-major
    * one (DL4J's embedding weights, stored [rows, width] in 'f' order).
    */
-  public record Table(String name, long offset, long rows, long width, long rowStride, long colStride) implements Serializable {
+  public record Table(
+      String name, long offset, long rows, long width, long rowStride, long colStride)
+      implements Serializable {
     public Table {
-      if (rows <= 0 || width <= 0 || rows > Integer.MAX_VALUE) throw new IllegalArgumentException("table " + name + ": " + rows + " x " + width);
+      if (rows <= 0 || width <= 0 || rows > Integer.MAX_VALUE)
+        throw new IllegalArgumentException("table " + name + ": " + rows + " x " + width);
       boolean rowMajor = rowStride == width && colStride == 1;
       boolean colMajor = rowStride == 1 && colStride == rows;
       if (!rowMajor && !colMajor) {
-        throw new IllegalArgumentException("table " + name + ": strides (" + rowStride + ", " + colStride + ") are neither row- nor column-major for " + rows + " x " + width);
+        throw new IllegalArgumentException(
+            "table "
+                + name
+                + ": strides ("
+                + rowStride
+                + ", "
+                + colStride
+                + ") are neither row- nor column-major for "
+                + rows
+                + " x "
+                + width);
       }
     }
 
@@ -73,22 +88,28 @@ public final class RowSparseSum {
     }
   }
 
-  /** What the last call did: whether it went sparse, and the float64 values all workers' rows took. */
+  /**
+   * What the last call did: whether it went sparse, and the float64 values all workers' rows took.
+   */
   public record LastCall(boolean sparse, long payloadValues, long rowsSent) {}
 
   private final AllReduce comm;
   private final List<Table> tables;
   private final long flatLength;
+
   /** The elements outside every table. */
   private final Region outside;
+
   /** The tables' elements, for the dense fallback. */
   private final Region inTables;
+
   private LastCall last = new LastCall(false, 0, 0);
   private INDArray gatherStore;
 
   /**
    * Elements of the flat array as [from, to) runs in ascending order, summed densely through a
-   * staging copy that is kept between calls (native allocations per step cost more than the copies).
+   * staging copy that is kept between calls (native allocations per step cost more than the
+   * copies).
    */
   private static final class Region {
     final List<long[]> runs = new ArrayList<>();
@@ -103,7 +124,8 @@ public final class RowSparseSum {
     }
 
     INDArray staging(DataType type) {
-      if (staging == null || staging.dataType() != type || staging.length() != length) staging = Nd4j.createUninitialized(type, length);
+      if (staging == null || staging.dataType() != type || staging.length() != length)
+        staging = Nd4j.createUninitialized(type, length);
       return staging;
     }
   }
@@ -116,8 +138,17 @@ public final class RowSparseSum {
     this.inTables = new Region();
     long next = 0;
     for (Table t : this.tables) {
-      if (t.offset() < next) throw new IllegalArgumentException("table " + t.name() + " at " + t.offset() + " overlaps the previous table, which ends at " + next);
-      if (t.offset() + t.elements() > flatLength) throw new IllegalArgumentException("table " + t.name() + " ends after the flat array's " + flatLength + " elements");
+      if (t.offset() < next)
+        throw new IllegalArgumentException(
+            "table "
+                + t.name()
+                + " at "
+                + t.offset()
+                + " overlaps the previous table, which ends at "
+                + next);
+      if (t.offset() + t.elements() > flatLength)
+        throw new IllegalArgumentException(
+            "table " + t.name() + " ends after the flat array's " + flatLength + " elements");
       outside.add(next, t.offset());
       next = t.offset() + t.elements();
       inTables.add(t.offset(), next);
@@ -129,7 +160,10 @@ public final class RowSparseSum {
     return last;
   }
 
-  /** Replaces {@code flat} by its sum over all workers and returns the summed {@code scalars}, as {@link AllReduce#sumInPlace(INDArray, double[])}. */
+  /**
+   * Replaces {@code flat} by its sum over all workers and returns the summed {@code scalars}, as
+   * {@link AllReduce#sumInPlace(INDArray, double[])}.
+   */
   public double[] sumInPlace(INDArray flat, double[] scalars) {
     return reduce(flat, scalars, -1);
   }
@@ -142,15 +176,22 @@ public final class RowSparseSum {
    * twice more (1.6 ms per step for DLRM's 4.2M parameters).
    */
   public double[] meanInPlace(INDArray flat, double[] scalars, int weightAt) {
-    if (weightAt < 0 || weightAt >= scalars.length) throw new IllegalArgumentException("weight index " + weightAt + " outside the " + scalars.length + " scalars");
+    if (weightAt < 0 || weightAt >= scalars.length)
+      throw new IllegalArgumentException(
+          "weight index " + weightAt + " outside the " + scalars.length + " scalars");
     return reduce(flat, scalars, weightAt);
   }
 
   /** The sum ({@code weightAt} < 0) or the weighted mean (weight {@code scalars[weightAt]}). */
   private double[] reduce(INDArray flat, double[] scalars, int weightAt) {
-    if (flat.length() != flatLength) throw new IllegalArgumentException("expected a flat array of " + flatLength + " elements, got " + flat.length());
+    if (flat.length() != flatLength)
+      throw new IllegalArgumentException(
+          "expected a flat array of " + flatLength + " elements, got " + flat.length());
     DataType type = flat.dataType();
-    if (tables.isEmpty() || comm.size() == 1 || (type != DataType.FLOAT && type != DataType.DOUBLE) || !RingAllReduce.isDense(flat)) {
+    if (tables.isEmpty()
+        || comm.size() == 1
+        || (type != DataType.FLOAT && type != DataType.DOUBLE)
+        || !RingAllReduce.isDense(flat)) {
       return dense(flat, scalars, weightAt);
     }
     double weight = weightAt < 0 ? 1.0 : scalars[weightAt];
@@ -163,7 +204,8 @@ public final class RowSparseSum {
         rows[t] = x.nonZeroRows(tables.get(t));
         localLength += 1 + rows[t].length * (1 + tables.get(t).width());
       }
-      // One call for the elements outside the tables, the scalars and every worker's payload length.
+      // One call for the elements outside the tables, the scalars and every worker's payload
+      // length.
       int k = scalars.length;
       double[] withLengths = Arrays.copyOf(scalars, k + comm.size());
       withLengths[k + comm.rank()] = localLength;
@@ -205,15 +247,20 @@ public final class RowSparseSum {
     }
   }
 
-  private double[] dense(INDArray flat, double[] scalars, int weightAt) { // same decision on every worker: it depends on the layout only
+  private double[] dense(
+      INDArray flat,
+      double[] scalars,
+      int weightAt) { // same decision on every worker: it depends on the layout only
     last = new LastCall(false, 0, 0);
-    return weightAt < 0 ? comm.sumInPlace(flat, scalars) : comm.meanInPlace(flat, scalars, weightAt);
+    return weightAt < 0
+        ? comm.sumInPlace(flat, scalars)
+        : comm.meanInPlace(flat, scalars, weightAt);
   }
 
   /**
    * Sums the elements of {@code region} and the scalars in one all-reduce, through its staging
-   * copy; with {@code weightAt >= 0}, the weighted mean of the region instead (weight
-   * {@code scalars[weightAt]}).
+   * copy; with {@code weightAt >= 0}, the weighted mean of the region instead (weight {@code
+   * scalars[weightAt]}).
    */
   private void sumRegion(INDArray flat, Region region, double[] scalars, int weightAt) {
     if (region.length == 0) {
@@ -224,7 +271,8 @@ public final class RowSparseSum {
     INDArray staging = region.staging(flat.dataType());
     ByteBuffer src = RingAllReduce.nativeBytes(flat);
     ByteBuffer stage = RingAllReduce.nativeBytes(staging);
-    for (long[] run : region.runs) stage.put(src.duplicate().position((int) (run[0] * w)).limit((int) (run[1] * w)));
+    for (long[] run : region.runs)
+      stage.put(src.duplicate().position((int) (run[0] * w)).limit((int) (run[1] * w)));
     RingAllReduce.hostWritten(staging);
     if (weightAt < 0) comm.sumInPlace(staging, scalars);
     else comm.meanInPlace(staging, scalars, weightAt);
@@ -232,18 +280,28 @@ public final class RowSparseSum {
     stage.clear();
     for (long[] run : region.runs) {
       int bytes = (int) ((run[1] - run[0]) * w);
-      src.duplicate().position((int) (run[0] * w)).put(stage.duplicate().limit(stage.position() + bytes));
+      src.duplicate()
+          .position((int) (run[0] * w))
+          .put(stage.duplicate().limit(stage.position() + bytes));
       stage.position(stage.position() + bytes);
     }
   }
 
-  /** A float64 vector of {@code length} over a buffer kept between calls (grown by half when too small). */
+  /**
+   * A float64 vector of {@code length} over a buffer kept between calls (grown by half when too
+   * small).
+   */
   private INDArray gatherBuffer(long length) {
-    if (gatherStore == null || gatherStore.length() < length) gatherStore = Nd4j.createUninitialized(DataType.DOUBLE, Math.max(length, length + length / 2));
+    if (gatherStore == null || gatherStore.length() < length)
+      gatherStore =
+          Nd4j.createUninitialized(DataType.DOUBLE, Math.max(length, length + length / 2));
     return gatherStore.get(NDArrayIndex.interval(0, length));
   }
 
-  /** Sums every table's gathered rows in rank order and writes them divided by {@code divisor}; returns the rows sent by all workers. */
+  /**
+   * Sums every table's gathered rows in rank order and writes them divided by {@code divisor};
+   * returns the rows sent by all workers.
+   */
   private long merge(Elements x, DoubleBuffer all, double[] lengths, double divisor) {
     int workers = lengths.length;
     int[] cursor = new int[workers];
@@ -283,10 +341,12 @@ public final class RowSparseSum {
   private static int[] union(DoubleBuffer all, int[] idsAt, int[] count, int bound) {
     int[] ids = new int[bound];
     int n = 0;
-    for (int r = 0; r < idsAt.length; r++) for (int k = 0; k < count[r]; k++) ids[n++] = (int) all.get(idsAt[r] + k);
+    for (int r = 0; r < idsAt.length; r++)
+      for (int k = 0; k < count[r]; k++) ids[n++] = (int) all.get(idsAt[r] + k);
     Arrays.sort(ids);
     int distinct = 0;
-    for (int i = 0; i < n; i++) if (distinct == 0 || ids[distinct - 1] != ids[i]) ids[distinct++] = ids[i];
+    for (int i = 0; i < n; i++)
+      if (distinct == 0 || ids[distinct - 1] != ids[i]) ids[distinct++] = ids[i];
     return Arrays.copyOf(ids, distinct);
   }
 
@@ -297,8 +357,12 @@ public final class RowSparseSum {
       return flat.dataType() == DataType.FLOAT ? new Floats(b) : new Doubles(b);
     }
 
-    /** The elements' bits as ints: {@link #intsPerElement} per element (an element is non-zero when any of its ints is). */
+    /**
+     * The elements' bits as ints: {@link #intsPerElement} per element (an element is non-zero when
+     * any of its ints is).
+     */
     private final IntBuffer bits;
+
     /** 1 for float32, 2 for float64. */
     private final int intsPerElement;
 
@@ -354,10 +418,14 @@ public final class RowSparseSum {
       return out;
     }
 
-    /** Copies row {@code id} of {@code t}, times {@code scale} (in float64), into {@code out} from {@code at}; returns the next free index. */
+    /**
+     * Copies row {@code id} of {@code t}, times {@code scale} (in float64), into {@code out} from
+     * {@code at}; returns the next free index.
+     */
     final int readRow(Table t, int id, double scale, DoubleBuffer out, int at) {
       long first = t.offset() + id * t.rowStride();
-      for (int j = 0; j < t.width(); j++) out.put(at++, scale * get((int) (first + j * t.colStride())));
+      for (int j = 0; j < t.width(); j++)
+        out.put(at++, scale * get((int) (first + j * t.colStride())));
       return at;
     }
 
@@ -375,8 +443,15 @@ public final class RowSparseSum {
       b = bytes.asFloatBuffer();
     }
 
-    @Override double get(int i) { return b.get(i); }
-    @Override void set(int i, double v) { b.put(i, (float) v); }
+    @Override
+    double get(int i) {
+      return b.get(i);
+    }
+
+    @Override
+    void set(int i, double v) {
+      b.put(i, (float) v);
+    }
   }
 
   private static final class Doubles extends Elements {
@@ -387,7 +462,14 @@ public final class RowSparseSum {
       b = bytes.asDoubleBuffer();
     }
 
-    @Override double get(int i) { return b.get(i); }
-    @Override void set(int i, double v) { b.put(i, v); }
+    @Override
+    double get(int i) {
+      return b.get(i);
+    }
+
+    @Override
+    void set(int i, double v) {
+      b.put(i, v);
+    }
   }
 }

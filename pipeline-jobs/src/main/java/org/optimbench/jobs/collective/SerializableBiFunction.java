@@ -5,4 +5,4 @@ import java.util.function.BiFunction;
 
 /** A {@link BiFunction} Spark can ship to executors. */
 @FunctionalInterface
-public interface SerializableBiFunction<T, U, R> extends BiFunction<T, U, R>, Serializable { }
+public interface SerializableBiFunction<T, U, R> extends BiFunction<T, U, R>, Serializable {}

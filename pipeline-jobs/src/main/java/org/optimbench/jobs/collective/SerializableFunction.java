@@ -5,4 +5,4 @@ import java.util.function.Function;
 
 /** A {@link Function} Spark can ship to executors. */
 @FunctionalInterface
-public interface SerializableFunction<T, R> extends Function<T, R>, Serializable { }
+public interface SerializableFunction<T, R> extends Function<T, R>, Serializable {}

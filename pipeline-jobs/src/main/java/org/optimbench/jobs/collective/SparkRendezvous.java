@@ -12,14 +12,15 @@ import org.apache.spark.SparkEnv;
 
 /**
  * Connects the tasks of one Spark barrier stage into a ring: each task listens on an ephemeral port
- * of the address its executor advertises, exchanges "rank@host:port" with ONE
- * {@link BarrierTaskContext#allGather} (about a second, so only at start-up, never per step), then
+ * of the address its executor advertises, exchanges "rank@host:port" with ONE {@link
+ * BarrierTaskContext#allGather} (about a second, so only at start-up, never per step), then
  * connects to its neighbours.
  */
 public final class SparkRendezvous {
-  private SparkRendezvous() { }
+  private SparkRendezvous() {}
 
-  public static AllReduce connect(BarrierTaskContext ctx, CollectiveOptions opts) throws IOException {
+  public static AllReduce connect(BarrierTaskContext ctx, CollectiveOptions opts)
+      throws IOException {
     int rank = ctx.partitionId();
     int size = ctx.getTaskInfos().length;
     if (size == 1) return AllReduce.single();
@@ -44,16 +45,21 @@ public final class SparkRendezvous {
       int at = m.indexOf('@');
       int colon = m.lastIndexOf(':');
       int r = Integer.parseInt(m.substring(0, at));
-      peers.set(r, new InetSocketAddress(m.substring(at + 1, colon), Integer.parseInt(m.substring(colon + 1))));
+      peers.set(
+          r,
+          new InetSocketAddress(
+              m.substring(at + 1, colon), Integer.parseInt(m.substring(colon + 1))));
     }
     if (peers.contains(null)) {
       server.close();
       throw new CollectiveException("rendezvous incomplete, got " + Arrays.toString(all));
     }
     long ringId = ((long) ctx.stageId() << 32) | (ctx.stageAttemptNumber() & 0xffffffffL);
-    Runnable cancel = () -> {
-      if (ctx.isInterrupted()) throw new CollectiveException("rank " + rank + ": Spark killed the task");
-    };
+    Runnable cancel =
+        () -> {
+          if (ctx.isInterrupted())
+            throw new CollectiveException("rank " + rank + ": Spark killed the task");
+        };
     return RingAllReduce.connect(rank, peers, server, ringId, opts, cancel);
   }
 

@@ -23,23 +23,42 @@ import picocli.CommandLine.Parameters;
  * report.html ({@link CompareJob}). Exit 0 when the output was written (runs left out are listed in
  * it), 2 for bad input (conf, selection, nothing usable, existing output), 1 when the job failed.
  */
-@Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
-    description = "Compare finished runs: statistics over seeds, time to target, AlgoPerf performance profiles, curves and an HTML report.")
+@Command(
+    name = "compare",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description =
+        "Compare finished runs: statistics over seeds, time to target, AlgoPerf performance profiles, curves and an HTML report.")
 public final class Compare implements Callable<Integer> {
-  @Parameters(paramLabel = "PATH|GLOB", arity = "0..*",
-      description = "run directories, directories of run directories, or globs (default with --conf: the conf's output)")
+  @Parameters(
+      paramLabel = "PATH|GLOB",
+      arity = "0..*",
+      description =
+          "run directories, directories of run directories, or globs (default with --conf: the conf's output)")
   List<String> selection = new ArrayList<>();
 
-  @Option(names = "--conf", paramLabel = "EXP.yaml", description = "experiment conf whose compare: section to use (metric, mode, targets, reference, curves, tau_max)")
+  @Option(
+      names = "--conf",
+      paramLabel = "EXP.yaml",
+      description =
+          "experiment conf whose compare: section to use (metric, mode, targets, reference, curves, tau_max)")
   Path conf;
 
-  @Option(names = "--out", paramLabel = "DIR", description = "output directory (default: <first selected directory of runs>/compare)")
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      description = "output directory (default: <first selected directory of runs>/compare)")
   Path out;
 
-  @Option(names = "--overwrite", description = "replace an existing output directory (the new one is renamed into place once complete)")
+  @Option(
+      names = "--overwrite",
+      description =
+          "replace an existing output directory (the new one is renamed into place once complete)")
   boolean overwrite;
 
-  @Option(names = "--master", description = "Spark master when not launched by spark-submit (default: local[*])")
+  @Option(
+      names = "--master",
+      description = "Spark master when not launched by spark-submit (default: local[*])")
   String master = "local[*]";
 
   @Override
@@ -49,9 +68,15 @@ public final class Compare implements Callable<Integer> {
       req = request();
       // fail fast on the selection and the output before Spark starts (the job checks again)
       Selection sel = Selection.resolve(req.selection());
-      CompareOutput.checkTarget((req.out() != null ? req.out() : sel.defaultOut()).toAbsolutePath().normalize(), req.overwrite());
+      CompareOutput.checkTarget(
+          (req.out() != null ? req.out() : sel.defaultOut()).toAbsolutePath().normalize(),
+          req.overwrite());
     } catch (IllegalArgumentException | IOException e) {
-      System.err.println("compare: " + (e instanceof NoSuchFileException n ? n.getFile() + ": no such file" : e.getMessage()));
+      System.err.println(
+          "compare: "
+              + (e instanceof NoSuchFileException n
+                  ? n.getFile() + ": no such file"
+                  : e.getMessage()));
       return 2;
     }
     SparkSession.Builder b = SparkSession.builder().appName("optimbench compare");
@@ -75,10 +100,13 @@ public final class Compare implements Callable<Integer> {
     Map<?, ?> section = Map.of();
     List<String> sel = new ArrayList<>(selection);
     if (conf != null) {
-      Object root = new ObjectMapper(new YAMLFactory()).readValue(Files.readString(conf), Object.class);
-      if (!(root instanceof Map<?, ?> m)) throw new ConfException(conf.toString(), "expected a YAML mapping at the top");
+      Object root =
+          new ObjectMapper(new YAMLFactory()).readValue(Files.readString(conf), Object.class);
+      if (!(root instanceof Map<?, ?> m))
+        throw new ConfException(conf.toString(), "expected a YAML mapping at the top");
       Object c = m.get("compare");
-      if (c != null && !(c instanceof Map<?, ?>)) throw new ConfException(conf + ": compare", "expected a mapping, got " + c);
+      if (c != null && !(c instanceof Map<?, ?>))
+        throw new ConfException(conf + ": compare", "expected a mapping, got " + c);
       if (c != null) section = (Map<?, ?>) c;
       if (sel.isEmpty()) sel.add(m.get("output") instanceof String o ? o : "runs");
     }
@@ -86,7 +114,9 @@ public final class Compare implements Callable<Integer> {
     try {
       settings = CompareSettings.parse(section);
     } catch (ConfException e) {
-      throw new ConfException((conf == null ? "" : conf + ": ") + e.key(), e.getMessage().substring(e.key().length() + 2));
+      throw new ConfException(
+          (conf == null ? "" : conf + ": ") + e.key(),
+          e.getMessage().substring(e.key().length() + 2));
     }
     return new CompareJob.Request(sel, settings, out, overwrite);
   }

@@ -17,7 +17,8 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class CompareJob {
   /** What to compare and where to write it. */
-  public record Request(List<String> selection, CompareSettings settings, Path out, boolean overwrite) {}
+  public record Request(
+      List<String> selection, CompareSettings settings, Path out, boolean overwrite) {}
 
   private CompareJob() {}
 
@@ -44,11 +45,19 @@ public final class CompareJob {
       RunInspection r = runs.get(i);
       if (!r.included()) continue;
       MetricsFrames.RunEnd end = ends.get(r.run());
-      // a completed run logs its last step (0-based step S-1 after S steps); a diverged one the step it diverged at
+      // a completed run logs its last step (0-based step S-1 after S steps); a diverged one the
+      // step it diverged at
       long expected = r.diverged() ? r.lastStatusStep() : r.lastStatusStep() - 1;
       if (end == null || end.lastStep() < expected) {
-        runs.set(i, r.exclude(String.format(Locale.ROOT, "incomplete: metrics.parquet ends at step %s but status.json says %s at step %d",
-            end == null ? "(no rows)" : end.lastStep(), r.status(), r.lastStatusStep())));
+        runs.set(
+            i,
+            r.exclude(
+                String.format(
+                    Locale.ROOT,
+                    "incomplete: metrics.parquet ends at step %s but status.json says %s at step %d",
+                    end == null ? "(no rows)" : end.lastStep(),
+                    r.status(),
+                    r.lastStatusStep())));
       }
     }
     requireUsable(runs);
@@ -60,8 +69,16 @@ public final class CompareJob {
       if (!r.included()) continue;
       Grouping.Labels l = labels.get(r.run());
       MetricsFrames.RunEnd end = ends.get(r.run());
-      results.add(new RunResult(r.run(), l.workload(), l.method(), r.diverged(), end.lastStep(), end.wallTimeS(), end.trainLoss(),
-          evals.getOrDefault(r.run(), List.of())));
+      results.add(
+          new RunResult(
+              r.run(),
+              l.workload(),
+              l.method(),
+              r.diverged(),
+              end.lastStep(),
+              end.wallTimeS(),
+              end.trainLoss(),
+              evals.getOrDefault(r.run(), List.of())));
       if (!r.diverged()) completed.put(r.run(), l);
     }
     Comparison cmp = new Comparison(results, settings);
@@ -69,7 +86,8 @@ public final class CompareJob {
     spark.sparkContext().setJobDescription("optimbench compare: curves");
     List<MetricsFrames.CurvePoint> curves = frames.curves(spark, completed, curveColumns);
 
-    CompareOutput output = new CompareOutput(sel, settings, runs, labels, ends, results, cmp, curveColumns, curves);
+    CompareOutput output =
+        new CompareOutput(sel, settings, runs, labels, ends, results, cmp, curveColumns, curves);
     output.printSummary(console);
     output.write(spark, out, req.overwrite());
     console.println("compare: report " + out.resolve(CompareOutput.REPORT));
@@ -79,13 +97,24 @@ public final class CompareJob {
   /** Reports every excluded run; no usable run at all is an error. */
   private static void requireUsable(List<RunInspection> runs) {
     if (runs.stream().noneMatch(RunInspection::included)) {
-      StringBuilder b = new StringBuilder("nothing to compare: none of the " + runs.size() + " selected runs is usable");
-      for (RunInspection r : runs) b.append("\n  ").append(r.run()).append(" (").append(r.status()).append("): ").append(r.reason());
+      StringBuilder b =
+          new StringBuilder(
+              "nothing to compare: none of the " + runs.size() + " selected runs is usable");
+      for (RunInspection r : runs)
+        b.append("\n  ")
+            .append(r.run())
+            .append(" (")
+            .append(r.status())
+            .append("): ")
+            .append(r.reason());
       throw new CompareException(b.toString());
     }
   }
 
-  /** The configured curves, or train_loss, the metric, lr and every diag.* column of an included run. */
+  /**
+   * The configured curves, or train_loss, the metric, lr and every diag.* column of an included
+   * run.
+   */
   static List<String> curveColumns(CompareSettings s, List<RunInspection> runs) {
     if (!s.curves().isEmpty()) return s.curves();
     List<String> cols = new ArrayList<>(List.of("train_loss", s.metric(), "lr"));

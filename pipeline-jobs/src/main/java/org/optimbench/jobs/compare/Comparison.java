@@ -14,8 +14,8 @@ import java.util.TreeSet;
  * plain Java, no Spark. Per run: final and best value of the metric and the time to target. Per
  * workload and method: counts, final-value statistics over the completed seeds ({@link Stats}),
  * median time and steps to target over all seeds (a diverged seed is a miss), and a rank by the
- * median of {@link CompareSettings#timeCol}. Across workloads:
- * the {@link PerformanceProfile} of the median times and the speedups against the reference.
+ * median of {@link CompareSettings#timeCol}. Across workloads: the {@link PerformanceProfile} of
+ * the median times and the speedups against the reference.
  *
  * <p>Default target (no {@code compare.targets} entry for a workload): the worst of the completed
  * runs' best values, so that every completed run of every method reaches it and the median time to
@@ -37,14 +37,28 @@ public final class Comparison {
   public record Target(double value, String rule) {}
 
   /** One row of summary.csv. */
-  public record Summary(String workload, String method, int nRuns, int nCompleted, int nDiverged, Stats finalStats,
-      double bestMean, double target, int nReached, double stepsToTargetMedian, double timeToTargetMedianS, int rank) {}
+  public record Summary(
+      String workload,
+      String method,
+      int nRuns,
+      int nCompleted,
+      int nDiverged,
+      Stats finalStats,
+      double bestMean,
+      double target,
+      int nReached,
+      double stepsToTargetMedian,
+      double timeToTargetMedianS,
+      int rank) {}
 
   public Comparison(List<RunResult> results, CompareSettings settings) {
     this.settings = settings;
     Map<String, Map<String, List<RunResult>>> groups = new TreeMap<>();
     for (RunResult r : results) {
-      groups.computeIfAbsent(r.workload(), k -> new TreeMap<>()).computeIfAbsent(r.method(), k -> new ArrayList<>()).add(r);
+      groups
+          .computeIfAbsent(r.workload(), k -> new TreeMap<>())
+          .computeIfAbsent(r.method(), k -> new ArrayList<>())
+          .add(r);
       runs.put(r.run(), new RunOutcome(finalValue(r), bestValue(r, settings), TimeToTarget.MISS));
     }
     for (Map.Entry<String, Map<String, List<RunResult>>> w : groups.entrySet()) {
@@ -56,16 +70,26 @@ public final class Comparison {
       }
       summaries.addAll(ranked(rows));
     }
-    List<String> methods = new ArrayList<>(new TreeSet<>(results.stream().map(RunResult::method).toList()));
+    List<String> methods =
+        new ArrayList<>(new TreeSet<>(results.stream().map(RunResult::method).toList()));
     List<String> workloads = new ArrayList<>(groups.keySet());
     double[][] t = new double[methods.size()][workloads.size()];
-    for (double[] row : t) java.util.Arrays.fill(row, Double.POSITIVE_INFINITY); // a method not run on a workload missed it
-    for (Summary s : summaries) t[methods.indexOf(s.method())][workloads.indexOf(s.workload())] = settings.bySteps() ? s.stepsToTargetMedian() : s.timeToTargetMedianS();
+    for (double[] row : t)
+      java.util.Arrays.fill(
+          row, Double.POSITIVE_INFINITY); // a method not run on a workload missed it
+    for (Summary s : summaries)
+      t[methods.indexOf(s.method())][workloads.indexOf(s.workload())] =
+          settings.bySteps() ? s.stepsToTargetMedian() : s.timeToTargetMedianS();
     profile = PerformanceProfile.of(methods, workloads, t, settings.tauMax());
     reference = settings.reference().map(methods::indexOf);
     if (reference.isPresent() && reference.get() < 0) {
-      throw new org.optimbench.jobs.conf.ConfException("compare.reference",
-          "'" + settings.reference().get() + "' is not a method of this selection (methods: " + String.join(", ", methods) + ")");
+      throw new org.optimbench.jobs.conf.ConfException(
+          "compare.reference",
+          "'"
+              + settings.reference().get()
+              + "' is not a method of this selection (methods: "
+              + String.join(", ", methods)
+              + ")");
     }
   }
 
@@ -76,7 +100,8 @@ public final class Comparison {
   private static double bestValue(RunResult r, CompareSettings s) {
     double best = Double.NaN;
     for (EvalPoint e : r.evals()) {
-      if (Double.isFinite(e.value()) && (Double.isNaN(best) || s.better(e.value(), best))) best = e.value();
+      if (Double.isFinite(e.value()) && (Double.isNaN(best) || s.better(e.value(), best)))
+        best = e.value();
     }
     return best;
   }
@@ -116,26 +141,59 @@ public final class Comparison {
       if (Double.isFinite(o.bestMetric())) bests.add(o.bestMetric());
     }
     Stats f = Stats.of(finals.stream().mapToDouble(Double::doubleValue).toArray());
-    double bestMean = bests.isEmpty() ? Double.NaN : bests.stream().mapToDouble(Double::doubleValue).average().getAsDouble();
-    return new Summary(workload, method, seeds.size(), completed, diverged, f, bestMean, target, reached,
-        Stats.median(steps), Stats.median(times), 0);
+    double bestMean =
+        bests.isEmpty()
+            ? Double.NaN
+            : bests.stream().mapToDouble(Double::doubleValue).average().getAsDouble();
+    return new Summary(
+        workload,
+        method,
+        seeds.size(),
+        completed,
+        diverged,
+        f,
+        bestMean,
+        target,
+        reached,
+        Stats.median(steps),
+        Stats.median(times),
+        0);
   }
 
-  /** Ranks one workload's methods: by median time (or steps, see {@link CompareSettings#timeCol}) to target; misses after hits, ordered by final mean; no value last. */
+  /**
+   * Ranks one workload's methods: by median time (or steps, see {@link CompareSettings#timeCol}) to
+   * target; misses after hits, ordered by final mean; no value last.
+   */
   private List<Summary> ranked(List<Summary> rows) {
-    Comparator<Summary> byTime = Comparator.comparingDouble(s -> settings.bySteps() ? s.stepsToTargetMedian() : s.timeToTargetMedianS());
-    Comparator<Summary> byFinal = (a, b) -> {
-      double x = a.finalStats().mean(), y = b.finalStats().mean();
-      if (Double.isNaN(x) || Double.isNaN(y)) return Boolean.compare(Double.isNaN(x), Double.isNaN(y));
-      return settings.maximize() ? Double.compare(y, x) : Double.compare(x, y);
-    };
+    Comparator<Summary> byTime =
+        Comparator.comparingDouble(
+            s -> settings.bySteps() ? s.stepsToTargetMedian() : s.timeToTargetMedianS());
+    Comparator<Summary> byFinal =
+        (a, b) -> {
+          double x = a.finalStats().mean(), y = b.finalStats().mean();
+          if (Double.isNaN(x) || Double.isNaN(y))
+            return Boolean.compare(Double.isNaN(x), Double.isNaN(y));
+          return settings.maximize() ? Double.compare(y, x) : Double.compare(x, y);
+        };
     List<Summary> sorted = new ArrayList<>(rows);
     sorted.sort(byTime.thenComparing(byFinal).thenComparing(Summary::method));
     List<Summary> out = new ArrayList<>();
     for (int i = 0; i < sorted.size(); i++) {
       Summary s = sorted.get(i);
-      out.add(new Summary(s.workload(), s.method(), s.nRuns(), s.nCompleted(), s.nDiverged(), s.finalStats(), s.bestMean(), s.target(),
-          s.nReached(), s.stepsToTargetMedian(), s.timeToTargetMedianS(), i + 1));
+      out.add(
+          new Summary(
+              s.workload(),
+              s.method(),
+              s.nRuns(),
+              s.nCompleted(),
+              s.nDiverged(),
+              s.finalStats(),
+              s.bestMean(),
+              s.target(),
+              s.nReached(),
+              s.stepsToTargetMedian(),
+              s.timeToTargetMedianS(),
+              i + 1));
     }
     out.sort(Comparator.comparing(Summary::method));
     return out;
@@ -162,7 +220,9 @@ public final class Comparison {
     return profile;
   }
 
-  /** The reference method's index in {@link PerformanceProfile#methods()}, when one is configured. */
+  /**
+   * The reference method's index in {@link PerformanceProfile#methods()}, when one is configured.
+   */
   public Optional<Integer> reference() {
     return reference;
   }

@@ -5,23 +5,25 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Performance profiles and their integrated score as AlgoPerf computes them
- * ({@code mlcommons/algorithmic-efficiency}, {@code scoring/performance_profile.py},
- * {@code compute_performance_profiles} and {@code compute_leaderboard_score(normalize=True)};
- * Dolan and Moré 2002, arXiv cs/0102001), over a time-to-target matrix {@code t[method][workload]}
- * with +inf for a miss:
+ * Performance profiles and their integrated score as AlgoPerf computes them ({@code
+ * mlcommons/algorithmic-efficiency}, {@code scoring/performance_profile.py}, {@code
+ * compute_performance_profiles} and {@code compute_leaderboard_score(normalize=True)}; Dolan and
+ * Moré 2002, arXiv cs/0102001), over a time-to-target matrix {@code t[method][workload]} with +inf
+ * for a miss:
  *
  * <ol>
  *   <li>a time above {@code tauMax} times the workload's best is set to +inf (AlgoPerf: 4x);
- *   <li>{@code r = t / min_m t} per workload (a workload nobody reached gives NaN, counted for no method);
+ *   <li>{@code r = t / min_m t} per workload (a workload nobody reached gives NaN, counted for no
+ *       method);
  *   <li>{@code rho_m(tau) = #{w : r[m][w] <= tau} / #workloads} on {@link #POINTS} evenly spaced
  *       {@code tau} in [1, tauMax] ({@code np.linspace(1, max_tau, num=100)});
- *   <li>score = trapezoid integral of rho over tau, divided by {@code tauMax - 1} ({@code np.trapz}), in [0, 1].
+ *   <li>score = trapezoid integral of rho over tau, divided by {@code tauMax - 1} ({@code
+ *       np.trapz}), in [0, 1].
  * </ol>
  *
  * The geometric-mean speedup of a method against a reference is AlgoPerf's alternative summary
- * ({@code scoring/compute_speedups.py}), taken here as {@code exp(mean_w log(t_ref / t_m))} over the
- * workloads both reached (before the cutoff), so values above 1 mean faster than the reference.
+ * ({@code scoring/compute_speedups.py}), taken here as {@code exp(mean_w log(t_ref / t_m))} over
+ * the workloads both reached (before the cutoff), so values above 1 mean faster than the reference.
  */
 public final class PerformanceProfile {
   public static final int POINTS = 100;
@@ -34,13 +36,16 @@ public final class PerformanceProfile {
   private final double[][] rho;
   private final double[] scores;
 
-  private PerformanceProfile(List<String> methods, List<String> workloads, double[][] times, double tauMax) {
+  private PerformanceProfile(
+      List<String> methods, List<String> workloads, double[][] times, double tauMax) {
     this.methods = List.copyOf(methods);
     this.workloads = List.copyOf(workloads);
     int nm = methods.size(), nw = workloads.size();
     this.times = new double[nm][];
     for (int m = 0; m < nm; m++) {
-      if (times[m].length != nw) throw new IllegalArgumentException("row " + m + " has " + times[m].length + " times, expected " + nw);
+      if (times[m].length != nw)
+        throw new IllegalArgumentException(
+            "row " + m + " has " + times[m].length + " times, expected " + nw);
       this.times[m] = times[m].clone();
     }
     double[] best = new double[nw];
@@ -66,15 +71,18 @@ public final class PerformanceProfile {
         rho[m][i] = nw == 0 ? 0 : c / (double) nw;
       }
       double area = 0;
-      for (int i = 1; i < POINTS; i++) area += (taus[i] - taus[i - 1]) * (rho[m][i] + rho[m][i - 1]) / 2;
+      for (int i = 1; i < POINTS; i++)
+        area += (taus[i] - taus[i - 1]) * (rho[m][i] + rho[m][i - 1]) / 2;
       scores[m] = area / (tauMax - 1);
     }
   }
 
   /** The profile of {@code times[m][w]} (seconds or steps to target, +inf for a miss). */
-  public static PerformanceProfile of(List<String> methods, List<String> workloads, double[][] times, double tauMax) {
+  public static PerformanceProfile of(
+      List<String> methods, List<String> workloads, double[][] times, double tauMax) {
     if (!(tauMax > 1)) throw new IllegalArgumentException("tau_max must be > 1, got " + tauMax);
-    if (times.length != methods.size()) throw new IllegalArgumentException(times.length + " rows for " + methods.size() + " methods");
+    if (times.length != methods.size())
+      throw new IllegalArgumentException(times.length + " rows for " + methods.size() + " methods");
     return new PerformanceProfile(methods, workloads, times, tauMax);
   }
 
@@ -110,7 +118,10 @@ public final class PerformanceProfile {
     return r;
   }
 
-  /** Geometric-mean speedup of {@code method} against {@code reference}, empty when no workload was reached by both. */
+  /**
+   * Geometric-mean speedup of {@code method} against {@code reference}, empty when no workload was
+   * reached by both.
+   */
   public Optional<Double> speedup(int method, int reference) {
     double logSum = 0;
     int n = 0;
@@ -138,7 +149,11 @@ public final class PerformanceProfile {
   public List<Integer> byScore() {
     List<Integer> idx = new ArrayList<>();
     for (int m = 0; m < methods.size(); m++) idx.add(m);
-    idx.sort((a, b) -> scores[a] != scores[b] ? Double.compare(scores[b], scores[a]) : methods.get(a).compareTo(methods.get(b)));
+    idx.sort(
+        (a, b) ->
+            scores[a] != scores[b]
+                ? Double.compare(scores[b], scores[a])
+                : methods.get(a).compareTo(methods.get(b)));
     return idx;
   }
 }

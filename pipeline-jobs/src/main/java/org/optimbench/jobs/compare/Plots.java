@@ -22,24 +22,35 @@ final class Plots {
   static final int WIDTH = 980;
   static final int HEIGHT = 440;
   private static final Color[] PALETTE = {
-      new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0xff7f0e), new Color(0x9467bd),
-      new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22), new Color(0x17becf)};
+    new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0xff7f0e),
+        new Color(0x9467bd),
+    new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22),
+        new Color(0x17becf)
+  };
 
   private final Map<String, Color> colors = new LinkedHashMap<>();
 
   Plots(List<String> methods) {
     System.setProperty("java.awt.headless", "true");
-    for (int i = 0; i < methods.size(); i++) colors.put(methods.get(i), PALETTE[i % PALETTE.length]);
+    for (int i = 0; i < methods.size(); i++)
+      colors.put(methods.get(i), PALETTE[i % PALETTE.length]);
   }
 
   /** rho(tau) per method, AlgoPerf style: fraction of workloads within tau of the fastest. */
   byte[] profile(PerformanceProfile p, String timeLabel) throws IOException {
-    XYChart c = chart("Performance profile (time to target)", "tau: ratio of " + timeLabel + " to the fastest method",
-        "fraction of workloads within tau");
+    XYChart c =
+        chart(
+            "Performance profile (time to target)",
+            "tau: ratio of " + timeLabel + " to the fastest method",
+            "fraction of workloads within tau");
     double[] taus = p.taus();
     for (int m : p.byScore()) {
       String name = p.methods().get(m);
-      XYSeries s = c.addSeries(String.format(java.util.Locale.ROOT, "%s (score %.3f)", name, p.score(m)), taus, p.rho(m));
+      XYSeries s =
+          c.addSeries(
+              String.format(java.util.Locale.ROOT, "%s (score %.3f)", name, p.score(m)),
+              taus,
+              p.rho(m));
       s.setMarker(SeriesMarkers.NONE);
       s.setLineColor(colors.get(name));
       s.setLineStyle(new BasicStroke(2f));
@@ -50,9 +61,11 @@ final class Plots {
   }
 
   /** One column's curves on one workload: the mean per method, with the min-max band over seeds. */
-  byte[] curves(String workload, String column, List<MetricsFrames.CurvePoint> points) throws IOException {
+  byte[] curves(String workload, String column, List<MetricsFrames.CurvePoint> points)
+      throws IOException {
     Map<String, List<MetricsFrames.CurvePoint>> byMethod = new LinkedHashMap<>();
-    for (MetricsFrames.CurvePoint p : points) byMethod.computeIfAbsent(p.method(), k -> new ArrayList<>()).add(p);
+    for (MetricsFrames.CurvePoint p : points)
+      byMethod.computeIfAbsent(p.method(), k -> new ArrayList<>()).add(p);
     boolean log = logScale(points);
     XYChart c = chart(workload + ": " + column, "step", column + (log ? " (log scale)" : ""));
     c.getStyler().setYAxisLogarithmic(log);
@@ -87,7 +100,10 @@ final class Plots {
     return png(c);
   }
 
-  /** Log scale when every value is positive and they span more than a factor 30 (losses, step sizes). */
+  /**
+   * Log scale when every value is positive and they span more than a factor 30 (losses, step
+   * sizes).
+   */
   private static boolean logScale(List<MetricsFrames.CurvePoint> points) {
     double lo = Double.POSITIVE_INFINITY, hi = 0;
     for (MetricsFrames.CurvePoint p : points) {
@@ -101,7 +117,14 @@ final class Plots {
   }
 
   private static XYChart chart(String title, String x, String y) {
-    XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(x).yAxisTitle(y).build();
+    XYChart c =
+        new XYChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title(title)
+            .xAxisTitle(x)
+            .yAxisTitle(y)
+            .build();
     Styler s = c.getStyler();
     s.setLegendPosition(Styler.LegendPosition.OutsideE);
     s.setLegendLayout(Styler.LegendLayout.Vertical);

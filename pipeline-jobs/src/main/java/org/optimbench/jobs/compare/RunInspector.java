@@ -27,8 +27,8 @@ import org.optimbench.jobs.run.RunStatus;
  * half-written. Reads conf.yaml and status.json in full and only the footers of metrics.parquet
  * (schema and row counts); the rows themselves are read once, by Spark, for every run together.
  *
- * <p>Included: COMPLETED or DIVERGED with a readable conf naming workload, data and optimizer, and a
- * committed metrics.parquet (with {@code _SUCCESS}) whose footers read and which has the step,
+ * <p>Included: COMPLETED or DIVERGED with a readable conf naming workload, data and optimizer, and
+ * a committed metrics.parquet (with {@code _SUCCESS}) whose footers read and which has the step,
  * wall_time_s, train_loss and metric columns. FAILED runs are listed as failed; RUNNING ones (still
  * training, or killed) and anything unreadable are excluded with the reason.
  */
@@ -42,7 +42,8 @@ public final class RunInspector {
 
   /** True when {@code dir} looks like a run directory (any of the files the trainer writes). */
   public static boolean isRunDirectory(Path dir) {
-    return Stream.of(RunDirectory.CONF, RunStatus.FILE, MetricsLog.FILE, PARQUET).anyMatch(f -> Files.exists(dir.resolve(f)));
+    return Stream.of(RunDirectory.CONF, RunStatus.FILE, MetricsLog.FILE, PARQUET)
+        .anyMatch(f -> Files.exists(dir.resolve(f)));
   }
 
   public static RunInspection inspect(Path dir, String run, String metric) {
@@ -57,22 +58,57 @@ public final class RunInspector {
     try {
       status = RunStatus.read(dir);
     } catch (IOException | RunFileException e) {
-      return new RunInspection(run, dir, conf, "UNREADABLE", -1, false, e.getMessage(), List.of(), Set.of());
+      return new RunInspection(
+          run, dir, conf, "UNREADABLE", -1, false, e.getMessage(), List.of(), Set.of());
     }
     if (status.isEmpty()) {
-      return new RunInspection(run, dir, conf, "NONE", -1, false, dir.resolve(RunStatus.FILE) + ": missing (the run never started, or this is not a run directory)", List.of(), Set.of());
+      return new RunInspection(
+          run,
+          dir,
+          conf,
+          "NONE",
+          -1,
+          false,
+          dir.resolve(RunStatus.FILE)
+              + ": missing (the run never started, or this is not a run directory)",
+          List.of(),
+          Set.of());
     }
     RunStatus s = status.get();
     String state = s.state().name();
     if (s.state() == RunStatus.State.FAILED) {
-      return new RunInspection(run, dir, conf, state, s.step(), false, "failed at step " + s.step() + ": " + s.reason(), List.of(), Set.of());
+      return new RunInspection(
+          run,
+          dir,
+          conf,
+          state,
+          s.step(),
+          false,
+          "failed at step " + s.step() + ": " + s.reason(),
+          List.of(),
+          Set.of());
     }
     if (s.state() == RunStatus.State.RUNNING) {
-      return new RunInspection(run, dir, conf, state, s.step(), false,
-          "incomplete: status RUNNING at step " + s.step() + " (still training, or killed; scripts/train resumes it)", List.of(), Set.of());
+      return new RunInspection(
+          run,
+          dir,
+          conf,
+          state,
+          s.step(),
+          false,
+          "incomplete: status RUNNING at step "
+              + s.step()
+              + " (still training, or killed; scripts/train resumes it)",
+          List.of(),
+          Set.of());
     }
-    if (confProblem != null) return new RunInspection(run, dir, null, state, s.step(), false, confProblem, List.of(), Set.of());
-    String divergence = s.state() == RunStatus.State.DIVERGED ? "diverged at step " + s.step() + ": " + s.reason() : "";
+    if (confProblem != null)
+      return new RunInspection(
+          run, dir, null, state, s.step(), false, confProblem, List.of(), Set.of());
+    String divergence =
+        s.state() == RunStatus.State.DIVERGED
+            ? "diverged at step " + s.step() + ": " + s.reason()
+            : "";
     Path pq = dir.resolve(PARQUET);
     List<Path> parts = new ArrayList<>();
     Set<String> columns = new LinkedHashSet<>();
@@ -80,13 +116,23 @@ public final class RunInspector {
       parts.addAll(partFiles(dir, pq));
       for (Path p : parts) columns.addAll(footerColumns(p));
     } catch (RunFileException e) {
-      return new RunInspection(run, dir, conf, state, s.step(), false, e.getMessage(), List.of(), Set.of());
+      return new RunInspection(
+          run, dir, conf, state, s.step(), false, e.getMessage(), List.of(), Set.of());
     }
     List<String> need = new ArrayList<>(REQUIRED);
     need.add(metric);
     for (String c : need) {
       if (!columns.contains(c)) {
-        return new RunInspection(run, dir, conf, state, s.step(), false, pq + ": no column '" + c + "' (columns: " + String.join(", ", columns) + ")", List.of(), Set.of());
+        return new RunInspection(
+            run,
+            dir,
+            conf,
+            state,
+            s.step(),
+            false,
+            pq + ": no column '" + c + "' (columns: " + String.join(", ", columns) + ")",
+            List.of(),
+            Set.of());
       }
     }
     return new RunInspection(run, dir, conf, state, s.step(), true, divergence, parts, columns);
@@ -100,25 +146,39 @@ public final class RunInspector {
     } catch (java.nio.file.NoSuchFileException e) {
       throw new RunFileException(file, "missing");
     } catch (IOException e) {
-      throw new RunFileException(file, "unreadable conf (" + e.getMessage().lines().findFirst().orElse("") + ")", e);
+      throw new RunFileException(
+          file, "unreadable conf (" + e.getMessage().lines().findFirst().orElse("") + ")", e);
     }
-    if (!(tree instanceof Map<?, ?> m)) throw new RunFileException(file, "unreadable conf (expected a YAML mapping)");
+    if (!(tree instanceof Map<?, ?> m))
+      throw new RunFileException(file, "unreadable conf (expected a YAML mapping)");
     Map<String, Object> conf = (Map<String, Object>) m;
-    if (!(conf.get("workload") instanceof Map<?, ?> w) || !(w.get("name") instanceof String)) throw new RunFileException(file, "no workload.name");
-    if (!(conf.get("data") instanceof Map<?, ?> d) || !(d.get("train") instanceof String)) throw new RunFileException(file, "no data.train");
-    if (!(conf.get("optimizer") instanceof Map<?, ?>)) throw new RunFileException(file, "no optimizer spec");
+    if (!(conf.get("workload") instanceof Map<?, ?> w) || !(w.get("name") instanceof String))
+      throw new RunFileException(file, "no workload.name");
+    if (!(conf.get("data") instanceof Map<?, ?> d) || !(d.get("train") instanceof String))
+      throw new RunFileException(file, "no data.train");
+    if (!(conf.get("optimizer") instanceof Map<?, ?>))
+      throw new RunFileException(file, "no optimizer spec");
     return conf;
   }
 
   private static List<Path> partFiles(Path runDir, Path pq) {
     if (!Files.isDirectory(pq)) {
-      String hint = Files.exists(runDir.resolve(MetricsLog.FILE)) ? " (metrics.csv is there: the trainer stopped before writing its Parquet copy)" : "";
+      String hint =
+          Files.exists(runDir.resolve(MetricsLog.FILE))
+              ? " (metrics.csv is there: the trainer stopped before writing its Parquet copy)"
+              : "";
       throw new RunFileException(pq, "missing" + hint);
     }
-    if (!Files.exists(pq.resolve("_SUCCESS"))) throw new RunFileException(pq, "incomplete (no _SUCCESS)");
+    if (!Files.exists(pq.resolve("_SUCCESS")))
+      throw new RunFileException(pq, "incomplete (no _SUCCESS)");
     List<Path> parts = new ArrayList<>();
     try (Stream<Path> s = Files.list(pq)) {
-      s.filter(p -> p.getFileName().toString().endsWith(".parquet") && !p.getFileName().toString().startsWith(".")).sorted().forEach(parts::add);
+      s.filter(
+              p ->
+                  p.getFileName().toString().endsWith(".parquet")
+                      && !p.getFileName().toString().startsWith("."))
+          .sorted()
+          .forEach(parts::add);
     } catch (IOException e) {
       throw new RunFileException(pq, "cannot list (" + e.getMessage() + ")", e);
     }
@@ -126,10 +186,17 @@ public final class RunInspector {
     return parts;
   }
 
-  /** The column names in a Parquet file's footer; a file that is not Parquet (truncated, overwritten) is an error naming it. */
+  /**
+   * The column names in a Parquet file's footer; a file that is not Parquet (truncated,
+   * overwritten) is an error naming it.
+   */
   private static List<String> footerColumns(Path part) {
-    try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(part.toUri()), HADOOP))) {
-      return r.getFooter().getFileMetaData().getSchema().getFields().stream().map(Type::getName).toList();
+    try (ParquetFileReader r =
+        ParquetFileReader.open(
+            HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(part.toUri()), HADOOP))) {
+      return r.getFooter().getFileMetaData().getSchema().getFields().stream()
+          .map(Type::getName)
+          .toList();
     } catch (IOException | RuntimeException e) {
       throw new RunFileException(part, "unreadable Parquet (" + e.getMessage() + ")", e);
     }

@@ -24,17 +24,23 @@ import java.util.stream.Stream;
  */
 public record Selection(List<String> arguments, List<Path> runDirs, Path firstDir) {
   public static Selection resolve(List<String> args) {
-    if (args.isEmpty()) throw new CompareException("no runs selected: give run directories, directories of runs, or globs");
+    if (args.isEmpty())
+      throw new CompareException(
+          "no runs selected: give run directories, directories of runs, or globs");
     Set<Path> runs = new LinkedHashSet<>();
     Path first = null;
     for (String a : args) {
       List<Path> matches = isGlob(a) ? glob(a) : List.of(Path.of(a));
       for (Path p : matches) {
         if (!Files.isDirectory(p)) {
-          throw new CompareException(a + (Files.exists(p) ? ": not a directory" : ": no such directory"));
+          throw new CompareException(
+              a + (Files.exists(p) ? ": not a directory" : ": no such directory"));
         }
         List<Path> found = RunInspector.isRunDirectory(p) ? List.of(p) : children(p);
-        if (found.isEmpty()) throw new CompareException(p + ": no run directories in it (a run directory has conf.yaml, status.json or metrics)");
+        if (found.isEmpty())
+          throw new CompareException(
+              p
+                  + ": no run directories in it (a run directory has conf.yaml, status.json or metrics)");
         if (first == null) first = RunInspector.isRunDirectory(p) ? parentOf(p) : p;
         for (Path f : found) runs.add(f.toAbsolutePath().normalize());
       }
@@ -43,8 +49,8 @@ public record Selection(List<String> arguments, List<Path> runDirs, Path firstDi
   }
 
   /**
-   * Each run's id: its directory name, or {@code parent/name} for names that appear in more than one
-   * selected directory.
+   * Each run's id: its directory name, or {@code parent/name} for names that appear in more than
+   * one selected directory.
    */
   public Map<Path, String> runIds() {
     Map<String, Integer> count = new LinkedHashMap<>();
@@ -52,12 +58,16 @@ public record Selection(List<String> arguments, List<Path> runDirs, Path firstDi
     Map<Path, String> ids = new LinkedHashMap<>();
     for (Path p : runDirs) {
       String n = p.getFileName().toString();
-      ids.put(p, count.get(n) > 1 && p.getParent() != null ? p.getParent().getFileName() + "/" + n : n);
+      ids.put(
+          p, count.get(n) > 1 && p.getParent() != null ? p.getParent().getFileName() + "/" + n : n);
     }
     return ids;
   }
 
-  /** Where the comparison goes when no --out is given: {@code <first selected directory of runs>/compare}. */
+  /**
+   * Where the comparison goes when no --out is given: {@code <first selected directory of
+   * runs>/compare}.
+   */
   public Path defaultOut() {
     return firstDir.resolve("compare");
   }
@@ -73,14 +83,20 @@ public record Selection(List<String> arguments, List<Path> runDirs, Path firstDi
 
   private static List<Path> children(Path dir) {
     try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith("."))
-          .filter(RunInspector::isRunDirectory).sorted().toList();
+      return s.filter(Files::isDirectory)
+          .filter(p -> !p.getFileName().toString().startsWith("."))
+          .filter(RunInspector::isRunDirectory)
+          .sorted()
+          .toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  /** Matches a glob: the part before the first segment with a wildcard is walked to the glob's depth. */
+  /**
+   * Matches a glob: the part before the first segment with a wildcard is walked to the glob's
+   * depth.
+   */
   private static List<Path> glob(String pattern) {
     String[] parts = pattern.split("/", -1);
     int fixed = 0;
@@ -89,12 +105,22 @@ public record Selection(List<String> arguments, List<Path> runDirs, Path firstDi
     Path root = base.isEmpty() ? Path.of(pattern.startsWith("/") ? "/" : ".") : Path.of(base);
     if (pattern.startsWith("/") && base.isEmpty()) root = Path.of("/");
     int depth = parts.length - fixed;
-    PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + String.join("/", java.util.Arrays.copyOfRange(parts, fixed, parts.length)));
+    PathMatcher m =
+        FileSystems.getDefault()
+            .getPathMatcher(
+                "glob:"
+                    + String.join("/", java.util.Arrays.copyOfRange(parts, fixed, parts.length)));
     List<Path> out = new ArrayList<>();
     if (Files.isDirectory(root)) {
       Path r = root;
       try (Stream<Path> s = Files.walk(root, depth)) {
-        s.filter(p -> !p.equals(r) && r.relativize(p).getNameCount() == depth && m.matches(r.relativize(p))).sorted().forEach(out::add);
+        s.filter(
+                p ->
+                    !p.equals(r)
+                        && r.relativize(p).getNameCount() == depth
+                        && m.matches(r.relativize(p)))
+            .sorted()
+            .forEach(out::add);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

@@ -5,9 +5,9 @@ import org.apache.commons.math3.distribution.TDistribution;
 
 /**
  * Summary statistics over the seeds of one method on one workload: mean, sample standard deviation
- * (n - 1 in the denominator), standard error std / sqrt(n), and the two-sided 95% Student t interval
- * mean ± t(0.975, n - 1) · SE. With one value there is no spread: std, SE and the interval are NaN
- * (written as empty cells). Non-finite inputs are the caller's to filter.
+ * (n - 1 in the denominator), standard error std / sqrt(n), and the two-sided 95% Student t
+ * interval mean ± t(0.975, n - 1) · SE. With one value there is no spread: std, SE and the interval
+ * are NaN (written as empty cells). Non-finite inputs are the caller's to filter.
  */
 public record Stats(int n, double mean, double std, double se, double ciLo, double ciHi) {
   /** Two-sided confidence level of {@link #ciLo}/{@link #ciHi}. */
@@ -31,7 +31,10 @@ public record Stats(int n, double mean, double std, double se, double ciLo, doub
     return new TDistribution(null, df).inverseCumulativeProbability(p);
   }
 
-  /** The median; NaN for no values; +inf values (misses) sort last, so a majority of misses gives +inf. */
+  /**
+   * The median; NaN for no values; +inf values (misses) sort last, so a majority of misses gives
+   * +inf.
+   */
   public static double median(double... values) {
     if (values.length == 0) return Double.NaN;
     double[] s = values.clone();
@@ -41,7 +44,8 @@ public record Stats(int n, double mean, double std, double se, double ciLo, doub
   }
 
   private static double midpoint(double a, double b) {
-    if (Double.isInfinite(a) || Double.isInfinite(b)) return a == b ? a : (Double.isInfinite(b) ? b : a);
+    if (Double.isInfinite(a) || Double.isInfinite(b))
+      return a == b ? a : (Double.isInfinite(b) ? b : a);
     return (a + b) / 2;
   }
 }

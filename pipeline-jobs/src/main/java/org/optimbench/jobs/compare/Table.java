@@ -15,12 +15,17 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * One output table, written as CSV and (where asked) Parquet with the same columns. In CSV, +inf is
- * {@code inf}, -inf {@code -inf}, and a missing value (null or NaN) an empty cell; text with a comma,
- * quote or line break is quoted (RFC 4180). In Parquet, a missing value is null and infinities stay
- * infinite.
+ * {@code inf}, -inf {@code -inf}, and a missing value (null or NaN) an empty cell; text with a
+ * comma, quote or line break is quoted (RFC 4180). In Parquet, a missing value is null and
+ * infinities stay infinite.
  */
 final class Table {
-  enum Kind { STRING, LONG, DOUBLE, BOOLEAN }
+  enum Kind {
+    STRING,
+    LONG,
+    DOUBLE,
+    BOOLEAN
+  }
 
   private final List<String> names = new ArrayList<>();
   private final List<Kind> kinds = new ArrayList<>();
@@ -33,12 +38,14 @@ final class Table {
   }
 
   Table add(Object... values) {
-    if (values.length != names.size()) throw new IllegalArgumentException(values.length + " values for columns " + names);
+    if (values.length != names.size())
+      throw new IllegalArgumentException(values.length + " values for columns " + names);
     Object[] v = values.clone();
     for (int i = 0; i < v.length; i++) {
       if (v[i] instanceof Double d && d.isNaN()) v[i] = null;
       if (v[i] instanceof Integer n && kinds.get(i) == Kind.LONG) v[i] = n.longValue();
-      if (v[i] instanceof Number n && kinds.get(i) == Kind.DOUBLE) v[i] = Double.isNaN(n.doubleValue()) ? null : n.doubleValue();
+      if (v[i] instanceof Number n && kinds.get(i) == Kind.DOUBLE)
+        v[i] = Double.isNaN(n.doubleValue()) ? null : n.doubleValue();
     }
     rows.add(v);
     return this;
@@ -68,11 +75,15 @@ final class Table {
     if (v == null) return "";
     if (v instanceof Double d) return number(d);
     String s = String.valueOf(v);
-    if (s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r")) return '"' + s.replace("\"", "\"\"") + '"';
+    if (s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r"))
+      return '"' + s.replace("\"", "\"\"") + '"';
     return s;
   }
 
-  /** A double as the CSV writes it: {@code inf}, {@code -inf}, empty for NaN, else Java's shortest round-trip form. */
+  /**
+   * A double as the CSV writes it: {@code inf}, {@code -inf}, empty for NaN, else Java's shortest
+   * round-trip form.
+   */
   static String number(double d) {
     if (Double.isNaN(d)) return "";
     if (d == Double.POSITIVE_INFINITY) return "inf";
@@ -82,7 +93,8 @@ final class Table {
 
   void writeParquet(SparkSession spark, Path dir) {
     StructType schema = new StructType();
-    for (int i = 0; i < names.size(); i++) schema = schema.add(names.get(i), type(kinds.get(i)), true);
+    for (int i = 0; i < names.size(); i++)
+      schema = schema.add(names.get(i), type(kinds.get(i)), true);
     List<Row> data = new ArrayList<>();
     for (Object[] r : rows) data.add(RowFactory.create(r));
     spark.createDataFrame(data, schema).coalesce(1).write().parquet(dir.toString());

@@ -5,10 +5,12 @@ import java.util.List;
 /**
  * When a run first reached the target: the first logged evaluation whose value meets it (AlgoPerf's
  * {@code get_index_that_reaches_target}: {@code <=} for a minimized metric, {@code >=} for a
- * maximized one). A run that never meets it, and a diverged run, is a miss: infinite steps and time.
+ * maximized one). A run that never meets it, and a diverged run, is a miss: infinite steps and
+ * time.
  */
 public record TimeToTarget(double steps, double timeS) {
-  public static final TimeToTarget MISS = new TimeToTarget(Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY);
+  public static final TimeToTarget MISS =
+      new TimeToTarget(Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY);
 
   public boolean reached() {
     return Double.isFinite(timeS);
@@ -21,7 +23,8 @@ public record TimeToTarget(double steps, double timeS) {
 
   static TimeToTarget first(List<EvalPoint> evals, double target, CompareSettings settings) {
     for (EvalPoint e : evals) {
-      if (Double.isFinite(e.value()) && settings.meets(e.value(), target)) return new TimeToTarget(e.stepsTaken(), e.wallTimeS());
+      if (Double.isFinite(e.value()) && settings.meets(e.value(), target))
+        return new TimeToTarget(e.stepsTaken(), e.wallTimeS());
     }
     return MISS;
   }

@@ -8,9 +8,21 @@ import java.util.Map;
  * ({@link RunConf#KEYS}) is the single source for parsing, type checks, overrides, sweeps and
  * {@code --help}.
  */
-public record ConfKey(String name, Type type, Object defaultValue, String description, List<String> choices) {
-  /** Value types. {@code OBJECT} holds a nested spec (optimizer, schedule, workload) free-form below the key. */
-  public enum Type { STRING, INT, DOUBLE, BOOL, CHOICE, OBJECT, PATH }
+public record ConfKey(
+    String name, Type type, Object defaultValue, String description, List<String> choices) {
+  /**
+   * Value types. {@code OBJECT} holds a nested spec (optimizer, schedule, workload) free-form below
+   * the key.
+   */
+  public enum Type {
+    STRING,
+    INT,
+    DOUBLE,
+    BOOL,
+    CHOICE,
+    OBJECT,
+    PATH
+  }
 
   public static ConfKey of(String name, Type type, Object def, String description) {
     return new ConfKey(name, type, def, description, List.of());
@@ -23,7 +35,8 @@ public record ConfKey(String name, Type type, Object defaultValue, String descri
   /** Checks and normalizes a value read from YAML or from a {@code key=value} override. */
   public Object check(Object v) {
     if (v == null) {
-      if (defaultValue == null && type != Type.OBJECT) throw new ConfException(name, "missing (required)");
+      if (defaultValue == null && type != Type.OBJECT)
+        throw new ConfException(name, "missing (required)");
       return defaultValue;
     }
     switch (type) {

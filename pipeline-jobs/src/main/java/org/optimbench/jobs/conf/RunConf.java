@@ -15,40 +15,117 @@ import org.optimbench.jobs.conf.ConfKey.Type;
 
 /**
  * A run's configuration: a checked tree of values for the keys in {@link #KEYS}, with defaults
- * filled in. Built from YAML plus {@code dotted.key=value} overrides; a {@code sweep} block
- * (dotted key to list of values) expands into one {@code RunConf} per point of the cartesian
- * product ({@link #expand}). Unknown keys and wrong types are errors naming the key.
+ * filled in. Built from YAML plus {@code dotted.key=value} overrides; a {@code sweep} block (dotted
+ * key to list of values) expands into one {@code RunConf} per point of the cartesian product
+ * ({@link #expand}). Unknown keys and wrong types are errors naming the key.
  *
  * <p>Keys of type OBJECT (optimizer, schedule, workload) hold a nested spec checked by its own
  * registry; overrides may reach inside them ({@code optimizer.hparams.lr=0.1}).
  */
 public final class RunConf {
-  public static final List<ConfKey> KEYS = List.of(
-      ConfKey.of("name", Type.STRING, "", "run name; default: the conf file name plus the sweep values"),
-      ConfKey.of("workload", Type.OBJECT, Map.of("name", "logreg"), "workload spec: {name: logreg}, {name: mlp, hidden: [64]}, {name: dlrm, embedding_dim, bottom, top, max_table_size} or {name: gpt, seq_len, d_model, heads, layers, mlp_ratio, vocab}; sizes not given come from the data's manifest"),
-      ConfKey.of("data.train", Type.PATH, null, "training data: a data-prep output directory (Parquet + manifest.json)"),
-      ConfKey.of("data.source", Type.PATH, "", "raw data that data.train is prepared from when it does not exist yet, by the workload's data-prep job: a LIBSVM file or directory (logreg, mlp); Criteo day files PATH[?hash-range=M&categorical=hash|vocab&frequency-threshold=N&days=K] or generate-criteo?days=D&rows-per-day=N[&seed=S][&hash-range=M] (dlrm); a raw text directory (gpt)"),
-      ConfKey.of("data.valid", Type.PATH, "", "validation data directory; default: the 'valid' split of data.train"),
-      ConfKey.of("optimizer", Type.OBJECT, null, "optimizer spec {name, hparams} exactly as in scripts/optim-trace"),
-      ConfKey.of("schedule", Type.OBJECT, Map.of("name", "constant"), "schedule spec {name, total_steps, warmup_steps, ...}; total_steps defaults to the run's steps"),
-      ConfKey.choice("mode", "single", "single: one process; param_averaging: workers average parameters and optimizer state every averaging_frequency steps; gradient_sharing: workers all-reduce gradients every step", "single", "param_averaging", "gradient_sharing"),
-      ConfKey.of("workers", Type.INT, 1L, "number of data-parallel workers (Spark tasks)"),
-      ConfKey.of("averaging_frequency", Type.INT, 5L, "param_averaging: local steps between averaging rounds"),
-      ConfKey.choice("embedding_exchange", "sparse", "gradient_sharing: how embedding tables' gradients are summed; sparse: only the rows some worker touched (dense when that would move more bytes); dense: whole tables", "sparse", "dense"),
-      ConfKey.of("batch_size", Type.INT, 32L, "examples per step per worker"),
-      ConfKey.of("steps", Type.INT, 0L, "optimizer steps (set steps or epochs)"),
-      ConfKey.of("epochs", Type.DOUBLE, 0.0, "passes over the training data (set steps or epochs)"),
-      ConfKey.of("eval_every", Type.INT, 100L, "steps between evaluations on the validation data (0: only at the end)"),
-      ConfKey.of("eval.valid_fraction", Type.DOUBLE, 1.0, "share of the validation rows that the evaluations during training (and hypergradient methods' validation batches) use: the rows whose hashed id falls below it, the same rows at every evaluation and for any worker count; for splits too large to evaluate every eval_every steps"),
-      ConfKey.choice("eval.final", "none", "after training, spark: evaluate the workload's metrics over the whole validation split with a Spark job at the final parameters and record them as final.<metric> in the last metrics row before the run is COMPLETED (dlrm); none: only the evaluations during training", "none", "spark"),
-      ConfKey.of("checkpoint_every", Type.INT, 500L, "steps between checkpoints (0: only at the end)"),
-      ConfKey.of("log_every", Type.INT, 10L, "steps between metric log rows"),
-      ConfKey.of("seed", Type.INT, 1L, "seed of initialization, shuffling and sampling"),
-      ConfKey.choice("dtype", "float32", "arithmetic dtype of parameters, gradients and optimizer state", "float32", "float64"),
-      ConfKey.of("divergence_factor", Type.DOUBLE, 1e3, "a run is diverged when the loss is NaN/inf or exceeds this factor times its first loss"),
-      ConfKey.of("output", Type.PATH, "runs", "directory under which the run directory is created"),
-      ConfKey.of("spark.master", Type.STRING, "local[*]", "Spark master when not launched by spark-submit"),
-      ConfKey.of("compare", Type.OBJECT, Map.of(), "settings of the cross-run comparison (scripts/compare): metric, targets, curves; not part of a run's identity, so changing it never invalidates finished runs"));
+  public static final List<ConfKey> KEYS =
+      List.of(
+          ConfKey.of(
+              "name",
+              Type.STRING,
+              "",
+              "run name; default: the conf file name plus the sweep values"),
+          ConfKey.of(
+              "workload",
+              Type.OBJECT,
+              Map.of("name", "logreg"),
+              "workload spec: {name: logreg}, {name: mlp, hidden: [64]}, {name: dlrm, embedding_dim, bottom, top, max_table_size} or {name: gpt, seq_len, d_model, heads, layers, mlp_ratio, vocab}; sizes not given come from the data's manifest"),
+          ConfKey.of(
+              "data.train",
+              Type.PATH,
+              null,
+              "training data: a data-prep output directory (Parquet + manifest.json)"),
+          ConfKey.of(
+              "data.source",
+              Type.PATH,
+              "",
+              "raw data that data.train is prepared from when it does not exist yet, by the workload's data-prep job: a LIBSVM file or directory (logreg, mlp); Criteo day files PATH[?hash-range=M&categorical=hash|vocab&frequency-threshold=N&days=K] or generate-criteo?days=D&rows-per-day=N[&seed=S][&hash-range=M] (dlrm); a raw text directory (gpt)"),
+          ConfKey.of(
+              "data.valid",
+              Type.PATH,
+              "",
+              "validation data directory; default: the 'valid' split of data.train"),
+          ConfKey.of(
+              "optimizer",
+              Type.OBJECT,
+              null,
+              "optimizer spec {name, hparams} exactly as in scripts/optim-trace"),
+          ConfKey.of(
+              "schedule",
+              Type.OBJECT,
+              Map.of("name", "constant"),
+              "schedule spec {name, total_steps, warmup_steps, ...}; total_steps defaults to the run's steps"),
+          ConfKey.choice(
+              "mode",
+              "single",
+              "single: one process; param_averaging: workers average parameters and optimizer state every averaging_frequency steps; gradient_sharing: workers all-reduce gradients every step",
+              "single",
+              "param_averaging",
+              "gradient_sharing"),
+          ConfKey.of("workers", Type.INT, 1L, "number of data-parallel workers (Spark tasks)"),
+          ConfKey.of(
+              "averaging_frequency",
+              Type.INT,
+              5L,
+              "param_averaging: local steps between averaging rounds"),
+          ConfKey.choice(
+              "embedding_exchange",
+              "sparse",
+              "gradient_sharing: how embedding tables' gradients are summed; sparse: only the rows some worker touched (dense when that would move more bytes); dense: whole tables",
+              "sparse",
+              "dense"),
+          ConfKey.of("batch_size", Type.INT, 32L, "examples per step per worker"),
+          ConfKey.of("steps", Type.INT, 0L, "optimizer steps (set steps or epochs)"),
+          ConfKey.of(
+              "epochs", Type.DOUBLE, 0.0, "passes over the training data (set steps or epochs)"),
+          ConfKey.of(
+              "eval_every",
+              Type.INT,
+              100L,
+              "steps between evaluations on the validation data (0: only at the end)"),
+          ConfKey.of(
+              "eval.valid_fraction",
+              Type.DOUBLE,
+              1.0,
+              "share of the validation rows that the evaluations during training (and hypergradient methods' validation batches) use: the rows whose hashed id falls below it, the same rows at every evaluation and for any worker count; for splits too large to evaluate every eval_every steps"),
+          ConfKey.choice(
+              "eval.final",
+              "none",
+              "after training, spark: evaluate the workload's metrics over the whole validation split with a Spark job at the final parameters and record them as final.<metric> in the last metrics row before the run is COMPLETED (dlrm); none: only the evaluations during training",
+              "none",
+              "spark"),
+          ConfKey.of(
+              "checkpoint_every", Type.INT, 500L, "steps between checkpoints (0: only at the end)"),
+          ConfKey.of("log_every", Type.INT, 10L, "steps between metric log rows"),
+          ConfKey.of("seed", Type.INT, 1L, "seed of initialization, shuffling and sampling"),
+          ConfKey.choice(
+              "dtype",
+              "float32",
+              "arithmetic dtype of parameters, gradients and optimizer state",
+              "float32",
+              "float64"),
+          ConfKey.of(
+              "divergence_factor",
+              Type.DOUBLE,
+              1e3,
+              "a run is diverged when the loss is NaN/inf or exceeds this factor times its first loss"),
+          ConfKey.of(
+              "output", Type.PATH, "runs", "directory under which the run directory is created"),
+          ConfKey.of(
+              "spark.master",
+              Type.STRING,
+              "local[*]",
+              "Spark master when not launched by spark-submit"),
+          ConfKey.of(
+              "compare",
+              Type.OBJECT,
+              Map.of(),
+              "settings of the cross-run comparison (scripts/compare): metric, targets, curves; not part of a run's identity, so changing it never invalidates finished runs"));
 
   private static final Map<String, ConfKey> BY_NAME = new LinkedHashMap<>();
 
@@ -64,8 +141,10 @@ public final class RunConf {
 
   /** Reads a YAML file and applies overrides; a sweep block is kept aside for {@link #expand}. */
   public static List<RunConf> load(Path file, List<String> overrides) throws IOException {
-    Object root = new ObjectMapper(new YAMLFactory()).readValue(Files.readString(file), Object.class);
-    if (!(root instanceof Map<?, ?>)) throw new ConfException(file.toString(), "expected a YAML mapping at the top");
+    Object root =
+        new ObjectMapper(new YAMLFactory()).readValue(Files.readString(file), Object.class);
+    if (!(root instanceof Map<?, ?>))
+      throw new ConfException(file.toString(), "expected a YAML mapping at the top");
     @SuppressWarnings("unchecked")
     Map<String, Object> tree = new LinkedHashMap<>((Map<String, Object>) root);
     Object sweep = tree.remove("sweep");
@@ -77,7 +156,13 @@ public final class RunConf {
         for (Object a : m.keySet()) {
           String axis = String.valueOf(a);
           if (k.equals(axis) || k.startsWith(axis + ".") || axis.startsWith(k + ".")) {
-            throw new ConfException(k, "is swept by " + file + " (sweep." + axis + "), so an override would be replaced by every sweep value; change the sweep instead");
+            throw new ConfException(
+                k,
+                "is swept by "
+                    + file
+                    + " (sweep."
+                    + axis
+                    + "), so an override would be replaced by every sweep value; change the sweep instead");
           }
         }
       }
@@ -88,18 +173,27 @@ public final class RunConf {
   /**
    * The runs of {@code tree} crossed with the {@code sweep} axes. An axis is a conf key, a key
    * below an object key ({@code optimizer.hparams.lr}), or a group of keys ({@code data}) whose
-   * values are mappings that replace the whole group, so a dataset's {@code train} and
-   * {@code source} always change together.
+   * values are mappings that replace the whole group, so a dataset's {@code train} and {@code
+   * source} always change together.
    */
   static List<RunConf> expand(Map<String, Object> tree, Object sweep, String baseName) {
     Map<String, List<Object>> axes = new LinkedHashMap<>();
     if (sweep != null) {
-      if (!(sweep instanceof Map<?, ?> m)) throw new ConfException("sweep", "expected a mapping of dotted keys to lists of values");
+      if (!(sweep instanceof Map<?, ?> m))
+        throw new ConfException("sweep", "expected a mapping of dotted keys to lists of values");
       for (Map.Entry<?, ?> e : m.entrySet()) {
         String key = String.valueOf(e.getKey());
-        if (!(e.getValue() instanceof List<?> l) || l.isEmpty()) throw new ConfException("sweep." + key, "expected a non-empty list of values");
+        if (!(e.getValue() instanceof List<?> l) || l.isEmpty())
+          throw new ConfException("sweep." + key, "expected a non-empty list of values");
         if (!BY_NAME.containsKey(key) && hasKeysUnder(key)) {
-          for (Object v : l) if (!(v instanceof Map)) throw new ConfException("sweep." + key, "'" + key + "' is a group of keys: each value must be a mapping of its keys, got " + v);
+          for (Object v : l)
+            if (!(v instanceof Map))
+              throw new ConfException(
+                  "sweep." + key,
+                  "'"
+                      + key
+                      + "' is a group of keys: each value must be a mapping of its keys, got "
+                      + v);
         } else {
           checkKnown(key);
         }
@@ -128,14 +222,15 @@ public final class RunConf {
         String leaf = e.getKey().substring(e.getKey().lastIndexOf('.') + 1);
         Object shown = e.getValue();
         if (shown instanceof Map<?, ?> group && group.get("train") instanceof String train) {
-          shown = Path.of(train).getFileName().toString();  // a dataset reads as its directory name
+          shown = Path.of(train).getFileName().toString(); // a dataset reads as its directory name
         }
         suffix.append(suffix.length() == 0 ? "" : "_").append(leaf).append('=').append(slug(shown));
       }
       RunConf c = fromTree(t);
       String name = c.string("name");
       if (name.isEmpty()) name = baseName;
-      if (suffix.length() > 0) name = name + "__" + suffix.toString().replaceAll("[^A-Za-z0-9=._,+-]", "-");
+      if (suffix.length() > 0)
+        name = name + "__" + suffix.toString().replaceAll("[^A-Za-z0-9=._,+-]", "-");
       Map<String, Object> v = new LinkedHashMap<>(c.values);
       v.put("name", name);
       out.add(new RunConf(v));
@@ -143,7 +238,9 @@ public final class RunConf {
     return out;
   }
 
-  /** A readable name part for a sweep value: a spec {name, hparams} reads as {@code name+k=v,...}. */
+  /**
+   * A readable name part for a sweep value: a spec {name, hparams} reads as {@code name+k=v,...}.
+   */
   public static String slug(Object v) {
     if (v instanceof Map<?, ?> m) {
       StringBuilder b = new StringBuilder();
@@ -151,9 +248,16 @@ public final class RunConf {
       for (Map.Entry<?, ?> e : m.entrySet()) {
         if (e.getKey().equals("name")) continue;
         if (e.getKey().equals("hparams") && e.getValue() instanceof Map<?, ?> h) {
-          for (Map.Entry<?, ?> he : h.entrySet()) b.append(b.length() == 0 ? "" : "+").append(he.getKey()).append('=').append(slug(he.getValue()));
+          for (Map.Entry<?, ?> he : h.entrySet())
+            b.append(b.length() == 0 ? "" : "+")
+                .append(he.getKey())
+                .append('=')
+                .append(slug(he.getValue()));
         } else {
-          b.append(b.length() == 0 ? "" : "+").append(e.getKey()).append('=').append(slug(e.getValue()));
+          b.append(b.length() == 0 ? "" : "+")
+              .append(e.getKey())
+              .append('=')
+              .append(slug(e.getValue()));
         }
       }
       return b.toString();
@@ -176,9 +280,12 @@ public final class RunConf {
     }
     long steps = (Long) values.get("steps");
     double epochs = (Double) values.get("epochs");
-    if ((steps > 0) == (epochs > 0)) throw new ConfException(steps > 0 ? "epochs" : "steps", "set exactly one of steps and epochs (> 0)");
+    if ((steps > 0) == (epochs > 0))
+      throw new ConfException(
+          steps > 0 ? "epochs" : "steps", "set exactly one of steps and epochs (> 0)");
     double fraction = (Double) values.get("eval.valid_fraction");
-    if (!(fraction > 0 && fraction <= 1)) throw new ConfException("eval.valid_fraction", fraction + " must be in (0, 1]");
+    if (!(fraction > 0 && fraction <= 1))
+      throw new ConfException("eval.valid_fraction", fraction + " must be in (0, 1]");
     for (String k : List.of("workers", "batch_size", "averaging_frequency")) {
       if ((Long) values.get(k) <= 0) throw new ConfException(k, values.get(k) + " must be > 0");
     }
@@ -190,7 +297,9 @@ public final class RunConf {
     for (Map.Entry<?, ?> e : m.entrySet()) {
       String k = prefix + e.getKey();
       ConfKey key = BY_NAME.get(k);
-      if (e.getValue() instanceof Map<?, ?> sub && (key == null || key.type() != Type.OBJECT) && hasKeysUnder(k)) {
+      if (e.getValue() instanceof Map<?, ?> sub
+          && (key == null || key.type() != Type.OBJECT)
+          && hasKeysUnder(k)) {
         flatten(k + ".", sub, out);
       } else {
         out.put(k, e.getValue());
@@ -219,7 +328,8 @@ public final class RunConf {
     checkKnown(key);
     Object value;
     try {
-      value = new ObjectMapper(new YAMLFactory()).readValue(override.substring(eq + 1), Object.class);
+      value =
+          new ObjectMapper(new YAMLFactory()).readValue(override.substring(eq + 1), Object.class);
     } catch (IOException e) {
       throw new ConfException(key, "cannot read value '" + override.substring(eq + 1) + "'");
     }
@@ -248,7 +358,11 @@ public final class RunConf {
   private static Map<String, Object> deepCopy(Map<String, Object> m) {
     Map<String, Object> out = new LinkedHashMap<>();
     for (Map.Entry<String, Object> e : m.entrySet()) {
-      out.put(e.getKey(), e.getValue() instanceof Map<?, ?> sub ? deepCopy((Map<String, Object>) sub) : e.getValue());
+      out.put(
+          e.getKey(),
+          e.getValue() instanceof Map<?, ?> sub
+              ? deepCopy((Map<String, Object>) sub)
+              : e.getValue());
     }
     return out;
   }
@@ -294,10 +408,22 @@ public final class RunConf {
     Map<String, ConfKey> sorted = new TreeMap<>(BY_NAME);
     for (ConfKey k : sorted.values()) {
       String def = k.defaultValue() == null ? "(required)" : "default " + k.defaultValue();
-      String type = k.type() == Type.CHOICE ? String.join("|", k.choices()) : k.type().name().toLowerCase(java.util.Locale.ROOT);
-      b.append(String.format(java.util.Locale.ROOT, "  %-20s %-10s %s%n  %20s %s%n", k.name(), type, def, "", k.description()));
+      String type =
+          k.type() == Type.CHOICE
+              ? String.join("|", k.choices())
+              : k.type().name().toLowerCase(java.util.Locale.ROOT);
+      b.append(
+          String.format(
+              java.util.Locale.ROOT,
+              "  %-20s %-10s %s%n  %20s %s%n",
+              k.name(),
+              type,
+              def,
+              "",
+              k.description()));
     }
-    b.append("  sweep                mapping    dotted key -> list of values; the run expands to their cartesian product\n");
+    b.append(
+        "  sweep                mapping    dotted key -> list of values; the run expands to their cartesian product\n");
     return b.toString();
   }
 }

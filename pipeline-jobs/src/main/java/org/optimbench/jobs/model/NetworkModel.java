@@ -20,19 +20,20 @@ import org.optimbench.optim.ParamLayout;
 /**
  * A DL4J network seen the way the optim library sees a model: one flat parameter vector (DL4J's own
  * {@code params()} view, no copy), the flat gradient view aligned with it, and the segment table
- * built from the network's parameter table (one segment per layer parameter, named
- * {@code <layer>_<param>}: {@code 0_W}, {@code 0_b} in a MultiLayerNetwork, {@code emb_C1_W} for the
- * ComputationGraph layer {@code emb_C1}), in flat-vector order. DL4J's {@code updater} is never used: the trainer computes the gradient here and an
- * optim {@code Optimizer} updates the parameters in place.
+ * built from the network's parameter table (one segment per layer parameter, named {@code
+ * <layer>_<param>}: {@code 0_W}, {@code 0_b} in a MultiLayerNetwork, {@code emb_C1_W} for the
+ * ComputationGraph layer {@code emb_C1}), in flat-vector order. DL4J's {@code updater} is never
+ * used: the trainer computes the gradient here and an optim {@code Optimizer} updates the
+ * parameters in place.
  *
  * <p>Two DL4J facts this class relies on (checked in {@code NetworkModelTest}): the flattened
  * gradient after {@code computeGradientAndScore} is the SUM over the minibatch while the score is
  * the mean, so the gradient is divided by the batch size here; and DL4J stores a dense layer's
  * {@code [nIn, nOut]} weights in 'f' order, which flattens to PyTorch's {@code [out, in]} row-major
- * layout, so segment shapes are reported in that (PyTorch) convention (an embedding table of n
- * rows and width d, stored [n, d] in 'f' order, is reported as [d, n]: its flat layout). The same
- * holds for a ComputationGraph, whose gradient view is checked against finite differences in
- * {@code DlrmModelTest}.
+ * layout, so segment shapes are reported in that (PyTorch) convention (an embedding table of n rows
+ * and width d, stored [n, d] in 'f' order, is reported as [d, n]: its flat layout). The same holds
+ * for a ComputationGraph, whose gradient view is checked against finite differences in {@code
+ * DlrmModelTest}.
  */
 public final class NetworkModel {
   private final Model net;
@@ -75,8 +76,14 @@ public final class NetworkModel {
     long next = flat.offset();
     for (Map.Entry<String, INDArray> e : entries) {
       if (e.getValue().offset() != next) {
-        throw new IllegalStateException("parameter " + e.getKey() + " starts at element " + (e.getValue().offset() - flat.offset()) + " of the flat vector, expected "
-            + (next - flat.offset()) + ": not a view that tiles params()");
+        throw new IllegalStateException(
+            "parameter "
+                + e.getKey()
+                + " starts at element "
+                + (e.getValue().offset() - flat.offset())
+                + " of the flat vector, expected "
+                + (next - flat.offset())
+                + ": not a view that tiles params()");
       }
       next += e.getValue().length();
       long[] s = e.getValue().shape();
@@ -87,7 +94,13 @@ public final class NetworkModel {
       }
       b.add(e.getKey(), s);
     }
-    if (next - flat.offset() != flat.length()) throw new IllegalStateException("parameter arrays cover " + (next - flat.offset()) + " of " + flat.length() + " elements");
+    if (next - flat.offset() != flat.length())
+      throw new IllegalStateException(
+          "parameter arrays cover "
+              + (next - flat.offset())
+              + " of "
+              + flat.length()
+              + " elements");
     return b.build();
   }
 
@@ -101,37 +114,47 @@ public final class NetworkModel {
 
   /**
    * The network's embedding tables (DL4J {@code EmbeddingLayer} and {@code EmbeddingSequenceLayer}
-   * weights) as row tables of the flat vector: their gradients are non-zero only at the rows a batch
-   * looked up, which {@link RowSparseSum} exploits in gradient sharing. Empty for networks without
-   * them (GPT's token table is inside its SameDiff layer and tied to the output, so dense).
+   * weights) as row tables of the flat vector: their gradients are non-zero only at the rows a
+   * batch looked up, which {@link RowSparseSum} exploits in gradient sharing. Empty for networks
+   * without them (GPT's token table is inside its SameDiff layer and tied to the output, so dense).
    */
   public List<RowSparseSum.Table> embeddingTables() {
     List<RowSparseSum.Table> out = new ArrayList<>();
-    Layer[] layers = net instanceof MultiLayerNetwork m ? m.getLayers() : ((ComputationGraph) net).getLayers();
+    Layer[] layers =
+        net instanceof MultiLayerNetwork m ? m.getLayers() : ((ComputationGraph) net).getLayers();
     for (Layer l : layers) {
       org.deeplearning4j.nn.conf.layers.Layer c = l.conf().getLayer();
       if (!(c instanceof EmbeddingLayer) && !(c instanceof EmbeddingSequenceLayer)) continue;
       INDArray w = l.getParam(DefaultParamInitializer.WEIGHT_KEY);
-      out.add(new RowSparseSum.Table(c.getLayerName() + "_" + DefaultParamInitializer.WEIGHT_KEY, w.offset() - view.params().offset(), w.size(0), w.size(1),
-          w.stride(0), w.stride(1)));
+      out.add(
+          new RowSparseSum.Table(
+              c.getLayerName() + "_" + DefaultParamInitializer.WEIGHT_KEY,
+              w.offset() - view.params().offset(),
+              w.size(0),
+              w.size(1),
+              w.stride(0),
+              w.stride(1)));
     }
     return out;
   }
 
-  /** The optimizer's view: DL4J's flat params and flat gradient (after {@link #lossAndGradient}). */
+  /**
+   * The optimizer's view: DL4J's flat params and flat gradient (after {@link #lossAndGradient}).
+   */
   public ModelView view() {
     return view;
   }
 
   /**
-   * Runs forward and backward on {@code batch} at the current parameters; leaves the gradient of the
-   * MEAN loss in {@code view().grads()} and returns the mean loss.
+   * Runs forward and backward on {@code batch} at the current parameters; leaves the gradient of
+   * the MEAN loss in {@code view().grads()} and returns the mean loss.
    */
   public double lossAndGradient(MultiDataSet batch) {
     long n = batch.getFeatures(0).size(0);
     if (net instanceof MultiLayerNetwork m) {
       if (batch.numFeatureArrays() != 1 || batch.numLabelsArrays() != 1) {
-        throw new IllegalArgumentException("a MultiLayerNetwork takes one feature and one label array");
+        throw new IllegalArgumentException(
+            "a MultiLayerNetwork takes one feature and one label array");
       }
       m.setInput(batch.getFeatures(0));
       m.setLabels(batch.getLabels(0));
@@ -154,7 +177,10 @@ public final class NetworkModel {
     return ((ComputationGraph) net).output(false, batch.getFeatures())[0];
   }
 
-  /** The gradient of the mean loss of {@code batch} at {@code at} (the parameters are restored afterwards). */
+  /**
+   * The gradient of the mean loss of {@code batch} at {@code at} (the parameters are restored
+   * afterwards).
+   */
   public INDArray gradientAt(INDArray at, MultiDataSet batch) {
     INDArray saved = view.params().dup();
     INDArray savedGrad = view.grads().dup();

@@ -35,7 +35,8 @@ public final class AtomicFiles {
     Path dir = target.toAbsolutePath().getParent();
     Path tmp = dir.resolve("." + target.getFileName() + "." + UUID.randomUUID() + TMP_SUFFIX);
     try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      try (FileChannel ch =
+          FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         OutputStream out = Channels.newOutputStream(ch);
         body.write(out);
         out.flush();
@@ -52,7 +53,9 @@ public final class AtomicFiles {
     write(target, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
   }
 
-  /** Forces {@code file}'s content to disk (before it is renamed into place as part of a directory). */
+  /**
+   * Forces {@code file}'s content to disk (before it is renamed into place as part of a directory).
+   */
   static void syncFile(Path file) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
       ch.force(true);
@@ -60,8 +63,8 @@ public final class AtomicFiles {
   }
 
   /**
-   * Makes a rename inside {@code dir} durable. Linux allows fsync on a directory opened for reading;
-   * other systems refuse, and there the rename is still atomic, only not yet durable.
+   * Makes a rename inside {@code dir} durable. Linux allows fsync on a directory opened for
+   * reading; other systems refuse, and there the rename is still atomic, only not yet durable.
    */
   static void syncDirectory(Path dir) {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
@@ -71,32 +74,39 @@ public final class AtomicFiles {
     }
   }
 
-  /** Deletes the hidden tmp files {@link #write} may have left in {@code dir} when a process was killed. */
+  /**
+   * Deletes the hidden tmp files {@link #write} may have left in {@code dir} when a process was
+   * killed.
+   */
   static void deleteLeftovers(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) return;
     try (Stream<Path> s = Files.list(dir)) {
       for (Path p : (Iterable<Path>) s::iterator) {
         String n = p.getFileName().toString();
-        if (n.startsWith(".") && n.endsWith(TMP_SUFFIX) && Files.isRegularFile(p)) Files.deleteIfExists(p);
+        if (n.startsWith(".") && n.endsWith(TMP_SUFFIX) && Files.isRegularFile(p))
+          Files.deleteIfExists(p);
       }
     }
   }
 
   public static void deleteTree(Path root) throws IOException {
     if (!Files.exists(root)) return;
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        root,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            Files.delete(file);
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-        if (exc != null) throw exc;
-        Files.delete(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+            if (exc != null) throw exc;
+            Files.delete(dir);
+            return FileVisitResult.CONTINUE;
+          }
+        });
   }
 }

@@ -37,15 +37,16 @@ import org.optimbench.optim.OptimizerState;
  * The checkpoints of one run, under {@code <run>/checkpoints/}.
  *
  * <p>A checkpoint is a directory {@code step-<step>/} with {@code params.bin} ({@link Nd4j#write}:
- * dtype, shape and bits), {@code optimizer.bin} ({@link OptimizerState#write}) and {@code meta.json}
- * (step, the trainer's extra values, and each file's size and CRC-32, so a truncated or damaged file
- * is reported by name instead of failing somewhere inside ND4J).
+ * dtype, shape and bits), {@code optimizer.bin} ({@link OptimizerState#write}) and {@code
+ * meta.json} (step, the trainer's extra values, and each file's size and CRC-32, so a truncated or
+ * damaged file is reported by name instead of failing somewhere inside ND4J).
  *
- * <p><b>Commit protocol</b>: the files are written into {@code .tmp-<uuid>/} and forced to disk, the
- * directory is renamed to {@code step-<step>/}, and then the pointer file {@code latest} (holding
- * {@code step-<step>}) is replaced atomically. Replacing {@code latest} is the commit: a step
- * directory newer than {@code latest} is a kill between the rename and the pointer, and is treated
- * as never written. Only after the commit are checkpoints beyond the last {@code keep} deleted.
+ * <p><b>Commit protocol</b>: the files are written into {@code .tmp-<uuid>/} and forced to disk,
+ * the directory is renamed to {@code step-<step>/}, and then the pointer file {@code latest}
+ * (holding {@code step-<step>}) is replaced atomically. Replacing {@code latest} is the commit: a
+ * step directory newer than {@code latest} is a kill between the rename and the pointer, and is
+ * treated as never written. Only after the commit are checkpoints beyond the last {@code keep}
+ * deleted.
  *
  * <p>Save the training parameters ({@code model.params()}), not {@code Optimizer.evalParams}: a
  * resume needs the point the optimizer steps from (they differ for Schedule-Free).
@@ -60,7 +61,8 @@ public final class Checkpoints {
   private static final Pattern STEP_DIR = Pattern.compile("step-(\\d+)");
   private static final String TMP_PREFIX = ".tmp-";
   private static final int FORMAT = 1;
-  private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_LONG_FOR_INTS);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(DeserializationFeature.USE_LONG_FOR_INTS);
 
   private final Path dir;
   private final int keep;
@@ -82,12 +84,14 @@ public final class Checkpoints {
    * resumed at its last step and checkpointing again) keeps the existing checkpoint, which a
    * deterministic run would write identically.
    */
-  public Path write(long step, INDArray params, OptimizerState state, Map<String, Object> extra) throws IOException {
+  public Path write(long step, INDArray params, OptimizerState state, Map<String, Object> extra)
+      throws IOException {
     if (step < 0) throw new IllegalArgumentException("step must be >= 0, got " + step);
     Files.createDirectories(dir);
     Optional<Long> committed = latestStep();
     if (committed.isPresent() && step < committed.get()) {
-      throw new IllegalArgumentException(dir + ": checkpoint for step " + step + " after the one for step " + committed.get());
+      throw new IllegalArgumentException(
+          dir + ": checkpoint for step " + step + " after the one for step " + committed.get());
     }
     if (committed.isPresent() && step == committed.get()) return dir.resolve(name(step));
     Path tmp = dir.resolve(TMP_PREFIX + UUID.randomUUID());
@@ -95,9 +99,11 @@ public final class Checkpoints {
     try {
       Files.createDirectory(tmp);
       ObjectNode files = JSON.createObjectNode();
-      // a view would be written with its whole backing buffer in some ND4J versions: write a compact copy
+      // a view would be written with its whole backing buffer in some ND4J versions: write a
+      // compact copy
       INDArray compact = params.isView() ? params.dup() : params;
-      writeChecked(tmp.resolve(PARAMS), files, out -> Nd4j.write(compact, new DataOutputStream(out)));
+      writeChecked(
+          tmp.resolve(PARAMS), files, out -> Nd4j.write(compact, new DataOutputStream(out)));
       writeChecked(tmp.resolve(OPTIMIZER), files, state::write);
       ObjectNode meta = JSON.createObjectNode();
       meta.put("format", FORMAT);
@@ -105,7 +111,8 @@ public final class Checkpoints {
       meta.put("written_at", Instant.now().toString());
       meta.set("files", files);
       meta.set("extra", JSON.valueToTree(extra == null ? Map.of() : extra));
-      Files.writeString(tmp.resolve(META), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(meta) + "\n");
+      Files.writeString(
+          tmp.resolve(META), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(meta) + "\n");
       AtomicFiles.syncFile(tmp.resolve(META));
       AtomicFiles.syncDirectory(tmp);
       // an uncommitted directory of this step (a kill before its pointer was written) is garbage
@@ -127,7 +134,8 @@ public final class Checkpoints {
   private static void writeChecked(Path file, ObjectNode files, Writer body) throws IOException {
     CRC32 crc = new CRC32();
     try (OutputStream raw = Files.newOutputStream(file);
-        CheckedOutputStream out = new CheckedOutputStream(new BufferedOutputStream(raw, 1 << 16), crc)) {
+        CheckedOutputStream out =
+            new CheckedOutputStream(new BufferedOutputStream(raw, 1 << 16), crc)) {
       body.write(out);
       out.flush();
     }
@@ -158,7 +166,10 @@ public final class Checkpoints {
     return Optional.of(read(dir.resolve(name(committed.get()))));
   }
 
-  /** The step of the last committed checkpoint (what {@code latest} names) without reading it; empty when none. */
+  /**
+   * The step of the last committed checkpoint (what {@code latest} names) without reading it; empty
+   * when none.
+   */
   public Optional<Long> latestStep() throws IOException {
     Path pointer = dir.resolve(LATEST);
     String text;
@@ -168,13 +179,18 @@ public final class Checkpoints {
       return Optional.empty();
     }
     Matcher m = STEP_DIR.matcher(text);
-    if (!m.matches()) throw new RunFileException(pointer, "expected 'step-<n>', found '" + text + "'");
+    if (!m.matches())
+      throw new RunFileException(pointer, "expected 'step-<n>', found '" + text + "'");
     long step = Long.parseLong(m.group(1));
-    if (!Files.isDirectory(dir.resolve(text))) throw new RunFileException(pointer, "names " + text + ", which does not exist");
+    if (!Files.isDirectory(dir.resolve(text)))
+      throw new RunFileException(pointer, "names " + text + ", which does not exist");
     return Optional.of(step);
   }
 
-  /** Reads the checkpoint in {@code stepDir}, checking every file against the sizes and CRCs in meta.json. */
+  /**
+   * Reads the checkpoint in {@code stepDir}, checking every file against the sizes and CRCs in
+   * meta.json.
+   */
   public static Checkpoint read(Path stepDir) throws IOException {
     Path metaFile = stepDir.resolve(META);
     JsonNode meta;
@@ -188,43 +204,57 @@ public final class Checkpoints {
     if (meta == null || !meta.path("step").canConvertToLong() || !meta.path("files").isObject()) {
       throw new RunFileException(metaFile, "not a checkpoint meta file (needs step and files)");
     }
-    if (meta.path("format").asInt() != FORMAT) throw new RunFileException(metaFile, "unsupported checkpoint format " + meta.path("format"));
+    if (meta.path("format").asInt() != FORMAT)
+      throw new RunFileException(metaFile, "unsupported checkpoint format " + meta.path("format"));
     long step = meta.get("step").asLong();
     verify(stepDir.resolve(PARAMS), meta.get("files"));
     verify(stepDir.resolve(OPTIMIZER), meta.get("files"));
     INDArray params;
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(stepDir.resolve(PARAMS)), 1 << 16)) {
+    try (InputStream in =
+        new BufferedInputStream(Files.newInputStream(stepDir.resolve(PARAMS)), 1 << 16)) {
       params = Nd4j.read(new DataInputStream(in));
     } catch (IOException | RuntimeException e) {
       throw new RunFileException(stepDir.resolve(PARAMS), "unreadable parameters (" + e + ")", e);
     }
     OptimizerState state;
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(stepDir.resolve(OPTIMIZER)), 1 << 16)) {
+    try (InputStream in =
+        new BufferedInputStream(Files.newInputStream(stepDir.resolve(OPTIMIZER)), 1 << 16)) {
       state = OptimizerState.read(in);
     } catch (IOException | RuntimeException e) {
-      throw new RunFileException(stepDir.resolve(OPTIMIZER), "unreadable optimizer state (" + e + ")", e);
+      throw new RunFileException(
+          stepDir.resolve(OPTIMIZER), "unreadable optimizer state (" + e + ")", e);
     }
     @SuppressWarnings("unchecked")
-    Map<String, Object> extra = meta.has("extra") ? JSON.convertValue(meta.get("extra"), LinkedHashMap.class) : new LinkedHashMap<>();
+    Map<String, Object> extra =
+        meta.has("extra")
+            ? JSON.convertValue(meta.get("extra"), LinkedHashMap.class)
+            : new LinkedHashMap<>();
     return new Checkpoint(step, params, state, extra, stepDir);
   }
 
   private static void verify(Path file, JsonNode files) throws IOException {
     JsonNode f = files.get(file.getFileName().toString());
-    if (f == null) throw new RunFileException(file.resolveSibling(META), "no entry for " + file.getFileName());
+    if (f == null)
+      throw new RunFileException(file.resolveSibling(META), "no entry for " + file.getFileName());
     if (!Files.isRegularFile(file)) throw new RunFileException(file, "missing");
     long size = Files.size(file);
     long expected = f.path("bytes").asLong();
-    if (size != expected) throw new RunFileException(file, size + " bytes, expected " + expected + " (truncated or damaged)");
+    if (size != expected)
+      throw new RunFileException(
+          file, size + " bytes, expected " + expected + " (truncated or damaged)");
     CRC32 crc = new CRC32();
     try (InputStream in = Files.newInputStream(file)) {
       byte[] buf = new byte[1 << 16];
       for (int n; (n = in.read(buf)) > 0; ) crc.update(buf, 0, n);
     }
-    if (crc.getValue() != f.path("crc32").asLong()) throw new RunFileException(file, "CRC-32 mismatch (damaged)");
+    if (crc.getValue() != f.path("crc32").asLong())
+      throw new RunFileException(file, "CRC-32 mismatch (damaged)");
   }
 
-  /** The steps of the step directories present (before {@link #latest} cleans up, also ones a kill left uncommitted). */
+  /**
+   * The steps of the step directories present (before {@link #latest} cleans up, also ones a kill
+   * left uncommitted).
+   */
   public List<Long> steps() throws IOException {
     return new ArrayList<>(stepDirs().keySet());
   }

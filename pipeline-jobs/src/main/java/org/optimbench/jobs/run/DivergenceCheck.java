@@ -5,12 +5,12 @@ import java.util.OptionalDouble;
 
 /**
  * Decides when a run has diverged: its loss is NaN or infinite, or exceeds {@code factor} times the
- * first finite loss it saw (the conf key {@code divergence_factor}). A diverged run ends with status
- * DIVERGED and the sweep goes on.
+ * first finite loss it saw (the conf key {@code divergence_factor}). A diverged run ends with
+ * status DIVERGED and the sweep goes on.
  *
- * <p>The first loss is part of the run's state: a resumed run must get it back
- * ({@link #resumed}, from the checkpoint's extra values), or the threshold would move. When the first
- * loss is not positive the ratio means nothing and only non-finite losses count.
+ * <p>The first loss is part of the run's state: a resumed run must get it back ({@link #resumed},
+ * from the checkpoint's extra values), or the threshold would move. When the first loss is not
+ * positive the ratio means nothing and only non-finite losses count.
  */
 public final class DivergenceCheck {
   private final double factor;
@@ -18,14 +18,16 @@ public final class DivergenceCheck {
 
   public DivergenceCheck(double factor) {
     if (!(factor >= 1) || Double.isInfinite(factor)) {
-      throw new IllegalArgumentException("divergence_factor (" + factor + ") must be finite and >= 1");
+      throw new IllegalArgumentException(
+          "divergence_factor (" + factor + ") must be finite and >= 1");
     }
     this.factor = factor;
   }
 
   /** A check for a resumed run whose first finite loss was {@code firstLoss}. */
   public static DivergenceCheck resumed(double factor, double firstLoss) {
-    if (!Double.isFinite(firstLoss)) throw new IllegalArgumentException("first loss (" + firstLoss + ") must be finite");
+    if (!Double.isFinite(firstLoss))
+      throw new IllegalArgumentException("first loss (" + firstLoss + ") must be finite");
     DivergenceCheck c = new DivergenceCheck(factor);
     c.firstLoss = firstLoss;
     return c;
@@ -39,7 +41,15 @@ public final class DivergenceCheck {
       return Optional.empty();
     }
     if (firstLoss > 0 && loss > factor * firstLoss) {
-      return Optional.of("loss " + loss + " at step " + step + " exceeds " + factor + " x the first loss " + firstLoss);
+      return Optional.of(
+          "loss "
+              + loss
+              + " at step "
+              + step
+              + " exceeds "
+              + factor
+              + " x the first loss "
+              + firstLoss);
     }
     return Optional.empty();
   }

@@ -22,29 +22,30 @@ import java.util.regex.Pattern;
 /**
  * The metrics of one run as CSV ({@code metrics.csv}), one row per logged step.
  *
- * <p><b>Columns are fixed when the log is opened</b>: {@link #CORE} ({@code step, epoch, wall_time_s,
- * samples, train_loss, lr, grad_norm}), then {@code diag.<name>} for each optimizer diagnostic, then
- * {@code eval.<name>} for each evaluation metric, then {@code final.<name>} for each metric of the
- * evaluation after training ({@code eval.final}), in the order given. The final columns are empty
- * until {@link #fill} writes them into the last row. A value for a column that was
- * not declared is an error naming the column: a CSV header cannot grow, and a column that silently
- * appears halfway would be empty in every earlier row. Reopening an existing log with different
- * columns is an error naming the file and the first differing column.
+ * <p><b>Columns are fixed when the log is opened</b>: {@link #CORE} ({@code step, epoch,
+ * wall_time_s, samples, train_loss, lr, grad_norm}), then {@code diag.<name>} for each optimizer
+ * diagnostic, then {@code eval.<name>} for each evaluation metric, then {@code final.<name>} for
+ * each metric of the evaluation after training ({@code eval.final}), in the order given. The final
+ * columns are empty until {@link #fill} writes them into the last row. A value for a column that
+ * was not declared is an error naming the column: a CSV header cannot grow, and a column that
+ * silently appears halfway would be empty in every earlier row. Reopening an existing log with
+ * different columns is an error naming the file and the first differing column.
  *
  * <p>Cells: {@code step} and {@code samples} are integers, every other column a double written with
  * {@link Double#toString} (so it parses back to the same bits, {@code NaN} and {@code Infinity}
  * included); an empty cell is a missing value. Steps are strictly increasing, one row per step: put
  * training and evaluation values of the same step into one row.
  *
- * <p><b>Durability</b>: rows are buffered; {@link #flush} forces them to disk (the trainer flushes on
- * every evaluation, and {@link RunDirectory} before every checkpoint). A kill can leave a last line
- * without its newline: opening the log drops it. On resume from a checkpoint at step S,
- * {@link #truncateAfter}(S) atomically rewrites the file without the rows after S, so the rows the
- * resumed run logs again are not duplicated.
+ * <p><b>Durability</b>: rows are buffered; {@link #flush} forces them to disk (the trainer flushes
+ * on every evaluation, and {@link RunDirectory} before every checkpoint). A kill can leave a last
+ * line without its newline: opening the log drops it. On resume from a checkpoint at step S, {@link
+ * #truncateAfter}(S) atomically rewrites the file without the rows after S, so the rows the resumed
+ * run logs again are not duplicated.
  */
 public final class MetricsLog implements AutoCloseable {
   public static final String FILE = "metrics.csv";
-  public static final List<String> CORE = List.of("step", "epoch", "wall_time_s", "samples", "train_loss", "lr", "grad_norm");
+  public static final List<String> CORE =
+      List.of("step", "epoch", "wall_time_s", "samples", "train_loss", "lr", "grad_norm");
   public static final String DIAG = "diag.";
   public static final String EVAL = "eval.";
   public static final String FINAL = "final.";
@@ -70,7 +71,8 @@ public final class MetricsLog implements AutoCloseable {
   }
 
   /** The column list with {@code final.<name>} columns for the evaluation after training. */
-  public static List<String> columns(Collection<String> diagnostics, Collection<String> evals, Collection<String> finals) {
+  public static List<String> columns(
+      Collection<String> diagnostics, Collection<String> evals, Collection<String> finals) {
     Set<String> out = new LinkedHashSet<>(CORE);
     for (String d : diagnostics) add(out, DIAG, d);
     for (String e : evals) add(out, EVAL, e);
@@ -82,19 +84,26 @@ public final class MetricsLog implements AutoCloseable {
     if (name == null || !NAME.matcher(name).matches()) {
       throw new IllegalArgumentException("metric name '" + name + "' must match " + NAME.pattern());
     }
-    if (!out.add(prefix + name)) throw new IllegalArgumentException("metric '" + prefix + name + "' declared twice");
+    if (!out.add(prefix + name))
+      throw new IllegalArgumentException("metric '" + prefix + name + "' declared twice");
   }
 
   /**
    * Creates {@code file} with the header, or reopens it for appending after checking the header and
    * every row (an unreadable row is an error naming the line).
    */
-  public static MetricsLog open(Path file, Collection<String> diagnostics, Collection<String> evals) throws IOException {
+  public static MetricsLog open(Path file, Collection<String> diagnostics, Collection<String> evals)
+      throws IOException {
     return open(file, diagnostics, evals, List.of());
   }
 
   /** {@link #open(Path, Collection, Collection)} with {@code final.<name>} columns. */
-  public static MetricsLog open(Path file, Collection<String> diagnostics, Collection<String> evals, Collection<String> finals) throws IOException {
+  public static MetricsLog open(
+      Path file,
+      Collection<String> diagnostics,
+      Collection<String> evals,
+      Collection<String> finals)
+      throws IOException {
     MetricsLog log = new MetricsLog(file, columns(diagnostics, evals, finals));
     if (!Files.exists(file)) {
       AtomicFiles.writeString(file, String.join(",", log.columns) + "\n");
@@ -119,8 +128,15 @@ public final class MetricsLog implements AutoCloseable {
       String f = i < found.size() ? found.get(i) : "(none)";
       String c = i < columns.size() ? columns.get(i) : "(none)";
       if (!f.equals(c)) {
-        throw new RunFileException(file, "column " + (i + 1) + " is '" + f + "' in the existing log but '" + c
-            + "' now: the run was started with other diagnostics or evaluation metrics");
+        throw new RunFileException(
+            file,
+            "column "
+                + (i + 1)
+                + " is '"
+                + f
+                + "' in the existing log but '"
+                + c
+                + "' now: the run was started with other diagnostics or evaluation metrics");
       }
     }
   }
@@ -143,18 +159,33 @@ public final class MetricsLog implements AutoCloseable {
     return new Row(step);
   }
 
-  /** Appends a row (buffered until {@link #flush}). Unknown columns and non-increasing steps are errors. */
+  /**
+   * Appends a row (buffered until {@link #flush}). Unknown columns and non-increasing steps are
+   * errors.
+   */
   public void append(Row row) throws IOException {
     if (writer == null) throw new IllegalStateException(file + ": the log is closed");
     if (row.step <= lastStep) {
-      throw new IllegalArgumentException(file + ": step " + row.step + " after step " + lastStep + " (steps must increase: one row per step)");
+      throw new IllegalArgumentException(
+          file
+              + ": step "
+              + row.step
+              + " after step "
+              + lastStep
+              + " (steps must increase: one row per step)");
     }
     String[] cells = new String[columns.size()];
     Collections.nCopies(cells.length, "").toArray(cells);
     for (Map.Entry<String, Number> e : row.values.entrySet()) {
       Integer i = index.get(e.getKey());
       if (i == null) {
-        throw new IllegalArgumentException(file + ": column '" + e.getKey() + "' was not declared when the log was opened (declared: " + columns + ")");
+        throw new IllegalArgumentException(
+            file
+                + ": column '"
+                + e.getKey()
+                + "' was not declared when the log was opened (declared: "
+                + columns
+                + ")");
       }
       cells[i] = format(e.getKey(), e.getValue());
     }
@@ -166,7 +197,8 @@ public final class MetricsLog implements AutoCloseable {
   private static String format(String column, Number v) {
     if (v == null) return "";
     if (INTEGER_COLUMNS.contains(column)) {
-      if (!(v instanceof Long || v instanceof Integer)) throw new IllegalArgumentException("column '" + column + "' takes an integer, got " + v);
+      if (!(v instanceof Long || v instanceof Integer))
+        throw new IllegalArgumentException("column '" + column + "' takes an integer, got " + v);
       return Long.toString(v.longValue());
     }
     return Double.toString(v.doubleValue());
@@ -209,7 +241,8 @@ public final class MetricsLog implements AutoCloseable {
    * records its {@code final.<name>} values in the last row, all of them or none. A missing row or
    * an undeclared column is an error naming it.
    */
-  public static void fill(Path file, long step, Map<String, ? extends Number> values) throws IOException {
+  public static void fill(Path file, long step, Map<String, ? extends Number> values)
+      throws IOException {
     List<String> lines = lines(Files.readString(file, StandardCharsets.UTF_8));
     if (lines.isEmpty()) throw new RunFileException(file, "empty (expected a header line)");
     List<String> columns = List.of(lines.get(0).split(",", -1));
@@ -220,7 +253,10 @@ public final class MetricsLog implements AutoCloseable {
     String[] cells = lines.get(at + 1).split(",", -1);
     for (Map.Entry<String, ? extends Number> e : values.entrySet()) {
       int c = columns.indexOf(e.getKey());
-      if (c < 0 || e.getKey().equals("step")) throw new RunFileException(file, "no column '" + e.getKey() + "' to fill (columns: " + String.join(", ", columns) + ")");
+      if (c < 0 || e.getKey().equals("step"))
+        throw new RunFileException(
+            file,
+            "no column '" + e.getKey() + "' to fill (columns: " + String.join(", ", columns) + ")");
       cells[c] = format(e.getKey(), e.getValue());
     }
     lines.set(at + 1, String.join(",", cells));
@@ -229,7 +265,10 @@ public final class MetricsLog implements AutoCloseable {
     AtomicFiles.writeString(file, b.toString());
   }
 
-  /** Every row so far (after a flush), as column name to Long (step, samples), Double, or null for an empty cell. */
+  /**
+   * Every row so far (after a flush), as column name to Long (step, samples), Double, or null for
+   * an empty cell.
+   */
   public List<Map<String, Object>> readAll() throws IOException {
     flush();
     return read(file);
@@ -252,33 +291,46 @@ public final class MetricsLog implements AutoCloseable {
     closeWriter();
   }
 
-  /** The complete lines of {@code text}: a last line without its newline was cut by a kill and is left out. */
+  /**
+   * The complete lines of {@code text}: a last line without its newline was cut by a kill and is
+   * left out.
+   */
   private static List<String> lines(String text) {
     List<String> out = new ArrayList<>(List.of(text.split("\n", -1)));
     out.remove(out.size() - 1); // after the last '\n': empty, or the cut line
     return out;
   }
 
-  private static List<Map<String, Object>> parseRows(Path file, List<String> columns, List<String> lines) {
+  private static List<Map<String, Object>> parseRows(
+      Path file, List<String> columns, List<String> lines) {
     List<Map<String, Object>> rows = new ArrayList<>();
     long prev = -1;
     for (int ln = 1; ln < lines.size(); ln++) {
       String[] cells = lines.get(ln).split(",", -1);
       String where = "line " + (ln + 1);
       if (cells.length != columns.size()) {
-        throw new RunFileException(file, where + ": " + cells.length + " fields, expected " + columns.size());
+        throw new RunFileException(
+            file, where + ": " + cells.length + " fields, expected " + columns.size());
       }
       Map<String, Object> row = new LinkedHashMap<>();
       for (int i = 0; i < cells.length; i++) {
         String c = columns.get(i);
         try {
-          row.put(c, cells[i].isEmpty() ? null : INTEGER_COLUMNS.contains(c) ? (Object) Long.parseLong(cells[i]) : (Object) Double.parseDouble(cells[i]));
+          row.put(
+              c,
+              cells[i].isEmpty()
+                  ? null
+                  : INTEGER_COLUMNS.contains(c)
+                      ? (Object) Long.parseLong(cells[i])
+                      : (Object) Double.parseDouble(cells[i]));
         } catch (NumberFormatException e) {
-          throw new RunFileException(file, where + ": column '" + c + "' is not a number: '" + cells[i] + "'");
+          throw new RunFileException(
+              file, where + ": column '" + c + "' is not a number: '" + cells[i] + "'");
         }
       }
       Object step = row.get("step");
-      if (!(step instanceof Long s) || s <= prev) throw new RunFileException(file, where + ": step " + step + " after step " + prev);
+      if (!(step instanceof Long s) || s <= prev)
+        throw new RunFileException(file, where + ": step " + step + " after step " + prev);
       prev = s;
       rows.add(row);
     }
@@ -293,7 +345,9 @@ public final class MetricsLog implements AutoCloseable {
 
   private void openWriter() throws IOException {
     channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-    writer = new BufferedWriter(new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8));
+    writer =
+        new BufferedWriter(
+            new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8));
   }
 
   private void closeWriter() throws IOException {
@@ -302,7 +356,10 @@ public final class MetricsLog implements AutoCloseable {
     channel = null;
   }
 
-  /** One row of the log: a step and values by column name; fill with the typed setters or {@link #put}. */
+  /**
+   * One row of the log: a step and values by column name; fill with the typed setters or {@link
+   * #put}.
+   */
   public static final class Row {
     private final long step;
     private final Map<String, Number> values = new LinkedHashMap<>();
@@ -314,7 +371,8 @@ public final class MetricsLog implements AutoCloseable {
     }
 
     public Row put(String column, Number value) {
-      if (column.equals("step")) throw new IllegalArgumentException("the step is set by MetricsLog.row(step)");
+      if (column.equals("step"))
+        throw new IllegalArgumentException("the step is set by MetricsLog.row(step)");
       values.put(column, value);
       return this;
     }
@@ -343,7 +401,10 @@ public final class MetricsLog implements AutoCloseable {
       return put("grad_norm", v);
     }
 
-    /** Optimizer diagnostics by their own names (e.g. {@code Diagnostics.values()}); stored as {@code diag.<name>}. */
+    /**
+     * Optimizer diagnostics by their own names (e.g. {@code Diagnostics.values()}); stored as
+     * {@code diag.<name>}.
+     */
     public Row diagnostics(Map<String, ? extends Number> diag) {
       diag.forEach((k, v) -> put(DIAG + k, v));
       return this;

@@ -30,17 +30,17 @@ import org.optimbench.optim.OptimizerState;
  * run.complete(lastStep);  // or run.diverge(step, reason) / run.fail(step, reason)
  * }</pre>
  *
- * <p>With an evaluation after training ({@code eval.final}), the trainer ends with
- * {@link #endTraining} instead of {@link #complete}: the final checkpoint is committed and the
- * status stays RUNNING. The evaluation then reads that checkpoint, and
- * {@link #completeWithFinal} writes its values into the last metrics row (one atomic rewrite) and
- * only then COMPLETED. A kill in between leaves a RUNNING run whose resume has no step left to take
- * and goes straight to the evaluation, so a COMPLETED run always has its final values.
+ * <p>With an evaluation after training ({@code eval.final}), the trainer ends with {@link
+ * #endTraining} instead of {@link #complete}: the final checkpoint is committed and the status
+ * stays RUNNING. The evaluation then reads that checkpoint, and {@link #completeWithFinal} writes
+ * its values into the last metrics row (one atomic rewrite) and only then COMPLETED. A kill in
+ * between leaves a RUNNING run whose resume has no step left to take and goes straight to the
+ * evaluation, so a COMPLETED run always has its final values.
  *
  * <p>{@code conf.yaml} is the resolved conf. Reopening a directory checks that the conf is the same
  * (a resume must continue the same run) and otherwise fails naming the first differing key, unless
- * {@code force} is given, which replaces it. COMPLETED is written only after the final checkpoint is
- * committed and the metrics are on disk. One process at a time owns a run directory: the sweep
+ * {@code force} is given, which replaces it. COMPLETED is written only after the final checkpoint
+ * is committed and the metrics are on disk. One process at a time owns a run directory: the sweep
  * driver, not its executors.
  */
 public final class RunDirectory {
@@ -58,25 +58,36 @@ public final class RunDirectory {
     this.checkpoints = new Checkpoints(dir, keep);
   }
 
-  public static RunDirectory open(Path outputRoot, String runName, Map<String, Object> resolvedConf) throws IOException {
+  public static RunDirectory open(Path outputRoot, String runName, Map<String, Object> resolvedConf)
+      throws IOException {
     return open(outputRoot, runName, resolvedConf, false);
   }
 
-  /** Opens the directory of {@code conf.string("name")} under {@code outputRoot} with the resolved conf. */
+  /**
+   * Opens the directory of {@code conf.string("name")} under {@code outputRoot} with the resolved
+   * conf.
+   */
   public static RunDirectory open(Path outputRoot, RunConf conf, boolean force) throws IOException {
     return open(outputRoot, conf.string("name"), conf.resolvedTree(), force);
   }
 
   /**
-   * Creates or reopens {@code <outputRoot>/<runName>/}, keeping the last {@link Checkpoints#DEFAULT_KEEP}
-   * checkpoints. On reopen, an existing {@code conf.yaml} that differs from {@code resolvedConf} is an
-   * error naming the key, unless {@code force}.
+   * Creates or reopens {@code <outputRoot>/<runName>/}, keeping the last {@link
+   * Checkpoints#DEFAULT_KEEP} checkpoints. On reopen, an existing {@code conf.yaml} that differs
+   * from {@code resolvedConf} is an error naming the key, unless {@code force}.
    */
-  public static RunDirectory open(Path outputRoot, String runName, Map<String, Object> resolvedConf, boolean force) throws IOException {
+  public static RunDirectory open(
+      Path outputRoot, String runName, Map<String, Object> resolvedConf, boolean force)
+      throws IOException {
     return open(outputRoot, runName, resolvedConf, force, Checkpoints.DEFAULT_KEEP);
   }
 
-  public static RunDirectory open(Path outputRoot, String runName, Map<String, Object> resolvedConf, boolean force, int keepCheckpoints)
+  public static RunDirectory open(
+      Path outputRoot,
+      String runName,
+      Map<String, Object> resolvedConf,
+      boolean force,
+      int keepCheckpoints)
       throws IOException {
     Objects.requireNonNull(resolvedConf, "resolvedConf");
     Path dir = runDir(outputRoot, runName);
@@ -87,11 +98,21 @@ public final class RunDirectory {
     return run;
   }
 
-  /** Where the run {@code runName} lives; a name that is not a plain directory name is an error naming it. */
+  /**
+   * Where the run {@code runName} lives; a name that is not a plain directory name is an error
+   * naming it.
+   */
   static Path runDir(Path outputRoot, String runName) {
-    if (runName == null || runName.isEmpty() || runName.startsWith(".") || runName.contains("/") || runName.contains("\\")
+    if (runName == null
+        || runName.isEmpty()
+        || runName.startsWith(".")
+        || runName.contains("/")
+        || runName.contains("\\")
         || runName.chars().anyMatch(Character::isISOControl)) {
-      throw new IllegalArgumentException("run name '" + runName + "' must be a plain directory name (no '/', not starting with '.')");
+      throw new IllegalArgumentException(
+          "run name '"
+              + runName
+              + "' must be a plain directory name (no '/', not starting with '.')");
     }
     return outputRoot.resolve(runName);
   }
@@ -121,12 +142,17 @@ public final class RunDirectory {
     Optional<String> diff = difference("", old, YAML.readValue(text, Object.class));
     if (diff.isEmpty()) return;
     if (!force) {
-      throw new RunFileException(file, diff.get() + "; a resume must use the run's conf (give a new run name, or force to replace it)");
+      throw new RunFileException(
+          file,
+          diff.get()
+              + "; a resume must use the run's conf (give a new run name, or force to replace it)");
     }
     AtomicFiles.writeString(file, text);
   }
 
-  /** The first key at which {@code a} (existing) and {@code b} (new) differ, described, or empty. */
+  /**
+   * The first key at which {@code a} (existing) and {@code b} (new) differ, described, or empty.
+   */
   private static Optional<String> difference(String path, Object a, Object b) {
     if (a instanceof Map<?, ?> ma && b instanceof Map<?, ?> mb) {
       Set<Object> keys = new LinkedHashSet<>(ma.keySet());
@@ -148,7 +174,14 @@ public final class RunDirectory {
       return Optional.empty();
     }
     if (Objects.equals(a, b)) return Optional.empty();
-    return Optional.of("key " + (path.isEmpty() ? "(root)" : path) + " is " + a + " in the existing conf but " + b + " now");
+    return Optional.of(
+        "key "
+            + (path.isEmpty() ? "(root)" : path)
+            + " is "
+            + a
+            + " in the existing conf but "
+            + b
+            + " now");
   }
 
   public Path dir() {
@@ -168,7 +201,10 @@ public final class RunDirectory {
     return status().map(s -> s.state() == RunStatus.State.COMPLETED).orElse(false);
   }
 
-  /** True when the status is COMPLETED or DIVERGED: a sweep re-run skips this run (see {@link RunStatus#isFinal}). */
+  /**
+   * True when the status is COMPLETED or DIVERGED: a sweep re-run skips this run (see {@link
+   * RunStatus#isFinal}).
+   */
   public boolean isFinal() throws IOException {
     return status().map(RunStatus::isFinal).orElse(false);
   }
@@ -182,13 +218,21 @@ public final class RunDirectory {
    * checkpoint, cuts the metrics after its step (all rows when there is none, since the run starts
    * over), and writes status RUNNING. Returns the checkpoint to restore, if any.
    */
-  public Optional<Checkpoint> start(Collection<String> diagnostics, Collection<String> evals) throws IOException {
+  public Optional<Checkpoint> start(Collection<String> diagnostics, Collection<String> evals)
+      throws IOException {
     return start(diagnostics, evals, List.of());
   }
 
-  /** {@link #start(Collection, Collection)} with {@code final.<name>} metrics columns for the evaluation after training. */
-  public Optional<Checkpoint> start(Collection<String> diagnostics, Collection<String> evals, Collection<String> finals) throws IOException {
-    if (isFinal()) throw new IllegalStateException(dir + ": the run has a final status (" + status().get().state() + "); nothing to resume");
+  /**
+   * {@link #start(Collection, Collection)} with {@code final.<name>} metrics columns for the
+   * evaluation after training.
+   */
+  public Optional<Checkpoint> start(
+      Collection<String> diagnostics, Collection<String> evals, Collection<String> finals)
+      throws IOException {
+    if (isFinal())
+      throw new IllegalStateException(
+          dir + ": the run has a final status (" + status().get().state() + "); nothing to resume");
     if (metrics != null) throw new IllegalStateException(dir + ": already started");
     MetricsLog log = MetricsLog.open(dir.resolve(MetricsLog.FILE), diagnostics, evals, finals);
     Optional<Checkpoint> from = checkpoints.latest();
@@ -200,19 +244,28 @@ public final class RunDirectory {
 
   /** The metrics log opened by {@link #start}. */
   public MetricsLog metrics() {
-    if (metrics == null) throw new IllegalStateException(dir + ": call start() before logging metrics");
+    if (metrics == null)
+      throw new IllegalStateException(dir + ": call start() before logging metrics");
     return metrics;
   }
 
-  /** Flushes the metrics, then commits a checkpoint, so that no committed checkpoint is ahead of the log. */
-  public Path checkpoint(long step, INDArray params, OptimizerState state, Map<String, Object> extra) throws IOException {
+  /**
+   * Flushes the metrics, then commits a checkpoint, so that no committed checkpoint is ahead of the
+   * log.
+   */
+  public Path checkpoint(
+      long step, INDArray params, OptimizerState state, Map<String, Object> extra)
+      throws IOException {
     metrics().flush();
     Path p = checkpoints.write(step, params, state, extra);
     RunStatus.running(step).write(dir);
     return p;
   }
 
-  /** Marks the run COMPLETED at {@code step}; the final checkpoint (for {@code step}) must be committed first. */
+  /**
+   * Marks the run COMPLETED at {@code step}; the final checkpoint (for {@code step}) must be
+   * committed first.
+   */
   public void complete(long step) throws IOException {
     requireFinalCheckpoint(step, "completing");
     finish(RunStatus.completed(step));
@@ -220,7 +273,8 @@ public final class RunDirectory {
 
   /**
    * Training ended after {@code step} steps and an evaluation after training follows: closes the
-   * metrics log and leaves the status RUNNING at {@code step}. The final checkpoint must be committed.
+   * metrics log and leaves the status RUNNING at {@code step}. The final checkpoint must be
+   * committed.
    */
   public void endTraining(long step) throws IOException {
     requireFinalCheckpoint(step, "ending training");
@@ -234,14 +288,17 @@ public final class RunDirectory {
   /**
    * Records the evaluation after training and completes the run: {@code finals} (metric name to
    * value) go into the {@code final.<name>} columns of the row of step {@code step - 1} (the last
-   * step taken) in one atomic rewrite of the log, then the status becomes COMPLETED at {@code step}.
-   * The final checkpoint (for {@code step}) must be committed, and the log closed ({@link #endTraining},
-   * or a directory reopened without {@link #start}).
+   * step taken) in one atomic rewrite of the log, then the status becomes COMPLETED at {@code
+   * step}. The final checkpoint (for {@code step}) must be committed, and the log closed ({@link
+   * #endTraining}, or a directory reopened without {@link #start}).
    */
   public void completeWithFinal(long step, Map<String, Double> finals) throws IOException {
     requireFinalCheckpoint(step, "completing");
-    if (metrics != null) throw new IllegalStateException(dir + ": the metrics log is open; call endTraining first");
-    if (step < 1) throw new IllegalArgumentException(dir + ": no step was taken, so there is no row for the final values");
+    if (metrics != null)
+      throw new IllegalStateException(dir + ": the metrics log is open; call endTraining first");
+    if (step < 1)
+      throw new IllegalArgumentException(
+          dir + ": no step was taken, so there is no row for the final values");
     Map<String, Double> cells = new java.util.LinkedHashMap<>();
     finals.forEach((k, v) -> cells.put(MetricsLog.FINAL + k, v));
     MetricsLog.fill(dir.resolve(MetricsLog.FILE), step - 1, cells);
@@ -251,7 +308,14 @@ public final class RunDirectory {
   private void requireFinalCheckpoint(long step, String what) throws IOException {
     Optional<Long> last = checkpoints.latestStep();
     if (last.isEmpty() || last.get() != step) {
-      throw new IllegalStateException(dir + ": write the final checkpoint (step " + step + ") before " + what + "; the last one is " + last.orElse(null));
+      throw new IllegalStateException(
+          dir
+              + ": write the final checkpoint (step "
+              + step
+              + ") before "
+              + what
+              + "; the last one is "
+              + last.orElse(null));
     }
   }
 

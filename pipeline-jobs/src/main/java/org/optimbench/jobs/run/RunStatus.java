@@ -25,14 +25,20 @@ public record RunStatus(State state, long step, String reason, Instant updatedAt
   public static final String FILE = "status.json";
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  public enum State { RUNNING, COMPLETED, FAILED, DIVERGED }
+  public enum State {
+    RUNNING,
+    COMPLETED,
+    FAILED,
+    DIVERGED
+  }
 
   public RunStatus {
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(updatedAt, "updatedAt");
     if (step < 0) throw new IllegalArgumentException("step must be >= 0, got " + step);
     boolean needsReason = state == State.FAILED || state == State.DIVERGED;
-    if (needsReason && (reason == null || reason.isBlank())) throw new IllegalArgumentException(state + " needs a reason");
+    if (needsReason && (reason == null || reason.isBlank()))
+      throw new IllegalArgumentException(state + " needs a reason");
     if (reason == null) reason = "";
   }
 
@@ -68,10 +74,14 @@ public record RunStatus(State state, long step, String reason, Instant updatedAt
     o.put("step", step);
     o.put("reason", reason);
     o.put("updated_at", updatedAt.toString());
-    AtomicFiles.writeString(runDir.resolve(FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n");
+    AtomicFiles.writeString(
+        runDir.resolve(FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n");
   }
 
-  /** The status in {@code runDir}, empty when there is none; a status file that cannot be read is an error naming it. */
+  /**
+   * The status in {@code runDir}, empty when there is none; a status file that cannot be read is an
+   * error naming it.
+   */
   public static Optional<RunStatus> read(Path runDir) throws IOException {
     Path file = runDir.resolve(FILE);
     String text;
@@ -85,10 +95,15 @@ public record RunStatus(State state, long step, String reason, Instant updatedAt
       if (o == null || !o.isObject()) throw new RunFileException(file, "expected a JSON object");
       State state = State.valueOf(field(file, o, "state").asText());
       JsonNode step = field(file, o, "step");
-      if (!step.canConvertToLong()) throw new RunFileException(file, "step is not an integer: " + step);
+      if (!step.canConvertToLong())
+        throw new RunFileException(file, "step is not an integer: " + step);
       JsonNode reason = o.get("reason");
-      return Optional.of(new RunStatus(state, step.asLong(), reason == null ? "" : reason.asText(),
-          Instant.parse(field(file, o, "updated_at").asText())));
+      return Optional.of(
+          new RunStatus(
+              state,
+              step.asLong(),
+              reason == null ? "" : reason.asText(),
+              Instant.parse(field(file, o, "updated_at").asText())));
     } catch (IOException | IllegalArgumentException | DateTimeParseException e) {
       throw new RunFileException(file, "unreadable status (" + e.getMessage() + ")", e);
     }

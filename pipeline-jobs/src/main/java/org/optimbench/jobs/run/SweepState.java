@@ -11,14 +11,18 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * What a (re-)run of a sweep has to do for each of its runs, read from the run directories under the
- * output root: skip the {@link Kind#FINISHED} ones (status COMPLETED or DIVERGED), resume the
+ * What a (re-)run of a sweep has to do for each of its runs, read from the run directories under
+ * the output root: skip the {@link Kind#FINISHED} ones (status COMPLETED or DIVERGED), resume the
  * {@link Kind#INCOMPLETE} ones (a directory without a final status: killed while RUNNING, FAILED,
- * or killed before its first status) from their last checkpoint, and start the {@link Kind#NEW} ones.
- * Reads only; a status file that cannot be read is an error naming it.
+ * or killed before its first status) from their last checkpoint, and start the {@link Kind#NEW}
+ * ones. Reads only; a status file that cannot be read is an error naming it.
  */
 public final class SweepState {
-  public enum Kind { FINISHED, INCOMPLETE, NEW }
+  public enum Kind {
+    FINISHED,
+    INCOMPLETE,
+    NEW
+  }
 
   private final Map<String, Kind> kinds;
   private final Map<String, RunStatus> statuses;
@@ -34,7 +38,8 @@ public final class SweepState {
     Map<String, RunStatus> statuses = new LinkedHashMap<>();
     for (String name : runNames) {
       Path dir = RunDirectory.runDir(outputRoot, name);
-      if (kinds.containsKey(name)) throw new IllegalArgumentException("run '" + name + "' appears twice in the sweep");
+      if (kinds.containsKey(name))
+        throw new IllegalArgumentException("run '" + name + "' appears twice in the sweep");
       if (!Files.isDirectory(dir)) {
         kinds.put(name, Kind.NEW);
         continue;
@@ -52,7 +57,8 @@ public final class SweepState {
 
   public Kind kind(String run) {
     Kind k = kinds.get(run);
-    if (k == null) throw new IllegalArgumentException("run '" + run + "' is not in the sweep " + kinds.keySet());
+    if (k == null)
+      throw new IllegalArgumentException("run '" + run + "' is not in the sweep " + kinds.keySet());
     return k;
   }
 
@@ -75,14 +81,21 @@ public final class SweepState {
 
   private List<String> of(Kind kind) {
     List<String> out = new ArrayList<>();
-    kinds.forEach((n, k) -> {
-      if (k == kind) out.add(n);
-    });
+    kinds.forEach(
+        (n, k) -> {
+          if (k == kind) out.add(n);
+        });
     return out;
   }
 
   @Override
   public String toString() {
-    return "SweepState{finished=" + finished() + ", incomplete=" + incomplete() + ", new=" + fresh() + "}";
+    return "SweepState{finished="
+        + finished()
+        + ", incomplete="
+        + incomplete()
+        + ", new="
+        + fresh()
+        + "}";
   }
 }

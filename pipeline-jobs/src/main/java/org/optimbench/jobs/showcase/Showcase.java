@@ -22,9 +22,9 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.zip.GZIPInputStream;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.optimbench.jobs.run.AtomicFiles;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.optimbench.jobs.run.AtomicFiles;
 import org.optimbench.optim.Diagnostics;
 import org.optimbench.optim.ModelView;
 import org.optimbench.optim.Optimizer;
@@ -53,13 +53,40 @@ import org.optimbench.prep.libsvm.LibsvmRecord;
  * ({@code scripts/train}) runs the same specs at scale.
  */
 public final class Showcase {
-  private static final Set<String> KEYS = Set.of("data", "hidden", "steps", "batch_size", "seed", "dtype", "valid_fraction", "schedule", "optimizers", "output");
+  private static final Set<String> KEYS =
+      Set.of(
+          "data",
+          "hidden",
+          "steps",
+          "batch_size",
+          "seed",
+          "dtype",
+          "valid_fraction",
+          "schedule",
+          "optimizers",
+          "output");
 
-  record Conf(Path data, int hidden, int steps, int batchSize, long seed, DataType dtype, double validFraction, Spec schedule, List<Spec> optimizers, Path output) {}
+  record Conf(
+      Path data,
+      int hidden,
+      int steps,
+      int batchSize,
+      long seed,
+      DataType dtype,
+      double validFraction,
+      Spec schedule,
+      List<Spec> optimizers,
+      Path output) {}
 
   record Dataset(double[][] x, int[] y, int classes, List<Double> labelValues) {}
 
-  record Result(String name, double trainLoss, double validAccuracy, double millis, Map<String, Double> lastDiagnostics, String error) {}
+  record Result(
+      String name,
+      double trainLoss,
+      double validAccuracy,
+      double millis,
+      Map<String, Double> lastDiagnostics,
+      String error) {}
 
   private Showcase() {}
 
@@ -68,8 +95,12 @@ public final class Showcase {
   }
 
   static int run(String[] args) {
-    if (args.length > 1 || (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h")))) {
-      System.err.println("usage: showcase [CONF.yaml]   (default conf/showcase.yaml; keys: " + String.join(", ", new TreeSet<>(KEYS)) + ")");
+    if (args.length > 1
+        || (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h")))) {
+      System.err.println(
+          "usage: showcase [CONF.yaml]   (default conf/showcase.yaml; keys: "
+              + String.join(", ", new TreeSet<>(KEYS))
+              + ")");
       return args.length == 1 ? 0 : 2;
     }
     Path confPath = Path.of(args.length == 1 ? args[0] : "conf/showcase.yaml");
@@ -97,7 +128,9 @@ public final class Showcase {
     if (root == null || !root.isObject()) throw new SpecException("conf", "expected a mapping");
     for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
       String k = it.next();
-      if (!KEYS.contains(k)) throw new SpecException(k, "unknown key (known: " + String.join(", ", new TreeSet<>(KEYS)) + ")");
+      if (!KEYS.contains(k))
+        throw new SpecException(
+            k, "unknown key (known: " + String.join(", ", new TreeSet<>(KEYS)) + ")");
     }
     int steps = positiveInt(root, "steps", 300);
     JsonNode opts = root.get("optimizers");
@@ -105,33 +138,48 @@ public final class Showcase {
     if (opts == null) {
       throw new SpecException("optimizers", "missing (a list of optimizer specs)");
     }
-    if (!opts.isArray() || opts.isEmpty()) throw new SpecException("optimizers", "expected a non-empty list of optimizer specs");
+    if (!opts.isArray() || opts.isEmpty())
+      throw new SpecException("optimizers", "expected a non-empty list of optimizer specs");
     for (int i = 0; i < opts.size(); i++) {
       Spec s = Spec.fromJson(opts.get(i), "optimizers[" + i + "]", false);
       OptimizerRegistry.resolve(s, "optimizers[" + i + "]"); // fail early, naming the entry
       optimizers.add(s);
     }
-    Spec schedule = root.has("schedule") ? Spec.fromJson(root.get("schedule"), "schedule", true) : null;
+    Spec schedule =
+        root.has("schedule") ? Spec.fromJson(root.get("schedule"), "schedule", true) : null;
     if (schedule != null) Schedules.create(schedule, "schedule");
     String dt = root.path("dtype").asText("float64");
-    DataType dtype = switch (dt) {
-      case "float64" -> DataType.DOUBLE;
-      case "float32" -> DataType.FLOAT;
-      default -> throw new SpecException("dtype", "'" + dt + "' is not float32 or float64");
-    };
+    DataType dtype =
+        switch (dt) {
+          case "float64" -> DataType.DOUBLE;
+          case "float32" -> DataType.FLOAT;
+          default -> throw new SpecException("dtype", "'" + dt + "' is not float32 or float64");
+        };
     double valid = root.path("valid_fraction").asDouble(0.2);
-    if (!(valid > 0 && valid < 1)) throw new SpecException("valid_fraction", valid + " must be in (0, 1)");
-    if (!root.has("data") || !root.get("data").isTextual()) throw new SpecException("data", "missing (path of a LIBSVM file, plain or .gz)");
+    if (!(valid > 0 && valid < 1))
+      throw new SpecException("valid_fraction", valid + " must be in (0, 1)");
+    if (!root.has("data") || !root.get("data").isTextual())
+      throw new SpecException("data", "missing (path of a LIBSVM file, plain or .gz)");
     int hidden = root.path("hidden").asInt(0);
     if (hidden < 0) throw new SpecException("hidden", hidden + " must be >= 0");
-    return new Conf(Path.of(root.get("data").asText()), hidden, steps, positiveInt(root, "batch_size", 16), root.path("seed").asLong(1),
-        dtype, valid, schedule, optimizers, Path.of(root.path("output").asText("runs/showcase")));
+    return new Conf(
+        Path.of(root.get("data").asText()),
+        hidden,
+        steps,
+        positiveInt(root, "batch_size", 16),
+        root.path("seed").asLong(1),
+        dtype,
+        valid,
+        schedule,
+        optimizers,
+        Path.of(root.path("output").asText("runs/showcase")));
   }
 
   private static int positiveInt(JsonNode root, String key, int def) {
     JsonNode v = root.get(key);
     if (v == null) return def;
-    if (!v.isIntegralNumber() || v.asInt() <= 0) throw new SpecException(key, v + " must be a positive integer");
+    if (!v.isIntegralNumber() || v.asInt() <= 0)
+      throw new SpecException(key, v + " must be a positive integer");
     return v.asInt();
   }
 
@@ -156,7 +204,8 @@ public final class Showcase {
     int dim = rows.stream().mapToInt(LibsvmRecord::maxIndex).max().orElse(0);
     TreeSet<Double> raw = new TreeSet<>();
     for (LibsvmRecord rec : rows) raw.add(rec.label());
-    LabelMapping labels = new LabelMapping(raw); // sorted distinct labels -> 0..K-1, as data-prep maps them
+    LabelMapping labels =
+        new LabelMapping(raw); // sorted distinct labels -> 0..K-1, as data-prep maps them
     if (labels.numClasses() < 2) throw new IllegalArgumentException(file + ": only one class");
     double[][] x = new double[rows.size()][dim];
     int[] y = new int[rows.size()];
@@ -178,13 +227,15 @@ public final class Showcase {
     SoftmaxMlp model = new SoftmaxMlp(d, conf.hidden, data.classes, conf.dtype);
     Random init = new Random(conf.seed + 1);
     double[] p0 = new double[(int) model.layout().totalLength()];
-    if (conf.hidden > 0) for (int i = 0; i < p0.length; i++) p0[i] = init.nextGaussian() / Math.sqrt(d);
+    if (conf.hidden > 0)
+      for (int i = 0; i < p0.length; i++) p0[i] = init.nextGaussian() / Math.sqrt(d);
     INDArray params = Nd4j.createFromArray(p0).castTo(conf.dtype);
     INDArray grads = Nd4j.zeros(conf.dtype, params.length());
     ModelView view = new ModelView(model.layout(), params, grads);
     Optimizer opt = OptimizerRegistry.create(spec);
     OptimizerState state = opt.init(view);
-    Schedule schedule = conf.schedule == null ? Schedule.CONSTANT : Schedules.create(conf.schedule, "schedule");
+    Schedule schedule =
+        conf.schedule == null ? Schedule.CONSTANT : Schedules.create(conf.schedule, "schedule");
     Random batches = new Random(conf.seed + 2);
     org.optimbench.optim.HashExampleStore store = new org.optimbench.optim.HashExampleStore();
     Diagnostics diag = new Diagnostics();
@@ -198,18 +249,34 @@ public final class Showcase {
         INDArray xv = rows(data, vb, conf.dtype);
         int[] yv = labels(data, vb);
         SoftmaxMlp.LossAndGrad lg = model.lossAndGrad(params, xb, yb);
-        if (!Double.isFinite(lg.loss())) throw new ArithmeticException("diverged at step " + t + " (loss " + lg.loss() + ")");
+        if (!Double.isFinite(lg.loss()))
+          throw new ArithmeticException("diverged at step " + t + " (loss " + lg.loss() + ")");
         grads.assign(lg.grad());
         INDArray at = params.dup();
         long[] ids = new long[b.length];
         for (int i = 0; i < b.length; i++) ids[i] = b[i];
         diag.clear();
-        StepContext ctx = StepContext.builder().step(t).lrScale(schedule.factor(t)).loss(lg.loss()).exampleIds(ids).exampleStore(store)
-            .hvp(v -> model.hvp(at, xb, yb, v)).validationGradient(p -> model.lossAndGrad(p, xv, yv).grad()).diagnostics(diag).build();
+        StepContext ctx =
+            StepContext.builder()
+                .step(t)
+                .lrScale(schedule.factor(t))
+                .loss(lg.loss())
+                .exampleIds(ids)
+                .exampleStore(store)
+                .hvp(v -> model.hvp(at, xb, yb, v))
+                .validationGradient(p -> model.lossAndGrad(p, xv, yv).grad())
+                .diagnostics(diag)
+                .build();
         Optimizers.step(opt, view, state, ctx);
       }
     } catch (RuntimeException e) {
-      return new Result(spec.name(), Double.NaN, Double.NaN, (System.nanoTime() - t0) / 1e6, Map.copyOf(diag.values()), e.getMessage());
+      return new Result(
+          spec.name(),
+          Double.NaN,
+          Double.NaN,
+          (System.nanoTime() - t0) / 1e6,
+          Map.copyOf(diag.values()),
+          e.getMessage());
     }
     double millis = (System.nanoTime() - t0) / 1e6;
     INDArray evalAt = opt.evalParams(view, state);
@@ -247,18 +314,57 @@ public final class Showcase {
   }
 
   private static void print(Conf conf, Dataset data, List<Result> results) {
-    System.out.printf(Locale.ROOT, "%s: %d examples, %d features, %d classes; %s, %d steps of batch %d, schedule %s%n",
-        conf.data, data.y.length, data.x[0].length, data.classes, conf.hidden == 0 ? "multinomial logistic regression" : "MLP with " + conf.hidden + " tanh units",
-        conf.steps, conf.batchSize, conf.schedule == null ? "constant" : conf.schedule.name());
-    System.out.printf(Locale.ROOT, "%-22s %12s %10s %9s  %s%n", "optimizer", "train loss", "valid acc", "ms", "last step's estimates");
+    System.out.printf(
+        Locale.ROOT,
+        "%s: %d examples, %d features, %d classes; %s, %d steps of batch %d, schedule %s%n",
+        conf.data,
+        data.y.length,
+        data.x[0].length,
+        data.classes,
+        conf.hidden == 0
+            ? "multinomial logistic regression"
+            : "MLP with " + conf.hidden + " tanh units",
+        conf.steps,
+        conf.batchSize,
+        conf.schedule == null ? "constant" : conf.schedule.name());
+    System.out.printf(
+        Locale.ROOT,
+        "%-22s %12s %10s %9s  %s%n",
+        "optimizer",
+        "train loss",
+        "valid acc",
+        "ms",
+        "last step's estimates");
     for (Result r : results) {
       if (r.error != null) {
-        System.out.printf(Locale.ROOT, "%-22s %12s %10s %9.0f  %s%n", r.name, "-", "-", r.millis, "FAILED: " + r.error);
+        System.out.printf(
+            Locale.ROOT,
+            "%-22s %12s %10s %9.0f  %s%n",
+            r.name,
+            "-",
+            "-",
+            r.millis,
+            "FAILED: " + r.error);
         continue;
       }
       StringBuilder est = new StringBuilder();
-      new TreeMap<>(r.lastDiagnostics).forEach((k, v) -> { if (!k.startsWith("ratio.")) est.append(k).append('=').append(String.format(Locale.ROOT, "%.3g", v)).append(' '); });
-      System.out.printf(Locale.ROOT, "%-22s %12.5f %10.3f %9.0f  %s%n", r.name, r.trainLoss, r.validAccuracy, r.millis, est.toString().trim());
+      new TreeMap<>(r.lastDiagnostics)
+          .forEach(
+              (k, v) -> {
+                if (!k.startsWith("ratio."))
+                  est.append(k)
+                      .append('=')
+                      .append(String.format(Locale.ROOT, "%.3g", v))
+                      .append(' ');
+              });
+      System.out.printf(
+          Locale.ROOT,
+          "%-22s %12.5f %10.3f %9.0f  %s%n",
+          r.name,
+          r.trainLoss,
+          r.validAccuracy,
+          r.millis,
+          est.toString().trim());
     }
   }
 
@@ -266,10 +372,17 @@ public final class Showcase {
     Files.createDirectories(out.toAbsolutePath().getParent());
     StringBuilder b = new StringBuilder("optimizer,train_loss,valid_accuracy,millis,error\n");
     for (Result r : results) {
-      b.append(r.name).append(',').append(r.trainLoss).append(',').append(r.validAccuracy).append(',').append(r.millis).append(',')
-          .append(r.error == null ? "" : "\"" + r.error.replace("\"", "'") + "\"").append('\n');
+      b.append(r.name)
+          .append(',')
+          .append(r.trainLoss)
+          .append(',')
+          .append(r.validAccuracy)
+          .append(',')
+          .append(r.millis)
+          .append(',')
+          .append(r.error == null ? "" : "\"" + r.error.replace("\"", "'") + "\"")
+          .append('\n');
     }
     AtomicFiles.writeString(out, b.toString());
   }
-
 }

@@ -13,7 +13,8 @@ import org.optimbench.jobs.model.NativeArrays;
 public record Batch(MultiDataSet data, long[] ids) implements AutoCloseable {
   public Batch {
     if (data.getFeatures(0).size(0) != ids.length) {
-      throw new IllegalArgumentException("batch has " + data.getFeatures(0).size(0) + " rows but " + ids.length + " ids");
+      throw new IllegalArgumentException(
+          "batch has " + data.getFeatures(0).size(0) + " rows but " + ids.length + " ids");
     }
   }
 
@@ -21,7 +22,10 @@ public record Batch(MultiDataSet data, long[] ids) implements AutoCloseable {
     return ids.length;
   }
 
-  /** Frees the batch's arrays (features, labels, masks) that own their memory ({@link NativeArrays#release}). */
+  /**
+   * Frees the batch's arrays (features, labels, masks) that own their memory ({@link
+   * NativeArrays#release}).
+   */
   @Override
   public void close() {
     NativeArrays.release(data);

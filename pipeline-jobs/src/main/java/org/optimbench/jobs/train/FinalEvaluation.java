@@ -25,14 +25,20 @@ import org.optimbench.jobs.workload.Workload;
  * lets the workload score the whole validation split with Spark ({@link Workload#evaluateOnSpark}),
  * and completes the run with the values in the {@code final.<metric>} columns of the last metrics
  * row ({@link RunDirectory#completeWithFinal}). A failure marks the run FAILED; a re-run finds the
- * final checkpoint and evaluates again from it, without relaunching the workers
- * ({@code TrainingJob.runOne}).
+ * final checkpoint and evaluates again from it, without relaunching the workers ({@code
+ * TrainingJob.runOne}).
  */
 final class FinalEvaluation {
   private FinalEvaluation() {}
 
-  static WorkerTraining.Outcome complete(SparkSession spark, RunConf conf, Workload workload, JavaRDD<Example> valid, WorkerTraining.Outcome trained,
-      PrintStream console) throws IOException {
+  static WorkerTraining.Outcome complete(
+      SparkSession spark,
+      RunConf conf,
+      Workload workload,
+      JavaRDD<Example> valid,
+      WorkerTraining.Outcome trained,
+      PrintStream console)
+      throws IOException {
     String name = conf.string("name");
     long steps = trained.step();
     RunDirectory dir = RunDirectory.open(Path.of(conf.string("output")), conf, false);
@@ -42,25 +48,59 @@ final class FinalEvaluation {
       dir.completeWithFinal(steps, finals);
       StringBuilder b = new StringBuilder();
       finals.forEach((k, v) -> b.append(String.format(Locale.ROOT, "  final.%s %.5f", k, v)));
-      console.printf(Locale.ROOT, "%s: completed %d steps, evaluated after training in %.1f s:%s -> %s%n", name, steps, (System.nanoTime() - t0) / 1e9, b, dir.dir());
+      console.printf(
+          Locale.ROOT,
+          "%s: completed %d steps, evaluated after training in %.1f s:%s -> %s%n",
+          name,
+          steps,
+          (System.nanoTime() - t0) / 1e9,
+          b,
+          dir.dir());
       return new WorkerTraining.Outcome(name, "completed", steps, "");
-    } catch (Exception e) { // Spark's exceptions are checked but undeclared: catch them too, rethrown as they are
-      dir.fail(steps, "evaluation after training: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+    } catch (
+        Exception
+            e) { // Spark's exceptions are checked but undeclared: catch them too, rethrown as they
+      // are
+      dir.fail(
+          steps,
+          "evaluation after training: " + e.getClass().getSimpleName() + ": " + e.getMessage());
       throw e;
     }
   }
 
-  /** The workload's metrics over {@code valid} at the evaluation point of the final checkpoint (after {@code steps} steps). */
-  static Map<String, Double> evaluate(SparkSession spark, RunConf conf, Workload workload, RunDirectory dir, JavaRDD<Example> valid, long steps) throws IOException {
-    Checkpoint ck = new Checkpoints(dir.dir(), Checkpoints.DEFAULT_KEEP).latest()
-        .orElseThrow(() -> new IllegalStateException(dir.dir() + ": no committed checkpoint to evaluate"));
-    if (ck.step() != steps) throw new IllegalStateException(dir.dir() + ": the last checkpoint is at step " + ck.step() + ", training ended at " + steps);
+  /**
+   * The workload's metrics over {@code valid} at the evaluation point of the final checkpoint
+   * (after {@code steps} steps).
+   */
+  static Map<String, Double> evaluate(
+      SparkSession spark,
+      RunConf conf,
+      Workload workload,
+      RunDirectory dir,
+      JavaRDD<Example> valid,
+      long steps)
+      throws IOException {
+    Checkpoint ck =
+        new Checkpoints(dir.dir(), Checkpoints.DEFAULT_KEEP)
+            .latest()
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(dir.dir() + ": no committed checkpoint to evaluate"));
+    if (ck.step() != steps)
+      throw new IllegalStateException(
+          dir.dir()
+              + ": the last checkpoint is at step "
+              + ck.step()
+              + ", training ended at "
+              + steps);
     DataType dtype = WorkerTraining.dtype(conf);
     long seed = conf.integer("seed");
     NetworkModel model = workload.build(dtype, seed);
     model.view().params().assign(ck.params());
     INDArray at = WorkerTraining.optimizer(conf).evalParams(model.view(), ck.state());
-    spark.sparkContext().setJobDescription("optimbench evaluate " + conf.string("name") + " after training");
+    spark
+        .sparkContext()
+        .setJobDescription("optimbench evaluate " + conf.string("name") + " after training");
     BroadcastModel params = BroadcastModel.of(spark, at, dtype, seed);
     try {
       return workload.evaluateOnSpark(spark, valid, params);

@@ -19,14 +19,26 @@ public final class LocalData {
   private final EncodedRows valid;
   private final long seed;
   private final int rank;
-  /** The last epoch's permutation: built once per epoch, not once per step (a shuffle of the whole partition). */
+
+  /**
+   * The last epoch's permutation: built once per epoch, not once per step (a shuffle of the whole
+   * partition).
+   */
   private int[] perm;
+
   private long permEpoch = -1;
 
   public LocalData(List<Example> rows, Workload workload, DataType dtype, long seed, int rank) {
-    List<Example> trainRows = rows.stream().filter(e -> !e.valid()).sorted(Comparator.comparingLong(Example::id)).toList();
-    List<Example> validRows = rows.stream().filter(Example::valid).sorted(Comparator.comparingLong(Example::id)).toList();
-    if (trainRows.isEmpty()) throw new IllegalArgumentException("worker " + rank + " has no training rows: use fewer workers than training examples");
+    List<Example> trainRows =
+        rows.stream()
+            .filter(e -> !e.valid())
+            .sorted(Comparator.comparingLong(Example::id))
+            .toList();
+    List<Example> validRows =
+        rows.stream().filter(Example::valid).sorted(Comparator.comparingLong(Example::id)).toList();
+    if (trainRows.isEmpty())
+      throw new IllegalArgumentException(
+          "worker " + rank + " has no training rows: use fewer workers than training examples");
     this.seed = seed;
     this.rank = rank;
     this.train = workload.encode(trainRows, dtype);
@@ -65,7 +77,10 @@ public final class LocalData {
     return new Batch(train.rows(rows), ids);
   }
 
-  /** The validation rows [from, to) as a batch (ids are positions; validation has no per-example state). */
+  /**
+   * The validation rows [from, to) as a batch (ids are positions; validation has no per-example
+   * state).
+   */
   public Batch validSlice(int from, int to) {
     int[] rows = EncodedRows.range(from, to);
     long[] ids = new long[rows.length];
@@ -75,7 +90,8 @@ public final class LocalData {
 
   /** A validation batch for step t (for hypergradient methods), drawn like training batches. */
   public Batch validBatchAt(long t, int batchSize) {
-    if (valid.size() == 0) throw new IllegalStateException("worker " + rank + " has no validation rows");
+    if (valid.size() == 0)
+      throw new IllegalStateException("worker " + rank + " has no validation rows");
     int[] rows = new int[Math.min(batchSize, valid.size())];
     Random r = new Random(seed * 1_000_003L + rank * 7919L + t);
     for (int i = 0; i < rows.length; i++) rows[i] = r.nextInt(valid.size());

@@ -4,9 +4,15 @@ package org.optimbench.jobs.train;
 public enum Mode {
   /** One process; the baseline the distributed modes are compared with. */
   SINGLE,
-  /** Every step: gradients, loss and batch statistics summed across workers, then one identical optimizer step everywhere. */
+  /**
+   * Every step: gradients, loss and batch statistics summed across workers, then one identical
+   * optimizer step everywhere.
+   */
   GRADIENT_SHARING,
-  /** Workers step locally with their own optimizer state; every k steps parameters and state are combined (per each state entry's Combine rule) and reconciled. */
+  /**
+   * Workers step locally with their own optimizer state; every k steps parameters and state are
+   * combined (per each state entry's Combine rule) and reconciled.
+   */
   PARAM_AVERAGING;
 
   public static Mode of(String confValue) {

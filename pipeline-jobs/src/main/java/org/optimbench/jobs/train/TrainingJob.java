@@ -27,21 +27,22 @@ import org.optimbench.prep.common.StableHash;
 import scala.Tuple2;
 
 /**
- * Runs a sweep: every run of the expanded conf that is not already completed or diverged, one
- * after another. A run reads data-prep's output (manifest + Parquet) through its
- * {@link Workload}, gives each worker a fixed partition (rows hashed by their stable id), and trains in {@link Mode#SINGLE} on the driver
- * or in N Spark barrier tasks joined by the ring all-reduce. A run that fails is recorded as failed
- * and the sweep goes on.
+ * Runs a sweep: every run of the expanded conf that is not already completed or diverged, one after
+ * another. A run reads data-prep's output (manifest + Parquet) through its {@link Workload}, gives
+ * each worker a fixed partition (rows hashed by their stable id), and trains in {@link Mode#SINGLE}
+ * on the driver or in N Spark barrier tasks joined by the ring all-reduce. A run that fails is
+ * recorded as failed and the sweep goes on.
  *
- * <p>Validation rows: the evaluations during training see the rows kept by
- * {@code eval.valid_fraction} ({@link #inEvaluationSubset}); with {@code eval.final: spark}, once
- * the workers are done, {@link FinalEvaluation} scores the whole split with a Spark job and
- * completes the run.
+ * <p>Validation rows: the evaluations during training see the rows kept by {@code
+ * eval.valid_fraction} ({@link #inEvaluationSubset}); with {@code eval.final: spark}, once the
+ * workers are done, {@link FinalEvaluation} scores the whole split with a Spark job and completes
+ * the run.
  */
 public final class TrainingJob {
   private TrainingJob() {}
 
-  public static List<WorkerTraining.Outcome> run(SparkSession spark, List<RunConf> runs, PrintStream console) throws IOException {
+  public static List<WorkerTraining.Outcome> run(
+      SparkSession spark, List<RunConf> runs, PrintStream console) throws IOException {
     List<String> names = runs.stream().map(r -> r.string("name")).toList();
     Path root = Path.of(runs.get(0).string("output"));
     SweepState sweep = SweepState.scan(root, names);
@@ -49,9 +50,18 @@ public final class TrainingJob {
     for (RunConf conf : runs) {
       String name = conf.string("name");
       if (sweep.finished().contains(name)) {
-        console.println(name + ": already " + sweep.status(name).map(s -> s.state().name().toLowerCase(java.util.Locale.ROOT)).orElse("finished") + ", skipped");
-        // the Parquet copy is written after the final status: a process that died in between left none
-        if (!Files.exists(root.resolve(name).resolve("metrics.parquet").resolve("_SUCCESS"))) writeMetricsParquet(spark, root.resolve(name));
+        console.println(
+            name
+                + ": already "
+                + sweep
+                    .status(name)
+                    .map(s -> s.state().name().toLowerCase(java.util.Locale.ROOT))
+                    .orElse("finished")
+                + ", skipped");
+        // the Parquet copy is written after the final status: a process that died in between left
+        // none
+        if (!Files.exists(root.resolve(name).resolve("metrics.parquet").resolve("_SUCCESS")))
+          writeMetricsParquet(spark, root.resolve(name));
         continue;
       }
       check(conf);
@@ -62,7 +72,9 @@ public final class TrainingJob {
         out.add(o);
       } catch (ConfException e) {
         throw e;
-      } catch (Exception e) { // SparkException is checked; a failed run is recorded and the sweep goes on
+      } catch (
+          Exception
+              e) { // SparkException is checked; a failed run is recorded and the sweep goes on
         console.println(name + ": FAILED: " + e.getMessage());
         out.add(new WorkerTraining.Outcome(name, "failed", -1, String.valueOf(e.getMessage())));
       }
@@ -74,15 +86,28 @@ public final class TrainingJob {
   static void check(RunConf conf) {
     Mode mode = Mode.of(conf.string("mode"));
     long k = conf.integer("averaging_frequency");
-    if (mode == Mode.SINGLE && conf.integer("workers") != 1) throw new ConfException("workers", "mode single runs one worker, got " + conf.integer("workers"));
+    if (mode == Mode.SINGLE && conf.integer("workers") != 1)
+      throw new ConfException(
+          "workers", "mode single runs one worker, got " + conf.integer("workers"));
     if (mode == Mode.PARAM_AVERAGING) {
       for (String key : List.of("eval_every", "checkpoint_every")) {
-        if (conf.integer(key) % k != 0) throw new ConfException(key, conf.integer(key) + " must be a multiple of averaging_frequency " + k + " (workers agree only after averaging)");
+        if (conf.integer(key) % k != 0)
+          throw new ConfException(
+              key,
+              conf.integer(key)
+                  + " must be a multiple of averaging_frequency "
+                  + k
+                  + " (workers agree only after averaging)");
       }
     }
     Workloads.check(conf.object("workload"));
-    if (!conf.string("eval.final").equals("none") && !Workloads.definition(conf.object("workload")).evaluatesOnSpark()) {
-      throw new ConfException("eval.final", "workload " + conf.object("workload").get("name") + " has no evaluation on Spark; use none (dlrm has one)");
+    if (!conf.string("eval.final").equals("none")
+        && !Workloads.definition(conf.object("workload")).evaluatesOnSpark()) {
+      throw new ConfException(
+          "eval.final",
+          "workload "
+              + conf.object("workload").get("name")
+              + " has no evaluation on Spark; use none (dlrm has one)");
     }
   }
 
@@ -98,16 +123,21 @@ public final class TrainingJob {
 
   private static final long EVAL_SUBSET_SEED = 0x6576616c5f737562L; // "eval_sub"
 
-  static WorkerTraining.Outcome runOne(SparkSession spark, RunConf conf, PrintStream console) throws IOException {
+  static WorkerTraining.Outcome runOne(SparkSession spark, RunConf conf, PrintStream console)
+      throws IOException {
     Path train = Path.of(conf.string("data.train"));
     String source = conf.string("data.source");
-    if (!Files.exists(train) && !source.isEmpty()) Workloads.definition(conf.object("workload")).prepare(spark, source, train, console);
+    if (!Files.exists(train) && !source.isEmpty())
+      Workloads.definition(conf.object("workload")).prepare(spark, source, train, console);
     PreparedData data = PreparedData.open(train, "data.train");
     Workload workload = Workloads.create(conf.object("workload"), data);
     long trainRows = data.rows("train");
     String validDir = conf.string("data.valid");
-    JavaRDD<Example> valid = validDir.isEmpty() ? workload.read(spark, train, "valid", true)
-        : workload.read(spark, PreparedData.open(Path.of(validDir), "data.valid").dir(), "valid", true);
+    JavaRDD<Example> valid =
+        validDir.isEmpty()
+            ? workload.read(spark, train, "valid", true)
+            : workload.read(
+                spark, PreparedData.open(Path.of(validDir), "data.valid").dir(), "valid", true);
     if (!conf.string("eval.final").equals("none")) {
       // Killed (or failed) after the final checkpoint but before the evaluation after training
       // completed the run: evaluate from that checkpoint without relaunching the workers, which
@@ -116,34 +146,69 @@ public final class TrainingJob {
       Path runDir = Path.of(conf.string("output")).resolve(conf.string("name"));
       Optional<Long> last = new Checkpoints(runDir, Checkpoints.DEFAULT_KEEP).latestStep();
       if (last.isPresent() && last.get() == steps) {
-        console.printf(java.util.Locale.ROOT, "%s: trained already (checkpoint at step %d); evaluating after training only%n", conf.string("name"), steps);
-        return FinalEvaluation.complete(spark, conf, workload, valid, new WorkerTraining.Outcome(conf.string("name"), WorkerTraining.TRAINED, steps, ""), console);
+        console.printf(
+            java.util.Locale.ROOT,
+            "%s: trained already (checkpoint at step %d); evaluating after training only%n",
+            conf.string("name"),
+            steps);
+        return FinalEvaluation.complete(
+            spark,
+            conf,
+            workload,
+            valid,
+            new WorkerTraining.Outcome(conf.string("name"), WorkerTraining.TRAINED, steps, ""),
+            console);
       }
     }
     double fraction = conf.real("eval.valid_fraction");
-    JavaRDD<Example> rows = workload.read(spark, train, "train", false).union(fraction >= 1.0 ? valid : valid.filter(e -> inEvaluationSubset(e.id(), fraction)));
+    JavaRDD<Example> rows =
+        workload
+            .read(spark, train, "train", false)
+            .union(
+                fraction >= 1.0 ? valid : valid.filter(e -> inEvaluationSubset(e.id(), fraction)));
     WorkerTraining.Outcome trained = train(spark, conf, workload, trainRows, rows, console);
     if (!trained.state().equals(WorkerTraining.TRAINED)) return trained;
     return FinalEvaluation.complete(spark, conf, workload, valid, trained, console);
   }
 
-  private static WorkerTraining.Outcome train(SparkSession spark, RunConf conf, Workload workload, long trainRows, JavaRDD<Example> rows, PrintStream console)
+  private static WorkerTraining.Outcome train(
+      SparkSession spark,
+      RunConf conf,
+      Workload workload,
+      long trainRows,
+      JavaRDD<Example> rows,
+      PrintStream console)
       throws IOException {
     int workers = (int) conf.integer("workers");
     if (Mode.of(conf.string("mode")) == Mode.SINGLE) {
-      return WorkerTraining.run(conf, workload, trainRows, 0, AllReduce.single(), rows.collect(), console);
+      return WorkerTraining.run(
+          conf, workload, trainRows, 0, AllReduce.single(), rows.collect(), console);
     }
     Map<String, Object> tree = conf.resolvedTree();
-    JavaRDD<Example> parts = rows.mapToPair(e -> new Tuple2<>(e.id(), e)).partitionBy(new HashPartitioner(workers)).values();
-    List<WorkerTraining.Outcome> results = BarrierRunner.runOnPartitions(parts, CollectiveOptions.defaults(), (ctx, it) -> {
-      List<Example> local = new ArrayList<>();
-      it.forEachRemaining(local::add);
-      try {
-        return WorkerTraining.run(RunConf.fromTree(tree), workload, trainRows, ctx.rank(), ctx.allReduce(), local, System.out);
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    });
+    JavaRDD<Example> parts =
+        rows.mapToPair(e -> new Tuple2<>(e.id(), e))
+            .partitionBy(new HashPartitioner(workers))
+            .values();
+    List<WorkerTraining.Outcome> results =
+        BarrierRunner.runOnPartitions(
+            parts,
+            CollectiveOptions.defaults(),
+            (ctx, it) -> {
+              List<Example> local = new ArrayList<>();
+              it.forEachRemaining(local::add);
+              try {
+                return WorkerTraining.run(
+                    RunConf.fromTree(tree),
+                    workload,
+                    trainRows,
+                    ctx.rank(),
+                    ctx.allReduce(),
+                    local,
+                    System.out);
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
     return results.get(0);
   }
 
@@ -161,7 +226,13 @@ public final class TrainingJob {
     org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType();
     for (String c : cols) {
       boolean isLong = c.equals("step") || c.equals("samples");
-      schema = schema.add(c, isLong ? org.apache.spark.sql.types.DataTypes.LongType : org.apache.spark.sql.types.DataTypes.DoubleType, true);
+      schema =
+          schema.add(
+              c,
+              isLong
+                  ? org.apache.spark.sql.types.DataTypes.LongType
+                  : org.apache.spark.sql.types.DataTypes.DoubleType,
+              true);
     }
     List<Row> data = new ArrayList<>();
     for (Map<String, Object> r : rows) {

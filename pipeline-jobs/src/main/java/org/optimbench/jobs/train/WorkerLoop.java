@@ -27,18 +27,18 @@ import org.optimbench.optim.schedule.Schedule;
  * <ul>
  *   <li>{@link Mode#GRADIENT_SHARING}: the local mean gradient and loss are weighted by the local
  *       batch size and summed across workers in one all-reduce, then divided by the global batch
- *       size, so every worker holds the global batch's mean gradient and loss (MoMo needs the global
- *       loss: the reference does not average it and its replicas drift). Parameters are replicated,
- *       so the optimizer's parameter reducer is local (reducing sums every worker already holds in
- *       full would multiply them by the world size); per-example statistics go through the batch
- *       reducer, which is the all-reduce. Hessian-vector products and validation gradients are
- *       global too: each product is a forward difference against the step's all-reduced gradient.
- *       Embedding tables travel as their non-zero rows ({@link RowSparseSum}) unless the run asks
- *       for dense sums.</li>
+ *       size, so every worker holds the global batch's mean gradient and loss (MoMo needs the
+ *       global loss: the reference does not average it and its replicas drift). Parameters are
+ *       replicated, so the optimizer's parameter reducer is local (reducing sums every worker
+ *       already holds in full would multiply them by the world size); per-example statistics go
+ *       through the batch reducer, which is the all-reduce. Hessian-vector products and validation
+ *       gradients are global too: each product is a forward difference against the step's
+ *       all-reduced gradient. Embedding tables travel as their non-zero rows ({@link RowSparseSum})
+ *       unless the run asks for dense sums.
  *   <li>{@link Mode#PARAM_AVERAGING}: local steps on local data with local state; after every
  *       {@code averagingFrequency} steps, {@link StateMerge} averages parameters and state and the
- *       optimizer reconciles.</li>
- *   <li>{@link Mode#SINGLE}: one worker, {@link AllReduce#single()}.</li>
+ *       optimizer reconciles.
+ *   <li>{@link Mode#SINGLE}: one worker, {@link AllReduce#single()}.
  * </ul>
  */
 public final class WorkerLoop {
@@ -50,19 +50,45 @@ public final class WorkerLoop {
   private final ExampleStore store;
   private final Mode mode;
   private final int averagingFrequency;
-  /** Gradient sharing's sum when the model has embedding tables and the run allows it, else null (dense). */
+
+  /**
+   * Gradient sharing's sum when the model has embedding tables and the run allows it, else null
+   * (dense).
+   */
   private final RowSparseSum rowSparse;
 
   /** A worker whose gradient sharing sends embedding tables as sparse rows (the default). */
-  public WorkerLoop(NetworkModel model, Optimizer optimizer, OptimizerState state, Schedule schedule, AllReduce comm, ExampleStore store, Mode mode, int averagingFrequency) {
+  public WorkerLoop(
+      NetworkModel model,
+      Optimizer optimizer,
+      OptimizerState state,
+      Schedule schedule,
+      AllReduce comm,
+      ExampleStore store,
+      Mode mode,
+      int averagingFrequency) {
     this(model, optimizer, state, schedule, comm, store, mode, averagingFrequency, true);
   }
 
-  /** {@code sparseEmbeddings}: in gradient sharing, sum the model's embedding tables as sparse rows ({@link RowSparseSum}) instead of dense. */
-  public WorkerLoop(NetworkModel model, Optimizer optimizer, OptimizerState state, Schedule schedule, AllReduce comm, ExampleStore store, Mode mode, int averagingFrequency,
+  /**
+   * {@code sparseEmbeddings}: in gradient sharing, sum the model's embedding tables as sparse rows
+   * ({@link RowSparseSum}) instead of dense.
+   */
+  public WorkerLoop(
+      NetworkModel model,
+      Optimizer optimizer,
+      OptimizerState state,
+      Schedule schedule,
+      AllReduce comm,
+      ExampleStore store,
+      Mode mode,
+      int averagingFrequency,
       boolean sparseEmbeddings) {
-    if (mode == Mode.SINGLE && comm.size() != 1) throw new IllegalArgumentException("mode single needs exactly one worker, got " + comm.size());
-    if (averagingFrequency <= 0) throw new IllegalArgumentException("averaging_frequency must be > 0");
+    if (mode == Mode.SINGLE && comm.size() != 1)
+      throw new IllegalArgumentException(
+          "mode single needs exactly one worker, got " + comm.size());
+    if (averagingFrequency <= 0)
+      throw new IllegalArgumentException("averaging_frequency must be > 0");
     this.model = model;
     this.optimizer = optimizer;
     this.state = state == null ? optimizer.init(model.view()) : state;
@@ -72,9 +98,10 @@ public final class WorkerLoop {
     this.mode = mode;
     this.averagingFrequency = averagingFrequency;
     List<RowSparseSum.Table> tables = model.embeddingTables();
-    this.rowSparse = mode == Mode.GRADIENT_SHARING && sparseEmbeddings && !tables.isEmpty() && comm.size() > 1
-        ? new RowSparseSum(comm, tables, model.view().params().length())
-        : null;
+    this.rowSparse =
+        mode == Mode.GRADIENT_SHARING && sparseEmbeddings && !tables.isEmpty() && comm.size() > 1
+            ? new RowSparseSum(comm, tables, model.view().params().length())
+            : null;
   }
 
   /** What gradient sharing's last sum did, or empty when it always sums dense. */
@@ -92,9 +119,9 @@ public final class WorkerLoop {
 
   /**
    * Runs step {@code t} on this worker's part of the batch. {@code validation}, when not null,
-   * supplies this worker's part of a validation batch for methods that ask for a validation gradient.
-   * The step owns both batches: it frees their native memory ({@link Batch#close}) before it
-   * returns, so callers pass a fresh batch each step.
+   * supplies this worker's part of a validation batch for methods that ask for a validation
+   * gradient. The step owns both batches: it frees their native memory ({@link Batch#close}) before
+   * it returns, so callers pass a fresh batch each step.
    */
   public StepResult step(long t, Batch local, Supplier<Batch> validation) {
     LazyValidation lazy = validation != null ? new LazyValidation(validation) : null;
@@ -118,23 +145,30 @@ public final class WorkerLoop {
     Reducer batchReducer = shared ? comm.reducer() : Reducer.LOCAL;
     Diagnostics diag = new Diagnostics();
     double factor = schedule.factor(t);
-    StepContext.Builder ctx = StepContext.builder()
-        .step(t)
-        .lrScale(factor)
-        .loss(loss)
-        .exampleIds(local.ids())
-        .exampleStore(store)
-        .reducer(Reducer.LOCAL)
-        .batchReducer(batchReducer)
-        .diagnostics(diag)
-        // Forward differences around the step's own (global) gradient: the gradient view holds it for
-        // the whole step (optimizers never write it, gradientAt restores it), so one extra gradient
-        // evaluation per product. The point is the live parameters, not a copy: StepContext's
-        // contract is that products are asked for before the step writes them, and a copy of
-        // every step's parameters cost 1.3-2.3 ms per step at DLRM's 4.2M parameters (11 ms with
-        // two workers in one executor and MALLOC_ARENA_MAX=2, where glibc returned the freed 17 MB
-        // and the next step faulted it in again).
-        .hvp(FiniteDifferenceHvp.forward(p -> gradientAt(p, local), model.view().params(), grads));
+    StepContext.Builder ctx =
+        StepContext.builder()
+            .step(t)
+            .lrScale(factor)
+            .loss(loss)
+            .exampleIds(local.ids())
+            .exampleStore(store)
+            .reducer(Reducer.LOCAL)
+            .batchReducer(batchReducer)
+            .diagnostics(diag)
+            // Forward differences around the step's own (global) gradient: the gradient view holds
+            // it for
+            // the whole step (optimizers never write it, gradientAt restores it), so one extra
+            // gradient
+            // evaluation per product. The point is the live parameters, not a copy: StepContext's
+            // contract is that products are asked for before the step writes them, and a copy of
+            // every step's parameters cost 1.3-2.3 ms per step at DLRM's 4.2M parameters (11 ms
+            // with
+            // two workers in one executor and MALLOC_ARENA_MAX=2, where glibc returned the freed 17
+            // MB
+            // and the next step faulted it in again).
+            .hvp(
+                FiniteDifferenceHvp.forward(
+                    p -> gradientAt(p, local), model.view().params(), grads));
     if (validation != null) ctx.validationGradient(validation);
     Optimizers.step(optimizer, model.view(), state, ctx.build());
     if (mode == Mode.PARAM_AVERAGING && (t + 1) % averagingFrequency == 0) {
@@ -155,21 +189,32 @@ public final class WorkerLoop {
     return Fused.applies(grads) ? Math.sqrt(Fused.sumSq(grads)) : grads.norm2Number().doubleValue();
   }
 
-  /** Turns the local mean gradient (in place) and loss into the global batch's; returns {loss, examples}. */
+  /**
+   * Turns the local mean gradient (in place) and loss into the global batch's; returns {loss,
+   * examples}.
+   */
   private double[] globalMean(INDArray grads, double localLoss, long localCount) {
     double[] scalars = {localLoss * localCount, localCount};
-    double[] s = rowSparse != null ? rowSparse.meanInPlace(grads, scalars, 1) : comm.meanInPlace(grads, scalars, 1);
+    double[] s =
+        rowSparse != null
+            ? rowSparse.meanInPlace(grads, scalars, 1)
+            : comm.meanInPlace(grads, scalars, 1);
     return new double[] {s[0] / s[1], s[1]};
   }
 
-  /** The (global, in gradient sharing) mean gradient of {@code batch} at {@code params}; the model is restored afterwards. */
+  /**
+   * The (global, in gradient sharing) mean gradient of {@code batch} at {@code params}; the model
+   * is restored afterwards.
+   */
   private INDArray gradientAt(INDArray params, Batch batch) {
     INDArray g = model.gradientAt(params, batch.data());
     if (mode == Mode.GRADIENT_SHARING) globalMean(g, 0.0, batch.size());
     return g;
   }
 
-  /** Draws the validation batch once per step, on first use, so every worker calls the oracle alike. */
+  /**
+   * Draws the validation batch once per step, on first use, so every worker calls the oracle alike.
+   */
   private final class LazyValidation implements GradientOracle {
     private final Supplier<Batch> source;
     private Batch batch;

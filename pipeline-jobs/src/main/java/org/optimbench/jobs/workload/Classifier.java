@@ -32,58 +32,71 @@ import org.optimbench.prep.libsvm.LibsvmJob;
 /**
  * The classification workloads on data-prep's LIBSVM output: multinomial logistic regression
  * ({@code logreg}: {@code hidden} empty) and an MLP ({@code mlp}: {@code hidden} = layer widths,
- * {@code activation} tanh or relu), softmax cross-entropy, as DL4J networks. DL4J's own updater is a
- * {@link NoOp} and no DL4J regularization is configured: the optim library's optimizer does all of
- * it (weight decay included), so coupled versus decoupled decay means what the optimizer says.
+ * {@code activation} tanh or relu), softmax cross-entropy, as DL4J networks. DL4J's own updater is
+ * a {@link NoOp} and no DL4J regularization is configured: the optim library's optimizer does all
+ * of it (weight decay included), so coupled versus decoupled decay means what the optimizer says.
  * Metrics: {@code valid_loss} (mean cross-entropy) and {@code valid_accuracy}.
  */
-public record Classifier(int inputs, List<Integer> hidden, int classes, Activation activation) implements Workload {
+public record Classifier(int inputs, List<Integer> hidden, int classes, Activation activation)
+    implements Workload {
   /** The layer spec of an MLP (empty hidden for logreg). */
   record Layers(List<Integer> hidden, Activation activation) {}
 
-  public static final Workloads.Definition<Layers> LOGREG = new Workloads.Definition<>() {
-    @Override
-    public Layers parse(WorkloadSpec spec) {
-      if (spec.has("hidden")) throw new ConfException("workload.hidden", "logreg has no hidden layers (use name: mlp)");
-      spec.finish();
-      return new Layers(List.of(), Activation.IDENTITY);
-    }
+  public static final Workloads.Definition<Layers> LOGREG =
+      new Workloads.Definition<>() {
+        @Override
+        public Layers parse(WorkloadSpec spec) {
+          if (spec.has("hidden"))
+            throw new ConfException(
+                "workload.hidden", "logreg has no hidden layers (use name: mlp)");
+          spec.finish();
+          return new Layers(List.of(), Activation.IDENTITY);
+        }
 
-    @Override
-    public Workload bind(Layers l, PreparedData data) {
-      return of(l, data);
-    }
+        @Override
+        public Workload bind(Layers l, PreparedData data) {
+          return of(l, data);
+        }
 
-    @Override
-    public void prepare(SparkSession spark, String source, Path target, PrintStream console) throws IOException {
-      prepareLibsvm(spark, source, target, console);
-    }
-  };
+        @Override
+        public void prepare(SparkSession spark, String source, Path target, PrintStream console)
+            throws IOException {
+          prepareLibsvm(spark, source, target, console);
+        }
+      };
 
-  public static final Workloads.Definition<Layers> MLP = new Workloads.Definition<>() {
-    @Override
-    public Layers parse(WorkloadSpec spec) {
-      List<Integer> hidden = spec.widths("hidden", List.of(64), 1);
-      Activation a = spec.choice("activation", "tanh", "tanh", "relu").equals("relu") ? Activation.RELU : Activation.TANH;
-      spec.finish();
-      return new Layers(hidden, a);
-    }
+  public static final Workloads.Definition<Layers> MLP =
+      new Workloads.Definition<>() {
+        @Override
+        public Layers parse(WorkloadSpec spec) {
+          List<Integer> hidden = spec.widths("hidden", List.of(64), 1);
+          Activation a =
+              spec.choice("activation", "tanh", "tanh", "relu").equals("relu")
+                  ? Activation.RELU
+                  : Activation.TANH;
+          spec.finish();
+          return new Layers(hidden, a);
+        }
 
-    @Override
-    public Workload bind(Layers l, PreparedData data) {
-      return of(l, data);
-    }
+        @Override
+        public Workload bind(Layers l, PreparedData data) {
+          return of(l, data);
+        }
 
-    @Override
-    public void prepare(SparkSession spark, String source, Path target, PrintStream console) throws IOException {
-      prepareLibsvm(spark, source, target, console);
-    }
-  };
+        @Override
+        public void prepare(SparkSession spark, String source, Path target, PrintStream console)
+            throws IOException {
+          prepareLibsvm(spark, source, target, console);
+        }
+      };
 
   public Classifier {
-    if (inputs <= 0 || classes < 2) throw new IllegalArgumentException("classifier needs inputs > 0 and classes >= 2, got " + inputs + ", " + classes);
+    if (inputs <= 0 || classes < 2)
+      throw new IllegalArgumentException(
+          "classifier needs inputs > 0 and classes >= 2, got " + inputs + ", " + classes);
     hidden = List.copyOf(hidden);
-    for (int h : hidden) if (h <= 0) throw new IllegalArgumentException("hidden layer width " + h + " must be > 0");
+    for (int h : hidden)
+      if (h <= 0) throw new IllegalArgumentException("hidden layer width " + h + " must be > 0");
   }
 
   public static Classifier logreg(int inputs, int classes) {
@@ -92,7 +105,8 @@ public record Classifier(int inputs, List<Integer> hidden, int classes, Activati
 
   private static Classifier of(Layers l, PreparedData data) {
     data.requireJob("libsvm", l.hidden().isEmpty() ? "logreg" : "mlp");
-    return new Classifier(data.integer("num_features"), l.hidden(), data.integer("num_classes"), l.activation());
+    return new Classifier(
+        data.integer("num_features"), l.hidden(), data.integer("num_classes"), l.activation());
   }
 
   @Override
@@ -102,19 +116,25 @@ public record Classifier(int inputs, List<Integer> hidden, int classes, Activati
 
   @Override
   public NetworkModel build(DataType dtype, long seed) {
-    NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder()
-        .dataType(dtype)
-        .seed(seed)
-        .updater(new NoOp())
-        .weightInit(WeightInit.XAVIER)
-        .list();
+    NeuralNetConfiguration.ListBuilder b =
+        new NeuralNetConfiguration.Builder()
+            .dataType(dtype)
+            .seed(seed)
+            .updater(new NoOp())
+            .weightInit(WeightInit.XAVIER)
+            .list();
     int in = inputs;
     for (int h : hidden) {
       b.layer(new DenseLayer.Builder().nIn(in).nOut(h).activation(activation).build());
       in = h;
     }
-    b.layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(in).nOut(classes).activation(Activation.SOFTMAX)
-        .weightInit(hidden.isEmpty() ? WeightInit.ZERO : WeightInit.XAVIER).build());
+    b.layer(
+        new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+            .nIn(in)
+            .nOut(classes)
+            .activation(Activation.SOFTMAX)
+            .weightInit(hidden.isEmpty() ? WeightInit.ZERO : WeightInit.XAVIER)
+            .build());
     MultiLayerNetwork net = new MultiLayerNetwork(b.build());
     net.init();
     return new NetworkModel(net);
@@ -135,13 +155,19 @@ public record Classifier(int inputs, List<Integer> hidden, int classes, Activati
       Example e = rows.get(i);
       for (int k = 0; k < e.indices().length; k++) {
         int j = e.indices()[k];
-        if (j < 0 || j >= inputs) throw new IllegalArgumentException("example " + e.id() + " has feature index " + j + " outside [0, " + inputs + ")");
+        if (j < 0 || j >= inputs)
+          throw new IllegalArgumentException(
+              "example " + e.id() + " has feature index " + j + " outside [0, " + inputs + ")");
         x[i][j] = e.values()[k];
       }
-      if (e.label() < 0 || e.label() >= classes) throw new IllegalArgumentException("example " + e.id() + " has class " + e.label() + " outside [0, " + classes + ")");
+      if (e.label() < 0 || e.label() >= classes)
+        throw new IllegalArgumentException(
+            "example " + e.id() + " has class " + e.label() + " outside [0, " + classes + ")");
       y[i][e.label()] = 1.0;
     }
-    INDArray[] cols = {Nd4j.createFromArray(x).castTo(dtype), Nd4j.createFromArray(y).castTo(dtype)};
+    INDArray[] cols = {
+      Nd4j.createFromArray(x).castTo(dtype), Nd4j.createFromArray(y).castTo(dtype)
+    };
     return EncodedRows.of(rows.size(), cols, c -> new MultiDataSet(c[0], c[1]));
   }
 
@@ -157,7 +183,8 @@ public record Classifier(int inputs, List<Integer> hidden, int classes, Activati
     double correct = 0;
     int n = valid.size();
     for (int from = 0; from < n; from += 256) {
-      org.nd4j.linalg.dataset.api.MultiDataSet b = valid.rows(EncodedRows.range(from, Math.min(n, from + 256)));
+      org.nd4j.linalg.dataset.api.MultiDataSet b =
+          valid.rows(EncodedRows.range(from, Math.min(n, from + 256)));
       INDArray out = model.output(b);
       INDArray labels = b.getLabels(0);
       INDArray p = out.mul(labels).sum(1);
@@ -165,7 +192,8 @@ public record Classifier(int inputs, List<Integer> hidden, int classes, Activati
       // -log(tiny) (~87 in float32) instead of infinity.
       double tiny = p.dataType() == DataType.DOUBLE ? Double.MIN_NORMAL : Float.MIN_NORMAL;
       lossSum -= Transforms.log(Transforms.max(p, tiny, false), false).sumNumber().doubleValue();
-      correct += out.argMax(1).eq(labels.argMax(1)).castTo(DataType.DOUBLE).sumNumber().doubleValue();
+      correct +=
+          out.argMax(1).eq(labels.argMax(1)).castTo(DataType.DOUBLE).sumNumber().doubleValue();
       NativeArrays.release(out, p);
       NativeArrays.release(b);
     }
@@ -177,11 +205,19 @@ public record Classifier(int inputs, List<Integer> hidden, int classes, Activati
     return m;
   }
 
-  /** Runs data-prep's LIBSVM job from {@code source} into {@code target} (split seed 0, 10% valid, 10% test). */
-  static void prepareLibsvm(SparkSession spark, String source, Path target, PrintStream console) throws IOException {
+  /**
+   * Runs data-prep's LIBSVM job from {@code source} into {@code target} (split seed 0, 10% valid,
+   * 10% test).
+   */
+  static void prepareLibsvm(SparkSession spark, String source, Path target, PrintStream console)
+      throws IOException {
     console.println("preparing " + source + " -> " + target);
     spark.sparkContext().setJobDescription("optimbench prepare " + source);
-    for (LibsvmJob.Summary s : LibsvmJob.run(spark, new LibsvmConfig(source, target.toString(), false, 0L, 0L, 0.1, 0.1, null, null, null))) {
+    for (LibsvmJob.Summary s :
+        LibsvmJob.run(
+            spark,
+            new LibsvmConfig(
+                source, target.toString(), false, 0L, 0L, 0.1, 0.1, null, null, null))) {
       console.println("  " + s);
     }
   }

@@ -49,11 +49,14 @@ public interface EncodedRows {
           if (p < 0 || p >= n) throw new IndexOutOfBoundsException("row " + p + " of " + n);
         }
         INDArray[] pulled = new INDArray[columns.length];
-        for (int i = 0; i < columns.length; i++) pulled[i] = Nd4j.pullRows(columns[i], 1, positions);
+        for (int i = 0; i < columns.length; i++)
+          pulled[i] = Nd4j.pullRows(columns[i], 1, positions);
         MultiDataSet ds = toDataSet.apply(pulled);
-        // pulled columns whose memory the data set does not use (it re-cut or re-typed them into new
+        // pulled columns whose memory the data set does not use (it re-cut or re-typed them into
+        // new
         // arrays): free them now instead of leaving native memory to the garbage collector
-        java.util.Set<Object> used = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        java.util.Set<Object> used =
+            java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         if (ds != null) for (INDArray a : NativeArrays.arrays(ds)) used.add(memory(a));
         for (INDArray p : pulled) {
           if (!used.contains(memory(p))) NativeArrays.release(p);

@@ -15,15 +15,15 @@ import org.optimbench.jobs.collective.AllReduce;
  * segments, so every worker holds the concatenation in rank order, bit-exact.
  *
  * <p>The exact ROC AUC across workers ({@link #exactAuc(AllReduce, double[], double[])}) gathers
- * only the scores of the minority class: the Mann-Whitney count needs, for each minority score,
- * how many majority scores lie below it and how many equal it, and each worker counts that
- * against its own majority scores; the per-worker counts are then summed exactly. Every worker
- * holds 8 bytes per minority-class validation row (plus its own rows), not 16 bytes per row of
- * the whole split: at Criteo's ~3% clicks, 22 MB instead of 1.3 GB for the 83M-row validation half
- * of Criteo 1TB's last day (BENCHMARKS.md, "Exact AUC at scale"). The all-gather still moves that
- * vector through the ring at every evaluation, so for very large splits evaluate a
- * subset during training ({@code eval.valid_fraction}) and the whole split once at the end with
- * Spark ({@code eval.final: spark}, {@link SparkAuc}).
+ * only the scores of the minority class: the Mann-Whitney count needs, for each minority score, how
+ * many majority scores lie below it and how many equal it, and each worker counts that against its
+ * own majority scores; the per-worker counts are then summed exactly. Every worker holds 8 bytes
+ * per minority-class validation row (plus its own rows), not 16 bytes per row of the whole split:
+ * at Criteo's ~3% clicks, 22 MB instead of 1.3 GB for the 83M-row validation half of Criteo 1TB's
+ * last day (BENCHMARKS.md, "Exact AUC at scale"). The all-gather still moves that vector through
+ * the ring at every evaluation, so for very large splits evaluate a subset during training ({@code
+ * eval.valid_fraction}) and the whole split once at the end with Spark ({@code eval.final: spark},
+ * {@link SparkAuc}).
  *
  * <p>Why through the collective and not a Spark job: evaluation runs inside the long-lived barrier
  * tasks, which cannot start Spark jobs, and copying the parameters out to score the split with
@@ -42,7 +42,9 @@ public final class Metrics {
     return gather(comm, local, perRank);
   }
 
-  /** {@link #allGather} when every worker already knows every rank's count (one all-reduce fewer). */
+  /**
+   * {@link #allGather} when every worker already knows every rank's count (one all-reduce fewer).
+   */
   private static double[] gather(AllReduce comm, double[] local, long[] perRank) {
     long offset = 0;
     long total = 0;
@@ -50,11 +52,21 @@ public final class Metrics {
       if (r < comm.rank()) offset += perRank[r];
       total += perRank[r];
     }
-    if (perRank[comm.rank()] != local.length) throw new IllegalStateException("rank " + comm.rank() + " has " + local.length + " values, its count says " + perRank[comm.rank()]);
+    if (perRank[comm.rank()] != local.length)
+      throw new IllegalStateException(
+          "rank "
+              + comm.rank()
+              + " has "
+              + local.length
+              + " values, its count says "
+              + perRank[comm.rank()]);
     if (total == 0) return new double[0];
-    if (total > Integer.MAX_VALUE) throw new IllegalStateException("cannot gather " + total + " values into one array");
+    if (total > Integer.MAX_VALUE)
+      throw new IllegalStateException("cannot gather " + total + " values into one array");
     INDArray all = Nd4j.zeros(DataType.DOUBLE, total);
-    if (local.length > 0) all.get(NDArrayIndex.interval(offset, offset + local.length)).assign(Nd4j.createFromArray(local));
+    if (local.length > 0)
+      all.get(NDArrayIndex.interval(offset, offset + local.length))
+          .assign(Nd4j.createFromArray(local));
     long[] bounds = new long[perRank.length + 1];
     for (int r = 0; r < perRank.length; r++) bounds[r + 1] = bounds[r] + perRank[r];
     comm.allGatherInPlace(all, bounds);
@@ -64,16 +76,21 @@ public final class Metrics {
   /**
    * The exact area under the ROC curve of {@code scores} for binary {@code labels} (1 positive, 0
    * negative): the probability that a random positive scores above a random negative, ties counting
-   * one half (the Mann-Whitney statistic; equal to sklearn's {@code roc_auc_score}, whose trapezoids
-   * give tied groups the same half). Counting is done in exact integers. NaN when one class is absent.
+   * one half (the Mann-Whitney statistic; equal to sklearn's {@code roc_auc_score}, whose
+   * trapezoids give tied groups the same half). Counting is done in exact integers. NaN when one
+   * class is absent.
    */
   public static double exactAuc(double[] scores, double[] labels) {
-    if (scores.length != labels.length) throw new IllegalArgumentException(scores.length + " scores but " + labels.length + " labels");
+    if (scores.length != labels.length)
+      throw new IllegalArgumentException(
+          scores.length + " scores but " + labels.length + " labels");
     int p = 0;
     for (int i = 0; i < labels.length; i++) {
       if (Double.isNaN(scores[i])) throw new IllegalArgumentException("score " + i + " is NaN");
       if (labels[i] == 1.0) p++;
-      else if (labels[i] != 0.0) throw new IllegalArgumentException("label " + labels[i] + " of row " + i + " is not 0 or 1");
+      else if (labels[i] != 0.0)
+        throw new IllegalArgumentException(
+            "label " + labels[i] + " of row " + i + " is not 0 or 1");
     }
     double[] pos = new double[p];
     double[] neg = new double[labels.length - p];
@@ -88,13 +105,15 @@ public final class Metrics {
    * {@link #exactAuc(double[], double[])} of every worker's rows together, the same double on every
    * worker, without gathering every (score, label) pair: one all-reduce of the per-rank class
    * counts; one gather of the minority class's scores (positives when there are no more positives
-   * than negatives); each worker counts the gathered scores against its own sorted majority
-   * scores, and an all-reduce sums those exact integers (as two 32-bit halves, so the double sums
-   * stay exact). Every worker makes the same calls whatever its data, and a NaN score or a label
-   * other than 0 and 1 on any worker fails every worker.
+   * than negatives); each worker counts the gathered scores against its own sorted majority scores,
+   * and an all-reduce sums those exact integers (as two 32-bit halves, so the double sums stay
+   * exact). Every worker makes the same calls whatever its data, and a NaN score or a label other
+   * than 0 and 1 on any worker fails every worker.
    */
   public static double exactAuc(AllReduce comm, double[] scores, double[] labels) {
-    if (scores.length != labels.length) throw new IllegalArgumentException(scores.length + " scores but " + labels.length + " labels");
+    if (scores.length != labels.length)
+      throw new IllegalArgumentException(
+          scores.length + " scores but " + labels.length + " labels");
     int size = comm.size();
     int rank = comm.rank();
     int p = 0;
@@ -115,9 +134,22 @@ public final class Metrics {
     c[2 * size] = bad;
     comm.sumInPlace(c);
     if (c[2 * size] > 0) {
-      String local = firstBad < 0 ? "none on rank " + rank
-          : "rank " + rank + ", row " + firstBad + ": " + (Double.isNaN(scores[firstBad]) ? "score is NaN" : "label " + labels[firstBad] + " is not 0 or 1");
-      throw new IllegalArgumentException((long) c[2 * size] + " rows with a NaN score or a label other than 0 and 1 across the workers (" + local + ")");
+      String local =
+          firstBad < 0
+              ? "none on rank " + rank
+              : "rank "
+                  + rank
+                  + ", row "
+                  + firstBad
+                  + ": "
+                  + (Double.isNaN(scores[firstBad])
+                      ? "score is NaN"
+                      : "label " + labels[firstBad] + " is not 0 or 1");
+      throw new IllegalArgumentException(
+          (long) c[2 * size]
+              + " rows with a NaN score or a label other than 0 and 1 across the workers ("
+              + local
+              + ")");
     }
     long[] posPerRank = new long[size];
     long[] negPerRank = new long[size];
@@ -134,7 +166,8 @@ public final class Metrics {
     double[] neg = new double[labels.length - p];
     split(scores, labels, pos, neg);
     boolean gatherPositives = totalPos <= totalNeg;
-    double[] gathered = gatherPositives ? gather(comm, pos, posPerRank) : gather(comm, neg, negPerRank);
+    double[] gathered =
+        gatherPositives ? gather(comm, pos, posPerRank) : gather(comm, neg, negPerRank);
     Arrays.sort(gathered);
     long twice;
     if (gatherPositives) {
@@ -159,7 +192,10 @@ public final class Metrics {
     return twiceConcordant / (2.0 * positives * negatives);
   }
 
-  /** The scores of label 1 into {@code pos}, the others into {@code neg}, with -0.0 turned into 0.0 so that equal scores tie. */
+  /**
+   * The scores of label 1 into {@code pos}, the others into {@code neg}, with -0.0 turned into 0.0
+   * so that equal scores tie.
+   */
   private static void split(double[] scores, double[] labels, double[] pos, double[] neg) {
     for (int i = 0, a = 0, b = 0; i < labels.length; i++) {
       if (labels[i] == 1.0) pos[a++] = scores[i] + 0.0;
@@ -167,7 +203,10 @@ public final class Metrics {
     }
   }
 
-  /** For each positive: negatives strictly below count 2, equal ones 1 (both arrays sorted ascending). Twice the count is an exact integer. */
+  /**
+   * For each positive: negatives strictly below count 2, equal ones 1 (both arrays sorted
+   * ascending). Twice the count is an exact integer.
+   */
   private static long twiceConcordant(double[] pos, double[] neg) {
     long twice = 0;
     int below = 0;

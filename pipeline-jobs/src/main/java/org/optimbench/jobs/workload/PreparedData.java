@@ -19,12 +19,18 @@ import org.optimbench.jobs.conf.ConfException;
  * @param confKey the conf key that named the directory ({@code data.train}), for messages
  */
 public record PreparedData(Path dir, JsonNode manifest, String confKey) {
-  /** Opens {@code dir}; refuses a directory without {@code _SUCCESS} (a data-prep job still running or killed). */
+  /**
+   * Opens {@code dir}; refuses a directory without {@code _SUCCESS} (a data-prep job still running
+   * or killed).
+   */
   public static PreparedData open(Path dir, String confKey) throws IOException {
     if (!Files.exists(dir.resolve("manifest.json")) || !Files.exists(dir.resolve("_SUCCESS"))) {
-      throw new ConfException(confKey, dir + " is not a complete data-prep output (manifest.json and _SUCCESS expected)");
+      throw new ConfException(
+          confKey,
+          dir + " is not a complete data-prep output (manifest.json and _SUCCESS expected)");
     }
-    return new PreparedData(dir, new ObjectMapper().readTree(dir.resolve("manifest.json").toFile()), confKey);
+    return new PreparedData(
+        dir, new ObjectMapper().readTree(dir.resolve("manifest.json").toFile()), confKey);
   }
 
   /** The data-prep job that wrote it: {@code libsvm}, {@code criteo} or {@code text}. */
@@ -32,11 +38,22 @@ public record PreparedData(Path dir, JsonNode manifest, String confKey) {
     return manifest.path("job").asText("");
   }
 
-  /** Fails unless the output was written by data-prep's {@code job} job (workload {@code workload} reads only that kind). */
+  /**
+   * Fails unless the output was written by data-prep's {@code job} job (workload {@code workload}
+   * reads only that kind).
+   */
   public void requireJob(String job, String workload) {
     if (!job().equals(job)) {
-      throw new ConfException(confKey, dir.resolve("manifest.json") + " was written by data-prep's '" + job() + "' job; workload "
-          + workload + " reads the output of 'prepare " + job + "'");
+      throw new ConfException(
+          confKey,
+          dir.resolve("manifest.json")
+              + " was written by data-prep's '"
+              + job()
+              + "' job; workload "
+              + workload
+              + " reads the output of 'prepare "
+              + job
+              + "'");
     }
   }
 
@@ -83,6 +100,15 @@ public record PreparedData(Path dir, JsonNode manifest, String confKey) {
   }
 
   private ConfException missing(String dotted, String what) {
-    return new ConfException(confKey, dir.resolve("manifest.json") + ": '" + dotted + "' is not " + what + " (is this a " + job() + " output of the expected kind?)");
+    return new ConfException(
+        confKey,
+        dir.resolve("manifest.json")
+            + ": '"
+            + dotted
+            + "' is not "
+            + what
+            + " (is this a "
+            + job()
+            + " output of the expected kind?)");
   }
 }

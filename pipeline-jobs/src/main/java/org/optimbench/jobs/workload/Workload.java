@@ -20,9 +20,9 @@ import org.optimbench.jobs.train.Example;
  *
  * <p>The engine's contract: {@link #read} gives every row a stable id; each worker keeps its rows
  * sorted by id and asks {@link #encode} for their network inputs once; a step's batch is a pure
- * function of (seed, worker, step) selecting row positions, so resumed runs are bit-exact;
- * {@link #evaluate} is called by every worker at the same steps with its own validation rows and
- * must return the same values on every worker (combine through {@code comm}, see {@link Metrics}).
+ * function of (seed, worker, step) selecting row positions, so resumed runs are bit-exact; {@link
+ * #evaluate} is called by every worker at the same steps with its own validation rows and must
+ * return the same values on every worker (combine through {@code comm}, see {@link Metrics}).
  * {@link #evaluateOnSpark}, where a workload has it, computes the same metrics over a whole split
  * with Spark jobs after training.
  */
@@ -34,32 +34,38 @@ public interface Workload extends Serializable {
   NetworkModel build(DataType dtype, long seed);
 
   /**
-   * The rows of one split of a data-prep output (see {@link PreparedRows} for each data kind),
-   * each marked {@code valid} as given. Missing columns are errors naming the directory and column.
+   * The rows of one split of a data-prep output (see {@link PreparedRows} for each data kind), each
+   * marked {@code valid} as given. Missing columns are errors naming the directory and column.
    */
   JavaRDD<Example> read(SparkSession spark, Path dataDir, String split, boolean valid);
 
-  /** The network inputs and labels of {@code rows} (in this order), from which batches are pulled by position. */
+  /**
+   * The network inputs and labels of {@code rows} (in this order), from which batches are pulled by
+   * position.
+   */
   EncodedRows encode(List<Example> rows, DataType dtype);
 
-  /** The evaluation metrics {@link #evaluate} returns, in log column order ({@code eval.<name>}). */
+  /**
+   * The evaluation metrics {@link #evaluate} returns, in log column order ({@code eval.<name>}).
+   */
   List<String> metricNames();
 
   /**
-   * The metrics over every worker's validation rows at the model's current parameters. Every
-   * worker calls it (with possibly zero rows) and gets identical values; an empty map when the
-   * validation split is empty everywhere.
+   * The metrics over every worker's validation rows at the model's current parameters. Every worker
+   * calls it (with possibly zero rows) and gets identical values; an empty map when the validation
+   * split is empty everywhere.
    */
   Map<String, Double> evaluate(NetworkModel model, EncodedRows valid, AllReduce comm);
 
   /**
-   * The metrics of {@link #metricNames} over every row of {@code rows} (a whole validation split) at
-   * the broadcast parameters, computed by Spark jobs from the driver ({@code eval.final: spark},
+   * The metrics of {@link #metricNames} over every row of {@code rows} (a whole validation split)
+   * at the broadcast parameters, computed by Spark jobs from the driver ({@code eval.final: spark},
    * after training): for splits too large to evaluate inside the training tasks. Implemented by the
-   * workloads whose definition says {@link Workloads.Definition#evaluatesOnSpark}; an empty map when
-   * {@code rows} is empty.
+   * workloads whose definition says {@link Workloads.Definition#evaluatesOnSpark}; an empty map
+   * when {@code rows} is empty.
    */
-  default Map<String, Double> evaluateOnSpark(SparkSession spark, JavaRDD<Example> rows, BroadcastModel params) {
+  default Map<String, Double> evaluateOnSpark(
+      SparkSession spark, JavaRDD<Example> rows, BroadcastModel params) {
     throw new UnsupportedOperationException("workload " + name() + " has no Spark evaluation");
   }
 }

@@ -24,7 +24,8 @@ public final class WorkloadSpec {
 
   public String name() {
     Object n = values.get("name");
-    if (!(n instanceof String s) || s.isEmpty()) throw new ConfException("workload.name", "missing (e.g. {name: logreg})");
+    if (!(n instanceof String s) || s.isEmpty())
+      throw new ConfException("workload.name", "missing (e.g. {name: logreg})");
     return s;
   }
 
@@ -36,7 +37,9 @@ public final class WorkloadSpec {
   public int positiveInt(String key, int def) {
     known.add(key);
     Object v = values.getOrDefault(key, def);
-    if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() <= 0 || ((Number) v).longValue() > Integer.MAX_VALUE) {
+    if (!(v instanceof Integer || v instanceof Long)
+        || ((Number) v).longValue() <= 0
+        || ((Number) v).longValue() > Integer.MAX_VALUE) {
       throw new ConfException("workload." + key, "expected a positive integer, got " + v);
     }
     return ((Number) v).intValue();
@@ -46,7 +49,9 @@ public final class WorkloadSpec {
   public int nonNegativeInt(String key, int def) {
     known.add(key);
     Object v = values.getOrDefault(key, def);
-    if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() < 0 || ((Number) v).longValue() > Integer.MAX_VALUE) {
+    if (!(v instanceof Integer || v instanceof Long)
+        || ((Number) v).longValue() < 0
+        || ((Number) v).longValue() > Integer.MAX_VALUE) {
       throw new ConfException("workload." + key, "expected an integer >= 0, got " + v);
     }
     return ((Number) v).intValue();
@@ -57,11 +62,15 @@ public final class WorkloadSpec {
     known.add(key);
     Object v = values.getOrDefault(key, def);
     if (!(v instanceof List<?> l) || l.size() < minSize) {
-      throw new ConfException("workload." + key, "expected a list of at least " + minSize + " positive layer widths, got " + v);
+      throw new ConfException(
+          "workload." + key,
+          "expected a list of at least " + minSize + " positive layer widths, got " + v);
     }
     List<Integer> out = new ArrayList<>();
     for (Object o : l) {
-      if (!(o instanceof Integer || o instanceof Long) || ((Number) o).longValue() <= 0 || ((Number) o).longValue() > Integer.MAX_VALUE) {
+      if (!(o instanceof Integer || o instanceof Long)
+          || ((Number) o).longValue() <= 0
+          || ((Number) o).longValue() > Integer.MAX_VALUE) {
         throw new ConfException("workload." + key, o + " is not a positive width");
       }
       out.add(((Number) o).intValue());
@@ -73,13 +82,21 @@ public final class WorkloadSpec {
     known.add(key);
     Object v = values.getOrDefault(key, def);
     for (String c : choices) if (c.equals(v)) return c;
-    throw new ConfException("workload." + key, "'" + v + "' is not one of " + String.join(", ", choices));
+    throw new ConfException(
+        "workload." + key, "'" + v + "' is not one of " + String.join(", ", choices));
   }
 
   /** Rejects the keys no definition read. */
   public void finish() {
     for (String k : values.keySet()) {
-      if (!known.contains(k)) throw new ConfException("workload." + k, "unknown key for workload " + values.get("name") + " (known: " + String.join(", ", known) + ")");
+      if (!known.contains(k))
+        throw new ConfException(
+            "workload." + k,
+            "unknown key for workload "
+                + values.get("name")
+                + " (known: "
+                + String.join(", ", known)
+                + ")");
     }
   }
 }

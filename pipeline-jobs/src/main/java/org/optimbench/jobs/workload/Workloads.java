@@ -11,10 +11,10 @@ import org.optimbench.jobs.workload.dlrm.Dlrm;
 import org.optimbench.jobs.workload.gpt.GptWorkload;
 
 /**
- * The one registry from workload name to definition, used by the training job, the CLI's conf
- * check and the tests. A definition parses and checks the {@code workload:} spec without any data
- * ({@link Definition#parse}, run before Spark starts), then binds it to data-prep's manifest
- * ({@link Definition#bind}: input sizes, classes, table sizes).
+ * The one registry from workload name to definition, used by the training job, the CLI's conf check
+ * and the tests. A definition parses and checks the {@code workload:} spec without any data ({@link
+ * Definition#parse}, run before Spark starts), then binds it to data-prep's manifest ({@link
+ * Definition#bind}: input sizes, classes, table sizes).
  */
 public final class Workloads {
   /** How a workload is made from its spec and its data. {@code S} is its parsed, checked spec. */
@@ -22,7 +22,10 @@ public final class Workloads {
     /** Reads and checks every key of the spec (call {@link WorkloadSpec#finish()} at the end). */
     S parse(WorkloadSpec spec);
 
-    /** The workload for this data (sizes from the manifest; wrong data kind is an error naming the manifest). */
+    /**
+     * The workload for this data (sizes from the manifest; wrong data kind is an error naming the
+     * manifest).
+     */
     Workload bind(S spec, PreparedData data);
 
     /**
@@ -30,12 +33,19 @@ public final class Workloads {
      * not exist yet (logreg/mlp: data-prep's LIBSVM job; dlrm: {@code CriteoSource}). Default: the
      * workload cannot, and says so.
      */
-    default void prepare(SparkSession spark, String source, Path target, PrintStream console) throws IOException {
-      throw new ConfException("data.source", "this workload does not prepare its data from data.source; run scripts/prepare and set data.train to its output ("
-          + target + " does not exist)");
+    default void prepare(SparkSession spark, String source, Path target, PrintStream console)
+        throws IOException {
+      throw new ConfException(
+          "data.source",
+          "this workload does not prepare its data from data.source; run scripts/prepare and set data.train to its output ("
+              + target
+              + " does not exist)");
     }
 
-    /** Whether the bound workload implements {@link Workload#evaluateOnSpark} ({@code eval.final: spark}). */
+    /**
+     * Whether the bound workload implements {@link Workload#evaluateOnSpark} ({@code eval.final:
+     * spark}).
+     */
     default boolean evaluatesOnSpark() {
       return false;
     }
@@ -59,11 +69,21 @@ public final class Workloads {
   public static Definition<?> definition(Map<String, Object> spec) {
     String name = new WorkloadSpec(spec).name();
     Definition<?> d = DEFINITIONS.get(name);
-    if (d == null) throw new ConfException("workload.name", "unknown workload '" + name + "' (known: " + String.join(", ", DEFINITIONS.keySet()) + ")");
+    if (d == null)
+      throw new ConfException(
+          "workload.name",
+          "unknown workload '"
+              + name
+              + "' (known: "
+              + String.join(", ", DEFINITIONS.keySet())
+              + ")");
     return d;
   }
 
-  /** Checks the spec without data (names, keys, types): what {@code scripts/train} does before starting Spark. */
+  /**
+   * Checks the spec without data (names, keys, types): what {@code scripts/train} does before
+   * starting Spark.
+   */
   public static void check(Map<String, Object> spec) {
     definition(spec).parse(new WorkloadSpec(spec));
   }

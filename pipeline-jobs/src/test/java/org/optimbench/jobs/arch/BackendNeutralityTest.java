@@ -13,46 +13,51 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The optimizer and training hot paths must run unchanged on ND4J's CUDA backend: the backend is
- * chosen only by the classpath, and a step never walks raw buffers element by element in Java
- * (on CUDA that would copy device memory to the host at every access). This test reads the main
- * sources and fails on backend-specific imports anywhere, and on element access or buffer reads
- * in the code that runs every step (the optimizers, the worker loop, state merging, the DL4J
- * bridge). Trace-problem code, serialization and the TCP transport are outside the step math and
- * not scanned for element access.
+ * chosen only by the classpath, and a step never walks raw buffers element by element in Java (on
+ * CUDA that would copy device memory to the host at every access). This test reads the main sources
+ * and fails on backend-specific imports anywhere, and on element access or buffer reads in the code
+ * that runs every step (the optimizers, the worker loop, state merging, the DL4J bridge).
+ * Trace-problem code, serialization and the TCP transport are outside the step math and not scanned
+ * for element access.
  */
 class BackendNeutralityTest {
   private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
   /** Backend implementation packages: code must depend on nd4j-api only. */
-  private static final Pattern BACKEND_IMPORT = Pattern.compile("import\\s+org\\.nd4j\\.(linalg\\.cpu|linalg\\.jcublas|nativeblas)\\.|Nd4jCpu|Nd4jCuda");
+  private static final Pattern BACKEND_IMPORT =
+      Pattern.compile(
+          "import\\s+org\\.nd4j\\.(linalg\\.cpu|linalg\\.jcublas|nativeblas)\\.|Nd4jCpu|Nd4jCuda");
 
   /** Per-element access or raw buffer reads on INDArrays. */
-  private static final Pattern ELEMENT_ACCESS = Pattern.compile(
-      "\\.data\\(\\)\\.|\\.asDouble\\(\\)|\\.asFloat\\(\\)|\\.getDouble\\(|\\.getFloat\\(|\\.toDoubleVector\\(|\\.toFloatVector\\(|\\.toDoubleMatrix\\(|\\.putScalar\\((?!\")");
+  private static final Pattern ELEMENT_ACCESS =
+      Pattern.compile(
+          "\\.data\\(\\)\\.|\\.asDouble\\(\\)|\\.asFloat\\(\\)|\\.getDouble\\(|\\.getFloat\\(|\\.toDoubleVector\\(|\\.toFloatVector\\(|\\.toDoubleMatrix\\(|\\.putScalar\\((?!\")");
 
-  private static final List<String> HOT_PATHS = List.of(
-      "optim/src/main/java/org/optimbench/optim/baseline",
-      "optim/src/main/java/org/optimbench/optim/dadapt",
-      "optim/src/main/java/org/optimbench/optim/dualavg",
-      "optim/src/main/java/org/optimbench/optim/graft",
-      "optim/src/main/java/org/optimbench/optim/hypergrad",
-      "optim/src/main/java/org/optimbench/optim/polyak",
-      "optim/src/main/java/org/optimbench/optim/schedulefree",
-      "optim/src/main/java/org/optimbench/optim/wrap",
-      "optim/src/main/java/org/optimbench/optim/internal",
-      "optim/src/main/java/org/optimbench/optim/Optimizers.java",
-      "optim/src/main/java/org/optimbench/optim/ModelView.java",
-      "optim/src/main/java/org/optimbench/optim/FiniteDifferenceHvp.java",
-      "pipeline-jobs/src/main/java/org/optimbench/jobs/train/WorkerLoop.java",
-      "pipeline-jobs/src/main/java/org/optimbench/jobs/train/StateMerge.java",
-      "pipeline-jobs/src/main/java/org/optimbench/jobs/model");
+  private static final List<String> HOT_PATHS =
+      List.of(
+          "optim/src/main/java/org/optimbench/optim/baseline",
+          "optim/src/main/java/org/optimbench/optim/dadapt",
+          "optim/src/main/java/org/optimbench/optim/dualavg",
+          "optim/src/main/java/org/optimbench/optim/graft",
+          "optim/src/main/java/org/optimbench/optim/hypergrad",
+          "optim/src/main/java/org/optimbench/optim/polyak",
+          "optim/src/main/java/org/optimbench/optim/schedulefree",
+          "optim/src/main/java/org/optimbench/optim/wrap",
+          "optim/src/main/java/org/optimbench/optim/internal",
+          "optim/src/main/java/org/optimbench/optim/Optimizers.java",
+          "optim/src/main/java/org/optimbench/optim/ModelView.java",
+          "optim/src/main/java/org/optimbench/optim/FiniteDifferenceHvp.java",
+          "pipeline-jobs/src/main/java/org/optimbench/jobs/train/WorkerLoop.java",
+          "pipeline-jobs/src/main/java/org/optimbench/jobs/train/StateMerge.java",
+          "pipeline-jobs/src/main/java/org/optimbench/jobs/model");
 
   /**
    * The CPU backend's fused optimizer passes read the native buffers by design; they run only when
    * {@code Fused.applies} has seen the CPU backend (checked below), and every caller keeps its
    * ND4J-op path for the other backends.
    */
-  private static final Path FUSED = Path.of("optim/src/main/java/org/optimbench/optim/internal/Fused.java");
+  private static final Path FUSED =
+      Path.of("optim/src/main/java/org/optimbench/optim/internal/Fused.java");
 
   private static List<Path> javaFiles(Path p) throws IOException {
     if (Files.isRegularFile(p)) return List.of(p);
@@ -68,7 +73,8 @@ class BackendNeutralityTest {
       for (int i = 0; i < lines.size(); i++) {
         String code = lines.get(i).replaceAll("//.*$", "");
         if (code.trim().startsWith("*")) continue; // javadoc
-        if (pattern.matcher(code).find()) out.add(ROOT.relativize(f) + ":" + (i + 1) + ": " + lines.get(i).trim());
+        if (pattern.matcher(code).find())
+          out.add(ROOT.relativize(f) + ":" + (i + 1) + ": " + lines.get(i).trim());
       }
     }
     return out;
@@ -77,8 +83,11 @@ class BackendNeutralityTest {
   @Test
   void noSourceDependsOnABackendImplementation() throws IOException {
     List<Path> all = new ArrayList<>();
-    for (String module : List.of("optim", "data-prep", "pipeline-jobs")) all.addAll(javaFiles(ROOT.resolve(module).resolve("src/main/java")));
-    assertTrue(all.size() > 50, "expected to scan the main sources, found " + all.size() + " files under " + ROOT);
+    for (String module : List.of("optim", "data-prep", "pipeline-jobs"))
+      all.addAll(javaFiles(ROOT.resolve(module).resolve("src/main/java")));
+    assertTrue(
+        all.size() > 50,
+        "expected to scan the main sources, found " + all.size() + " files under " + ROOT);
     List<String> found = matches(all, BACKEND_IMPORT);
     assertTrue(found.isEmpty(), "backend-specific code:\n" + String.join("\n", found));
   }
@@ -88,16 +97,25 @@ class BackendNeutralityTest {
     List<Path> hot = new ArrayList<>();
     for (String p : HOT_PATHS) hot.addAll(javaFiles(ROOT.resolve(p)));
     assertTrue(hot.remove(ROOT.resolve(FUSED)), "expected " + FUSED + " among the scanned files");
-    assertTrue(hot.size() > 30, "expected to scan the optimizers and the worker loop, found " + hot.size());
+    assertTrue(
+        hot.size() > 30,
+        "expected to scan the optimizers and the worker loop, found " + hot.size());
     List<String> found = matches(hot, ELEMENT_ACCESS);
-    assertTrue(found.isEmpty(), "element access in step code (a host copy per access on CUDA):\n" + String.join("\n", found));
+    assertTrue(
+        found.isEmpty(),
+        "element access in step code (a host copy per access on CUDA):\n"
+            + String.join("\n", found));
   }
 
   @Test
   void theFusedBufferPathRunsOnlyOnTheCpuBackend() throws IOException {
     String fused = Files.readString(ROOT.resolve(FUSED));
-    assertTrue(fused.contains("Nd4j.getEnvironment().isCPU()"), FUSED + " must check the backend before reading native buffers");
-    assertTrue(fused.matches("(?s).*public static boolean applies\\(.*if \\(!enabled\\(\\) \\|\\| !cpu\\(\\)\\) return false;.*"),
+    assertTrue(
+        fused.contains("Nd4j.getEnvironment().isCPU()"),
+        FUSED + " must check the backend before reading native buffers");
+    assertTrue(
+        fused.matches(
+            "(?s).*public static boolean applies\\(.*if \\(!enabled\\(\\) \\|\\| !cpu\\(\\)\\) return false;.*"),
         FUSED + ": applies() must refuse a non-CPU backend first");
   }
 }

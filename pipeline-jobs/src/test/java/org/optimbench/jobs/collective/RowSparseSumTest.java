@@ -20,10 +20,14 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * worker, and the call falls back to a dense sum when the rows would not be smaller.
  */
 class RowSparseSumTest {
-  /** [dense 7 | A: 50 x 4 column-major | dense 3 | B: 30 x 3 row-major | dense 5] = 300 elements. */
-  private static final List<RowSparseSum.Table> TABLES = List.of(
-      new RowSparseSum.Table("A", 7, 50, 4, 1, 50),
-      new RowSparseSum.Table("B", 210, 30, 3, 3, 1));
+  /**
+   * [dense 7 | A: 50 x 4 column-major | dense 3 | B: 30 x 3 row-major | dense 5] = 300 elements.
+   */
+  private static final List<RowSparseSum.Table> TABLES =
+      List.of(
+          new RowSparseSum.Table("A", 7, 50, 4, 1, 50),
+          new RowSparseSum.Table("B", 210, 30, 3, 3, 1));
+
   private static final int LENGTH = 7 + 200 + 3 + 90 + 5;
 
   /** Element indices of row {@code id} of {@code t}. */
@@ -34,18 +38,20 @@ class RowSparseSumTest {
   }
 
   /**
-   * Worker {@code rank}'s gradient: Gaussian outside the tables, and in each table {@code rowsPerTable}
-   * rows set: all but one drawn at random from the first 20 (so workers overlap), and one whose last
-   * element alone is non-zero; plus one row set to -0.0 only.
+   * Worker {@code rank}'s gradient: Gaussian outside the tables, and in each table {@code
+   * rowsPerTable} rows set: all but one drawn at random from the first 20 (so workers overlap), and
+   * one whose last element alone is non-zero; plus one row set to -0.0 only.
    */
   private static double[] gradient(int rank, int rowsPerTable, boolean allRows) {
     Random r = new Random(77 + rank);
     double[] g = new double[LENGTH];
     for (int i = 0; i < LENGTH; i++) g[i] = r.nextGaussian();
     for (RowSparseSum.Table t : TABLES) {
-      for (int id = 0; id < t.rows(); id++) for (long e : rowElements(t, id)) g[(int) e] = allRows ? r.nextGaussian() : 0.0;
+      for (int id = 0; id < t.rows(); id++)
+        for (long e : rowElements(t, id)) g[(int) e] = allRows ? r.nextGaussian() : 0.0;
       if (allRows) continue;
-      for (int k = 0; k < rowsPerTable - 1; k++) for (long e : rowElements(t, r.nextInt(20))) g[(int) e] = r.nextGaussian();
+      for (int k = 0; k < rowsPerTable - 1; k++)
+        for (long e : rowElements(t, r.nextInt(20))) g[(int) e] = r.nextGaussian();
       for (long e : rowElements(t, 20 + rank)) g[(int) e] = -0.0;
       long[] lastOnly = rowElements(t, (int) t.rows() - 1 - rank);
       g[(int) lastOnly[lastOnly.length - 1]] = 1.5 + rank;
@@ -53,7 +59,10 @@ class RowSparseSumTest {
     return g;
   }
 
-  /** Runs the sum on {@code workers} loopback workers; each array is a view at offset 2 of a larger buffer. */
+  /**
+   * Runs the sum on {@code workers} loopback workers; each array is a view at offset 2 of a larger
+   * buffer.
+   */
   private static List<Object[]> sum(int workers, DataType type, boolean allRows) throws Exception {
     return reduce(workers, type, allRows, false);
   }
@@ -67,19 +76,30 @@ class RowSparseSumTest {
    * As {@link #sum}, or with {@code mean} the weighted mean with scalars {rank + 1, weight(rank)}
    * and the weight at index 1.
    */
-  private static List<Object[]> reduce(int workers, DataType type, boolean allRows, boolean mean) throws Exception {
+  private static List<Object[]> reduce(int workers, DataType type, boolean allRows, boolean mean)
+      throws Exception {
     List<AllReduce> ring = LoopbackRing.open(workers, CollectiveOptions.defaults());
     try {
-      return RingAllReduceTest.onAll(ring, ar -> {
-        INDArray base = Nd4j.zeros(type, LENGTH + 4);
-        INDArray flat = base.get(NDArrayIndex.interval(2, 2 + LENGTH));
-        flat.assign(Nd4j.createFromArray(gradient(ar.rank(), 4, allRows)).castTo(type));
-        RowSparseSum s = new RowSparseSum(ar, TABLES, LENGTH);
-        double[] scalars = mean ? s.meanInPlace(flat, new double[] {ar.rank() + 1, weight(ar.rank())}, 1) : s.sumInPlace(flat, new double[] {ar.rank() + 1, 0.5});
-        assertEquals(0.0, base.getDouble(0), "wrote before the view");
-        assertEquals(0.0, base.getDouble(LENGTH + 3), "wrote after the view");
-        return new Object[] {RingAllReduceTest.bytes(flat), flat.castTo(DataType.DOUBLE).toDoubleVector(), scalars, s.lastCall()};
-      });
+      return RingAllReduceTest.onAll(
+          ring,
+          ar -> {
+            INDArray base = Nd4j.zeros(type, LENGTH + 4);
+            INDArray flat = base.get(NDArrayIndex.interval(2, 2 + LENGTH));
+            flat.assign(Nd4j.createFromArray(gradient(ar.rank(), 4, allRows)).castTo(type));
+            RowSparseSum s = new RowSparseSum(ar, TABLES, LENGTH);
+            double[] scalars =
+                mean
+                    ? s.meanInPlace(flat, new double[] {ar.rank() + 1, weight(ar.rank())}, 1)
+                    : s.sumInPlace(flat, new double[] {ar.rank() + 1, 0.5});
+            assertEquals(0.0, base.getDouble(0), "wrote before the view");
+            assertEquals(0.0, base.getDouble(LENGTH + 3), "wrote after the view");
+            return new Object[] {
+              RingAllReduceTest.bytes(flat),
+              flat.castTo(DataType.DOUBLE).toDoubleVector(),
+              scalars,
+              s.lastCall()
+            };
+          });
     } finally {
       for (AllReduce ar : ring) ar.close();
     }
@@ -92,16 +112,29 @@ class RowSparseSumTest {
         List<Object[]> out = sum(workers, type, false);
         double[] exact = new double[LENGTH];
         for (int r = 0; r < workers; r++) {
-          double[] g = Nd4j.createFromArray(gradient(r, 4, false)).castTo(type).castTo(DataType.DOUBLE).toDoubleVector();
+          double[] g =
+              Nd4j.createFromArray(gradient(r, 4, false))
+                  .castTo(type)
+                  .castTo(DataType.DOUBLE)
+                  .toDoubleVector();
           for (int i = 0; i < LENGTH; i++) exact[i] += g[i];
         }
         double[] got = (double[]) out.get(0)[1];
         boolean[] inTable = new boolean[LENGTH];
-        for (RowSparseSum.Table t : TABLES) for (long i = t.offset(); i < t.offset() + t.rows() * t.width(); i++) inTable[(int) i] = true;
+        for (RowSparseSum.Table t : TABLES)
+          for (long i = t.offset(); i < t.offset() + t.rows() * t.width(); i++)
+            inTable[(int) i] = true;
         for (int i = 0; i < LENGTH; i++) {
           double expected = type == DataType.FLOAT ? (float) exact[i] : exact[i];
-          if (inTable[i]) assertEquals(expected, got[i], 0.0, type + ", " + workers + " workers: table element " + i);
-          else assertEquals(exact[i], got[i], 1e-5 * (1 + Math.abs(exact[i])), type + ", " + workers + " workers: element " + i);
+          if (inTable[i])
+            assertEquals(
+                expected, got[i], 0.0, type + ", " + workers + " workers: table element " + i);
+          else
+            assertEquals(
+                exact[i],
+                got[i],
+                1e-5 * (1 + Math.abs(exact[i])),
+                type + ", " + workers + " workers: element " + i);
         }
         double rankSum = workers * (workers + 1) / 2.0;
         for (Object[] w : out) {
@@ -109,8 +142,10 @@ class RowSparseSumTest {
           assertArrayEquals(new double[] {rankSum, 0.5 * workers}, (double[]) w[2], 0.0, "scalars");
           RowSparseSum.LastCall c = (RowSparseSum.LastCall) w[3];
           assertTrue(c.sparse(), "4 rows of 50 and 30 should go sparse: " + c);
-          // each worker sends at most 3 drawn rows plus its last-element row and its -0.0 row per table
-          assertTrue(c.rowsSent() <= workers * 2 * 5L && c.rowsSent() >= workers * 2 * 3L, c.toString());
+          // each worker sends at most 3 drawn rows plus its last-element row and its -0.0 row per
+          // table
+          assertTrue(
+              c.rowsSent() <= workers * 2 * 5L && c.rowsSent() >= workers * 2 * 3L, c.toString());
         }
       }
     }
@@ -122,15 +157,29 @@ class RowSparseSumTest {
       List<Object[]> out = sum(workers, DataType.FLOAT, true);
       double[] exact = new double[LENGTH];
       for (int r = 0; r < workers; r++) {
-        double[] g = Nd4j.createFromArray(gradient(r, 4, true)).castTo(DataType.FLOAT).castTo(DataType.DOUBLE).toDoubleVector();
+        double[] g =
+            Nd4j.createFromArray(gradient(r, 4, true))
+                .castTo(DataType.FLOAT)
+                .castTo(DataType.DOUBLE)
+                .toDoubleVector();
         for (int i = 0; i < LENGTH; i++) exact[i] += g[i];
       }
       for (Object[] w : out) {
-        assertFalse(((RowSparseSum.LastCall) w[3]).sparse(), "every row is set: the sum must be dense");
+        assertFalse(
+            ((RowSparseSum.LastCall) w[3]).sparse(), "every row is set: the sum must be dense");
         assertArrayEquals((byte[]) out.get(0)[0], (byte[]) w[0], "workers hold different bytes");
-        assertArrayEquals(new double[] {workers * (workers + 1) / 2.0, 0.5 * workers}, (double[]) w[2], 0.0, "scalars");
+        assertArrayEquals(
+            new double[] {workers * (workers + 1) / 2.0, 0.5 * workers},
+            (double[]) w[2],
+            0.0,
+            "scalars");
         double[] got = (double[]) w[1];
-        for (int i = 0; i < LENGTH; i++) assertEquals(exact[i], got[i], 1e-5 * (1 + Math.abs(exact[i])), workers + " workers: element " + i);
+        for (int i = 0; i < LENGTH; i++)
+          assertEquals(
+              exact[i],
+              got[i],
+              1e-5 * (1 + Math.abs(exact[i])),
+              workers + " workers: element " + i);
       }
     }
   }
@@ -138,7 +187,8 @@ class RowSparseSumTest {
   /**
    * Gradient sharing's call: each worker's mean gradient over its own example count becomes the
    * mean over all examples. Table rows are the float64 sum of weight x row in rank order divided by
-   * the total weight, rounded once; the rest, and the dense fallback, agree within float32 rounding.
+   * the total weight, rounded once; the rest, and the dense fallback, agree within float32
+   * rounding.
    */
   @Test
   void weightedMeanDividesByTheTotalWeightSparseAndDense() throws Exception {
@@ -149,22 +199,34 @@ class RowSparseSumTest {
         double total = 0;
         double[] weighted = new double[LENGTH];
         for (int r = 0; r < workers; r++) {
-          double[] g = Nd4j.createFromArray(gradient(r, 4, allRows)).castTo(type).castTo(DataType.DOUBLE).toDoubleVector();
+          double[] g =
+              Nd4j.createFromArray(gradient(r, 4, allRows))
+                  .castTo(type)
+                  .castTo(DataType.DOUBLE)
+                  .toDoubleVector();
           for (int i = 0; i < LENGTH; i++) weighted[i] += weight(r) * g[i];
           total += weight(r);
         }
         boolean[] inTable = new boolean[LENGTH];
-        for (RowSparseSum.Table t : TABLES) for (long i = t.offset(); i < t.offset() + t.rows() * t.width(); i++) inTable[(int) i] = true;
+        for (RowSparseSum.Table t : TABLES)
+          for (long i = t.offset(); i < t.offset() + t.rows() * t.width(); i++)
+            inTable[(int) i] = true;
         String where = type + (allRows ? ", dense tables" : ", sparse rows");
         for (Object[] w : out) {
           assertEquals(!allRows, ((RowSparseSum.LastCall) w[3]).sparse(), where);
-          assertArrayEquals((byte[]) out.get(0)[0], (byte[]) w[0], where + ": workers hold different bytes");
-          assertArrayEquals(new double[] {workers * (workers + 1) / 2.0, total}, (double[]) w[2], 0.0, where + ": scalars");
+          assertArrayEquals(
+              (byte[]) out.get(0)[0], (byte[]) w[0], where + ": workers hold different bytes");
+          assertArrayEquals(
+              new double[] {workers * (workers + 1) / 2.0, total},
+              (double[]) w[2],
+              0.0,
+              where + ": scalars");
           double[] got = (double[]) w[1];
           for (int i = 0; i < LENGTH; i++) {
             double mean = weighted[i] / total;
             double once = type == DataType.FLOAT ? (float) mean : mean;
-            if (inTable[i] && !allRows) assertEquals(once, got[i], 0.0, where + ": table element " + i);
+            if (inTable[i] && !allRows)
+              assertEquals(once, got[i], 0.0, where + ": table element " + i);
             else assertEquals(mean, got[i], 1e-5 * (1 + Math.abs(mean)), where + ": element " + i);
           }
         }
@@ -174,12 +236,29 @@ class RowSparseSumTest {
 
   @Test
   void badTablesAreRejectedWithTheirName() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new RowSparseSum.Table("emb", 0, 10, 4, 2, 1));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> new RowSparseSum.Table("emb", 0, 10, 4, 2, 1));
     assertTrue(e.getMessage().contains("emb"), e.getMessage());
-    e = assertThrows(IllegalArgumentException.class,
-        () -> new RowSparseSum(AllReduce.single(), List.of(new RowSparseSum.Table("a", 0, 10, 4, 1, 10), new RowSparseSum.Table("b", 30, 10, 4, 1, 10)), 100));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new RowSparseSum(
+                    AllReduce.single(),
+                    List.of(
+                        new RowSparseSum.Table("a", 0, 10, 4, 1, 10),
+                        new RowSparseSum.Table("b", 30, 10, 4, 1, 10)),
+                    100));
     assertTrue(e.getMessage().contains("b") && e.getMessage().contains("overlaps"), e.getMessage());
-    e = assertThrows(IllegalArgumentException.class, () -> new RowSparseSum(AllReduce.single(), List.of(new RowSparseSum.Table("c", 90, 10, 4, 1, 10)), 100));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new RowSparseSum(
+                    AllReduce.single(),
+                    List.of(new RowSparseSum.Table("c", 90, 10, 4, 1, 10)),
+                    100));
     assertTrue(e.getMessage().contains("c"), e.getMessage());
   }
 }

@@ -11,9 +11,13 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.optimbench.jobs.conf.ConfException;
 
-/** Workload ids, method labels from the keys that vary, seeds as replicates; the compare section's checks. */
+/**
+ * Workload ids, method labels from the keys that vary, seeds as replicates; the compare section's
+ * checks.
+ */
 class CompareGroupingTest {
-  static Map<String, Object> conf(String name, Map<String, Object> optimizer, String schedule, int seed, int batch) {
+  static Map<String, Object> conf(
+      String name, Map<String, Object> optimizer, String schedule, int seed, int batch) {
     Map<String, Object> c = new LinkedHashMap<>();
     c.put("name", name);
     c.put("workload", Map.of("name", "logreg"));
@@ -39,7 +43,9 @@ class CompareGroupingTest {
     confs.put("r4", conf("r4", PRODIGY, "constant", 1, 32));
     Map<String, Grouping.Labels> l = Grouping.label(confs);
     assertEquals("adam+lr=0.01/cosine", l.get("r1").method());
-    assertEquals(l.get("r1").method(), l.get("r2").method()); // seeds are replicates; name, output, spark.master ignored
+    assertEquals(
+        l.get("r1").method(),
+        l.get("r2").method()); // seeds are replicates; name, output, spark.master ignored
     assertEquals(1L, l.get("r1").seed());
     assertEquals(2L, l.get("r2").seed());
     assertEquals("adam+lr=0.01/constant", l.get("r3").method());
@@ -53,7 +59,14 @@ class CompareGroupingTest {
   void onlyTheOptimizerWhenNothingElseVaries() {
     Map<String, Map<String, Object>> confs = new LinkedHashMap<>();
     confs.put("a", conf("a", PRODIGY, "linear_decay", 1, 32));
-    confs.put("b", conf("b", Map.of("name", "mechanic", "hparams", Map.of("base", ADAM)), "linear_decay", 1, 32));
+    confs.put(
+        "b",
+        conf(
+            "b",
+            Map.of("name", "mechanic", "hparams", Map.of("base", ADAM)),
+            "linear_decay",
+            1,
+            32));
     confs.put("c", conf("c", PRODIGY, "linear_decay", 1, 64));
     Map<String, Grouping.Labels> l = Grouping.label(confs);
     assertEquals("prodigy/batch_size=32", l.get("a").method());
@@ -72,19 +85,37 @@ class CompareGroupingTest {
     assertTrue(d.targetFor("logreg@digits").isEmpty());
     assertTrue(CompareSettings.parse(Map.of("metric", "eval.valid_accuracy")).maximize());
     assertTrue(CompareSettings.parse(Map.of("metric", "eval.auc")).maximize());
-    assertFalse(CompareSettings.parse(Map.of("metric", "eval.valid_accuracy", "mode", "min")).maximize());
-    CompareSettings t = CompareSettings.parse(Map.of("targets", Map.of("logreg@digits", 0.35, "*", 0.5)));
+    assertFalse(
+        CompareSettings.parse(Map.of("metric", "eval.valid_accuracy", "mode", "min")).maximize());
+    CompareSettings t =
+        CompareSettings.parse(Map.of("targets", Map.of("logreg@digits", 0.35, "*", 0.5)));
     assertEquals(0.35, t.targetFor("logreg@digits").get());
     assertEquals(0.5, t.targetFor("mlp@iris").get());
   }
 
   @Test
   void badSettingsNameTheKey() {
-    assertEquals("compare.metrik", assertThrows(ConfException.class, () -> CompareSettings.parse(Map.of("metrik", "x"))).key());
-    assertEquals("compare.mode", assertThrows(ConfException.class, () -> CompareSettings.parse(Map.of("mode", "up"))).key());
-    assertEquals("compare.targets.logreg@digits",
-        assertThrows(ConfException.class, () -> CompareSettings.parse(Map.of("targets", Map.of("logreg@digits", "low")))).key());
-    assertEquals("compare.tau_max", assertThrows(ConfException.class, () -> CompareSettings.parse(Map.of("tau_max", 1))).key());
-    assertEquals("compare.curves[1]", assertThrows(ConfException.class, () -> CompareSettings.parse(Map.of("curves", List.of("lr", "a b")))).key());
+    assertEquals(
+        "compare.metrik",
+        assertThrows(ConfException.class, () -> CompareSettings.parse(Map.of("metrik", "x")))
+            .key());
+    assertEquals(
+        "compare.mode",
+        assertThrows(ConfException.class, () -> CompareSettings.parse(Map.of("mode", "up"))).key());
+    assertEquals(
+        "compare.targets.logreg@digits",
+        assertThrows(
+                ConfException.class,
+                () -> CompareSettings.parse(Map.of("targets", Map.of("logreg@digits", "low"))))
+            .key());
+    assertEquals(
+        "compare.tau_max",
+        assertThrows(ConfException.class, () -> CompareSettings.parse(Map.of("tau_max", 1))).key());
+    assertEquals(
+        "compare.curves[1]",
+        assertThrows(
+                ConfException.class,
+                () -> CompareSettings.parse(Map.of("curves", List.of("lr", "a b"))))
+            .key());
   }
 }

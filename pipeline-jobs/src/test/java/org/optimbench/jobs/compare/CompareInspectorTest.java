@@ -12,14 +12,28 @@ import org.junit.jupiter.api.io.TempDir;
 import org.optimbench.jobs.run.RunDirectory;
 import org.optimbench.jobs.run.RunStatus;
 
-/** Run directories that must be left out, each with a reason naming the file (no Spark: only files and footers are read). */
+/**
+ * Run directories that must be left out, each with a reason naming the file (no Spark: only files
+ * and footers are read).
+ */
 class CompareInspectorTest {
-  @TempDir
-  Path root;
+  @TempDir Path root;
 
   Path run(String name, RunStatus status) throws Exception {
-    Path dir = RunDirectory.open(root, name, Map.of("name", name, "workload", Map.of("name", "logreg"), "data", Map.of("train", "d/digits"),
-        "optimizer", Map.of("name", "sgd"))).dir();
+    Path dir =
+        RunDirectory.open(
+                root,
+                name,
+                Map.of(
+                    "name",
+                    name,
+                    "workload",
+                    Map.of("name", "logreg"),
+                    "data",
+                    Map.of("train", "d/digits"),
+                    "optimizer",
+                    Map.of("name", "sgd")))
+            .dir();
     if (status != null) status.write(dir);
     return dir;
   }
@@ -46,7 +60,8 @@ class CompareInspectorTest {
     Files.writeString(badConf.resolve("conf.yaml"), "optimizer: [unclosed\n");
     r = inspect(badConf);
     assertFalse(r.included());
-    assertTrue(r.reason().contains("conf.yaml") && r.reason().contains("unreadable conf"), r.reason());
+    assertTrue(
+        r.reason().contains("conf.yaml") && r.reason().contains("unreadable conf"), r.reason());
 
     Path noParquet = run("no_parquet", RunStatus.completed(200));
     Files.writeString(noParquet.resolve("metrics.csv"), "step\n");

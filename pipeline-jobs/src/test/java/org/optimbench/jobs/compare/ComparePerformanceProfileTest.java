@@ -9,16 +9,16 @@ import org.junit.jupiter.api.Test;
 /**
  * The performance profile on a hand-worked matrix, against AlgoPerf's definition
  * (mlcommons/algorithmic-efficiency scoring/performance_profile.py: times above 4x the workload's
- * best set to inf, r = t / min t, rho on np.linspace(1, 4, 100), score = np.trapz(rho, tau) / (4 - 1)).
- * The expected scores were computed with exactly those numpy calls (np.trapezoid in numpy 2).
+ * best set to inf, r = t / min t, rho on np.linspace(1, 4, 100), score = np.trapz(rho, tau) / (4 -
+ * 1)). The expected scores were computed with exactly those numpy calls (np.trapezoid in numpy 2).
  */
 class ComparePerformanceProfileTest {
   static final double INF = Double.POSITIVE_INFINITY;
   // seconds to target; columns w1, w2
   static final double[][] T = {
-      {10, 20},   // A: fastest on both
-      {20, INF},  // B: 2x on w1, misses w2
-      {50, 30},   // C: 5x on w1 (beyond 4x: a miss), 1.5x on w2
+    {10, 20}, // A: fastest on both
+    {20, INF}, // B: 2x on w1, misses w2
+    {50, 30}, // C: 5x on w1 (beyond 4x: a miss), 1.5x on w2
   };
 
   PerformanceProfile profile() {
@@ -74,7 +74,9 @@ class ComparePerformanceProfileTest {
 
   @Test
   void aWorkloadNobodyReachedCountsForNoMethod() {
-    PerformanceProfile p = PerformanceProfile.of(List.of("A", "B"), List.of("w1", "w2"), new double[][] {{10, INF}, {15, INF}}, 4.0);
+    PerformanceProfile p =
+        PerformanceProfile.of(
+            List.of("A", "B"), List.of("w1", "w2"), new double[][] {{10, INF}, {15, INF}}, 4.0);
     assertTrue(Double.isNaN(p.ratio(0, 1)));
     assertEquals(0.5, p.rho(0)[99]);
     assertEquals(0.5, p.score(0), 1e-12);

@@ -23,7 +23,8 @@ class CompareStatsTest {
 
   @Test
   void meanStandardErrorAndIntervalOfFiveSeeds() {
-    // 1..5: mean 3, sample variance 2.5, SE sqrt(2.5/5) = 0.70711, half width 2.77645 * 0.70711 = 1.96324
+    // 1..5: mean 3, sample variance 2.5, SE sqrt(2.5/5) = 0.70711, half width 2.77645 * 0.70711 =
+    // 1.96324
     Stats s = Stats.of(1, 2, 3, 4, 5);
     assertEquals(5, s.n());
     assertEquals(3.0, s.mean(), 1e-12);
@@ -46,7 +47,11 @@ class CompareStatsTest {
   void oneSeedHasNoSpreadAndNoInterval() {
     Stats s = Stats.of(0.42);
     assertEquals(0.42, s.mean());
-    assertTrue(Double.isNaN(s.std()) && Double.isNaN(s.se()) && Double.isNaN(s.ciLo()) && Double.isNaN(s.ciHi()));
+    assertTrue(
+        Double.isNaN(s.std())
+            && Double.isNaN(s.se())
+            && Double.isNaN(s.ciLo())
+            && Double.isNaN(s.ciHi()));
     assertTrue(Double.isNaN(Stats.of().mean()));
   }
 

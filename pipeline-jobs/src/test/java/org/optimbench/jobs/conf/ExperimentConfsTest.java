@@ -10,9 +10,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,12 +24,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.optimbench.jobs.workload.PreparedData;
-import org.optimbench.jobs.workload.Workloads;
 import org.optimbench.jobs.compare.CompareSettings;
 import org.optimbench.jobs.compare.Grouping;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.train.TrainChecks;
+import org.optimbench.jobs.workload.PreparedData;
+import org.optimbench.jobs.workload.Workloads;
 import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.spec.OptimizerRegistry;
 import org.optimbench.optim.spec.Spec;
@@ -48,9 +48,8 @@ class ExperimentConfsTest {
   static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
   /** YAML under conf/ that is not a training conf, with the reason. */
-  static final Map<String, String> NOT_TRAINING = Map.of(
-      "showcase.yaml", "scripts/showcase's own format (a list of optimizers)");
-
+  static final Map<String, String> NOT_TRAINING =
+      Map.of("showcase.yaml", "scripts/showcase's own format (a list of optimizers)");
 
   /** Dimensions for building the workload network: any small values give the same layer names. */
   /**
@@ -59,12 +58,16 @@ class ExperimentConfsTest {
    * conf's block length and a 64-token vocabulary, so even the cluster model stays small to build.
    */
   static PreparedData standIn(Map<String, Object> workload) {
-    String json = switch (String.valueOf(workload.get("name"))) {
-      case "dlrm" -> "{\"job\": \"criteo\", \"num_dense\": 13, \"num_categorical\": 26, \"categorical\": {\"mode\": \"hash\", \"hash_range\": 50}}";
-      case "gpt" -> "{\"job\": \"text\", \"block_length\": " + (((Number) workload.getOrDefault("seq_len", 32)).intValue() + 1)
-          + ", \"tokenizer\": {\"encoding\": \"stand-in\", \"end_of_document\": 63}}";
-      default -> "{\"job\": \"libsvm\", \"num_features\": 8, \"num_classes\": 3}";
-    };
+    String json =
+        switch (String.valueOf(workload.get("name"))) {
+          case "dlrm" ->
+              "{\"job\": \"criteo\", \"num_dense\": 13, \"num_categorical\": 26, \"categorical\": {\"mode\": \"hash\", \"hash_range\": 50}}";
+          case "gpt" ->
+              "{\"job\": \"text\", \"block_length\": "
+                  + (((Number) workload.getOrDefault("seq_len", 32)).intValue() + 1)
+                  + ", \"tokenizer\": {\"encoding\": \"stand-in\", \"end_of_document\": 63}}";
+          default -> "{\"job\": \"libsvm\", \"num_features\": 8, \"num_classes\": 3}";
+        };
     try {
       return new PreparedData(Path.of("stand-in"), new ObjectMapper().readTree(json), "data.train");
     } catch (IOException e) {
@@ -72,7 +75,9 @@ class ExperimentConfsTest {
     }
   }
 
-  /** The workload spec with the stand-in's vocabulary where the real one comes from the tokenizer. */
+  /**
+   * The workload spec with the stand-in's vocabulary where the real one comes from the tokenizer.
+   */
   static Map<String, Object> withStandInVocab(Map<String, Object> workload) {
     if (!"gpt".equals(workload.get("name")) || workload.containsKey("vocab")) return workload;
     Map<String, Object> w = new LinkedHashMap<>(workload);
@@ -92,7 +97,10 @@ class ExperimentConfsTest {
     }
   }
 
-  /** The expanded runs of every shipped training conf that loads; one that does not is reported by its own test. */
+  /**
+   * The expanded runs of every shipped training conf that loads; one that does not is reported by
+   * its own test.
+   */
   static Map<Path, List<RunConf>> loadable() throws IOException {
     Map<Path, List<RunConf>> out = new TreeMap<>();
     for (Path p : trainingConfs()) {
@@ -108,22 +116,37 @@ class ExperimentConfsTest {
   @Test
   void findsTheShippedConfs() throws IOException {
     List<String> names = trainingConfs().stream().map(p -> ROOT.relativize(p).toString()).toList();
-    for (String expected : List.of("conf/quickstart.yaml", "conf/train/digits-lrfree.yaml", "conf/experiments/lrfree-libsvm.yaml",
-        "conf/experiments/grafting.yaml", "conf/experiments/marthe.yaml", "conf/experiments/schedules.yaml")) {
+    for (String expected :
+        List.of(
+            "conf/quickstart.yaml",
+            "conf/train/digits-lrfree.yaml",
+            "conf/experiments/lrfree-libsvm.yaml",
+            "conf/experiments/grafting.yaml",
+            "conf/experiments/marthe.yaml",
+            "conf/experiments/schedules.yaml")) {
       assertTrue(names.contains(expected), expected + " not found among " + names);
     }
-    assertTrue(names.stream().noneMatch(n -> n.contains("prep-") || n.endsWith("showcase.yaml")), names.toString());
+    assertTrue(
+        names.stream().noneMatch(n -> n.contains("prep-") || n.endsWith("showcase.yaml")),
+        names.toString());
   }
 
   @TestFactory
   Stream<DynamicTest> everyRunOfEveryTrainingConfWouldStart() throws IOException {
-    return trainingConfs().stream().map(p -> DynamicTest.dynamicTest(ROOT.relativize(p).toString(), () -> {
-      try {
-        check(p);
-      } catch (IllegalArgumentException e) { // ConfException, SpecException: name the file too
-        throw new AssertionError(ROOT.relativize(p) + ": " + e.getMessage(), e);
-      }
-    }));
+    return trainingConfs().stream()
+        .map(
+            p ->
+                DynamicTest.dynamicTest(
+                    ROOT.relativize(p).toString(),
+                    () -> {
+                      try {
+                        check(p);
+                      } catch (
+                          IllegalArgumentException
+                              e) { // ConfException, SpecException: name the file too
+                        throw new AssertionError(ROOT.relativize(p) + ": " + e.getMessage(), e);
+                      }
+                    }));
   }
 
   @Test
@@ -139,8 +162,15 @@ class ExperimentConfsTest {
         byOutput.put(out, cmp);
         first.put(out, p);
       } else {
-        assertEquals(byOutput.get(out), cmp, ROOT.relativize(p) + " writes to " + out + " like " + ROOT.relativize(first.get(out))
-            + " (one experiment, compared together) but has another compare section");
+        assertEquals(
+            byOutput.get(out),
+            cmp,
+            ROOT.relativize(p)
+                + " writes to "
+                + out
+                + " like "
+                + ROOT.relativize(first.get(out))
+                + " (one experiment, compared together) but has another compare section");
       }
     }
   }
@@ -148,7 +178,8 @@ class ExperimentConfsTest {
   // The checker itself: each of these confs must be rejected, naming what is wrong.
 
   /** A valid conf; each rejection test changes one thing of it. */
-  static final String BASE = """
+  static final String BASE =
+      """
       data: {source: data/libsvm/digits, train: work/prep/digits}
       workload: {name: mlp, hidden: [8]}
       optimizer: {name: sgd, hparams: {lr: 0.1, momentum: 0.9}}
@@ -179,38 +210,59 @@ class ExperimentConfsTest {
 
   @Test
   void rejectsATypoInAKey() throws IOException {
-    ConfException e = assertThrows(ConfException.class, () -> check(variant("batch_size:", "batchsize:")));
+    ConfException e =
+        assertThrows(ConfException.class, () -> check(variant("batch_size:", "batchsize:")));
     assertEquals("batchsize", e.key());
   }
 
   @Test
   void rejectsAnUnknownOptimizer() throws IOException {
-    SpecException e = assertThrows(SpecException.class, () -> check(variant("- {name: momo}", "- {name: momoo}")));
+    SpecException e =
+        assertThrows(
+            SpecException.class, () -> check(variant("- {name: momo}", "- {name: momoo}")));
     assertTrue(e.getMessage().contains("momoo"), e.getMessage());
   }
 
   @Test
   void rejectsAWrongHyperparameterAndAnUnknownSchedule() throws IOException {
-    assertThrows(SpecException.class, () -> check(variant("{lr: 0.1, momentum: 0.9}", "{lr: 0.1, momentun: 0.9}")));
-    assertThrows(SpecException.class, () -> check(variant("schedule: {name: linear_decay}", "schedule: {name: linear}")));
+    assertThrows(
+        SpecException.class,
+        () -> check(variant("{lr: 0.1, momentum: 0.9}", "{lr: 0.1, momentun: 0.9}")));
+    assertThrows(
+        SpecException.class,
+        () -> check(variant("schedule: {name: linear_decay}", "schedule: {name: linear}")));
   }
 
   @Test
   void rejectsAnUnknownCompareKeyAndMissingRawData() throws IOException {
-    AssertionError e = assertThrows(AssertionError.class, () -> check(variant("tau_max: 4", "tau: 4")));
+    AssertionError e =
+        assertThrows(AssertionError.class, () -> check(variant("tau_max: 4", "tau: 4")));
     assertTrue(e.getMessage().contains("compare.tau:"), e.getMessage());
-    e = assertThrows(AssertionError.class, () -> check(variant("reference: sgd+lr=0.1+momentum=0.9", "reference: sgd+lr=0.1")));
+    e =
+        assertThrows(
+            AssertionError.class,
+            () -> check(variant("reference: sgd+lr=0.1+momentum=0.9", "reference: sgd+lr=0.1")));
     assertTrue(e.getMessage().contains("compare.reference"), e.getMessage());
-    e = assertThrows(AssertionError.class, () -> check(variant("source: data/libsvm/digits", "source: data/libsvm/digitz")));
+    e =
+        assertThrows(
+            AssertionError.class,
+            () -> check(variant("source: data/libsvm/digits", "source: data/libsvm/digitz")));
     assertTrue(e.getMessage().contains("data/libsvm/digitz"), e.getMessage());
   }
 
   @Test
   void rejectsAModeRuleViolationAndALayerNameTheNetworkDoesNotHave() throws IOException {
-    ConfException e = assertThrows(ConfException.class, () -> check(variant("mode: gradient_sharing", "mode: single")));
+    ConfException e =
+        assertThrows(
+            ConfException.class, () -> check(variant("mode: gradient_sharing", "mode: single")));
     assertEquals("workers", e.key());
-    assertThrows(SpecException.class, () -> check(variant("- {name: momo}",
-        "- {name: layer_scaled, hparams: {base: {name: sgd, hparams: {lr: 0.1}}, multipliers: {9_W: 2.0}}}")));
+    assertThrows(
+        SpecException.class,
+        () ->
+            check(
+                variant(
+                    "- {name: momo}",
+                    "- {name: layer_scaled, hparams: {base: {name: sgd, hparams: {lr: 0.1}}, multipliers: {9_W: 2.0}}}")));
   }
 
   /** Loads, expands and checks one conf; throws on the first problem. */
@@ -221,19 +273,33 @@ class ExperimentConfsTest {
     Set<String> names = new HashSet<>();
     for (RunConf run : runs) {
       String name = run.string("name");
-      assertTrue(names.add(name), where + ": two runs named " + name + " (the second would reuse the first's run directory)");
+      assertTrue(
+          names.add(name),
+          where
+              + ": two runs named "
+              + name
+              + " (the second would reuse the first's run directory)");
       TrainChecks.check(run);
       checkData(where, run);
-      Optimizer opt = OptimizerRegistry.resolve(Spec.fromJson(new ObjectMapper().valueToTree(run.object("optimizer")), "optimizer", false), "optimizer").optimizer();
+      Optimizer opt =
+          OptimizerRegistry.resolve(
+                  Spec.fromJson(
+                      new ObjectMapper().valueToTree(run.object("optimizer")), "optimizer", false),
+                  "optimizer")
+              .optimizer();
       Map<String, Object> workload = run.object("workload");
-      NetworkModel model = Workloads.create(withStandInVocab(workload), standIn(workload)).build(DataType.FLOAT, 1);
+      NetworkModel model =
+          Workloads.create(withStandInVocab(workload), standIn(workload)).build(DataType.FLOAT, 1);
       opt.init(model.view());
       TrainChecks.schedule(withBuildableSchedule(where, run), Math.max(2, run.integer("steps")));
     }
     checkCompare(where, runs.get(0), experiment(runs.get(0).string("output"), runs));
   }
 
-  /** The runs of every shipped conf that writes to {@code output} (the stages of one experiment), plus {@code own}. */
+  /**
+   * The runs of every shipped conf that writes to {@code output} (the stages of one experiment),
+   * plus {@code own}.
+   */
   static List<RunConf> experiment(String output, List<RunConf> own) throws IOException {
     List<RunConf> all = new ArrayList<>(own);
     for (List<RunConf> runs : loadable().values()) {
@@ -243,19 +309,25 @@ class ExperimentConfsTest {
   }
 
   /**
-   * Raw data a laptop conf prepares on first use must ship with the repository: a relative
-   * {@code data.source} path (options after {@code ?} stripped) must exist. Generated sources
-   * ({@code generate-criteo?...}) need no files, and absolute paths are a cluster's placeholders.
+   * Raw data a laptop conf prepares on first use must ship with the repository: a relative {@code
+   * data.source} path (options after {@code ?} stripped) must exist. Generated sources ({@code
+   * generate-criteo?...}) need no files, and absolute paths are a cluster's placeholders.
    */
   private static void checkData(String where, RunConf run) {
     String source = run.string("data.source");
     String train = run.string("data.train");
     String path = source.replaceFirst("\\?.*$", "");
     if (!path.isEmpty() && !path.equals("generate-criteo") && !Path.of(path).isAbsolute()) {
-      assertTrue(Files.exists(ROOT.resolve(path)), where + ": data.source " + source + " does not exist");
+      assertTrue(
+          Files.exists(ROOT.resolve(path)), where + ": data.source " + source + " does not exist");
     }
     if (train.contains("://")) {
-      assertTrue(source.isEmpty(), where + ": data.train " + train + " is remote, so data.source (a local raw file to prepare from) must be empty");
+      assertTrue(
+          source.isEmpty(),
+          where
+              + ": data.train "
+              + train
+              + " is remote, so data.source (a local raw file to prepare from) must be empty");
     }
   }
 
@@ -271,8 +343,14 @@ class ExperimentConfsTest {
     Path file = ROOT.resolve(path);
     if (!Files.exists(file)) {
       Path out = Path.of(run.string("output")).normalize();
-      assertTrue(Path.of(path).normalize().startsWith(out),
-          where + ": schedule.path " + path + " does not exist and is not under the output directory " + out + " (where an earlier stage would write it)");
+      assertTrue(
+          Path.of(path).normalize().startsWith(out),
+          where
+              + ": schedule.path "
+              + path
+              + " does not exist and is not under the output directory "
+              + out
+              + " (where an earlier stage would write it)");
       file = tmp.resolve("stand-in-schedule.csv");
       Files.writeString(file, "step,factor\n0,1.0\n1,0.5\n2,0.0\n");
     }
@@ -304,9 +382,19 @@ class ExperimentConfsTest {
       methods.add(l.method());
     }
     for (String key : c.targets().keySet()) {
-      assertTrue(key.equals(CompareSettings.ANY_WORKLOAD) || workloads.contains(key),
+      assertTrue(
+          key.equals(CompareSettings.ANY_WORKLOAD) || workloads.contains(key),
           where + ": compare.targets." + key + ": none of the experiment's workloads " + workloads);
     }
-    c.reference().ifPresent(ref -> assertTrue(methods.contains(ref), where + ": compare.reference '" + ref + "' is none of the experiment's methods " + methods));
+    c.reference()
+        .ifPresent(
+            ref ->
+                assertTrue(
+                    methods.contains(ref),
+                    where
+                        + ": compare.reference '"
+                        + ref
+                        + "' is none of the experiment's methods "
+                        + methods));
   }
 }

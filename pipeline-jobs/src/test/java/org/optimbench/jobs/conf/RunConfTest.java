@@ -20,7 +20,8 @@ class RunConfTest {
     return f;
   }
 
-  private static final String BASE = """
+  private static final String BASE =
+      """
       data: {train: prep/iris}
       optimizer: {name: prodigy}
       steps: 100
@@ -38,45 +39,89 @@ class RunConfTest {
 
   @Test
   void unknownKeysAndWrongTypesNameTheKey() throws Exception {
-    ConfException e = assertThrows(ConfException.class, () -> RunConf.load(write(BASE + "batchsize: 4\n"), List.of()));
+    ConfException e =
+        assertThrows(
+            ConfException.class, () -> RunConf.load(write(BASE + "batchsize: 4\n"), List.of()));
     assertEquals("batchsize", e.key());
-    e = assertThrows(ConfException.class, () -> RunConf.load(write(BASE + "data: {train: a, test: b}\n"), List.of()));
+    e =
+        assertThrows(
+            ConfException.class,
+            () -> RunConf.load(write(BASE + "data: {train: a, test: b}\n"), List.of()));
     assertEquals("data.test", e.key());
-    e = assertThrows(ConfException.class, () -> RunConf.load(write(BASE + "workers: two\n"), List.of()));
+    e =
+        assertThrows(
+            ConfException.class, () -> RunConf.load(write(BASE + "workers: two\n"), List.of()));
     assertEquals("workers", e.key());
-    e = assertThrows(ConfException.class, () -> RunConf.load(write(BASE + "mode: async\n"), List.of()));
+    e =
+        assertThrows(
+            ConfException.class, () -> RunConf.load(write(BASE + "mode: async\n"), List.of()));
     assertEquals("mode", e.key());
-    e = assertThrows(ConfException.class, () -> RunConf.load(write(BASE + "epochs: 3\n"), List.of()));
+    e =
+        assertThrows(
+            ConfException.class, () -> RunConf.load(write(BASE + "epochs: 3\n"), List.of()));
     assertEquals("epochs", e.key());
   }
 
   @Test
   void evaluationKeysAreCheckedAndNamed() throws Exception {
-    RunConf c = RunConf.load(write(BASE + "eval: {final: spark, valid_fraction: 0.01}\n"), List.of()).get(0);
+    RunConf c =
+        RunConf.load(write(BASE + "eval: {final: spark, valid_fraction: 0.01}\n"), List.of())
+            .get(0);
     assertEquals("spark", c.string("eval.final"));
     assertEquals(0.01, c.real("eval.valid_fraction"));
     RunConf d = RunConf.load(write(BASE), List.of("eval.final=spark")).get(0);
     assertEquals("spark", d.string("eval.final"));
     assertEquals(1.0, d.real("eval.valid_fraction"), "default: every row");
-    assertEquals(Map.of("final", "spark", "valid_fraction", 1.0), d.resolvedTree().get("eval"), "part of the run's conf.yaml");
-    assertEquals("eval.final", assertThrows(ConfException.class, () -> RunConf.load(write(BASE + "eval: {final: mllib}\n"), List.of())).key());
-    assertEquals("eval.valid_fraction", assertThrows(ConfException.class, () -> RunConf.load(write(BASE + "eval: {valid_fraction: 0}\n"), List.of())).key());
-    assertEquals("eval.valid_fraction", assertThrows(ConfException.class, () -> RunConf.load(write(BASE), List.of("eval.valid_fraction=1.5"))).key());
-    assertEquals("eval.rows", assertThrows(ConfException.class, () -> RunConf.load(write(BASE + "eval: {rows: 5}\n"), List.of())).key());
+    assertEquals(
+        Map.of("final", "spark", "valid_fraction", 1.0),
+        d.resolvedTree().get("eval"),
+        "part of the run's conf.yaml");
+    assertEquals(
+        "eval.final",
+        assertThrows(
+                ConfException.class,
+                () -> RunConf.load(write(BASE + "eval: {final: mllib}\n"), List.of()))
+            .key());
+    assertEquals(
+        "eval.valid_fraction",
+        assertThrows(
+                ConfException.class,
+                () -> RunConf.load(write(BASE + "eval: {valid_fraction: 0}\n"), List.of()))
+            .key());
+    assertEquals(
+        "eval.valid_fraction",
+        assertThrows(
+                ConfException.class,
+                () -> RunConf.load(write(BASE), List.of("eval.valid_fraction=1.5")))
+            .key());
+    assertEquals(
+        "eval.rows",
+        assertThrows(
+                ConfException.class,
+                () -> RunConf.load(write(BASE + "eval: {rows: 5}\n"), List.of()))
+            .key());
   }
 
   @Test
   void compareSectionIsAcceptedButIsNotPartOfTheRunsIdentity() throws Exception {
-    RunConf a = RunConf.load(write(BASE + "compare: {metric: eval.valid_loss, targets: {'*': 0.5}}\n"), List.of()).get(0);
+    RunConf a =
+        RunConf.load(
+                write(BASE + "compare: {metric: eval.valid_loss, targets: {'*': 0.5}}\n"),
+                List.of())
+            .get(0);
     RunConf b = RunConf.load(write(BASE), List.of()).get(0);
-    assertEquals(Map.of("metric", "eval.valid_loss", "targets", Map.of("*", 0.5)), a.object("compare"));
+    assertEquals(
+        Map.of("metric", "eval.valid_loss", "targets", Map.of("*", 0.5)), a.object("compare"));
     assertEquals(b.resolvedTree(), a.resolvedTree());
     assertTrue(!a.resolvedTree().containsKey("compare"));
   }
 
   @Test
   void aSweepOverTheDataGroupReplacesTrainAndSourceTogether() throws Exception {
-    List<RunConf> runs = RunConf.load(write("""
+    List<RunConf> runs =
+        RunConf.load(
+            write(
+                """
         data: {train: prep/iris, source: raw/iris}
         optimizer: {name: prodigy}
         steps: 10
@@ -84,14 +129,21 @@ class RunConfTest {
           data:
             - {train: prep/wine, source: raw/wine}
             - {train: prep/digits}
-        """), List.of());
+        """),
+            List.of());
     assertEquals(2, runs.size());
     assertEquals("prep/wine", runs.get(0).string("data.train"));
     assertEquals("raw/wine", runs.get(0).string("data.source"));
     assertEquals("prep/digits", runs.get(1).string("data.train"));
-    assertEquals("", runs.get(1).string("data.source"), "a group value replaces the whole group, never mixing in the base's source");
+    assertEquals(
+        "",
+        runs.get(1).string("data.source"),
+        "a group value replaces the whole group, never mixing in the base's source");
     assertEquals("exp__data=wine", runs.get(0).string("name"));
-    ConfException e = assertThrows(ConfException.class, () -> RunConf.load(write(BASE + "sweep: {data: [prep/wine]}\n"), List.of()));
+    ConfException e =
+        assertThrows(
+            ConfException.class,
+            () -> RunConf.load(write(BASE + "sweep: {data: [prep/wine]}\n"), List.of()));
     assertEquals("sweep.data", e.key());
   }
 
@@ -107,27 +159,52 @@ class RunConfTest {
 
   @Test
   void overridesReachIntoNestedSpecs() throws Exception {
-    RunConf c = RunConf.load(write(BASE), List.of("optimizer.hparams.d_coef=0.5", "workers=4", "mode=gradient_sharing")).get(0);
-    assertEquals(Map.of("name", "prodigy", "hparams", Map.of("d_coef", 0.5)), c.object("optimizer"));
+    RunConf c =
+        RunConf.load(
+                write(BASE),
+                List.of("optimizer.hparams.d_coef=0.5", "workers=4", "mode=gradient_sharing"))
+            .get(0);
+    assertEquals(
+        Map.of("name", "prodigy", "hparams", Map.of("d_coef", 0.5)), c.object("optimizer"));
     assertEquals(4L, c.integer("workers"));
-    ConfException e = assertThrows(ConfException.class, () -> RunConf.load(write(BASE), List.of("worker=4")));
+    ConfException e =
+        assertThrows(ConfException.class, () -> RunConf.load(write(BASE), List.of("worker=4")));
     assertEquals("worker", e.key());
   }
 
   @Test
   void sweepExpandsToTheCartesianProductWithDistinctNames() throws Exception {
-    List<RunConf> runs = RunConf.load(write(BASE + "sweep: {optimizer.hparams.lr: [1.0, 0.5], seed: [1, 2, 3]}\n"), List.of());
+    List<RunConf> runs =
+        RunConf.load(
+            write(BASE + "sweep: {optimizer.hparams.lr: [1.0, 0.5], seed: [1, 2, 3]}\n"),
+            List.of());
     assertEquals(6, runs.size());
     assertEquals(6, runs.stream().map(r -> r.string("name")).distinct().count());
-    assertTrue(runs.stream().anyMatch(r -> r.integer("seed") == 3 && r.object("optimizer").equals(Map.of("name", "prodigy", "hparams", Map.of("lr", 0.5)))));
-    ConfException e = assertThrows(ConfException.class, () -> RunConf.load(write(BASE + "sweep: {sed: [1, 2]}\n"), List.of()));
+    assertTrue(
+        runs.stream()
+            .anyMatch(
+                r ->
+                    r.integer("seed") == 3
+                        && r.object("optimizer")
+                            .equals(Map.of("name", "prodigy", "hparams", Map.of("lr", 0.5)))));
+    ConfException e =
+        assertThrows(
+            ConfException.class,
+            () -> RunConf.load(write(BASE + "sweep: {sed: [1, 2]}\n"), List.of()));
     assertEquals("sed", e.key());
   }
 
   @Test
   void sweepsOverWholeSpecsGetReadableRunNames() throws Exception {
-    List<RunConf> runs = RunConf.load(write(BASE + "sweep: {optimizer: [{name: prodigy}, {name: mechanic, hparams: {base: {name: adam, hparams: {lr: 0.01}}}}]}\n"), List.of());
-    assertEquals(List.of("exp__optimizer=prodigy", "exp__optimizer=mechanic+base=adam+lr=0.01"), runs.stream().map(r -> r.string("name")).toList());
+    List<RunConf> runs =
+        RunConf.load(
+            write(
+                BASE
+                    + "sweep: {optimizer: [{name: prodigy}, {name: mechanic, hparams: {base: {name: adam, hparams: {lr: 0.01}}}}]}\n"),
+            List.of());
+    assertEquals(
+        List.of("exp__optimizer=prodigy", "exp__optimizer=mechanic+base=adam+lr=0.01"),
+        runs.stream().map(r -> r.string("name")).toList());
   }
 
   @Test
@@ -135,6 +212,7 @@ class RunConfTest {
     String h = RunConf.help();
     for (ConfKey k : RunConf.KEYS) assertTrue(h.contains(k.name()), k.name());
     assertTrue(h.contains("default float32"));
-    assertTrue(h.contains("eval.final") && h.contains("none|spark") && h.contains("default none"), h);
+    assertTrue(
+        h.contains("eval.final") && h.contains("none|spark") && h.contains("default none"), h);
   }
 }

@@ -43,20 +43,21 @@ import picocli.CommandLine.Option;
  *
  * <p>Per dataset: data-prep's LIBSVM job writes Parquet into a temporary directory; both sides
  * train on the rows of its {@code train} split. MLlib's final training loss L is the mean softmax
- * cross-entropy of its model on those rows; our loss is the same function of our parameters
- * ({@link #meanCrossEntropy}, plain double loops for both; {@code BenchMllibLossTest} checks it
- * against DL4J's training loss and MLlib's own objective). Each of our optimizers runs from zero
- * parameters (the logreg workload's init, loss L0 = ln K), float64, constant schedule, through the
- * engine's own {@link WorkerLoop} in single-process mode; every {@code evalEvery} steps the
- * full-train loss is evaluated (not timed). Two targets:
+ * cross-entropy of its model on those rows; our loss is the same function of our parameters ({@link
+ * #meanCrossEntropy}, plain double loops for both; {@code BenchMllibLossTest} checks it against
+ * DL4J's training loss and MLlib's own objective). Each of our optimizers runs from zero parameters
+ * (the logreg workload's init, loss L0 = ln K), float64, constant schedule, through the engine's
+ * own {@link WorkerLoop} in single-process mode; every {@code evalEvery} steps the full-train loss
+ * is evaluated (not timed). Two targets:
+ *
  * <ul>
  *   <li>"1% of L": loss &lt;= (1 + tol)·L, the comparison asked for; the run stops there, or at the
- *       step or time budget ("not reached", with the best loss seen);</li>
- *   <li>"1% of the gap": loss &lt;= L + tol·(L0 − L), 99% of MLlib's decrease from the start.
- *       On linearly separable training data (wine, breast_cancer, digits) the infimum of the loss
- *       is 0, L-BFGS without regularization drives ‖w‖ up and stops near 1e-8, and "within 1% of
- *       1e-8" measures how long an optimizer can keep growing ‖w‖, not how well it optimizes; the
- *       gap target stays meaningful there.</li>
+ *       step or time budget ("not reached", with the best loss seen);
+ *   <li>"1% of the gap": loss &lt;= L + tol·(L0 − L), 99% of MLlib's decrease from the start. On
+ *       linearly separable training data (wine, breast_cancer, digits) the infimum of the loss is
+ *       0, L-BFGS without regularization drives ‖w‖ up and stops near 1e-8, and "within 1% of 1e-8"
+ *       measures how long an optimizer can keep growing ‖w‖, not how well it optimizes; the gap
+ *       target stays meaningful there.
  * </ul>
  *
  * <p>Full batch by default (each step is one epoch): L-BFGS minimises the deterministic full-train
@@ -64,44 +65,82 @@ import picocli.CommandLine.Option;
  * and a constant schedule the gradient noise sets a floor that says more about the batch size than
  * about the optimizer. {@code --batch N} runs mini-batches anyway.
  *
- * <p>Wall times: MLlib's is {@code fit()} (its Spark jobs on local[1], after one untimed warm-up fit
- * of the first dataset); ours is the sum of the training steps up to the reaching evaluation
+ * <p>Wall times: MLlib's is {@code fit()} (its Spark jobs on local[1], after one untimed warm-up
+ * fit of the first dataset); ours is the sum of the training steps up to the reaching evaluation
  * (batch assembly, forward/backward, optimizer step; a warm-up run precedes).
  */
-@Command(name = "bench-mllib", mixinStandardHelpOptions = true, description = "MLlib LogisticRegression vs our engine's logistic regression with untuned optimizers")
+@Command(
+    name = "bench-mllib",
+    mixinStandardHelpOptions = true,
+    description =
+        "MLlib LogisticRegression vs our engine's logistic regression with untuned optimizers")
 public final class BenchMllib implements java.util.concurrent.Callable<Integer> {
   @Option(names = "--data", description = "LIBSVM files (default: ${DEFAULT-VALUE})")
   Path data = Path.of("data/libsvm");
 
-  @Option(names = "--datasets", split = ",", description = "datasets, in order (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--datasets",
+      split = ",",
+      description = "datasets, in order (default: ${DEFAULT-VALUE})")
   List<String> datasets = List.of("heart_scale", "iris", "wine", "breast_cancer", "digits");
 
-  @Option(names = "--scale", description = "data-prep feature scaling: none, minmax, maxabs, unitnorm (default: ${DEFAULT-VALUE}, data-prep's default)")
+  @Option(
+      names = "--scale",
+      description =
+          "data-prep feature scaling: none, minmax, maxabs, unitnorm (default: ${DEFAULT-VALUE}, data-prep's default)")
   String scale = "none";
 
-  @Option(names = "--optimizers", split = ";", description = "optimizer specs, ';'-separated (default: prodigy, dadapt_adam, dadapt_sgd untuned and adam lr 1e-3)")
-  List<String> optimizers = List.of("{name: prodigy}", "{name: dadapt_adam}", "{name: dadapt_sgd}", "{name: adam, hparams: {lr: 0.001}}");
+  @Option(
+      names = "--optimizers",
+      split = ";",
+      description =
+          "optimizer specs, ';'-separated (default: prodigy, dadapt_adam, dadapt_sgd untuned and adam lr 1e-3)")
+  List<String> optimizers =
+      List.of(
+          "{name: prodigy}",
+          "{name: dadapt_adam}",
+          "{name: dadapt_sgd}",
+          "{name: adam, hparams: {lr: 0.001}}");
 
-  @Option(names = "--tol", description = "relative gap to MLlib's loss that counts as reached (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--tol",
+      description =
+          "relative gap to MLlib's loss that counts as reached (default: ${DEFAULT-VALUE})")
   double tol = 0.01;
 
-  @Option(names = "--batch", description = "batch size; 0 = the whole train split (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--batch",
+      description = "batch size; 0 = the whole train split (default: ${DEFAULT-VALUE})")
   int batch = 0;
 
   @Option(names = "--max-steps", description = "step budget per run (default: ${DEFAULT-VALUE})")
   long maxSteps = 20_000;
 
-  @Option(names = "--max-seconds", description = "training-time budget per run (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--max-seconds",
+      description = "training-time budget per run (default: ${DEFAULT-VALUE})")
   double maxSeconds = 60;
 
-  @Option(names = "--eval-every", description = "steps between full-train loss evaluations (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--eval-every",
+      description = "steps between full-train loss evaluations (default: ${DEFAULT-VALUE})")
   int evalEvery = 10;
 
   /** One dataset's train split, densely known dimensions. */
   record Data(String name, List<Example> train, int features, int classes) {}
 
-  /** Our run: the gap target's step/seconds (-1: not reached), the 1%-of-L target's (or the budget), the best loss. */
-  record Outcome(long gapSteps, double gapSeconds, boolean reached, long steps, double seconds, double bestLoss, long bestStep) {}
+  /**
+   * Our run: the gap target's step/seconds (-1: not reached), the 1%-of-L target's (or the budget),
+   * the best loss.
+   */
+  record Outcome(
+      long gapSteps,
+      double gapSeconds,
+      boolean reached,
+      long steps,
+      double seconds,
+      double bestLoss,
+      long bestStep) {}
 
   public static void main(String[] args) {
     int rc = new CommandLine(new BenchMllib()).execute(args);
@@ -111,34 +150,71 @@ public final class BenchMllib implements java.util.concurrent.Callable<Integer> 
   @Override
   public Integer call() throws Exception {
     Path tmp = Files.createTempDirectory("bench-mllib");
-    try (SparkSession spark = SparkSession.builder().master("local[1]").appName("bench-mllib").config("spark.ui.enabled", "false").getOrCreate()) {
+    try (SparkSession spark =
+        SparkSession.builder()
+            .master("local[1]")
+            .appName("bench-mllib")
+            .config("spark.ui.enabled", "false")
+            .getOrCreate()) {
       spark.sparkContext().setLogLevel("ERROR");
       List<Data> all = new ArrayList<>();
       for (String name : datasets) all.add(prepare(spark, name, tmp));
-      System.out.printf(Locale.ROOT, "%d cores, load %.2f; MLlib LogisticRegression (multinomial, regParam 0, maxIter 100, tol 1e-6, local[1]) vs ours (single process, float64, %s, constant schedule); target: loss <= (1 + %g) x MLlib's%n",
-          Runtime.getRuntime().availableProcessors(), java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
-          batch == 0 ? "full batch" : "batch " + batch, tol);
+      System.out.printf(
+          Locale.ROOT,
+          "%d cores, load %.2f; MLlib LogisticRegression (multinomial, regParam 0, maxIter 100, tol 1e-6, local[1]) vs ours (single process, float64, %s, constant schedule); target: loss <= (1 + %g) x MLlib's%n",
+          Runtime.getRuntime().availableProcessors(),
+          java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+          batch == 0 ? "full batch" : "batch " + batch,
+          tol);
       fitMllib(spark, all.get(0)); // warm-up: first Spark jobs and JIT
-      train(all.get(0), Spec.parse(optimizers.get(0), "optimizer"), Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, 200);
-      List<String> header = new ArrayList<>(List.of("dataset", "n x d, K", "MLlib loss L", "iters", "MLlib s"));
-      for (String o : optimizers) header.add(label(Spec.parse(o, "optimizer")) + ": 1% of gap; 1% of L");
+      train(
+          all.get(0),
+          Spec.parse(optimizers.get(0), "optimizer"),
+          Double.NEGATIVE_INFINITY,
+          Double.NEGATIVE_INFINITY,
+          200);
+      List<String> header =
+          new ArrayList<>(List.of("dataset", "n x d, K", "MLlib loss L", "iters", "MLlib s"));
+      for (String o : optimizers)
+        header.add(label(Spec.parse(o, "optimizer")) + ": 1% of gap; 1% of L");
       List<List<String>> table = new ArrayList<>();
       for (Data d : all) {
         long t0 = System.nanoTime();
         LogisticRegressionModel m = fitMllib(spark, d);
         double mllibSeconds = (System.nanoTime() - t0) / 1e9;
         double target = meanCrossEntropy(d.train(), coefficients(m), intercepts(m));
-        List<String> row = new ArrayList<>(List.of(d.name(), d.train().size() + " x " + d.features() + ", " + d.classes(),
-            String.format(Locale.ROOT, "%.6g", target), String.valueOf(m.summary().totalIterations()), String.format(Locale.ROOT, "%.2f", mllibSeconds)));
+        List<String> row =
+            new ArrayList<>(
+                List.of(
+                    d.name(),
+                    d.train().size() + " x " + d.features() + ", " + d.classes(),
+                    String.format(Locale.ROOT, "%.6g", target),
+                    String.valueOf(m.summary().totalIterations()),
+                    String.format(Locale.ROOT, "%.2f", mllibSeconds)));
         for (String o : optimizers) {
           double gapTarget = target + tol * (Math.log(d.classes()) - target);
           Outcome r = train(d, Spec.parse(o, "optimizer"), gapTarget, (1 + tol) * target, maxSteps);
-          String gap = r.gapSteps() < 0 ? "not reached" : String.format(Locale.ROOT, "%.2f s (%d)", r.gapSeconds(), r.gapSteps());
-          String rel = r.reached()
-              ? String.format(Locale.ROOT, "%.2f s (%d)", r.seconds(), r.steps())
-              : String.format(Locale.ROOT, "not reached in %d steps, %.0f s: best %.3g at %d", r.steps(), r.seconds(), r.bestLoss(), r.bestStep());
+          String gap =
+              r.gapSteps() < 0
+                  ? "not reached"
+                  : String.format(Locale.ROOT, "%.2f s (%d)", r.gapSeconds(), r.gapSteps());
+          String rel =
+              r.reached()
+                  ? String.format(Locale.ROOT, "%.2f s (%d)", r.seconds(), r.steps())
+                  : String.format(
+                      Locale.ROOT,
+                      "not reached in %d steps, %.0f s: best %.3g at %d",
+                      r.steps(),
+                      r.seconds(),
+                      r.bestLoss(),
+                      r.bestStep());
           row.add(gap + "; " + rel);
-          System.out.printf(Locale.ROOT, "  %s %s: %s%n", d.name(), header.get(row.size() - 1), row.get(row.size() - 1));
+          System.out.printf(
+              Locale.ROOT,
+              "  %s %s: %s%n",
+              d.name(),
+              header.get(row.size() - 1),
+              row.get(row.size() - 1));
         }
         table.add(row);
       }
@@ -156,26 +232,59 @@ public final class BenchMllib implements java.util.concurrent.Callable<Integer> 
   /** data-prep's LIBSVM job on one file, then the rows of the train split. */
   private Data prepare(SparkSession spark, String name, Path tmp) throws Exception {
     Path out = tmp.resolve(name);
-    LibsvmJob.run(spark, new LibsvmConfig(data.resolve(name).toString(), out.toString(), false, 0L, 0L, 0.1, 0.1,
-        org.optimbench.prep.libsvm.FeatureScaler.Method.valueOf(scale), null, null));
+    LibsvmJob.run(
+        spark,
+        new LibsvmConfig(
+            data.resolve(name).toString(),
+            out.toString(),
+            false,
+            0L,
+            0L,
+            0.1,
+            0.1,
+            org.optimbench.prep.libsvm.FeatureScaler.Method.valueOf(scale),
+            null,
+            null));
     var facts = org.optimbench.jobs.workload.PreparedData.open(out, "data.train");
-    List<Example> rows = spark.read().parquet(out.resolve("data").toString()).where("split = 'train'")
-        .select("row_id", "label", "indices", "values").collectAsList().stream()
-        .map(r -> new Example(r.getLong(0), r.getInt(1), r.<Integer>getList(2).stream().mapToInt(Integer::intValue).toArray(),
-            r.<Double>getList(3).stream().mapToDouble(Double::doubleValue).toArray(), false))
-        .sorted((a, b) -> Long.compare(a.id(), b.id()))
-        .toList();
+    List<Example> rows =
+        spark
+            .read()
+            .parquet(out.resolve("data").toString())
+            .where("split = 'train'")
+            .select("row_id", "label", "indices", "values")
+            .collectAsList()
+            .stream()
+            .map(
+                r ->
+                    new Example(
+                        r.getLong(0),
+                        r.getInt(1),
+                        r.<Integer>getList(2).stream().mapToInt(Integer::intValue).toArray(),
+                        r.<Double>getList(3).stream().mapToDouble(Double::doubleValue).toArray(),
+                        false))
+            .sorted((a, b) -> Long.compare(a.id(), b.id()))
+            .toList();
     return new Data(name, rows, facts.integer("num_features"), facts.integer("num_classes"));
   }
 
   static LogisticRegressionModel fitMllib(SparkSession spark, Data d) {
-    StructType schema = new StructType().add("label", DataTypes.DoubleType).add("features", SQLDataTypes.VectorType());
+    StructType schema =
+        new StructType()
+            .add("label", DataTypes.DoubleType)
+            .add("features", SQLDataTypes.VectorType());
     List<Row> rows = new ArrayList<>();
-    for (Example e : d.train()) rows.add(RowFactory.create((double) e.label(), Vectors.sparse(d.features(), e.indices(), e.values())));
+    for (Example e : d.train())
+      rows.add(
+          RowFactory.create(
+              (double) e.label(), Vectors.sparse(d.features(), e.indices(), e.values())));
     Dataset<Row> df = spark.createDataFrame(rows, schema).cache();
     df.count();
     try {
-      return new LogisticRegression().setFamily("multinomial").setRegParam(0.0).setFitIntercept(true).fit(df);
+      return new LogisticRegression()
+          .setFamily("multinomial")
+          .setRegParam(0.0)
+          .setFitIntercept(true)
+          .fit(df);
     } finally {
       df.unpersist();
     }
@@ -184,7 +293,8 @@ public final class BenchMllib implements java.util.concurrent.Callable<Integer> 
   static double[][] coefficients(LogisticRegressionModel m) {
     Matrix c = m.coefficientMatrix();
     double[][] w = new double[c.numRows()][c.numCols()];
-    for (int k = 0; k < w.length; k++) for (int j = 0; j < w[k].length; j++) w[k][j] = c.apply(k, j);
+    for (int k = 0; k < w.length; k++)
+      for (int j = 0; j < w[k].length; j++) w[k][j] = c.apply(k, j);
     return w;
   }
 
@@ -217,7 +327,8 @@ public final class BenchMllib implements java.util.concurrent.Callable<Integer> 
   static double[][] ourCoefficients(Model net) {
     INDArray w = net.getParam("0_W");
     double[][] out = new double[(int) w.size(1)][(int) w.size(0)];
-    for (int j = 0; j < out[0].length; j++) for (int c = 0; c < out.length; c++) out[c][j] = w.getDouble(j, c);
+    for (int j = 0; j < out[0].length; j++)
+      for (int c = 0; c < out.length; c++) out[c][j] = w.getDouble(j, c);
     return out;
   }
 
@@ -225,12 +336,25 @@ public final class BenchMllib implements java.util.concurrent.Callable<Integer> 
     return net.getParam("0_b").toDoubleVector();
   }
 
-  /** Trains until the full-train loss is <= target (evaluated every evalEvery steps, untimed) or a budget ends; notes when it first is <= gapTarget. */
+  /**
+   * Trains until the full-train loss is <= target (evaluated every evalEvery steps, untimed) or a
+   * budget ends; notes when it first is <= gapTarget.
+   */
   private Outcome train(Data d, Spec spec, double gapTarget, double target, long steps) {
     NetworkModel model = Classifier.logreg(d.features(), d.classes()).build(DataType.DOUBLE, 1);
-    LocalData local = new LocalData(d.train(), Classifier.logreg(d.features(), d.classes()), DataType.DOUBLE, 1, 0);
-    WorkerLoop loop = new WorkerLoop(model, OptimizerRegistry.create(spec), null, Schedule.CONSTANT,
-        org.optimbench.jobs.collective.AllReduce.single(), new HashExampleStore(), Mode.SINGLE, 1);
+    LocalData local =
+        new LocalData(
+            d.train(), Classifier.logreg(d.features(), d.classes()), DataType.DOUBLE, 1, 0);
+    WorkerLoop loop =
+        new WorkerLoop(
+            model,
+            OptimizerRegistry.create(spec),
+            null,
+            Schedule.CONSTANT,
+            org.optimbench.jobs.collective.AllReduce.single(),
+            new HashExampleStore(),
+            Mode.SINGLE,
+            1);
     int b = batch == 0 ? local.trainSize() : batch;
     double best = Double.POSITIVE_INFINITY;
     long bestStep = 0;
@@ -243,7 +367,9 @@ public final class BenchMllib implements java.util.concurrent.Callable<Integer> 
       long until = Math.min(steps, t + evalEvery);
       for (; t < until; t++) loop.step(t, local.batchAt(t, b), null);
       nanos += System.nanoTime() - t0;
-      double loss = meanCrossEntropy(d.train(), ourCoefficients(model.network()), ourIntercepts(model.network()));
+      double loss =
+          meanCrossEntropy(
+              d.train(), ourCoefficients(model.network()), ourIntercepts(model.network()));
       if (loss < best) {
         best = loss;
         bestStep = t;
@@ -252,7 +378,8 @@ public final class BenchMllib implements java.util.concurrent.Callable<Integer> 
         gapSteps = t;
         gapSeconds = nanos / 1e9;
       }
-      if (loss <= target) return new Outcome(gapSteps, gapSeconds, true, t, nanos / 1e9, best, bestStep);
+      if (loss <= target)
+        return new Outcome(gapSteps, gapSeconds, true, t, nanos / 1e9, best, bestStep);
       if (!Double.isFinite(loss)) break;
     }
     return new Outcome(gapSteps, gapSeconds, false, t, nanos / 1e9, best, bestStep);

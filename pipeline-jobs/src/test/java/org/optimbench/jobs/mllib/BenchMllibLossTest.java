@@ -43,10 +43,17 @@ class BenchMllibLossTest {
   void ourLossIsTheMeanCrossEntropyDl4jTrainsOn() {
     List<Example> rows = data(60, 4, 3, 1);
     NetworkModel model = Classifier.logreg(4, 3).build(DataType.DOUBLE, 1);
-    model.view().params().assign(Nd4j.rand(DataType.DOUBLE, model.view().params().length()).subi(0.5));
+    model
+        .view()
+        .params()
+        .assign(Nd4j.rand(DataType.DOUBLE, model.view().params().length()).subi(0.5));
     LocalData local = new LocalData(rows, Classifier.logreg(4, 3), DataType.DOUBLE, 1, 0);
     double dl4j = model.lossAndGradient(local.batchAt(0, rows.size()).data());
-    double ours = BenchMllib.meanCrossEntropy(rows, BenchMllib.ourCoefficients(model.network()), BenchMllib.ourIntercepts(model.network()));
+    double ours =
+        BenchMllib.meanCrossEntropy(
+            rows,
+            BenchMllib.ourCoefficients(model.network()),
+            BenchMllib.ourIntercepts(model.network()));
     assertEquals(dl4j, ours, 1e-12 * dl4j);
     assertTrue(ours > 0.5, "a random model has a loss far from 0: " + ours);
   }
@@ -54,14 +61,23 @@ class BenchMllibLossTest {
   @Test
   void ourLossOfMllibsModelIsTheObjectiveMllibReports() {
     List<Example> rows = data(90, 4, 3, 2);
-    try (SparkSession spark = SparkSession.builder().master("local[1]").appName("bench-mllib-loss-test").config("spark.ui.enabled", "false").getOrCreate()) {
+    try (SparkSession spark =
+        SparkSession.builder()
+            .master("local[1]")
+            .appName("bench-mllib-loss-test")
+            .config("spark.ui.enabled", "false")
+            .getOrCreate()) {
       spark.sparkContext().setLogLevel("ERROR");
-      LogisticRegressionModel m = BenchMllib.fitMllib(spark, new BenchMllib.Data("synthetic", rows, 4, 3));
+      LogisticRegressionModel m =
+          BenchMllib.fitMllib(spark, new BenchMllib.Data("synthetic", rows, 4, 3));
       double[] history = m.summary().objectiveHistory();
       double reported = history[history.length - 1];
-      double ours = BenchMllib.meanCrossEntropy(rows, BenchMllib.coefficients(m), BenchMllib.intercepts(m));
+      double ours =
+          BenchMllib.meanCrossEntropy(rows, BenchMllib.coefficients(m), BenchMllib.intercepts(m));
       assertEquals(reported, ours, 1e-9 * reported);
-      assertTrue(history.length > 3 && ours < history[0] / 2, "MLlib trained: " + history[0] + " -> " + ours);
+      assertTrue(
+          history.length > 3 && ours < history[0] / 2,
+          "MLlib trained: " + history[0] + " -> " + ours);
     }
   }
 }

@@ -28,15 +28,28 @@ import org.optimbench.optim.trace.SoftmaxMlp;
 class NetworkModelTest {
   @Test
   void lossGradientAndLayoutMatchTheTraceModel() {
-    MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).seed(3).updater(new NoOp()).list()
-        .layer(new DenseLayer.Builder().nIn(3).nOut(4).activation(Activation.TANH).build())
-        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(4).nOut(3).activation(Activation.SOFTMAX).build())
-        .build();
+    MultiLayerConfiguration conf =
+        new NeuralNetConfiguration.Builder()
+            .dataType(DataType.DOUBLE)
+            .seed(3)
+            .updater(new NoOp())
+            .list()
+            .layer(new DenseLayer.Builder().nIn(3).nOut(4).activation(Activation.TANH).build())
+            .layer(
+                new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                    .nIn(4)
+                    .nOut(3)
+                    .activation(Activation.SOFTMAX)
+                    .build())
+            .build();
     MultiLayerNetwork net = new MultiLayerNetwork(conf);
     net.init();
     NetworkModel model = new NetworkModel(net);
-    assertEquals(List.of("0_W", "0_b", "1_W", "1_b"), model.layout().segments().stream().map(Segment::name).toList());
-    assertArrayEquals(new long[] {4, 3}, model.layout().segment(0).shape(), "PyTorch [out, in] convention");
+    assertEquals(
+        List.of("0_W", "0_b", "1_W", "1_b"),
+        model.layout().segments().stream().map(Segment::name).toList());
+    assertArrayEquals(
+        new long[] {4, 3}, model.layout().segment(0).shape(), "PyTorch [out, in] convention");
 
     INDArray x = Nd4j.rand(DataType.DOUBLE, 5, 3).subi(0.5).muli(3);
     int[] labels = {0, 2, 1, 1, 0};
@@ -47,6 +60,7 @@ class NetworkModelTest {
     SoftmaxMlp reference = new SoftmaxMlp(3, 4, 3, DataType.DOUBLE);
     SoftmaxMlp.LossAndGrad expected = reference.lossAndGrad(model.view().params().dup(), x, labels);
     assertEquals(expected.loss(), loss, 1e-12);
-    assertArrayEquals(expected.grad().toDoubleVector(), model.view().grads().toDoubleVector(), 1e-12);
+    assertArrayEquals(
+        expected.grad().toDoubleVector(), model.view().grads().toDoubleVector(), 1e-12);
   }
 }

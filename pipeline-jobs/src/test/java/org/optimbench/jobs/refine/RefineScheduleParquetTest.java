@@ -39,13 +39,23 @@ class RefineScheduleParquetTest {
 
   @BeforeAll
   static void train() throws Exception {
-    spark = SparkSession.builder().master("local[1]").appName("refine-schedule-parquet-test").config("spark.ui.enabled", "false").getOrCreate();
+    spark =
+        SparkSession.builder()
+            .master("local[1]")
+            .appName("refine-schedule-parquet-test")
+            .config("spark.ui.enabled", "false")
+            .getOrCreate();
     spark.sparkContext().setLogLevel("ERROR");
     Path iris = Path.of("..").toAbsolutePath().normalize().resolve("data/libsvm/iris");
     Path data = tmp.resolve("iris-prep");
-    LibsvmJob.run(spark, new LibsvmConfig(iris.toString(), data.toString(), false, 0L, 7L, 0.2, 0.0, null, null, null));
+    LibsvmJob.run(
+        spark,
+        new LibsvmConfig(
+            iris.toString(), data.toString(), false, 0L, 7L, 0.2, 0.0, null, null, null));
     Path conf = tmp.resolve("run.yaml");
-    Files.writeString(conf, """
+    Files.writeString(
+        conf,
+        """
         data: {train: %s}
         workload: {name: logreg}
         optimizer: {name: prodigy}
@@ -56,9 +66,11 @@ class RefineScheduleParquetTest {
         log_every: 1
         dtype: float32
         output: %s
-        """.formatted(data, tmp.resolve("runs")));
+        """
+            .formatted(data, tmp.resolve("runs")));
     List<RunConf> runs = RunConf.load(conf, List.of());
-    TrainingJob.run(spark, runs, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    TrainingJob.run(
+        spark, runs, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     try (var dirs = Files.list(tmp.resolve("runs"))) {
       run = dirs.filter(Files::isDirectory).findFirst().orElseThrow();
     }
@@ -70,13 +82,21 @@ class RefineScheduleParquetTest {
   }
 
   private static int refine(String... args) {
-    return RefineScheduleMain.run(args, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), System.err, RefineScheduleParquet::open);
+    return RefineScheduleMain.run(
+        args,
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+        System.err,
+        RefineScheduleParquet::open);
   }
 
   private static String stderrOf(String... args) {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int rc = RefineScheduleMain.run(args, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-        RefineScheduleParquet::open);
+    int rc =
+        RefineScheduleMain.run(
+            args,
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            RefineScheduleParquet::open);
     assertEquals(2, rc, "exit code");
     return err.toString(StandardCharsets.UTF_8).strip();
   }
@@ -92,7 +112,17 @@ class RefineScheduleParquetTest {
       for (Path in : List.of(csv, parquet)) {
         Path out = tmp.resolve("out-" + in.getFileName() + smoothing + "/schedule.csv");
         Files.createDirectories(out.getParent());
-        List<String> args = new ArrayList<>(List.of("--metrics", in.toString(), "--norm-column", "grad_norm", "--kind", "l2", "--out", out.toString()));
+        List<String> args =
+            new ArrayList<>(
+                List.of(
+                    "--metrics",
+                    in.toString(),
+                    "--norm-column",
+                    "grad_norm",
+                    "--kind",
+                    "l2",
+                    "--out",
+                    out.toString()));
         if (smoothing.isEmpty()) args.addAll(List.of("--steps", "200"));
         else args.addAll(List.of("--norm-column", "eval.valid_loss", "--no-smoothing"));
         assertEquals(0, refine(args.toArray(String[]::new)), String.join(" ", args));
@@ -101,17 +131,27 @@ class RefineScheduleParquetTest {
       try (var files = Files.list(outs.get(0).getParent())) {
         for (Path f : files.toList()) {
           Path other = outs.get(1).getParent().resolve(f.getFileName());
-          assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(other), f.getFileName() + " differs between CSV and Parquet");
+          assertArrayEquals(
+              Files.readAllBytes(f),
+              Files.readAllBytes(other),
+              f.getFileName() + " differs between CSV and Parquet");
           assertTrue(RefinedSchedule.read(f).length() >= 120);
         }
       }
     }
     // and the schedule is not trivially the same for any input: it follows the logged norms
-    assertTrue(Files.readString(tmp.resolve("out-metrics.csv--no-smoothing/schedule.grad_norm.csv")).lines().count() > 100);
+    assertTrue(
+        Files.readString(tmp.resolve("out-metrics.csv--no-smoothing/schedule.grad_norm.csv"))
+                .lines()
+                .count()
+            > 100);
   }
 
   private static Path parquet(String name, Object[]... rows) {
-    StructType schema = new StructType().add("step", DataTypes.LongType).add("grad_norm", DataTypes.DoubleType, true);
+    StructType schema =
+        new StructType()
+            .add("step", DataTypes.LongType)
+            .add("grad_norm", DataTypes.DoubleType, true);
     List<Row> data = new ArrayList<>();
     for (Object[] r : rows) data.add(RowFactory.create(r));
     Path p = tmp.resolve(name);
@@ -121,15 +161,43 @@ class RefineScheduleParquetTest {
 
   @Test
   void aBadParquetLogFailsLikeABadCsvNamingTheRow() {
-    String[] l2 = {"--norm-column", "grad_norm", "--kind", "l2", "--no-smoothing", "--out", tmp.resolve("bad.csv").toString()};
-    Path nan = parquet("nan.parquet", new Object[] {0L, 1.0}, new Object[] {1L, 2.0}, new Object[] {2L, Double.NaN});
-    assertTrue(stderrOf(concat(nan, l2)).endsWith("nan.parquet row 3 column grad_norm: NaN gradient norm (a diverged step? remove the row)"), stderrOf(concat(nan, l2)));
-    Path back = parquet("back.parquet", new Object[] {0L, 1.0}, new Object[] {5L, 2.0}, new Object[] {3L, 2.0});
-    assertTrue(stderrOf(concat(back, l2)).endsWith("back.parquet row 3 column step: step 3 after step 5 (steps must increase)"), stderrOf(concat(back, l2)));
+    String[] l2 = {
+      "--norm-column",
+      "grad_norm",
+      "--kind",
+      "l2",
+      "--no-smoothing",
+      "--out",
+      tmp.resolve("bad.csv").toString()
+    };
+    Path nan =
+        parquet(
+            "nan.parquet",
+            new Object[] {0L, 1.0},
+            new Object[] {1L, 2.0},
+            new Object[] {2L, Double.NaN});
+    assertTrue(
+        stderrOf(concat(nan, l2))
+            .endsWith(
+                "nan.parquet row 3 column grad_norm: NaN gradient norm (a diverged step? remove the row)"),
+        stderrOf(concat(nan, l2)));
+    Path back =
+        parquet(
+            "back.parquet", new Object[] {0L, 1.0}, new Object[] {5L, 2.0}, new Object[] {3L, 2.0});
+    assertTrue(
+        stderrOf(concat(back, l2))
+            .endsWith("back.parquet row 3 column step: step 3 after step 5 (steps must increase)"),
+        stderrOf(concat(back, l2)));
     Path noCol = parquet("nocol.parquet", new Object[] {0L, 1.0});
-    String[] other = {"--norm-column", "gnorm", "--kind", "l2", "--out", tmp.resolve("bad.csv").toString()};
-    assertTrue(stderrOf(concat(noCol, other)).contains("nocol.parquet (schema): no column 'gnorm'"), stderrOf(concat(noCol, other)));
-    assertTrue(stderrOf(concat(tmp.resolve("missing.parquet"), l2)).contains("missing.parquet: no such file"));
+    String[] other = {
+      "--norm-column", "gnorm", "--kind", "l2", "--out", tmp.resolve("bad.csv").toString()
+    };
+    assertTrue(
+        stderrOf(concat(noCol, other)).contains("nocol.parquet (schema): no column 'gnorm'"),
+        stderrOf(concat(noCol, other)));
+    assertTrue(
+        stderrOf(concat(tmp.resolve("missing.parquet"), l2))
+            .contains("missing.parquet: no such file"));
     assertTrue(!Files.exists(tmp.resolve("bad.csv")), "nothing written on bad input");
   }
 

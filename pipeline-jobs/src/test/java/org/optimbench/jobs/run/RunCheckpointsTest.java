@@ -22,8 +22,7 @@ import org.optimbench.optim.OptimizerState;
 
 /** Checkpoints: bit-exact round trip, commit protocol, keep-last-K, and damaged files named. */
 class RunCheckpointsTest {
-  @TempDir
-  Path run;
+  @TempDir Path run;
 
   @ParameterizedTest
   @CsvSource({"adam, FLOAT", "adam, DOUBLE", "prodigy, FLOAT", "prodigy, DOUBLE"})
@@ -31,7 +30,8 @@ class RunCheckpointsTest {
     TinyTraining t = new TinyTraining(method, dtype);
     for (int s = 0; s < 4; s++) t.step(s);
     Checkpoints c = new Checkpoints(run, 2);
-    c.write(4, t.model.params(), t.state, Map.of("cursor", 12345678901L, "epoch", 0.25, "note", "x"));
+    c.write(
+        4, t.model.params(), t.state, Map.of("cursor", 12345678901L, "epoch", 0.25, "note", "x"));
 
     Checkpoint back = c.latest().orElseThrow();
     assertEquals(4, back.step());
@@ -55,14 +55,17 @@ class RunCheckpointsTest {
     INDArray big = Nd4j.linspace(1, 20, 20, DataType.DOUBLE);
     INDArray view = big.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(5, 10));
     new Checkpoints(run, 2).write(1, view, new OptimizerState(), Map.of());
-    assertArrayEquals(new double[] {6, 7, 8, 9, 10}, new Checkpoints(run, 2).latest().orElseThrow().params().toDoubleVector());
+    assertArrayEquals(
+        new double[] {6, 7, 8, 9, 10},
+        new Checkpoints(run, 2).latest().orElseThrow().params().toDoubleVector());
   }
 
   @Test
   void keepsTheLastK() throws IOException {
     Checkpoints c = new Checkpoints(run, 2);
     OptimizerState s = new OptimizerState();
-    for (long step : new long[] {10, 20, 30, 40}) c.write(step, Nd4j.ones(DataType.FLOAT, 3), s, Map.of());
+    for (long step : new long[] {10, 20, 30, 40})
+      c.write(step, Nd4j.ones(DataType.FLOAT, 3), s, Map.of());
     assertEquals(List.of(30L, 40L), c.steps());
     assertEquals(40, c.latest().orElseThrow().step());
     assertEquals("step-40", Files.readString(c.dir().resolve(Checkpoints.LATEST)).trim());
@@ -104,7 +107,9 @@ class RunCheckpointsTest {
     Files.write(opt, java.util.Arrays.copyOf(b, b.length / 2));
     RunFileException e = assertThrows(RunFileException.class, c::latest);
     assertEquals(opt, e.file());
-    assertTrue(e.getMessage().contains("optimizer.bin") && e.getMessage().contains("truncated"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("optimizer.bin") && e.getMessage().contains("truncated"),
+        e.getMessage());
 
     Files.write(opt, b);
     Path params = dir.resolve(Checkpoints.PARAMS);
@@ -121,15 +126,22 @@ class RunCheckpointsTest {
     c.write(5, Nd4j.ones(DataType.FLOAT, 3), new OptimizerState(), Map.of());
     AtomicFiles.deleteTree(c.dir().resolve("step-5"));
     RunFileException e = assertThrows(RunFileException.class, c::latest);
-    assertTrue(e.getMessage().contains("latest") && e.getMessage().contains("step-5"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("latest") && e.getMessage().contains("step-5"), e.getMessage());
   }
 
   @Test
   void stepsDoNotGoBack() throws IOException {
     Checkpoints c = new Checkpoints(run, 2);
     c.write(5, Nd4j.ones(DataType.FLOAT, 3), new OptimizerState(), Map.of());
-    assertThrows(IllegalArgumentException.class, () -> c.write(4, Nd4j.ones(DataType.FLOAT, 3), new OptimizerState(), Map.of()));
-    c.write(5, Nd4j.zeros(DataType.FLOAT, 3), new OptimizerState(), Map.of()); // same step: kept as it was
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> c.write(4, Nd4j.ones(DataType.FLOAT, 3), new OptimizerState(), Map.of()));
+    c.write(
+        5,
+        Nd4j.zeros(DataType.FLOAT, 3),
+        new OptimizerState(),
+        Map.of()); // same step: kept as it was
     assertEquals(1.0, c.latest().orElseThrow().params().getDouble(0));
   }
 

@@ -20,10 +20,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.optimbench.jobs.conf.RunConf;
 
-/** The run directory: conf check on reopen, atomic status, and a killed run resumed to the same end. */
+/**
+ * The run directory: conf check on reopen, atomic status, and a killed run resumed to the same end.
+ */
 class RunDirectoryTest {
-  @TempDir
-  Path root;
+  @TempDir Path root;
 
   static Map<String, Object> conf(double lr) {
     Map<String, Object> hp = new LinkedHashMap<>();
@@ -45,18 +46,36 @@ class RunDirectoryTest {
     assertTrue(Files.readString(root.resolve("r1/conf.yaml")).contains("lr: 0.1"));
     RunDirectory.open(root, "r1", conf(0.1));
 
-    RunFileException e = assertThrows(RunFileException.class, () -> RunDirectory.open(root, "r1", conf(0.2)));
-    assertTrue(e.getMessage().contains("conf.yaml") && e.getMessage().contains("optimizer.hparams.lr")
-        && e.getMessage().contains("0.1") && e.getMessage().contains("0.2"), e.getMessage());
-    assertTrue(Files.readString(root.resolve("r1/conf.yaml")).contains("lr: 0.1"), "unchanged after the refusal");
+    RunFileException e =
+        assertThrows(RunFileException.class, () -> RunDirectory.open(root, "r1", conf(0.2)));
+    assertTrue(
+        e.getMessage().contains("conf.yaml")
+            && e.getMessage().contains("optimizer.hparams.lr")
+            && e.getMessage().contains("0.1")
+            && e.getMessage().contains("0.2"),
+        e.getMessage());
+    assertTrue(
+        Files.readString(root.resolve("r1/conf.yaml")).contains("lr: 0.1"),
+        "unchanged after the refusal");
 
     RunDirectory.open(root, "r1", conf(0.2), true);
-    assertTrue(Files.readString(root.resolve("r1/conf.yaml")).contains("lr: 0.2"), "force replaces it");
+    assertTrue(
+        Files.readString(root.resolve("r1/conf.yaml")).contains("lr: 0.2"), "force replaces it");
   }
 
   @Test
   void aRunConfsResolvedTreeReopensCleanly() throws IOException {
-    RunConf c = RunConf.fromTree(Map.of("name", "lr-0.1", "data", Map.of("train", "/d"), "optimizer", Map.of("name", "adam"), "steps", 10));
+    RunConf c =
+        RunConf.fromTree(
+            Map.of(
+                "name",
+                "lr-0.1",
+                "data",
+                Map.of("train", "/d"),
+                "optimizer",
+                Map.of("name", "adam"),
+                "steps",
+                10));
     RunDirectory.open(root, c, false);
     assertEquals("lr-0.1", RunDirectory.open(root, c, false).name());
   }
@@ -64,7 +83,8 @@ class RunDirectoryTest {
   @Test
   void badRunNamesAreRejected() {
     for (String bad : List.of("", "..", "a/b", ".hidden")) {
-      assertThrows(IllegalArgumentException.class, () -> RunDirectory.open(root, bad, conf(0.1)), bad);
+      assertThrows(
+          IllegalArgumentException.class, () -> RunDirectory.open(root, bad, conf(0.1)), bad);
     }
   }
 
@@ -109,7 +129,9 @@ class RunDirectoryTest {
     assertFalse(run.isCompleted());
     run.complete(3);
     assertTrue(run.isCompleted());
-    assertThrows(IllegalStateException.class, () -> RunDirectory.open(root, "r1", conf(0.1)).start(List.of(), List.of()));
+    assertThrows(
+        IllegalStateException.class,
+        () -> RunDirectory.open(root, "r1", conf(0.1)).start(List.of(), List.of()));
   }
 
   @Test
@@ -117,20 +139,39 @@ class RunDirectoryTest {
     RunDirectory run = RunDirectory.open(root, "r1", conf(0.1));
     TinyTraining t = new TinyTraining("adam", DataType.FLOAT);
     run.start(List.of(), List.of("valid_auc"), List.of("valid_auc"));
-    for (long s = 0; s < 4; s++) run.metrics().append(MetricsLog.row(s).trainLoss(1.0 / (s + 1)).eval(Map.of("valid_auc", 0.6)));
-    assertThrows(IllegalStateException.class, () -> run.endTraining(4), "the final checkpoint comes first");
+    for (long s = 0; s < 4; s++)
+      run.metrics()
+          .append(MetricsLog.row(s).trainLoss(1.0 / (s + 1)).eval(Map.of("valid_auc", 0.6)));
+    assertThrows(
+        IllegalStateException.class, () -> run.endTraining(4), "the final checkpoint comes first");
     run.checkpoint(4, t.model.params(), t.state, Map.of());
     run.endTraining(4);
-    assertEquals(RunStatus.running(4).state(), run.status().orElseThrow().state(), "not complete before the final values");
+    assertEquals(
+        RunStatus.running(4).state(),
+        run.status().orElseThrow().state(),
+        "not complete before the final values");
     assertEquals(4, run.status().orElseThrow().step());
-    assertFalse(SweepState.scan(root, List.of("r1")).finished().contains("r1"), "a re-run resumes it");
+    assertFalse(
+        SweepState.scan(root, List.of("r1")).finished().contains("r1"), "a re-run resumes it");
 
     RunDirectory driver = RunDirectory.open(root, "r1", conf(0.1));
-    assertThrows(IllegalStateException.class, () -> driver.completeWithFinal(5, Map.of("valid_auc", 0.7)));
+    assertThrows(
+        IllegalStateException.class, () -> driver.completeWithFinal(5, Map.of("valid_auc", 0.7)));
     driver.completeWithFinal(4, Map.of("valid_auc", 0.75));
     assertTrue(driver.isCompleted());
     List<Map<String, Object>> rows = MetricsLog.read(run.dir().resolve(MetricsLog.FILE));
-    assertEquals(List.of("step", "epoch", "wall_time_s", "samples", "train_loss", "lr", "grad_norm", "eval.valid_auc", "final.valid_auc"), List.copyOf(rows.get(0).keySet()));
+    assertEquals(
+        List.of(
+            "step",
+            "epoch",
+            "wall_time_s",
+            "samples",
+            "train_loss",
+            "lr",
+            "grad_norm",
+            "eval.valid_auc",
+            "final.valid_auc"),
+        List.copyOf(rows.get(0).keySet()));
     assertEquals(0.75, rows.get(3).get("final.valid_auc"), "in the row of the last step");
     assertEquals(0.25, rows.get(3).get("train_loss"), "the rest of the row as it was");
     for (int i = 0; i < 3; i++) assertNull(rows.get(i).get("final.valid_auc"));
@@ -144,8 +185,18 @@ class RunDirectoryTest {
     run.metrics().close();
     Path csv = run.dir().resolve(MetricsLog.FILE);
     String before = Files.readString(csv);
-    assertTrue(assertThrows(RunFileException.class, () -> MetricsLog.fill(csv, 1, Map.of("final.valid_auc", 0.5))).getMessage().contains("no row for step 1"));
-    assertTrue(assertThrows(RunFileException.class, () -> MetricsLog.fill(csv, 0, Map.of("final.valid_loss", 0.5))).getMessage().contains("no column 'final.valid_loss'"));
+    assertTrue(
+        assertThrows(
+                RunFileException.class,
+                () -> MetricsLog.fill(csv, 1, Map.of("final.valid_auc", 0.5)))
+            .getMessage()
+            .contains("no row for step 1"));
+    assertTrue(
+        assertThrows(
+                RunFileException.class,
+                () -> MetricsLog.fill(csv, 0, Map.of("final.valid_loss", 0.5)))
+            .getMessage()
+            .contains("no column 'final.valid_loss'"));
     assertEquals(before, Files.readString(csv), "nothing written");
   }
 
@@ -154,31 +205,47 @@ class RunDirectoryTest {
     long[] uninterrupted = train("full", Long.MAX_VALUE);
     long[] killed = train("killed", 13); // dies after step 13; last checkpoint at 10
     assertNull(killed);
-    assertEquals(13, MetricsLog.read(root.resolve("killed/metrics.csv")).size(), "rows past the checkpoint are on disk");
+    assertEquals(
+        13,
+        MetricsLog.read(root.resolve("killed/metrics.csv")).size(),
+        "rows past the checkpoint are on disk");
     assertEquals(List.of("killed"), SweepState.scan(root, List.of("full", "killed")).incomplete());
     long[] resumed = train("killed", Long.MAX_VALUE);
     assertArrayEquals(uninterrupted, resumed);
-    assertEquals(MetricsLog.read(root.resolve("full/metrics.csv")).stream().map(r -> r.get("train_loss")).toList(),
-        MetricsLog.read(root.resolve("killed/metrics.csv")).stream().map(r -> r.get("train_loss")).toList(),
+    assertEquals(
+        MetricsLog.read(root.resolve("full/metrics.csv")).stream()
+            .map(r -> r.get("train_loss"))
+            .toList(),
+        MetricsLog.read(root.resolve("killed/metrics.csv")).stream()
+            .map(r -> r.get("train_loss"))
+            .toList(),
         "same rows, none twice");
-    assertEquals(List.of(15L, 20L), RunDirectory.open(root, "killed", conf(0.1)).checkpoints().steps());
+    assertEquals(
+        List.of(15L, 20L), RunDirectory.open(root, "killed", conf(0.1)).checkpoints().steps());
   }
 
-  /** A toy trainer: 20 Adam steps, a row every step, checkpoints every 5; returns null when "killed" after {@code killAfter}. */
+  /**
+   * A toy trainer: 20 Adam steps, a row every step, checkpoints every 5; returns null when "killed"
+   * after {@code killAfter}.
+   */
   private long[] train(String name, long killAfter) throws IOException {
     RunDirectory run = RunDirectory.open(root, name, conf(0.1));
     Optional<Checkpoint> from = run.start(List.of(), List.of());
-    TinyTraining t = from.map(c -> new TinyTraining("adam", c)).orElseGet(() -> new TinyTraining("adam", DataType.FLOAT));
+    TinyTraining t =
+        from.map(c -> new TinyTraining("adam", c))
+            .orElseGet(() -> new TinyTraining("adam", DataType.FLOAT));
     long step = from.map(Checkpoint::step).orElse(0L);
     while (step < 20) {
       double loss = t.step(step);
       step++;
       run.metrics().append(MetricsLog.row(step).trainLoss(loss));
       if (step == killAfter) {
-        run.metrics().flush(); // the rows after the last checkpoint reached the disk before the kill
+        run.metrics()
+            .flush(); // the rows after the last checkpoint reached the disk before the kill
         return null; // abandoned: nothing closed, status stays RUNNING
       }
-      if (step % 5 == 0) run.checkpoint(step, t.model.params(), t.state, Map.of("samples", step * 32));
+      if (step % 5 == 0)
+        run.checkpoint(step, t.model.params(), t.state, Map.of("samples", step * 32));
     }
     run.complete(step);
     return RunCheckpointsTest.bits(t.model.params());

@@ -43,7 +43,8 @@ class RunDivergenceCheckTest {
 
   @Test
   void badFactorNamesTheKey() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DivergenceCheck(0.5));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> new DivergenceCheck(0.5));
     assertTrue(e.getMessage().contains("divergence_factor"));
   }
 }

@@ -16,8 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The metrics CSV: fixed columns, exact numbers, truncation on resume, and what a kill leaves. */
 class RunMetricsLogTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private Path file() {
     return dir.resolve(MetricsLog.FILE);
@@ -26,15 +25,40 @@ class RunMetricsLogTest {
   @Test
   void columnsAreFixedAtOpenAndNumbersRoundTrip() throws IOException {
     double awkward = 0.1 + 0.2;
-    try (MetricsLog log = MetricsLog.open(file(), List.of("d", "lower.bound"), List.of("accuracy"))) {
-      assertEquals(List.of("step", "epoch", "wall_time_s", "samples", "train_loss", "lr", "grad_norm", "diag.d", "diag.lower.bound", "eval.accuracy"),
+    try (MetricsLog log =
+        MetricsLog.open(file(), List.of("d", "lower.bound"), List.of("accuracy"))) {
+      assertEquals(
+          List.of(
+              "step",
+              "epoch",
+              "wall_time_s",
+              "samples",
+              "train_loss",
+              "lr",
+              "grad_norm",
+              "diag.d",
+              "diag.lower.bound",
+              "eval.accuracy"),
           log.columns());
-      log.append(MetricsLog.row(0).epoch(0).samples(32).trainLoss(awkward).lr(1e-3).diagnostics(Map.of("d", 1e-300)));
-      log.append(MetricsLog.row(10).trainLoss(Double.NaN).gradNorm(Double.POSITIVE_INFINITY).eval(Map.of("accuracy", 0.75)));
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> log.append(MetricsLog.row(20).diagnostics(Map.of("hypergrad", 1.0))));
+      log.append(
+          MetricsLog.row(0)
+              .epoch(0)
+              .samples(32)
+              .trainLoss(awkward)
+              .lr(1e-3)
+              .diagnostics(Map.of("d", 1e-300)));
+      log.append(
+          MetricsLog.row(10)
+              .trainLoss(Double.NaN)
+              .gradNorm(Double.POSITIVE_INFINITY)
+              .eval(Map.of("accuracy", 0.75)));
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> log.append(MetricsLog.row(20).diagnostics(Map.of("hypergrad", 1.0))));
       assertTrue(e.getMessage().contains("diag.hypergrad"), e.getMessage());
-      assertThrows(IllegalArgumentException.class, () -> log.append(MetricsLog.row(10)), "steps increase");
+      assertThrows(
+          IllegalArgumentException.class, () -> log.append(MetricsLog.row(10)), "steps increase");
 
       List<Map<String, Object>> rows = log.readAll();
       assertEquals(2, rows.size());
@@ -52,8 +76,14 @@ class RunMetricsLogTest {
   @Test
   void reopeningWithOtherColumnsNamesTheColumn() throws IOException {
     MetricsLog.open(file(), List.of("d"), List.of()).close();
-    RunFileException e = assertThrows(RunFileException.class, () -> MetricsLog.open(file(), List.of("gamma"), List.of()));
-    assertTrue(e.getMessage().contains("metrics.csv") && e.getMessage().contains("diag.d") && e.getMessage().contains("diag.gamma"), e.getMessage());
+    RunFileException e =
+        assertThrows(
+            RunFileException.class, () -> MetricsLog.open(file(), List.of("gamma"), List.of()));
+    assertTrue(
+        e.getMessage().contains("metrics.csv")
+            && e.getMessage().contains("diag.d")
+            && e.getMessage().contains("diag.gamma"),
+        e.getMessage());
   }
 
   @Test
@@ -67,7 +97,8 @@ class RunMetricsLogTest {
       log.truncateAfter(30);
       assertEquals(30, log.lastStep());
       log.append(MetricsLog.row(40).trainLoss(-1));
-      assertEquals(List.of(0L, 10L, 20L, 30L, 40L), log.readAll().stream().map(r -> r.get("step")).toList());
+      assertEquals(
+          List.of(0L, 10L, 20L, 30L, 40L), log.readAll().stream().map(r -> r.get("step")).toList());
       assertEquals(-1.0, log.readAll().get(4).get("train_loss"));
       log.truncateAfter(-1); // restart from scratch: header only
       assertEquals(List.of(), log.readAll());
@@ -93,12 +124,15 @@ class RunMetricsLogTest {
     MetricsLog.open(file(), List.of(), List.of()).close();
     Files.writeString(file(), "0,,,,1.0,,\n10,,,,abc,,\n", StandardOpenOption.APPEND);
     RunFileException e = assertThrows(RunFileException.class, () -> MetricsLog.read(file()));
-    assertTrue(e.getMessage().contains("line 3") && e.getMessage().contains("train_loss"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("line 3") && e.getMessage().contains("train_loss"), e.getMessage());
   }
 
   @Test
   void badMetricNamesAreRejected() {
-    assertThrows(IllegalArgumentException.class, () -> MetricsLog.columns(List.of("a,b"), List.of()));
-    assertThrows(IllegalArgumentException.class, () -> MetricsLog.columns(List.of("a", "a"), List.of()));
+    assertThrows(
+        IllegalArgumentException.class, () -> MetricsLog.columns(List.of("a,b"), List.of()));
+    assertThrows(
+        IllegalArgumentException.class, () -> MetricsLog.columns(List.of("a", "a"), List.of()));
   }
 }

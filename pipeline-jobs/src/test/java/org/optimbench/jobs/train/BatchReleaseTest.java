@@ -32,19 +32,33 @@ import org.optimbench.optim.spec.Spec;
 class BatchReleaseTest {
   @Test
   void aStepFreesItsBatchAndTheValidationBatchItDrew() {
-    NetworkModel model = new Classifier(4, List.of(3), 2, Activation.TANH).build(DataType.DOUBLE, 1);
+    NetworkModel model =
+        new Classifier(4, List.of(3), 2, Activation.TANH).build(DataType.DOUBLE, 1);
     // marthe asks for a validation gradient every step after the first
-    WorkerLoop loop = new WorkerLoop(model, OptimizerRegistry.create(Spec.of("marthe", "lr", 0.1, "momentum", 0.0)), null, Schedule.CONSTANT,
-        AllReduce.single(), new HashExampleStore(), Mode.SINGLE, 1);
+    WorkerLoop loop =
+        new WorkerLoop(
+            model,
+            OptimizerRegistry.create(Spec.of("marthe", "lr", 0.1, "momentum", 0.0)),
+            null,
+            Schedule.CONSTANT,
+            AllReduce.single(),
+            new HashExampleStore(),
+            Mode.SINGLE,
+            1);
     List<Batch> drawn = new ArrayList<>();
     for (int t = 0; t < 3; t++) {
       Batch b = batch(t);
-      loop.step(t, b, () -> {
-        Batch v = batch(100);
-        drawn.add(v);
-        return v;
-      });
-      assertTrue(b.data().getFeatures(0).wasClosed() && b.data().getLabels(0).wasClosed(), "step " + t + " left its batch allocated");
+      loop.step(
+          t,
+          b,
+          () -> {
+            Batch v = batch(100);
+            drawn.add(v);
+            return v;
+          });
+      assertTrue(
+          b.data().getFeatures(0).wasClosed() && b.data().getLabels(0).wasClosed(),
+          "step " + t + " left its batch allocated");
     }
     assertFalse(drawn.isEmpty(), "the validation batch was never drawn");
     // The optimizer draws it inside the step's workspace (Optimizers.step), where its arrays are
@@ -69,12 +83,20 @@ class BatchReleaseTest {
 
   @Test
   void pulledRowsStayValidForEveryWorkloadEncoding() {
-    // DLRM re-cuts its pulled id column into one array per table (the pulled column is freed at once);
+    // DLRM re-cuts its pulled id column into one array per table (the pulled column is freed at
+    // once);
     // what the data set holds must stay readable and equal to the rows asked for.
     Dlrm d = new Dlrm(2, List.of(5, 7), 3, List.of(4, 3), List.of(4, 1), 0);
     Random r = new Random(2);
     List<Example> ex = new ArrayList<>();
-    for (int i = 0; i < 10; i++) ex.add(new Example(i, i % 2, new int[] {r.nextInt(5), r.nextInt(7)}, new double[] {r.nextDouble(), r.nextDouble()}, false));
+    for (int i = 0; i < 10; i++)
+      ex.add(
+          new Example(
+              i,
+              i % 2,
+              new int[] {r.nextInt(5), r.nextInt(7)},
+              new double[] {r.nextDouble(), r.nextDouble()},
+              false));
     EncodedRows enc = d.encode(ex, DataType.FLOAT);
     org.nd4j.linalg.dataset.api.MultiDataSet ds = enc.rows(new int[] {4, 1, 7});
     assertEquals(ex.get(1).indices()[1], ds.getFeatures(2).getInt(1, 0));

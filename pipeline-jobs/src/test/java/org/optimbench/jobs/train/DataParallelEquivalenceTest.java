@@ -67,8 +67,20 @@ class DataParallelEquivalenceTest {
     return switch (name) {
       case "mechanic" -> Spec.of("mechanic", "base", Spec.of("adam", "lr", 0.01));
       case "clip" -> Spec.of("clip", "max_norm", 0.05, "base", Spec.of("adam", "lr", 0.01));
-      case "graft" -> Spec.of("graft", "magnitude", Spec.of("adam", "lr", 0.01), "direction", Spec.of("sgd", "lr", 0.1));
-      case "layer_scaled" -> Spec.of("layer_scaled", "base", Spec.of("sgd", "lr", 0.1), "multipliers", Map.of("0_W", 0.5, "1_W", 2.0));
+      case "graft" ->
+          Spec.of(
+              "graft",
+              "magnitude",
+              Spec.of("adam", "lr", 0.01),
+              "direction",
+              Spec.of("sgd", "lr", 0.1));
+      case "layer_scaled" ->
+          Spec.of(
+              "layer_scaled",
+              "base",
+              Spec.of("sgd", "lr", 0.1),
+              "multipliers",
+              Map.of("0_W", 0.5, "1_W", 2.0));
       case "spa" -> Spec.of("spa", "lr", 0.5, "momentum", 0.9);
       case "sgd" -> Spec.of("sgd", "lr", 0.1, "momentum", 0.9);
       case "sgd_hd" -> Spec.of("sgd_hd", "lr", 0.1, "hypergrad_lr", 1e-3);
@@ -81,7 +93,10 @@ class DataParallelEquivalenceTest {
     return OptimizerRegistry.entries().keySet().stream();
   }
 
-  /** Rows of step t for worker w of `workers` (the single worker's batch is the workers' batches concatenated). */
+  /**
+   * Rows of step t for worker w of `workers` (the single worker's batch is the workers' batches
+   * concatenated).
+   */
   private static Batch batch(int t, int worker, int workers, int perWorker, int offset) {
     int rows = perWorker * (WORKERS / workers);
     int start = (offset + t * PER_WORKER * WORKERS + worker * rows) % N;
@@ -97,27 +112,49 @@ class DataParallelEquivalenceTest {
     return new Batch(new MultiDataSet(x, y), ids);
   }
 
-  private static double[] run(Spec spec, Mode mode, int workers, int averagingFrequency) throws Exception {
-    List<AllReduce> comms = workers == 1 ? List.of(AllReduce.single()) : LoopbackRing.open(workers, CollectiveOptions.defaults());
+  private static double[] run(Spec spec, Mode mode, int workers, int averagingFrequency)
+      throws Exception {
+    List<AllReduce> comms =
+        workers == 1
+            ? List.of(AllReduce.single())
+            : LoopbackRing.open(workers, CollectiveOptions.defaults());
     List<Future<double[]>> futures = new ArrayList<>();
     for (int w = 0; w < workers; w++) {
       int worker = w;
-      futures.add(POOL.submit(() -> {
-        NetworkModel model = new Classifier(D, List.of(4), CLASSES, Activation.TANH).build(DataType.DOUBLE, 5);
-        Optimizer opt = OptimizerRegistry.create(spec);
-        WorkerLoop loop = new WorkerLoop(model, opt, null, Schedule.CONSTANT, comms.get(worker), new HashExampleStore(), mode, averagingFrequency);
-        for (int t = 0; t < STEPS; t++) {
-          int step = t;
-          loop.step(t, batch(t, worker, workers, PER_WORKER, 0), () -> batch(step, worker, workers, PER_WORKER, 48));
-        }
-        return opt.evalParams(model.view(), loop.state()).toDoubleVector();
-      }));
+      futures.add(
+          POOL.submit(
+              () -> {
+                NetworkModel model =
+                    new Classifier(D, List.of(4), CLASSES, Activation.TANH)
+                        .build(DataType.DOUBLE, 5);
+                Optimizer opt = OptimizerRegistry.create(spec);
+                WorkerLoop loop =
+                    new WorkerLoop(
+                        model,
+                        opt,
+                        null,
+                        Schedule.CONSTANT,
+                        comms.get(worker),
+                        new HashExampleStore(),
+                        mode,
+                        averagingFrequency);
+                for (int t = 0; t < STEPS; t++) {
+                  int step = t;
+                  loop.step(
+                      t,
+                      batch(t, worker, workers, PER_WORKER, 0),
+                      () -> batch(step, worker, workers, PER_WORKER, 48));
+                }
+                return opt.evalParams(model.view(), loop.state()).toDoubleVector();
+              }));
     }
     double[] first = null;
     for (Future<double[]> f : futures) {
       double[] p = f.get();
       if (first == null) first = p;
-      else for (int i = 0; i < p.length; i++) assertEquals(first[i], p[i], 0.0, "replicas differ at parameter " + i);
+      else
+        for (int i = 0; i < p.length; i++)
+          assertEquals(first[i], p[i], 0.0, "replicas differ at parameter " + i);
     }
     for (AllReduce c : comms) c.close();
     return first;
@@ -128,19 +165,26 @@ class DataParallelEquivalenceTest {
     for (double v : expected) scale = Math.max(scale, Math.abs(v));
     for (int i = 0; i < expected.length; i++) {
       double tol = 1e-8 * Math.abs(expected[i]) + 1e-10 * scale;
-      if (!(Math.abs(expected[i] - actual[i]) <= tol)) fail(what + ": parameter " + i + " is " + actual[i] + ", expected " + expected[i]);
+      if (!(Math.abs(expected[i] - actual[i]) <= tol))
+        fail(what + ": parameter " + i + " is " + actual[i] + ", expected " + expected[i]);
     }
   }
 
   @ParameterizedTest
   @MethodSource("optimizers")
-  void gradientSharingOnTwoWorkersEqualsOneWorkerWithTheirCombinedBatch(String name) throws Exception {
+  void gradientSharingOnTwoWorkersEqualsOneWorkerWithTheirCombinedBatch(String name)
+      throws Exception {
     Spec spec = specFor(name);
     double[] single = run(spec, Mode.SINGLE, 1, 1);
     double[] shared = run(spec, Mode.GRADIENT_SHARING, WORKERS, 1);
     assertClose(name, single, shared);
     double moved = 0;
-    double[] init = new Classifier(D, List.of(4), CLASSES, Activation.TANH).build(DataType.DOUBLE, 5).view().params().toDoubleVector();
+    double[] init =
+        new Classifier(D, List.of(4), CLASSES, Activation.TANH)
+            .build(DataType.DOUBLE, 5)
+            .view()
+            .params()
+            .toDoubleVector();
     for (int i = 0; i < init.length; i++) moved = Math.max(moved, Math.abs(single[i] - init[i]));
     assertTrue(moved > 0, name + " did not move the parameters");
   }
@@ -153,7 +197,8 @@ class DataParallelEquivalenceTest {
 
   @Test
   void parameterAveragingKeepsReplicasIdenticalForLearningRateFreeMethods() throws Exception {
-    // run() asserts bit-identical replicas after the last averaging round (STEPS is a multiple of 4).
+    // run() asserts bit-identical replicas after the last averaging round (STEPS is a multiple of
+    // 4).
     for (String name : List.of("prodigy", "dadapt_adam", "dadapt_sgd", "mechanic", "momo")) {
       run(specFor(name), Mode.PARAM_AVERAGING, WORKERS, 4);
     }

@@ -24,18 +24,31 @@ class EvaluationSubsetTest {
       assertTrue(TrainingJob.inEvaluationSubset(id, 1.0));
     }
     assertTrue(kept > 1800 && kept < 2200, kept + " of 20,000 ids kept at 0.1");
-    // data-prep's Criteo ids are (file ordinal << 40) | line: consecutive lines of one file spread too
+    // data-prep's Criteo ids are (file ordinal << 40) | line: consecutive lines of one file spread
+    // too
     int fromFile = 0;
-    for (long line = 1; line <= 10_000; line++) if (TrainingJob.inEvaluationSubset((3L << 40) | line, 0.25)) fromFile++;
+    for (long line = 1; line <= 10_000; line++)
+      if (TrainingJob.inEvaluationSubset((3L << 40) | line, 0.25)) fromFile++;
     assertTrue(fromFile > 2300 && fromFile < 2700, fromFile + " of 10,000 lines kept at 0.25");
   }
 
   @Test
   void evaluationAfterTrainingNeedsAWorkloadThatHasIt() {
-    Map<String, Object> base = Map.of("data", Map.of("train", "/d"), "optimizer", Map.of("name", "adam"), "steps", 10, "eval", Map.of("final", "spark"));
-    ConfException e = assertThrows(ConfException.class, () -> TrainingJob.check(RunConf.fromTree(base)));
+    Map<String, Object> base =
+        Map.of(
+            "data",
+            Map.of("train", "/d"),
+            "optimizer",
+            Map.of("name", "adam"),
+            "steps",
+            10,
+            "eval",
+            Map.of("final", "spark"));
+    ConfException e =
+        assertThrows(ConfException.class, () -> TrainingJob.check(RunConf.fromTree(base)));
     assertEquals("eval.final", e.key());
-    assertTrue(e.getMessage().contains("workload logreg has no evaluation on Spark"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("workload logreg has no evaluation on Spark"), e.getMessage());
     Map<String, Object> dlrm = new java.util.LinkedHashMap<>(base);
     dlrm.put("workload", Map.of("name", "dlrm"));
     TrainingJob.check(RunConf.fromTree(dlrm)); // dlrm has one

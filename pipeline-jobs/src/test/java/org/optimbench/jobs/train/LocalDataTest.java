@@ -20,9 +20,11 @@ class LocalDataTest {
 
   private static LocalData data() {
     List<Example> rows = new ArrayList<>();
-    for (int i = 0; i < ROWS; i++) rows.add(new Example(1000 + 3L * i, i % 2, new int[] {0, 1}, new double[] {i, -i}, false));
+    for (int i = 0; i < ROWS; i++)
+      rows.add(new Example(1000 + 3L * i, i % 2, new int[] {0, 1}, new double[] {i, -i}, false));
     rows.add(new Example(5, 0, new int[] {0}, new double[] {1}, true));
-    return new LocalData(rows, new Classifier(2, List.of(), 2, Activation.IDENTITY), DataType.DOUBLE, 9, 1);
+    return new LocalData(
+        rows, new Classifier(2, List.of(), 2, Activation.IDENTITY), DataType.DOUBLE, 9, 1);
   }
 
   private static long[] ids(LocalData d, long t, int batch) {
@@ -37,7 +39,10 @@ class LocalDataTest {
     long[] order = {11, 0, 4, 11, 3, 4, 30, 2, 0};
     LocalData shared = data();
     for (long t : order) {
-      assertArrayEquals(ids(data(), t, batch), ids(shared, t, batch), "step " + t + " drawn after other steps differs from a fresh draw");
+      assertArrayEquals(
+          ids(data(), t, batch),
+          ids(shared, t, batch),
+          "step " + t + " drawn after other steps differs from a fresh draw");
     }
   }
 
@@ -57,7 +62,8 @@ class LocalDataTest {
       epochs[e] = Arrays.copyOfRange(all, e * ROWS, (e + 1) * ROWS);
       long[] sorted = epochs[e].clone();
       Arrays.sort(sorted);
-      assertArrayEquals(expected, sorted, "epoch " + e + " is not a permutation of the training rows");
+      assertArrayEquals(
+          expected, sorted, "epoch " + e + " is not a permutation of the training rows");
     }
     assertEquals(false, Arrays.equals(epochs[0], epochs[1]), "epochs 0 and 1 have the same order");
   }

@@ -10,8 +10,12 @@ import org.optimbench.jobs.workload.EncodedRows;
 public final class SplitBatch {
   private SplitBatch() {}
 
-  /** Step {@code t}'s rows of {@code worker} among {@code workers} (1 or 2), {@code perWorker} rows each when 2. */
-  public static Batch of(EncodedRows rows, List<Example> all, int perWorker, int t, int worker, int workers) {
+  /**
+   * Step {@code t}'s rows of {@code worker} among {@code workers} (1 or 2), {@code perWorker} rows
+   * each when 2.
+   */
+  public static Batch of(
+      EncodedRows rows, List<Example> all, int perWorker, int t, int worker, int workers) {
     int n = perWorker * (2 / workers);
     int[] pos = new int[n];
     long[] ids = new long[n];

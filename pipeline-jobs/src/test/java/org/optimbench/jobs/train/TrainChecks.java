@@ -3,7 +3,10 @@ package org.optimbench.jobs.train;
 import org.optimbench.jobs.conf.RunConf;
 import org.optimbench.optim.schedule.Schedule;
 
-/** Test access to the trainer's conf checks and schedule construction for tests outside this package. */
+/**
+ * Test access to the trainer's conf checks and schedule construction for tests outside this
+ * package.
+ */
 public final class TrainChecks {
   private TrainChecks() {}
 

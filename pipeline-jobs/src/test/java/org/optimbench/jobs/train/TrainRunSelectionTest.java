@@ -36,7 +36,8 @@ class TrainRunSelectionTest {
     System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
     try {
       int exit = new CommandLine(new Train()).execute(args);
-      return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+      return new Result(
+          exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     } finally {
       System.setOut(oldOut);
       System.setErr(oldErr);
@@ -53,7 +54,9 @@ class TrainRunSelectionTest {
    */
   private static void assertNoNewSession(scala.Option<SparkSession> before) {
     scala.Option<SparkSession> after = SparkSession.getDefaultSession();
-    assertTrue(after.isEmpty() || (before.isDefined() && after.get() == before.get()), "a Spark session was started");
+    assertTrue(
+        after.isEmpty() || (before.isDefined() && after.get() == before.get()),
+        "a Spark session was started");
   }
 
   @Test
@@ -61,10 +64,15 @@ class TrainRunSelectionTest {
     scala.Option<SparkSession> before = SparkSession.getDefaultSession();
     Result r = train("--list-runs", quickstart().toString(), "steps=20");
     assertEquals(0, r.exit(), r.err());
-    List<String> expected = RunConf.load(quickstart(), List.of("steps=20")).stream().map(c -> c.string("name")).toList();
+    List<String> expected =
+        RunConf.load(quickstart(), List.of("steps=20")).stream()
+            .map(c -> c.string("name"))
+            .toList();
     assertEquals(expected, r.out().lines().toList());
     assertTrue(expected.size() > 1, "quickstart is a sweep: " + expected);
-    assertTrue(expected.stream().anyMatch(n -> n.startsWith("quickstart__optimizer=prodigy")), expected.toString());
+    assertTrue(
+        expected.stream().anyMatch(n -> n.startsWith("quickstart__optimizer=prodigy")),
+        expected.toString());
     assertNoNewSession(before);
   }
 
@@ -80,7 +88,9 @@ class TrainRunSelectionTest {
     scala.Option<SparkSession> before = SparkSession.getDefaultSession();
     Result r = train("--run", "quickstart__optimizer=nope", quickstart().toString());
     assertEquals(2, r.exit());
-    assertTrue(r.err().contains("'quickstart__optimizer=nope'") && r.err().contains("quickstart.yaml"), r.err());
+    assertTrue(
+        r.err().contains("'quickstart__optimizer=nope'") && r.err().contains("quickstart.yaml"),
+        r.err());
     assertNoNewSession(before);
   }
 
@@ -88,7 +98,9 @@ class TrainRunSelectionTest {
   void runTrainsOnlyTheNamedRunOfTheSweep() throws Exception {
     Path iris = Path.of("..").toAbsolutePath().normalize().resolve("data/libsvm/iris");
     Path conf = tmp.resolve("pick.yaml");
-    Files.writeString(conf, """
+    Files.writeString(
+        conf,
+        """
         data: {source: %s, train: %s}
         optimizer: {name: sgd, hparams: {lr: 0.1}}
         mode: single
@@ -102,7 +114,8 @@ class TrainRunSelectionTest {
         output: %s
         sweep:
           optimizer.hparams.lr: [0.1, 0.01]
-        """.formatted(iris, tmp.resolve("prep"), tmp.resolve("runs")));
+        """
+            .formatted(iris, tmp.resolve("prep"), tmp.resolve("runs")));
     List<String> names = train("--list-runs", conf.toString()).out().lines().toList();
     assertEquals(List.of("pick__lr=0.1", "pick__lr=0.01"), names);
 
@@ -113,8 +126,12 @@ class TrainRunSelectionTest {
     } finally {
       System.clearProperty("spark.ui.enabled");
     }
-    assertEquals(RunStatus.State.COMPLETED, RunStatus.read(tmp.resolve("runs").resolve(names.get(1))).orElseThrow().state());
-    assertFalse(Files.exists(tmp.resolve("runs").resolve(names.get(0))), "the other run of the sweep was not started");
+    assertEquals(
+        RunStatus.State.COMPLETED,
+        RunStatus.read(tmp.resolve("runs").resolve(names.get(1))).orElseThrow().state());
+    assertFalse(
+        Files.exists(tmp.resolve("runs").resolve(names.get(0))),
+        "the other run of the sweep was not started");
   }
 
   @Test
@@ -124,13 +141,16 @@ class TrainRunSelectionTest {
     Files.writeString(data.resolve("manifest.json"), "{\"job\": \"criteo\", \"num_dense\": 13}");
     Files.writeString(data.resolve("_SUCCESS"), "");
     Path conf = tmp.resolve("kind.yaml");
-    Files.writeString(conf, """
+    Files.writeString(
+        conf,
+        """
         data: {train: %s}
         optimizer: {name: sgd}
         steps: 2
         spark.master: local[1]
         output: %s
-        """.formatted(data, tmp.resolve("runs")));
+        """
+            .formatted(data, tmp.resolve("runs")));
     Result r = train(conf.toString());
     assertEquals(2, r.exit(), r.err());
     assertTrue(r.err().contains("data.train") && r.err().contains("'criteo'"), r.err());

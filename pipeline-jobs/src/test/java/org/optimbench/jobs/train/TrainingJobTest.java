@@ -28,7 +28,8 @@ import org.optimbench.prep.libsvm.LibsvmJob;
  * The training job end to end on Spark local[2] over data-prep's output for the shipped iris data:
  * every mode completes and writes its run directory; a run killed after a checkpoint resumes to the
  * same final parameters as an uninterrupted run (single, gradient sharing, parameter averaging); a
- * sweep re-run skips completed runs; an exploding loss ends a run as diverged and the sweep goes on.
+ * sweep re-run skips completed runs; an exploding loss ends a run as diverged and the sweep goes
+ * on.
  */
 class TrainingJobTest {
   @TempDir static Path tmp;
@@ -37,13 +38,21 @@ class TrainingJobTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    spark = SparkSession.builder().master("local[2]").appName("training-job-test")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-        .config("spark.stage.maxConsecutiveAttempts", "1").getOrCreate();
+    spark =
+        SparkSession.builder()
+            .master("local[2]")
+            .appName("training-job-test")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.stage.maxConsecutiveAttempts", "1")
+            .getOrCreate();
     spark.sparkContext().setLogLevel("ERROR");
     Path iris = Path.of("..").toAbsolutePath().normalize().resolve("data/libsvm/iris");
     data = tmp.resolve("iris-prep");
-    LibsvmJob.run(spark, new LibsvmConfig(iris.toString(), data.toString(), false, 0L, 7L, 0.2, 0.0, null, null, null));
+    LibsvmJob.run(
+        spark,
+        new LibsvmConfig(
+            iris.toString(), data.toString(), false, 0L, 7L, 0.2, 0.0, null, null, null));
   }
 
   @AfterAll
@@ -53,7 +62,9 @@ class TrainingJobTest {
 
   private static List<RunConf> conf(String name, String... overrides) throws Exception {
     Path f = tmp.resolve(name + ".yaml");
-    Files.writeString(f, """
+    Files.writeString(
+        f,
+        """
         data: {train: %s}
         workload: {name: mlp, hidden: [6]}
         optimizer: {name: prodigy}
@@ -65,11 +76,15 @@ class TrainingJobTest {
         log_every: 5
         dtype: float64
         output: %s
-        """.formatted(data, tmp.resolve("runs")));
+        """
+            .formatted(data, tmp.resolve("runs")));
     return RunConf.load(f, List.of(overrides));
   }
 
-  /** Runs the sweep and returns what it printed (Spark local-mode tasks print to this JVM's System.out). */
+  /**
+   * Runs the sweep and returns what it printed (Spark local-mode tasks print to this JVM's
+   * System.out).
+   */
   private static String run(List<RunConf> runs) throws Exception {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     PrintStream capture = new PrintStream(b, true, StandardCharsets.UTF_8);
@@ -98,26 +113,34 @@ class TrainingJobTest {
       String workers = mode.equals("single") ? "1" : "2";
       String name = "modes-" + mode;
       run(conf(name, "mode=" + mode, "workers=" + workers, "averaging_frequency=5"));
-      assertEquals(RunStatus.State.COMPLETED, RunStatus.read(dir(name)).orElseThrow().state(), mode);
+      assertEquals(
+          RunStatus.State.COMPLETED, RunStatus.read(dir(name)).orElseThrow().state(), mode);
       List<Map<String, Object>> rows = MetricsLog.read(dir(name).resolve(MetricsLog.FILE));
       assertEquals(4, rows.size(), mode + ": a row every 5 steps");
       for (Map<String, Object> row : rows) { // computed only for logged steps, on rank 0
         double g = ((Number) row.get("grad_norm")).doubleValue();
-        assertTrue(g > 0 && Double.isFinite(g), mode + ": grad_norm at step " + row.get("step") + " is " + g);
+        assertTrue(
+            g > 0 && Double.isFinite(g),
+            mode + ": grad_norm at step " + row.get("step") + " is " + g);
       }
       Map<String, Object> last = rows.get(rows.size() - 1);
       assertTrue(((Double) last.get("eval.valid_accuracy")) >= 0.0, mode);
       assertTrue(last.containsKey("diag.d"), mode + ": Prodigy's d is logged");
       assertEquals(20L, new Checkpoints(dir(name), 2).latestStep().orElseThrow(), mode);
       assertTrue(Files.exists(dir(name).resolve("conf.yaml")));
-      assertEquals(rows.size(), spark.read().parquet(dir(name).resolve("metrics.parquet").toString()).count(), mode + ": Parquet copy of the log");
+      assertEquals(
+          rows.size(),
+          spark.read().parquet(dir(name).resolve("metrics.parquet").toString()).count(),
+          mode + ": Parquet copy of the log");
     }
   }
 
   @Test
   void aRunKilledAfterACheckpointResumesToTheSameFinalParameters() throws Exception {
     for (String mode : List.of("single", "gradient_sharing", "param_averaging")) {
-      String[] o = {"mode=" + mode, "workers=" + (mode.equals("single") ? "1" : "2"), "averaging_frequency=5"};
+      String[] o = {
+        "mode=" + mode, "workers=" + (mode.equals("single") ? "1" : "2"), "averaging_frequency=5"
+      };
       run(conf("whole-" + mode, o));
       System.setProperty(WorkerTraining.CRASH_PROPERTY, "13");
       try {
@@ -125,22 +148,39 @@ class TrainingJobTest {
       } finally {
         System.clearProperty(WorkerTraining.CRASH_PROPERTY);
       }
-      assertTrue(RunStatus.read(dir("killed-" + mode)).map(s -> s.state() != RunStatus.State.COMPLETED).orElse(true), mode + ": the killed run is not complete");
+      assertTrue(
+          RunStatus.read(dir("killed-" + mode))
+              .map(s -> s.state() != RunStatus.State.COMPLETED)
+              .orElse(true),
+          mode + ": the killed run is not complete");
       String log = run(conf("killed-" + mode, o));
       assertTrue(log.contains("resuming from the checkpoint at step 10"), mode + ": " + log);
       assertArrayEquals(finalParams("whole-" + mode), finalParams("killed-" + mode), 0.0, mode);
-      // the divergence threshold's reference loss survives the resume (it was saved as an object, so a resumed run took a new one)
-      Object firstLoss = new Checkpoints(dir("killed-" + mode), 2).latest().orElseThrow().extra().get("first_loss");
-      assertTrue(firstLoss instanceof Number, mode + ": first_loss in the checkpoint is " + firstLoss);
-      List<Map<String, Object>> rows = MetricsLog.read(dir("killed-" + mode).resolve(MetricsLog.FILE));
-      assertEquals(List.of(4L, 9L, 14L, 19L), rows.stream().map(r -> (Long) r.get("step")).toList(), mode + ": no duplicated rows after the resume");
+      // the divergence threshold's reference loss survives the resume (it was saved as an object,
+      // so a resumed run took a new one)
+      Object firstLoss =
+          new Checkpoints(dir("killed-" + mode), 2)
+              .latest()
+              .orElseThrow()
+              .extra()
+              .get("first_loss");
+      assertTrue(
+          firstLoss instanceof Number, mode + ": first_loss in the checkpoint is " + firstLoss);
+      List<Map<String, Object>> rows =
+          MetricsLog.read(dir("killed-" + mode).resolve(MetricsLog.FILE));
+      assertEquals(
+          List.of(4L, 9L, 14L, 19L),
+          rows.stream().map(r -> (Long) r.get("step")).toList(),
+          mode + ": no duplicated rows after the resume");
     }
   }
 
   @Test
   void parameterAveragingStopsADivergingRunAtTheNextStepItsWorkersAgreeOn() throws Exception {
     Path f = tmp.resolve("pa-diverges.yaml");
-    Files.writeString(f, """
+    Files.writeString(
+        f,
+        """
         data: {train: %s}
         optimizer: {name: sgd, hparams: {lr: 1.0e+9}}
         mode: param_averaging
@@ -153,21 +193,28 @@ class TrainingJobTest {
         checkpoint_every: 20
         divergence_factor: 5
         output: %s
-        """.formatted(data, tmp.resolve("runs")));
+        """
+            .formatted(data, tmp.resolve("runs")));
     List<RunConf> runs = RunConf.load(f, List.of());
     String log = run(runs);
     RunStatus status = RunStatus.read(dir(runs.get(0).string("name"))).orElseThrow();
     assertEquals(RunStatus.State.DIVERGED, status.state(), log);
-    // the workers exchange the loss at step 0 (the reference) and then every 4th step: it ends at one of those
-    long step = MetricsLog.read(dir(runs.get(0).string("name")).resolve(MetricsLog.FILE)).stream()
-        .mapToLong(r -> (Long) r.get("step")).max().orElseThrow();
+    // the workers exchange the loss at step 0 (the reference) and then every 4th step: it ends at
+    // one of those
+    long step =
+        MetricsLog.read(dir(runs.get(0).string("name")).resolve(MetricsLog.FILE)).stream()
+            .mapToLong(r -> (Long) r.get("step"))
+            .max()
+            .orElseThrow();
     assertEquals(3, step % 4, "diverged at step " + step + ", not at an averaging round");
   }
 
   @Test
   void aSweepSkipsCompletedRunsAndContinuesPastADivergedOne() throws Exception {
     Path f = tmp.resolve("sweep.yaml");
-    Files.writeString(f, """
+    Files.writeString(
+        f,
+        """
         data: {train: %s}
         optimizer: {name: sgd, hparams: {lr: 1.0}}
         steps: 10
@@ -177,19 +224,24 @@ class TrainingJobTest {
         divergence_factor: 5
         output: %s
         sweep: {optimizer.hparams.lr: [1.0e+9, 0.1]}
-        """.formatted(data, tmp.resolve("runs")));
+        """
+            .formatted(data, tmp.resolve("runs")));
     List<RunConf> runs = RunConf.load(f, List.of());
     String first = run(runs);
     assertTrue(first.contains("diverged"), first);
     RunStatus diverged = RunStatus.read(dir(runs.get(0).string("name"))).orElseThrow();
     assertEquals(RunStatus.State.DIVERGED, diverged.state());
-    assertEquals(RunStatus.State.COMPLETED, RunStatus.read(dir(runs.get(1).string("name"))).orElseThrow().state());
+    assertEquals(
+        RunStatus.State.COMPLETED,
+        RunStatus.read(dir(runs.get(1).string("name"))).orElseThrow().state());
     // a process that died after COMPLETED but before the Parquet copy: the re-run writes the copy
     Path parquet = dir(runs.get(1).string("name")).resolve("metrics.parquet");
     org.optimbench.jobs.run.AtomicFiles.deleteTree(parquet);
     String again = run(runs);
     assertTrue(again.contains(runs.get(1).string("name") + ": already completed, skipped"), again);
-    assertTrue(Files.exists(parquet.resolve("_SUCCESS")), "the skipped run's metrics.parquet is written again");
+    assertTrue(
+        Files.exists(parquet.resolve("_SUCCESS")),
+        "the skipped run's metrics.parquet is written again");
     assertTrue(again.contains(runs.get(0).string("name") + ": already diverged, skipped"), again);
   }
 }

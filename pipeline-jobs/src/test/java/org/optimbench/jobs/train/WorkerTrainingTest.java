@@ -12,7 +12,10 @@ import org.junit.jupiter.api.Test;
  * workers do not wait for each other in between).
  */
 class WorkerTrainingTest {
-  /** Steps t in [0, steps) after which workers agree, with averaging every 4 steps and a log row, evaluation or checkpoint every 10. */
+  /**
+   * Steps t in [0, steps) after which workers agree, with averaging every 4 steps and a log row,
+   * evaluation or checkpoint every 10.
+   */
   private static List<Long> agreeing(Mode mode, long steps) {
     List<Long> out = new ArrayList<>();
     for (long t = 0; t < steps; t++) {

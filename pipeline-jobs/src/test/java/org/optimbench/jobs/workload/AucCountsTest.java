@@ -10,7 +10,10 @@ import java.util.Random;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
-/** The pure core of the Spark AUC: per-score counts folded in pieces equal the exact AUC of the rows. */
+/**
+ * The pure core of the Spark AUC: per-score counts folded in pieces equal the exact AUC of the
+ * rows.
+ */
 class AucCountsTest {
   @Test
   void piecesAtAnyBoundariesCombineToTheExactAucOfTheRows() {
@@ -40,26 +43,55 @@ class AucCountsTest {
       }
       AucCounts.Piece all = AucCounts.combine(pieces);
       double expected = Metrics.exactAuc(s, y);
-      assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(all.auc()), "trial " + trial + ": " + all + " vs " + expected);
+      assertEquals(
+          Double.doubleToRawLongBits(expected),
+          Double.doubleToRawLongBits(all.auc()),
+          "trial " + trial + ": " + all + " vs " + expected);
       assertEquals(n, all.positives() + all.negatives());
     }
   }
 
   @Test
   void equalNeighboursMergeAndMinusZeroTiesWithZero() {
-    AucCounts.Piece split = AucCounts.piece(List.of(new AucCounts.Group(-0.0, 1, 1), new AucCounts.Group(0.0, 1, 0), new AucCounts.Group(1, 0, 1)).iterator());
-    assertEquals(Metrics.exactAuc(new double[] {-0.0, -0.0, 0.0, 1}, new double[] {1, 0, 1, 0}), split.auc(), 0.0);
+    AucCounts.Piece split =
+        AucCounts.piece(
+            List.of(
+                    new AucCounts.Group(-0.0, 1, 1),
+                    new AucCounts.Group(0.0, 1, 0),
+                    new AucCounts.Group(1, 0, 1))
+                .iterator());
+    assertEquals(
+        Metrics.exactAuc(new double[] {-0.0, -0.0, 0.0, 1}, new double[] {1, 0, 1, 0}),
+        split.auc(),
+        0.0);
     assertEquals(new AucCounts.Piece(2, 2, 2), split);
-    assertTrue(Double.isNaN(AucCounts.combine(List.of(AucCounts.Piece.EMPTY, new AucCounts.Piece(3, 0, 0))).auc()));
+    assertTrue(
+        Double.isNaN(
+            AucCounts.combine(List.of(AucCounts.Piece.EMPTY, new AucCounts.Piece(3, 0, 0))).auc()));
   }
 
   @Test
   void badInputIsAnErrorNamingIt() {
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> AucCounts.piece(List.of(new AucCounts.Group(Double.NaN, 1, 0)).iterator()))
-        .getMessage().startsWith("score NaN"));
-    assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> AucCounts.piece(List.of(new AucCounts.Group(2, 1, 0), new AucCounts.Group(1, 0, 1)).iterator())).getMessage().contains("ascending"));
+    assertTrue(
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> AucCounts.piece(List.of(new AucCounts.Group(Double.NaN, 1, 0)).iterator()))
+            .getMessage()
+            .startsWith("score NaN"));
+    assertTrue(
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                    AucCounts.piece(
+                        List.of(new AucCounts.Group(2, 1, 0), new AucCounts.Group(1, 0, 1))
+                            .iterator()))
+            .getMessage()
+            .contains("ascending"));
     // twice the pair count beyond a long: an overflow, not a wrong AUC
-    assertThrows(ArithmeticException.class, () -> AucCounts.combine(List.of(new AucCounts.Piece(0, 1L << 40, 0), new AucCounts.Piece(1L << 40, 0, 0))));
+    assertThrows(
+        ArithmeticException.class,
+        () ->
+            AucCounts.combine(
+                List.of(new AucCounts.Piece(0, 1L << 40, 0), new AucCounts.Piece(1L << 40, 0, 0))));
   }
 }

@@ -20,15 +20,20 @@ import org.optimbench.jobs.collective.LoopbackRing;
 
 /**
  * The exact AUC against sklearn, its cross-worker gather, and the collective AUC that gathers only
- * the minority class (bit for bit the AUC of the concatenated rows). Reference values were computed with
- * {@code sklearn.metrics.roc_auc_score(y, s)} (scikit-learn 1.2.1, Debian python3-sklearn) on the
- * same scores and labels as below.
+ * the minority class (bit for bit the AUC of the concatenated rows). Reference values were computed
+ * with {@code sklearn.metrics.roc_auc_score(y, s)} (scikit-learn 1.2.1, Debian python3-sklearn) on
+ * the same scores and labels as below.
  */
 class MetricsTest {
-  private static final double[] SMALL_SCORES = {0.1, 0.4, 0.35, 0.8, 0.4, 0.4, 0.1, 0.9, 0.55, 0.35};
+  private static final double[] SMALL_SCORES = {
+    0.1, 0.4, 0.35, 0.8, 0.4, 0.4, 0.1, 0.9, 0.55, 0.35
+  };
   private static final double[] SMALL_LABELS = {0, 0, 1, 1, 1, 0, 1, 1, 0, 0};
 
-  /** 1000 rows, 10 distinct scores (heavy ties): s_i = floor((7919 i mod 1000) / 100) / 10, y_i = [(31 i mod 7) < 3]. */
+  /**
+   * 1000 rows, 10 distinct scores (heavy ties): s_i = floor((7919 i mod 1000) / 100) / 10, y_i =
+   * [(31 i mod 7) < 3].
+   */
   private static double[][] tied() {
     double[] s = new double[1000];
     double[] y = new double[1000];
@@ -45,7 +50,11 @@ class MetricsTest {
     double[][] t = tied();
     assertEquals(0.49244771574018514, Metrics.exactAuc(t[0], t[1]), 1e-15);
     // -0.0 and 0.0 are the same score (a tie), as in sklearn.
-    assertEquals(0.7777777777777778, Metrics.exactAuc(new double[] {-0.0, 0.0, 1.0, -1.0, 0.0, -0.0}, new double[] {1, 0, 1, 0, 0, 1}), 1e-15);
+    assertEquals(
+        0.7777777777777778,
+        Metrics.exactAuc(
+            new double[] {-0.0, 0.0, 1.0, -1.0, 0.0, -0.0}, new double[] {1, 0, 1, 0, 0, 1}),
+        1e-15);
   }
 
   @Test
@@ -69,12 +78,16 @@ class MetricsTest {
       List<Future<double[]>> f = new ArrayList<>();
       for (int w = 0; w < 2; w++) {
         int r = w;
-        f.add(pool.submit(() -> {
-          double[] s = Metrics.allGather(ring.get(r), Arrays.copyOfRange(t[0], cut[r], cut[r + 1]));
-          double[] y = Metrics.allGather(ring.get(r), Arrays.copyOfRange(t[1], cut[r], cut[r + 1]));
-          assertArrayEquals(t[0], s, 0.0);
-          return new double[] {Metrics.exactAuc(s, y)};
-        }));
+        f.add(
+            pool.submit(
+                () -> {
+                  double[] s =
+                      Metrics.allGather(ring.get(r), Arrays.copyOfRange(t[0], cut[r], cut[r + 1]));
+                  double[] y =
+                      Metrics.allGather(ring.get(r), Arrays.copyOfRange(t[1], cut[r], cut[r + 1]));
+                  assertArrayEquals(t[0], s, 0.0);
+                  return new double[] {Metrics.exactAuc(s, y)};
+                }));
       }
       for (Future<double[]> x : f) assertEquals(0.49244771574018514, x.get()[0], 1e-15);
     } finally {
@@ -123,7 +136,9 @@ class MetricsTest {
       for (int trial = 0; trial < 12; trial++) {
         int n = trial == 0 ? 1 : 1 + r.nextInt(600);
         int distinct = 1 + r.nextInt(trial % 3 == 0 ? 4 : 60); // few distinct scores: many ties
-        double positiveRate = new double[] {0.03, 0.5, 0.97}[trial % 3]; // the minority is the positives, either, or the negatives
+        double positiveRate =
+            new double[] {0.03, 0.5, 0.97}
+                [trial % 3]; // the minority is the positives, either, or the negatives
         double[] s = new double[n];
         double[] y = new double[n];
         for (int i = 0; i < n; i++) {
@@ -133,10 +148,27 @@ class MetricsTest {
         }
         double expected = Metrics.exactAuc(s, y);
         int[] cut = cuts(n, workers, r);
-        double[] got = onWorkers(workers, (comm, rank) -> Metrics.exactAuc(comm, Arrays.copyOfRange(s, cut[rank], cut[rank + 1]), Arrays.copyOfRange(y, cut[rank], cut[rank + 1])));
+        double[] got =
+            onWorkers(
+                workers,
+                (comm, rank) ->
+                    Metrics.exactAuc(
+                        comm,
+                        Arrays.copyOfRange(s, cut[rank], cut[rank + 1]),
+                        Arrays.copyOfRange(y, cut[rank], cut[rank + 1])));
         for (int w = 0; w < workers; w++) {
-          assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(got[w]),
-              workers + " workers, trial " + trial + ", rank " + w + ": " + got[w] + " but the AUC of all rows is " + expected);
+          assertEquals(
+              Double.doubleToRawLongBits(expected),
+              Double.doubleToRawLongBits(got[w]),
+              workers
+                  + " workers, trial "
+                  + trial
+                  + ", rank "
+                  + w
+                  + ": "
+                  + got[w]
+                  + " but the AUC of all rows is "
+                  + expected);
         }
       }
     }
@@ -146,9 +178,20 @@ class MetricsTest {
   void collectiveAucMatchesSklearnAndIsNanOnEveryWorkerWithoutBothClasses() throws Exception {
     double[][] t = tied();
     int[] cut = {0, 0, 400, 1000}; // rank 0 holds nothing
-    double[] got = onWorkers(3, (comm, rank) -> Metrics.exactAuc(comm, Arrays.copyOfRange(t[0], cut[rank], cut[rank + 1]), Arrays.copyOfRange(t[1], cut[rank], cut[rank + 1])));
+    double[] got =
+        onWorkers(
+            3,
+            (comm, rank) ->
+                Metrics.exactAuc(
+                    comm,
+                    Arrays.copyOfRange(t[0], cut[rank], cut[rank + 1]),
+                    Arrays.copyOfRange(t[1], cut[rank], cut[rank + 1])));
     for (double g : got) assertEquals(0.49244771574018514, g, 1e-15);
-    double[] oneClass = onWorkers(2, (comm, rank) -> Metrics.exactAuc(comm, new double[] {0.1 * rank, 0.5}, new double[] {1, 1}));
+    double[] oneClass =
+        onWorkers(
+            2,
+            (comm, rank) ->
+                Metrics.exactAuc(comm, new double[] {0.1 * rank, 0.5}, new double[] {1, 1}));
     for (double g : oneClass) assertTrue(Double.isNaN(g), "one class only: " + g);
   }
 
@@ -165,8 +208,14 @@ class MetricsTest {
       }
       for (int w = 0; w < 2; w++) {
         ExecutionException e = assertThrows(ExecutionException.class, f.get(w)::get);
-        assertTrue(e.getCause() instanceof IllegalArgumentException && e.getCause().getMessage().startsWith("1 rows with a NaN score"), String.valueOf(e.getCause()));
-        if (w == 1) assertTrue(e.getCause().getMessage().contains("rank 1, row 1: score is NaN"), e.getCause().getMessage());
+        assertTrue(
+            e.getCause() instanceof IllegalArgumentException
+                && e.getCause().getMessage().startsWith("1 rows with a NaN score"),
+            String.valueOf(e.getCause()));
+        if (w == 1)
+          assertTrue(
+              e.getCause().getMessage().contains("rank 1, row 1: score is NaN"),
+              e.getCause().getMessage());
       }
     } finally {
       pool.shutdownNow();

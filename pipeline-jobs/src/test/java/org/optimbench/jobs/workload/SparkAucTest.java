@@ -21,21 +21,29 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Spark AUC on local[2] equals {@link Metrics#exactAuc(double[], double[])} of the same rows
- * (itself checked against sklearn's roc_auc_score in MetricsTest) bit for bit: a Parquet split of
- * 5 files (read as at least 5 partitions) with heavy ties and -0.0, sorted into 5 partitions (adaptive coalescing off, so the
- * pieces really are combined across partitions); NaN when a class is absent; NaN scores and other
- * labels fail the job naming them.
+ * (itself checked against sklearn's roc_auc_score in MetricsTest) bit for bit: a Parquet split of 5
+ * files (read as at least 5 partitions) with heavy ties and -0.0, sorted into 5 partitions
+ * (adaptive coalescing off, so the pieces really are combined across partitions); NaN when a class
+ * is absent; NaN scores and other labels fail the job naming them.
  */
 class SparkAucTest {
   @TempDir static Path tmp;
   static SparkSession spark;
-  static final StructType SCHEMA = new StructType().add("s", DataTypes.DoubleType).add("y", DataTypes.IntegerType);
+  static final StructType SCHEMA =
+      new StructType().add("s", DataTypes.DoubleType).add("y", DataTypes.IntegerType);
 
   @BeforeAll
   static void setUp() {
-    spark = SparkSession.builder().master("local[2]").appName("spark-auc-test").config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "5").config("spark.sql.adaptive.coalescePartitions.enabled", "false")
-        .config("spark.sql.files.maxPartitionBytes", "4096").config("spark.sql.files.openCostInBytes", "4096").getOrCreate();
+    spark =
+        SparkSession.builder()
+            .master("local[2]")
+            .appName("spark-auc-test")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "5")
+            .config("spark.sql.adaptive.coalescePartitions.enabled", "false")
+            .config("spark.sql.files.maxPartitionBytes", "4096")
+            .config("spark.sql.files.openCostInBytes", "4096")
+            .getOrCreate();
     spark.sparkContext().setLogLevel("ERROR");
   }
 
@@ -65,17 +73,27 @@ class SparkAucTest {
       Path split = tmp.resolve("split-" + trial);
       frame(s, y).repartition(5).write().parquet(split.toString());
       Dataset<Row> read = spark.read().parquet(split.toString());
-      assertTrue(read.rdd().getNumPartitions() >= 5, "a partition per part file at least: " + read.rdd().getNumPartitions());
+      assertTrue(
+          read.rdd().getNumPartitions() >= 5,
+          "a partition per part file at least: " + read.rdd().getNumPartitions());
       double expected = Metrics.exactAuc(s, y);
       double got = SparkAuc.exactAuc(read, "s", "y");
-      assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(got), "trial " + trial + ": " + got + " vs " + expected);
+      assertEquals(
+          Double.doubleToRawLongBits(expected),
+          Double.doubleToRawLongBits(got),
+          "trial " + trial + ": " + got + " vs " + expected);
     }
   }
 
   @Test
   void countsKeepExtraSumsAndNoClassMeansNan() {
-    Dataset<Row> counts = SparkAuc.counts(frame(new double[] {0.5, -0.0, 0.0, 0.5}, new double[] {1, 0, 1, 1}), "s", "y",
-        org.apache.spark.sql.functions.count("*").as("rows")).orderBy(SparkAuc.SCORE);
+    Dataset<Row> counts =
+        SparkAuc.counts(
+                frame(new double[] {0.5, -0.0, 0.0, 0.5}, new double[] {1, 0, 1, 1}),
+                "s",
+                "y",
+                org.apache.spark.sql.functions.count("*").as("rows"))
+            .orderBy(SparkAuc.SCORE);
     List<Row> c = counts.collectAsList();
     assertEquals(2, c.size(), "-0.0 and 0.0 are one score: " + c);
     assertEquals(RowFactory.create(0.0, 1L, 1L, 2L), c.get(0));
@@ -83,14 +101,25 @@ class SparkAucTest {
     SparkAuc.Concordance c2 = SparkAuc.concordance(counts, "rows");
     assertEquals(new AucCounts.Piece(3, 1, 5), c2.counts());
     assertEquals(4.0, c2.sums()[0], "a sum column's total comes back with the counts");
-    assertTrue(Double.isNaN(SparkAuc.exactAuc(frame(new double[] {0.1, 0.2}, new double[] {0, 0}), "s", "y")));
+    assertTrue(
+        Double.isNaN(
+            SparkAuc.exactAuc(frame(new double[] {0.1, 0.2}, new double[] {0, 0}), "s", "y")));
   }
 
   @Test
   void nanScoresAndOtherLabelsFailTheJobNamingThem() {
-    Exception nan = assertThrows(Exception.class, () -> SparkAuc.exactAuc(frame(new double[] {0.1, Double.NaN}, new double[] {0, 1}), "s", "y"));
+    Exception nan =
+        assertThrows(
+            Exception.class,
+            () ->
+                SparkAuc.exactAuc(
+                    frame(new double[] {0.1, Double.NaN}, new double[] {0, 1}), "s", "y"));
     assertTrue(String.valueOf(nan.getMessage()).contains("s is NaN"), nan.getMessage());
-    Exception label = assertThrows(Exception.class, () -> SparkAuc.exactAuc(frame(new double[] {0.1, 0.2}, new double[] {0, 2}), "s", "y"));
-    assertTrue(String.valueOf(label.getMessage()).contains("y 2 is not 0 or 1"), label.getMessage());
+    Exception label =
+        assertThrows(
+            Exception.class,
+            () -> SparkAuc.exactAuc(frame(new double[] {0.1, 0.2}, new double[] {0, 2}), "s", "y"));
+    assertTrue(
+        String.valueOf(label.getMessage()).contains("y 2 is not 0 or 1"), label.getMessage());
   }
 }

@@ -18,10 +18,10 @@ import org.optimbench.prep.criteo.CriteoJob;
  * DLRM's {@code data.source}: what to prepare {@code data.train} from when it does not exist yet.
  *
  * <ul>
- *   <li>{@code PATH[?options]}: Criteo day files (Kaggle / 1TB), given to data-prep's criteo job;</li>
+ *   <li>{@code PATH[?options]}: Criteo day files (Kaggle / 1TB), given to data-prep's criteo job;
  *   <li>{@code generate-criteo?days=D&rows-per-day=N[&seed=S][&options]}: synthetic day files from
  *       data-prep's generator ({@code scripts/prepare generate-criteo}), written next to the target
- *       as {@code <data.train>.raw/}, then the criteo job.</li>
+ *       as {@code <data.train>.raw/}, then the criteo job.
  * </ul>
  *
  * Options are the criteo job's long option names: {@code hash-range}, {@code categorical} (hash or
@@ -30,26 +30,45 @@ import org.optimbench.prep.criteo.CriteoJob;
  */
 final class CriteoSource {
   static final String GENERATE = "generate-criteo";
-  private static final Set<String> PREP = Set.of("hash-range", "categorical", "frequency-threshold");
+  private static final Set<String> PREP =
+      Set.of("hash-range", "categorical", "frequency-threshold");
 
   private CriteoSource() {}
 
-  static void prepare(SparkSession spark, String source, Path target, PrintStream console) throws IOException {
+  static void prepare(SparkSession spark, String source, Path target, PrintStream console)
+      throws IOException {
     int q = source.indexOf('?');
     String path = q < 0 ? source : source.substring(0, q);
     Map<String, String> opts = options(q < 0 ? "" : source.substring(q + 1));
     boolean generate = path.equals(GENERATE);
     for (String k : opts.keySet()) {
-      boolean known = PREP.contains(k) || (generate ? List.of("days", "rows-per-day", "seed").contains(k) : k.equals("days"));
-      if (!known) throw new ConfException("data.source", "unknown option '" + k + "' (known: hash-range, categorical, frequency-threshold, " + (generate ? "days, rows-per-day, seed" : "days") + ")");
+      boolean known =
+          PREP.contains(k)
+              || (generate
+                  ? List.of("days", "rows-per-day", "seed").contains(k)
+                  : k.equals("days"));
+      if (!known)
+        throw new ConfException(
+            "data.source",
+            "unknown option '"
+                + k
+                + "' (known: hash-range, categorical, frequency-threshold, "
+                + (generate ? "days, rows-per-day, seed" : "days")
+                + ")");
     }
     String input = path;
     Integer cutDays = null;
     if (generate) {
-      if (!opts.containsKey("days") || !opts.containsKey("rows-per-day")) throw new ConfException("data.source", GENERATE + " needs days=D and rows-per-day=N");
+      if (!opts.containsKey("days") || !opts.containsKey("rows-per-day"))
+        throw new ConfException("data.source", GENERATE + " needs days=D and rows-per-day=N");
       Path raw = target.resolveSibling(target.getFileName() + ".raw");
       AtomicFiles.deleteTree(raw);
-      CriteoGenerator.Spec spec = new CriteoGenerator.Spec(integer(opts, "days"), integer(opts, "rows-per-day"), opts.containsKey("seed") ? integer(opts, "seed") : 0, false);
+      CriteoGenerator.Spec spec =
+          new CriteoGenerator.Spec(
+              integer(opts, "days"),
+              integer(opts, "rows-per-day"),
+              opts.containsKey("seed") ? integer(opts, "seed") : 0,
+              false);
       console.println("generating Criteo-format data " + spec + " -> " + raw);
       CriteoGenerator.generate(raw, spec, 1);
       input = raw.toString();
@@ -58,10 +77,16 @@ final class CriteoSource {
     }
     CriteoConfig.Mode mode = opts.containsKey("categorical") ? mode(opts.get("categorical")) : null;
     Integer hashRange = opts.containsKey("hash-range") ? integer(opts, "hash-range") : null;
-    Integer threshold = opts.containsKey("frequency-threshold") ? integer(opts, "frequency-threshold") : null;
+    Integer threshold =
+        opts.containsKey("frequency-threshold") ? integer(opts, "frequency-threshold") : null;
     console.println("preparing " + input + " -> " + target);
     spark.sparkContext().setJobDescription("optimbench prepare criteo " + input);
-    console.println("  " + CriteoJob.run(spark, new CriteoConfig(input, target.toString(), false, 0L, 0L, mode, hashRange, threshold, cutDays)));
+    console.println(
+        "  "
+            + CriteoJob.run(
+                spark,
+                new CriteoConfig(
+                    input, target.toString(), false, 0L, 0L, mode, hashRange, threshold, cutDays)));
   }
 
   private static Map<String, String> options(String query) {
@@ -69,7 +94,8 @@ final class CriteoSource {
     if (query.isEmpty()) return out;
     for (String kv : query.split("&")) {
       int eq = kv.indexOf('=');
-      if (eq <= 0) throw new ConfException("data.source", "option '" + kv + "' must look like key=value");
+      if (eq <= 0)
+        throw new ConfException("data.source", "option '" + kv + "' must look like key=value");
       out.put(kv.substring(0, eq), kv.substring(eq + 1));
     }
     return out;
@@ -79,7 +105,8 @@ final class CriteoSource {
     try {
       return Integer.parseInt(opts.get(key));
     } catch (NumberFormatException e) {
-      throw new ConfException("data.source", "option " + key + "=" + opts.get(key) + " is not an integer");
+      throw new ConfException(
+          "data.source", "option " + key + "=" + opts.get(key) + " is not an integer");
     }
   }
 

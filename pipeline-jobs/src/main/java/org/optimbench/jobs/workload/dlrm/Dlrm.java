@@ -58,18 +58,18 @@ import org.optimbench.jobs.workload.Workloads;
  *   loss: binary cross-entropy on the logit ({@link LogitBinaryCrossEntropy}), mean over the batch
  * </pre>
  *
- * <p>Spec: {@code {name: dlrm, embedding_dim: 16, bottom: [64, 16], top: [64, 1], max_table_size: 0}}
- * (defaults shown; the Kaggle bench of the reference uses embedding_dim 16, bottom 512-256-64-16,
- * top 512-256-1). {@code bottom}'s last width must equal {@code embedding_dim}, {@code top}'s last
- * must be 1. Table sizes come from the manifest: the vocabulary sizes in vocab mode, the hash range
- * in hash mode; {@code max_table_size} > 0 folds ids {@code id mod max_table_size} and caps every
- * table there (the reference's {@code --max-ind-range}), since dense tables are replicated on
- * every worker.
+ * <p>Spec: {@code {name: dlrm, embedding_dim: 16, bottom: [64, 16], top: [64, 1], max_table_size:
+ * 0}} (defaults shown; the Kaggle bench of the reference uses embedding_dim 16, bottom
+ * 512-256-64-16, top 512-256-1). {@code bottom}'s last width must equal {@code embedding_dim},
+ * {@code top}'s last must be 1. Table sizes come from the manifest: the vocabulary sizes in vocab
+ * mode, the hash range in hash mode; {@code max_table_size} > 0 folds ids {@code id mod
+ * max_table_size} and caps every table there (the reference's {@code --max-ind-range}), since dense
+ * tables are replicated on every worker.
  *
- * <p>Initialization as the reference where DL4J allows: MLP weights Xavier normal
- * (N(0, 2/(in+out))), embeddings U(-1/sqrt(n), 1/sqrt(n)) for a table of n rows (DL4J UNIFORM);
- * MLP biases start at 0 (the reference draws them from N(0, 1/out)). DL4J's updater is a NoOp:
- * the optim library's optimizer updates everything through {@link NetworkModel}.
+ * <p>Initialization as the reference where DL4J allows: MLP weights Xavier normal (N(0,
+ * 2/(in+out))), embeddings U(-1/sqrt(n), 1/sqrt(n)) for a table of n rows (DL4J UNIFORM); MLP
+ * biases start at 0 (the reference draws them from N(0, 1/out)). DL4J's updater is a NoOp: the
+ * optim library's optimizer updates everything through {@link NetworkModel}.
  *
  * <p>Embedding gradients: DL4J's EmbeddingLayer writes a dense gradient the size of the table
  * (zeros except the rows of the batch), and the flat gradient vector contains it. Gradient sharing
@@ -84,70 +84,101 @@ import org.optimbench.jobs.workload.Workloads;
  * ties). During training ({@link #evaluate}) over every worker's validation rows through the
  * collective ({@link Metrics#exactAuc(AllReduce, double[], double[])}: only the minority class's
  * scores are gathered, 8 bytes per click at Criteo's ~3% click rate); {@code eval.valid_fraction}
- * restricts these evaluations to a fixed subset of the validation rows. With
- * {@code eval.final: spark} the whole validation split is scored once more after training by a
- * Spark job at the final parameters ({@link #evaluateOnSpark}, {@link SparkAuc}) and recorded as
- * {@code final.valid_logloss} and {@code final.valid_auc} in the run's last metrics row: the way to
+ * restricts these evaluations to a fixed subset of the validation rows. With {@code eval.final:
+ * spark} the whole validation split is scored once more after training by a Spark job at the final
+ * parameters ({@link #evaluateOnSpark}, {@link SparkAuc}) and recorded as {@code
+ * final.valid_logloss} and {@code final.valid_auc} in the run's last metrics row: the way to
  * evaluate Criteo 1TB's 83M-row validation half.
  */
-public record Dlrm(int denseFeatures, List<Integer> tableSizes, int embeddingDim, List<Integer> bottom, List<Integer> top, int maxTableSize)
+public record Dlrm(
+    int denseFeatures,
+    List<Integer> tableSizes,
+    int embeddingDim,
+    List<Integer> bottom,
+    List<Integer> top,
+    int maxTableSize)
     implements Workload {
   /** The checked spec, before the data gives the table sizes. */
   public record Spec(int embeddingDim, List<Integer> bottom, List<Integer> top, int maxTableSize) {}
 
-  public static final Workloads.Definition<Spec> DEFINITION = new Workloads.Definition<>() {
-    @Override
-    public Spec parse(WorkloadSpec spec) {
-      int dim = spec.positiveInt("embedding_dim", 16);
-      List<Integer> bottom = spec.widths("bottom", List.of(64, dim), 1);
-      List<Integer> top = spec.widths("top", List.of(64, 1), 1);
-      int max = spec.nonNegativeInt("max_table_size", 0);
-      spec.finish();
-      if (bottom.get(bottom.size() - 1) != dim) {
-        throw new ConfException("workload.bottom", "last width " + bottom.get(bottom.size() - 1) + " must equal embedding_dim " + dim + " (the dot interaction needs equal widths)");
-      }
-      if (top.get(top.size() - 1) != 1) throw new ConfException("workload.top", "last width " + top.get(top.size() - 1) + " must be 1 (the click logit)");
-      if (max == 1) throw new ConfException("workload.max_table_size", "1 would map every id to 0; use 0 (no cap) or >= 2");
-      return new Spec(dim, bottom, top, max);
-    }
+  public static final Workloads.Definition<Spec> DEFINITION =
+      new Workloads.Definition<>() {
+        @Override
+        public Spec parse(WorkloadSpec spec) {
+          int dim = spec.positiveInt("embedding_dim", 16);
+          List<Integer> bottom = spec.widths("bottom", List.of(64, dim), 1);
+          List<Integer> top = spec.widths("top", List.of(64, 1), 1);
+          int max = spec.nonNegativeInt("max_table_size", 0);
+          spec.finish();
+          if (bottom.get(bottom.size() - 1) != dim) {
+            throw new ConfException(
+                "workload.bottom",
+                "last width "
+                    + bottom.get(bottom.size() - 1)
+                    + " must equal embedding_dim "
+                    + dim
+                    + " (the dot interaction needs equal widths)");
+          }
+          if (top.get(top.size() - 1) != 1)
+            throw new ConfException(
+                "workload.top",
+                "last width " + top.get(top.size() - 1) + " must be 1 (the click logit)");
+          if (max == 1)
+            throw new ConfException(
+                "workload.max_table_size", "1 would map every id to 0; use 0 (no cap) or >= 2");
+          return new Spec(dim, bottom, top, max);
+        }
 
-    @Override
-    public Workload bind(Spec s, PreparedData data) {
-      data.requireJob("criteo", "dlrm");
-      int dense = data.integer("num_dense");
-      int cats = data.integer("num_categorical");
-      List<Integer> sizes;
-      String mode = data.text("categorical.mode");
-      if (mode.equals("hash")) {
-        sizes = Collections.nCopies(cats, data.integer("categorical.hash_range"));
-      } else {
-        sizes = data.integers("categorical.vocab_sizes");
-        if (sizes.size() != cats) throw new ConfException(data.confKey(), data.dir().resolve("manifest.json") + ": " + sizes.size() + " vocab_sizes for " + cats + " categorical columns");
-      }
-      List<Integer> capped = new ArrayList<>();
-      for (int n : sizes) capped.add(s.maxTableSize() > 0 ? Math.min(n, s.maxTableSize()) : n);
-      return new Dlrm(dense, capped, s.embeddingDim(), s.bottom(), s.top(), s.maxTableSize());
-    }
+        @Override
+        public Workload bind(Spec s, PreparedData data) {
+          data.requireJob("criteo", "dlrm");
+          int dense = data.integer("num_dense");
+          int cats = data.integer("num_categorical");
+          List<Integer> sizes;
+          String mode = data.text("categorical.mode");
+          if (mode.equals("hash")) {
+            sizes = Collections.nCopies(cats, data.integer("categorical.hash_range"));
+          } else {
+            sizes = data.integers("categorical.vocab_sizes");
+            if (sizes.size() != cats)
+              throw new ConfException(
+                  data.confKey(),
+                  data.dir().resolve("manifest.json")
+                      + ": "
+                      + sizes.size()
+                      + " vocab_sizes for "
+                      + cats
+                      + " categorical columns");
+          }
+          List<Integer> capped = new ArrayList<>();
+          for (int n : sizes) capped.add(s.maxTableSize() > 0 ? Math.min(n, s.maxTableSize()) : n);
+          return new Dlrm(dense, capped, s.embeddingDim(), s.bottom(), s.top(), s.maxTableSize());
+        }
 
-    @Override
-    public void prepare(SparkSession spark, String source, Path target, PrintStream console) throws IOException {
-      CriteoSource.prepare(spark, source, target, console);
-    }
+        @Override
+        public void prepare(SparkSession spark, String source, Path target, PrintStream console)
+            throws IOException {
+          CriteoSource.prepare(spark, source, target, console);
+        }
 
-    @Override
-    public boolean evaluatesOnSpark() {
-      return true;
-    }
-  };
+        @Override
+        public boolean evaluatesOnSpark() {
+          return true;
+        }
+      };
 
   public Dlrm {
     tableSizes = List.copyOf(tableSizes);
     bottom = List.copyOf(bottom);
     top = List.copyOf(top);
-    if (denseFeatures <= 0 || tableSizes.isEmpty()) throw new IllegalArgumentException("dlrm needs dense features and categorical tables");
-    for (int n : tableSizes) if (n < 1) throw new IllegalArgumentException("table size " + n + " must be >= 1");
-    if (bottom.get(bottom.size() - 1) != embeddingDim) throw new IllegalArgumentException("bottom MLP must end at embedding_dim " + embeddingDim);
-    if (top.get(top.size() - 1) != 1) throw new IllegalArgumentException("top MLP must end at width 1");
+    if (denseFeatures <= 0 || tableSizes.isEmpty())
+      throw new IllegalArgumentException("dlrm needs dense features and categorical tables");
+    for (int n : tableSizes)
+      if (n < 1) throw new IllegalArgumentException("table size " + n + " must be >= 1");
+    if (bottom.get(bottom.size() - 1) != embeddingDim)
+      throw new IllegalArgumentException("bottom MLP must end at embedding_dim " + embeddingDim);
+    if (top.get(top.size() - 1) != 1)
+      throw new IllegalArgumentException("top MLP must end at width 1");
   }
 
   @Override
@@ -166,17 +197,25 @@ public record Dlrm(int denseFeatures, List<Integer> tableSizes, int embeddingDim
   @Override
   public NetworkModel build(DataType dtype, long seed) {
     List<String> inputs = inputNames();
-    ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
-        .dataType(dtype)
-        .seed(seed)
-        .updater(new NoOp())
-        .weightInit(WeightInit.XAVIER)
-        .graphBuilder()
-        .addInputs(inputs);
+    ComputationGraphConfiguration.GraphBuilder g =
+        new NeuralNetConfiguration.Builder()
+            .dataType(dtype)
+            .seed(seed)
+            .updater(new NoOp())
+            .weightInit(WeightInit.XAVIER)
+            .graphBuilder()
+            .addInputs(inputs);
     String prev = "dense";
     int width = denseFeatures;
     for (int i = 0; i < bottom.size(); i++) {
-      g.addLayer("bottom" + i, new DenseLayer.Builder().nIn(width).nOut(bottom.get(i)).activation(Activation.RELU).build(), prev);
+      g.addLayer(
+          "bottom" + i,
+          new DenseLayer.Builder()
+              .nIn(width)
+              .nOut(bottom.get(i))
+              .activation(Activation.RELU)
+              .build(),
+          prev);
       prev = "bottom" + i;
       width = bottom.get(i);
     }
@@ -184,20 +223,39 @@ public record Dlrm(int denseFeatures, List<Integer> tableSizes, int embeddingDim
     interactionInputs[0] = prev;
     for (int k = 0; k < tableSizes.size(); k++) {
       String name = "emb_" + inputs.get(k + 1);
-      g.addLayer(name, new EmbeddingLayer.Builder().nIn(tableSizes.get(k)).nOut(embeddingDim).hasBias(false)
-          .activation(Activation.IDENTITY).weightInit(WeightInit.UNIFORM).build(), inputs.get(k + 1));
+      g.addLayer(
+          name,
+          new EmbeddingLayer.Builder()
+              .nIn(tableSizes.get(k))
+              .nOut(embeddingDim)
+              .hasBias(false)
+              .activation(Activation.IDENTITY)
+              .weightInit(WeightInit.UNIFORM)
+              .build(),
+          inputs.get(k + 1));
       interactionInputs[k + 1] = name;
     }
-    DotInteractionVertex interaction = new DotInteractionVertex(interactionInputs.length, embeddingDim);
+    DotInteractionVertex interaction =
+        new DotInteractionVertex(interactionInputs.length, embeddingDim);
     g.addVertex("interaction", interaction, interactionInputs);
     prev = "interaction";
     width = interaction.outputWidth();
     for (int i = 0; i < top.size() - 1; i++) {
-      g.addLayer("top" + i, new DenseLayer.Builder().nIn(width).nOut(top.get(i)).activation(Activation.RELU).build(), prev);
+      g.addLayer(
+          "top" + i,
+          new DenseLayer.Builder().nIn(width).nOut(top.get(i)).activation(Activation.RELU).build(),
+          prev);
       prev = "top" + i;
       width = top.get(i);
     }
-    g.addLayer("logit", new OutputLayer.Builder(new LogitBinaryCrossEntropy()).nIn(width).nOut(1).activation(Activation.IDENTITY).build(), prev);
+    g.addLayer(
+        "logit",
+        new OutputLayer.Builder(new LogitBinaryCrossEntropy())
+            .nIn(width)
+            .nOut(1)
+            .activation(Activation.IDENTITY)
+            .build(),
+        prev);
     g.setOutputs("logit");
     ComputationGraph net = new ComputationGraph(g.build());
     net.init();
@@ -209,7 +267,10 @@ public record Dlrm(int denseFeatures, List<Integer> tableSizes, int embeddingDim
     return PreparedRows.criteo(spark, dataDir, split, valid);
   }
 
-  /** Dense features [n, 13] (dtype), categorical ids [n, 26] (int32, folded by max_table_size), labels [n, 1]. */
+  /**
+   * Dense features [n, 13] (dtype), categorical ids [n, 26] (int32, folded by max_table_size),
+   * labels [n, 1].
+   */
   @Override
   public EncodedRows encode(List<Example> rows, DataType dtype) {
     int n = rows.size();
@@ -221,26 +282,53 @@ public record Dlrm(int denseFeatures, List<Integer> tableSizes, int embeddingDim
     for (int i = 0; i < n; i++) {
       Example e = rows.get(i);
       if (e.values().length != denseFeatures || e.indices().length != tables) {
-        throw new IllegalArgumentException("row " + e.id() + ": " + e.values().length + " dense and " + e.indices().length + " categorical values, expected "
-            + denseFeatures + " and " + tables);
+        throw new IllegalArgumentException(
+            "row "
+                + e.id()
+                + ": "
+                + e.values().length
+                + " dense and "
+                + e.indices().length
+                + " categorical values, expected "
+                + denseFeatures
+                + " and "
+                + tables);
       }
       dense[i] = e.values();
       for (int k = 0; k < tables; k++) {
         int id = e.indices()[k];
         if (maxTableSize > 0) id = id % maxTableSize;
-        if (id < 0 || id >= tableSizes.get(k)) throw new IllegalArgumentException("row " + e.id() + ": id " + e.indices()[k] + " of C" + (k + 1) + " outside its table of " + tableSizes.get(k));
+        if (id < 0 || id >= tableSizes.get(k))
+          throw new IllegalArgumentException(
+              "row "
+                  + e.id()
+                  + ": id "
+                  + e.indices()[k]
+                  + " of C"
+                  + (k + 1)
+                  + " outside its table of "
+                  + tableSizes.get(k));
         ids[i][k] = id;
       }
-      if (e.label() != 0 && e.label() != 1) throw new IllegalArgumentException("row " + e.id() + ": label " + e.label() + " is not 0 or 1");
+      if (e.label() != 0 && e.label() != 1)
+        throw new IllegalArgumentException(
+            "row " + e.id() + ": label " + e.label() + " is not 0 or 1");
       labels[i][0] = e.label();
     }
-    INDArray[] cols = {Nd4j.createFromArray(dense).castTo(dtype), Nd4j.createFromArray(ids), Nd4j.createFromArray(labels).castTo(dtype)};
-    return EncodedRows.of(n, cols, c -> {
-      INDArray[] features = new INDArray[tables + 1];
-      features[0] = c[0];
-      for (int k = 0; k < tables; k++) features[k + 1] = c[1].getColumn(k, true).dup('c');
-      return new MultiDataSet(features, new INDArray[] {c[2]});
-    });
+    INDArray[] cols = {
+      Nd4j.createFromArray(dense).castTo(dtype),
+      Nd4j.createFromArray(ids),
+      Nd4j.createFromArray(labels).castTo(dtype)
+    };
+    return EncodedRows.of(
+        n,
+        cols,
+        c -> {
+          INDArray[] features = new INDArray[tables + 1];
+          features[0] = c[0];
+          for (int k = 0; k < tables; k++) features[k + 1] = c[1].getColumn(k, true).dup('c');
+          return new MultiDataSet(features, new INDArray[] {c[2]});
+        });
   }
 
   @Override
@@ -248,7 +336,10 @@ public record Dlrm(int denseFeatures, List<Integer> tableSizes, int embeddingDim
     return List.of("valid_logloss", "valid_auc");
   }
 
-  /** Mean log loss (sums all-reduced) and the exact AUC over all workers' (logit, label) pairs ({@link Metrics#exactAuc(AllReduce, double[], double[])}). */
+  /**
+   * Mean log loss (sums all-reduced) and the exact AUC over all workers' (logit, label) pairs
+   * ({@link Metrics#exactAuc(AllReduce, double[], double[])}).
+   */
   @Override
   public Map<String, Double> evaluate(NetworkModel model, EncodedRows valid, AllReduce comm) {
     Scores s = score(model, valid);
@@ -261,10 +352,15 @@ public record Dlrm(int denseFeatures, List<Integer> tableSizes, int embeddingDim
     return m;
   }
 
-  /** Logits, labels and per-row losses of some rows, and the loss sum (batch sums added in order). */
+  /**
+   * Logits, labels and per-row losses of some rows, and the loss sum (batch sums added in order).
+   */
   record Scores(double[] logits, double[] labels, double[] losses, double lossSum) {}
 
-  /** The model's logit, label and binary cross-entropy for every row, in batches of 1024: the in-training and the Spark evaluation both score through here. */
+  /**
+   * The model's logit, label and binary cross-entropy for every row, in batches of 1024: the
+   * in-training and the Spark evaluation both score through here.
+   */
   static Scores score(NetworkModel model, EncodedRows rows) {
     int n = rows.size();
     double[] logits = new double[n];
@@ -296,12 +392,21 @@ public record Dlrm(int denseFeatures, List<Integer> tableSizes, int embeddingDim
    * bits may depend on the order in which map outputs are merged.
    */
   @Override
-  public Map<String, Double> evaluateOnSpark(SparkSession spark, JavaRDD<Example> rows, BroadcastModel params) {
+  public Map<String, Double> evaluateOnSpark(
+      SparkSession spark, JavaRDD<Example> rows, BroadcastModel params) {
     Dlrm self = this;
     JavaRDD<Row> scored = rows.mapPartitions(it -> new ScoredRows(self, params, it));
-    StructType schema = new StructType().add("logit", DataTypes.DoubleType, false).add("label", DataTypes.IntegerType, false)
-        .add("loss", DataTypes.DoubleType, false);
-    Dataset<Row> counts = SparkAuc.counts(spark.createDataFrame(scored, schema), "logit", "label", functions.sum("loss").as("loss"));
+    StructType schema =
+        new StructType()
+            .add("logit", DataTypes.DoubleType, false)
+            .add("label", DataTypes.IntegerType, false)
+            .add("loss", DataTypes.DoubleType, false);
+    Dataset<Row> counts =
+        SparkAuc.counts(
+            spark.createDataFrame(scored, schema),
+            "logit",
+            "label",
+            functions.sum("loss").as("loss"));
     SparkAuc.Concordance all = SparkAuc.concordance(counts, "loss");
     long n = all.counts().positives() + all.counts().negatives();
     if (n == 0) return Map.of();
@@ -313,7 +418,10 @@ public record Dlrm(int denseFeatures, List<Integer> tableSizes, int embeddingDim
 
   private static final int SPARK_CHUNK = 8192;
 
-  /** One partition's rows as (logit, label, loss), scored {@value #SPARK_CHUNK} rows at a time; the network is built on the first row. */
+  /**
+   * One partition's rows as (logit, label, loss), scored {@value #SPARK_CHUNK} rows at a time; the
+   * network is built on the first row.
+   */
   private static final class ScoredRows implements Iterator<Row> {
     private final Dlrm workload;
     private final BroadcastModel params;

@@ -19,8 +19,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * Inputs: the bottom MLP's output x and the F-1 embeddings, each [B, d]. With T = [x, e_1, ...]
  * stacked to [B, F, d] and Z = T T^T (per example), the output is [x, Z[i, j] for i > j], the pairs
  * in facebookresearch/dlrm's order ({@code interact_features}, arch_interaction_op='dot',
- * arch_interaction_itself=False: {@code li, lj = [i for i in range(F) for j in range(i)], [j ...]}):
- * (1,0), (2,0), (2,1), (3,0), ... Width d + F(F-1)/2.
+ * arch_interaction_itself=False: {@code li, lj = [i for i in range(F) for j in range(i)], [j
+ * ...]}): (1,0), (2,0), (2,1), (3,0), ... Width d + F(F-1)/2.
  *
  * <p>Backward: with G the output gradient scattered back to [B, F, F] (zero off the chosen pairs),
  * dL/dT = (G + G^T) T, plus the direct gradient of x. The pair selection is a fixed 0/1 matrix S
@@ -31,7 +31,8 @@ final class DotInteraction extends BaseGraphVertex {
   private final int features;
   private final INDArray select;
 
-  DotInteraction(ComputationGraph graph, String name, int vertexIndex, DataType dataType, int features) {
+  DotInteraction(
+      ComputationGraph graph, String name, int vertexIndex, DataType dataType, int features) {
     super(graph, name, vertexIndex, null, null, dataType);
     this.features = features;
     try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
@@ -73,7 +74,8 @@ final class DotInteraction extends BaseGraphVertex {
     INDArray sym = g.add(g.permute(0, 2, 1));
     INDArray dt = Nd4j.matmul(sym, t).reshape('c', b, (long) f * d);
     INDArray[] out = new INDArray[f];
-    for (int i = 0; i < f; i++) out[i] = dt.get(NDArrayIndex.all(), NDArrayIndex.interval(i * d, (i + 1) * d)).dup('c');
+    for (int i = 0; i < f; i++)
+      out[i] = dt.get(NDArrayIndex.all(), NDArrayIndex.interval(i * d, (i + 1) * d)).dup('c');
     out[0].addi(eps.get(NDArrayIndex.all(), NDArrayIndex.interval(0, d)));
     return out;
   }
@@ -89,18 +91,25 @@ final class DotInteraction extends BaseGraphVertex {
 
   @Override
   public Pair<Gradient, INDArray[]> doBackward(boolean tbptt, LayerWorkspaceMgr workspaceMgr) {
-    if (!canDoBackward()) throw new IllegalStateException("Cannot do backward pass: errors not set");
+    if (!canDoBackward())
+      throw new IllegalStateException("Cannot do backward pass: errors not set");
     try (MemoryWorkspace ws = workspaceMgr.notifyScopeBorrowed(ArrayType.ACTIVATION_GRAD)) {
       return new Pair<>(null, backward(inputs, select, epsilon));
     }
   }
 
   private void check(INDArray[] in) {
-    if (in.length != features) throw new IllegalStateException(getVertexName() + ": " + in.length + " inputs, configured for " + features);
+    if (in.length != features)
+      throw new IllegalStateException(
+          getVertexName() + ": " + in.length + " inputs, configured for " + features);
     for (INDArray a : in) {
       if (a.rank() != 2 || a.size(1) != in[0].size(1) || a.size(0) != in[0].size(0)) {
-        throw new IllegalStateException(getVertexName() + ": every input must be [batch, d] of the same shape, got " + java.util.Arrays.toString(a.shape())
-            + " and " + java.util.Arrays.toString(in[0].shape()));
+        throw new IllegalStateException(
+            getVertexName()
+                + ": every input must be [batch, d] of the same shape, got "
+                + java.util.Arrays.toString(a.shape())
+                + " and "
+                + java.util.Arrays.toString(in[0].shape()));
       }
     }
   }
@@ -117,16 +126,24 @@ final class DotInteraction extends BaseGraphVertex {
 
   @Override
   public void setBackpropGradientsViewArray(INDArray backpropGradientsViewArray) {
-    if (backpropGradientsViewArray != null) throw new IllegalStateException("the dot interaction has no parameters");
+    if (backpropGradientsViewArray != null)
+      throw new IllegalStateException("the dot interaction has no parameters");
   }
 
   @Override
-  public Pair<INDArray, MaskState> feedForwardMaskArrays(INDArray[] maskArrays, MaskState currentMaskState, int minibatchSize) {
+  public Pair<INDArray, MaskState> feedForwardMaskArrays(
+      INDArray[] maskArrays, MaskState currentMaskState, int minibatchSize) {
     return new Pair<>(null, currentMaskState);
   }
 
   @Override
   public String toString() {
-    return "DotInteraction(id=" + getVertexIndex() + ",name=\"" + getVertexName() + "\",features=" + features + ")";
+    return "DotInteraction(id="
+        + getVertexIndex()
+        + ",name=\""
+        + getVertexName()
+        + "\",features="
+        + features
+        + ")";
   }
 }

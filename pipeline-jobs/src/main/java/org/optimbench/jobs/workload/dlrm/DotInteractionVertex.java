@@ -11,16 +11,19 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
- * Configuration of DLRM's pairwise dot-product interaction ({@link DotInteraction}): {@code features}
- * inputs of width {@code dim} (the bottom MLP output first, then one embedding per categorical
- * feature), output width {@code dim + features (features - 1) / 2}. No parameters.
+ * Configuration of DLRM's pairwise dot-product interaction ({@link DotInteraction}): {@code
+ * features} inputs of width {@code dim} (the bottom MLP output first, then one embedding per
+ * categorical feature), output width {@code dim + features (features - 1) / 2}. No parameters.
  */
 public final class DotInteractionVertex extends GraphVertex {
   private final int features;
   private final int dim;
 
-  public DotInteractionVertex(@JsonProperty("features") int features, @JsonProperty("dim") int dim) {
-    if (features < 2 || dim < 1) throw new IllegalArgumentException("dot interaction needs >= 2 inputs of width >= 1, got " + features + " x " + dim);
+  public DotInteractionVertex(
+      @JsonProperty("features") int features, @JsonProperty("dim") int dim) {
+    if (features < 2 || dim < 1)
+      throw new IllegalArgumentException(
+          "dot interaction needs >= 2 inputs of width >= 1, got " + features + " x " + dim);
     this.features = features;
     this.dim = dim;
   }
@@ -69,20 +72,32 @@ public final class DotInteractionVertex extends GraphVertex {
   }
 
   @Override
-  public org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(ComputationGraph graph, String name, int idx, INDArray paramsView,
-      boolean initializeParams, DataType networkDatatype) {
+  public org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(
+      ComputationGraph graph,
+      String name,
+      int idx,
+      INDArray paramsView,
+      boolean initializeParams,
+      DataType networkDatatype) {
     return new DotInteraction(graph, name, idx, networkDatatype, features);
   }
 
   @Override
-  public InputType getOutputType(int layerIndex, InputType... vertexInputs) throws InvalidInputTypeException {
-    if (vertexInputs.length != features) throw new InvalidInputTypeException("dot interaction: " + vertexInputs.length + " inputs, expected " + features);
+  public InputType getOutputType(int layerIndex, InputType... vertexInputs)
+      throws InvalidInputTypeException {
+    if (vertexInputs.length != features)
+      throw new InvalidInputTypeException(
+          "dot interaction: " + vertexInputs.length + " inputs, expected " + features);
     return InputType.feedForward(outputWidth());
   }
 
   @Override
   public MemoryReport getMemoryReport(InputType... inputTypes) {
-    return new LayerMemoryReport.Builder(null, DotInteractionVertex.class, inputTypes[0], getOutputType(-1, inputTypes))
-        .standardMemory(0, 0).workingMemory(0, 0, 0, 0).cacheMemory(0, 0).build();
+    return new LayerMemoryReport.Builder(
+            null, DotInteractionVertex.class, inputTypes[0], getOutputType(-1, inputTypes))
+        .standardMemory(0, 0)
+        .workingMemory(0, 0, 0, 0)
+        .cacheMemory(0, 0)
+        .build();
   }
 }

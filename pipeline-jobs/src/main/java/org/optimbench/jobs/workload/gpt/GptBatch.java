@@ -21,25 +21,46 @@ import org.nd4j.linalg.factory.Nd4j;
 public record GptBatch(INDArray features, INDArray labels, long tokens) {
   public GptBatch {
     if (features.rank() != 2 || !java.util.Arrays.equals(features.shape(), labels.shape())) {
-      throw new IllegalArgumentException("features " + java.util.Arrays.toString(features.shape()) + " and labels "
-          + java.util.Arrays.toString(labels.shape()) + " must both be [batch, seqLen]");
+      throw new IllegalArgumentException(
+          "features "
+              + java.util.Arrays.toString(features.shape())
+              + " and labels "
+              + java.util.Arrays.toString(labels.shape())
+              + " must both be [batch, seqLen]");
     }
-    if (tokens != features.length()) throw new IllegalArgumentException("tokens (" + tokens + ") must be batch * seqLen = " + features.length());
+    if (tokens != features.length())
+      throw new IllegalArgumentException(
+          "tokens (" + tokens + ") must be batch * seqLen = " + features.length());
   }
 
-  /** Stacks {@code blocks}, each of {@code config.seqLen() + 1} ids in [0, vocab), into one batch of {@code dtype}. */
+  /**
+   * Stacks {@code blocks}, each of {@code config.seqLen() + 1} ids in [0, vocab), into one batch of
+   * {@code dtype}.
+   */
   public static GptBatch of(List<int[]> blocks, GptConfig config, DataType dtype) {
-    if (blocks.isEmpty()) throw new IllegalArgumentException("a batch needs at least one token block");
+    if (blocks.isEmpty())
+      throw new IllegalArgumentException("a batch needs at least one token block");
     int t = config.seqLen();
     int n = blocks.size();
     double[] x = new double[n * t];
     double[] y = new double[n * t];
     for (int b = 0; b < n; b++) {
       int[] block = blocks.get(b);
-      if (block.length != t + 1) throw new IllegalArgumentException("block " + b + " has " + block.length + " tokens, expected seqLen + 1 = " + (t + 1));
+      if (block.length != t + 1)
+        throw new IllegalArgumentException(
+            "block " + b + " has " + block.length + " tokens, expected seqLen + 1 = " + (t + 1));
       for (int i = 0; i <= t; i++) {
         if (block[i] < 0 || block[i] >= config.vocab()) {
-          throw new IllegalArgumentException("block " + b + ", position " + i + ": token " + block[i] + " outside [0, vocab = " + config.vocab() + ")");
+          throw new IllegalArgumentException(
+              "block "
+                  + b
+                  + ", position "
+                  + i
+                  + ": token "
+                  + block[i]
+                  + " outside [0, vocab = "
+                  + config.vocab()
+                  + ")");
         }
       }
       for (int i = 0; i < t; i++) {
@@ -47,7 +68,10 @@ public record GptBatch(INDArray features, INDArray labels, long tokens) {
         y[b * t + i] = block[i + 1];
       }
     }
-    return new GptBatch(Nd4j.create(x, new long[] {n, t}, dtype), Nd4j.create(y, new long[] {n, t}, dtype), (long) n * t);
+    return new GptBatch(
+        Nd4j.create(x, new long[] {n, t}, dtype),
+        Nd4j.create(y, new long[] {n, t}, dtype),
+        (long) n * t);
   }
 
   public int batchSize() {
@@ -59,10 +83,14 @@ public record GptBatch(INDArray features, INDArray labels, long tokens) {
     return new MultiDataSet(features, labels);
   }
 
-  /** exp(mean token cross-entropy in nats); the mean must be over tokens, not over batches of unequal size. */
+  /**
+   * exp(mean token cross-entropy in nats); the mean must be over tokens, not over batches of
+   * unequal size.
+   */
   public static double perplexity(double meanTokenCrossEntropy) {
     if (Double.isNaN(meanTokenCrossEntropy) || meanTokenCrossEntropy < 0) {
-      throw new IllegalArgumentException("mean token cross-entropy (" + meanTokenCrossEntropy + ") must be >= 0");
+      throw new IllegalArgumentException(
+          "mean token cross-entropy (" + meanTokenCrossEntropy + ") must be >= 0");
     }
     return Math.exp(meanTokenCrossEntropy);
   }

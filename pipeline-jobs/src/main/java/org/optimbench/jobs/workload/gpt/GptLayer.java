@@ -24,20 +24,26 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Input: token ids {@code [batch, seqLen]} stored in the network's float type (DL4J gives a
  * SameDiff layer placeholders of that type only); labels: the next token ids, same shape and type.
- * The runtime layer {@link GptNetworkLayer} looks the input ids up in {@code wte} and feeds the rows
- * to the graph; the labels are cast to int inside it. The layer's output ("loss") is the SUM over the batch of
- * each sequence's mean token cross-entropy; DL4J divides it by the batch size for the score, and
- * {@code NetworkModel} divides the gradient by it, so both are the mean over all tokens. The
- * activations ({@code network.output(x)}) are the logits {@code [batch, seqLen, vocab]}.
+ * The runtime layer {@link GptNetworkLayer} looks the input ids up in {@code wte} and feeds the
+ * rows to the graph; the labels are cast to int inside it. The layer's output ("loss") is the SUM
+ * over the batch of each sequence's mean token cross-entropy; DL4J divides it by the batch size for
+ * the score, and {@code NetworkModel} divides the gradient by it, so both are the mean over all
+ * tokens. The activations ({@code network.output(x)}) are the logits {@code [batch, seqLen,
+ * vocab]}.
  *
- * <p>Parameter names and order follow Hugging Face's GPT-2 ({@code wte}, {@code wpe},
- * {@code h.0.ln_1.weight}, ... {@code ln_f.bias}); linear weights are {@code [in, out]} as in GPT-2's
+ * <p>Parameter names and order follow Hugging Face's GPT-2 ({@code wte}, {@code wpe}, {@code
+ * h.0.ln_1.weight}, ... {@code ln_f.bias}); linear weights are {@code [in, out]} as in GPT-2's
  * Conv1D, row-major, so {@code y = x W + b}.
  */
 public class GptLayer extends SameDiffOutputLayer {
   static final String LOGITS = "logits";
-  /** Placeholder for the looked-up token embeddings {@code [batch * seqLen, dModel]} (see GptNetworkLayer). */
+
+  /**
+   * Placeholder for the looked-up token embeddings {@code [batch * seqLen, dModel]} (see
+   * GptNetworkLayer).
+   */
   static final String TOKEN_EMBEDDINGS = "token_embeddings";
+
   private static final double MASKED = -1e9;
 
   private int vocab;
@@ -77,7 +83,8 @@ public class GptLayer extends SameDiffOutputLayer {
   public void defineParameters(SDLayerParams p) {
     long d = dModel;
     long m = (long) mlpRatio * dModel;
-    // All declared as "weights" so that DL4J keeps declaration order (it puts biases after all weights).
+    // All declared as "weights" so that DL4J keeps declaration order (it puts biases after all
+    // weights).
     p.addWeightParam("wte", vocab, d);
     p.addWeightParam("wpe", seqLen, d);
     for (int l = 0; l < layers; l++) {
@@ -125,7 +132,8 @@ public class GptLayer extends SameDiffOutputLayer {
   }
 
   @Override
-  public SDVariable defineLayer(SameDiff sd, SDVariable input, SDVariable labels, Map<String, SDVariable> p) {
+  public SDVariable defineLayer(
+      SameDiff sd, SDVariable input, SDVariable labels, Map<String, SDVariable> p) {
     DataType dt = input.dataType();
     long t = seqLen;
     long d = dModel;
@@ -136,21 +144,31 @@ public class GptLayer extends SameDiffOutputLayer {
     SDVariable scale = sd.constant("attn_scale", Nd4j.scalar(dt, 1.0 / Math.sqrt(hd)));
     for (int l = 0; l < layers; l++) {
       SDVariable h = layerNorm(sd, x, p.get(block(l, "ln_1.weight")), p.get(block(l, "ln_1.bias")));
-      SDVariable qkv = h.mmul(p.get(block(l, "attn.c_attn.weight"))).add(p.get(block(l, "attn.c_attn.bias")));
+      SDVariable qkv =
+          h.mmul(p.get(block(l, "attn.c_attn.weight"))).add(p.get(block(l, "attn.c_attn.bias")));
       // [B*T, 3d] -> [B, T, 3, H, hd] -> [3, B, H, T, hd]
-      SDVariable[] split = sd.unstack(qkv.reshape(-1, t, 3, heads, hd).permute(2, 0, 3, 1, 4), 0, 3);
+      SDVariable[] split =
+          sd.unstack(qkv.reshape(-1, t, 3, heads, hd).permute(2, 0, 3, 1, 4), 0, 3);
       SDVariable att = sd.mmul(split[0], split[1], false, true, false).mul(scale).add(mask);
       att = sd.nn().softmax(att, 3);
       SDVariable y = sd.mmul(att, split[2]).permute(0, 2, 1, 3).reshape(-1, d);
-      x = x.add(y.mmul(p.get(block(l, "attn.c_proj.weight"))).add(p.get(block(l, "attn.c_proj.bias"))));
+      x =
+          x.add(
+              y.mmul(p.get(block(l, "attn.c_proj.weight")))
+                  .add(p.get(block(l, "attn.c_proj.bias"))));
       h = layerNorm(sd, x, p.get(block(l, "ln_2.weight")), p.get(block(l, "ln_2.bias")));
-      h = gelu(sd, h.mmul(p.get(block(l, "mlp.c_fc.weight"))).add(p.get(block(l, "mlp.c_fc.bias"))));
-      x = x.add(h.mmul(p.get(block(l, "mlp.c_proj.weight"))).add(p.get(block(l, "mlp.c_proj.bias"))));
+      h =
+          gelu(
+              sd, h.mmul(p.get(block(l, "mlp.c_fc.weight"))).add(p.get(block(l, "mlp.c_fc.bias"))));
+      x =
+          x.add(
+              h.mmul(p.get(block(l, "mlp.c_proj.weight"))).add(p.get(block(l, "mlp.c_proj.bias"))));
     }
     x = layerNorm(sd, x, p.get("ln_f.weight"), p.get("ln_f.bias"));
     SDVariable logits = sd.mmul(x, p.get("wte"), false, true, false);
     logits.reshape(-1, t, vocab).rename(LOGITS);
-    SDVariable target = sd.oneHot(labels.castTo(DataType.INT32).reshape(-1), vocab, -1, 1.0, 0.0, dt);
+    SDVariable target =
+        sd.oneHot(labels.castTo(DataType.INT32).reshape(-1), vocab, -1, 1.0, 0.0, dt);
     SDVariable tokenLoss = crossEntropy(sd, logits, target);
     SDVariable loss = tokenLoss.sum().mul(1.0 / t);
     // Explicit: SameDiff would otherwise guess the loss among the graph's outputs (logits is one).
@@ -159,10 +177,10 @@ public class GptLayer extends SameDiffOutputLayer {
   }
 
   /**
-   * Per-token cross-entropy [N, 1] = logsumexp(z) - z[label], with z the logits shifted by their row
-   * maximum. Written out because ND4J's sparse softmax cross-entropy ignores the incoming gradient in
-   * its backward op (SparseSoftmaxCrossEntropyLossWithLogits.doDiff, 1.0.0-M2.1), so any reduction
-   * other than a plain sum (here the mean over positions) would get a wrong gradient.
+   * Per-token cross-entropy [N, 1] = logsumexp(z) - z[label], with z the logits shifted by their
+   * row maximum. Written out because ND4J's sparse softmax cross-entropy ignores the incoming
+   * gradient in its backward op (SparseSoftmaxCrossEntropyLossWithLogits.doDiff, 1.0.0-M2.1), so
+   * any reduction other than a plain sum (here the mean over positions) would get a wrong gradient.
    */
   private static SDVariable crossEntropy(SameDiff sd, SDVariable logits, SDVariable oneHotTarget) {
     SDVariable z = logits.sub(logits.max(true, 1));
@@ -193,8 +211,13 @@ public class GptLayer extends SameDiffOutputLayer {
   }
 
   @Override
-  public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex, INDArray view,
-      boolean initializeParams, DataType dtype) {
+  public Layer instantiate(
+      NeuralNetConfiguration conf,
+      Collection<TrainingListener> listeners,
+      int layerIndex,
+      INDArray view,
+      boolean initializeParams,
+      DataType dtype) {
     GptNetworkLayer layer = new GptNetworkLayer(conf, dtype);
     layer.setIndex(layerIndex);
     layer.setParamsViewArray(view);
@@ -214,22 +237,75 @@ public class GptLayer extends SameDiffOutputLayer {
   }
 
   // Bean accessors for DL4J's JSON configuration serialization.
-  public int getVocab() { return vocab; }
-  public void setVocab(int v) { vocab = v; }
-  public int getSeqLen() { return seqLen; }
-  public void setSeqLen(int v) { seqLen = v; }
-  public int getDModel() { return dModel; }
-  public void setDModel(int v) { dModel = v; }
-  public int getHeads() { return heads; }
-  public void setHeads(int v) { heads = v; }
-  public int getLayers() { return layers; }
-  public void setLayers(int v) { layers = v; }
-  public int getMlpRatio() { return mlpRatio; }
-  public void setMlpRatio(int v) { mlpRatio = v; }
-  public double getInitStd() { return initStd; }
-  public void setInitStd(double v) { initStd = v; }
-  public double getLayerNormEps() { return layerNormEps; }
-  public void setLayerNormEps(double v) { layerNormEps = v; }
-  public long getSeed() { return seed; }
-  public void setSeed(long v) { seed = v; }
+  public int getVocab() {
+    return vocab;
+  }
+
+  public void setVocab(int v) {
+    vocab = v;
+  }
+
+  public int getSeqLen() {
+    return seqLen;
+  }
+
+  public void setSeqLen(int v) {
+    seqLen = v;
+  }
+
+  public int getDModel() {
+    return dModel;
+  }
+
+  public void setDModel(int v) {
+    dModel = v;
+  }
+
+  public int getHeads() {
+    return heads;
+  }
+
+  public void setHeads(int v) {
+    heads = v;
+  }
+
+  public int getLayers() {
+    return layers;
+  }
+
+  public void setLayers(int v) {
+    layers = v;
+  }
+
+  public int getMlpRatio() {
+    return mlpRatio;
+  }
+
+  public void setMlpRatio(int v) {
+    mlpRatio = v;
+  }
+
+  public double getInitStd() {
+    return initStd;
+  }
+
+  public void setInitStd(double v) {
+    initStd = v;
+  }
+
+  public double getLayerNormEps() {
+    return layerNormEps;
+  }
+
+  public void setLayerNormEps(double v) {
+    layerNormEps = v;
+  }
+
+  public long getSeed() {
+    return seed;
+  }
+
+  public void setSeed(long v) {
+    seed = v;
+  }
 }

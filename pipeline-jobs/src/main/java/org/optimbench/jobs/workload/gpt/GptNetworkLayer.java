@@ -7,10 +7,10 @@ import java.util.Map;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.samediff.DL4JSameDiffMemoryMgr;
 import org.deeplearning4j.nn.layers.samediff.SameDiffOutputLayer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import org.deeplearning4j.nn.layers.samediff.DL4JSameDiffMemoryMgr;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.autodiff.samediff.internal.InferenceSession;
@@ -29,13 +29,14 @@ import org.nd4j.linalg.factory.Nd4j;
  * <ul>
  *   <li>The token-embedding lookup happens here, outside the graph: {@code wte} rows are gathered
  *       for the token ids (ND4J's gather op, whose forward is fine) and fed to the graph as the
- *       placeholder {@link GptLayer#TOKEN_EMBEDDINGS}, and in backward the gradient of that placeholder is scatter-added (repeated tokens accumulate)
- *       into {@code wte}'s gradient, on top of the output projection's share that SameDiff computes.
- *       SameDiff's own gather fails in backward (Gather.doDiff's put), and a one-hot matmul would
- *       cost as much as the output projection again.</li>
+ *       placeholder {@link GptLayer#TOKEN_EMBEDDINGS}, and in backward the gradient of that
+ *       placeholder is scatter-added (repeated tokens accumulate) into {@code wte}'s gradient, on
+ *       top of the output projection's share that SameDiff computes. SameDiff's own gather fails in
+ *       backward (Gather.doDiff's put), and a one-hot matmul would cost as much as the output
+ *       projection again.
  *   <li>Backward returns the loss with the gradients, and {@link #computeScore} uses it: DL4J asks
- *       for the score right after backward, and the stock layer runs a second forward pass for it.</li>
- *   <li>No input gradient is returned (token ids have none); DL4J accepts null for a first layer.</li>
+ *       for the score right after backward, and the stock layer runs a second forward pass for it.
+ *   <li>No input gradient is returned (token ids have none); DL4J accepts null for a first layer.
  * </ul>
  *
  * Memory is handled as in the stock layer: SameDiff's arrays live in DL4J's workspaces.
@@ -63,7 +64,9 @@ final class GptNetworkLayer extends SameDiffOutputLayer {
     super.setLabels(labels);
   }
 
-  /** The ids as an int vector on the backend's device: no per-step round trip through Java arrays. */
+  /**
+   * The ids as an int vector on the backend's device: no per-step round trip through Java arrays.
+   */
   private INDArray tokenIds() {
     return input.castTo(DataType.INT32).reshape('c', new long[] {input.length()});
   }
@@ -83,16 +86,31 @@ final class GptNetworkLayer extends SameDiffOutputLayer {
     }
   }
 
-  /** SameDiff's temporaries in DL4J's workspaces, as the stock layer does: outside them each allocation costs more than the op. */
-  private void useWorkspaces(Map<Long, InferenceSession> sessions, SameDiff fn, LayerWorkspaceMgr mgr, ArrayType working, ArrayType output) {
-    InferenceSession is = sessions.computeIfAbsent(Thread.currentThread().getId(), k -> SameDiff.getInferenceFactory().create(fn));
-    is.setMmgr(new DL4JSameDiffMemoryMgr(mgr.getWorkspaceName(working), mgr.getWorkspaceName(output), mgr.getConfiguration(working),
-        mgr.getConfiguration(output)));
+  /**
+   * SameDiff's temporaries in DL4J's workspaces, as the stock layer does: outside them each
+   * allocation costs more than the op.
+   */
+  private void useWorkspaces(
+      Map<Long, InferenceSession> sessions,
+      SameDiff fn,
+      LayerWorkspaceMgr mgr,
+      ArrayType working,
+      ArrayType output) {
+    InferenceSession is =
+        sessions.computeIfAbsent(
+            Thread.currentThread().getId(), k -> SameDiff.getInferenceFactory().create(fn));
+    is.setMmgr(
+        new DL4JSameDiffMemoryMgr(
+            mgr.getWorkspaceName(working),
+            mgr.getWorkspaceName(output),
+            mgr.getConfiguration(working),
+            mgr.getConfiguration(output)));
   }
 
   private INDArray forward(String output, boolean withLabels, LayerWorkspaceMgr mgr) {
     ensureGraph();
-    useWorkspaces(sameDiff.getSessions(), sameDiff, mgr, ArrayType.FF_WORKING_MEM, ArrayType.ACTIVATIONS);
+    useWorkspaces(
+        sameDiff.getSessions(), sameDiff, mgr, ArrayType.FF_WORKING_MEM, ArrayType.ACTIVATIONS);
     INDArray out = sameDiff.outputSingle(placeholders(tokenIds(), withLabels), output);
     sameDiff.clearPlaceholders(true);
     sameDiff.clearOpInputs();
@@ -112,18 +130,24 @@ final class GptNetworkLayer extends SameDiffOutputLayer {
   @Override
   public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
     assertInputSet(true);
-    if (labels == null) throw new IllegalStateException("GPT backward needs labels (the next token ids)");
+    if (labels == null)
+      throw new IllegalStateException("GPT backward needs labels (the next token ids)");
     ensureGraph();
     try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-      // SameDiff differentiates only variables unless a placeholder is named when the function is built
-      if (sameDiff.getFunction("grad") == null) sameDiff.createGradFunction(GptLayer.TOKEN_EMBEDDINGS);
+      // SameDiff differentiates only variables unless a placeholder is named when the function is
+      // built
+      if (sameDiff.getFunction("grad") == null)
+        sameDiff.createGradFunction(GptLayer.TOKEN_EMBEDDINGS);
     }
     SameDiff gradFn = sameDiff.getFunction("grad");
-    useWorkspaces(gradFn.getSessions(), gradFn, mgr, ArrayType.BP_WORKING_MEM, ArrayType.ACTIVATION_GRAD);
+    useWorkspaces(
+        gradFn.getSessions(), gradFn, mgr, ArrayType.BP_WORKING_MEM, ArrayType.ACTIVATION_GRAD);
     INDArray ids = tokenIds();
     List<String> wrt = new ArrayList<>(paramTable.keySet());
     wrt.add(GptLayer.TOKEN_EMBEDDINGS);
-    OutAndGrad r = sameDiff.calculateGradientsAndOutputs(placeholders(ids, true), List.of(outputVar.name()), wrt);
+    OutAndGrad r =
+        sameDiff.calculateGradientsAndOutputs(
+            placeholders(ids, true), List.of(outputVar.name()), wrt);
     Map<String, INDArray> grads = r.getGradients();
     Gradient g = new DefaultGradient();
     for (String name : paramTable.keySet()) {
@@ -132,7 +156,8 @@ final class GptNetworkLayer extends SameDiffOutputLayer {
       g.gradientForVariable().put(name, dl4jGrad);
     }
     INDArray wteGrad = gradTable.get("wte");
-    wteGrad.assign(Nd4j.exec(new ScatterAdd(wteGrad, ids, grads.get(GptLayer.TOKEN_EMBEDDINGS)))[0]);
+    wteGrad.assign(
+        Nd4j.exec(new ScatterAdd(wteGrad, ids, grads.get(GptLayer.TOKEN_EMBEDDINGS)))[0]);
     cachedLoss = r.getOutputs().get(outputVar.name()).getDouble(0);
     sameDiff.clearPlaceholders(true);
     sameDiff.clearOpInputs();

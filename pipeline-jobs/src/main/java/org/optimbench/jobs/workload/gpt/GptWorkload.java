@@ -44,71 +44,128 @@ import org.optimbench.jobs.workload.Workloads;
  * <p>{@code data.source}: a raw text directory, prepared by data-prep's text job on first use
  * ({@link TextSource}).
  */
-public record GptWorkload(int vocab, int seqLen, int dModel, int heads, int layers, int mlpRatio) implements Workload {
-  /** Vocabulary sizes of jtokkit's encodings (ordinary ranks plus special tokens), as tiktoken's n_vocab. */
-  static final Map<String, Integer> ENCODING_VOCAB = Map.of("r50k_base", 50257, "p50k_base", 50281, "p50k_edit", 50284,
-      "cl100k_base", 100277, "o200k_base", 200019);
-  /** Logits held at once by {@link #evaluate} (floats), bounding its memory whatever seq_len and vocab. */
+public record GptWorkload(int vocab, int seqLen, int dModel, int heads, int layers, int mlpRatio)
+    implements Workload {
+  /**
+   * Vocabulary sizes of jtokkit's encodings (ordinary ranks plus special tokens), as tiktoken's
+   * n_vocab.
+   */
+  static final Map<String, Integer> ENCODING_VOCAB =
+      Map.of(
+          "r50k_base",
+          50257,
+          "p50k_base",
+          50281,
+          "p50k_edit",
+          50284,
+          "cl100k_base",
+          100277,
+          "o200k_base",
+          200019);
+
+  /**
+   * Logits held at once by {@link #evaluate} (floats), bounding its memory whatever seq_len and
+   * vocab.
+   */
   private static final long EVAL_LOGITS = 4_000_000;
 
   /** The checked spec; 0 for seq_len or vocab means "from the manifest". */
   public record Spec(int seqLen, int dModel, int heads, int layers, int mlpRatio, int vocab) {}
 
-  public static final Workloads.Definition<Spec> DEFINITION = new Workloads.Definition<>() {
-    @Override
-    public Spec parse(WorkloadSpec spec) {
-      int seqLen = spec.has("seq_len") ? spec.positiveInt("seq_len", 1) : 0;
-      int d = spec.positiveInt("d_model", 768);
-      int heads = spec.positiveInt("heads", 12);
-      int layers = spec.positiveInt("layers", 12);
-      int mlpRatio = spec.positiveInt("mlp_ratio", 4);
-      int vocab = spec.has("vocab") ? spec.positiveInt("vocab", 1) : 0;
-      spec.finish();
-      if (d % heads != 0) throw new ConfException("workload.heads", "d_model " + d + " must be divisible by heads " + heads);
-      if (vocab == 1 || vocab > GptConfig.MAX_VOCAB) throw new ConfException("workload.vocab", vocab + " must be in [2, " + GptConfig.MAX_VOCAB + "]");
-      return new Spec(seqLen, d, heads, layers, mlpRatio, vocab);
-    }
+  public static final Workloads.Definition<Spec> DEFINITION =
+      new Workloads.Definition<>() {
+        @Override
+        public Spec parse(WorkloadSpec spec) {
+          int seqLen = spec.has("seq_len") ? spec.positiveInt("seq_len", 1) : 0;
+          int d = spec.positiveInt("d_model", 768);
+          int heads = spec.positiveInt("heads", 12);
+          int layers = spec.positiveInt("layers", 12);
+          int mlpRatio = spec.positiveInt("mlp_ratio", 4);
+          int vocab = spec.has("vocab") ? spec.positiveInt("vocab", 1) : 0;
+          spec.finish();
+          if (d % heads != 0)
+            throw new ConfException(
+                "workload.heads", "d_model " + d + " must be divisible by heads " + heads);
+          if (vocab == 1 || vocab > GptConfig.MAX_VOCAB)
+            throw new ConfException(
+                "workload.vocab", vocab + " must be in [2, " + GptConfig.MAX_VOCAB + "]");
+          return new Spec(seqLen, d, heads, layers, mlpRatio, vocab);
+        }
 
-    @Override
-    public Workload bind(Spec s, PreparedData data) {
-      data.requireJob("text", "gpt");
-      String manifest = data.dir().resolve("manifest.json").toString();
-      int blockLength = data.integer("block_length");
-      int seqLen = s.seqLen() == 0 ? blockLength - 1 : s.seqLen();
-      if (seqLen != blockLength - 1) {
-        throw new ConfException("workload.seq_len", seqLen + " does not match " + manifest + ", whose blocks hold " + blockLength
-            + " tokens (seq_len " + (blockLength - 1) + "); prepare the text with --seq-len " + seqLen + " or set seq_len: " + (blockLength - 1));
-      }
-      String encoding = data.text("tokenizer.encoding");
-      Integer encodingVocab = ENCODING_VOCAB.get(encoding);
-      int needed = Math.max(encodingVocab == null ? 0 : encodingVocab, data.integer("tokenizer.end_of_document") + 1);
-      if (encodingVocab == null && s.vocab() == 0) throw new ConfException("workload.vocab", "required: the vocabulary size of encoding '" + encoding + "' (" + manifest + ") is not known");
-      int vocab = s.vocab() == 0 ? needed : s.vocab();
-      if (vocab < needed) {
-        throw new ConfException("workload.vocab", vocab + " is smaller than the " + needed + " token ids of encoding " + encoding + " in " + manifest);
-      }
-      try {
-        return new GptWorkload(vocab, seqLen, s.dModel(), s.heads(), s.layers(), s.mlpRatio());
-      } catch (IllegalArgumentException e) {
-        throw new ConfException("workload", e.getMessage());
-      }
-    }
+        @Override
+        public Workload bind(Spec s, PreparedData data) {
+          data.requireJob("text", "gpt");
+          String manifest = data.dir().resolve("manifest.json").toString();
+          int blockLength = data.integer("block_length");
+          int seqLen = s.seqLen() == 0 ? blockLength - 1 : s.seqLen();
+          if (seqLen != blockLength - 1) {
+            throw new ConfException(
+                "workload.seq_len",
+                seqLen
+                    + " does not match "
+                    + manifest
+                    + ", whose blocks hold "
+                    + blockLength
+                    + " tokens (seq_len "
+                    + (blockLength - 1)
+                    + "); prepare the text with --seq-len "
+                    + seqLen
+                    + " or set seq_len: "
+                    + (blockLength - 1));
+          }
+          String encoding = data.text("tokenizer.encoding");
+          Integer encodingVocab = ENCODING_VOCAB.get(encoding);
+          int needed =
+              Math.max(
+                  encodingVocab == null ? 0 : encodingVocab,
+                  data.integer("tokenizer.end_of_document") + 1);
+          if (encodingVocab == null && s.vocab() == 0)
+            throw new ConfException(
+                "workload.vocab",
+                "required: the vocabulary size of encoding '"
+                    + encoding
+                    + "' ("
+                    + manifest
+                    + ") is not known");
+          int vocab = s.vocab() == 0 ? needed : s.vocab();
+          if (vocab < needed) {
+            throw new ConfException(
+                "workload.vocab",
+                vocab
+                    + " is smaller than the "
+                    + needed
+                    + " token ids of encoding "
+                    + encoding
+                    + " in "
+                    + manifest);
+          }
+          try {
+            return new GptWorkload(vocab, seqLen, s.dModel(), s.heads(), s.layers(), s.mlpRatio());
+          } catch (IllegalArgumentException e) {
+            throw new ConfException("workload", e.getMessage());
+          }
+        }
 
-    @Override
-    public void prepare(SparkSession spark, String source, Path target, PrintStream console) throws IOException {
-      TextSource.prepare(spark, source, target, console);
-    }
-  };
+        @Override
+        public void prepare(SparkSession spark, String source, Path target, PrintStream console)
+            throws IOException {
+          TextSource.prepare(spark, source, target, console);
+        }
+      };
 
   public GptWorkload {
     config(vocab, seqLen, dModel, heads, layers, mlpRatio); // validates
   }
 
-  private static GptConfig config(int vocab, int seqLen, int dModel, int heads, int layers, int mlpRatio) {
+  private static GptConfig config(
+      int vocab, int seqLen, int dModel, int heads, int layers, int mlpRatio) {
     return new GptConfig(vocab, seqLen, dModel, heads, layers, mlpRatio, 0.02, 1e-5);
   }
 
-  /** The model's shape (GptConfig itself is not serializable; a workload travels to the Spark tasks). */
+  /**
+   * The model's shape (GptConfig itself is not serializable; a workload travels to the Spark
+   * tasks).
+   */
   public GptConfig config() {
     return config(vocab, seqLen, dModel, heads, layers, mlpRatio);
   }
@@ -130,8 +187,8 @@ public record GptWorkload(int vocab, int seqLen, int dModel, int heads, int laye
 
   /**
    * The blocks as one int32 array [n, seq_len + 1] (half the memory of float features plus labels);
-   * a pulled batch becomes {@link GptBatch}'s features {@code block[0..T)} and labels {@code block[1..T]}
-   * in {@code dtype}. Every id is checked against the vocabulary here, once.
+   * a pulled batch becomes {@link GptBatch}'s features {@code block[0..T)} and labels {@code
+   * block[1..T]} in {@code dtype}. Every id is checked against the vocabulary here, once.
    */
   @Override
   public EncodedRows encode(List<Example> rows, DataType dtype) {
@@ -141,17 +198,41 @@ public record GptWorkload(int vocab, int seqLen, int dModel, int heads, int laye
     for (int i = 0; i < n; i++) {
       Example e = rows.get(i);
       int[] b = e.indices();
-      if (b.length != seqLen + 1) throw new IllegalArgumentException("block " + e.id() + " has " + b.length + " tokens, expected seq_len + 1 = " + (seqLen + 1));
+      if (b.length != seqLen + 1)
+        throw new IllegalArgumentException(
+            "block "
+                + e.id()
+                + " has "
+                + b.length
+                + " tokens, expected seq_len + 1 = "
+                + (seqLen + 1));
       for (int k = 0; k < b.length; k++) {
-        if (b[k] < 0 || b[k] >= vocab) throw new IllegalArgumentException("block " + e.id() + ", position " + k + ": token " + b[k] + " outside [0, vocab = " + vocab + ")");
+        if (b[k] < 0 || b[k] >= vocab)
+          throw new IllegalArgumentException(
+              "block "
+                  + e.id()
+                  + ", position "
+                  + k
+                  + ": token "
+                  + b[k]
+                  + " outside [0, vocab = "
+                  + vocab
+                  + ")");
       }
       blocks[i] = b;
     }
-    return EncodedRows.of(n, new INDArray[] {Nd4j.createFromArray(blocks)}, c -> {
-      INDArray features = c[0].get(NDArrayIndex.all(), NDArrayIndex.interval(0, seqLen)).dup('c').castTo(dtype);
-      INDArray labels = c[0].get(NDArrayIndex.all(), NDArrayIndex.interval(1, seqLen + 1)).dup('c').castTo(dtype);
-      return new MultiDataSet(features, labels);
-    });
+    return EncodedRows.of(
+        n,
+        new INDArray[] {Nd4j.createFromArray(blocks)},
+        c -> {
+          INDArray features =
+              c[0].get(NDArrayIndex.all(), NDArrayIndex.interval(0, seqLen)).dup('c').castTo(dtype);
+          INDArray labels =
+              c[0].get(NDArrayIndex.all(), NDArrayIndex.interval(1, seqLen + 1))
+                  .dup('c')
+                  .castTo(dtype);
+          return new MultiDataSet(features, labels);
+        });
   }
 
   @Override
@@ -160,9 +241,9 @@ public record GptWorkload(int vocab, int seqLen, int dModel, int heads, int laye
   }
 
   /**
-   * Token-weighted mean cross-entropy over all workers' validation blocks: each worker sums
-   * {@code logsumexp(logits) - logit[next token]} over its tokens (in double), and one all-reduce
-   * adds the sums and token counts. Logits are computed a few blocks at a time.
+   * Token-weighted mean cross-entropy over all workers' validation blocks: each worker sums {@code
+   * logsumexp(logits) - logit[next token]} over its tokens (in double), and one all-reduce adds the
+   * sums and token counts. Logits are computed a few blocks at a time.
    */
   @Override
   public Map<String, Double> evaluate(NetworkModel model, EncodedRows valid, AllReduce comm) {
@@ -170,7 +251,8 @@ public record GptWorkload(int vocab, int seqLen, int dModel, int heads, int laye
     int chunk = (int) Math.max(1, EVAL_LOGITS / ((long) seqLen * vocab));
     double ceSum = 0;
     for (int from = 0; from < n; from += chunk) {
-      org.nd4j.linalg.dataset.api.MultiDataSet b = valid.rows(EncodedRows.range(from, Math.min(n, from + chunk)));
+      org.nd4j.linalg.dataset.api.MultiDataSet b =
+          valid.rows(EncodedRows.range(from, Math.min(n, from + chunk)));
       INDArray logits = model.output(b);
       ceSum += crossEntropySum(logits, b.getLabels(0));
       NativeArrays.release(logits);
@@ -185,13 +267,16 @@ public record GptWorkload(int vocab, int seqLen, int dModel, int heads, int laye
     return m;
   }
 
-  /** Sum over positions of -log softmax(logits)[label]; logits [B, T, V], labels [B, T] holding ids. */
+  /**
+   * Sum over positions of -log softmax(logits)[label]; logits [B, T, V], labels [B, T] holding ids.
+   */
   static double crossEntropySum(INDArray logits, INDArray labels) {
     long v = logits.size(2);
     INDArray z = logits.reshape('c', logits.length() / v, v);
     INDArray max = z.max(1);
     // logsumexp shifted by the row maximum, so no exp overflows
-    INDArray shifted = z.subColumnVector(max.reshape(max.length(), 1)); // [B*T, V]: as large as the logits
+    INDArray shifted =
+        z.subColumnVector(max.reshape(max.length(), 1)); // [B*T, V]: as large as the logits
     INDArray lse = Transforms.log(Transforms.exp(shifted, false).sum(1), false).addi(max);
     NativeArrays.release(shifted);
     double[] lseD = lse.castTo(DataType.DOUBLE).toDoubleVector();

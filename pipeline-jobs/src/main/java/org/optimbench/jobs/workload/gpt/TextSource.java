@@ -16,42 +16,61 @@ import org.optimbench.prep.text.TextJob;
 /**
  * The GPT workload's {@code data.source}: {@code PATH[?options]}, a text file or a directory of
  * them (books, Wikipedia lines, WikiExtractor output; gzip or plain), given to data-prep's text job
- * when {@code data.train} does not exist yet. Options are the text job's long option names with
- * its defaults: {@code seq-len} (1024; must equal the workload's {@code seq_len}), {@code format}
+ * when {@code data.train} does not exist yet. Options are the text job's long option names with its
+ * defaults: {@code seq-len} (1024; must equal the workload's {@code seq_len}), {@code format}
  * (auto), {@code valid-fraction} (0.05), {@code seed} (0), {@code encoding} (r50k_base = GPT-2).
  * Unknown options are errors naming {@code data.source}.
  */
 final class TextSource {
-  private static final Set<String> OPTIONS = Set.of("seq-len", "format", "valid-fraction", "seed", "encoding");
+  private static final Set<String> OPTIONS =
+      Set.of("seq-len", "format", "valid-fraction", "seed", "encoding");
 
   private TextSource() {}
 
-  static void prepare(SparkSession spark, String source, Path target, PrintStream console) throws IOException {
+  static void prepare(SparkSession spark, String source, Path target, PrintStream console)
+      throws IOException {
     int q = source.indexOf('?');
     String input = q < 0 ? source : source.substring(0, q);
     Map<String, String> opts = new LinkedHashMap<>();
     if (q >= 0 && q + 1 < source.length()) {
       for (String kv : source.substring(q + 1).split("&")) {
         int eq = kv.indexOf('=');
-        if (eq <= 0) throw new ConfException("data.source", "option '" + kv + "' must look like key=value");
+        if (eq <= 0)
+          throw new ConfException("data.source", "option '" + kv + "' must look like key=value");
         String k = kv.substring(0, eq);
-        if (!OPTIONS.contains(k)) throw new ConfException("data.source", "unknown option '" + k + "' (known: " + String.join(", ", new java.util.TreeSet<>(OPTIONS)) + ")");
+        if (!OPTIONS.contains(k))
+          throw new ConfException(
+              "data.source",
+              "unknown option '"
+                  + k
+                  + "' (known: "
+                  + String.join(", ", new java.util.TreeSet<>(OPTIONS))
+                  + ")");
         opts.put(k, kv.substring(eq + 1));
       }
     }
     TextConfig config;
     try {
-      config = new TextConfig(input, target.toString(), false, 0L,
-          opts.containsKey("seed") ? Long.valueOf(number(opts, "seed")) : null,
-          opts.containsKey("format") ? format(opts.get("format")) : null,
-          opts.get("encoding"), null,
-          opts.containsKey("seq-len") ? Integer.valueOf((int) number(opts, "seq-len")) : null,
-          opts.containsKey("valid-fraction") ? Double.valueOf(fraction(opts.get("valid-fraction"))) : null);
+      config =
+          new TextConfig(
+              input,
+              target.toString(),
+              false,
+              0L,
+              opts.containsKey("seed") ? Long.valueOf(number(opts, "seed")) : null,
+              opts.containsKey("format") ? format(opts.get("format")) : null,
+              opts.get("encoding"),
+              null,
+              opts.containsKey("seq-len") ? Integer.valueOf((int) number(opts, "seq-len")) : null,
+              opts.containsKey("valid-fraction")
+                  ? Double.valueOf(fraction(opts.get("valid-fraction")))
+                  : null);
     } catch (IllegalArgumentException e) {
       if (e instanceof ConfException) throw e;
       throw new ConfException("data.source", e.getMessage());
     }
-    console.println("preparing " + input + " -> " + target + " (text job, seq-len " + config.seqLen() + ")");
+    console.println(
+        "preparing " + input + " -> " + target + " (text job, seq-len " + config.seqLen() + ")");
     spark.sparkContext().setJobDescription("optimbench prepare text " + input);
     console.println("  " + TextJob.run(spark, config));
   }
@@ -60,7 +79,8 @@ final class TextSource {
     try {
       return Long.parseLong(opts.get(key));
     } catch (NumberFormatException e) {
-      throw new ConfException("data.source", "option " + key + "=" + opts.get(key) + " is not an integer");
+      throw new ConfException(
+          "data.source", "option " + key + "=" + opts.get(key) + " is not an integer");
     }
   }
 
@@ -76,7 +96,9 @@ final class TextSource {
     try {
       return DocumentFormat.valueOf(v.toLowerCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new ConfException("data.source", "option format=" + v + " is not one of auto, book, lines, blankline, wikiextractor");
+      throw new ConfException(
+          "data.source",
+          "option format=" + v + " is not one of auto, book, lines, blankline, wikiextractor");
     }
   }
 }

@@ -20,27 +20,39 @@ import org.optimbench.jobs.collective.BarrierRunner;
  * {@code scripts/bench-allreduce [SIZES...]}: per-step latency of one gradient exchange among W
  * workers (default 2, {@code -Dbench.workers}) on {@code local[W]}, for float32 gradients of the
  * given sizes (default 1k, 1M, 10M), two ways in the same run:
+ *
  * <ul>
  *   <li><b>ring</b>: inside W long-lived barrier tasks, one {@code sumInPlace(grad, 4 scalars)} of
- *       the TCP ring (what a gradient-sharing step pays), timed on every worker;</li>
+ *       the TCP ring (what a gradient-sharing step pays), timed on every worker;
  *   <li><b>spark job</b>: the per-step Spark job the team used before: the driver broadcasts the
  *       parameters (n floats), each of W partitions produces an n-float gradient from them and
- *       {@code treeAggregate} sums the gradients to the driver; timed on the driver.</li>
+ *       {@code treeAggregate} sums the gradients to the driver; timed on the driver.
  * </ul>
+ *
  * Medians and 90th percentiles over the timed steps after warm-up.
  */
 public final class BenchAllReduce {
   public static void main(String[] args) {
-    long[] sizes = args.length == 0 ? new long[] {1_000, 1_000_000, 10_000_000} : Arrays.stream(args).mapToLong(Long::parseLong).toArray();
+    long[] sizes =
+        args.length == 0
+            ? new long[] {1_000, 1_000_000, 10_000_000}
+            : Arrays.stream(args).mapToLong(Long::parseLong).toArray();
     int workers = Integer.getInteger("bench.workers", 2);
-    SparkConf conf = new SparkConf().setMaster("local[" + workers + "]").setAppName("bench-allreduce")
-        .set("spark.ui.enabled", "false")
-        .set("spark.driver.host", System.getProperty("bench.host", "127.0.0.1"))
-        .set("spark.driver.bindAddress", System.getProperty("bench.host", "127.0.0.1"));
+    SparkConf conf =
+        new SparkConf()
+            .setMaster("local[" + workers + "]")
+            .setAppName("bench-allreduce")
+            .set("spark.ui.enabled", "false")
+            .set("spark.driver.host", System.getProperty("bench.host", "127.0.0.1"))
+            .set("spark.driver.bindAddress", System.getProperty("bench.host", "127.0.0.1"));
     try (JavaSparkContext sc = new JavaSparkContext(conf)) {
       sc.setLogLevel("ERROR");
-      System.out.printf(Locale.ROOT, "local[%d], %d workers, float32 gradient + 4 double scalars per step, %d cores, load average %.1f%n",
-          workers, workers, Runtime.getRuntime().availableProcessors(),
+      System.out.printf(
+          Locale.ROOT,
+          "local[%d], %d workers, float32 gradient + 4 double scalars per step, %d cores, load average %.1f%n",
+          workers,
+          workers,
+          Runtime.getRuntime().availableProcessors(),
           java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
       List<String> rows = new ArrayList<>();
       for (long n : sizes) {
@@ -51,46 +63,65 @@ public final class BenchAllReduce {
         double ringMed = Arrays.stream(ring).mapToDouble(r -> r[0]).max().orElse(0);
         double ringP90 = Arrays.stream(ring).mapToDouble(r -> r[1]).max().orElse(0);
         double setup = Arrays.stream(ring).mapToDouble(r -> r[2]).max().orElse(0);
-        rows.add(String.format(Locale.ROOT, "| %,11d | %9.3f | %9.3f | %10.1f | %9.2f | %9.2f | %7.0fx |",
-            n, ringMed, ringP90, setup, job[0], job[1], job[0] / ringMed));
+        rows.add(
+            String.format(
+                Locale.ROOT,
+                "| %,11d | %9.3f | %9.3f | %10.1f | %9.2f | %9.2f | %7.0fx |",
+                n,
+                ringMed,
+                ringP90,
+                setup,
+                job[0],
+                job[1],
+                job[0] / ringMed));
         System.out.println("  done n=" + n);
       }
       System.out.println();
-      System.out.println("| floats      | ring ms   | ring p90  | rendezvous | job ms    | job p90   | speedup |");
-      System.out.println("|-------------|-----------|-----------|------------|-----------|-----------|---------|");
+      System.out.println(
+          "| floats      | ring ms   | ring p90  | rendezvous | job ms    | job p90   | speedup |");
+      System.out.println(
+          "|-------------|-----------|-----------|------------|-----------|-----------|---------|");
       rows.forEach(System.out::println);
-      System.out.println("ring: one sumInPlace(gradient, 4 scalars) inside barrier tasks, median (slowest worker's)."
-          + " rendezvous: connecting the ring incl. one allGather, ms, once per job."
-          + " job: broadcast params + treeAggregate of the gradients, per step, timed on the driver.");
+      System.out.println(
+          "ring: one sumInPlace(gradient, 4 scalars) inside barrier tasks, median (slowest worker's)."
+              + " rendezvous: connecting the ring incl. one allGather, ms, once per job."
+              + " job: broadcast params + treeAggregate of the gradients, per step, timed on the driver.");
     }
   }
 
   /** Per worker: {median ms, p90 ms, rendezvous ms}. */
   static double[][] ring(JavaSparkContext sc, int workers, int n, int steps) {
     long t0 = System.nanoTime();
-    List<double[]> out = BarrierRunner.run(sc, workers, ctx -> {
-      double setupMs = (System.nanoTime() - t0) / 1e6; // includes scheduling the barrier stage
-      AllReduce ar = ctx.allReduce();
-      INDArray grad = Nd4j.rand(DataType.FLOAT, n).muli(1e-3);
-      double[] scalars = new double[4];
-      int warm = 5;
-      double[] ms = new double[steps];
-      for (int s = -warm; s < steps; s++) {
-        Arrays.fill(scalars, ctx.rank() + s);
-        long a = System.nanoTime();
-        ar.sumInPlace(grad, scalars);
-        long b = System.nanoTime();
-        if (s >= 0) ms[s] = (b - a) / 1e6;
-      }
-      Arrays.sort(ms);
-      return new double[] {ms[steps / 2], ms[(int) (steps * 0.9)], setupMs};
-    });
+    List<double[]> out =
+        BarrierRunner.run(
+            sc,
+            workers,
+            ctx -> {
+              double setupMs =
+                  (System.nanoTime() - t0) / 1e6; // includes scheduling the barrier stage
+              AllReduce ar = ctx.allReduce();
+              INDArray grad = Nd4j.rand(DataType.FLOAT, n).muli(1e-3);
+              double[] scalars = new double[4];
+              int warm = 5;
+              double[] ms = new double[steps];
+              for (int s = -warm; s < steps; s++) {
+                Arrays.fill(scalars, ctx.rank() + s);
+                long a = System.nanoTime();
+                ar.sumInPlace(grad, scalars);
+                long b = System.nanoTime();
+                if (s >= 0) ms[s] = (b - a) / 1e6;
+              }
+              Arrays.sort(ms);
+              return new double[] {ms[steps / 2], ms[(int) (steps * 0.9)], setupMs};
+            });
     return out.toArray(new double[0][]);
   }
 
   /** {median ms, p90 ms} of a per-step Spark job: broadcast + treeAggregate. */
   static double[] sparkJob(JavaSparkContext sc, int workers, int n, int steps) {
-    JavaRDD<Integer> parts = sc.parallelize(IntStream.range(0, workers).boxed().collect(Collectors.toList()), workers).cache();
+    JavaRDD<Integer> parts =
+        sc.parallelize(IntStream.range(0, workers).boxed().collect(Collectors.toList()), workers)
+            .cache();
     parts.count();
     float[] params = new float[n];
     Arrays.fill(params, 1e-3f);
@@ -99,7 +130,9 @@ public final class BenchAllReduce {
     for (int s = -warm; s < steps; s++) {
       long a = System.nanoTime();
       Broadcast<float[]> b = sc.broadcast(params);
-      float[] sum = parts.treeAggregate(new float[0], (acc, i) -> add(acc, gradient(b.value())), BenchAllReduce::add, 2);
+      float[] sum =
+          parts.treeAggregate(
+              new float[0], (acc, i) -> add(acc, gradient(b.value())), BenchAllReduce::add, 2);
       b.destroy();
       long e = System.nanoTime();
       if (sum.length != n) throw new IllegalStateException("bad aggregate");
@@ -116,7 +149,9 @@ public final class BenchAllReduce {
     return params.clone();
   }
 
-  /** Element-wise sum; the empty array is the zero (so the zero value shipped to tasks stays tiny). */
+  /**
+   * Element-wise sum; the empty array is the zero (so the zero value shipped to tasks stays tiny).
+   */
   static float[] add(float[] a, float[] b) {
     if (a.length == 0) return b;
     if (b.length == 0) return a;
@@ -124,6 +159,5 @@ public final class BenchAllReduce {
     return a;
   }
 
-  private BenchAllReduce() { }
-
+  private BenchAllReduce() {}
 }

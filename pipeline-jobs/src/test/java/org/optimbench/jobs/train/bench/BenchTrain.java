@@ -24,47 +24,72 @@ import org.optimbench.jobs.workload.Workload;
 import org.optimbench.jobs.workload.dlrm.Dlrm;
 import org.optimbench.jobs.workload.gpt.GptWorkload;
 import org.optimbench.optim.HashExampleStore;
+import org.optimbench.optim.schedule.Schedule;
 import org.optimbench.optim.spec.OptimizerRegistry;
 import org.optimbench.optim.spec.Spec;
-import org.optimbench.optim.schedule.Schedule;
 
 /**
- * {@code scripts/bench-train [mlp] [logreg] [gpt] [dlrm] [logreg-large] [mlp-large] [dlrm-large]}: training throughput of the MLP,
- * logistic-regression and DLRM workloads (samples/s) and of the GPT workload (tokens/s) in a single process,
- * on Spark local[1] and on local[2], gradient sharing and parameter averaging, side by side in one
- * run, with the same per-worker batch. Prints the scaling efficiency local[2] / (2 x local[1]) and
- * each mode's overhead against the single process. Synthetic data (classifiers: Gaussian features,
- * labels from a random linear map; GPT: uniform random GPT-2 token ids, which cost the same as
- * text; DLRM: power-law categorical ids, log1p dense features), float32, Prodigy. No argument: the
- * first four; the -large cases (8x the per-worker batch; DLRM's is dlrm-cluster.yaml's 1024) only when named. Each Spark configuration
- * also reports the share of its step time spent inside collective calls (transfer plus waiting).
+ * {@code scripts/bench-train [mlp] [logreg] [gpt] [dlrm] [logreg-large] [mlp-large] [dlrm-large]}:
+ * training throughput of the MLP, logistic-regression and DLRM workloads (samples/s) and of the GPT
+ * workload (tokens/s) in a single process, on Spark local[1] and on local[2], gradient sharing and
+ * parameter averaging, side by side in one run, with the same per-worker batch. Prints the scaling
+ * efficiency local[2] / (2 x local[1]) and each mode's overhead against the single process.
+ * Synthetic data (classifiers: Gaussian features, labels from a random linear map; GPT: uniform
+ * random GPT-2 token ids, which cost the same as text; DLRM: power-law categorical ids, log1p dense
+ * features), float32, Prodigy. No argument: the first four; the -large cases (8x the per-worker
+ * batch; DLRM's is dlrm-cluster.yaml's 1024) only when named. Each Spark configuration also reports
+ * the share of its step time spent inside collective calls (transfer plus waiting).
  *
- * <p>Throughput is the steady state: each configuration warms up for seconds, not a few steps
- * (the fast cases for 500 steps) and times thousands, and every configuration is measured once per
- * round over {@code -Dbench.rounds} rounds (3), efficiencies taken within a round and reported as
- * the median and range. With 20 warm-up and 200 timed steps the
- * JIT compiler was still busy in the timed window (a C2 thread at 20% of a core 10 s into a run)
- * and took its slices from a worker: two workers in lockstep then both wait, which halved the
- * measured scaling efficiency of the logistic regression. {@code -Dbench.warmup=N} and
- * {@code -Dbench.steps=M} override the counts for every case. Several cases in one JVM
- * disturb each other (the later ones run among the garbage of the earlier): name one case per run.
+ * <p>Throughput is the steady state: each configuration warms up for seconds, not a few steps (the
+ * fast cases for 500 steps) and times thousands, and every configuration is measured once per round
+ * over {@code -Dbench.rounds} rounds (3), efficiencies taken within a round and reported as the
+ * median and range. With 20 warm-up and 200 timed steps the JIT compiler was still busy in the
+ * timed window (a C2 thread at 20% of a core 10 s into a run) and took its slices from a worker:
+ * two workers in lockstep then both wait, which halved the measured scaling efficiency of the
+ * logistic regression. {@code -Dbench.warmup=N} and {@code -Dbench.steps=M} override the counts for
+ * every case. Several cases in one JVM disturb each other (the later ones run among the garbage of
+ * the earlier): name one case per run.
  */
 public final class BenchTrain {
   /**
    * One benchmarked workload: its rows, per-worker batch, warm-up and timed steps, and the unit
    * reported (samples, or tokens = examples x {@code unitsPerExample}).
    */
-  record Case(String name, Workload workload, List<Example> rows, int batch, int warmup, int steps, String unit, int unitsPerExample)
+  record Case(
+      String name,
+      Workload workload,
+      List<Example> rows,
+      int batch,
+      int warmup,
+      int steps,
+      String unit,
+      int unitsPerExample)
       implements java.io.Serializable {
     /** This case with {@code -Dbench.warmup} and {@code -Dbench.steps} applied where set. */
     Case withOverrides() {
-      return new Case(name, workload, rows, batch, Integer.getInteger("bench.warmup", warmup), Integer.getInteger("bench.steps", steps), unit, unitsPerExample);
+      return new Case(
+          name,
+          workload,
+          rows,
+          batch,
+          Integer.getInteger("bench.warmup", warmup),
+          Integer.getInteger("bench.steps", steps),
+          unit,
+          unitsPerExample);
     }
   }
 
-  static Case classifier(String name, int features, List<Integer> hidden, int classes, int batch, int warmup, int steps) {
+  static Case classifier(
+      String name,
+      int features,
+      List<Integer> hidden,
+      int classes,
+      int batch,
+      int warmup,
+      int steps) {
     Classifier c = new Classifier(features, hidden, classes, Activation.RELU);
-    return new Case(name, c, synthetic(features, classes, 8192), batch, warmup, steps, "samples", 1);
+    return new Case(
+        name, c, synthetic(features, classes, 8192), batch, warmup, steps, "samples", 1);
   }
 
   /** The gpt-laptop.yaml model: 3.3M parameters, 8 blocks of 64 tokens per worker and step. */
@@ -72,8 +97,17 @@ public final class BenchTrain {
     GptWorkload g = new GptWorkload(50257, 64, 64, 4, 2, 4);
     Random r = new Random(3);
     List<Example> rows = new ArrayList<>();
-    for (int i = 0; i < 512; i++) rows.add(new Example(i, 0, r.ints(65, 0, 50257).toArray(), new double[0], false));
-    return new Case("gpt seq 64, d 64, 4 heads, 2 layers, vocab 50257 (3.3M params), batch 8 blocks/worker", g, rows, 8, 5, 30, "tokens", 64);
+    for (int i = 0; i < 512; i++)
+      rows.add(new Example(i, 0, r.ints(65, 0, 50257).toArray(), new double[0], false));
+    return new Case(
+        "gpt seq 64, d 64, 4 heads, 2 layers, vocab 50257 (3.3M params), batch 8 blocks/worker",
+        g,
+        rows,
+        8,
+        5,
+        30,
+        "tokens",
+        64);
   }
 
   /**
@@ -86,33 +120,65 @@ public final class BenchTrain {
 
   /** The same model at {@code batch} rows per worker (dlrm-cluster.yaml uses 1024). */
   static Case dlrm(int batch, int warmup, int steps) {
-    Dlrm d = new Dlrm(13, java.util.Collections.nCopies(26, 10_000), 16, List.of(64, 16), List.of(64, 1), 0);
+    Dlrm d =
+        new Dlrm(
+            13, java.util.Collections.nCopies(26, 10_000), 16, List.of(64, 16), List.of(64, 1), 0);
     Random r = new Random(3);
     List<Example> rows = new ArrayList<>();
     for (int i = 0; i < 8192; i++) {
       int[] cats = new int[26];
-      for (int k = 0; k < cats.length; k++) cats[k] = (int) Math.min(9_999, Math.floor(Math.exp(r.nextDouble() * Math.log(10_000)))); // power-law ids
+      for (int k = 0; k < cats.length; k++)
+        cats[k] =
+            (int)
+                Math.min(
+                    9_999,
+                    Math.floor(Math.exp(r.nextDouble() * Math.log(10_000)))); // power-law ids
       double[] dense = new double[13];
       for (int k = 0; k < dense.length; k++) dense[k] = Math.log1p(Math.abs(r.nextGaussian()) * 10);
       rows.add(new Example(i, r.nextDouble() < 0.25 ? 1 : 0, cats, dense, false));
     }
-    return new Case("dlrm 26 x 10k x 16 tables, bottom 64-16, top 64-1 (4.2M params), batch " + batch + "/worker", d, rows, batch, warmup, steps, "samples", 1);
+    return new Case(
+        "dlrm 26 x 10k x 16 tables, bottom 64-16, top 64-1 (4.2M params), batch "
+            + batch
+            + "/worker",
+        d,
+        rows,
+        batch,
+        warmup,
+        steps,
+        "samples",
+        1);
   }
 
   public static void main(String[] args) throws Exception {
     List<String> only = List.of(args);
     List<Case> cases = new ArrayList<>();
-    if (only.isEmpty() || only.contains("mlp")) cases.add(classifier("mlp 784-256-10, batch 128/worker", 784, List.of(256), 10, 128, 300, 1200));
-    if (only.isEmpty() || only.contains("logreg")) cases.add(classifier("logreg 784x10, batch 512/worker", 784, List.of(), 10, 512, 500, 2000));
-    if (only.contains("logreg-large")) cases.add(classifier("logreg 784x10, batch 4096/worker", 784, List.of(), 10, 4096, 100, 400));
-    if (only.contains("mlp-large")) cases.add(classifier("mlp 784-256-10, batch 1024/worker", 784, List.of(256), 10, 1024, 100, 400));
+    if (only.isEmpty() || only.contains("mlp"))
+      cases.add(
+          classifier("mlp 784-256-10, batch 128/worker", 784, List.of(256), 10, 128, 300, 1200));
+    if (only.isEmpty() || only.contains("logreg"))
+      cases.add(classifier("logreg 784x10, batch 512/worker", 784, List.of(), 10, 512, 500, 2000));
+    if (only.contains("logreg-large"))
+      cases.add(classifier("logreg 784x10, batch 4096/worker", 784, List.of(), 10, 4096, 100, 400));
+    if (only.contains("mlp-large"))
+      cases.add(
+          classifier("mlp 784-256-10, batch 1024/worker", 784, List.of(256), 10, 1024, 100, 400));
     if (only.isEmpty() || only.contains("gpt")) cases.add(gpt());
     if (only.isEmpty() || only.contains("dlrm")) cases.add(dlrm());
     if (only.contains("dlrm-large")) cases.add(dlrm(1024, 20, 80));
     Spec spec = Spec.of("prodigy");
-    System.out.printf(Locale.ROOT, "%d cores; throughput after warm-up steps, float32, %s%n", Runtime.getRuntime().availableProcessors(), spec.toJson());
+    System.out.printf(
+        Locale.ROOT,
+        "%d cores; throughput after warm-up steps, float32, %s%n",
+        Runtime.getRuntime().availableProcessors(),
+        spec.toJson());
     int rounds = Integer.getInteger("bench.rounds", 3);
-    String[] labels = {"local[1] gradient_sharing", "local[2] gradient_sharing", "local[1] param_averaging(k=4)", "local[2] param_averaging(k=4)"};
+    String[] labels = {
+      "local[1] gradient_sharing",
+      "local[2] gradient_sharing",
+      "local[1] param_averaging(k=4)",
+      "local[2] param_averaging(k=4)"
+    };
     for (Case c : cases) {
       Case w = c.withOverrides();
       boolean dlrm = w.workload() instanceof Dlrm;
@@ -134,7 +200,8 @@ public final class BenchTrain {
             comm[i++][r] = m[1];
           }
         }
-        if (dlrm) { // the same gradient sharing with the embedding tables summed dense (embedding_exchange: dense)
+        if (dlrm) { // the same gradient sharing with the embedding tables summed dense
+          // (embedding_exchange: dense)
           double[] m = spark(w, spec, Mode.GRADIENT_SHARING, 2, false);
           dense[0][r] = m[0];
           dense[1][r] = m[1];
@@ -144,21 +211,52 @@ public final class BenchTrain {
         single[r] = single(w, spec);
       }
       double s1 = Stats.median(single);
-      System.out.printf(Locale.ROOT, "%n== %s (%d warm-up + %d timed steps per measurement, %d rounds; medians [min-max]) ==%n%-40s %s %s/s%n",
-          w.name(), w.warmup(), w.steps(), rounds, "single process", spread(single, "%.0f"), w.unit());
+      System.out.printf(
+          Locale.ROOT,
+          "%n== %s (%d warm-up + %d timed steps per measurement, %d rounds; medians [min-max]) ==%n%-40s %s %s/s%n",
+          w.name(),
+          w.warmup(),
+          w.steps(),
+          rounds,
+          "single process",
+          spread(single, "%.0f"),
+          w.unit());
       for (int k = 0; k < 4; k++) {
-        System.out.printf(Locale.ROOT, "%-40s %s %s/s  (%.2fx single; %.0f%% of the step in collective calls)%n", labels[k], spread(rate[k], "%.0f"), w.unit(),
-            Stats.median(rate[k]) / s1, 100 * Stats.median(comm[k]));
+        System.out.printf(
+            Locale.ROOT,
+            "%-40s %s %s/s  (%.2fx single; %.0f%% of the step in collective calls)%n",
+            labels[k],
+            spread(rate[k], "%.0f"),
+            w.unit(),
+            Stats.median(rate[k]) / s1,
+            100 * Stats.median(comm[k]));
       }
       if (dlrm) {
-        System.out.printf(Locale.ROOT, "%-40s %s %s/s  (%.2fx single; %.0f%% in collective calls)%n", "local[2] gradient_sharing, dense tables",
-            spread(dense[0], "%.0f"), w.unit(), Stats.median(dense[0]) / s1, 100 * Stats.median(dense[1]));
+        System.out.printf(
+            Locale.ROOT,
+            "%-40s %s %s/s  (%.2fx single; %.0f%% in collective calls)%n",
+            "local[2] gradient_sharing, dense tables",
+            spread(dense[0], "%.0f"),
+            w.unit(),
+            Stats.median(dense[0]) / s1,
+            100 * Stats.median(dense[1]));
       }
-      System.out.printf(Locale.ROOT, "scaling efficiency local[2]/(2 x local[1]), per round: gradient_sharing %s, param_averaging %s%s%n",
-          spread(efficiency(rate[1], rate[0]), "%.2f"), spread(efficiency(rate[3], rate[2]), "%.2f"),
-          dlrm ? ", gradient_sharing with dense tables " + spread(efficiency(dense[0], rate[0]), "%.2f") : "");
-      System.out.printf(Locale.ROOT, "this host's ceiling, per round: 2 independent single-process workers in 2 threads (no Spark, no communication) vs 2 x 1 alone: %s (%.0f vs %.0f %s/s)%n",
-          spread(efficiency(pair, alone), "%.2f"), Stats.median(pair), Stats.median(alone), w.unit());
+      System.out.printf(
+          Locale.ROOT,
+          "scaling efficiency local[2]/(2 x local[1]), per round: gradient_sharing %s, param_averaging %s%s%n",
+          spread(efficiency(rate[1], rate[0]), "%.2f"),
+          spread(efficiency(rate[3], rate[2]), "%.2f"),
+          dlrm
+              ? ", gradient_sharing with dense tables "
+                  + spread(efficiency(dense[0], rate[0]), "%.2f")
+              : "");
+      System.out.printf(
+          Locale.ROOT,
+          "this host's ceiling, per round: 2 independent single-process workers in 2 threads (no Spark, no communication) vs 2 x 1 alone: %s (%.0f vs %.0f %s/s)%n",
+          spread(efficiency(pair, alone), "%.2f"),
+          Stats.median(pair),
+          Stats.median(alone),
+          w.unit());
     }
     System.exit(0); // Spark's barrier timer threads are not daemons
   }
@@ -174,7 +272,8 @@ public final class BenchTrain {
   static String spread(double[] v, String fmt) {
     double[] s = v.clone();
     java.util.Arrays.sort(s);
-    return String.format(Locale.ROOT, fmt + " [" + fmt + "-" + fmt + "]", Stats.median(v), s[0], s[s.length - 1]);
+    return String.format(
+        Locale.ROOT, fmt + " [" + fmt + "-" + fmt + "]", Stats.median(v), s[0], s[s.length - 1]);
   }
 
   static List<Example> synthetic(int features, int classes, int n) {
@@ -206,13 +305,31 @@ public final class BenchTrain {
 
   /**
    * Runs warm-up plus `steps` steps of one worker; returns its units/s over the timed steps and the
-   * fraction of that time spent inside collective calls (transfer plus waiting for the other worker).
+   * fraction of that time spent inside collective calls (transfer plus waiting for the other
+   * worker).
    */
-  static double[] loop(Case w, List<Example> rows, Spec spec, Mode mode, AllReduce comm, int rank, boolean sparseEmbeddings) {
+  static double[] loop(
+      Case w,
+      List<Example> rows,
+      Spec spec,
+      Mode mode,
+      AllReduce comm,
+      int rank,
+      boolean sparseEmbeddings) {
     NetworkModel model = w.workload().build(DataType.FLOAT, 1);
     LocalData data = new LocalData(rows, w.workload(), DataType.FLOAT, 1, rank);
     TimedAllReduce timed = new TimedAllReduce(comm);
-    WorkerLoop loop = new WorkerLoop(model, OptimizerRegistry.create(spec), null, Schedule.CONSTANT, timed, new HashExampleStore(), mode, 4, sparseEmbeddings);
+    WorkerLoop loop =
+        new WorkerLoop(
+            model,
+            OptimizerRegistry.create(spec),
+            null,
+            Schedule.CONSTANT,
+            timed,
+            new HashExampleStore(),
+            mode,
+            4,
+            sparseEmbeddings);
     long t0 = 0;
     for (int t = 0; t < w.warmup() + w.steps(); t++) {
       if (t == w.warmup()) {
@@ -224,7 +341,10 @@ public final class BenchTrain {
     }
     Nd4j.getExecutioner().commit();
     long elapsed = System.nanoTime() - t0;
-    return new double[] {w.steps() * (double) w.batch() * w.unitsPerExample() / (elapsed / 1e9), timed.nanos / (double) elapsed};
+    return new double[] {
+      w.steps() * (double) w.batch() * w.unitsPerExample() / (elapsed / 1e9),
+      timed.nanos / (double) elapsed
+    };
   }
 
   static double single(Case w, Spec spec) {
@@ -243,10 +363,13 @@ public final class BenchTrain {
       int rank = k;
       List<Example> mine = new ArrayList<>();
       for (int i = rank; i < w.rows().size(); i += threads) mine.add(w.rows().get(i));
-      ts[k] = new Thread(() -> {
-        rate[rank] = loop(w, mine, spec, Mode.SINGLE, AllReduce.single(), rank, true)[0];
-        Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread(); // as a barrier task does
-      });
+      ts[k] =
+          new Thread(
+              () -> {
+                rate[rank] = loop(w, mine, spec, Mode.SINGLE, AllReduce.single(), rank, true)[0];
+                Nd4j.getWorkspaceManager()
+                    .destroyAllWorkspacesForCurrentThread(); // as a barrier task does
+              });
       ts[k].start();
     }
     double total = 0;
@@ -259,17 +382,37 @@ public final class BenchTrain {
 
   /** Total units/s over the workers and their mean fraction of time in collective calls. */
   static double[] spark(Case w, Spec spec, Mode mode, int workers, boolean sparseEmbeddings) {
-    try (SparkSession s = SparkSession.builder().master("local[" + workers + "]").appName("bench-train")
-        .config("spark.ui.enabled", "false").getOrCreate()) {
+    try (SparkSession s =
+        SparkSession.builder()
+            .master("local[" + workers + "]")
+            .appName("bench-train")
+            .config("spark.ui.enabled", "false")
+            .getOrCreate()) {
       s.sparkContext().setLogLevel("ERROR");
       JavaSparkContext sc = JavaSparkContext.fromSparkContext(s.sparkContext());
       String json = spec.toJson(); // specs travel to the tasks as JSON
-      List<double[]> perWorker = BarrierRunner.run(sc, workers, CollectiveOptions.defaults(), ctx -> {
-        List<Example> mine = new ArrayList<>();
-        for (int i = ctx.rank(); i < w.rows().size(); i += ctx.size()) mine.add(w.rows().get(i));
-        return loop(w, mine, Spec.parse(json, "optimizer"), mode, ctx.allReduce(), ctx.rank(), sparseEmbeddings);
-      });
-      return new double[] {perWorker.stream().mapToDouble(r -> r[0]).sum(), perWorker.stream().mapToDouble(r -> r[1]).average().orElse(0)};
+      List<double[]> perWorker =
+          BarrierRunner.run(
+              sc,
+              workers,
+              CollectiveOptions.defaults(),
+              ctx -> {
+                List<Example> mine = new ArrayList<>();
+                for (int i = ctx.rank(); i < w.rows().size(); i += ctx.size())
+                  mine.add(w.rows().get(i));
+                return loop(
+                    w,
+                    mine,
+                    Spec.parse(json, "optimizer"),
+                    mode,
+                    ctx.allReduce(),
+                    ctx.rank(),
+                    sparseEmbeddings);
+              });
+      return new double[] {
+        perWorker.stream().mapToDouble(r -> r[0]).sum(),
+        perWorker.stream().mapToDouble(r -> r[1]).average().orElse(0)
+      };
     }
   }
 
@@ -282,13 +425,50 @@ public final class BenchTrain {
       this.inner = inner;
     }
 
-    @Override public void sumInPlace(INDArray flat) { long t = System.nanoTime(); inner.sumInPlace(flat); nanos += System.nanoTime() - t; }
-    @Override public double[] sumInPlace(double[] scalars) { long t = System.nanoTime(); double[] r = inner.sumInPlace(scalars); nanos += System.nanoTime() - t; return r; }
-    @Override public double[] sumInPlace(INDArray flat, double[] scalars) { long t = System.nanoTime(); double[] r = inner.sumInPlace(flat, scalars); nanos += System.nanoTime() - t; return r; }
-    @Override public void allGatherInPlace(INDArray flat, long[] bounds) { long t = System.nanoTime(); inner.allGatherInPlace(flat, bounds); nanos += System.nanoTime() - t; }
-    @Override public int rank() { return inner.rank(); }
-    @Override public int size() { return inner.size(); }
-    @Override public void close() { inner.close(); }
+    @Override
+    public void sumInPlace(INDArray flat) {
+      long t = System.nanoTime();
+      inner.sumInPlace(flat);
+      nanos += System.nanoTime() - t;
+    }
+
+    @Override
+    public double[] sumInPlace(double[] scalars) {
+      long t = System.nanoTime();
+      double[] r = inner.sumInPlace(scalars);
+      nanos += System.nanoTime() - t;
+      return r;
+    }
+
+    @Override
+    public double[] sumInPlace(INDArray flat, double[] scalars) {
+      long t = System.nanoTime();
+      double[] r = inner.sumInPlace(flat, scalars);
+      nanos += System.nanoTime() - t;
+      return r;
+    }
+
+    @Override
+    public void allGatherInPlace(INDArray flat, long[] bounds) {
+      long t = System.nanoTime();
+      inner.allGatherInPlace(flat, bounds);
+      nanos += System.nanoTime() - t;
+    }
+
+    @Override
+    public int rank() {
+      return inner.rank();
+    }
+
+    @Override
+    public int size() {
+      return inner.size();
+    }
+
+    @Override
+    public void close() {
+      inner.close();
+    }
   }
 
   private BenchTrain() {}

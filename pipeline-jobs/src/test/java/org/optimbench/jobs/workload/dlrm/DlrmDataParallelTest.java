@@ -32,14 +32,17 @@ import org.optimbench.optim.spec.Spec;
  * DLRM under gradient sharing: 2 workers with batch b follow the trajectory of 1 worker with batch
  * 2b, with the embedding tables summed dense (TINY's tables are so small that sparse rows would
  * move more bytes, so the sum falls back to dense) and as sparse rows (WIDE, where only the touched
- * rows travel), and the evaluation over two workers' halves of
- * the validation rows equals the evaluation of all rows by one worker (log loss to rounding, AUC
- * exactly). Workers are threads joined by the loopback ring, as in DataParallelEquivalenceTest.
+ * rows travel), and the evaluation over two workers' halves of the validation rows equals the
+ * evaluation of all rows by one worker (log loss to rounding, AUC exactly). Workers are threads
+ * joined by the loopback ring, as in DataParallelEquivalenceTest.
  */
 class DlrmDataParallelTest {
   private static final Dlrm MODEL = DlrmModelTest.TINY;
+
   /** Tables of 400, 60 and 500 rows: 6 rows per worker and step touch at most 3% of them. */
-  private static final Dlrm WIDE = new Dlrm(3, List.of(400, 60, 500), 4, List.of(8, 4), List.of(3, 1), 0);
+  private static final Dlrm WIDE =
+      new Dlrm(3, List.of(400, 60, 500), 4, List.of(8, 4), List.of(3, 1), 0);
+
   private static final int PER_WORKER = 6;
   private static final int STEPS = 6;
   private static final List<Example> ROWS = DlrmModelTest.rows(MODEL, 96, 21);
@@ -55,24 +58,49 @@ class DlrmDataParallelTest {
     return run(MODEL, ROWS, spec, workers, steps);
   }
 
-  /** Per worker: {evaluation parameters, validation metrics, whether the last gradient sum went sparse}. */
-  private static List<Object[]> run(Dlrm dlrm, List<Example> data, Spec spec, int workers, int steps) throws Exception {
-    List<AllReduce> comms = workers == 1 ? List.of(AllReduce.single()) : LoopbackRing.open(workers, CollectiveOptions.defaults());
+  /**
+   * Per worker: {evaluation parameters, validation metrics, whether the last gradient sum went
+   * sparse}.
+   */
+  private static List<Object[]> run(
+      Dlrm dlrm, List<Example> data, Spec spec, int workers, int steps) throws Exception {
+    List<AllReduce> comms =
+        workers == 1
+            ? List.of(AllReduce.single())
+            : LoopbackRing.open(workers, CollectiveOptions.defaults());
     List<Future<Object[]>> futures = new ArrayList<>();
     for (int w = 0; w < workers; w++) {
       int worker = w;
-      futures.add(POOL.submit(() -> {
-        EncodedRows rows = dlrm.encode(data, DataType.DOUBLE);
-        NetworkModel model = dlrm.build(DataType.DOUBLE, 5);
-        Optimizer opt = OptimizerRegistry.create(spec);
-        WorkerLoop loop = new WorkerLoop(model, opt, null, Schedule.CONSTANT, comms.get(worker), new HashExampleStore(), workers == 1 ? Mode.SINGLE : Mode.GRADIENT_SHARING, 1);
-        for (int t = 0; t < steps; t++) loop.step(t, SplitBatch.of(rows, data, PER_WORKER, t, worker, workers), null);
-        // validation: rows 0..47, split between the workers
-        List<Example> valid = workers == 1 ? data.subList(0, 48) : data.subList(worker * 20, worker == 0 ? 20 : 48);
-        Map<String, Double> eval = dlrm.evaluate(model, dlrm.encode(valid, DataType.DOUBLE), comms.get(worker));
-        boolean sparse = loop.lastSparseSum().map(c -> c.sparse()).orElse(false);
-        return new Object[] {opt.evalParams(model.view(), loop.state()).toDoubleVector(), eval, sparse};
-      }));
+      futures.add(
+          POOL.submit(
+              () -> {
+                EncodedRows rows = dlrm.encode(data, DataType.DOUBLE);
+                NetworkModel model = dlrm.build(DataType.DOUBLE, 5);
+                Optimizer opt = OptimizerRegistry.create(spec);
+                WorkerLoop loop =
+                    new WorkerLoop(
+                        model,
+                        opt,
+                        null,
+                        Schedule.CONSTANT,
+                        comms.get(worker),
+                        new HashExampleStore(),
+                        workers == 1 ? Mode.SINGLE : Mode.GRADIENT_SHARING,
+                        1);
+                for (int t = 0; t < steps; t++)
+                  loop.step(t, SplitBatch.of(rows, data, PER_WORKER, t, worker, workers), null);
+                // validation: rows 0..47, split between the workers
+                List<Example> valid =
+                    workers == 1
+                        ? data.subList(0, 48)
+                        : data.subList(worker * 20, worker == 0 ? 20 : 48);
+                Map<String, Double> eval =
+                    dlrm.evaluate(model, dlrm.encode(valid, DataType.DOUBLE), comms.get(worker));
+                boolean sparse = loop.lastSparseSum().map(c -> c.sparse()).orElse(false);
+                return new Object[] {
+                  opt.evalParams(model.view(), loop.state()).toDoubleVector(), eval, sparse
+                };
+              }));
     }
     List<Object[]> out = new ArrayList<>();
     for (Future<Object[]> f : futures) out.add(f.get());
@@ -92,10 +120,15 @@ class DlrmDataParallelTest {
 
   private static void equivalence(Dlrm dlrm, List<Example> data, boolean sparse) throws Exception {
     double[] init = dlrm.build(DataType.DOUBLE, 5).view().params().toDoubleVector();
-    for (Spec spec : List.of(Spec.of("adam", "lr", 0.01), Spec.of("prodigy"), Spec.of("sgd", "lr", 0.1, "momentum", 0.9))) {
+    for (Spec spec :
+        List.of(
+            Spec.of("adam", "lr", 0.01),
+            Spec.of("prodigy"),
+            Spec.of("sgd", "lr", 0.1, "momentum", 0.9))) {
       double[] single = (double[]) run(dlrm, data, spec, 1, STEPS).get(0)[0];
       List<Object[]> shared = run(dlrm, data, spec, 2, STEPS);
-      for (Object[] r : shared) assertEquals(sparse, r[2], spec + ": whether the last gradient sum sent sparse rows");
+      for (Object[] r : shared)
+        assertEquals(sparse, r[2], spec + ": whether the last gradient sum sent sparse rows");
       double[] a = (double[]) shared.get(0)[0];
       double[] b = (double[]) shared.get(1)[0];
       double scale = 0;
@@ -106,7 +139,8 @@ class DlrmDataParallelTest {
       }
       for (int i = 0; i < single.length; i++) {
         assertEquals(a[i], b[i], 0.0, spec + ": replicas differ at parameter " + i);
-        if (!(Math.abs(single[i] - a[i]) <= 1e-8 * Math.abs(single[i]) + 1e-10 * scale)) fail(spec + ": parameter " + i + " is " + a[i] + ", expected " + single[i]);
+        if (!(Math.abs(single[i] - a[i]) <= 1e-8 * Math.abs(single[i]) + 1e-10 * scale))
+          fail(spec + ": parameter " + i + " is " + a[i] + ", expected " + single[i]);
       }
       assertTrue(moved > 0, spec + " did not move the parameters");
     }
@@ -116,7 +150,8 @@ class DlrmDataParallelTest {
   void evaluationOverTwoWorkersEqualsOneWorkerOnAllRows() throws Exception {
     @SuppressWarnings("unchecked")
     // Untrained (same initial parameters everywhere), so both evaluations see the same model.
-    Map<String, Double> single = (Map<String, Double>) run(Spec.of("sgd", "lr", 0.1), 1, 0).get(0)[1];
+    Map<String, Double> single =
+        (Map<String, Double>) run(Spec.of("sgd", "lr", 0.1), 1, 0).get(0)[1];
     List<Object[]> shared = run(Spec.of("sgd", "lr", 0.1), 2, 0);
     for (Object[] r : shared) {
       @SuppressWarnings("unchecked")

@@ -47,9 +47,13 @@ class DlrmModelTest {
 
   @Test
   void interactionIsTheBottomOutputFollowedByTheLowerTrianglePairDotsInDlrmOrder() {
-    // x = (1, 2), e1 = (3, 4), e2 = (5, 6): pairs (1,0) = e1.x = 11, (2,0) = e2.x = 17, (2,1) = e2.e1 = 39.
-    INDArray[] in = {Nd4j.createFromArray(new double[][] {{1, 2}, {0, 1}}), Nd4j.createFromArray(new double[][] {{3, 4}, {1, 0}}),
-        Nd4j.createFromArray(new double[][] {{5, 6}, {2, 3}})};
+    // x = (1, 2), e1 = (3, 4), e2 = (5, 6): pairs (1,0) = e1.x = 11, (2,0) = e2.x = 17, (2,1) =
+    // e2.e1 = 39.
+    INDArray[] in = {
+      Nd4j.createFromArray(new double[][] {{1, 2}, {0, 1}}),
+      Nd4j.createFromArray(new double[][] {{3, 4}, {1, 0}}),
+      Nd4j.createFromArray(new double[][] {{5, 6}, {2, 3}})
+    };
     INDArray out = DotInteraction.forward(in, DotInteraction.selection(3, DataType.DOUBLE));
     assertArrayEquals(new double[] {1, 2, 11, 17, 39}, out.getRow(0).toDoubleVector(), 0.0);
     assertArrayEquals(new double[] {0, 1, 0, 3, 2}, out.getRow(1).toDoubleVector(), 0.0);
@@ -61,7 +65,11 @@ class DlrmModelTest {
     double[] e1 = {3, 4};
     double[] e2 = {5, 6};
     double[] g = {0.5, -1, 2, 3, -0.25}; // upstream gradient of [x0, x1, x.e1, x.e2, e1.e2]
-    INDArray[] grads = DotInteraction.backward(new INDArray[] {row(x), row(e1), row(e2)}, DotInteraction.selection(3, DataType.DOUBLE), row(g));
+    INDArray[] grads =
+        DotInteraction.backward(
+            new INDArray[] {row(x), row(e1), row(e2)},
+            DotInteraction.selection(3, DataType.DOUBLE),
+            row(g));
     // dx = g[0:2] + g2 e1 + g3 e2; de1 = g2 x + g4 e2; de2 = g3 x + g4 e1
     double[] dx = {g[0] + g[2] * e1[0] + g[3] * e2[0], g[1] + g[2] * e1[1] + g[3] * e2[1]};
     double[] de1 = {g[2] * x[0] + g[4] * e2[0], g[2] * x[1] + g[4] * e2[1]};
@@ -73,7 +81,8 @@ class DlrmModelTest {
 
   @Test
   void dlrmWithTheReferenceSizesHasTheReferenceInteractionWidth() {
-    // facebookresearch/dlrm, Kaggle: 26 tables, embedding 16 -> the top MLP sees 16 + 27*26/2 = 367 inputs.
+    // facebookresearch/dlrm, Kaggle: 26 tables, embedding 16 -> the top MLP sees 16 + 27*26/2 = 367
+    // inputs.
     assertEquals(367, new DotInteractionVertex(27, 16).outputWidth());
   }
 
@@ -81,9 +90,16 @@ class DlrmModelTest {
   void segmentTableNamesEveryLayerParameterAndMatchesTheFlatVector() {
     NetworkModel model = TINY.build(DataType.DOUBLE, 7);
     List<String> names = model.layout().segments().stream().map(Segment::name).toList();
-    assertTrue(names.containsAll(List.of("bottom0_W", "bottom0_b", "emb_C1_W", "emb_C3_W", "top0_W", "logit_W", "logit_b")), names.toString());
-    assertTrue(names.stream().noneMatch(n -> n.startsWith("emb_") && n.endsWith("_b")), "embeddings have no bias: " + names);
-    // Number the flat vector 0..N-1: each DL4J parameter array must hold exactly its segment's range.
+    assertTrue(
+        names.containsAll(
+            List.of(
+                "bottom0_W", "bottom0_b", "emb_C1_W", "emb_C3_W", "top0_W", "logit_W", "logit_b")),
+        names.toString());
+    assertTrue(
+        names.stream().noneMatch(n -> n.startsWith("emb_") && n.endsWith("_b")),
+        "embeddings have no bias: " + names);
+    // Number the flat vector 0..N-1: each DL4J parameter array must hold exactly its segment's
+    // range.
     INDArray flat = model.view().params();
     flat.assign(Nd4j.linspace(DataType.DOUBLE, 0, flat.length(), 1));
     Map<String, INDArray> table = ((ComputationGraph) model.network()).paramTable();
@@ -100,7 +116,8 @@ class DlrmModelTest {
   void embeddingTablesLocateEveryRowOfTheirWeightsInTheFlatVectorAndOnlyLookedUpRowsGetGradient() {
     NetworkModel model = TINY.build(DataType.DOUBLE, 7);
     List<org.optimbench.jobs.collective.RowSparseSum.Table> tables = model.embeddingTables();
-    assertEquals(List.of("emb_C1_W", "emb_C2_W", "emb_C3_W"), tables.stream().map(t -> t.name()).toList());
+    assertEquals(
+        List.of("emb_C1_W", "emb_C2_W", "emb_C3_W"), tables.stream().map(t -> t.name()).toList());
     ComputationGraph g = (ComputationGraph) model.network();
     double[] flat = model.view().params().toDoubleVector();
     for (int k = 0; k < 3; k++) {
@@ -109,7 +126,12 @@ class DlrmModelTest {
       assertEquals(TINY.tableSizes().get(k), (int) t.rows());
       assertEquals(TINY.embeddingDim(), (int) t.width());
       for (int i = 0; i < t.rows(); i++) {
-        for (int j = 0; j < t.width(); j++) assertEquals(w.getDouble(i, j), flat[(int) (t.offset() + i * t.rowStride() + j * t.colStride())], 0.0, t.name() + "[" + i + "," + j + "]");
+        for (int j = 0; j < t.width(); j++)
+          assertEquals(
+              w.getDouble(i, j),
+              flat[(int) (t.offset() + i * t.rowStride() + j * t.colStride())],
+              0.0,
+              t.name() + "[" + i + "," + j + "]");
       }
     }
     // one row: the gradient of each table is non-zero in the looked-up row only
@@ -120,8 +142,10 @@ class DlrmModelTest {
       var t = tables.get(k);
       for (int i = 0; i < t.rows(); i++) {
         double norm = 0;
-        for (int j = 0; j < t.width(); j++) norm += Math.abs(grad[(int) (t.offset() + i * t.rowStride() + j * t.colStride())]);
-        if (i == one.get(0).indices()[k]) assertTrue(norm > 0, t.name() + ": looked-up row " + i + " has no gradient");
+        for (int j = 0; j < t.width(); j++)
+          norm += Math.abs(grad[(int) (t.offset() + i * t.rowStride() + j * t.colStride())]);
+        if (i == one.get(0).indices()[k])
+          assertTrue(norm > 0, t.name() + ": looked-up row " + i + " has no gradient");
         else assertEquals(0.0, norm, 0.0, t.name() + ": row " + i + " was not looked up");
       }
     }
@@ -130,7 +154,8 @@ class DlrmModelTest {
   @Test
   void gradientOfTheMeanLossMatchesCentralFiniteDifferencesInFloat64() {
     NetworkModel model = TINY.build(DataType.DOUBLE, 11);
-    MultiDataSet batch = TINY.encode(rows(TINY, 8, 5), DataType.DOUBLE).rows(EncodedRows.range(0, 8));
+    MultiDataSet batch =
+        TINY.encode(rows(TINY, 8, 5), DataType.DOUBLE).rows(EncodedRows.range(0, 8));
     double loss = model.lossAndGradient(batch);
     INDArray grad = model.view().grads().dup();
     INDArray params = model.view().params();
@@ -146,10 +171,13 @@ class DlrmModelTest {
       params.putScalar(i, p0);
       double numeric = (up - down) / (2 * h);
       double err = Math.abs(numeric - analytic[i]);
-      if (err > 1e-7 + 1e-5 * Math.abs(numeric)) fail("parameter " + i + ": analytic " + analytic[i] + ", finite differences " + numeric);
+      if (err > 1e-7 + 1e-5 * Math.abs(numeric))
+        fail("parameter " + i + ": analytic " + analytic[i] + ", finite differences " + numeric);
       if (analytic[i] != 0) checked++;
     }
-    assertTrue(checked > analytic.length / 2, "most parameters get a gradient, got " + checked + " of " + analytic.length);
+    assertTrue(
+        checked > analytic.length / 2,
+        "most parameters get a gradient, got " + checked + " of " + analytic.length);
     assertEquals(loss, model.lossAndGradient(batch), 0.0, "the check restored the parameters");
   }
 
@@ -158,16 +186,28 @@ class DlrmModelTest {
     Dlrm capped = new Dlrm(3, List.of(4, 4, 4), 2, List.of(4, 2), List.of(3, 1), 4);
     Example e = new Example(7, 1, new int[] {5, 3, 8}, new double[] {0, 1, 2}, false);
     MultiDataSet b = capped.encode(List.of(e), DataType.DOUBLE).rows(new int[] {0});
-    assertEquals(List.of(1, 3, 0), List.of(b.getFeatures(1).getInt(0, 0), b.getFeatures(2).getInt(0, 0), b.getFeatures(3).getInt(0, 0)));
-    IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-        () -> TINY.encode(List.of(new Example(9, 0, new int[] {1, 4, 0}, new double[] {0, 1, 2}, false)), DataType.DOUBLE));
-    assertTrue(bad.getMessage().contains("row 9") && bad.getMessage().contains("C2"), bad.getMessage());
+    assertEquals(
+        List.of(1, 3, 0),
+        List.of(
+            b.getFeatures(1).getInt(0, 0),
+            b.getFeatures(2).getInt(0, 0),
+            b.getFeatures(3).getInt(0, 0)));
+    IllegalArgumentException bad =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                TINY.encode(
+                    List.of(new Example(9, 0, new int[] {1, 4, 0}, new double[] {0, 1, 2}, false)),
+                    DataType.DOUBLE));
+    assertTrue(
+        bad.getMessage().contains("row 9") && bad.getMessage().contains("C2"), bad.getMessage());
   }
 
   @Test
   void lossIsTheMeanBinaryCrossEntropyOfTheLogits() {
     NetworkModel model = TINY.build(DataType.DOUBLE, 3);
-    MultiDataSet batch = TINY.encode(rows(TINY, 8, 9), DataType.DOUBLE).rows(EncodedRows.range(0, 8));
+    MultiDataSet batch =
+        TINY.encode(rows(TINY, 8, 9), DataType.DOUBLE).rows(EncodedRows.range(0, 8));
     double loss = model.lossAndGradient(batch);
     double[] z = model.output(batch).toDoubleVector();
     double[] y = batch.getLabels(0).toDoubleVector();

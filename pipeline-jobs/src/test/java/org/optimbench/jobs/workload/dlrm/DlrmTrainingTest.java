@@ -39,9 +39,9 @@ import org.optimbench.jobs.workload.PreparedData;
 import org.optimbench.jobs.workload.Workloads;
 
 /**
- * DLRM end to end on Spark local[2]: the first run prepares generated Criteo data from
- * {@code data.source} (data-prep's generator and criteo job), then a tiny DLRM trains in single mode
- * and in gradient sharing on two workers; the training loss goes down and every evaluation logs
+ * DLRM end to end on Spark local[2]: the first run prepares generated Criteo data from {@code
+ * data.source} (data-prep's generator and criteo job), then a tiny DLRM trains in single mode and
+ * in gradient sharing on two workers; the training loss goes down and every evaluation logs
  * valid_logloss and valid_auc. Also the spec and data checks that name the offending key.
  */
 class DlrmTrainingTest {
@@ -50,9 +50,14 @@ class DlrmTrainingTest {
 
   @BeforeAll
   static void setUp() {
-    spark = SparkSession.builder().master("local[2]").appName("dlrm-training-test")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-        .config("spark.stage.maxConsecutiveAttempts", "1").getOrCreate();
+    spark =
+        SparkSession.builder()
+            .master("local[2]")
+            .appName("dlrm-training-test")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.stage.maxConsecutiveAttempts", "1")
+            .getOrCreate();
     spark.sparkContext().setLogLevel("ERROR");
   }
 
@@ -63,7 +68,9 @@ class DlrmTrainingTest {
 
   private static List<RunConf> conf(String name, String... overrides) throws Exception {
     Path f = tmp.resolve(name + ".yaml");
-    Files.writeString(f, """
+    Files.writeString(
+        f,
+        """
         data: {source: "generate-criteo?days=3&rows-per-day=1500&seed=4&hash-range=40", train: %s}
         workload: {name: dlrm, embedding_dim: 4, bottom: [8, 4], top: [8, 1]}
         optimizer: {name: adam, hparams: {lr: 0.01}}
@@ -73,7 +80,8 @@ class DlrmTrainingTest {
         checkpoint_every: 20
         log_every: 5
         output: %s
-        """.formatted(tmp.resolve("criteo"), tmp.resolve("runs")));
+        """
+            .formatted(tmp.resolve("criteo"), tmp.resolve("runs")));
     return RunConf.load(f, List.of(overrides));
   }
 
@@ -81,9 +89,19 @@ class DlrmTrainingTest {
   void tinyDlrmTrainsInSingleModeAndWithGradientSharingOnTwoWorkers() throws Exception {
     for (String mode : List.of("single", "gradient_sharing")) {
       String name = "dlrm-" + mode;
-      List<Map<String, Object>> rows = TrainedRun.train(spark, conf(name, "mode=" + mode, "workers=" + (mode.equals("single") ? 1 : 2)), tmp.resolve("runs").resolve(name));
+      List<Map<String, Object>> rows =
+          TrainedRun.train(
+              spark,
+              conf(name, "mode=" + mode, "workers=" + (mode.equals("single") ? 1 : 2)),
+              tmp.resolve("runs").resolve(name));
       assertEquals(8, rows.size(), mode + ": a row every 5 steps");
-      assertTrue(TrainedRun.meanTrainLoss(rows, 6, 8) < 0.8 * TrainedRun.meanTrainLoss(rows, 0, 2), mode + ": training loss went from " + TrainedRun.meanTrainLoss(rows, 0, 2) + " to " + TrainedRun.meanTrainLoss(rows, 6, 8));
+      assertTrue(
+          TrainedRun.meanTrainLoss(rows, 6, 8) < 0.8 * TrainedRun.meanTrainLoss(rows, 0, 2),
+          mode
+              + ": training loss went from "
+              + TrainedRun.meanTrainLoss(rows, 0, 2)
+              + " to "
+              + TrainedRun.meanTrainLoss(rows, 6, 8));
       for (int i : new int[] {3, 7}) {
         double auc = (Double) rows.get(i).get("eval.valid_auc");
         double logloss = (Double) rows.get(i).get("eval.valid_logloss");
@@ -107,7 +125,15 @@ class DlrmTrainingTest {
   void theWholeValidationSplitIsEvaluatedOnSparkAfterTraining() throws Exception {
     String name = "dlrm-final";
     Path runDir = tmp.resolve("runs").resolve(name);
-    List<RunConf> runs = conf(name, "mode=gradient_sharing", "workers=2", "steps=20", "log_every=10", "eval.final=spark", "eval.valid_fraction=0.5");
+    List<RunConf> runs =
+        conf(
+            name,
+            "mode=gradient_sharing",
+            "workers=2",
+            "steps=20",
+            "log_every=10",
+            "eval.final=spark",
+            "eval.valid_fraction=0.5");
     List<Map<String, Object>> rows = TrainedRun.train(spark, runs, runDir);
     assertEquals(2, rows.size());
     Map<String, Object> last = rows.get(1);
@@ -115,28 +141,53 @@ class DlrmTrainingTest {
     assertNull(rows.get(0).get("final.valid_auc"), "only the last row has the final values");
 
     // every validation row, scored here with the final checkpoint
-    Dlrm w = (Dlrm) Workloads.create(runs.get(0).object("workload"), PreparedData.open(tmp.resolve("criteo"), "data.train"));
-    List<Example> valid = new ArrayList<>(w.read(spark, tmp.resolve("criteo"), "valid", true).collect());
+    Dlrm w =
+        (Dlrm)
+            Workloads.create(
+                runs.get(0).object("workload"),
+                PreparedData.open(tmp.resolve("criteo"), "data.train"));
+    List<Example> valid =
+        new ArrayList<>(w.read(spark, tmp.resolve("criteo"), "valid", true).collect());
     valid.sort(Comparator.comparingLong(Example::id));
     NetworkModel model = w.build(DataType.FLOAT, 1);
     model.view().params().assign(new Checkpoints(runDir, 2).latest().orElseThrow().params());
     Dlrm.Scores all = Dlrm.score(model, w.encode(valid, DataType.FLOAT));
-    assertEquals(Metrics.exactAuc(all.logits(), all.labels()), (Double) last.get("final.valid_auc"), 1e-12);
+    assertEquals(
+        Metrics.exactAuc(all.logits(), all.labels()), (Double) last.get("final.valid_auc"), 1e-12);
     assertEquals(all.lossSum() / valid.size(), (Double) last.get("final.valid_logloss"), 1e-9);
-    List<Example> half = valid.stream().filter(e -> TrainingJobAccess.inEvaluationSubset(e.id(), 0.5)).toList();
-    assertTrue(half.size() > 0.4 * valid.size() && half.size() < 0.6 * valid.size(), half.size() + " of " + valid.size());
+    List<Example> half =
+        valid.stream().filter(e -> TrainingJobAccess.inEvaluationSubset(e.id(), 0.5)).toList();
+    assertTrue(
+        half.size() > 0.4 * valid.size() && half.size() < 0.6 * valid.size(),
+        half.size() + " of " + valid.size());
     Dlrm.Scores some = Dlrm.score(model, w.encode(half, DataType.FLOAT));
-    assertEquals(Metrics.exactAuc(some.logits(), some.labels()), (Double) last.get("eval.valid_auc"), 1e-12, "evaluations during training see the subset");
+    assertEquals(
+        Metrics.exactAuc(some.logits(), some.labels()),
+        (Double) last.get("eval.valid_auc"),
+        1e-12,
+        "evaluations during training see the subset");
 
     // the comparison job takes the final AUC as its metric
     Path cmp = tmp.resolve("cmp-final");
-    CompareJob.run(spark, new CompareJob.Request(List.of(runDir.toString()), CompareSettings.parse(Map.of("metric", "final.valid_auc")), cmp, false),
+    CompareJob.run(
+        spark,
+        new CompareJob.Request(
+            List.of(runDir.toString()),
+            CompareSettings.parse(Map.of("metric", "final.valid_auc")),
+            cmp,
+            false),
         new PrintStream(OutputStream.nullOutputStream()));
-    Row r = spark.read().parquet(cmp.resolve("runs.parquet").toString()).select("included", "final_metric").first();
+    Row r =
+        spark
+            .read()
+            .parquet(cmp.resolve("runs.parquet").toString())
+            .select("included", "final_metric")
+            .first();
     assertTrue(r.getBoolean(0));
     assertEquals((Double) last.get("final.valid_auc"), r.getDouble(1), 0.0);
 
-    // killed after the final checkpoint, before the evaluation completed the run: the re-run evaluates
+    // killed after the final checkpoint, before the evaluation completed the run: the re-run
+    // evaluates
     // again from that checkpoint, without relaunching the workers
     Map<String, Number> cleared = new HashMap<>();
     cleared.put("final.valid_auc", null);
@@ -146,13 +197,19 @@ class DlrmTrainingTest {
     ByteArrayOutputStream resumed = new ByteArrayOutputStream();
     TrainingJobAccess.run(spark, runs, new PrintStream(resumed, true, StandardCharsets.UTF_8));
     String resumedText = resumed.toString(StandardCharsets.UTF_8);
-    assertTrue(resumedText.contains(name + ": trained already (checkpoint at step 20); evaluating after training only"), resumedText);
+    assertTrue(
+        resumedText.contains(
+            name + ": trained already (checkpoint at step 20); evaluating after training only"),
+        resumedText);
     List<Map<String, Object>> again = MetricsLog.read(runDir.resolve(MetricsLog.FILE));
     assertEquals(2, again.size(), "no step taken twice");
-    assertEquals((Double) last.get("final.valid_auc"), (Double) again.get(1).get("final.valid_auc"), 0.0);
+    assertEquals(
+        (Double) last.get("final.valid_auc"), (Double) again.get(1).get("final.valid_auc"), 0.0);
     ByteArrayOutputStream said = new ByteArrayOutputStream();
     TrainingJobAccess.run(spark, runs, new PrintStream(said, true, StandardCharsets.UTF_8));
-    assertTrue(said.toString(StandardCharsets.UTF_8).contains(name + ": already completed, skipped"), said.toString(StandardCharsets.UTF_8));
+    assertTrue(
+        said.toString(StandardCharsets.UTF_8).contains(name + ": already completed, skipped"),
+        said.toString(StandardCharsets.UTF_8));
   }
 
   @Test
@@ -163,27 +220,65 @@ class DlrmTrainingTest {
       for (RunConf r : runs) TrainingJobAccess.check(r);
       assertEquals("dlrm", runs.get(0).object("workload").get("name"), name);
       boolean cluster = name.equals("dlrm-cluster.yaml");
-      assertEquals(cluster ? "final.valid_auc" : "eval.valid_auc", runs.get(0).object("compare").get("metric"), name);
-      assertEquals(cluster ? "spark" : "none", runs.get(0).string("eval.final"), name + ": the whole split after training, at cluster size");
+      assertEquals(
+          cluster ? "final.valid_auc" : "eval.valid_auc",
+          runs.get(0).object("compare").get("metric"),
+          name);
+      assertEquals(
+          cluster ? "spark" : "none",
+          runs.get(0).string("eval.final"),
+          name + ": the whole split after training, at cluster size");
     }
   }
 
   @Test
   void specErrorsNameTheKey() {
-    assertEquals("workload.tables", assertThrows(ConfException.class, () -> Workloads.check(Map.of("name", "dlrm", "tables", 3))).key());
-    assertEquals("workload.bottom", assertThrows(ConfException.class, () -> Workloads.check(Map.of("name", "dlrm", "embedding_dim", 8, "bottom", List.of(16, 4)))).key());
-    assertEquals("workload.top", assertThrows(ConfException.class, () -> Workloads.check(Map.of("name", "dlrm", "top", List.of(8, 2)))).key());
-    assertEquals("workload.name", assertThrows(ConfException.class, () -> Workloads.check(Map.of("name", "dlrn"))).key());
-    assertEquals("workload.hidden", assertThrows(ConfException.class, () -> Workloads.check(Map.of("name", "mlp", "hidden", List.of(0)))).key());
+    assertEquals(
+        "workload.tables",
+        assertThrows(
+                ConfException.class, () -> Workloads.check(Map.of("name", "dlrm", "tables", 3)))
+            .key());
+    assertEquals(
+        "workload.bottom",
+        assertThrows(
+                ConfException.class,
+                () ->
+                    Workloads.check(
+                        Map.of("name", "dlrm", "embedding_dim", 8, "bottom", List.of(16, 4))))
+            .key());
+    assertEquals(
+        "workload.top",
+        assertThrows(
+                ConfException.class,
+                () -> Workloads.check(Map.of("name", "dlrm", "top", List.of(8, 2))))
+            .key());
+    assertEquals(
+        "workload.name",
+        assertThrows(ConfException.class, () -> Workloads.check(Map.of("name", "dlrn"))).key());
+    assertEquals(
+        "workload.hidden",
+        assertThrows(
+                ConfException.class,
+                () -> Workloads.check(Map.of("name", "mlp", "hidden", List.of(0))))
+            .key());
   }
 
   @Test
   void dlrmRefusesLibsvmDataNamingTheManifest() throws Exception {
     Path d = tmp.resolve("fake-libsvm");
     Files.createDirectories(d);
-    Files.writeString(d.resolve("manifest.json"), "{\"job\": \"libsvm\", \"num_features\": 4, \"num_classes\": 2}");
+    Files.writeString(
+        d.resolve("manifest.json"),
+        "{\"job\": \"libsvm\", \"num_features\": 4, \"num_classes\": 2}");
     Files.writeString(d.resolve("_SUCCESS"), "");
-    ConfException e = assertThrows(ConfException.class, () -> Workloads.create(Map.of("name", "dlrm"), PreparedData.open(d, "data.train")));
-    assertTrue(e.getMessage().startsWith("data.train: ") && e.getMessage().contains(d.resolve("manifest.json").toString()) && e.getMessage().contains("prepare criteo"), e.getMessage());
+    ConfException e =
+        assertThrows(
+            ConfException.class,
+            () -> Workloads.create(Map.of("name", "dlrm"), PreparedData.open(d, "data.train")));
+    assertTrue(
+        e.getMessage().startsWith("data.train: ")
+            && e.getMessage().contains(d.resolve("manifest.json").toString())
+            && e.getMessage().contains("prepare criteo"),
+        e.getMessage());
   }
 }

@@ -22,9 +22,9 @@ import org.optimbench.optim.Segment;
 
 /**
  * The GPT network as the optim library sees it: its size, layout, initialization, loss, causality
- * and gradient. Reference values: GPT-2 small has 124,439,808 parameters (Hugging Face
- * {@code GPT2LMHeadModel} with the tied head counted once; nanoGPT's {@code model.py} reports the
- * same model as 123.65M after subtracting the 786,432 position embeddings); a uniform predictor has
+ * and gradient. Reference values: GPT-2 small has 124,439,808 parameters (Hugging Face {@code
+ * GPT2LMHeadModel} with the tied head counted once; nanoGPT's {@code model.py} reports the same
+ * model as 123.65M after subtracting the 786,432 position embeddings); a uniform predictor has
  * cross-entropy ln(vocab); the gradient is checked against central finite differences.
  */
 class GptModelTest {
@@ -42,7 +42,8 @@ class GptModelTest {
     assertEquals(GptModel.parameterCount(C), m.layout().totalLength());
     // a wider MLP and more layers go through the same formula
     GptConfig other = new GptConfig(37, 5, 12, 3, 3, 2, 0.02, 1e-5);
-    assertEquals(GptModel.parameterCount(other), GptModel.build(other, DataType.DOUBLE, 1).view().length());
+    assertEquals(
+        GptModel.parameterCount(other), GptModel.build(other, DataType.DOUBLE, 1).view().length());
   }
 
   @Test
@@ -55,7 +56,9 @@ class GptModelTest {
   @Test
   void dl4jJsonConfigurationRebuildsTheSameNetwork() {
     MultiLayerNetwork net = net(GptModel.build(C, DataType.DOUBLE, 4));
-    MultiLayerNetwork copy = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(net.getLayerWiseConfigurations().toJson()));
+    MultiLayerNetwork copy =
+        new MultiLayerNetwork(
+            MultiLayerConfiguration.fromJson(net.getLayerWiseConfigurations().toJson()));
     copy.init();
     assertArrayEquals(net.params().toDoubleVector(), copy.params().toDoubleVector(), 0.0);
   }
@@ -65,13 +68,31 @@ class GptModelTest {
     ModelView v = GptModel.build(C, DataType.DOUBLE, 1).view();
     List<String> names = v.layout().segments().stream().map(Segment::name).toList();
     assertEquals(2 + 12 * C.layers() + 2, names.size());
-    assertEquals(List.of("0_wte", "0_wpe", "0_h.0.ln_1.weight", "0_h.0.ln_1.bias", "0_h.0.attn.c_attn.weight", "0_h.0.attn.c_attn.bias",
-        "0_h.0.attn.c_proj.weight", "0_h.0.attn.c_proj.bias", "0_h.0.ln_2.weight", "0_h.0.ln_2.bias", "0_h.0.mlp.c_fc.weight",
-        "0_h.0.mlp.c_fc.bias", "0_h.0.mlp.c_proj.weight", "0_h.0.mlp.c_proj.bias"), names.subList(0, 14));
-    assertEquals(List.of("0_ln_f.weight", "0_ln_f.bias"), names.subList(names.size() - 2, names.size()));
+    assertEquals(
+        List.of(
+            "0_wte",
+            "0_wpe",
+            "0_h.0.ln_1.weight",
+            "0_h.0.ln_1.bias",
+            "0_h.0.attn.c_attn.weight",
+            "0_h.0.attn.c_attn.bias",
+            "0_h.0.attn.c_proj.weight",
+            "0_h.0.attn.c_proj.bias",
+            "0_h.0.ln_2.weight",
+            "0_h.0.ln_2.bias",
+            "0_h.0.mlp.c_fc.weight",
+            "0_h.0.mlp.c_fc.bias",
+            "0_h.0.mlp.c_proj.weight",
+            "0_h.0.mlp.c_proj.bias"),
+        names.subList(0, 14));
+    assertEquals(
+        List.of("0_ln_f.weight", "0_ln_f.bias"), names.subList(names.size() - 2, names.size()));
     assertArrayEquals(new long[] {50, 16}, v.layout().segment(0).shape());
     assertArrayEquals(new long[] {8, 16}, v.layout().segment(1).shape());
-    assertArrayEquals(new long[] {16, 48}, v.layout().segment(4).shape(), "c_attn is [in, 3 * dModel] as GPT-2's Conv1D");
+    assertArrayEquals(
+        new long[] {16, 48},
+        v.layout().segment(4).shape(),
+        "c_attn is [in, 3 * dModel] as GPT-2's Conv1D");
     assertArrayEquals(new long[] {64, 16}, v.layout().segment(12).shape());
   }
 
@@ -94,8 +115,14 @@ class GptModelTest {
         assertEquals(0.0, p.meanNumber().doubleValue(), 0.2 * expected, name);
       }
     }
-    assertArrayEquals(v.params().toDoubleVector(), GptModel.build(c, DataType.DOUBLE, 7).view().params().toDoubleVector(), 0.0, "same seed, same init");
-    assertFalse(v.params().equals(GptModel.build(c, DataType.DOUBLE, 8).view().params()), "another seed, another init");
+    assertArrayEquals(
+        v.params().toDoubleVector(),
+        GptModel.build(c, DataType.DOUBLE, 7).view().params().toDoubleVector(),
+        0.0,
+        "same seed, same init");
+    assertFalse(
+        v.params().equals(GptModel.build(c, DataType.DOUBLE, 8).view().params()),
+        "another seed, another init");
   }
 
   @Test
@@ -110,7 +137,10 @@ class GptModelTest {
     double sum = 0;
     for (int b = 0; b < 3; b++) {
       for (int t = 0; t < C.seqLen(); t++) {
-        double[] z = logits.get(NDArrayIndex.point(b), NDArrayIndex.point(t), NDArrayIndex.all()).toDoubleVector();
+        double[] z =
+            logits
+                .get(NDArrayIndex.point(b), NDArrayIndex.point(t), NDArrayIndex.all())
+                .toDoubleVector();
         double max = Double.NEGATIVE_INFINITY;
         for (double zi : z) max = Math.max(max, zi);
         double s = 0;
@@ -118,9 +148,14 @@ class GptModelTest {
         sum += max + Math.log(s) - z[batch.labels().getInt(b, t)];
       }
     }
-    assertEquals(sum / batch.tokens(), loss, 1e-12, "score = mean over all tokens of -log softmax(logits)[next token]");
+    assertEquals(
+        sum / batch.tokens(),
+        loss,
+        1e-12,
+        "score = mean over all tokens of -log softmax(logits)[next token]");
 
-    // scoring without backward (evaluation) runs its own forward pass; no loss carries over from training
+    // scoring without backward (evaluation) runs its own forward pass; no loss carries over from
+    // training
     GptBatch other = GptBatch.of(GptFixtures.blocks(C, 2, 6), C, DataType.DOUBLE);
     double otherLoss = net(m).score(new DataSet(other.features(), other.labels()));
     assertEquals(m.lossAndGradient(other.toMultiDataSet()), otherLoss, 1e-12);
@@ -131,14 +166,17 @@ class GptModelTest {
   void lossAndGradientAreTheBatchMean() {
     List<int[]> blocks = GptFixtures.blocks(C, 2, 9);
     NetworkModel m = GptModel.build(C, DataType.DOUBLE, 3);
-    double l0 = m.lossAndGradient(GptBatch.of(blocks.subList(0, 1), C, DataType.DOUBLE).toMultiDataSet());
+    double l0 =
+        m.lossAndGradient(GptBatch.of(blocks.subList(0, 1), C, DataType.DOUBLE).toMultiDataSet());
     double[] g0 = m.view().grads().toDoubleVector();
-    double l1 = m.lossAndGradient(GptBatch.of(blocks.subList(1, 2), C, DataType.DOUBLE).toMultiDataSet());
+    double l1 =
+        m.lossAndGradient(GptBatch.of(blocks.subList(1, 2), C, DataType.DOUBLE).toMultiDataSet());
     double[] g1 = m.view().grads().toDoubleVector();
     double both = m.lossAndGradient(GptBatch.of(blocks, C, DataType.DOUBLE).toMultiDataSet());
     double[] g = m.view().grads().toDoubleVector();
     assertEquals((l0 + l1) / 2, both, 1e-12);
-    for (int i = 0; i < g.length; i++) assertEquals((g0[i] + g1[i]) / 2, g[i], 1e-12, "coordinate " + i);
+    for (int i = 0; i < g.length; i++)
+      assertEquals((g0[i] + g1[i]) / 2, g[i], 1e-12, "coordinate " + i);
   }
 
   @Test
@@ -151,18 +189,29 @@ class GptModelTest {
       for (int i = t + 1; i <= C.seqLen(); i++) changed[i] = (block[i] + 1 + i) % C.vocab();
       INDArray out = net(m).output(GptBatch.of(List.of(changed), C, DataType.DOUBLE).features());
       for (int s = 0; s < C.seqLen(); s++) {
-        double diff = out.get(NDArrayIndex.point(0), NDArrayIndex.point(s), NDArrayIndex.all())
-            .sub(base.get(NDArrayIndex.point(0), NDArrayIndex.point(s), NDArrayIndex.all())).amaxNumber().doubleValue();
-        if (s <= t) assertEquals(0.0, diff, 1e-12, "logits at position " + s + " changed when tokens after " + t + " did");
-        else assertTrue(diff > 1e-6, "logits at position " + s + " ignore token " + s + " (changed after " + t + ")");
+        double diff =
+            out.get(NDArrayIndex.point(0), NDArrayIndex.point(s), NDArrayIndex.all())
+                .sub(base.get(NDArrayIndex.point(0), NDArrayIndex.point(s), NDArrayIndex.all()))
+                .amaxNumber()
+                .doubleValue();
+        if (s <= t)
+          assertEquals(
+              0.0,
+              diff,
+              1e-12,
+              "logits at position " + s + " changed when tokens after " + t + " did");
+        else
+          assertTrue(
+              diff > 1e-6,
+              "logits at position " + s + " ignore token " + s + " (changed after " + t + ")");
       }
     }
   }
 
   /**
-   * Central differences in float64 on coordinates of every parameter tensor. For the tied {@code wte}
-   * the checked rows include a token that occurs only as a label (the output projection's use) and
-   * one that occurs as an input (both uses).
+   * Central differences in float64 on coordinates of every parameter tensor. For the tied {@code
+   * wte} the checked rows include a token that occurs only as a label (the output projection's use)
+   * and one that occurs as an input (both uses).
    */
   @Test
   void gradientMatchesFiniteDifferencesOnEveryTensor() {
@@ -176,7 +225,8 @@ class GptModelTest {
     blocks.get(0)[C.seqLen()] = 49; // token 49 appears only as a label
     for (int[] b : blocks) for (int i = 0; i < C.seqLen(); i++) if (b[i] == 49) b[i] = 48;
     if (blocks.get(1)[C.seqLen()] == 49) blocks.get(1)[C.seqLen()] = 48;
-    blocks.get(1)[3] = blocks.get(0)[0]; // the checked input row occurs twice: the lookup's gradients must add up
+    blocks.get(1)[3] =
+        blocks.get(0)[0]; // the checked input row occurs twice: the lookup's gradients must add up
     var batch = GptBatch.of(blocks, C, DataType.DOUBLE).toMultiDataSet();
     m.lossAndGradient(batch);
     INDArray grad = m.view().grads().dup();
@@ -201,11 +251,15 @@ class GptModelTest {
       double an = grad.getDouble(i);
       assertEquals(fd, an, 1e-7 + 1e-5 * Math.abs(fd), "d loss / d " + segmentOf(m, i));
     }
-    assertTrue(Math.abs(grad.getDouble(49L * d + 3)) > 1e-6, "the label-only row gets gradient from the output projection");
+    assertTrue(
+        Math.abs(grad.getDouble(49L * d + 3)) > 1e-6,
+        "the label-only row gets gradient from the output projection");
   }
 
   private static String segmentOf(NetworkModel m, long i) {
-    for (Segment s : m.layout().segments()) if (i >= s.offset() && i < s.offset() + s.length()) return s.name() + "[" + (i - s.offset()) + "]";
+    for (Segment s : m.layout().segments())
+      if (i >= s.offset() && i < s.offset() + s.length())
+        return s.name() + "[" + (i - s.offset()) + "]";
     throw new AssertionError(i);
   }
 
@@ -231,7 +285,11 @@ class GptModelTest {
     MultiLayerNetwork net = net(m);
     m.view().param(0).putScalar(0, 0, 0.125);
     assertEquals(0.125, net.getParam("0_wte").getDouble(0, 0), 0.0, "params() is DL4J's flat view");
-    m.lossAndGradient(GptBatch.of(GptFixtures.blocks(C, 1, 1), C, DataType.DOUBLE).toMultiDataSet());
-    assertTrue(m.view().grads() == net.getFlattenedGradients() || m.view().grads().data().pointer().address() == net.getFlattenedGradients().data().pointer().address());
+    m.lossAndGradient(
+        GptBatch.of(GptFixtures.blocks(C, 1, 1), C, DataType.DOUBLE).toMultiDataSet());
+    assertTrue(
+        m.view().grads() == net.getFlattenedGradients()
+            || m.view().grads().data().pointer().address()
+                == net.getFlattenedGradients().data().pointer().address());
   }
 }

@@ -13,13 +13,17 @@ import org.optimbench.optim.StepContext;
 import org.optimbench.optim.spec.OptimizerRegistry;
 import org.optimbench.optim.spec.Spec;
 
-/** The optim library trains the GPT unchanged: its Adam, through NetworkModel, memorizes a small batch. */
+/**
+ * The optim library trains the GPT unchanged: its Adam, through NetworkModel, memorizes a small
+ * batch.
+ */
 class GptTrainingTest {
   @Test
   void adamDrivesTheLossDownOnARepeatedBatchInFloat32() {
     GptConfig c = GptFixtures.TINY;
     NetworkModel model = GptModel.build(c, DataType.FLOAT, 5);
-    MultiDataSet batch = GptBatch.of(GptFixtures.blocks(c, 4, 3), c, DataType.FLOAT).toMultiDataSet();
+    MultiDataSet batch =
+        GptBatch.of(GptFixtures.blocks(c, 4, 3), c, DataType.FLOAT).toMultiDataSet();
     Optimizer adam = OptimizerRegistry.create(Spec.of("adam", "lr", 1e-2));
     OptimizerState state = adam.init(model.view());
     double first = Double.NaN;

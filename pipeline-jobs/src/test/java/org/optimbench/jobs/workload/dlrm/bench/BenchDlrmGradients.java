@@ -30,10 +30,10 @@ import org.optimbench.optim.Segment;
  * rows a batch actually touches, the forward+backward time, and the ring all-reduce of the whole
  * gradient between 2 workers over loopback TCP (what gradient sharing does every step; parameter
  * averaging moves parameters plus optimizer state every k steps instead), against the sparse-row
- * sum of the same gradients ({@link RowSparseSum}: each worker's real gradient of its own 128 rows).
- * float32, batch 128 per worker, uniform random ids (the most rows touched), median of 15 after 5
- * warm-up repetitions.
- * Run: java -cp ... org.optimbench.jobs.workload.dlrm.bench.BenchDlrmGradients
+ * sum of the same gradients ({@link RowSparseSum}: each worker's real gradient of its own 128
+ * rows). float32, batch 128 per worker, uniform random ids (the most rows touched), median of 15
+ * after 5 warm-up repetitions. Run: java -cp ...
+ * org.optimbench.jobs.workload.dlrm.bench.BenchDlrmGradients
  */
 public final class BenchDlrmGradients {
   private static final int BATCH = 128;
@@ -43,12 +43,24 @@ public final class BenchDlrmGradients {
   private record Config(String name, int rows, int dim, List<Integer> bottom, List<Integer> top) {}
 
   public static void main(String[] args) throws Exception {
-    List<Config> configs = List.of(
-        new Config("tiny (conf/experiments/dlrm-tiny.yaml)", 100, 4, List.of(16, 4), List.of(16, 1)),
-        new Config("laptop (conf/experiments/dlrm-laptop.yaml)", 10_000, 16, List.of(64, 16), List.of(64, 1)),
-        new Config("laptop, hash range 100k", 100_000, 16, List.of(64, 16), List.of(64, 1)));
-    System.out.printf(Locale.ROOT, "OMP_NUM_THREADS=%s, batch %d, float32%n", System.getenv("OMP_NUM_THREADS"), BATCH);
-    System.out.println("| model | params | embedding share | gradient MB/step | table rows touched/step | fwd+bwd ms | dense all-reduce ms (2 workers) | sparse-row sum ms | rows sent (both workers) | sparse payload MB |");
+    List<Config> configs =
+        List.of(
+            new Config(
+                "tiny (conf/experiments/dlrm-tiny.yaml)", 100, 4, List.of(16, 4), List.of(16, 1)),
+            new Config(
+                "laptop (conf/experiments/dlrm-laptop.yaml)",
+                10_000,
+                16,
+                List.of(64, 16),
+                List.of(64, 1)),
+            new Config("laptop, hash range 100k", 100_000, 16, List.of(64, 16), List.of(64, 1)));
+    System.out.printf(
+        Locale.ROOT,
+        "OMP_NUM_THREADS=%s, batch %d, float32%n",
+        System.getenv("OMP_NUM_THREADS"),
+        BATCH);
+    System.out.println(
+        "| model | params | embedding share | gradient MB/step | table rows touched/step | fwd+bwd ms | dense all-reduce ms (2 workers) | sparse-row sum ms | rows sent (both workers) | sparse payload MB |");
     System.out.println("|---|---|---|---|---|---|---|---|---|---|");
     for (Config c : configs) run(c);
     System.exit(0);
@@ -90,14 +102,30 @@ public final class BenchDlrmGradients {
     }
     Object[] sparse = sparseSumMs(grads, model.embeddingTables());
     RowSparseSum.LastCall last = (RowSparseSum.LastCall) sparse[1];
-    System.out.printf(Locale.ROOT, "| %s | %,d | %.1f%% | %.2f | %,d of %,d (%.2f%%) | %.1f | %.1f | %s | %,d | %.2f |%n", c.name(), n, 100.0 * emb / n, 4.0 * n / 1e6,
-        touched.size(), 26L * c.rows(), 100.0 * touched.size() / (26.0 * c.rows()), median(fb), ar,
-        last.sparse() ? String.format(Locale.ROOT, "%.1f", (double) sparse[0]) : String.format(Locale.ROOT, "%.1f (fell back to dense)", (double) sparse[0]),
-        last.rowsSent(), last.payloadValues() * 8 / 1e6);
+    System.out.printf(
+        Locale.ROOT,
+        "| %s | %,d | %.1f%% | %.2f | %,d of %,d (%.2f%%) | %.1f | %.1f | %s | %,d | %.2f |%n",
+        c.name(),
+        n,
+        100.0 * emb / n,
+        4.0 * n / 1e6,
+        touched.size(),
+        26L * c.rows(),
+        100.0 * touched.size() / (26.0 * c.rows()),
+        median(fb),
+        ar,
+        last.sparse()
+            ? String.format(Locale.ROOT, "%.1f", (double) sparse[0])
+            : String.format(Locale.ROOT, "%.1f (fell back to dense)", (double) sparse[0]),
+        last.rowsSent(),
+        last.payloadValues() * 8 / 1e6);
   }
 
-  /** Median ms of the 2-worker sparse-row sum of each worker's gradient, and the last call's report. */
-  private static Object[] sparseSumMs(INDArray[] grads, List<RowSparseSum.Table> tables) throws Exception {
+  /**
+   * Median ms of the 2-worker sparse-row sum of each worker's gradient, and the last call's report.
+   */
+  private static Object[] sparseSumMs(INDArray[] grads, List<RowSparseSum.Table> tables)
+      throws Exception {
     List<AllReduce> ring = LoopbackRing.open(2, CollectiveOptions.defaults());
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
@@ -105,18 +133,20 @@ public final class BenchDlrmGradients {
       for (int w = 0; w < 2; w++) {
         AllReduce comm = ring.get(w);
         INDArray mine = grads[w];
-        f.add(pool.submit(() -> {
-          RowSparseSum sum = new RowSparseSum(comm, tables, mine.length());
-          INDArray g = mine.dup();
-          double[] ms = new double[REPS];
-          for (int i = 0; i < WARMUP + REPS; i++) {
-            g.assign(mine);
-            long t0 = System.nanoTime();
-            sum.sumInPlace(g, new double[] {1, 2});
-            if (i >= WARMUP) ms[i - WARMUP] = (System.nanoTime() - t0) / 1e6;
-          }
-          return new Object[] {median(ms), sum.lastCall()};
-        }));
+        f.add(
+            pool.submit(
+                () -> {
+                  RowSparseSum sum = new RowSparseSum(comm, tables, mine.length());
+                  INDArray g = mine.dup();
+                  double[] ms = new double[REPS];
+                  for (int i = 0; i < WARMUP + REPS; i++) {
+                    g.assign(mine);
+                    long t0 = System.nanoTime();
+                    sum.sumInPlace(g, new double[] {1, 2});
+                    if (i >= WARMUP) ms[i - WARMUP] = (System.nanoTime() - t0) / 1e6;
+                  }
+                  return new Object[] {median(ms), sum.lastCall()};
+                }));
       }
       Object[] out = f.get(0).get();
       f.get(1).get();
@@ -135,16 +165,18 @@ public final class BenchDlrmGradients {
       List<Future<double[]>> f = new ArrayList<>();
       for (int w = 0; w < 2; w++) {
         AllReduce comm = ring.get(w);
-        f.add(pool.submit(() -> {
-          INDArray g = Nd4j.rand(DataType.FLOAT, n);
-          double[] ms = new double[REPS];
-          for (int i = 0; i < WARMUP + REPS; i++) {
-            long t0 = System.nanoTime();
-            comm.sumInPlace(g, new double[] {1, 2});
-            if (i >= WARMUP) ms[i - WARMUP] = (System.nanoTime() - t0) / 1e6;
-          }
-          return ms;
-        }));
+        f.add(
+            pool.submit(
+                () -> {
+                  INDArray g = Nd4j.rand(DataType.FLOAT, n);
+                  double[] ms = new double[REPS];
+                  for (int i = 0; i < WARMUP + REPS; i++) {
+                    long t0 = System.nanoTime();
+                    comm.sumInPlace(g, new double[] {1, 2});
+                    if (i >= WARMUP) ms[i - WARMUP] = (System.nanoTime() - t0) / 1e6;
+                  }
+                  return ms;
+                }));
       }
       double[] ms = f.get(0).get();
       f.get(1).get();

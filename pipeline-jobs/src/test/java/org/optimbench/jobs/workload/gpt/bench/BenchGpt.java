@@ -21,7 +21,9 @@ public final class BenchGpt {
 
   /** CPU time of the whole process: on a shared machine, wall time measures the neighbours too. */
   private static long cpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   public static void main(String[] args) {
@@ -52,10 +54,14 @@ public final class BenchGpt {
     t0 = System.nanoTime();
     for (int i = 0; i < iterations; i++) model.view().grads().assign(from);
     double copy = (System.nanoTime() - t0) / 1e9 / iterations;
-    System.out.printf("GPT %s: %,d parameters, batch %d x %d tokens, float32, OMP_NUM_THREADS=%s%n", c, GptModel.parameterCount(c),
-        batchSize, c.seqLen(), System.getenv("OMP_NUM_THREADS"));
-    System.out.printf("forward+backward: %.1f ms/step wall, %,.0f tokens/s; %.1f ms/step process CPU, %,.0f tokens per CPU-second%n",
+    System.out.printf(
+        "GPT %s: %,d parameters, batch %d x %d tokens, float32, OMP_NUM_THREADS=%s%n",
+        c, GptModel.parameterCount(c), batchSize, c.seqLen(), System.getenv("OMP_NUM_THREADS"));
+    System.out.printf(
+        "forward+backward: %.1f ms/step wall, %,.0f tokens/s; %.1f ms/step process CPU, %,.0f tokens per CPU-second%n",
         step * 1e3, batch.tokens() / step, stepCpu * 1e3, batch.tokens() / stepCpu);
-    System.out.printf("forward only (output): %.1f ms wall; copying the flat gradient once: %.2f ms wall%n", forward * 1e3, copy * 1e3);
+    System.out.printf(
+        "forward only (output): %.1f ms wall; copying the flat gradient once: %.2f ms wall%n",
+        forward * 1e3, copy * 1e3);
   }
 }
