@@ -16,7 +16,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.optimbench.optim.internal.Fused;
-import org.optimbench.optim.spec.OptimizerRegistry;
+import org.optimbench.optim.registry.OptimizerRegistry;
 import org.optimbench.optim.spec.Spec;
 
 /**

@@ -1,12 +1,12 @@
 package org.optimbench.optim.dadapt;
 
-import org.optimbench.optim.spec.OptimizerRegistry;
+import org.optimbench.optim.spec.Registrar;
 
-/** Registers this package's optimizers with {@link OptimizerRegistry}. */
+/** Registers this package's optimizers with the optimizer registry. */
 public final class Family {
   private Family() {}
 
-  public static void register(OptimizerRegistry.Registrar r) {
+  public static void register(Registrar r) {
     r.add(
         "dadapt_sgd",
         "SGD with D-Adaptation (facebookresearch/dadaptation DAdaptSGD)",

@@ -1,12 +1,12 @@
 package org.optimbench.optim.graft;
 
-import org.optimbench.optim.spec.OptimizerRegistry;
+import org.optimbench.optim.spec.Registrar;
 
-/** Registers this package's optimizers with {@link OptimizerRegistry}. */
+/** Registers this package's optimizers with the optimizer registry. */
 public final class Family {
   private Family() {}
 
-  public static void register(OptimizerRegistry.Registrar r) {
+  public static void register(Registrar r) {
     r.add(
         "graft",
         "Learning-rate grafting M#D: magnitude of one optimizer, direction of another, per layer or global (Agarwal et al.)",

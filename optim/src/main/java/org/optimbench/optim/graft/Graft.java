@@ -11,7 +11,6 @@ import org.optimbench.optim.internal.Fused;
 import org.optimbench.optim.internal.Vec;
 import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
-import org.optimbench.optim.spec.OptimizerRegistry;
 
 /**
  * Learning-rate grafting M#D: the step magnitude of optimizer M with the direction of optimizer D,
@@ -66,8 +65,8 @@ public record Graft(Optimizer magnitude, Optimizer direction, String granularity
   }
 
   static Graft from(Hparams hp) {
-    Optimizer m = OptimizerRegistry.nested(hp, "magnitude");
-    Optimizer d = OptimizerRegistry.nested(hp, "direction");
+    Optimizer m = hp.optimizer("magnitude");
+    Optimizer d = hp.optimizer("direction");
     return new Graft(
         m, d, hp.choice("granularity", "layer", "layer", "global"), hp.real("eps", 1e-16));
   }

@@ -13,7 +13,6 @@ import org.optimbench.optim.StepContext;
 import org.optimbench.optim.internal.Vec;
 import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
-import org.optimbench.optim.spec.OptimizerRegistry;
 import org.optimbench.optim.spec.SpecException;
 import org.optimbench.optim.wrap.WrapsBase;
 
@@ -50,7 +49,7 @@ public record LayerScaled(Optimizer base, Map<String, Double> multipliers) imple
   }
 
   static LayerScaled from(Hparams hp) {
-    Optimizer base = OptimizerRegistry.nested(hp, "base");
+    Optimizer base = hp.optimizer("base");
     Map<String, Double> mult = hp.realMap("multipliers", null);
     try {
       return new LayerScaled(base, mult);

@@ -1,12 +1,12 @@
 package org.optimbench.optim.hypergrad;
 
-import org.optimbench.optim.spec.OptimizerRegistry;
+import org.optimbench.optim.spec.Registrar;
 
-/** Registers this package's optimizers with {@link OptimizerRegistry}. */
+/** Registers this package's optimizers with the optimizer registry. */
 public final class Family {
   private Family() {}
 
-  public static void register(OptimizerRegistry.Registrar r) {
+  public static void register(Registrar r) {
     r.add(
         "sgd_hd",
         "SGD with hypergradient descent on the learning rate (Baydin et al.; adatune SGDHD)",

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.optimbench.optim.Optimizer;
 
 /**
  * Typed, checked access to a spec's hyperparameters. Factories read each hyperparameter once with
@@ -19,11 +20,19 @@ import java.util.TreeSet;
 public final class Hparams {
   private final String path;
   private final Map<String, Object> raw;
+  private final NestedOptimizers nested;
   private final Map<String, Object> resolved = new LinkedHashMap<>();
 
+  /** Hyperparameters that hold no nested optimizer spec (schedules). */
   public Hparams(String path, Map<String, Object> raw) {
+    this(path, raw, null);
+  }
+
+  /** Hyperparameters whose nested optimizer specs {@code nested} resolves ({@link #optimizer}). */
+  public Hparams(String path, Map<String, Object> raw, NestedOptimizers nested) {
     this.path = path;
     this.raw = raw;
+    this.nested = nested;
   }
 
   public String path() {
@@ -142,6 +151,15 @@ public final class Hparams {
     else throw new SpecException(field(key), "expected a nested spec object, got " + describe(o));
     resolved.put(key, s);
     return s;
+  }
+
+  /**
+   * The optimizer of the nested spec under {@code key} (a wrapper's base), resolved by the registry
+   * that resolved this spec, with errors named under {@code <path>.<key>}.
+   */
+  public Optimizer optimizer(String key) {
+    if (nested == null) throw new IllegalStateException(path + ": no registry to resolve " + key);
+    return nested.resolve(spec(key), field(key));
   }
 
   @SuppressWarnings("unchecked")

@@ -1,10 +1,11 @@
 package org.optimbench.optim.spec;
 
 /**
- * A bad optimizer or schedule spec. {@link #field()} names the offending field as a dotted path
+ * A bad value in a spec or a configuration (an optimizer, schedule or workload spec, a run conf
+ * key, the data a key points at). {@link #field()} names the offending field as a dotted path
  * ({@code optimizer.hparams.betas[1]}), and the message starts with it.
  */
-public final class SpecException extends IllegalArgumentException {
+public class SpecException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
   private final String field;
   private final String reason;

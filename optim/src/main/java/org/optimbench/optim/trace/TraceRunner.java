@@ -11,9 +11,9 @@ import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
 import org.optimbench.optim.Optimizers;
 import org.optimbench.optim.StepContext;
+import org.optimbench.optim.registry.OptimizerRegistry;
 import org.optimbench.optim.schedule.Schedule;
 import org.optimbench.optim.schedule.Schedules;
-import org.optimbench.optim.spec.OptimizerRegistry;
 
 /**
  * Replays one optimizer on a trace problem: for each step t, the batch loss and exact gradient at

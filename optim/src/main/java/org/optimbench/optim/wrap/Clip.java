@@ -9,7 +9,6 @@ import org.optimbench.optim.StepContext;
 import org.optimbench.optim.internal.Vec;
 import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
-import org.optimbench.optim.spec.OptimizerRegistry;
 import org.optimbench.optim.spec.SpecException;
 
 /**
@@ -52,7 +51,7 @@ public record Clip(Optimizer base, double maxNorm) implements WrapsBase {
   }
 
   static Clip from(Hparams hp) {
-    Optimizer base = OptimizerRegistry.nested(hp, "base");
+    Optimizer base = hp.optimizer("base");
     Double maxNorm = hp.optionalReal("max_norm");
     if (maxNorm == null)
       throw new SpecException(

@@ -12,7 +12,6 @@ import org.optimbench.optim.internal.Fused;
 import org.optimbench.optim.internal.Vec;
 import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
-import org.optimbench.optim.spec.OptimizerRegistry;
 
 /**
  * Mechanic: learns a scalar scale for the cumulative update of any base optimizer, so that the base
@@ -88,7 +87,7 @@ public record Mechanic(
   }
 
   static Mechanic from(Hparams hp) {
-    Optimizer base = OptimizerRegistry.nested(hp, "base");
+    Optimizer base = hp.optimizer("base");
     return new Mechanic(
         base,
         hp.real("s_decay", 0.01),

@@ -17,7 +17,7 @@ import org.optimbench.optim.Optimizers;
 import org.optimbench.optim.ParamLayout;
 import org.optimbench.optim.StepContext;
 import org.optimbench.optim.internal.Fused;
-import org.optimbench.optim.spec.OptimizerRegistry;
+import org.optimbench.optim.registry.OptimizerRegistry;
 import org.optimbench.optim.spec.Spec;
 
 /**

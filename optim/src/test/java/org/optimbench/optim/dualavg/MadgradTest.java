@@ -13,7 +13,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.optimbench.optim.ModelView;
 import org.optimbench.optim.ParamLayout;
 import org.optimbench.optim.StepContext;
-import org.optimbench.optim.spec.OptimizerRegistry;
+import org.optimbench.optim.registry.OptimizerRegistry;
 import org.optimbench.optim.spec.Spec;
 import org.optimbench.optim.spec.SpecException;
 

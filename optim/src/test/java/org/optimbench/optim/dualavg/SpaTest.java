@@ -14,7 +14,7 @@ import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
 import org.optimbench.optim.ParamLayout;
 import org.optimbench.optim.StepContext;
-import org.optimbench.optim.spec.OptimizerRegistry;
+import org.optimbench.optim.registry.OptimizerRegistry;
 import org.optimbench.optim.spec.Spec;
 import org.optimbench.optim.spec.SpecException;
 

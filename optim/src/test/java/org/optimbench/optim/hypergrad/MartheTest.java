@@ -192,7 +192,7 @@ class MartheTest {
   @Test
   void failsFastNamingItselfWhenTheContextLacksAnOracle() {
     org.optimbench.optim.Optimizer opt =
-        org.optimbench.optim.spec.OptimizerRegistry.create(Spec.of("rtho", "dynamics", "adam"));
+        org.optimbench.optim.registry.OptimizerRegistry.create(Spec.of("rtho", "dynamics", "adam"));
     INDArray x = org.nd4j.linalg.factory.Nd4j.zeros(DataType.DOUBLE, 3);
     org.optimbench.optim.ModelView m =
         new org.optimbench.optim.ModelView(

@@ -21,7 +21,7 @@ import org.optimbench.optim.OptimizerState;
 import org.optimbench.optim.Optimizers;
 import org.optimbench.optim.ParamLayout;
 import org.optimbench.optim.StepContext;
-import org.optimbench.optim.spec.OptimizerRegistry;
+import org.optimbench.optim.registry.OptimizerRegistry;
 import org.optimbench.optim.spec.Spec;
 import org.optimbench.optim.spec.SpecException;
 import org.optimbench.optim.testing.ShardedHarness;

@@ -1,6 +1,5 @@
 package org.optimbench.jobs.collective;
 
-import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.DoubleBuffer;
 import java.nio.IntBuffer;
@@ -13,6 +12,7 @@ import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.optimbench.jobs.model.EmbeddingTable;
 
 /**
  * The sum across workers of a flat gradient in which some tables are row-sparse, moving only the
@@ -55,46 +55,12 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  */
 public final class RowSparseSum {
   /**
-   * A table of {@code rows x width} elements inside a flat array, filling {@code [offset, offset +
-   * rows * width)}: element (i, j) of row i is at {@code offset + i * rowStride + j * colStride},
-   * with strides {@code (width, 1)} for a row-major table and {@code (1, rows)} for a column-major
-   * one (DL4J's embedding weights, stored [rows, width] in 'f' order).
-   */
-  public record Table(
-      String name, long offset, long rows, long width, long rowStride, long colStride)
-      implements Serializable {
-    public Table {
-      if (rows <= 0 || width <= 0 || rows > Integer.MAX_VALUE)
-        throw new IllegalArgumentException("table " + name + ": " + rows + " x " + width);
-      boolean rowMajor = rowStride == width && colStride == 1;
-      boolean colMajor = rowStride == 1 && colStride == rows;
-      if (!rowMajor && !colMajor) {
-        throw new IllegalArgumentException(
-            "table "
-                + name
-                + ": strides ("
-                + rowStride
-                + ", "
-                + colStride
-                + ") are neither row- nor column-major for "
-                + rows
-                + " x "
-                + width);
-      }
-    }
-
-    long elements() {
-      return rows * width;
-    }
-  }
-
-  /**
    * What the last call did: whether it went sparse, and the float64 values all workers' rows took.
    */
   public record LastCall(boolean sparse, long payloadValues, long rowsSent) {}
 
   private final AllReduce comm;
-  private final List<Table> tables;
+  private final List<EmbeddingTable> tables;
   private final long flatLength;
 
   /** The elements outside every table. */
@@ -130,14 +96,14 @@ public final class RowSparseSum {
     }
   }
 
-  public RowSparseSum(AllReduce comm, List<Table> tables, long flatLength) {
+  public RowSparseSum(AllReduce comm, List<EmbeddingTable> tables, long flatLength) {
     this.comm = comm;
-    this.tables = tables.stream().sorted(Comparator.comparingLong(Table::offset)).toList();
+    this.tables = tables.stream().sorted(Comparator.comparingLong(EmbeddingTable::offset)).toList();
     this.flatLength = flatLength;
     this.outside = new Region();
     this.inTables = new Region();
     long next = 0;
-    for (Table t : this.tables) {
+    for (EmbeddingTable t : this.tables) {
       if (t.offset() < next)
         throw new IllegalArgumentException(
             "table "
@@ -232,7 +198,7 @@ public final class RowSparseSum {
       DoubleBuffer all = RingAllReduce.nativeBytes(gathered).asDoubleBuffer();
       int at = (int) ownStart;
       for (int t = 0; t < tables.size(); t++) {
-        Table table = tables.get(t);
+        EmbeddingTable table = tables.get(t);
         all.put(at++, rows[t].length);
         for (int id : rows[t]) all.put(at++, id);
         for (int id : rows[t]) at = x.readRow(table, id, weight, all, at);
@@ -307,7 +273,7 @@ public final class RowSparseSum {
     int[] cursor = new int[workers];
     for (int r = 1; r < workers; r++) cursor[r] = cursor[r - 1] + (int) lengths[r - 1];
     long sent = 0;
-    for (Table table : tables) {
+    for (EmbeddingTable table : tables) {
       int width = (int) table.width();
       int[] count = new int[workers];
       int[] idsAt = new int[workers];
@@ -381,7 +347,7 @@ public final class RowSparseSum {
      * buffer it took 9.5 ms for DLRM's 26 tables of 10,000 x 16 floats, a third of a training step;
      * this way 2.1 ms.
      */
-    final int[] nonZeroRows(Table t) {
+    final int[] nonZeroRows(EmbeddingTable t) {
       int rows = (int) t.rows();
       int width = (int) t.width();
       int k = intsPerElement;
@@ -422,14 +388,14 @@ public final class RowSparseSum {
      * Copies row {@code id} of {@code t}, times {@code scale} (in float64), into {@code out} from
      * {@code at}; returns the next free index.
      */
-    final int readRow(Table t, int id, double scale, DoubleBuffer out, int at) {
+    final int readRow(EmbeddingTable t, int id, double scale, DoubleBuffer out, int at) {
       long first = t.offset() + id * t.rowStride();
       for (int j = 0; j < t.width(); j++)
         out.put(at++, scale * get((int) (first + j * t.colStride())));
       return at;
     }
 
-    final void writeRow(Table t, int id, double[] values, int from) {
+    final void writeRow(EmbeddingTable t, int id, double[] values, int from) {
       long first = t.offset() + id * t.rowStride();
       for (int j = 0; j < t.width(); j++) set((int) (first + j * t.colStride()), values[from + j]);
     }

@@ -1,16 +1,21 @@
 package org.optimbench.jobs.conf;
 
-/** A bad run configuration; the message starts with the dotted key (and the file, where known). */
-public final class ConfException extends IllegalArgumentException {
+import org.optimbench.optim.spec.SpecException;
+
+/**
+ * A bad run configuration; the message starts with the dotted key. A {@link SpecException}, like
+ * the errors of the optimizer, schedule and workload specs nested in a conf, so callers handle
+ * every key-named configuration error in one place.
+ */
+public final class ConfException extends SpecException {
   private static final long serialVersionUID = 1L;
-  private final String key;
 
   public ConfException(String key, String reason) {
-    super(key + ": " + reason);
-    this.key = key;
+    super(key, reason);
   }
 
+  /** The dotted key at fault. */
   public String key() {
-    return key;
+    return field();
   }
 }

@@ -13,7 +13,6 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.optimbench.jobs.collective.RowSparseSum;
 import org.optimbench.optim.ModelView;
 import org.optimbench.optim.ParamLayout;
 
@@ -118,8 +117,8 @@ public final class NetworkModel {
    * batch looked up, which {@link RowSparseSum} exploits in gradient sharing. Empty for networks
    * without them (GPT's token table is inside its SameDiff layer and tied to the output, so dense).
    */
-  public List<RowSparseSum.Table> embeddingTables() {
-    List<RowSparseSum.Table> out = new ArrayList<>();
+  public List<EmbeddingTable> embeddingTables() {
+    List<EmbeddingTable> out = new ArrayList<>();
     Layer[] layers =
         net instanceof MultiLayerNetwork m ? m.getLayers() : ((ComputationGraph) net).getLayers();
     for (Layer l : layers) {
@@ -127,7 +126,7 @@ public final class NetworkModel {
       if (!(c instanceof EmbeddingLayer) && !(c instanceof EmbeddingSequenceLayer)) continue;
       INDArray w = l.getParam(DefaultParamInitializer.WEIGHT_KEY);
       out.add(
-          new RowSparseSum.Table(
+          new EmbeddingTable(
               c.getLayerName() + "_" + DefaultParamInitializer.WEIGHT_KEY,
               w.offset() - view.params().offset(),
               w.size(0),

@@ -15,6 +15,7 @@ import org.optimbench.jobs.run.Checkpoint;
 import org.optimbench.jobs.run.Checkpoints;
 import org.optimbench.jobs.run.RunDirectory;
 import org.optimbench.jobs.workload.BroadcastModel;
+import org.optimbench.jobs.workload.Example;
 import org.optimbench.jobs.workload.Workload;
 
 /**

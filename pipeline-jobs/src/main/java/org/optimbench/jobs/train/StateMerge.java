@@ -13,7 +13,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.optim.Combine;
 import org.optimbench.optim.OptimizerState;
-import org.optimbench.optim.internal.Fused;
+import org.optimbench.optim.Reductions;
 
 /**
  * Parameter averaging's combine step: parameters are averaged, and every optimizer state entry is
@@ -190,17 +190,12 @@ public final class StateMerge {
   }
 
   /**
-   * A SAME array's fingerprint {sum, L1, L2}: one fused pass on the CPU backend (Prodigy's p0 at
-   * DLRM's 4.2M parameters: 4.5-5.8 ms per round against 10.9-12.6 ms for ND4J's three reductions),
-   * else ND4J's reductions. Every worker takes the same path for the same array.
+   * A SAME array's fingerprint {sum, L1, L2}: one pass on the CPU backend, where three ND4J
+   * reductions would each read the whole array (BENCHMARKS.md, "Training throughput"). Every worker
+   * takes the same path for the same array.
    */
   private static double[] fingerprint(INDArray a) {
-    if (!Fused.applies(a))
-      return new double[] {
-        a.sumNumber().doubleValue(), a.norm1Number().doubleValue(), a.norm2Number().doubleValue()
-      };
-    double[] m = Fused.moments(a);
-    return new double[] {m[0], m[1], Math.sqrt(m[2])};
+    return Reductions.sumNorm1Norm2(a);
   }
 
   /**

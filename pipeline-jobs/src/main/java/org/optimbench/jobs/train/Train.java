@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
-import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.jobs.conf.RunConf;
 import org.optimbench.optim.spec.SpecException;
 import picocli.CommandLine;
@@ -103,7 +102,7 @@ public final class Train implements Callable<Integer> {
       spark.sparkContext().setLogLevel("WARN");
       List<WorkerTraining.Outcome> out = TrainingJob.run(spark, runs, System.out);
       return out.stream().anyMatch(o -> o.state().equals("failed")) ? 1 : 0;
-    } catch (SpecException | ConfException e) {
+    } catch (SpecException e) {
       // found only once data is opened (a data directory of the wrong kind, a missing manifest):
       // still a bad conf
       System.err.println("train: " + conf + ": " + e.getMessage());

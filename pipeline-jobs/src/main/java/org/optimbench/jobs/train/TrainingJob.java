@@ -20,9 +20,10 @@ import org.optimbench.jobs.conf.RunConf;
 import org.optimbench.jobs.run.AtomicFiles;
 import org.optimbench.jobs.run.Checkpoints;
 import org.optimbench.jobs.run.SweepState;
+import org.optimbench.jobs.workload.Example;
 import org.optimbench.jobs.workload.PreparedData;
 import org.optimbench.jobs.workload.Workload;
-import org.optimbench.jobs.workload.Workloads;
+import org.optimbench.jobs.workload.registry.Workloads;
 import org.optimbench.prep.common.StableHash;
 import scala.Tuple2;
 

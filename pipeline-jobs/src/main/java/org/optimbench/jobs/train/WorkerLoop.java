@@ -7,6 +7,7 @@ import java.util.function.Supplier;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.collective.RowSparseSum;
+import org.optimbench.jobs.model.EmbeddingTable;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.optim.Diagnostics;
 import org.optimbench.optim.ExampleStore;
@@ -16,8 +17,8 @@ import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
 import org.optimbench.optim.Optimizers;
 import org.optimbench.optim.Reducer;
+import org.optimbench.optim.Reductions;
 import org.optimbench.optim.StepContext;
-import org.optimbench.optim.internal.Fused;
 import org.optimbench.optim.schedule.Schedule;
 
 /**
@@ -97,7 +98,7 @@ public final class WorkerLoop {
     this.store = store;
     this.mode = mode;
     this.averagingFrequency = averagingFrequency;
-    List<RowSparseSum.Table> tables = model.embeddingTables();
+    List<EmbeddingTable> tables = model.embeddingTables();
     this.rowSparse =
         mode == Mode.GRADIENT_SHARING && sparseEmbeddings && !tables.isEmpty() && comm.size() > 1
             ? new RowSparseSum(comm, tables, model.view().params().length())
@@ -186,7 +187,7 @@ public final class WorkerLoop {
    */
   public double gradNorm() {
     INDArray grads = model.view().grads();
-    return Fused.applies(grads) ? Math.sqrt(Fused.sumSq(grads)) : grads.norm2Number().doubleValue();
+    return Reductions.norm2(grads);
   }
 
   /**

@@ -20,13 +20,14 @@ import org.optimbench.jobs.run.Checkpoints;
 import org.optimbench.jobs.run.DivergenceCheck;
 import org.optimbench.jobs.run.MetricsLog;
 import org.optimbench.jobs.run.RunDirectory;
+import org.optimbench.jobs.workload.Example;
 import org.optimbench.jobs.workload.Workload;
 import org.optimbench.optim.HashExampleStore;
 import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
+import org.optimbench.optim.registry.OptimizerRegistry;
 import org.optimbench.optim.schedule.Schedule;
 import org.optimbench.optim.schedule.Schedules;
-import org.optimbench.optim.spec.OptimizerRegistry;
 import org.optimbench.optim.spec.Spec;
 
 /**

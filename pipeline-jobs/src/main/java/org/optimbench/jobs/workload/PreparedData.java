@@ -7,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.optimbench.jobs.conf.ConfException;
+import org.optimbench.optim.spec.SpecException;
 
 /**
  * A complete data-prep output ({@code manifest.json} and {@code _SUCCESS}) opened for training,
@@ -25,7 +25,7 @@ public record PreparedData(Path dir, JsonNode manifest, String confKey) {
    */
   public static PreparedData open(Path dir, String confKey) throws IOException {
     if (!Files.exists(dir.resolve("manifest.json")) || !Files.exists(dir.resolve("_SUCCESS"))) {
-      throw new ConfException(
+      throw new SpecException(
           confKey,
           dir + " is not a complete data-prep output (manifest.json and _SUCCESS expected)");
     }
@@ -44,7 +44,7 @@ public record PreparedData(Path dir, JsonNode manifest, String confKey) {
    */
   public void requireJob(String job, String workload) {
     if (!job().equals(job)) {
-      throw new ConfException(
+      throw new SpecException(
           confKey,
           dir.resolve("manifest.json")
               + " was written by data-prep's '"
@@ -99,8 +99,8 @@ public record PreparedData(Path dir, JsonNode manifest, String confKey) {
     return n;
   }
 
-  private ConfException missing(String dotted, String what) {
-    return new ConfException(
+  private SpecException missing(String dotted, String what) {
+    return new SpecException(
         confKey,
         dir.resolve("manifest.json")
             + ": '"

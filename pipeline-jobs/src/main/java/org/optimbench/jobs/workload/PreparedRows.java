@@ -7,8 +7,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.optimbench.jobs.conf.ConfException;
-import org.optimbench.jobs.train.Example;
+import org.optimbench.optim.spec.SpecException;
 
 /**
  * Readers of data-prep's Parquet, one per data kind, giving {@link Example}s with the rows' stable
@@ -62,7 +61,7 @@ public final class PreparedRows {
     List<String> have = Arrays.asList(df.schema().fieldNames());
     for (String c : columns) {
       if (!have.contains(c))
-        throw new ConfException(
+        throw new SpecException(
             "data", data + ": no column '" + c + "' (columns: " + String.join(", ", have) + ")");
     }
     return df.where(org.apache.spark.sql.functions.col("split").equalTo(split))

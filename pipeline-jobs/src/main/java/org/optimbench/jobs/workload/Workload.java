@@ -9,7 +9,6 @@ import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.model.NetworkModel;
-import org.optimbench.jobs.train.Example;
 
 /**
  * Everything the training engine needs to know about one workload (model plus data kind), so the
@@ -61,8 +60,8 @@ public interface Workload extends Serializable {
    * The metrics of {@link #metricNames} over every row of {@code rows} (a whole validation split)
    * at the broadcast parameters, computed by Spark jobs from the driver ({@code eval.final: spark},
    * after training): for splits too large to evaluate inside the training tasks. Implemented by the
-   * workloads whose definition says {@link Workloads.Definition#evaluatesOnSpark}; an empty map
-   * when {@code rows} is empty.
+   * workloads whose definition says {@link WorkloadDefinition#evaluatesOnSpark}; an empty map when
+   * {@code rows} is empty.
    */
   default Map<String, Double> evaluateOnSpark(
       SparkSession spark, JavaRDD<Example> rows, BroadcastModel params) {

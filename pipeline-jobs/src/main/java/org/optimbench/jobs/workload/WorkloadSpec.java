@@ -6,7 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.optimbench.jobs.conf.ConfException;
+import org.optimbench.optim.spec.SpecException;
 
 /**
  * The conf's {@code workload:} mapping with typed, checked access. A definition reads every key it
@@ -25,7 +25,7 @@ public final class WorkloadSpec {
   public String name() {
     Object n = values.get("name");
     if (!(n instanceof String s) || s.isEmpty())
-      throw new ConfException("workload.name", "missing (e.g. {name: logreg})");
+      throw new SpecException("workload.name", "missing (e.g. {name: logreg})");
     return s;
   }
 
@@ -40,7 +40,7 @@ public final class WorkloadSpec {
     if (!(v instanceof Integer || v instanceof Long)
         || ((Number) v).longValue() <= 0
         || ((Number) v).longValue() > Integer.MAX_VALUE) {
-      throw new ConfException("workload." + key, "expected a positive integer, got " + v);
+      throw new SpecException("workload." + key, "expected a positive integer, got " + v);
     }
     return ((Number) v).intValue();
   }
@@ -52,7 +52,7 @@ public final class WorkloadSpec {
     if (!(v instanceof Integer || v instanceof Long)
         || ((Number) v).longValue() < 0
         || ((Number) v).longValue() > Integer.MAX_VALUE) {
-      throw new ConfException("workload." + key, "expected an integer >= 0, got " + v);
+      throw new SpecException("workload." + key, "expected an integer >= 0, got " + v);
     }
     return ((Number) v).intValue();
   }
@@ -62,7 +62,7 @@ public final class WorkloadSpec {
     known.add(key);
     Object v = values.getOrDefault(key, def);
     if (!(v instanceof List<?> l) || l.size() < minSize) {
-      throw new ConfException(
+      throw new SpecException(
           "workload." + key,
           "expected a list of at least " + minSize + " positive layer widths, got " + v);
     }
@@ -71,7 +71,7 @@ public final class WorkloadSpec {
       if (!(o instanceof Integer || o instanceof Long)
           || ((Number) o).longValue() <= 0
           || ((Number) o).longValue() > Integer.MAX_VALUE) {
-        throw new ConfException("workload." + key, o + " is not a positive width");
+        throw new SpecException("workload." + key, o + " is not a positive width");
       }
       out.add(((Number) o).intValue());
     }
@@ -82,7 +82,7 @@ public final class WorkloadSpec {
     known.add(key);
     Object v = values.getOrDefault(key, def);
     for (String c : choices) if (c.equals(v)) return c;
-    throw new ConfException(
+    throw new SpecException(
         "workload." + key, "'" + v + "' is not one of " + String.join(", ", choices));
   }
 
@@ -90,7 +90,7 @@ public final class WorkloadSpec {
   public void finish() {
     for (String k : values.keySet()) {
       if (!known.contains(k))
-        throw new ConfException(
+        throw new SpecException(
             "workload." + k,
             "unknown key for workload "
                 + values.get("name")

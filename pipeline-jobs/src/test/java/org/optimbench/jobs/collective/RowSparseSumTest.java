@@ -13,6 +13,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.optimbench.jobs.model.EmbeddingTable;
 
 /**
  * Sparse-row sums over the loopback ring: the result is what summing every worker's array would
@@ -23,15 +24,13 @@ class RowSparseSumTest {
   /**
    * [dense 7 | A: 50 x 4 column-major | dense 3 | B: 30 x 3 row-major | dense 5] = 300 elements.
    */
-  private static final List<RowSparseSum.Table> TABLES =
-      List.of(
-          new RowSparseSum.Table("A", 7, 50, 4, 1, 50),
-          new RowSparseSum.Table("B", 210, 30, 3, 3, 1));
+  private static final List<EmbeddingTable> TABLES =
+      List.of(new EmbeddingTable("A", 7, 50, 4, 1, 50), new EmbeddingTable("B", 210, 30, 3, 3, 1));
 
   private static final int LENGTH = 7 + 200 + 3 + 90 + 5;
 
   /** Element indices of row {@code id} of {@code t}. */
-  private static long[] rowElements(RowSparseSum.Table t, int id) {
+  private static long[] rowElements(EmbeddingTable t, int id) {
     long[] e = new long[(int) t.width()];
     for (int j = 0; j < e.length; j++) e[j] = t.offset() + id * t.rowStride() + j * t.colStride();
     return e;
@@ -46,7 +45,7 @@ class RowSparseSumTest {
     Random r = new Random(77 + rank);
     double[] g = new double[LENGTH];
     for (int i = 0; i < LENGTH; i++) g[i] = r.nextGaussian();
-    for (RowSparseSum.Table t : TABLES) {
+    for (EmbeddingTable t : TABLES) {
       for (int id = 0; id < t.rows(); id++)
         for (long e : rowElements(t, id)) g[(int) e] = allRows ? r.nextGaussian() : 0.0;
       if (allRows) continue;
@@ -121,7 +120,7 @@ class RowSparseSumTest {
         }
         double[] got = (double[]) out.get(0)[1];
         boolean[] inTable = new boolean[LENGTH];
-        for (RowSparseSum.Table t : TABLES)
+        for (EmbeddingTable t : TABLES)
           for (long i = t.offset(); i < t.offset() + t.rows() * t.width(); i++)
             inTable[(int) i] = true;
         for (int i = 0; i < LENGTH; i++) {
@@ -208,7 +207,7 @@ class RowSparseSumTest {
           total += weight(r);
         }
         boolean[] inTable = new boolean[LENGTH];
-        for (RowSparseSum.Table t : TABLES)
+        for (EmbeddingTable t : TABLES)
           for (long i = t.offset(); i < t.offset() + t.rows() * t.width(); i++)
             inTable[(int) i] = true;
         String where = type + (allRows ? ", dense tables" : ", sparse rows");
@@ -238,7 +237,7 @@ class RowSparseSumTest {
   void badTablesAreRejectedWithTheirName() {
     IllegalArgumentException e =
         assertThrows(
-            IllegalArgumentException.class, () -> new RowSparseSum.Table("emb", 0, 10, 4, 2, 1));
+            IllegalArgumentException.class, () -> new EmbeddingTable("emb", 0, 10, 4, 2, 1));
     assertTrue(e.getMessage().contains("emb"), e.getMessage());
     e =
         assertThrows(
@@ -247,8 +246,8 @@ class RowSparseSumTest {
                 new RowSparseSum(
                     AllReduce.single(),
                     List.of(
-                        new RowSparseSum.Table("a", 0, 10, 4, 1, 10),
-                        new RowSparseSum.Table("b", 30, 10, 4, 1, 10)),
+                        new EmbeddingTable("a", 0, 10, 4, 1, 10),
+                        new EmbeddingTable("b", 30, 10, 4, 1, 10)),
                     100));
     assertTrue(e.getMessage().contains("b") && e.getMessage().contains("overlaps"), e.getMessage());
     e =
@@ -256,9 +255,7 @@ class RowSparseSumTest {
             IllegalArgumentException.class,
             () ->
                 new RowSparseSum(
-                    AllReduce.single(),
-                    List.of(new RowSparseSum.Table("c", 90, 10, 4, 1, 10)),
-                    100));
+                    AllReduce.single(), List.of(new EmbeddingTable("c", 90, 10, 4, 1, 10)), 100));
     assertTrue(e.getMessage().contains("c"), e.getMessage());
   }
 }

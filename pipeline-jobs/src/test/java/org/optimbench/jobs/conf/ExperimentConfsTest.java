@@ -29,9 +29,9 @@ import org.optimbench.jobs.compare.Grouping;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.train.TrainChecks;
 import org.optimbench.jobs.workload.PreparedData;
-import org.optimbench.jobs.workload.Workloads;
+import org.optimbench.jobs.workload.registry.Workloads;
 import org.optimbench.optim.Optimizer;
-import org.optimbench.optim.spec.OptimizerRegistry;
+import org.optimbench.optim.registry.OptimizerRegistry;
 import org.optimbench.optim.spec.Spec;
 import org.optimbench.optim.spec.SpecException;
 

@@ -12,9 +12,9 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 import org.optimbench.jobs.model.NetworkModel;
-import org.optimbench.jobs.train.Example;
 import org.optimbench.jobs.train.LocalData;
-import org.optimbench.jobs.workload.Classifier;
+import org.optimbench.jobs.workload.Example;
+import org.optimbench.jobs.workload.classifier.Classifier;
 
 /**
  * The comparison in scripts/bench-mllib is only fair if both sides' "training loss" is the same

@@ -9,7 +9,7 @@ import org.optimbench.optim.OptimizerState;
 import org.optimbench.optim.Optimizers;
 import org.optimbench.optim.ParamLayout;
 import org.optimbench.optim.StepContext;
-import org.optimbench.optim.spec.OptimizerRegistry;
+import org.optimbench.optim.registry.OptimizerRegistry;
 import org.optimbench.optim.spec.Spec;
 
 /** A real optimizer on a small quadratic 0.5 * sum(c_i x_i^2), for checkpoint tests. */

@@ -16,12 +16,13 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.model.NetworkModel;
-import org.optimbench.jobs.workload.Classifier;
 import org.optimbench.jobs.workload.EncodedRows;
+import org.optimbench.jobs.workload.Example;
+import org.optimbench.jobs.workload.classifier.Classifier;
 import org.optimbench.jobs.workload.dlrm.Dlrm;
 import org.optimbench.optim.HashExampleStore;
+import org.optimbench.optim.registry.OptimizerRegistry;
 import org.optimbench.optim.schedule.Schedule;
-import org.optimbench.optim.spec.OptimizerRegistry;
 import org.optimbench.optim.spec.Spec;
 
 /**

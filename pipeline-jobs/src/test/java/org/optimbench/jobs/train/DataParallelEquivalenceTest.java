@@ -25,11 +25,11 @@ import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.collective.CollectiveOptions;
 import org.optimbench.jobs.collective.LoopbackRing;
 import org.optimbench.jobs.model.NetworkModel;
-import org.optimbench.jobs.workload.Classifier;
+import org.optimbench.jobs.workload.classifier.Classifier;
 import org.optimbench.optim.HashExampleStore;
 import org.optimbench.optim.Optimizer;
+import org.optimbench.optim.registry.OptimizerRegistry;
 import org.optimbench.optim.schedule.Schedule;
-import org.optimbench.optim.spec.OptimizerRegistry;
 import org.optimbench.optim.spec.Spec;
 
 /**

@@ -9,7 +9,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.optimbench.jobs.workload.Classifier;
+import org.optimbench.jobs.workload.Example;
+import org.optimbench.jobs.workload.classifier.Classifier;
 
 /**
  * Batches are a pure function of the step (resume and the data-parallel equivalence rely on it),

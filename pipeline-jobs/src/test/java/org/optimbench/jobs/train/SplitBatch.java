@@ -2,6 +2,7 @@ package org.optimbench.jobs.train;
 
 import java.util.List;
 import org.optimbench.jobs.workload.EncodedRows;
+import org.optimbench.jobs.workload.Example;
 
 /**
  * For "N workers x batch b == 1 worker x batch N*b" tests with two workers: step t's batch for one

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.spark.sql.SparkSession;
-import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.jobs.run.AtomicFiles;
+import org.optimbench.optim.spec.SpecException;
 import org.optimbench.prep.criteo.CriteoConfig;
 import org.optimbench.prep.criteo.CriteoGenerator;
 import org.optimbench.prep.criteo.CriteoJob;
@@ -48,7 +48,7 @@ final class CriteoSource {
                   ? List.of("days", "rows-per-day", "seed").contains(k)
                   : k.equals("days"));
       if (!known)
-        throw new ConfException(
+        throw new SpecException(
             "data.source",
             "unknown option '"
                 + k
@@ -60,7 +60,7 @@ final class CriteoSource {
     Integer cutDays = null;
     if (generate) {
       if (!opts.containsKey("days") || !opts.containsKey("rows-per-day"))
-        throw new ConfException("data.source", GENERATE + " needs days=D and rows-per-day=N");
+        throw new SpecException("data.source", GENERATE + " needs days=D and rows-per-day=N");
       Path raw = target.resolveSibling(target.getFileName() + ".raw");
       AtomicFiles.deleteTree(raw);
       CriteoGenerator.Spec spec =
@@ -95,7 +95,7 @@ final class CriteoSource {
     for (String kv : query.split("&")) {
       int eq = kv.indexOf('=');
       if (eq <= 0)
-        throw new ConfException("data.source", "option '" + kv + "' must look like key=value");
+        throw new SpecException("data.source", "option '" + kv + "' must look like key=value");
       out.put(kv.substring(0, eq), kv.substring(eq + 1));
     }
     return out;
@@ -105,7 +105,7 @@ final class CriteoSource {
     try {
       return Integer.parseInt(opts.get(key));
     } catch (NumberFormatException e) {
-      throw new ConfException(
+      throw new SpecException(
           "data.source", "option " + key + "=" + opts.get(key) + " is not an integer");
     }
   }
@@ -114,7 +114,7 @@ final class CriteoSource {
     try {
       return CriteoConfig.Mode.valueOf(v);
     } catch (IllegalArgumentException e) {
-      throw new ConfException("data.source", "option categorical=" + v + " is not hash or vocab");
+      throw new SpecException("data.source", "option categorical=" + v + " is not hash or vocab");
     }
   }
 }

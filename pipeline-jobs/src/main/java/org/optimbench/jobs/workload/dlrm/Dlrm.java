@@ -32,19 +32,19 @@ import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.optimbench.jobs.collective.AllReduce;
-import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.jobs.model.NativeArrays;
 import org.optimbench.jobs.model.NetworkModel;
-import org.optimbench.jobs.train.Example;
 import org.optimbench.jobs.workload.BroadcastModel;
 import org.optimbench.jobs.workload.EncodedRows;
+import org.optimbench.jobs.workload.Example;
 import org.optimbench.jobs.workload.Metrics;
 import org.optimbench.jobs.workload.PreparedData;
 import org.optimbench.jobs.workload.PreparedRows;
 import org.optimbench.jobs.workload.SparkAuc;
 import org.optimbench.jobs.workload.Workload;
+import org.optimbench.jobs.workload.WorkloadDefinition;
 import org.optimbench.jobs.workload.WorkloadSpec;
-import org.optimbench.jobs.workload.Workloads;
+import org.optimbench.optim.spec.SpecException;
 
 /**
  * DLRM (Naumov et al. 2019; facebookresearch/dlrm {@code dlrm_s_pytorch.py}) on data-prep's Criteo
@@ -101,8 +101,8 @@ public record Dlrm(
   /** The checked spec, before the data gives the table sizes. */
   public record Spec(int embeddingDim, List<Integer> bottom, List<Integer> top, int maxTableSize) {}
 
-  public static final Workloads.Definition<Spec> DEFINITION =
-      new Workloads.Definition<>() {
+  public static final WorkloadDefinition<Spec> DEFINITION =
+      new WorkloadDefinition<>() {
         @Override
         public Spec parse(WorkloadSpec spec) {
           int dim = spec.positiveInt("embedding_dim", 16);
@@ -111,7 +111,7 @@ public record Dlrm(
           int max = spec.nonNegativeInt("max_table_size", 0);
           spec.finish();
           if (bottom.get(bottom.size() - 1) != dim) {
-            throw new ConfException(
+            throw new SpecException(
                 "workload.bottom",
                 "last width "
                     + bottom.get(bottom.size() - 1)
@@ -120,11 +120,11 @@ public record Dlrm(
                     + " (the dot interaction needs equal widths)");
           }
           if (top.get(top.size() - 1) != 1)
-            throw new ConfException(
+            throw new SpecException(
                 "workload.top",
                 "last width " + top.get(top.size() - 1) + " must be 1 (the click logit)");
           if (max == 1)
-            throw new ConfException(
+            throw new SpecException(
                 "workload.max_table_size", "1 would map every id to 0; use 0 (no cap) or >= 2");
           return new Spec(dim, bottom, top, max);
         }
@@ -141,7 +141,7 @@ public record Dlrm(
           } else {
             sizes = data.integers("categorical.vocab_sizes");
             if (sizes.size() != cats)
-              throw new ConfException(
+              throw new SpecException(
                   data.confKey(),
                   data.dir().resolve("manifest.json")
                       + ": "

@@ -15,16 +15,16 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.optimbench.jobs.collective.AllReduce;
-import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.jobs.model.NativeArrays;
 import org.optimbench.jobs.model.NetworkModel;
-import org.optimbench.jobs.train.Example;
 import org.optimbench.jobs.workload.EncodedRows;
+import org.optimbench.jobs.workload.Example;
 import org.optimbench.jobs.workload.PreparedData;
 import org.optimbench.jobs.workload.PreparedRows;
 import org.optimbench.jobs.workload.Workload;
+import org.optimbench.jobs.workload.WorkloadDefinition;
 import org.optimbench.jobs.workload.WorkloadSpec;
-import org.optimbench.jobs.workload.Workloads;
+import org.optimbench.optim.spec.SpecException;
 
 /**
  * The GPT language-model workload ({@link GptModel}, pipeline-jobs/GPT.md) on data-prep's text
@@ -72,8 +72,8 @@ public record GptWorkload(int vocab, int seqLen, int dModel, int heads, int laye
   /** The checked spec; 0 for seq_len or vocab means "from the manifest". */
   public record Spec(int seqLen, int dModel, int heads, int layers, int mlpRatio, int vocab) {}
 
-  public static final Workloads.Definition<Spec> DEFINITION =
-      new Workloads.Definition<>() {
+  public static final WorkloadDefinition<Spec> DEFINITION =
+      new WorkloadDefinition<>() {
         @Override
         public Spec parse(WorkloadSpec spec) {
           int seqLen = spec.has("seq_len") ? spec.positiveInt("seq_len", 1) : 0;
@@ -84,10 +84,10 @@ public record GptWorkload(int vocab, int seqLen, int dModel, int heads, int laye
           int vocab = spec.has("vocab") ? spec.positiveInt("vocab", 1) : 0;
           spec.finish();
           if (d % heads != 0)
-            throw new ConfException(
+            throw new SpecException(
                 "workload.heads", "d_model " + d + " must be divisible by heads " + heads);
           if (vocab == 1 || vocab > GptConfig.MAX_VOCAB)
-            throw new ConfException(
+            throw new SpecException(
                 "workload.vocab", vocab + " must be in [2, " + GptConfig.MAX_VOCAB + "]");
           return new Spec(seqLen, d, heads, layers, mlpRatio, vocab);
         }
@@ -99,7 +99,7 @@ public record GptWorkload(int vocab, int seqLen, int dModel, int heads, int laye
           int blockLength = data.integer("block_length");
           int seqLen = s.seqLen() == 0 ? blockLength - 1 : s.seqLen();
           if (seqLen != blockLength - 1) {
-            throw new ConfException(
+            throw new SpecException(
                 "workload.seq_len",
                 seqLen
                     + " does not match "
@@ -120,7 +120,7 @@ public record GptWorkload(int vocab, int seqLen, int dModel, int heads, int laye
                   encodingVocab == null ? 0 : encodingVocab,
                   data.integer("tokenizer.end_of_document") + 1);
           if (encodingVocab == null && s.vocab() == 0)
-            throw new ConfException(
+            throw new SpecException(
                 "workload.vocab",
                 "required: the vocabulary size of encoding '"
                     + encoding
@@ -129,7 +129,7 @@ public record GptWorkload(int vocab, int seqLen, int dModel, int heads, int laye
                     + ") is not known");
           int vocab = s.vocab() == 0 ? needed : s.vocab();
           if (vocab < needed) {
-            throw new ConfException(
+            throw new SpecException(
                 "workload.vocab",
                 vocab
                     + " is smaller than the "
@@ -142,7 +142,7 @@ public record GptWorkload(int vocab, int seqLen, int dModel, int heads, int laye
           try {
             return new GptWorkload(vocab, seqLen, s.dModel(), s.heads(), s.layers(), s.mlpRatio());
           } catch (IllegalArgumentException e) {
-            throw new ConfException("workload", e.getMessage());
+            throw new SpecException("workload", e.getMessage());
           }
         }
 

@@ -8,7 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.apache.spark.sql.SparkSession;
-import org.optimbench.jobs.conf.ConfException;
+import org.optimbench.optim.spec.SpecException;
 import org.optimbench.prep.text.DocumentFormat;
 import org.optimbench.prep.text.TextConfig;
 import org.optimbench.prep.text.TextJob;
@@ -36,10 +36,10 @@ final class TextSource {
       for (String kv : source.substring(q + 1).split("&")) {
         int eq = kv.indexOf('=');
         if (eq <= 0)
-          throw new ConfException("data.source", "option '" + kv + "' must look like key=value");
+          throw new SpecException("data.source", "option '" + kv + "' must look like key=value");
         String k = kv.substring(0, eq);
         if (!OPTIONS.contains(k))
-          throw new ConfException(
+          throw new SpecException(
               "data.source",
               "unknown option '"
                   + k
@@ -66,8 +66,8 @@ final class TextSource {
                   ? Double.valueOf(fraction(opts.get("valid-fraction")))
                   : null);
     } catch (IllegalArgumentException e) {
-      if (e instanceof ConfException) throw e;
-      throw new ConfException("data.source", e.getMessage());
+      if (e instanceof SpecException) throw e;
+      throw new SpecException("data.source", e.getMessage());
     }
     console.println(
         "preparing " + input + " -> " + target + " (text job, seq-len " + config.seqLen() + ")");
@@ -79,7 +79,7 @@ final class TextSource {
     try {
       return Long.parseLong(opts.get(key));
     } catch (NumberFormatException e) {
-      throw new ConfException(
+      throw new SpecException(
           "data.source", "option " + key + "=" + opts.get(key) + " is not an integer");
     }
   }
@@ -88,7 +88,7 @@ final class TextSource {
     try {
       return Double.parseDouble(v);
     } catch (NumberFormatException e) {
-      throw new ConfException("data.source", "option valid-fraction=" + v + " is not a number");
+      throw new SpecException("data.source", "option valid-fraction=" + v + " is not a number");
     }
   }
 
@@ -96,7 +96,7 @@ final class TextSource {
     try {
       return DocumentFormat.valueOf(v.toLowerCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new ConfException(
+      throw new SpecException(
           "data.source",
           "option format=" + v + " is not one of auto, book, lines, blankline, wikiextractor");
     }

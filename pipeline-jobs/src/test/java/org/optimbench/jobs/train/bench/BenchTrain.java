@@ -15,17 +15,17 @@ import org.optimbench.jobs.collective.BarrierRunner;
 import org.optimbench.jobs.collective.CollectiveOptions;
 import org.optimbench.jobs.compare.Stats;
 import org.optimbench.jobs.model.NetworkModel;
-import org.optimbench.jobs.train.Example;
 import org.optimbench.jobs.train.LocalData;
 import org.optimbench.jobs.train.Mode;
 import org.optimbench.jobs.train.WorkerLoop;
-import org.optimbench.jobs.workload.Classifier;
+import org.optimbench.jobs.workload.Example;
 import org.optimbench.jobs.workload.Workload;
+import org.optimbench.jobs.workload.classifier.Classifier;
 import org.optimbench.jobs.workload.dlrm.Dlrm;
 import org.optimbench.jobs.workload.gpt.GptWorkload;
 import org.optimbench.optim.HashExampleStore;
+import org.optimbench.optim.registry.OptimizerRegistry;
 import org.optimbench.optim.schedule.Schedule;
-import org.optimbench.optim.spec.OptimizerRegistry;
 import org.optimbench.optim.spec.Spec;
 
 /**

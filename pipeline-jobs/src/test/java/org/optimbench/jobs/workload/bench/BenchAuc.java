@@ -22,13 +22,13 @@ import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.collective.CollectiveOptions;
 import org.optimbench.jobs.collective.LoopbackRing;
 import org.optimbench.jobs.model.NetworkModel;
-import org.optimbench.jobs.train.Example;
 import org.optimbench.jobs.workload.BroadcastModel;
+import org.optimbench.jobs.workload.Example;
 import org.optimbench.jobs.workload.Metrics;
 import org.optimbench.jobs.workload.PreparedData;
 import org.optimbench.jobs.workload.SparkAuc;
 import org.optimbench.jobs.workload.Workload;
-import org.optimbench.jobs.workload.Workloads;
+import org.optimbench.jobs.workload.registry.Workloads;
 
 /**
  * The exact AUC at scale (BENCHMARKS.md, "Exact AUC at scale"):

@@ -16,8 +16,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.optimbench.jobs.model.NetworkModel;
-import org.optimbench.jobs.train.Example;
 import org.optimbench.jobs.workload.EncodedRows;
+import org.optimbench.jobs.workload.Example;
 import org.optimbench.optim.Segment;
 
 /**
@@ -115,7 +115,7 @@ class DlrmModelTest {
   @Test
   void embeddingTablesLocateEveryRowOfTheirWeightsInTheFlatVectorAndOnlyLookedUpRowsGetGradient() {
     NetworkModel model = TINY.build(DataType.DOUBLE, 7);
-    List<org.optimbench.jobs.collective.RowSparseSum.Table> tables = model.embeddingTables();
+    List<org.optimbench.jobs.model.EmbeddingTable> tables = model.embeddingTables();
     assertEquals(
         List.of("emb_C1_W", "emb_C2_W", "emb_C3_W"), tables.stream().map(t -> t.name()).toList());
     ComputationGraph g = (ComputationGraph) model.network();

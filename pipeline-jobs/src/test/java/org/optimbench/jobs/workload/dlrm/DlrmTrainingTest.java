@@ -31,12 +31,12 @@ import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.run.Checkpoints;
 import org.optimbench.jobs.run.MetricsLog;
 import org.optimbench.jobs.run.RunStatus;
-import org.optimbench.jobs.train.Example;
 import org.optimbench.jobs.train.TrainedRun;
 import org.optimbench.jobs.train.TrainingJobAccess;
+import org.optimbench.jobs.workload.Example;
 import org.optimbench.jobs.workload.Metrics;
 import org.optimbench.jobs.workload.PreparedData;
-import org.optimbench.jobs.workload.Workloads;
+import org.optimbench.jobs.workload.registry.Workloads;
 
 /**
  * DLRM end to end on Spark local[2]: the first run prepares generated Criteo data from {@code

@@ -10,7 +10,7 @@ import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
 import org.optimbench.optim.Optimizers;
 import org.optimbench.optim.StepContext;
-import org.optimbench.optim.spec.OptimizerRegistry;
+import org.optimbench.optim.registry.OptimizerRegistry;
 import org.optimbench.optim.spec.Spec;
 
 /**

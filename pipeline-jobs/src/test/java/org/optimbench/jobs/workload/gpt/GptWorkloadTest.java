@@ -22,18 +22,18 @@ import org.optimbench.jobs.collective.CollectiveOptions;
 import org.optimbench.jobs.collective.LoopbackRing;
 import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.jobs.model.NetworkModel;
-import org.optimbench.jobs.train.Example;
 import org.optimbench.jobs.train.Mode;
 import org.optimbench.jobs.train.SplitBatch;
 import org.optimbench.jobs.train.WorkerLoop;
 import org.optimbench.jobs.workload.EncodedRows;
+import org.optimbench.jobs.workload.Example;
 import org.optimbench.jobs.workload.PreparedData;
 import org.optimbench.jobs.workload.Workload;
-import org.optimbench.jobs.workload.Workloads;
+import org.optimbench.jobs.workload.registry.Workloads;
 import org.optimbench.optim.HashExampleStore;
 import org.optimbench.optim.Optimizer;
+import org.optimbench.optim.registry.OptimizerRegistry;
 import org.optimbench.optim.schedule.Schedule;
-import org.optimbench.optim.spec.OptimizerRegistry;
 import org.optimbench.optim.spec.Spec;
 
 /**

@@ -19,9 +19,10 @@ import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.collective.CollectiveOptions;
 import org.optimbench.jobs.collective.LoopbackRing;
 import org.optimbench.jobs.collective.RowSparseSum;
+import org.optimbench.jobs.model.EmbeddingTable;
 import org.optimbench.jobs.model.NetworkModel;
-import org.optimbench.jobs.train.Example;
 import org.optimbench.jobs.workload.EncodedRows;
+import org.optimbench.jobs.workload.Example;
 import org.optimbench.jobs.workload.dlrm.Dlrm;
 import org.optimbench.optim.Segment;
 
@@ -124,7 +125,7 @@ public final class BenchDlrmGradients {
   /**
    * Median ms of the 2-worker sparse-row sum of each worker's gradient, and the last call's report.
    */
-  private static Object[] sparseSumMs(INDArray[] grads, List<RowSparseSum.Table> tables)
+  private static Object[] sparseSumMs(INDArray[] grads, List<EmbeddingTable> tables)
       throws Exception {
     List<AllReduce> ring = LoopbackRing.open(2, CollectiveOptions.defaults());
     ExecutorService pool = Executors.newFixedThreadPool(2);

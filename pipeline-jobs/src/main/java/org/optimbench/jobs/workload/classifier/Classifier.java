@@ -1,4 +1,4 @@
-package org.optimbench.jobs.workload;
+package org.optimbench.jobs.workload.classifier;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -22,10 +22,16 @@ import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.optimbench.jobs.collective.AllReduce;
-import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.jobs.model.NativeArrays;
 import org.optimbench.jobs.model.NetworkModel;
-import org.optimbench.jobs.train.Example;
+import org.optimbench.jobs.workload.EncodedRows;
+import org.optimbench.jobs.workload.Example;
+import org.optimbench.jobs.workload.PreparedData;
+import org.optimbench.jobs.workload.PreparedRows;
+import org.optimbench.jobs.workload.Workload;
+import org.optimbench.jobs.workload.WorkloadDefinition;
+import org.optimbench.jobs.workload.WorkloadSpec;
+import org.optimbench.optim.spec.SpecException;
 import org.optimbench.prep.libsvm.LibsvmConfig;
 import org.optimbench.prep.libsvm.LibsvmJob;
 
@@ -42,12 +48,12 @@ public record Classifier(int inputs, List<Integer> hidden, int classes, Activati
   /** The layer spec of an MLP (empty hidden for logreg). */
   record Layers(List<Integer> hidden, Activation activation) {}
 
-  public static final Workloads.Definition<Layers> LOGREG =
-      new Workloads.Definition<>() {
+  public static final WorkloadDefinition<Layers> LOGREG =
+      new WorkloadDefinition<>() {
         @Override
         public Layers parse(WorkloadSpec spec) {
           if (spec.has("hidden"))
-            throw new ConfException(
+            throw new SpecException(
                 "workload.hidden", "logreg has no hidden layers (use name: mlp)");
           spec.finish();
           return new Layers(List.of(), Activation.IDENTITY);
@@ -65,8 +71,8 @@ public record Classifier(int inputs, List<Integer> hidden, int classes, Activati
         }
       };
 
-  public static final Workloads.Definition<Layers> MLP =
-      new Workloads.Definition<>() {
+  public static final WorkloadDefinition<Layers> MLP =
+      new WorkloadDefinition<>() {
         @Override
         public Layers parse(WorkloadSpec spec) {
           List<Integer> hidden = spec.widths("hidden", List.of(64), 1);

@@ -1,4 +1,4 @@
-package org.optimbench.jobs.train;
+package org.optimbench.jobs.workload;
 
 import java.io.Serializable;
 

@@ -1,28 +1,27 @@
-package org.optimbench.optim.spec;
+package org.optimbench.optim.registry;
 
 import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
 import org.optimbench.optim.Optimizer;
+import org.optimbench.optim.spec.Hparams;
+import org.optimbench.optim.spec.Registrar;
+import org.optimbench.optim.spec.Spec;
+import org.optimbench.optim.spec.SpecException;
 
 /**
  * The one map from optimizer name to factory. Conf files, the training CLI, the trace command and
  * the tests all create optimizers here, so a name means the same algorithm everywhere.
  *
- * <p>Each family of methods registers itself from its package ({@code Family.register}); a factory
- * reads its hyperparameters from {@link Hparams} with the reference implementation's names and
- * defaults and returns an immutable config record.
+ * <p>Each family of methods registers itself from its package ({@code Family.register}, through the
+ * {@link Registrar} interface, so families do not depend on this class); a factory reads its
+ * hyperparameters from {@link Hparams} with the reference implementation's names and defaults and
+ * returns an immutable config record.
  */
 public final class OptimizerRegistry {
   /** A factory plus a one-line description for {@code --help} listings. */
   public record Entry(String name, String description, Function<Hparams, Optimizer> factory) {}
-
-  /** What a family's {@code register} method receives. */
-  @FunctionalInterface
-  public interface Registrar {
-    void add(String name, String description, Function<Hparams, Optimizer> factory);
-  }
 
   /** An optimizer together with the spec it was made from, with every default filled in. */
   public record Resolved(Optimizer optimizer, Spec spec) {}
@@ -72,7 +71,9 @@ public final class OptimizerRegistry {
               + String.join(", ", ENTRIES.keySet())
               + ")");
     }
-    Hparams hp = new Hparams(path + ".hparams", spec.hparams());
+    Hparams hp =
+        new Hparams(
+            path + ".hparams", spec.hparams(), (nested, at) -> resolve(nested, at).optimizer());
     Optimizer o;
     try {
       o = e.factory().apply(hp);
@@ -82,13 +83,5 @@ public final class OptimizerRegistry {
     }
     hp.finish();
     return new Resolved(o, new Spec(spec.name(), hp.resolved()));
-  }
-
-  /**
-   * Creates a nested optimizer (wrappers): {@code hp.spec(key)} resolved with a path under {@code
-   * hp}.
-   */
-  public static Optimizer nested(Hparams hp, String key) {
-    return resolve(hp.spec(key), hp.field(key)).optimizer();
   }
 }
