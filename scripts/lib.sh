@@ -8,9 +8,11 @@ JVM_FLAGS=(
   --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
   --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
   --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-exports=java.base/sun.security.action=ALL-UNNAMED
-  # Spark at WARN on the console so the jobs' own progress lines stay readable (file ships in data-prep).
-  -Dlog4j2.configurationFile=optimbench-prep-log4j2.properties -Dspark.ui.enabled=false
+  # Logs (Spark's included, with stack traces) go to a file, the console keeps the jobs' own lines
+  # (data-prep/src/main/resources/optimbench-log4j2.properties); OPTIMBENCH_LOG_DIR moves the files.
+  -Dlog4j2.configurationFile=optimbench-log4j2.properties -Dspark.ui.enabled=false
 )
+LOG_DIR="${OPTIMBENCH_LOG_DIR:-$ROOT/work/logs}"
 
 # ND4J's native ops use OpenMP. On a machine whose cores are shared (Spark workers on the same
 # host, other processes), two OpenMP threads per process made a 1M-float elementwise op ~20x
@@ -47,5 +49,7 @@ run_main() {
   local module="$1" cls="$2"
   shift 2
   ensure_built "$module"
-  exec java ${JAVA_OPTS:-} "${JVM_FLAGS[@]}" -cp "$(classpath "$module")" "$cls" "$@"
+  mkdir -p "$LOG_DIR"
+  local log="$LOG_DIR/$(basename "$0")-$(date +%Y%m%d-%H%M%S)-$$.log"
+  exec java ${JAVA_OPTS:-} "${JVM_FLAGS[@]}" -Doptimbench.log.file="$log" -cp "$(classpath "$module")" "$cls" "$@"
 }

@@ -19,7 +19,7 @@ import java.util.Map;
  * <p>Values are plain Java objects: {@code Double}/{@code Long}, {@code Boolean}, {@code String},
  * {@code List}, nested {@code Map} (a nested spec), or {@code null}.
  */
-public record Spec(String name, Map<String, Object> hparams) {
+public record Spec(String name, Map<String, Object> hparams) implements java.io.Serializable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 

@@ -7,9 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.optimbench.jobs.conf.ConfKey.Type;
 
@@ -135,107 +137,174 @@ public final class RunConf {
 
   private final Map<String, Object> values;
 
-  private RunConf(Map<String, Object> values) {
+  /** Keys whose value was wrong (they hold their default so that other checks can go on). */
+  private final Set<String> bad;
+
+  private RunConf(Map<String, Object> values, Set<String> bad) {
     this.values = Collections.unmodifiableMap(values);
+    this.bad = Set.copyOf(bad);
   }
 
-  /** Reads a YAML file and applies overrides; a sweep block is kept aside for {@link #expand}. */
-  public static List<RunConf> load(Path file, List<String> overrides) throws IOException {
-    Object root =
-        new ObjectMapper(new YAMLFactory()).readValue(Files.readString(file), Object.class);
-    if (!(root instanceof Map<?, ?>))
-      throw new ConfException(file.toString(), "expected a YAML mapping at the top");
+  /** Whether {@code key}'s value was read without error. */
+  boolean ok(String key) {
+    return !bad.contains(key);
+  }
+
+  /**
+   * The runs of a conf file with {@code dotted.key=value} overrides: the sweep expanded, every key
+   * checked, the optimizer, schedule and workload specs resolved. Every error, in the file, in an
+   * override or in any run of the sweep, is collected and reported at once ({@link ConfErrors}, one
+   * line per error naming the key); nothing is returned unless every run is valid.
+   */
+  public static List<RunConfig> load(Path file, List<String> overrides) throws IOException {
+    ConfErrors.Collector errors = new ConfErrors.Collector(file.toString());
+    Object root;
+    try {
+      root = new ObjectMapper(new YAMLFactory()).readValue(Files.readString(file), Object.class);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
+      throw ConfErrors.single(
+          file.toString(),
+          new ConfException(
+              "(file)",
+              "not valid YAML"
+                  + where
+                  + ": "
+                  + e.getOriginalMessage().lines().findFirst().orElse("")));
+    }
+    if (!(root instanceof Map<?, ?>)) {
+      throw ConfErrors.single(
+          file.toString(), new ConfException("(file)", "expected a YAML mapping at the top"));
+    }
     @SuppressWarnings("unchecked")
     Map<String, Object> tree = new LinkedHashMap<>((Map<String, Object>) root);
     Object sweep = tree.remove("sweep");
-    for (String o : overrides) applyOverride(tree, o);
-    String base = file.getFileName().toString().replaceFirst("\\.ya?ml$", "");
+    for (String o : overrides) {
+      try {
+        applyOverride(tree, o);
+      } catch (ConfException e) {
+        errors.add(e);
+      }
+    }
     if (sweep instanceof Map<?, ?> m) {
       for (String o : overrides) {
         String k = o.substring(0, Math.max(0, o.indexOf('='))).trim();
         for (Object a : m.keySet()) {
           String axis = String.valueOf(a);
           if (k.equals(axis) || k.startsWith(axis + ".") || axis.startsWith(k + ".")) {
-            throw new ConfException(
-                k,
-                "is swept by "
-                    + file
-                    + " (sweep."
-                    + axis
-                    + "), so an override would be replaced by every sweep value; change the sweep instead");
+            errors.add(
+                new ConfException(
+                    k,
+                    "is swept by "
+                        + file
+                        + " (sweep."
+                        + axis
+                        + "), so an override would be replaced by every sweep value; change the"
+                        + " sweep instead"));
           }
         }
       }
     }
-    return expand(tree, sweep, base);
+    String base = file.getFileName().toString().replaceFirst("\\.ya?ml$", "");
+    List<RunConfig> runs = new ArrayList<>();
+    for (Point p : points(sweep, errors)) {
+      List<ConfException> problems = new ArrayList<>();
+      RunConf raw = check(p.apply(tree), problems);
+      String name = p.name(raw.string("name").isEmpty() ? base : raw.string("name"));
+      Map<String, Object> v = new LinkedHashMap<>(raw.values);
+      v.put("name", name);
+      RunConfig c = RunConfig.of(new RunConf(v, raw.bad), problems);
+      errors.addAll(name, problems);
+      if (c != null) runs.add(c);
+    }
+    Set<String> names = new HashSet<>();
+    for (RunConfig r : runs) {
+      if (!names.add(r.name())) {
+        errors.add(
+            new ConfException(
+                "name",
+                "two runs of the sweep are both named '" + r.name() + "'; set distinct names"));
+      }
+    }
+    errors.throwIfAny();
+    return runs;
+  }
+
+  /** One point of the sweep: values for its axes, and the suffix they give the run name. */
+  private record Point(Map<String, Object> values, String suffix) {
+    Map<String, Object> apply(Map<String, Object> tree) {
+      Map<String, Object> t = deepCopy(tree);
+      for (Map.Entry<String, Object> e : values.entrySet()) set(t, e.getKey(), e.getValue());
+      return t;
+    }
+
+    String name(String base) {
+      return suffix.isEmpty() ? base : base + "__" + suffix.replaceAll("[^A-Za-z0-9=._,+-]", "-");
+    }
   }
 
   /**
-   * The runs of {@code tree} crossed with the {@code sweep} axes. An axis is a conf key, a key
-   * below an object key ({@code optimizer.hparams.lr}), or a group of keys ({@code data}) whose
-   * values are mappings that replace the whole group, so a dataset's {@code train} and {@code
-   * source} always change together.
+   * The cartesian product of the {@code sweep} axes. An axis is a conf key, a key below an object
+   * key ({@code optimizer.hparams.lr}), or a group of keys ({@code data}) whose values are mappings
+   * that replace the whole group, so a dataset's {@code train} and {@code source} always change
+   * together. A bad axis is an error and the axis is left out.
    */
-  static List<RunConf> expand(Map<String, Object> tree, Object sweep, String baseName) {
+  private static List<Point> points(Object sweep, ConfErrors.Collector errors) {
     Map<String, List<Object>> axes = new LinkedHashMap<>();
     if (sweep != null) {
-      if (!(sweep instanceof Map<?, ?> m))
-        throw new ConfException("sweep", "expected a mapping of dotted keys to lists of values");
-      for (Map.Entry<?, ?> e : m.entrySet()) {
-        String key = String.valueOf(e.getKey());
-        if (!(e.getValue() instanceof List<?> l) || l.isEmpty())
-          throw new ConfException("sweep." + key, "expected a non-empty list of values");
-        if (!BY_NAME.containsKey(key) && hasKeysUnder(key)) {
-          for (Object v : l)
-            if (!(v instanceof Map))
-              throw new ConfException(
-                  "sweep." + key,
-                  "'"
-                      + key
-                      + "' is a group of keys: each value must be a mapping of its keys, got "
-                      + v);
-        } else {
-          checkKnown(key);
+      if (!(sweep instanceof Map<?, ?> m)) {
+        errors.add(
+            new ConfException("sweep", "expected a mapping of dotted keys to lists of values"));
+      } else {
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+          String key = String.valueOf(e.getKey());
+          if (!(e.getValue() instanceof List<?> l) || l.isEmpty()) {
+            errors.add(new ConfException("sweep." + key, "expected a non-empty list of values"));
+            continue;
+          }
+          try {
+            if (!BY_NAME.containsKey(key) && hasKeysUnder(key)) {
+              for (Object v : l) {
+                if (!(v instanceof Map)) {
+                  throw new ConfException(
+                      "sweep." + key,
+                      "'"
+                          + key
+                          + "' is a group of keys: each value must be a mapping of its keys, got "
+                          + v);
+                }
+              }
+            } else {
+              checkKnown(key);
+            }
+            axes.put(key, new ArrayList<>(l));
+          } catch (ConfException bad) {
+            errors.add(bad);
+          }
         }
-        axes.put(key, new ArrayList<>(l));
       }
     }
-    List<RunConf> out = new ArrayList<>();
-    List<Map<String, Object>> points = new ArrayList<>();
-    points.add(new LinkedHashMap<>());
+    List<Point> points = new ArrayList<>();
+    points.add(new Point(new LinkedHashMap<>(), ""));
     for (Map.Entry<String, List<Object>> axis : axes.entrySet()) {
-      List<Map<String, Object>> next = new ArrayList<>();
-      for (Map<String, Object> p : points) {
+      List<Point> next = new ArrayList<>();
+      for (Point p : points) {
         for (Object v : axis.getValue()) {
-          Map<String, Object> q = new LinkedHashMap<>(p);
+          Map<String, Object> q = new LinkedHashMap<>(p.values());
           q.put(axis.getKey(), v);
-          next.add(q);
+          String leaf = axis.getKey().substring(axis.getKey().lastIndexOf('.') + 1);
+          Object shown = v;
+          if (shown instanceof Map<?, ?> group && group.get("train") instanceof String train) {
+            shown =
+                Path.of(train).getFileName().toString(); // a dataset reads as its directory name
+          }
+          String part = leaf + "=" + slug(shown);
+          next.add(new Point(q, p.suffix().isEmpty() ? part : p.suffix() + "_" + part));
         }
       }
       points = next;
     }
-    for (Map<String, Object> point : points) {
-      Map<String, Object> t = deepCopy(tree);
-      StringBuilder suffix = new StringBuilder();
-      for (Map.Entry<String, Object> e : point.entrySet()) {
-        set(t, e.getKey(), e.getValue());
-        String leaf = e.getKey().substring(e.getKey().lastIndexOf('.') + 1);
-        Object shown = e.getValue();
-        if (shown instanceof Map<?, ?> group && group.get("train") instanceof String train) {
-          shown = Path.of(train).getFileName().toString(); // a dataset reads as its directory name
-        }
-        suffix.append(suffix.length() == 0 ? "" : "_").append(leaf).append('=').append(slug(shown));
-      }
-      RunConf c = fromTree(t);
-      String name = c.string("name");
-      if (name.isEmpty()) name = baseName;
-      if (suffix.length() > 0)
-        name = name + "__" + suffix.toString().replaceAll("[^A-Za-z0-9=._,+-]", "-");
-      Map<String, Object> v = new LinkedHashMap<>(c.values);
-      v.put("name", name);
-      out.add(new RunConf(v));
-    }
-    return out;
+    return points;
   }
 
   /**
@@ -268,29 +337,54 @@ public final class RunConf {
     return String.valueOf(v);
   }
 
-  /** Checks every key of {@code tree} and fills defaults. */
-  public static RunConf fromTree(Map<String, Object> tree) {
+  /**
+   * Checks every key of {@code tree} and fills defaults; the errors go to {@code problems}, and
+   * null is returned when there was one.
+   */
+  static RunConf check(Map<String, Object> tree, List<ConfException> problems) {
     Map<String, Object> flat = new LinkedHashMap<>();
     flatten("", tree, flat);
     Map<String, Object> values = new LinkedHashMap<>();
-    for (ConfKey k : KEYS) values.put(k.name(), k.check(flat.remove(k.name())));
-    if (!flat.isEmpty()) {
-      String k = flat.keySet().iterator().next();
-      throw new ConfException(k, "unknown key (see --help for the list)");
+    Set<String> bad = new HashSet<>();
+    for (ConfKey k : KEYS) {
+      try {
+        values.put(k.name(), k.check(flat.remove(k.name())));
+      } catch (ConfException e) {
+        problems.add(e);
+        bad.add(k.name());
+        values.put(k.name(), k.defaultValue()); // lets the other checks go on
+      }
     }
-    long steps = (Long) values.get("steps");
-    double epochs = (Double) values.get("epochs");
-    if ((steps > 0) == (epochs > 0))
-      throw new ConfException(
-          steps > 0 ? "epochs" : "steps", "set exactly one of steps and epochs (> 0)");
-    double fraction = (Double) values.get("eval.valid_fraction");
-    if (!(fraction > 0 && fraction <= 1))
-      throw new ConfException("eval.valid_fraction", fraction + " must be in (0, 1]");
-    for (String k : List.of("workers", "batch_size", "averaging_frequency")) {
-      if ((Long) values.get(k) <= 0) throw new ConfException(k, values.get(k) + " must be > 0");
+    for (String k : flat.keySet()) {
+      problems.add(new ConfException(k, "unknown key (see --help for the list)"));
     }
-    if (values.get("optimizer") == null) throw new ConfException("optimizer", "missing (required)");
-    return new RunConf(values);
+    if (!bad.contains("steps") && !bad.contains("epochs")) {
+      long steps = (Long) values.get("steps");
+      double epochs = (Double) values.get("epochs");
+      if ((steps > 0) == (epochs > 0)) {
+        problems.add(
+            new ConfException(
+                steps > 0 ? "epochs" : "steps", "set exactly one of steps and epochs (> 0)"));
+      }
+    }
+    if (!bad.contains("eval.valid_fraction")) {
+      double fraction = (Double) values.get("eval.valid_fraction");
+      if (!(fraction > 0 && fraction <= 1)) {
+        problems.add(new ConfException("eval.valid_fraction", fraction + " must be in (0, 1]"));
+      }
+    }
+    if (values.get("optimizer") == null && !bad.contains("optimizer")) {
+      problems.add(new ConfException("optimizer", "missing (required)"));
+    }
+    return new RunConf(values, bad);
+  }
+
+  /** The checked values of {@code tree} with defaults, or the first error. For tests. */
+  static RunConf fromTree(Map<String, Object> tree) {
+    List<ConfException> problems = new ArrayList<>();
+    RunConf c = check(tree, problems);
+    if (!problems.isEmpty()) throw problems.get(0);
+    return c;
   }
 
   private static void flatten(String prefix, Map<?, ?> m, Map<String, Object> out) {
@@ -320,12 +414,17 @@ public final class RunConf {
     throw new ConfException(dotted, "unknown key (see --help for the list)");
   }
 
-  /** Applies {@code dotted.key=value}; the value is read as a YAML scalar or flow collection. */
+  /**
+   * Applies {@code dotted.key=value}; the value is read as a YAML scalar or flow collection. A
+   * group of keys ({@code data={train: x, source: y}}) takes a mapping that replaces the whole
+   * group.
+   */
   static void applyOverride(Map<String, Object> tree, String override) {
     int eq = override.indexOf('=');
     if (eq <= 0) throw new ConfException(override, "an override must look like dotted.key=value");
     String key = override.substring(0, eq).trim();
-    checkKnown(key);
+    boolean group = !BY_NAME.containsKey(key) && hasKeysUnder(key);
+    if (!group) checkKnown(key);
     Object value;
     try {
       value =
@@ -333,7 +432,11 @@ public final class RunConf {
     } catch (IOException e) {
       throw new ConfException(key, "cannot read value '" + override.substring(eq + 1) + "'");
     }
-    set(tree, key, value);
+    if (group && !(value instanceof Map)) {
+      throw new ConfException(
+          key, "'" + key + "' is a group of keys: give a mapping of its keys, or override one key");
+    }
+    set(tree, key, value); // a group's mapping replaces the whole group, as in a sweep
   }
 
   @SuppressWarnings("unchecked")

@@ -14,7 +14,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.optimbench.jobs.conf.RunConf;
 import org.optimbench.optim.OptimizerState;
 
 /**
@@ -22,7 +21,7 @@ import org.optimbench.optim.OptimizerState;
  * writes to it:
  *
  * <pre>{@code
- * RunDirectory run = RunDirectory.open(root, conf, false);  // writes or checks conf.yaml
+ * RunDirectory run = RunDirectory.open(root, name, tree, false);  // writes or checks conf.yaml
  * if (run.isFinal()) return;                                 // a sweep re-run skips it
  * Optional<Checkpoint> from = run.start(diagnosticNames, evalNames);  // status RUNNING, metrics cut to the checkpoint
  * ... run.metrics().append(MetricsLog.row(step)...) ...
@@ -61,14 +60,6 @@ public final class RunDirectory {
   public static RunDirectory open(Path outputRoot, String runName, Map<String, Object> resolvedConf)
       throws IOException {
     return open(outputRoot, runName, resolvedConf, false);
-  }
-
-  /**
-   * Opens the directory of {@code conf.string("name")} under {@code outputRoot} with the resolved
-   * conf.
-   */
-  public static RunDirectory open(Path outputRoot, RunConf conf, boolean force) throws IOException {
-    return open(outputRoot, conf.string("name"), conf.resolvedTree(), force);
   }
 
   /**

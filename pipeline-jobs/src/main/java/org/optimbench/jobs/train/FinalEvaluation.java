@@ -9,7 +9,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.optimbench.jobs.conf.RunConf;
+import org.optimbench.jobs.conf.RunConfig;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.run.Checkpoint;
 import org.optimbench.jobs.run.Checkpoints;
@@ -32,17 +32,18 @@ import org.optimbench.jobs.workload.Workload;
 final class FinalEvaluation {
   private FinalEvaluation() {}
 
-  static WorkerTraining.Outcome complete(
+  static Outcome complete(
       SparkSession spark,
-      RunConf conf,
+      RunConfig conf,
       Workload workload,
       JavaRDD<Example> valid,
-      WorkerTraining.Outcome trained,
+      Outcome trained,
       PrintStream console)
       throws IOException {
-    String name = conf.string("name");
+    String name = conf.name();
     long steps = trained.step();
-    RunDirectory dir = RunDirectory.open(Path.of(conf.string("output")), conf, false);
+    RunDirectory dir =
+        RunDirectory.open(Path.of(conf.output()), conf.name(), conf.resolvedTree(), false);
     try {
       long t0 = System.nanoTime();
       Map<String, Double> finals = evaluate(spark, conf, workload, dir, valid, steps);
@@ -57,7 +58,7 @@ final class FinalEvaluation {
           (System.nanoTime() - t0) / 1e9,
           b,
           dir.dir());
-      return new WorkerTraining.Outcome(name, "completed", steps, "");
+      return new Outcome(name, Outcome.COMPLETED, steps, "");
     } catch (
         Exception
             e) { // Spark's exceptions are checked but undeclared: catch them too, rethrown as they
@@ -75,7 +76,7 @@ final class FinalEvaluation {
    */
   static Map<String, Double> evaluate(
       SparkSession spark,
-      RunConf conf,
+      RunConfig conf,
       Workload workload,
       RunDirectory dir,
       JavaRDD<Example> valid,
@@ -94,14 +95,14 @@ final class FinalEvaluation {
               + ck.step()
               + ", training ended at "
               + steps);
-    DataType dtype = WorkerTraining.dtype(conf);
-    long seed = conf.integer("seed");
+    DataType dtype = conf.training().dataType();
+    long seed = conf.training().seed();
     NetworkModel model = workload.build(dtype, seed);
     model.view().params().assign(ck.params());
-    INDArray at = WorkerTraining.optimizer(conf).evalParams(model.view(), ck.state());
+    INDArray at = conf.newOptimizer().evalParams(model.view(), ck.state());
     spark
         .sparkContext()
-        .setJobDescription("optimbench evaluate " + conf.string("name") + " after training");
+        .setJobDescription("optimbench evaluate " + conf.name() + " after training");
     BroadcastModel params = BroadcastModel.of(spark, at, dtype, seed);
     try {
       return workload.evaluateOnSpark(spark, valid, params);

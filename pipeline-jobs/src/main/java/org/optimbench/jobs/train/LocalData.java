@@ -14,7 +14,7 @@ import org.optimbench.jobs.workload.Workload;
  * permutation seeded by seed, worker and epoch), so a resumed run draws exactly the batches an
  * uninterrupted run would. Not thread-safe: one worker thread draws its batches.
  */
-public final class LocalData {
+public final class LocalData implements WorkerData {
   private final EncodedRows train;
   private final long[] trainIds;
   private final EncodedRows valid;
@@ -56,11 +56,13 @@ public final class LocalData {
   }
 
   /** This worker's validation rows, for the workload's evaluation. */
+  @Override
   public EncodedRows valid() {
     return valid;
   }
 
   /** This worker's batch of step t. */
+  @Override
   public Batch batchAt(long t, int batchSize) {
     int n = trainIds.length;
     int[] rows = new int[batchSize];
@@ -90,6 +92,7 @@ public final class LocalData {
   }
 
   /** A validation batch for step t (for hypergradient methods), drawn like training batches. */
+  @Override
   public Batch validBatchAt(long t, int batchSize) {
     if (valid.size() == 0)
       throw new IllegalStateException("worker " + rank + " has no validation rows");

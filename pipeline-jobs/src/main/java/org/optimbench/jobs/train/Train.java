@@ -1,12 +1,15 @@
 package org.optimbench.jobs.train;
 
+import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
+import org.optimbench.jobs.conf.ConfErrors;
 import org.optimbench.jobs.conf.RunConf;
+import org.optimbench.jobs.conf.RunConfig;
 import org.optimbench.optim.spec.SpecException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -59,27 +62,26 @@ public final class Train implements Callable<Integer> {
   String run;
 
   @Override
-  public Integer call() throws Exception {
-    List<RunConf> runs;
+  public Integer call() {
+    List<RunConfig> runs;
     try {
       runs = RunConf.load(conf, overrides);
-      for (RunConf r : runs) TrainingJob.check(r);
-    } catch (IllegalArgumentException | NoSuchFileException e) {
-      System.err.println(
-          "train: "
-              + conf
-              + ": "
-              + (e instanceof NoSuchFileException n
-                  ? n.getFile() + ": no such file"
-                  : e.getMessage()));
+    } catch (ConfErrors e) {
+      for (String line : e.lines()) System.err.println("train: " + line);
+      return 2;
+    } catch (NoSuchFileException e) {
+      System.err.println("train: " + conf + ": no such file");
+      return 2;
+    } catch (IOException e) {
+      System.err.println("train: " + conf + ": " + Errors.oneLine(e));
       return 2;
     }
     if (listRuns) {
-      for (RunConf r : runs) System.out.println(r.string("name"));
+      for (RunConfig r : runs) System.out.println(r.name());
       return 0;
     }
     if (run != null) {
-      List<RunConf> only = runs.stream().filter(r -> r.string("name").equals(run)).toList();
+      List<RunConfig> only = runs.stream().filter(r -> r.name().equals(run)).toList();
       if (only.isEmpty()) {
         System.err.println(
             "train: "
@@ -93,20 +95,29 @@ public final class Train implements Callable<Integer> {
       }
       runs = only;
     }
+    List<String> problems = Preflight.problems(runs);
+    if (!problems.isEmpty()) {
+      for (String p : problems) System.err.println("train: " + conf + ": " + p);
+      return 2;
+    }
     SparkSession.Builder b =
         SparkSession.builder().appName("optimbench train " + conf.getFileName());
-    String m = master != null ? master : runs.get(0).string("spark.master");
+    String m = master != null ? master : runs.get(0).sparkMaster();
     if (System.getProperty("spark.master") == null) b.master(m);
     b.config("spark.ui.showConsoleProgress", "false");
     try (SparkSession spark = b.getOrCreate()) {
-      spark.sparkContext().setLogLevel("WARN");
-      List<WorkerTraining.Outcome> out = TrainingJob.run(spark, runs, System.out);
-      return out.stream().anyMatch(o -> o.state().equals("failed")) ? 1 : 0;
+      List<Outcome> out = TrainingJob.run(spark, runs, System.out);
+      long failed = out.stream().filter(o -> o.state().equals(Outcome.FAILED)).count();
+      if (failed > 0) System.err.println("train: " + failed + " run(s) failed" + Errors.details());
+      return failed > 0 ? 1 : 0;
     } catch (SpecException e) {
-      // found only once data is opened (a data directory of the wrong kind, a missing manifest):
-      // still a bad conf
+      // found only once data is prepared or opened (a data directory of the wrong kind): a bad conf
       System.err.println("train: " + conf + ": " + e.getMessage());
       return 2;
+    } catch (Exception e) {
+      Errors.log(Train.class, "train failed", e);
+      System.err.println("train: " + Errors.oneLine(e) + Errors.details());
+      return 1;
     }
   }
 

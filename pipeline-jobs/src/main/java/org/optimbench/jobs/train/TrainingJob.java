@@ -15,15 +15,15 @@ import org.apache.spark.sql.SparkSession;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.collective.BarrierRunner;
 import org.optimbench.jobs.collective.CollectiveOptions;
-import org.optimbench.jobs.conf.ConfException;
-import org.optimbench.jobs.conf.RunConf;
+import org.optimbench.jobs.conf.Mode;
+import org.optimbench.jobs.conf.RunConfig;
 import org.optimbench.jobs.run.AtomicFiles;
 import org.optimbench.jobs.run.Checkpoints;
 import org.optimbench.jobs.run.SweepState;
 import org.optimbench.jobs.workload.Example;
 import org.optimbench.jobs.workload.PreparedData;
 import org.optimbench.jobs.workload.Workload;
-import org.optimbench.jobs.workload.registry.Workloads;
+import org.optimbench.optim.spec.SpecException;
 import org.optimbench.prep.common.StableHash;
 import scala.Tuple2;
 
@@ -42,14 +42,14 @@ import scala.Tuple2;
 public final class TrainingJob {
   private TrainingJob() {}
 
-  public static List<WorkerTraining.Outcome> run(
-      SparkSession spark, List<RunConf> runs, PrintStream console) throws IOException {
-    List<String> names = runs.stream().map(r -> r.string("name")).toList();
-    Path root = Path.of(runs.get(0).string("output"));
+  public static List<Outcome> run(SparkSession spark, List<RunConfig> runs, PrintStream console)
+      throws IOException {
+    List<String> names = runs.stream().map(RunConfig::name).toList();
+    Path root = Path.of(runs.get(0).output());
     SweepState sweep = SweepState.scan(root, names);
-    List<WorkerTraining.Outcome> out = new ArrayList<>();
-    for (RunConf conf : runs) {
-      String name = conf.string("name");
+    List<Outcome> out = new ArrayList<>();
+    for (RunConfig conf : runs) {
+      String name = conf.name();
       if (sweep.finished().contains(name)) {
         console.println(
             name
@@ -65,51 +65,22 @@ public final class TrainingJob {
           writeMetricsParquet(spark, root.resolve(name));
         continue;
       }
-      check(conf);
       spark.sparkContext().setJobDescription("optimbench train " + name);
       try {
-        WorkerTraining.Outcome o = runOne(spark, conf, console);
+        Outcome o = runOne(spark, conf, console);
         writeMetricsParquet(spark, root.resolve(name));
         out.add(o);
-      } catch (ConfException e) {
-        throw e;
+      } catch (SpecException e) {
+        throw e; // the conf or its data is wrong: every run would fail alike
       } catch (
-          Exception
-              e) { // SparkException is checked; a failed run is recorded and the sweep goes on
-        console.println(name + ": FAILED: " + e.getMessage());
-        out.add(new WorkerTraining.Outcome(name, "failed", -1, String.valueOf(e.getMessage())));
+          Exception e) { // SparkException is checked; a failed run is recorded, the sweep goes on
+        String why = Errors.oneLine(e);
+        console.println(name + ": FAILED: " + why);
+        Errors.log(TrainingJob.class, name + " failed", e);
+        out.add(new Outcome(name, Outcome.FAILED, -1, why));
       }
     }
     return out;
-  }
-
-  /** Checks that need the whole conf (mode-dependent rules, the workload spec); no data is read. */
-  static void check(RunConf conf) {
-    Mode mode = Mode.of(conf.string("mode"));
-    long k = conf.integer("averaging_frequency");
-    if (mode == Mode.SINGLE && conf.integer("workers") != 1)
-      throw new ConfException(
-          "workers", "mode single runs one worker, got " + conf.integer("workers"));
-    if (mode == Mode.PARAM_AVERAGING) {
-      for (String key : List.of("eval_every", "checkpoint_every")) {
-        if (conf.integer(key) % k != 0)
-          throw new ConfException(
-              key,
-              conf.integer(key)
-                  + " must be a multiple of averaging_frequency "
-                  + k
-                  + " (workers agree only after averaging)");
-      }
-    }
-    Workloads.check(conf.object("workload"));
-    if (!conf.string("eval.final").equals("none")
-        && !Workloads.definition(conf.object("workload")).evaluatesOnSpark()) {
-      throw new ConfException(
-          "eval.final",
-          "workload "
-              + conf.object("workload").get("name")
-              + " has no evaluation on Spark; use none (dlrm has one)");
-    }
   }
 
   /**
@@ -124,73 +95,67 @@ public final class TrainingJob {
 
   private static final long EVAL_SUBSET_SEED = 0x6576616c5f737562L; // "eval_sub"
 
-  static WorkerTraining.Outcome runOne(SparkSession spark, RunConf conf, PrintStream console)
+  static Outcome runOne(SparkSession spark, RunConfig conf, PrintStream console)
       throws IOException {
-    Path train = Path.of(conf.string("data.train"));
-    String source = conf.string("data.source");
+    Path train = Path.of(conf.data().train());
+    String source = conf.data().source();
     if (!Files.exists(train) && !source.isEmpty())
-      Workloads.definition(conf.object("workload")).prepare(spark, source, train, console);
+      conf.workload().prepare(spark, source, train, console);
     PreparedData data = PreparedData.open(train, "data.train");
-    Workload workload = Workloads.create(conf.object("workload"), data);
+    Workload workload = conf.workload().bind(data);
     long trainRows = data.rows("train");
-    String validDir = conf.string("data.valid");
+    String validDir = conf.data().valid();
     JavaRDD<Example> valid =
         validDir.isEmpty()
             ? workload.read(spark, train, "valid", true)
             : workload.read(
                 spark, PreparedData.open(Path.of(validDir), "data.valid").dir(), "valid", true);
-    if (!conf.string("eval.final").equals("none")) {
+    if (conf.evaluation().finalOnSpark()) {
       // Killed (or failed) after the final checkpoint but before the evaluation after training
       // completed the run: evaluate from that checkpoint without relaunching the workers, which
       // would load every training row only to take no step.
-      long steps = WorkerTraining.totalSteps(conf, trainRows);
-      Path runDir = Path.of(conf.string("output")).resolve(conf.string("name"));
+      long steps = conf.totalSteps(trainRows);
+      Path runDir = Path.of(conf.output()).resolve(conf.name());
       Optional<Long> last = new Checkpoints(runDir, Checkpoints.DEFAULT_KEEP).latestStep();
       if (last.isPresent() && last.get() == steps) {
         console.printf(
             java.util.Locale.ROOT,
             "%s: trained already (checkpoint at step %d); evaluating after training only%n",
-            conf.string("name"),
+            conf.name(),
             steps);
         return FinalEvaluation.complete(
             spark,
             conf,
             workload,
             valid,
-            new WorkerTraining.Outcome(conf.string("name"), WorkerTraining.TRAINED, steps, ""),
+            new Outcome(conf.name(), Outcome.TRAINED, steps, ""),
             console);
       }
     }
-    double fraction = conf.real("eval.valid_fraction");
+    double fraction = conf.evaluation().validFraction();
     JavaRDD<Example> rows =
         workload
             .read(spark, train, "train", false)
             .union(
                 fraction >= 1.0 ? valid : valid.filter(e -> inEvaluationSubset(e.id(), fraction)));
-    WorkerTraining.Outcome trained = train(spark, conf, workload, trainRows, rows, console);
-    if (!trained.state().equals(WorkerTraining.TRAINED)) return trained;
+    Outcome trained = train(conf, workload, trainRows, rows, console);
+    if (!trained.state().equals(Outcome.TRAINED)) return trained;
     return FinalEvaluation.complete(spark, conf, workload, valid, trained, console);
   }
 
-  private static WorkerTraining.Outcome train(
-      SparkSession spark,
-      RunConf conf,
-      Workload workload,
-      long trainRows,
-      JavaRDD<Example> rows,
-      PrintStream console)
+  private static Outcome train(
+      RunConfig conf, Workload workload, long trainRows, JavaRDD<Example> rows, PrintStream console)
       throws IOException {
-    int workers = (int) conf.integer("workers");
-    if (Mode.of(conf.string("mode")) == Mode.SINGLE) {
+    int workers = conf.parallelism().workers();
+    if (conf.parallelism().mode() == Mode.SINGLE) {
       return WorkerTraining.run(
           conf, workload, trainRows, 0, AllReduce.single(), rows.collect(), console);
     }
-    Map<String, Object> tree = conf.resolvedTree();
     JavaRDD<Example> parts =
         rows.mapToPair(e -> new Tuple2<>(e.id(), e))
             .partitionBy(new HashPartitioner(workers))
             .values();
-    List<WorkerTraining.Outcome> results =
+    List<Outcome> results =
         BarrierRunner.runOnPartitions(
             parts,
             CollectiveOptions.defaults(),
@@ -199,13 +164,7 @@ public final class TrainingJob {
               it.forEachRemaining(local::add);
               try {
                 return WorkerTraining.run(
-                    RunConf.fromTree(tree),
-                    workload,
-                    trainRows,
-                    ctx.rank(),
-                    ctx.allReduce(),
-                    local,
-                    System.out);
+                    conf, workload, trainRows, ctx.rank(), ctx.allReduce(), local, System.out);
               } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
               }

@@ -1,13 +1,12 @@
 package org.optimbench.jobs.train;
 
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.collective.RowSparseSum;
-import org.optimbench.jobs.model.EmbeddingTable;
+import org.optimbench.jobs.conf.Mode;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.optim.Diagnostics;
 import org.optimbench.optim.ExampleStore;
@@ -22,41 +21,20 @@ import org.optimbench.optim.StepContext;
 import org.optimbench.optim.schedule.Schedule;
 
 /**
- * One data-parallel worker's training step, the same code in every mode. The worker owns a full
- * replica of the network, its optimizer state and the example store of its data partition.
- *
- * <ul>
- *   <li>{@link Mode#GRADIENT_SHARING}: the local mean gradient and loss are weighted by the local
- *       batch size and summed across workers in one all-reduce, then divided by the global batch
- *       size, so every worker holds the global batch's mean gradient and loss (MoMo needs the
- *       global loss: the reference does not average it and its replicas drift). Parameters are
- *       replicated, so the optimizer's parameter reducer is local (reducing sums every worker
- *       already holds in full would multiply them by the world size); per-example statistics go
- *       through the batch reducer, which is the all-reduce. Hessian-vector products and validation
- *       gradients are global too: each product is a forward difference against the step's
- *       all-reduced gradient. Embedding tables travel as their non-zero rows ({@link RowSparseSum})
- *       unless the run asks for dense sums.
- *   <li>{@link Mode#PARAM_AVERAGING}: local steps on local data with local state; after every
- *       {@code averagingFrequency} steps, {@link StateMerge} averages parameters and state and the
- *       optimizer reconciles.
- *   <li>{@link Mode#SINGLE}: one worker, {@link AllReduce#single()}.
- * </ul>
+ * One data-parallel worker's training step, the same code in every mode: the loss and gradient of
+ * this worker's batch, turned by the run's {@link ModeStrategy} into the gradient the optimizer
+ * steps with, the optimizer's step with its context (step, schedule factor, loss, example ids and
+ * store, reducers, Hessian-vector and validation-gradient oracles), and the strategy's end of step.
+ * The worker owns a full replica of the network, its optimizer state and the example store of its
+ * data.
  */
 public final class WorkerLoop {
   private final NetworkModel model;
   private final Optimizer optimizer;
   private final OptimizerState state;
   private final Schedule schedule;
-  private final AllReduce comm;
   private final ExampleStore store;
-  private final Mode mode;
-  private final int averagingFrequency;
-
-  /**
-   * Gradient sharing's sum when the model has embedding tables and the run allows it, else null
-   * (dense).
-   */
-  private final RowSparseSum rowSparse;
+  private final ModeStrategy strategy;
 
   /** A worker whose gradient sharing sends embedding tables as sparse rows (the default). */
   public WorkerLoop(
@@ -85,29 +63,39 @@ public final class WorkerLoop {
       Mode mode,
       int averagingFrequency,
       boolean sparseEmbeddings) {
-    if (mode == Mode.SINGLE && comm.size() != 1)
-      throw new IllegalArgumentException(
-          "mode single needs exactly one worker, got " + comm.size());
-    if (averagingFrequency <= 0)
-      throw new IllegalArgumentException("averaging_frequency must be > 0");
+    this(
+        model,
+        optimizer,
+        state,
+        schedule,
+        store,
+        ModeStrategy.of(
+            mode,
+            comm,
+            averagingFrequency,
+            model.embeddingTables(),
+            model.view().params().length(),
+            sparseEmbeddings));
+  }
+
+  WorkerLoop(
+      NetworkModel model,
+      Optimizer optimizer,
+      OptimizerState state,
+      Schedule schedule,
+      ExampleStore store,
+      ModeStrategy strategy) {
     this.model = model;
     this.optimizer = optimizer;
     this.state = state == null ? optimizer.init(model.view()) : state;
     this.schedule = schedule;
-    this.comm = comm;
     this.store = store;
-    this.mode = mode;
-    this.averagingFrequency = averagingFrequency;
-    List<EmbeddingTable> tables = model.embeddingTables();
-    this.rowSparse =
-        mode == Mode.GRADIENT_SHARING && sparseEmbeddings && !tables.isEmpty() && comm.size() > 1
-            ? new RowSparseSum(comm, tables, model.view().params().length())
-            : null;
+    this.strategy = strategy;
   }
 
   /** What gradient sharing's last sum did, or empty when it always sums dense. */
   public Optional<RowSparseSum.LastCall> lastSparseSum() {
-    return rowSparse == null ? Optional.empty() : Optional.of(rowSparse.lastCall());
+    return strategy instanceof GradientSharing g ? g.lastSparseSum() : Optional.empty();
   }
 
   public OptimizerState state() {
@@ -116,6 +104,10 @@ public final class WorkerLoop {
 
   public NetworkModel model() {
     return model;
+  }
+
+  ModeStrategy strategy() {
+    return strategy;
   }
 
   /**
@@ -134,16 +126,10 @@ public final class WorkerLoop {
   }
 
   private StepResult run(long t, Batch local, LazyValidation validation) {
-    boolean shared = mode == Mode.GRADIENT_SHARING;
-    double loss = model.lossAndGradient(local.data());
-    long examples = local.size();
     INDArray grads = model.view().grads();
-    if (shared) {
-      double[] s = globalMean(grads, loss, local.size());
-      loss = s[0];
-      examples = (long) s[1];
-    }
-    Reducer batchReducer = shared ? comm.reducer() : Reducer.LOCAL;
+    double[] s = strategy.gradient(grads, model.lossAndGradient(local.data()), local.size());
+    double loss = s[0];
+    long examples = (long) s[1];
     Diagnostics diag = new Diagnostics();
     double factor = schedule.factor(t);
     StepContext.Builder ctx =
@@ -154,62 +140,39 @@ public final class WorkerLoop {
             .exampleIds(local.ids())
             .exampleStore(store)
             .reducer(Reducer.LOCAL)
-            .batchReducer(batchReducer)
+            .batchReducer(strategy.batchReducer())
             .diagnostics(diag)
-            // Forward differences around the step's own (global) gradient: the gradient view holds
-            // it for
+            // Forward differences around the step's own gradient: the gradient view holds it for
             // the whole step (optimizers never write it, gradientAt restores it), so one extra
-            // gradient
-            // evaluation per product. The point is the live parameters, not a copy: StepContext's
-            // contract is that products are asked for before the step writes them, and a copy of
-            // every step's parameters cost 1.3-2.3 ms per step at DLRM's 4.2M parameters (11 ms
-            // with
-            // two workers in one executor and MALLOC_ARENA_MAX=2, where glibc returned the freed 17
-            // MB
-            // and the next step faulted it in again).
+            // gradient evaluation per product. The point is the live parameters, not a copy:
+            // StepContext's contract is that products are asked for before the step writes them,
+            // and a per-step copy of every parameter is a cost the large models feel
+            // (BENCHMARKS.md, "Training throughput").
             .hvp(
                 FiniteDifferenceHvp.forward(
                     p -> gradientAt(p, local), model.view().params(), grads));
     if (validation != null) ctx.validationGradient(validation);
     Optimizers.step(optimizer, model.view(), state, ctx.build());
-    if (mode == Mode.PARAM_AVERAGING && (t + 1) % averagingFrequency == 0) {
-      StateMerge.average(comm, model.view().params(), state);
-      optimizer.reconcile(model.view(), state);
-    }
+    strategy.afterStep(t, model.view(), state, optimizer);
     return new StepResult(t, loss, examples, factor, Map.copyOf(diag.values()));
   }
 
   /**
    * The L2 norm of the gradient the last step's optimizer saw (the global batch's in gradient
-   * sharing, this worker's in parameter averaging). Valid until the next step: the gradient view
-   * holds it until then (optimizers never write it). Computed on demand because only logged steps
-   * need it: a pass over the parameters every step was 1.8 ms of DLRM's 4.2M.
+   * sharing, this worker's otherwise). Valid until the next step: the gradient view holds it until
+   * then (optimizers never write it). Computed on demand because only logged steps need it.
    */
   public double gradNorm() {
-    INDArray grads = model.view().grads();
-    return Reductions.norm2(grads);
+    return Reductions.norm2(model.view().grads());
   }
 
   /**
-   * Turns the local mean gradient (in place) and loss into the global batch's; returns {loss,
-   * examples}.
-   */
-  private double[] globalMean(INDArray grads, double localLoss, long localCount) {
-    double[] scalars = {localLoss * localCount, localCount};
-    double[] s =
-        rowSparse != null
-            ? rowSparse.meanInPlace(grads, scalars, 1)
-            : comm.meanInPlace(grads, scalars, 1);
-    return new double[] {s[0] / s[1], s[1]};
-  }
-
-  /**
-   * The (global, in gradient sharing) mean gradient of {@code batch} at {@code params}; the model
-   * is restored afterwards.
+   * The mean gradient of {@code batch} at {@code params} as the optimizer sees gradients (global
+   * where the mode shares them); the model is restored afterwards.
    */
   private INDArray gradientAt(INDArray params, Batch batch) {
     INDArray g = model.gradientAt(params, batch.data());
-    if (mode == Mode.GRADIENT_SHARING) globalMean(g, 0.0, batch.size());
+    if (strategy.sharesGradients()) strategy.gradient(g, 0.0, batch.size());
     return g;
   }
 

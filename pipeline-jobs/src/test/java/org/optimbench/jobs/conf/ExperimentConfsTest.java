@@ -27,11 +27,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.optimbench.jobs.compare.CompareSettings;
 import org.optimbench.jobs.compare.Grouping;
 import org.optimbench.jobs.model.NetworkModel;
-import org.optimbench.jobs.train.TrainChecks;
 import org.optimbench.jobs.workload.PreparedData;
 import org.optimbench.jobs.workload.registry.Workloads;
 import org.optimbench.optim.Optimizer;
-import org.optimbench.optim.registry.OptimizerRegistry;
+import org.optimbench.optim.schedule.Schedules;
 import org.optimbench.optim.spec.Spec;
 import org.optimbench.optim.spec.SpecException;
 
@@ -101,8 +100,8 @@ class ExperimentConfsTest {
    * The expanded runs of every shipped training conf that loads; one that does not is reported by
    * its own test.
    */
-  static Map<Path, List<RunConf>> loadable() throws IOException {
-    Map<Path, List<RunConf>> out = new TreeMap<>();
+  static Map<Path, List<RunConfig>> loadable() throws IOException {
+    Map<Path, List<RunConfig>> out = new TreeMap<>();
     for (Path p : trainingConfs()) {
       try {
         out.put(p, RunConf.load(p, List.of()));
@@ -153,11 +152,11 @@ class ExperimentConfsTest {
   void confsSharingAnOutputDirectoryAgreeOnTheCompareSection() throws IOException {
     Map<String, Map<String, Object>> byOutput = new TreeMap<>();
     Map<String, Path> first = new TreeMap<>();
-    for (Map.Entry<Path, List<RunConf>> e : loadable().entrySet()) {
+    for (Map.Entry<Path, List<RunConfig>> e : loadable().entrySet()) {
       Path p = e.getKey();
-      RunConf c = e.getValue().get(0);
-      String out = c.string("output");
-      Map<String, Object> cmp = c.object("compare");
+      RunConfig c = e.getValue().get(0);
+      String out = c.output();
+      Map<String, Object> cmp = c.compare();
       if (!byOutput.containsKey(out)) {
         byOutput.put(out, cmp);
         first.put(out, p);
@@ -268,42 +267,39 @@ class ExperimentConfsTest {
   /** Loads, expands and checks one conf; throws on the first problem. */
   void check(Path file) throws IOException {
     String where = ROOT.relativize(file.toAbsolutePath()).toString();
-    List<RunConf> runs = RunConf.load(file, List.of());
+    List<RunConfig> runs = RunConf.load(file, List.of());
     assertFalse(runs.isEmpty(), where + ": no runs");
     Set<String> names = new HashSet<>();
-    for (RunConf run : runs) {
-      String name = run.string("name");
+    for (RunConfig run : runs) {
+      String name = run.name();
       assertTrue(
           names.add(name),
           where
               + ": two runs named "
               + name
               + " (the second would reuse the first's run directory)");
-      TrainChecks.check(run);
       checkData(where, run);
-      Optimizer opt =
-          OptimizerRegistry.resolve(
-                  Spec.fromJson(
-                      new ObjectMapper().valueToTree(run.object("optimizer")), "optimizer", false),
-                  "optimizer")
-              .optimizer();
-      Map<String, Object> workload = run.object("workload");
+      Optimizer opt = run.newOptimizer();
+      Map<String, Object> workload = run.workload().spec();
       NetworkModel model =
           Workloads.create(withStandInVocab(workload), standIn(workload)).build(DataType.FLOAT, 1);
       opt.init(model.view());
-      TrainChecks.schedule(withBuildableSchedule(where, run), Math.max(2, run.integer("steps")));
+      Schedules.create(
+          RunConfig.scheduleSpec(
+              buildableSchedule(where, run), Math.max(2, run.training().steps())),
+          "schedule");
     }
-    checkCompare(where, runs.get(0), experiment(runs.get(0).string("output"), runs));
+    checkCompare(where, runs.get(0), experiment(runs.get(0).output(), runs));
   }
 
   /**
    * The runs of every shipped conf that writes to {@code output} (the stages of one experiment),
    * plus {@code own}.
    */
-  static List<RunConf> experiment(String output, List<RunConf> own) throws IOException {
-    List<RunConf> all = new ArrayList<>(own);
-    for (List<RunConf> runs : loadable().values()) {
-      if (runs.get(0).string("output").equals(output)) all.addAll(runs);
+  static List<RunConfig> experiment(String output, List<RunConfig> own) throws IOException {
+    List<RunConfig> all = new ArrayList<>(own);
+    for (List<RunConfig> runs : loadable().values()) {
+      if (runs.get(0).output().equals(output)) all.addAll(runs);
     }
     return all;
   }
@@ -313,9 +309,9 @@ class ExperimentConfsTest {
    * data.source} path (options after {@code ?} stripped) must exist. Generated sources ({@code
    * generate-criteo?...}) need no files, and absolute paths are a cluster's placeholders.
    */
-  private static void checkData(String where, RunConf run) {
-    String source = run.string("data.source");
-    String train = run.string("data.train");
+  private static void checkData(String where, RunConfig run) {
+    String source = run.data().source();
+    String train = run.data().train();
     String path = source.replaceFirst("\\?.*$", "");
     if (!path.isEmpty() && !path.equals("generate-criteo") && !Path.of(path).isAbsolute()) {
       assertTrue(
@@ -337,12 +333,12 @@ class ExperimentConfsTest {
    * existing file is read from there; a file not written yet must be under the output directory and
    * the schedule is built from a stand-in file, so its other fields are still checked.
    */
-  private RunConf withBuildableSchedule(String where, RunConf run) throws IOException {
-    Map<String, Object> s = run.object("schedule");
-    if (!"refined".equals(s.get("name")) || !(s.get("path") instanceof String path)) return run;
+  private Spec buildableSchedule(String where, RunConfig run) throws IOException {
+    Spec s = run.schedule();
+    if (!"refined".equals(s.name()) || !(s.hparams().get("path") instanceof String path)) return s;
     Path file = ROOT.resolve(path);
     if (!Files.exists(file)) {
-      Path out = Path.of(run.string("output")).normalize();
+      Path out = Path.of(run.output()).normalize();
       assertTrue(
           Path.of(path).normalize().startsWith(out),
           where
@@ -354,26 +350,24 @@ class ExperimentConfsTest {
       file = tmp.resolve("stand-in-schedule.csv");
       Files.writeString(file, "step,factor\n0,1.0\n1,0.5\n2,0.0\n");
     }
-    Map<String, Object> tree = run.resolvedTree();
-    Map<String, Object> schedule = new LinkedHashMap<>(s);
-    schedule.put("path", file.toString());
-    tree.put("schedule", schedule);
-    return RunConf.fromTree(tree);
+    Map<String, Object> hp = new LinkedHashMap<>(s.hparams());
+    hp.put("path", file.toString());
+    return new Spec(s.name(), hp);
   }
 
   /**
    * The compare section, read by the comparison job's own parser ({@link CompareSettings}), and its
    * reference and target keys named as the job labels this experiment's runs ({@link Grouping}).
    */
-  private static void checkCompare(String where, RunConf run, List<RunConf> all) {
+  private static void checkCompare(String where, RunConfig run, List<RunConfig> all) {
     CompareSettings c;
     try {
-      c = CompareSettings.parse(run.object("compare"));
+      c = CompareSettings.parse(run.compare());
     } catch (ConfException e) {
       throw new AssertionError(where + ": " + e.getMessage(), e);
     }
     Map<String, Map<String, Object>> confs = new LinkedHashMap<>();
-    for (RunConf r : all) confs.put(r.string("name"), r.resolvedTree());
+    for (RunConfig r : all) confs.put(r.name(), r.resolvedTree());
     Collection<Grouping.Labels> labels = Grouping.label(confs).values();
     Set<String> workloads = new TreeSet<>();
     Set<String> methods = new TreeSet<>();

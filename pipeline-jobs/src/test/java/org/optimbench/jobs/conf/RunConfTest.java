@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.optimbench.optim.spec.Spec;
 
 class RunConfTest {
   @TempDir Path dir;
@@ -29,12 +30,12 @@ class RunConfTest {
 
   @Test
   void fillsDefaultsAndKeepsNestedSpecsWhole() throws Exception {
-    RunConf c = RunConf.load(write(BASE), List.of()).get(0);
-    assertEquals("exp", c.string("name"));
-    assertEquals("single", c.string("mode"));
-    assertEquals(32L, c.integer("batch_size"));
-    assertEquals(Map.of("name", "prodigy"), c.object("optimizer"));
-    assertEquals("prep/iris", c.string("data.train"));
+    RunConfig c = RunConf.load(write(BASE), List.of()).get(0);
+    assertEquals("exp", c.name());
+    assertEquals(Mode.SINGLE, c.parallelism().mode());
+    assertEquals(32, c.training().batchSize());
+    assertEquals(Spec.of("prodigy"), c.optimizer());
+    assertEquals("prep/iris", c.data().train());
   }
 
   @Test
@@ -64,14 +65,18 @@ class RunConfTest {
 
   @Test
   void evaluationKeysAreCheckedAndNamed() throws Exception {
-    RunConf c =
-        RunConf.load(write(BASE + "eval: {final: spark, valid_fraction: 0.01}\n"), List.of())
+    RunConfig c =
+        RunConf.load(
+                write(
+                    BASE + "workload: {name: dlrm}\neval: {final: spark, valid_fraction: 0.01}\n"),
+                List.of())
             .get(0);
-    assertEquals("spark", c.string("eval.final"));
-    assertEquals(0.01, c.real("eval.valid_fraction"));
-    RunConf d = RunConf.load(write(BASE), List.of("eval.final=spark")).get(0);
-    assertEquals("spark", d.string("eval.final"));
-    assertEquals(1.0, d.real("eval.valid_fraction"), "default: every row");
+    assertTrue(c.evaluation().finalOnSpark());
+    assertEquals(0.01, c.evaluation().validFraction());
+    RunConfig d =
+        RunConf.load(write(BASE), List.of("eval.final=spark", "workload={name: dlrm}")).get(0);
+    assertTrue(d.evaluation().finalOnSpark());
+    assertEquals(1.0, d.evaluation().validFraction(), "default: every row");
     assertEquals(
         Map.of("final", "spark", "valid_fraction", 1.0),
         d.resolvedTree().get("eval"),
@@ -104,21 +109,20 @@ class RunConfTest {
 
   @Test
   void compareSectionIsAcceptedButIsNotPartOfTheRunsIdentity() throws Exception {
-    RunConf a =
+    RunConfig a =
         RunConf.load(
                 write(BASE + "compare: {metric: eval.valid_loss, targets: {'*': 0.5}}\n"),
                 List.of())
             .get(0);
-    RunConf b = RunConf.load(write(BASE), List.of()).get(0);
-    assertEquals(
-        Map.of("metric", "eval.valid_loss", "targets", Map.of("*", 0.5)), a.object("compare"));
+    RunConfig b = RunConf.load(write(BASE), List.of()).get(0);
+    assertEquals(Map.of("metric", "eval.valid_loss", "targets", Map.of("*", 0.5)), a.compare());
     assertEquals(b.resolvedTree(), a.resolvedTree());
     assertTrue(!a.resolvedTree().containsKey("compare"));
   }
 
   @Test
   void aSweepOverTheDataGroupReplacesTrainAndSourceTogether() throws Exception {
-    List<RunConf> runs =
+    List<RunConfig> runs =
         RunConf.load(
             write(
                 """
@@ -132,14 +136,14 @@ class RunConfTest {
         """),
             List.of());
     assertEquals(2, runs.size());
-    assertEquals("prep/wine", runs.get(0).string("data.train"));
-    assertEquals("raw/wine", runs.get(0).string("data.source"));
-    assertEquals("prep/digits", runs.get(1).string("data.train"));
+    assertEquals("prep/wine", runs.get(0).data().train());
+    assertEquals("raw/wine", runs.get(0).data().source());
+    assertEquals("prep/digits", runs.get(1).data().train());
     assertEquals(
         "",
-        runs.get(1).string("data.source"),
+        runs.get(1).data().source(),
         "a group value replaces the whole group, never mixing in the base's source");
-    assertEquals("exp__data=wine", runs.get(0).string("name"));
+    assertEquals("exp__data=wine", runs.get(0).name());
     ConfException e =
         assertThrows(
             ConfException.class,
@@ -159,14 +163,13 @@ class RunConfTest {
 
   @Test
   void overridesReachIntoNestedSpecs() throws Exception {
-    RunConf c =
+    RunConfig c =
         RunConf.load(
                 write(BASE),
                 List.of("optimizer.hparams.d_coef=0.5", "workers=4", "mode=gradient_sharing"))
             .get(0);
-    assertEquals(
-        Map.of("name", "prodigy", "hparams", Map.of("d_coef", 0.5)), c.object("optimizer"));
-    assertEquals(4L, c.integer("workers"));
+    assertEquals(Spec.of("prodigy", "d_coef", 0.5), c.optimizer());
+    assertEquals(4, c.parallelism().workers());
     ConfException e =
         assertThrows(ConfException.class, () -> RunConf.load(write(BASE), List.of("worker=4")));
     assertEquals("worker", e.key());
@@ -174,19 +177,18 @@ class RunConfTest {
 
   @Test
   void sweepExpandsToTheCartesianProductWithDistinctNames() throws Exception {
-    List<RunConf> runs =
+    List<RunConfig> runs =
         RunConf.load(
             write(BASE + "sweep: {optimizer.hparams.lr: [1.0, 0.5], seed: [1, 2, 3]}\n"),
             List.of());
     assertEquals(6, runs.size());
-    assertEquals(6, runs.stream().map(r -> r.string("name")).distinct().count());
+    assertEquals(6, runs.stream().map(r -> r.name()).distinct().count());
     assertTrue(
         runs.stream()
             .anyMatch(
                 r ->
-                    r.integer("seed") == 3
-                        && r.object("optimizer")
-                            .equals(Map.of("name", "prodigy", "hparams", Map.of("lr", 0.5)))));
+                    r.training().seed() == 3
+                        && r.optimizer().equals(Spec.of("prodigy", "lr", 0.5))));
     ConfException e =
         assertThrows(
             ConfException.class,
@@ -196,7 +198,7 @@ class RunConfTest {
 
   @Test
   void sweepsOverWholeSpecsGetReadableRunNames() throws Exception {
-    List<RunConf> runs =
+    List<RunConfig> runs =
         RunConf.load(
             write(
                 BASE
@@ -204,7 +206,7 @@ class RunConfTest {
             List.of());
     assertEquals(
         List.of("exp__optimizer=prodigy", "exp__optimizer=mechanic+base=adam+lr=0.01"),
-        runs.stream().map(r -> r.string("name")).toList());
+        runs.stream().map(r -> r.name()).toList());
   }
 
   @Test

@@ -86,7 +86,7 @@ class OpsScriptsTest {
               .toList();
       List<String> expected =
           RunConf.load(ROOT.resolve(args.get(0)), args.subList(1, args.size())).stream()
-              .map(c -> c.string("name"))
+              .map(c -> c.name())
               .toList();
       assertEquals(
           expected,

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.optimbench.jobs.conf.RunConf;
+import org.optimbench.jobs.conf.RunConfig;
 import org.optimbench.jobs.train.TrainingJob;
 import org.optimbench.optim.schedule.RefineScheduleMain;
 import org.optimbench.optim.schedule.RefinedSchedule;
@@ -68,7 +69,7 @@ class RefineScheduleParquetTest {
         output: %s
         """
             .formatted(data, tmp.resolve("runs")));
-    List<RunConf> runs = RunConf.load(conf, List.of());
+    List<RunConfig> runs = RunConf.load(conf, List.of());
     TrainingJob.run(
         spark, runs, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     try (var dirs = Files.list(tmp.resolve("runs"))) {

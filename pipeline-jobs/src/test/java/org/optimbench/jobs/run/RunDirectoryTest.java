@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.optimbench.jobs.conf.RunConf;
+import org.optimbench.jobs.conf.RunConfig;
 
 /**
  * The run directory: conf check on reopen, atomic status, and a killed run resumed to the same end.
@@ -65,19 +66,11 @@ class RunDirectoryTest {
 
   @Test
   void aRunConfsResolvedTreeReopensCleanly() throws IOException {
-    RunConf c =
-        RunConf.fromTree(
-            Map.of(
-                "name",
-                "lr-0.1",
-                "data",
-                Map.of("train", "/d"),
-                "optimizer",
-                Map.of("name", "adam"),
-                "steps",
-                10));
-    RunDirectory.open(root, c, false);
-    assertEquals("lr-0.1", RunDirectory.open(root, c, false).name());
+    Path f = root.resolve("lr.yaml");
+    Files.writeString(f, "name: lr-0.1\ndata: {train: /d}\noptimizer: {name: adam}\nsteps: 10\n");
+    RunConfig c = RunConf.load(f, List.of()).get(0);
+    RunDirectory.open(root, c.name(), c.resolvedTree(), false);
+    assertEquals("lr-0.1", RunDirectory.open(root, c.name(), c.resolvedTree(), false).name());
   }
 
   @Test

@@ -15,6 +15,7 @@ import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.optimbench.jobs.collective.AllReduce;
+import org.optimbench.jobs.conf.Mode;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.workload.EncodedRows;
 import org.optimbench.jobs.workload.Example;

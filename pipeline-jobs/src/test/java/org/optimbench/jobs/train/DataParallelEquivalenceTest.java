@@ -24,6 +24,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.collective.CollectiveOptions;
 import org.optimbench.jobs.collective.LoopbackRing;
+import org.optimbench.jobs.conf.Mode;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.workload.classifier.Classifier;
 import org.optimbench.optim.HashExampleStore;

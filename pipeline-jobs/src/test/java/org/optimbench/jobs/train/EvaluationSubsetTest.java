@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Map;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.jobs.conf.RunConf;
 
@@ -33,24 +36,16 @@ class EvaluationSubsetTest {
   }
 
   @Test
-  void evaluationAfterTrainingNeedsAWorkloadThatHasIt() {
-    Map<String, Object> base =
-        Map.of(
-            "data",
-            Map.of("train", "/d"),
-            "optimizer",
-            Map.of("name", "adam"),
-            "steps",
-            10,
-            "eval",
-            Map.of("final", "spark"));
-    ConfException e =
-        assertThrows(ConfException.class, () -> TrainingJob.check(RunConf.fromTree(base)));
+  void evaluationAfterTrainingNeedsAWorkloadThatHasIt(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("final.yaml");
+    Files.writeString(
+        f, "data: {train: /d}\noptimizer: {name: adam}\nsteps: 10\neval: {final: spark}\n");
+    ConfException e = assertThrows(ConfException.class, () -> RunConf.load(f, List.of()));
     assertEquals("eval.final", e.key());
     assertTrue(
         e.getMessage().contains("workload logreg has no evaluation on Spark"), e.getMessage());
-    Map<String, Object> dlrm = new java.util.LinkedHashMap<>(base);
-    dlrm.put("workload", Map.of("name", "dlrm"));
-    TrainingJob.check(RunConf.fromTree(dlrm)); // dlrm has one
+    assertTrue(
+        RunConf.load(f, List.of("workload={name: dlrm}")).get(0).evaluation().finalOnSpark(),
+        "dlrm has one");
   }
 }

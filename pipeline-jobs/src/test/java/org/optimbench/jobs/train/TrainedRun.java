@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
-import org.optimbench.jobs.conf.RunConf;
+import org.optimbench.jobs.conf.RunConfig;
 import org.optimbench.jobs.run.MetricsLog;
 import org.optimbench.jobs.run.RunStatus;
 
@@ -24,8 +24,8 @@ public final class TrainedRun {
    * Trains {@code runs} (the checks scripts/train makes included) and returns the metrics rows of
    * {@code runDir}, which must be COMPLETED.
    */
-  public static List<Map<String, Object>> train(SparkSession spark, List<RunConf> runs, Path runDir)
-      throws IOException {
+  public static List<Map<String, Object>> train(
+      SparkSession spark, List<RunConfig> runs, Path runDir) throws IOException {
     TrainingJobAccess.run(spark, runs, new PrintStream(OutputStream.nullOutputStream()));
     assertEquals(
         RunStatus.State.COMPLETED,

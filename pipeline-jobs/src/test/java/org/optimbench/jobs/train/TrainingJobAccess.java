@@ -4,19 +4,11 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
-import org.optimbench.jobs.conf.RunConf;
+import org.optimbench.jobs.conf.RunConfig;
 
-/**
- * Test access to the training job's sweep runner with its conf check, for tests outside this
- * package.
- */
+/** Test access to the training job's sweep runner, for tests outside this package. */
 public final class TrainingJobAccess {
   private TrainingJobAccess() {}
-
-  /** The checks scripts/train makes before starting Spark. */
-  public static void check(RunConf conf) {
-    TrainingJob.check(conf);
-  }
 
   /**
    * Whether evaluations during training use validation row {@code id} at {@code
@@ -26,9 +18,13 @@ public final class TrainingJobAccess {
     return TrainingJob.inEvaluationSubset(id, fraction);
   }
 
-  public static List<WorkerTraining.Outcome> run(
-      SparkSession spark, List<RunConf> runs, PrintStream console) throws IOException {
-    for (RunConf r : runs) TrainingJob.check(r);
+  /** The problems scripts/train reports before starting Spark (data, schedule length). */
+  public static List<String> preflight(List<RunConfig> runs) {
+    return Preflight.problems(runs);
+  }
+
+  public static List<Outcome> run(SparkSession spark, List<RunConfig> runs, PrintStream console)
+      throws IOException {
     return TrainingJob.run(spark, runs, console);
   }
 }

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.optimbench.jobs.conf.RunConf;
+import org.optimbench.jobs.conf.RunConfig;
 import org.optimbench.jobs.run.Checkpoint;
 import org.optimbench.jobs.run.Checkpoints;
 import org.optimbench.jobs.run.MetricsLog;
@@ -60,7 +61,7 @@ class TrainingJobTest {
     spark.stop();
   }
 
-  private static List<RunConf> conf(String name, String... overrides) throws Exception {
+  private static List<RunConfig> conf(String name, String... overrides) throws Exception {
     Path f = tmp.resolve(name + ".yaml");
     Files.writeString(
         f,
@@ -85,7 +86,7 @@ class TrainingJobTest {
    * Runs the sweep and returns what it printed (Spark local-mode tasks print to this JVM's
    * System.out).
    */
-  private static String run(List<RunConf> runs) throws Exception {
+  private static String run(List<RunConfig> runs) throws Exception {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     PrintStream capture = new PrintStream(b, true, StandardCharsets.UTF_8);
     PrintStream out = System.out;
@@ -142,11 +143,11 @@ class TrainingJobTest {
         "mode=" + mode, "workers=" + (mode.equals("single") ? "1" : "2"), "averaging_frequency=5"
       };
       run(conf("whole-" + mode, o));
-      System.setProperty(WorkerTraining.CRASH_PROPERTY, "13");
+      System.setProperty(TrainingLoop.CRASH_PROPERTY, "13");
       try {
         run(conf("killed-" + mode, o));
       } finally {
-        System.clearProperty(WorkerTraining.CRASH_PROPERTY);
+        System.clearProperty(TrainingLoop.CRASH_PROPERTY);
       }
       assertTrue(
           RunStatus.read(dir("killed-" + mode))
@@ -195,14 +196,14 @@ class TrainingJobTest {
         output: %s
         """
             .formatted(data, tmp.resolve("runs")));
-    List<RunConf> runs = RunConf.load(f, List.of());
+    List<RunConfig> runs = RunConf.load(f, List.of());
     String log = run(runs);
-    RunStatus status = RunStatus.read(dir(runs.get(0).string("name"))).orElseThrow();
+    RunStatus status = RunStatus.read(dir(runs.get(0).name())).orElseThrow();
     assertEquals(RunStatus.State.DIVERGED, status.state(), log);
     // the workers exchange the loss at step 0 (the reference) and then every 4th step: it ends at
     // one of those
     long step =
-        MetricsLog.read(dir(runs.get(0).string("name")).resolve(MetricsLog.FILE)).stream()
+        MetricsLog.read(dir(runs.get(0).name()).resolve(MetricsLog.FILE)).stream()
             .mapToLong(r -> (Long) r.get("step"))
             .max()
             .orElseThrow();
@@ -226,22 +227,21 @@ class TrainingJobTest {
         sweep: {optimizer.hparams.lr: [1.0e+9, 0.1]}
         """
             .formatted(data, tmp.resolve("runs")));
-    List<RunConf> runs = RunConf.load(f, List.of());
+    List<RunConfig> runs = RunConf.load(f, List.of());
     String first = run(runs);
     assertTrue(first.contains("diverged"), first);
-    RunStatus diverged = RunStatus.read(dir(runs.get(0).string("name"))).orElseThrow();
+    RunStatus diverged = RunStatus.read(dir(runs.get(0).name())).orElseThrow();
     assertEquals(RunStatus.State.DIVERGED, diverged.state());
     assertEquals(
-        RunStatus.State.COMPLETED,
-        RunStatus.read(dir(runs.get(1).string("name"))).orElseThrow().state());
+        RunStatus.State.COMPLETED, RunStatus.read(dir(runs.get(1).name())).orElseThrow().state());
     // a process that died after COMPLETED but before the Parquet copy: the re-run writes the copy
-    Path parquet = dir(runs.get(1).string("name")).resolve("metrics.parquet");
+    Path parquet = dir(runs.get(1).name()).resolve("metrics.parquet");
     org.optimbench.jobs.run.AtomicFiles.deleteTree(parquet);
     String again = run(runs);
-    assertTrue(again.contains(runs.get(1).string("name") + ": already completed, skipped"), again);
+    assertTrue(again.contains(runs.get(1).name() + ": already completed, skipped"), again);
     assertTrue(
         Files.exists(parquet.resolve("_SUCCESS")),
         "the skipped run's metrics.parquet is written again");
-    assertTrue(again.contains(runs.get(0).string("name") + ": already diverged, skipped"), again);
+    assertTrue(again.contains(runs.get(0).name() + ": already diverged, skipped"), again);
   }
 }

@@ -27,6 +27,7 @@ import org.optimbench.jobs.compare.CompareJob;
 import org.optimbench.jobs.compare.CompareSettings;
 import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.jobs.conf.RunConf;
+import org.optimbench.jobs.conf.RunConfig;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.run.Checkpoints;
 import org.optimbench.jobs.run.MetricsLog;
@@ -66,7 +67,7 @@ class DlrmTrainingTest {
     spark.stop();
   }
 
-  private static List<RunConf> conf(String name, String... overrides) throws Exception {
+  private static List<RunConfig> conf(String name, String... overrides) throws Exception {
     Path f = tmp.resolve(name + ".yaml");
     Files.writeString(
         f,
@@ -125,7 +126,7 @@ class DlrmTrainingTest {
   void theWholeValidationSplitIsEvaluatedOnSparkAfterTraining() throws Exception {
     String name = "dlrm-final";
     Path runDir = tmp.resolve("runs").resolve(name);
-    List<RunConf> runs =
+    List<RunConfig> runs =
         conf(
             name,
             "mode=gradient_sharing",
@@ -144,7 +145,7 @@ class DlrmTrainingTest {
     Dlrm w =
         (Dlrm)
             Workloads.create(
-                runs.get(0).object("workload"),
+                runs.get(0).workload().spec(),
                 PreparedData.open(tmp.resolve("criteo"), "data.train"));
     List<Example> valid =
         new ArrayList<>(w.read(spark, tmp.resolve("criteo"), "valid", true).collect());
@@ -216,17 +217,16 @@ class DlrmTrainingTest {
   void theDlrmExperimentConfsLoadAndPassTheChecks() throws Exception {
     Path dir = Path.of("..").toAbsolutePath().normalize().resolve("conf/experiments");
     for (String name : List.of("dlrm-tiny.yaml", "dlrm-laptop.yaml", "dlrm-cluster.yaml")) {
-      List<RunConf> runs = RunConf.load(dir.resolve(name), List.of());
-      for (RunConf r : runs) TrainingJobAccess.check(r);
-      assertEquals("dlrm", runs.get(0).object("workload").get("name"), name);
+      List<RunConfig> runs = RunConf.load(dir.resolve(name), List.of());
+      assertEquals("dlrm", runs.get(0).workload().name(), name);
       boolean cluster = name.equals("dlrm-cluster.yaml");
       assertEquals(
           cluster ? "final.valid_auc" : "eval.valid_auc",
-          runs.get(0).object("compare").get("metric"),
+          runs.get(0).compare().get("metric"),
           name);
       assertEquals(
-          cluster ? "spark" : "none",
-          runs.get(0).string("eval.final"),
+          cluster,
+          runs.get(0).evaluation().finalOnSpark(),
           name + ": the whole split after training, at cluster size");
     }
   }

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.optimbench.jobs.conf.RunConf;
+import org.optimbench.jobs.conf.RunConfig;
 import org.optimbench.jobs.train.TrainedRun;
-import org.optimbench.jobs.train.TrainingJobAccess;
 import org.optimbench.jobs.workload.PreparedData;
 
 /**
@@ -49,7 +49,7 @@ class GptWorkloadTrainingTest {
     SparkSession.clearDefaultSession();
   }
 
-  private static List<RunConf> conf(String name, String... overrides) throws Exception {
+  private static List<RunConfig> conf(String name, String... overrides) throws Exception {
     Path f = tmp.resolve(name + ".yaml");
     Files.writeString(
         f,
@@ -106,11 +106,11 @@ class GptWorkloadTrainingTest {
   @Test
   void theGptExperimentConfsLoadAndPassTheChecks() throws Exception {
     for (String name : List.of("gpt-tiny.yaml", "gpt-laptop.yaml", "gpt-cluster.yaml")) {
-      List<RunConf> runs = RunConf.load(ROOT.resolve("conf/experiments").resolve(name), List.of());
-      for (RunConf r : runs) TrainingJobAccess.check(r);
-      assertEquals("gpt", runs.get(0).object("workload").get("name"), name);
-      assertEquals("eval.valid_perplexity", runs.get(0).object("compare").get("metric"), name);
-      assertEquals("min", runs.get(0).object("compare").get("mode"), name);
+      List<RunConfig> runs =
+          RunConf.load(ROOT.resolve("conf/experiments").resolve(name), List.of());
+      assertEquals("gpt", runs.get(0).workload().name(), name);
+      assertEquals("eval.valid_perplexity", runs.get(0).compare().get("metric"), name);
+      assertEquals("min", runs.get(0).compare().get("mode"), name);
     }
   }
 }

@@ -1,4 +1,4 @@
-package org.optimbench.jobs.train;
+package org.optimbench.jobs.conf;
 
 /** How data-parallel workers stay consistent (all synchronous). */
 public enum Mode {

@@ -1,0 +1,249 @@
+package org.optimbench.jobs.conf;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.optimbench.jobs.workload.registry.WorkloadChoice;
+import org.optimbench.optim.Optimizer;
+import org.optimbench.optim.registry.OptimizerRegistry;
+import org.optimbench.optim.schedule.Schedule;
+import org.optimbench.optim.schedule.Schedules;
+import org.optimbench.optim.spec.Spec;
+
+/**
+ * One run's configuration, typed and checked: every key of {@link RunConf#KEYS} read into the
+ * section it belongs to, with the optimizer, schedule and workload specs already resolved through
+ * their registries. Built only by {@link RunConf#load}, which reports every error of every run of a
+ * sweep before anything starts; so code that holds a {@code RunConfig} can trust it. Immutable and
+ * serializable: the driver ships it to the Spark tasks as it is.
+ *
+ * @param name the run's name, the directory under {@link #output}
+ * @param tree the resolved conf (defaults filled, no {@code compare}), written as the run's {@code
+ *     conf.yaml}; a resume requires the same tree
+ */
+public record RunConfig(
+    String name,
+    Data data,
+    WorkloadChoice workload,
+    Spec optimizer,
+    Spec schedule,
+    Parallelism parallelism,
+    Training training,
+    Evaluation evaluation,
+    Checkpointing checkpointing,
+    String output,
+    String sparkMaster,
+    Map<String, Object> compare,
+    Map<String, Object> tree)
+    implements Serializable {
+
+  /**
+   * Where the data comes from: {@code train}, a data-prep output; {@code source}, the raw data it
+   * is prepared from when missing (empty: none); {@code valid}, another output whose 'valid' split
+   * the evaluations use (empty: data.train's).
+   */
+  public record Data(String train, String source, String valid) implements Serializable {}
+
+  /**
+   * How the workers stay consistent: the mode, the worker count, parameter averaging's round
+   * length, and whether gradient sharing sums embedding tables as sparse rows.
+   */
+  public record Parallelism(
+      Mode mode, int workers, int averagingFrequency, boolean sparseEmbeddings)
+      implements Serializable {}
+
+  /**
+   * The optimization: examples per step per worker, length ({@code steps}, or {@code epochs} when
+   * steps is 0), seed, arithmetic dtype, the divergence threshold and the metric log's interval.
+   */
+  public record Training(
+      int batchSize,
+      long steps,
+      double epochs,
+      long seed,
+      String dtype,
+      double divergenceFactor,
+      long logEvery)
+      implements Serializable {
+    /** The ND4J data type of parameters, gradients and optimizer state. */
+    public DataType dataType() {
+      return dtype.equals("float64") ? DataType.DOUBLE : DataType.FLOAT;
+    }
+  }
+
+  /**
+   * Evaluations: every {@code every} steps (0: only at the end) over the {@code validFraction} of
+   * the validation rows; {@code finalOnSpark}: the whole split once more with Spark after training.
+   */
+  public record Evaluation(long every, double validFraction, boolean finalOnSpark)
+      implements Serializable {}
+
+  /** Checkpoints every {@code every} steps (0: only at the end). */
+  public record Checkpointing(long every) implements Serializable {}
+
+  /** A fresh optimizer of this run's spec (optimizers are immutable configs: cheap to make). */
+  public Optimizer newOptimizer() {
+    return OptimizerRegistry.resolve(optimizer, "optimizer").optimizer();
+  }
+
+  /** The run's schedule; its {@code total_steps} defaults to the run's {@code totalSteps}. */
+  public Schedule newSchedule(long totalSteps) {
+    return Schedules.create(scheduleSpec(schedule, totalSteps), "schedule");
+  }
+
+  /**
+   * The run's length in optimizer steps: {@code steps}, or {@code epochs} over {@code trainRows} at
+   * the global batch (workers x batch size), rounded up.
+   */
+  public long totalSteps(long trainRows) {
+    if (training.steps() > 0) return training.steps();
+    long global = (long) training.batchSize() * parallelism.workers();
+    return Math.max(1, (long) Math.ceil(training.epochs() * trainRows / (double) global));
+  }
+
+  /** The run's conf as a nested tree for {@code conf.yaml}, defaults included. */
+  public Map<String, Object> resolvedTree() {
+    return tree;
+  }
+
+  /** The schedule spec with {@code total_steps} filled in where the spec leaves it out. */
+  static Spec scheduleSpec(Spec spec, long totalSteps) {
+    if (spec.hparams().containsKey("total_steps") || spec.name().equals("constant")) return spec;
+    Map<String, Object> hp = new LinkedHashMap<>(spec.hparams());
+    hp.put("total_steps", totalSteps);
+    return new Spec(spec.name(), hp);
+  }
+
+  /**
+   * Reads the typed sections out of a checked {@link RunConf}, resolving the specs; every error is
+   * added to {@code problems} (nothing is thrown), and null is returned when there was one, in this
+   * run or before ({@code problems} not empty). Checks that involve a key whose value was already
+   * wrong are skipped, so one mistake is reported once.
+   */
+  static RunConfig of(RunConf c, List<ConfException> problems) {
+    Mode mode = Mode.of(c.string("mode"));
+    Parallelism parallelism =
+        new Parallelism(
+            mode,
+            intValue(c, "workers", problems),
+            intValue(c, "averaging_frequency", problems),
+            c.string("embedding_exchange").equals("sparse"));
+    Training training =
+        new Training(
+            intValue(c, "batch_size", problems),
+            c.integer("steps"),
+            c.real("epochs"),
+            c.integer("seed"),
+            c.string("dtype"),
+            c.real("divergence_factor"),
+            Math.max(1, c.integer("log_every")));
+    Evaluation evaluation =
+        new Evaluation(
+            c.integer("eval_every"),
+            c.real("eval.valid_fraction"),
+            c.string("eval.final").equals("spark"));
+    Checkpointing checkpointing = new Checkpointing(c.integer("checkpoint_every"));
+
+    if (mode == Mode.SINGLE && parallelism.workers() != 1 && c.ok("workers")) {
+      problems.add(
+          new ConfException(
+              "workers", "mode single runs one worker, got " + parallelism.workers()));
+    }
+    if (mode == Mode.PARAM_AVERAGING && c.ok("averaging_frequency")) {
+      long k = parallelism.averagingFrequency();
+      for (String key : List.of("eval_every", "checkpoint_every")) {
+        if (c.ok(key) && c.integer(key) % k != 0) {
+          problems.add(
+              new ConfException(
+                  key,
+                  c.integer(key)
+                      + " must be a multiple of averaging_frequency "
+                      + k
+                      + " (workers agree only after averaging)"));
+        }
+      }
+    }
+    for (String key : List.of("eval_every", "checkpoint_every", "log_every")) {
+      if (c.ok(key) && c.integer(key) < 0)
+        problems.add(new ConfException(key, c.integer(key) + " must be >= 0"));
+    }
+    double factor = c.real("divergence_factor");
+    if ((!(factor >= 1) || Double.isInfinite(factor)) && c.ok("divergence_factor")) {
+      problems.add(new ConfException("divergence_factor", factor + " must be finite and >= 1"));
+    }
+
+    Spec optimizer = null;
+    if (c.ok("optimizer") && c.object("optimizer") != null)
+      try {
+        optimizer = spec(c.object("optimizer"), "optimizer", false);
+        OptimizerRegistry.resolve(optimizer, "optimizer");
+      } catch (org.optimbench.optim.spec.SpecException e) {
+        problems.add(ConfException.of(e));
+      }
+    Spec schedule = null;
+    if (c.ok("schedule"))
+      try {
+        schedule = spec(c.object("schedule"), "schedule", true);
+        // The length is known only once the data is (epochs): any positive length checks the spec.
+        // A refined schedule's file may be written by an earlier stage of the experiment, so it is
+        // read when the run starts (scripts/train checks it then, before Spark starts).
+        long length = training.steps() > 0 ? training.steps() : Integer.MAX_VALUE;
+        if (!writtenLater(schedule)) Schedules.create(scheduleSpec(schedule, length), "schedule");
+      } catch (org.optimbench.optim.spec.SpecException e) {
+        problems.add(ConfException.of(e));
+      }
+    WorkloadChoice workload = null;
+    if (c.ok("workload"))
+      try {
+        workload = WorkloadChoice.of(c.object("workload"));
+        if (evaluation.finalOnSpark() && !workload.evaluatesOnSpark() && c.ok("eval.final")) {
+          problems.add(
+              new ConfException(
+                  "eval.final",
+                  "workload "
+                      + workload.name()
+                      + " has no evaluation on Spark; use none (dlrm has one)"));
+        }
+      } catch (org.optimbench.optim.spec.SpecException e) {
+        problems.add(ConfException.of(e));
+      }
+    if (!problems.isEmpty()) return null;
+    return new RunConfig(
+        c.string("name"),
+        new Data(c.string("data.train"), c.string("data.source"), c.string("data.valid")),
+        workload,
+        optimizer,
+        schedule,
+        parallelism,
+        training,
+        evaluation,
+        checkpointing,
+        c.string("output"),
+        c.string("spark.master"),
+        c.object("compare"),
+        c.resolvedTree());
+  }
+
+  /** A refined schedule whose file does not exist yet. */
+  private static boolean writtenLater(Spec schedule) {
+    return schedule.name().equals("refined")
+        && schedule.hparams().get("path") instanceof String path
+        && !java.nio.file.Files.exists(java.nio.file.Path.of(path));
+  }
+
+  private static int intValue(RunConf c, String key, List<ConfException> problems) {
+    long v = c.integer(key);
+    if ((v <= 0 || v > Integer.MAX_VALUE) && c.ok(key)) {
+      problems.add(new ConfException(key, v + " must be in [1, " + Integer.MAX_VALUE + "]"));
+      return 1;
+    }
+    return (int) v;
+  }
+
+  private static Spec spec(Map<String, Object> tree, String key, boolean flat) {
+    return Spec.fromJson(new ObjectMapper().valueToTree(tree), key, flat);
+  }
+}
