@@ -16,10 +16,12 @@ import java.util.TreeMap;
 import org.optimbench.jobs.conf.ConfKey.Type;
 
 /**
- * A run's configuration: a checked tree of values for the keys in {@link #KEYS}, with defaults
- * filled in. Built from YAML plus {@code dotted.key=value} overrides; a {@code sweep} block (dotted
- * key to list of values) expands into one {@code RunConf} per point of the cartesian product
- * ({@link #expand}). Unknown keys and wrong types are errors naming the key.
+ * How a conf file becomes runs ({@link #load}, returning typed {@link RunConfig}s): the table of
+ * keys ({@link #KEYS}, the single source for parsing, type checks, overrides, sweeps and {@code
+ * --help}), the check of each key's value with defaults filled in, {@code dotted.key=value}
+ * overrides, and the expansion of a {@code sweep} block (dotted key to list of values) into one run
+ * per point of the cartesian product. A {@code RunConf} itself is one run's checked tree of values,
+ * read only by {@link RunConfig}.
  *
  * <p>Keys of type OBJECT (optimizer, schedule, workload) hold a nested spec checked by its own
  * registry; overrides may reach inside them ({@code optimizer.hparams.lr=0.1}).
@@ -470,25 +472,25 @@ public final class RunConf {
     return out;
   }
 
-  public Object get(String key) {
+  Object get(String key) {
     if (!BY_NAME.containsKey(key)) throw new IllegalArgumentException("no conf key " + key);
     return values.get(key);
   }
 
-  public String string(String key) {
+  String string(String key) {
     return (String) get(key);
   }
 
-  public long integer(String key) {
+  long integer(String key) {
     return (Long) get(key);
   }
 
-  public double real(String key) {
+  double real(String key) {
     return (Double) get(key);
   }
 
   @SuppressWarnings("unchecked")
-  public Map<String, Object> object(String key) {
+  Map<String, Object> object(String key) {
     return (Map<String, Object>) get(key);
   }
 
@@ -497,7 +499,7 @@ public final class RunConf {
    * {@code compare} section is left out: it configures the comparison of finished runs, not the
    * run, and a run reopened with other comparison settings is the same run.
    */
-  public Map<String, Object> resolvedTree() {
+  Map<String, Object> resolvedTree() {
     Map<String, Object> t = new LinkedHashMap<>();
     for (Map.Entry<String, Object> e : values.entrySet()) {
       if (!e.getKey().equals("compare")) set(t, e.getKey(), e.getValue());
