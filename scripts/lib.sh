@@ -15,14 +15,16 @@ JVM_FLAGS=(
 LOG_DIR="${OPTIMBENCH_LOG_DIR:-$ROOT/work/logs}"
 
 # ND4J's native ops use OpenMP. On a machine whose cores are shared (Spark workers on the same
-# host, other processes), two OpenMP threads per process made a 1M-float elementwise op ~20x
-# slower (9 ms instead of 0.4 ms) because every op waits at a barrier for a busy core. One thread
-# per process is the default here; set OMP_NUM_THREADS to the cores a process owns to change it.
+# host, other processes), two OpenMP threads per process made elementwise ops many times slower,
+# because every op waits at a barrier for a busy core (BENCHMARKS.md, "Measurements behind code
+# choices"). One thread per process is the default here; set OMP_NUM_THREADS to the cores a
+# process owns to change it.
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 
 # glibc gives every new thread its own malloc arena and keeps what a dead thread's arena freed. ND4J
-# allocates natively from Spark's short-lived task threads, so a process grew by about 170 MB per
-# task thread that trained the laptop GPT, and stayed flat with two arenas (Hadoop's YARN sets 4).
+# allocates natively from Spark's short-lived task threads, so a process grew with every task
+# thread that trained, and stayed flat with two arenas (Hadoop's YARN sets 4; figures:
+# BENCHMARKS.md, "Measurements behind code choices").
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 
 # ensure_built MODULE: compiles MODULE (and what it depends on) when any source or pom is newer

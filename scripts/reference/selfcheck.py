@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Checks the reference harness against the golden values of §14 of
-shared/research/optimizers-defazio.md before its traces are trusted.
+"""Checks the reference harness against the published golden values
+(docs/METHODS-NOTES.md, "Published golden values") before its traces are trusted.
 
     /usr/bin/python3 scripts/reference/selfcheck.py [--ref-root DIR]
 
-§14 used a different problem from the trace contract: a linear model W (3x2), b (2) with mean
+Those values use a different problem from the trace contract: a linear model W (3x2), b (2) with mean
 squared error on 4 examples, five full-batch float64 steps. This builds that problem, constructs
 each optimizer through trace_reference.build_optimizer (so the name/hyperparameter mapping and
 the reference imports are exercised too) and compares the final parameters, and where listed d

@@ -40,16 +40,36 @@ public abstract class SparkTestBase {
   }
 
   /**
-   * {@code ../shared/data/<sub>} beside the repository (the module's {@code ../../shared}), or a
-   * skipped test when this checkout has none.
+   * System property naming the directory of the optional extra datasets (the papers' LIBSVM
+   * multiclass suite in {@code libsvm-suite/}, the binary classics in {@code libsvm-binary/}),
+   * which the repository does not ship. When unset, the environment variable {@link
+   * #EXTRA_DATA_ENV} is read instead.
    */
-  public static Path sharedData(String sub) {
-    String prop = System.getProperty("optimbench.shared");
-    Path shared = prop != null ? Paths.get(prop) : repoRoot().resolve("../shared");
-    Path p = shared.resolve("data").resolve(sub).normalize();
+  public static final String EXTRA_DATA_PROPERTY = "optimbench.extraData";
+
+  /** Environment variable read when {@link #EXTRA_DATA_PROPERTY} is not set. */
+  public static final String EXTRA_DATA_ENV = "OPTIMBENCH_EXTRA_DATA";
+
+  /**
+   * The subdirectory {@code sub} of the extra-data directory, or a skipped test when no extra data
+   * is configured or it has no such subdirectory.
+   */
+  public static Path extraData(String sub) {
+    return extraData(sub, System.getProperty(EXTRA_DATA_PROPERTY), System.getenv(EXTRA_DATA_ENV));
+  }
+
+  /** {@link #extraData(String)} with the property and environment values given (for its test). */
+  static Path extraData(String sub, String property, String env) {
+    String root = property != null && !property.isBlank() ? property : env;
     Assumptions.assumeTrue(
-        Files.isDirectory(p),
-        "shared data " + p + " is absent; skipping (it lives beside the repo in ../shared)");
+        root != null && !root.isBlank(),
+        "no extra data configured (-D"
+            + EXTRA_DATA_PROPERTY
+            + " or "
+            + EXTRA_DATA_ENV
+            + "); skipping");
+    Path p = Paths.get(root).resolve(sub).normalize();
+    Assumptions.assumeTrue(Files.isDirectory(p), "extra data " + p + " is absent; skipping");
     return p;
   }
 }

@@ -13,10 +13,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * The way callers (the trace command, the trainers, the benchmark) run an optimizer step.
  *
  * <p>ND4J allocates every temporary off-heap, and outside a workspace that costs more than the
- * arithmetic: a 10M-float temporary measured 3-10x slower than the same op in a workspace. So each
- * step runs inside one reused workspace, which the first step sizes. Temporaries die with the step;
- * state arrays must therefore be created in {@link Optimizer#init}, never inside {@code step}, and
- * this method checks that none is attached to the workspace afterwards.
+ * arithmetic: a large temporary measured several times slower than the same op in a workspace
+ * (BENCHMARKS.md, "Measurements behind code choices"). So each step runs inside one reused
+ * workspace, which the first step sizes. Temporaries die with the step; state arrays must therefore
+ * be created in {@link Optimizer#init}, never inside {@code step}, and this method checks that none
+ * is attached to the workspace afterwards.
  */
 public final class Optimizers {
   private static final String WORKSPACE = "optimbench-optimizer-step";

@@ -6,7 +6,7 @@ package org.optimbench.optim;
  * <p>Every reduction over all parameters that produces a global scalar (sums, dot products, squared
  * norms in D-Adaptation, Prodigy, Mechanic, MoMo, ...) is computed per worker over the parameters
  * that worker owns and then passed here, once per step, fused into one array. Rules the optimizers
- * follow (see shared/research, "data-parallel correctness"):
+ * follow (docs/METHODS-NOTES.md, "Data-parallel correctness"):
  *
  * <ul>
  *   <li>only per-step increments are reduced, never running totals (the bug the D-Adaptation and

@@ -169,8 +169,8 @@ class LibsvmJobTest extends SparkTestBase {
   }
 
   @Test
-  void sharedSuiteKeepsTestFilesAndMapsIrregularLabels() throws Exception {
-    Path suite = sharedData("libsvm-suite");
+  void extraSuiteKeepsTestFilesAndMapsIrregularLabels() throws Exception {
+    Path suite = extraData("libsvm-suite");
     Path out = tmp.resolve("suite");
     Path in = tmp.resolve("in");
     Files.createDirectories(in);

@@ -28,15 +28,15 @@ final class DualOps {
   /**
    * The same denominator on a chunk of the fused CPU path: {@code out = cbrt(nu) + eps}, or +inf
    * where {@code nu} is 0 when {@code eps == 0} and {@code zeroToInf}. ND4J's pow is a per-element
-   * libm call (4.2 ns per float, 10x a copy) and Java's {@link Math#cbrt} is not an intrinsic on
-   * JDK 17 (7 ns), so the cube root is computed here: the exponent-bit estimate (within 6%) in a
-   * scalar loop, then Halley's iteration {@code a (a^3 + 2x) / (2a^3 + x)} (cubic convergence) in
-   * loops the JIT vectorizes, two steps in float, three in double (written with {@code 2 * x}:
-   * {@code x + x} measured to stop the vectorizer). Measured against {@link Math#cbrt} over 2.5M
-   * values spread over the whole range: within 3 ulp in float and in double; pow(x, 1/3), whose
-   * exponent is 1/3 rounded, is itself up to 17 ulp (float) and 10 ulp (double) away. Zero,
-   * subnormal, huge, infinite and NaN inputs, where the estimate is poor, the iteration would
-   * overflow or be 0/0, take {@link Math#cbrt}.
+   * libm call, many times the cost of a copy, and Java's {@link Math#cbrt} is not an intrinsic on
+   * JDK 17 (figures: BENCHMARKS.md, "Measurements behind code choices"), so the cube root is
+   * computed here: the exponent-bit estimate (within 6%) in a scalar loop, then Halley's iteration
+   * {@code a (a^3 + 2x) / (2a^3 + x)} (cubic convergence) in loops the JIT vectorizes, two steps in
+   * float, three in double (written with {@code 2 * x}: {@code x + x} measured to stop the
+   * vectorizer). Measured against {@link Math#cbrt} over 2.5M values spread over the whole range:
+   * within 3 ulp in float and in double; pow(x, 1/3), whose exponent is 1/3 rounded, is itself up
+   * to 17 ulp (float) and 10 ulp (double) away. Zero, subnormal, huge, infinite and NaN inputs,
+   * where the estimate is poor, the iteration would overflow or be 0/0, take {@link Math#cbrt}.
    */
   static void cubeRootPlus(float[] nu, float eps, boolean zeroToInf, float[] out, int len) {
     boolean special = false;

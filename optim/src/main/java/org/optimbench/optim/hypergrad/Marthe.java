@@ -74,9 +74,8 @@ import org.optimbench.optim.spec.Hparams;
  * <p>CPU backend: the SGD dynamics' tangent update is one fused pass ({@link MuSgdKernel}, see
  * {@link org.optimbench.optim.internal.Fused}) and its step is the {@code sgd} optimizer's own
  * ({@link org.optimbench.optim.baseline.Sgd#update}); the Adam dynamics and the hypergradient dot
- * products keep their ND4J ops (a dot product alone is faster as BLAS's float dot than as the fused
- * path's double-accumulated sum: 0.26 against 1.05 ms for two dots over 1M floats, 5.4 against 10.8
- * ms over 10M).
+ * products keep their ND4J ops (a dot product alone measured faster as BLAS's float dot than as the
+ * fused path's double-accumulated sum; BENCHMARKS.md, "Measurements behind code choices").
  */
 public record Marthe(
     String name,

@@ -32,27 +32,27 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>How: a {@link Pass} streams its operands in chunks of {@value #CHUNK} elements: a bulk copy of
  * each chunk into a heap array, the {@link Kernel}'s loops over the chunk, a bulk copy back of the
  * arrays it writes. The copies stay in L1; loops over heap arrays are what C2 (JDK 17) vectorizes.
- * Measured on an Adam step over 1M floats: indexing the NIO buffers directly was 1.7x slower, and
- * computing float32 data in double (per-element conversions) 3.5x slower. Kernels therefore come in
- * two versions, {@code floats} and {@code doubles}, with the same formulas in the same order as the
- * method's ND4J ops; float32 arrays are computed in float arithmetic with float constants, as ND4J
- * computes them. Kernel loops are kept free of what was measured to stop the vectorizer (a
- * conditional, {@code Math.abs}, a loop storing five arrays): coupled weight decay is a separate
- * loop ({@link #decayed}), and the per-element terms of a global sum go to a scratch chunk (or are
- * products that {@link #dot} forms) and are added up in double by {@link #sum}, {@link #sumAbs} or
- * {@link #dot} in a fixed order (eight interleaved partial sums per chunk, chunk by chunk within a
- * block of {@value #BLOCK} elements, block sums in block order), so a step is deterministic. The
- * pass allocates no ND4J arrays (nothing in the step workspace) and never writes an operand
- * declared {@link Pass#read read}.
+ * Indexing the NIO buffers directly, or computing float32 data in double (per-element conversions),
+ * measured clearly slower on an Adam step (BENCHMARKS.md, "Measurements behind code choices").
+ * Kernels therefore come in two versions, {@code floats} and {@code doubles}, with the same
+ * formulas in the same order as the method's ND4J ops; float32 arrays are computed in float
+ * arithmetic with float constants, as ND4J computes them. Kernel loops are kept free of what was
+ * measured to stop the vectorizer (a conditional, {@code Math.abs}, a loop storing five arrays):
+ * coupled weight decay is a separate loop ({@link #decayed}), and the per-element terms of a global
+ * sum go to a scratch chunk (or are products that {@link #dot} forms) and are added up in double by
+ * {@link #sum}, {@link #sumAbs} or {@link #dot} in a fixed order (eight interleaved partial sums
+ * per chunk, chunk by chunk within a block of {@value #BLOCK} elements, block sums in block order),
+ * so a step is deterministic. The pass allocates no ND4J arrays (nothing in the step workspace) and
+ * never writes an operand declared {@link Pass#read read}.
  *
  * <p>Threads: the blocks of a pass are shared among {@link #threads()} threads (system property
  * {@value #THREADS_PROPERTY}, default ND4J's own thread count, i.e. {@code OMP_NUM_THREADS}; the
  * scripts and Spark executors run one per task). The arithmetic of a block and the order in which
  * block sums are combined do not depend on the thread count, so results are the same bits with 1
- * thread or 16. One core does not reach the memory bus's bandwidth (a fused copy of 10M floats
- * measured 18-22 GB/s on one thread, ND4J's copy 26-30, the fused copy on two threads 35-38), which
- * is what extra threads buy back: the Adam-type steps ran 1.6-1.9x faster on two (BENCHMARKS.md,
- * "Optimizer step").
+ * thread or 16. One core does not reach the memory bus's bandwidth (a fused copy on one thread
+ * measured slower than ND4J's copy, and on two threads faster), which is what extra threads buy
+ * back for the bandwidth-bound steps (BENCHMARKS.md, "Optimizer step" and "Measurements behind code
+ * choices").
  */
 public final class Fused {
   /** The switch: {@code false} forces every method onto its ND4J-op path. Read at every step. */
@@ -60,8 +60,8 @@ public final class Fused {
 
   /**
    * Elements per chunk. Small chunks let the hardware prefetcher stream the next chunk while the
-   * kernel computes: an Adam pass over 10M floats measured 1.3 ns per element with 128-element
-   * chunks, 1.7 with 512, 2.3 with 1024 (64 was slower again: per-chunk overhead).
+   * kernel computes; 128 measured fastest on an Adam pass, larger chunks slower and 64 slower again
+   * from per-chunk overhead (BENCHMARKS.md, "Measurements behind code choices").
    */
   static final int CHUNK = 128;
 
@@ -75,8 +75,9 @@ public final class Fused {
 
   /**
    * A pass is split only where each thread gets at least this many blocks: handing work to a pool
-   * thread costs tens of microseconds, a block about 0.1 ms (measured: an AdamHD step over 1M
-   * floats in 8 segments, 2 blocks each, was slower on 2 threads than on 1).
+   * thread costs a sizeable fraction of a block's work, and a step whose segments had fewer blocks
+   * each measured slower on 2 threads than on 1 (BENCHMARKS.md, "Measurements behind code
+   * choices").
    */
   static final int MIN_BLOCKS_PER_THREAD = 2;
 
@@ -386,8 +387,8 @@ public final class Fused {
 
   /**
    * Sum of squares of {@code a} in one pass (each square rounded to the dtype, accumulated in
-   * double as {@link #dot}): at 4.2M float32 elements 1.8-1.9 ms against 3.6-3.7 ms for ND4J's
-   * {@code norm2Number}, one thread each. {@code a} must satisfy {@link #applies}.
+   * double as {@link #dot}), which measured faster than ND4J's {@code norm2Number} (BENCHMARKS.md,
+   * "Measurements behind code choices"). {@code a} must satisfy {@link #applies}.
    */
   public static double sumSq(INDArray a) {
     return sumOver(a, (c, len) -> dot(c, c, len), (c, len) -> dot(c, c, len));
@@ -428,9 +429,8 @@ public final class Fused {
 
   /**
    * {sum, L1 norm, sum of squares} of {@code a} in one pass (sums as {@link #sum}, {@link #sumAbs}
-   * and {@link #dot}): a fingerprint of an array in one read. At 4.2M float32 elements 4.5-5.8 ms
-   * against 10.9-12.6 ms for ND4J's three reductions, one thread each. {@code a} must satisfy
-   * {@link #applies}.
+   * and {@link #dot}): a fingerprint of an array in one read instead of ND4J's three reductions
+   * (BENCHMARKS.md, "Measurements behind code choices"). {@code a} must satisfy {@link #applies}.
    */
   public static double[] moments(INDArray a) {
     return pass()

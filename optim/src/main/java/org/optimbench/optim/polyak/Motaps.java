@@ -20,8 +20,8 @@ import org.optimbench.optim.spec.Hparams;
  * α_i per training example that tracks that example's loss; a target τ for the loss that moves; the
  * stochastic Polyak step viewed as a (subsampled) Newton–Raphson projection onto the linearised
  * interpolation equation. The equations below are our derivation from that description (the
- * projection form is the one in shared/research/optimizers-defazio.md §8), not a transcription of
- * the paper; expected values in the tests are these equations worked by hand.
+ * projection form is the one in docs/METHODS-NOTES.md, "Methods without reference code"), not a
+ * transcription of the paper; expected values in the tests are these equations worked by hand.
  *
  * <p><b>Mini-batches.</b> The step context carries the batch's mean loss f and mean gradient g, not
  * per-example losses. The batch is therefore treated as one constraint f_B(x) = a whose target a is

@@ -15,8 +15,8 @@ import org.optimbench.optim.spec.Spec;
 import org.optimbench.optim.spec.SpecException;
 
 /**
- * A parsed and validated trace problem ({@code shared/spec/optim-trace.md}). Every validation error
- * is a {@link SpecException} naming the JSON field ({@code y[17]}, {@code params.W1[2]}, ...).
+ * A parsed and validated trace problem ({@code docs/OPTIM-TRACE.md}). Every validation error is a
+ * {@link SpecException} naming the JSON field ({@code y[17]}, {@code params.W1[2]}, ...).
  */
 public record TraceProblem(
     DataType dtype,

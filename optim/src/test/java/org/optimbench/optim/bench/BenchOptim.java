@@ -39,10 +39,14 @@ public final class BenchOptim {
   private static final int STEPS = Integer.getInteger("bench.steps", 11);
 
   public static void main(String[] args) throws Exception {
-    long[] sizes =
-        args.length == 0
-            ? new long[] {1_000_000L, 10_000_000L}
-            : Arrays.stream(args).mapToLong(Long::parseLong).toArray();
+    long[] sizes;
+    try {
+      sizes = checkArgs(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("bench-optim: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
     String only = System.getProperty("bench.only", "");
     System.out.printf(
         Locale.ROOT,
@@ -120,6 +124,28 @@ public final class BenchOptim {
             ms / floorMs);
       }
     }
+  }
+
+  /**
+   * The model sizes the arguments ask for (positive parameter counts), or 1M and 10M without
+   * arguments. Runs nothing, so {@code BenchmarksDocTest} can check the commands of BENCHMARKS.md.
+   *
+   * @throws IllegalArgumentException naming the first argument that is not a positive count
+   */
+  public static long[] checkArgs(String[] args) {
+    if (args.length == 0) return new long[] {1_000_000L, 10_000_000L};
+    long[] sizes = new long[args.length];
+    for (int i = 0; i < args.length; i++) {
+      try {
+        sizes[i] = Long.parseLong(args[i]);
+      } catch (NumberFormatException e) {
+        sizes[i] = -1;
+      }
+      if (sizes[i] <= 0)
+        throw new IllegalArgumentException(
+            "size '" + args[i] + "' is not a positive number of parameters");
+    }
+    return sizes;
   }
 
   private static ParamLayout layout(long n) {

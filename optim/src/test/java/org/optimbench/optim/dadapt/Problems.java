@@ -22,8 +22,8 @@ final class Problems {
   }
 
   /**
-   * The problem of §14 of the research notes: W (3x2) and b (2) as two tensors, loss = mean((X W +
-   * b - Y)^2) over the 8 entries.
+   * The problem of the published golden values (docs/METHODS-NOTES.md): W (3x2) and b (2) as two
+   * tensors, loss = mean((X W + b - Y)^2) over the 8 entries.
    */
   static final class LeastSquares implements GradientFn {
     final INDArray x =

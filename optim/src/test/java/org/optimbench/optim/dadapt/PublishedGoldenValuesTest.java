@@ -11,9 +11,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.optimbench.optim.Optimizer;
 
 /**
- * The golden values of §14 of shared/research/optimizers-defazio.md: the reference code (float64,
- * torch 1.13) on a 4x3 least-squares problem, 5 full-batch steps; d after each step and the final
- * parameters, as printed there (12 significant digits), checked to 1e-10 relative.
+ * The published golden values (docs/METHODS-NOTES.md, "Published golden values"): the reference
+ * code (float64, torch 1.13) on a 4x3 least-squares problem, 5 full-batch steps; d after each step
+ * and the final parameters, as printed there (12 significant digits), checked to 1e-10 relative.
  */
 class PublishedGoldenValuesTest {
   static Stream<Arguments> cases() {

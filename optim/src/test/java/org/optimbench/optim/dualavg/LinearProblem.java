@@ -10,8 +10,8 @@ import org.optimbench.optim.ParamLayout;
 import org.optimbench.optim.StepContext;
 
 /**
- * The problem of the golden table in the research notes (optimizers-defazio.md §14): a linear model
- * W (3x2), b (2) with mean squared error over 4 examples, five full-batch float64 steps.
+ * The problem of the published golden values (docs/METHODS-NOTES.md): a linear model W (3x2), b (2)
+ * with mean squared error over 4 examples, five full-batch float64 steps.
  */
 final class LinearProblem {
   static final double[][] X = {{1, 2, -1}, {0.5, -1.5, 2}, {-1, 0, 1}, {2, 1, 0.5}};

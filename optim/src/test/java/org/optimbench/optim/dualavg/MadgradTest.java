@@ -53,7 +53,8 @@ class MadgradTest {
 
   @Test
   void matchesThePublishedReferenceValues() {
-    // optimizers-defazio.md §14: MADGRAD(lr=1e-2) and MirrorMADGRAD(lr=1e-2), five steps.
+    // docs/METHODS-NOTES.md, "Published golden values": MADGRAD(lr=1e-2) and
+    // MirrorMADGRAD(lr=1e-2), five steps.
     assertArrayEquals(
         new double[] {
           0.050194289056,

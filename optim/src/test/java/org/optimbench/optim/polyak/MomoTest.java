@@ -18,14 +18,14 @@ import org.optimbench.optim.spec.SpecException;
 
 /**
  * MoMo and MoMo-Adam: golden values of the reference code (fabian-sp/MoMo @ 7be52f2, float64, torch
- * 1.13, transcribed in shared/research/optimizers-defazio.md §14), the SGD limit for a tiny
+ * 1.13, transcribed in docs/METHODS-NOTES.md, "Published golden values"), the SGD limit for a tiny
  * learning rate, and rejected specs. Step-for-step traces of the softmax problem are the golden
  * cases momo* and momo_adam* of GoldenTraceTest.
  */
 class MomoTest {
   /**
-   * §14: loss = mean((X W + b - Y)^2) over the 8 entries, params [W (3x2), b (2)], 5 full-batch
-   * steps.
+   * The golden values' problem: loss = mean((X W + b - Y)^2) over the 8 entries, params [W (3x2), b
+   * (2)], 5 full-batch steps.
    */
   static final class Regression {
     final INDArray xm =

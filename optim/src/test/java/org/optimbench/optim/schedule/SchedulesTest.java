@@ -16,8 +16,7 @@ import org.optimbench.optim.spec.Spec;
 import org.optimbench.optim.spec.SpecException;
 
 /**
- * The schedule formulas of the optimizer-trace contract (shared/spec/optim-trace.md), written out
- * by hand.
+ * The schedule formulas of the optimizer-trace contract (docs/OPTIM-TRACE.md), written out by hand.
  */
 class SchedulesTest {
   @TempDir Path dir;

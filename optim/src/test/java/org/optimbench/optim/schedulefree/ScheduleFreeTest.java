@@ -28,7 +28,7 @@ import org.optimbench.optim.trace.SoftmaxMlp;
 import org.optimbench.optim.trace.TraceProblem;
 
 class ScheduleFreeTest {
-  // The problem of the golden table in the research notes (optimizers-defazio.md §14).
+  // The problem of the published golden values (docs/METHODS-NOTES.md).
   private static final double[][] X = {{1, 2, -1}, {0.5, -1.5, 2}, {-1, 0, 1}, {2, 1, 0.5}};
   private static final double[][] Y = {{1, 0}, {0, 1}, {1, 1}, {-1, 0.5}};
   private static final double[] P0 = {0.1, -0.2, 0.3, 0.05, -0.4, 0.2, 0, 0.1};
@@ -63,7 +63,7 @@ class ScheduleFreeTest {
 
   @Test
   void evalParamsMatchThePublishedReferenceValues() {
-    // optimizers-defazio.md §14: parameters after eval() (= x) after five steps.
+    // The published golden values: parameters after eval() (= x) after five steps.
     Optimizer sgd = OptimizerRegistry.create(Spec.of("schedule_free_sgd", "lr", 0.1));
     Run a = runLinear(sgd, 5);
     assertArrayEquals(

@@ -15,10 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/**
- * The trace command's contract (shared/spec/optim-trace.md): exit codes, error lines, output
- * format.
- */
+/** The trace command's contract (docs/OPTIM-TRACE.md): exit codes, error lines, output format. */
 class OptimTraceTest {
   @TempDir Path dir;
 

@@ -41,9 +41,10 @@ class MechanicTest {
   }
 
   /**
-   * The problem of the research notes' §14: loss = mean((X·W + b − Y)²) over 4×2 entries, params [W
-   * (3×2), b (2)] as two tensors; five full-batch steps of mechanize(SGD)(lr=0.1). The expected
-   * numbers were produced by the PyTorch reference (float64, torch 1.13) and are copied from §14.
+   * The problem of the published golden values (docs/METHODS-NOTES.md): loss = mean((X·W + b − Y)²)
+   * over 4×2 entries, params [W (3×2), b (2)] as two tensors; five full-batch steps of
+   * mechanize(SGD)(lr=0.1). The expected numbers were produced by the PyTorch reference (float64,
+   * torch 1.13) and are copied from there.
    */
   @Test
   void matchesTheReferenceNumbersOfTheNotes() {
@@ -66,7 +67,7 @@ class MechanicTest {
       opt.step(m, s, StepContext.builder().step(t).diagnostics(d).build());
       sSum[t] = d.values().get("s_sum");
     }
-    // §14: "Mechanic Σs₁ = 1e-6·Σβ/6" with the default betas.
+    // The golden values' closed-form first step: Σs after step 1 = 1e-6·Σβ/6, default betas.
     assertEquals(1e-6 * (0.9 + 0.99 + 0.999 + 0.9999 + 0.99999 + 0.999999) / 6, sSum[0], 1e-22);
     assertEquals(9.8148e-7, sSum[0], 5e-12);
     double[] expectedS = {
@@ -84,7 +85,8 @@ class MechanicTest {
     };
     for (int t = 1; t < 5; t++)
       assertEquals(expectedS[t], sSum[t], 1e-9 * expectedS[t], "Σs after step " + (t + 1));
-    // §14 prints 12 significant digits (b[0] only 6): half a unit of the last printed digit.
+    // The golden table prints 12 significant digits (b[0] only 6): half a unit of the last printed
+    // digit.
     assertArrayEquals(expectedP, p.toDoubleVector(), 6e-13);
   }
 

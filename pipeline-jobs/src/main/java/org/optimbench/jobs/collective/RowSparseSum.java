@@ -17,9 +17,10 @@ import org.optimbench.jobs.model.EmbeddingTable;
 /**
  * The sum across workers of a flat gradient in which some tables are row-sparse, moving only the
  * rows that are non-zero somewhere instead of the whole tables. An embedding table's gradient is
- * zero except at the rows its batch looked up (DLRM at laptop size touches about 1% of the rows of
- * its 26 tables per step), yet a plain {@link AllReduce#sumInPlace(INDArray, double[])} moves every
- * element: 16.7 MB per step for 4.2M parameters (BENCHMARKS.md, "DLRM embedding gradients").
+ * zero except at the rows its batch looked up (DLRM at laptop size touches a small fraction of the
+ * rows of its 26 tables per step), yet a plain {@link AllReduce#sumInPlace(INDArray, double[])}
+ * moves every element: 16.7 MB per step for 4.2M parameters (BENCHMARKS.md, "DLRM embedding
+ * gradients").
  *
  * <p>One call, the same result contract as {@code sumInPlace(flat, scalars)} (every worker ends
  * with the same bytes, never different between workers or runs with the same ranks):
@@ -47,11 +48,12 @@ import org.optimbench.jobs.model.EmbeddingTable;
  * the total weight before its one rounding; the elements outside the tables (and the tables, when
  * the call falls back to dense) take {@link AllReduce#meanInPlace}'s scale, sum and divide.
  *
- * <p>Costs: two collective calls instead of one (about 0.7 ms each on loopback for small payloads),
- * one pass over the tables to find the rows, and one write per sent row. The tables are read and
- * written on the host, like the transport does for every array it sends; on the CUDA backend that
- * is a device-to-host copy of the gradient, which the dense path makes too. Arrays that are not
- * float32 or float64, or not dense, use the dense sum.
+ * <p>Costs: two collective calls instead of one (each a round trip through the ring, whatever the
+ * payload; BENCHMARKS.md, "Measurements behind code choices"), one pass over the tables to find the
+ * rows, and one write per sent row. The tables are read and written on the host, like the transport
+ * does for every array it sends; on the CUDA backend that is a device-to-host copy of the gradient,
+ * which the dense path makes too. Arrays that are not float32 or float64, or not dense, use the
+ * dense sum.
  */
 public final class RowSparseSum {
   /**
@@ -139,7 +141,7 @@ public final class RowSparseSum {
    * weighted mean over all workers, as {@link AllReduce#meanInPlace}. The weighting is folded into
    * the exchange: sent rows are scaled as they are packed and summed rows divided by the total
    * weight as they are written (one rounding, from float64), so the tables are not read and written
-   * twice more (1.6 ms per step for DLRM's 4.2M parameters).
+   * twice more (BENCHMARKS.md, "Measurements behind code choices").
    */
   public double[] meanInPlace(INDArray flat, double[] scalars, int weightAt) {
     if (weightAt < 0 || weightAt >= scalars.length)
@@ -344,8 +346,8 @@ public final class RowSparseSum {
     /**
      * The rows of {@code t} with any element whose bits are not all zero, ascending. The table is
      * read in bulk copies into an int array and OR-ed row by row: element by element through the
-     * buffer it took 9.5 ms for DLRM's 26 tables of 10,000 x 16 floats, a third of a training step;
-     * this way 2.1 ms.
+     * buffer took a large share of a DLRM training step (BENCHMARKS.md, "Measurements behind code
+     * choices").
      */
     final int[] nonZeroRows(EmbeddingTable t) {
       int rows = (int) t.rows();

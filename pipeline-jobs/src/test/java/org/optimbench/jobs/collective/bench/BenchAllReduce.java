@@ -32,11 +32,38 @@ import org.optimbench.jobs.collective.BarrierRunner;
  * Medians and 90th percentiles over the timed steps after warm-up.
  */
 public final class BenchAllReduce {
+  /**
+   * The gradient sizes the arguments ask for (positive float counts that fit one array), or 1k, 1M
+   * and 10M without arguments. Runs nothing, so {@code BenchmarksDocTest} can check the commands of
+   * BENCHMARKS.md.
+   *
+   * @throws IllegalArgumentException naming the first argument that is not such a count
+   */
+  public static long[] checkArgs(String[] args) {
+    if (args.length == 0) return new long[] {1_000, 1_000_000, 10_000_000};
+    long[] sizes = new long[args.length];
+    for (int i = 0; i < args.length; i++) {
+      try {
+        sizes[i] = Long.parseLong(args[i]);
+      } catch (NumberFormatException e) {
+        sizes[i] = -1;
+      }
+      if (sizes[i] <= 0 || sizes[i] > Integer.MAX_VALUE)
+        throw new IllegalArgumentException(
+            "size '" + args[i] + "' is not a positive number of floats up to " + Integer.MAX_VALUE);
+    }
+    return sizes;
+  }
+
   public static void main(String[] args) {
-    long[] sizes =
-        args.length == 0
-            ? new long[] {1_000, 1_000_000, 10_000_000}
-            : Arrays.stream(args).mapToLong(Long::parseLong).toArray();
+    long[] sizes;
+    try {
+      sizes = checkArgs(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("bench-allreduce: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
     int workers = Integer.getInteger("bench.workers", 2);
     SparkConf conf =
         new SparkConf()

@@ -43,14 +43,32 @@ import org.optimbench.optim.spec.Spec;
  * <p>Throughput is the steady state: each configuration warms up for seconds, not a few steps (the
  * fast cases for 500 steps) and times thousands, and every configuration is measured once per round
  * over {@code -Dbench.rounds} rounds (3), efficiencies taken within a round and reported as the
- * median and range. With 20 warm-up and 200 timed steps the JIT compiler was still busy in the
- * timed window (a C2 thread at 20% of a core 10 s into a run) and took its slices from a worker:
- * two workers in lockstep then both wait, which halved the measured scaling efficiency of the
- * logistic regression. {@code -Dbench.warmup=N} and {@code -Dbench.steps=M} override the counts for
- * every case. Several cases in one JVM disturb each other (the later ones run among the garbage of
- * the earlier): name one case per run.
+ * median and range. With a few hundred steps the JIT compiler is still busy in the timed window and
+ * takes its slices from a worker: two workers in lockstep then both wait, and the efficiency
+ * measures the JIT rather than the engine (BENCHMARKS.md, "Measurements behind code choices").
+ * {@code -Dbench.warmup=N} and {@code -Dbench.steps=M} override the counts for every case. Several
+ * cases in one JVM disturb each other (the later ones run among the garbage of the earlier): name
+ * one case per run.
  */
 public final class BenchTrain {
+  /** The case names {@code scripts/bench-train} accepts, in the order they run. */
+  public static final List<String> CASES =
+      List.of("mlp", "logreg", "logreg-large", "mlp-large", "gpt", "dlrm", "dlrm-large");
+
+  /**
+   * The cases the arguments name (none: the first four of the class comment). Runs nothing, so
+   * {@code BenchmarksDocTest} can check the commands of BENCHMARKS.md.
+   *
+   * @throws IllegalArgumentException naming an argument that is not a case
+   */
+  public static List<String> checkArgs(String[] args) {
+    for (String a : args)
+      if (!CASES.contains(a))
+        throw new IllegalArgumentException(
+            "unknown case '" + a + "' (known: " + String.join(", ", CASES) + ")");
+    return List.of(args);
+  }
+
   /**
    * One benchmarked workload: its rows, per-worker batch, warm-up and timed steps, and the unit
    * reported (samples, or tokens = examples x {@code unitsPerExample}).
@@ -151,7 +169,14 @@ public final class BenchTrain {
   }
 
   public static void main(String[] args) throws Exception {
-    List<String> only = List.of(args);
+    List<String> only;
+    try {
+      only = checkArgs(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("bench-train: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
     List<Case> cases = new ArrayList<>();
     if (only.isEmpty() || only.contains("mlp"))
       cases.add(

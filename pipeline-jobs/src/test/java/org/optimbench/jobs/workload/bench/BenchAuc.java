@@ -55,9 +55,36 @@ public final class BenchAuc {
   private static final double POSITIVE_RATE = 0.033;
   private static final int REPS = 5;
 
+  /**
+   * The data-prep Criteo directory and the Spark master the arguments name, with their defaults.
+   * Runs nothing, so {@code BenchmarksDocTest} can check the commands of BENCHMARKS.md.
+   *
+   * @throws IllegalArgumentException for more than two arguments, or an option (it takes none)
+   */
+  public static String[] checkArgs(String[] args) {
+    if (args.length > 2)
+      throw new IllegalArgumentException(
+          "expected at most CRITEO_PREP_DIR and MASTER, got " + args.length + " arguments");
+    for (String a : args)
+      if (a.startsWith("-"))
+        throw new IllegalArgumentException(
+            "unknown option '" + a + "' (arguments: [CRITEO_PREP_DIR [MASTER]])");
+    return new String[] {
+      args.length > 0 ? args[0] : "work/bench/criteo-auc", args.length > 1 ? args[1] : "local[2]"
+    };
+  }
+
   public static void main(String[] args) throws Exception {
-    Path criteo = Path.of(args.length > 0 ? args[0] : "work/bench/criteo-auc");
-    String master = args.length > 1 ? args[1] : "local[2]";
+    String[] parsed;
+    try {
+      parsed = checkArgs(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("bench-auc: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Path criteo = Path.of(parsed[0]);
+    String master = parsed[1];
     System.out.printf(
         Locale.ROOT,
         "OMP_NUM_THREADS=%s, %d cores, load average %.1f%n",

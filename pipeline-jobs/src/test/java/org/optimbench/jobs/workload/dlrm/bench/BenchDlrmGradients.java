@@ -43,7 +43,25 @@ public final class BenchDlrmGradients {
 
   private record Config(String name, int rows, int dim, List<Integer> bottom, List<Integer> top) {}
 
+  /**
+   * The benchmark takes no arguments. Runs nothing, so {@code BenchmarksDocTest} can check the
+   * commands of BENCHMARKS.md.
+   *
+   * @throws IllegalArgumentException when there are any
+   */
+  public static void checkArgs(String[] args) {
+    if (args.length > 0)
+      throw new IllegalArgumentException("takes no arguments, got '" + args[0] + "'");
+  }
+
   public static void main(String[] args) throws Exception {
+    try {
+      checkArgs(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("bench-dlrm-gradients: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
     List<Config> configs =
         List.of(
             new Config(
