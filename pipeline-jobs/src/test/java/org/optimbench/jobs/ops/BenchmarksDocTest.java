@@ -115,7 +115,7 @@ class BenchmarksDocTest {
     }
     String text = buf.toString(StandardCharsets.UTF_8);
     assertFalse(text.contains("not run:") || text.contains("no contract spec"), text);
-    for (String name : org.optimbench.optim.spec.OptimizerRegistry.entries().keySet())
+    for (String name : org.optimbench.optim.registry.OptimizerRegistry.entries().keySet())
       assertTrue(
           Pattern.compile("(?m)^" + Pattern.quote(name) + "\\s").matcher(text).find(),
           name + " is missing from the bench's output:\n" + text);
