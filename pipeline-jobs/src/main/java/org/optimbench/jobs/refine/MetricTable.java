@@ -149,23 +149,24 @@ interface MetricTable extends AutoCloseable {
    * Messages name {@code FILE row N}, 1-based in that order.
    */
   static MetricTable parquet(SparkSession spark, Path file) throws MetricLogException {
-    Dataset<Row> df;
+    List<String> names;
+    List<Row> rows;
     try {
-      df = spark.read().parquet(file.toString());
-    } catch (Exception e) { // AnalysisException for a directory without Parquet files, a bad footer
+      Dataset<Row> df = spark.read().parquet(file.toString());
+      names = Arrays.asList(df.columns());
+      rows =
+          df.withColumn("_file", input_file_name())
+              .withColumn("_pos", monotonically_increasing_id())
+              .orderBy(col("_file"), col("_pos"))
+              .drop("_file", "_pos")
+              .collectAsList();
+    } catch (Exception e) { // no Parquet files (AnalysisException), a bad footer (at collect)
       throw new MetricLogException(
           file
               + ": not a readable Parquet log ("
               + String.valueOf(e.getMessage()).lines().findFirst().orElse("")
               + ")");
     }
-    List<String> names = Arrays.asList(df.columns());
-    List<Row> rows =
-        df.withColumn("_file", input_file_name())
-            .withColumn("_pos", monotonically_increasing_id())
-            .orderBy(col("_file"), col("_pos"))
-            .drop("_file", "_pos")
-            .collectAsList();
     Iterator<Row> it = rows.iterator();
     return new MetricTable() {
       int row;

@@ -162,7 +162,7 @@ class RefineScheduleParquetTest {
   }
 
   @Test
-  void aBadParquetLogFailsLikeABadCsvNamingTheRow() {
+  void aBadParquetLogFailsLikeABadCsvNamingTheRow() throws Exception {
     String[] l2 = {
       "--norm-column",
       "grad_norm",
@@ -200,6 +200,14 @@ class RefineScheduleParquetTest {
     assertTrue(
         stderrOf(concat(tmp.resolve("missing.parquet"), l2))
             .contains("missing.parquet: no such file"));
+    Path corrupt = parquet("corrupt.parquet", new Object[] {0L, 1.0});
+    try (var parts = Files.list(corrupt)) {
+      for (Path p : parts.filter(p -> p.getFileName().toString().startsWith("part-")).toList())
+        Files.writeString(p, "this is not parquet");
+    }
+    String err = stderrOf(concat(corrupt, l2));
+    assertTrue(err.contains("corrupt.parquet: not a readable Parquet log ("), err);
+    assertEquals(1, err.lines().count(), err);
     assertTrue(!Files.exists(tmp.resolve("bad.csv")), "nothing written on bad input");
   }
 
