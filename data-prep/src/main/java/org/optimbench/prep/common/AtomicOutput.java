@@ -12,7 +12,9 @@ import org.apache.hadoop.fs.Path;
  * which is renamed to {@code <out>} when complete, and {@code _SUCCESS} is written last. Training
  * accepts only a directory with {@code _SUCCESS}, so a failed or killed job never leaves an output
  * that looks complete (at worst a {@code .tmp-} directory to delete). An existing output is kept
- * unless {@code overwrite}, and then replaced only at commit.
+ * unless {@code overwrite}, and then replaced only at commit, and only if it is data-prep's own
+ * ({@link OwnedOutput#DATA_PREP}): any other directory at the target is refused before the job
+ * starts, and again at commit, with nothing deleted.
  */
 public final class AtomicOutput {
   public static final String SUCCESS = "_SUCCESS";
@@ -31,27 +33,52 @@ public final class AtomicOutput {
   }
 
   /**
-   * Checks the target and reserves a temporary directory; fails if the target exists and
-   * !overwrite.
+   * Checks the target ({@link #checkTarget}) and reserves a temporary directory.
+   *
+   * @throws IllegalStateException naming the target when it may not be written
    */
   public static AtomicOutput begin(String target, boolean overwrite, Configuration conf)
       throws IOException {
     Path p = new Path(target);
     FileSystem fs = p.getFileSystem(conf);
     p = fs.makeQualified(p);
-    if (fs.exists(p) && !overwrite) {
-      boolean complete = fs.exists(new Path(p, SUCCESS));
-      throw new IllegalStateException(
-          "output "
-              + p
-              + (complete
-                  ? " already exists and is complete"
-                  : " exists but is incomplete (no _SUCCESS)")
-              + "; pass --overwrite to replace it");
-    }
+    checkTarget(fs, p, overwrite);
     AtomicOutput out = new AtomicOutput(fs, p, overwrite);
     fs.mkdirs(out.tmp);
     return out;
+  }
+
+  /**
+   * Fails unless {@code target} is missing, or is data-prep's own output and {@code overwrite}: a
+   * job checks every target this way before it reads any input.
+   *
+   * @throws IllegalStateException naming the target
+   */
+  public static void checkTarget(String target, boolean overwrite, Configuration conf)
+      throws IOException {
+    Path p = new Path(target);
+    FileSystem fs = p.getFileSystem(conf);
+    checkTarget(fs, fs.makeQualified(p), overwrite);
+  }
+
+  private static void checkTarget(FileSystem fs, Path p, boolean overwrite) throws IOException {
+    if (!fs.exists(p)) {
+      return;
+    }
+    boolean ours = OwnedOutput.DATA_PREP.owns(fs, p);
+    if (overwrite && !ours) {
+      throw new IllegalStateException("--overwrite: " + OwnedOutput.DATA_PREP.refusal(p));
+    }
+    if (!overwrite) {
+      throw new IllegalStateException(
+          "output "
+              + p
+              + (!ours
+                  ? " already exists and is not an output of data-prep; choose another output"
+                  : fs.exists(new Path(p, SUCCESS))
+                      ? " already exists and is complete; pass --overwrite to replace it"
+                      : " exists but is incomplete (no _SUCCESS); pass --overwrite to replace it"));
+    }
   }
 
   /** True when {@code dir} holds a committed output. */
@@ -86,7 +113,8 @@ public final class AtomicOutput {
         throw new IllegalStateException(
             "output " + target + " appeared while the job ran; not replacing it");
       }
-      fs.delete(target, true);
+      // checked again: the directory may have been replaced while the job ran
+      OwnedOutput.DATA_PREP.delete(fs, target);
     }
     if (!fs.rename(tmp, target)) {
       throw new IOException("could not rename " + tmp + " to " + target);

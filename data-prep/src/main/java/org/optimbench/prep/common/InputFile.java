@@ -15,6 +15,11 @@ public record InputFile(String path, int ordinal, long bytes) implements Seriali
 
   /** Row id of a line: file ordinal in the high 24 bits, 1-based line number in the low 40. */
   public long rowId(long lineNumber) {
+    return rowId(ordinal, lineNumber);
+  }
+
+  /** Row id of line {@code lineNumber} (1-based) of the file with ordinal {@code ordinal}. */
+  public static long rowId(int ordinal, long lineNumber) {
     return ((long) ordinal << 40) | lineNumber;
   }
 }

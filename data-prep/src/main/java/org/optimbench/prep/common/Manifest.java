@@ -19,6 +19,9 @@ public final class Manifest {
   /** Bump when a field changes meaning or the data layout changes. */
   public static final int SCHEMA_VERSION = 1;
 
+  /** {@code produced_by.tool}: what marks a directory as data-prep's own ({@link OwnedOutput}). */
+  public static final String PRODUCER_TOOL = "optimbench data-prep";
+
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -28,7 +31,7 @@ public final class Manifest {
     root.put("schema_version", SCHEMA_VERSION);
     root.put("job", job);
     Map<String, Object> producer = new LinkedHashMap<>();
-    producer.put("tool", "optimbench data-prep");
+    producer.put("tool", PRODUCER_TOOL);
     producer.put("version", version());
     producer.put("spark_version", org.apache.spark.package$.MODULE$.SPARK_VERSION());
     producer.put("git_commit", System.getenv("OPTIMBENCH_GIT_COMMIT"));

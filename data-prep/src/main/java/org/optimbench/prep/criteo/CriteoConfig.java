@@ -1,5 +1,7 @@
 package org.optimbench.prep.criteo;
 
+import org.optimbench.prep.common.SplitAssigner;
+
 /**
  * Parameters of the Criteo job; conf-file keys are the option names ({@code hash-range}).
  *
@@ -14,7 +16,11 @@ package org.optimbench.prep.criteo;
  * @param frequencyThreshold vocab mode: values seen fewer times in train map to 0 (default 15, as
  *     NVIDIA's DLRM Spark preprocessing)
  * @param days cut the concatenated input into this many equal days (Kaggle train.txt: 7); null:
- *     days from file names
+ *     days from {@code day_N} file names, or no days when no file has such a name
+ * @param validFraction input without days: fraction of rows for valid (null: {@value
+ *     #DEFAULT_FRACTION})
+ * @param testFraction input without days: fraction of rows for test (null: {@value
+ *     #DEFAULT_FRACTION})
  */
 public record CriteoConfig(
     String input,
@@ -25,8 +31,13 @@ public record CriteoConfig(
     Mode categorical,
     Integer hashRange,
     Integer frequencyThreshold,
-    Integer days)
+    Integer days,
+    Double validFraction,
+    Double testFraction)
     implements java.io.Serializable {
+  /** The valid and test fractions of an input without days, as the LIBSVM job's defaults. */
+  public static final double DEFAULT_FRACTION = 0.1;
+
   /** How categorical values become ids. */
   public enum Mode {
     hash,
@@ -59,5 +70,53 @@ public record CriteoConfig(
     if (days != null && days < 2) {
       throw new IllegalArgumentException("days (" + days + ") must be >= 2");
     }
+    if (validFraction != null || testFraction != null) {
+      if (days != null) {
+        throw new IllegalArgumentException(
+            "valid-fraction and test-fraction split an input without days; with days the last"
+                + " day is split into test and valid (give one or the other)");
+      }
+      rowSplit(seed, validFraction, testFraction); // validates
+    }
+  }
+
+  /** The parameters of an input with days, or with the default fractions if it has none. */
+  public CriteoConfig(
+      String input,
+      String output,
+      Boolean overwrite,
+      Long maxBadRows,
+      Long seed,
+      Mode categorical,
+      Integer hashRange,
+      Integer frequencyThreshold,
+      Integer days) {
+    this(
+        input,
+        output,
+        overwrite,
+        maxBadRows,
+        seed,
+        categorical,
+        hashRange,
+        frequencyThreshold,
+        days,
+        null,
+        null);
+  }
+
+  /** Whether valid-fraction or test-fraction was given (they apply to inputs without days only). */
+  public boolean fractionsGiven() {
+    return validFraction != null || testFraction != null;
+  }
+
+  /** The row split of an input without days. */
+  public SplitAssigner rowSplit() {
+    return rowSplit(seed, validFraction, testFraction);
+  }
+
+  private static SplitAssigner rowSplit(long seed, Double valid, Double test) {
+    return new SplitAssigner(
+        seed, valid == null ? DEFAULT_FRACTION : valid, test == null ? DEFAULT_FRACTION : test);
   }
 }

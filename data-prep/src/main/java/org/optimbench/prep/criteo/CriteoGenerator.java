@@ -11,7 +11,9 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
+import org.optimbench.prep.common.OwnedOutput;
 import org.optimbench.prep.common.StableHash;
 
 /**
@@ -47,7 +49,23 @@ public final class CriteoGenerator {
       "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   private static final double BASE_LOGIT = -2.85;
 
+  /**
+   * The file that marks a directory as this generator's output, so that regenerating deletes only
+   * such a directory. Its name starts with {@code _}, so input listings skip it.
+   */
+  public static final String MARKER = "_generate-criteo.json";
+
+  private static final String TOOL = "optimbench generate-criteo";
+  private static final OwnedOutput OWNER =
+      new OwnedOutput("generate-criteo", List.of(new OwnedOutput.Marker(MARKER, TOOL)));
+
   private CriteoGenerator() {}
+
+  private static boolean isEmpty(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.findAny().isEmpty();
+    }
+  }
 
   /** Parameters: days, rows per day, seed, gzip. */
   public record Spec(int days, long rowsPerDay, long seed, boolean gzip) {
@@ -59,8 +77,24 @@ public final class CriteoGenerator {
     }
   }
 
+  /**
+   * Writes the day files into {@code dir}, which must be missing, empty, or an earlier output of
+   * this generator (recognised by {@link #MARKER}, written first); an earlier output is deleted
+   * first, so no day of a larger earlier run is left behind.
+   *
+   * @throws IllegalStateException naming {@code dir} when it holds anything else (nothing in it is
+   *     touched)
+   */
   public static List<Path> generate(Path dir, Spec spec, int threads) throws IOException {
+    if (Files.exists(dir) && !(Files.isDirectory(dir) && isEmpty(dir))) {
+      OWNER.delete(dir);
+    }
     Files.createDirectories(dir);
+    Files.writeString(
+        dir.resolve(MARKER),
+        String.format(
+            "{\"tool\": \"%s\", \"days\": %d, \"rows_per_day\": %d, \"seed\": %d, \"gzip\": %b}%n",
+            TOOL, spec.days(), spec.rowsPerDay(), spec.seed(), spec.gzip()));
     ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads));
     try {
       List<Future<Path>> futures = new ArrayList<>();

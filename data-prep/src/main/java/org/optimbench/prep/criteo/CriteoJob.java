@@ -89,8 +89,23 @@ public final class CriteoJob extends JobCommand<CriteoConfig> {
       names = "--days",
       paramLabel = "K",
       description =
-          "Cut the concatenated files into K equal days (Kaggle train.txt: 7); default: day from file names.")
+          "Cut the concatenated files into K equal days (Kaggle train.txt: 7); default: the day of"
+              + " day_N file names (day_0, day_23.gz), else no days (a hash split of rows).")
   Integer days;
+
+  @Option(
+      names = "--valid-fraction",
+      paramLabel = "F",
+      description =
+          "Input without days (no day_N file names): fraction of rows for valid (default 0.1).")
+  Double validFraction;
+
+  @Option(
+      names = "--test-fraction",
+      paramLabel = "F",
+      description =
+          "Input without days (no day_N file names): fraction of rows for test (default 0.1).")
+  Double testFraction;
 
   public static void main(String[] args) {
     System.exit(
@@ -200,26 +215,39 @@ public final class CriteoJob extends JobCommand<CriteoConfig> {
         files.add(new InputFile(s.getPath().toString(), files.size(), s.getLen()));
         names.add(s.getPath().getName());
       }
-      int[] dayOfFile = DayPlan.daysFromNames(names);
-      int lastDay = Arrays.stream(dayOfFile).max().orElseThrow();
+      int[] dayOfFile = config.days() != null ? null : DayPlan.daysFromNames(names);
+      if (dayOfFile != null && config.fractionsGiven()) {
+        throw new IllegalArgumentException(
+            "valid-fraction and test-fraction split an input without days, but the input files"
+                + " are named day_N: the last day is split into test and valid (drop them)");
+      }
       List<InputFile> toCount = new ArrayList<>();
-      for (InputFile f : files) {
-        if (config.days() != null || dayOfFile[f.ordinal()] == lastDay) {
-          toCount.add(f);
+      if (config.days() != null) {
+        toCount.addAll(files);
+      } else if (dayOfFile != null) {
+        int lastDay = Arrays.stream(dayOfFile).max().orElseThrow();
+        for (InputFile f : files) {
+          if (dayOfFile[f.ordinal()] == lastDay) {
+            toCount.add(f);
+          }
         }
       }
       long[] counts = new long[files.size()];
-      List<long[]> counted =
-          jsc.parallelize(toCount, toCount.size())
-              .map(f -> new long[] {f.ordinal(), countLines(f, conf)})
-              .collect();
-      for (long[] c : counted) {
-        counts[(int) c[0]] = c[1];
+      if (!toCount.isEmpty()) {
+        List<long[]> counted =
+            jsc.parallelize(toCount, toCount.size())
+                .map(f -> new long[] {f.ordinal(), countLines(f, conf)})
+                .collect();
+        for (long[] c : counted) {
+          counts[(int) c[0]] = c[1];
+        }
       }
       DayPlan plan =
           config.days() != null
               ? DayPlan.cut(config.days(), counts)
-              : DayPlan.byFile(dayOfFile, counts);
+              : dayOfFile != null
+                  ? DayPlan.byFile(dayOfFile, counts)
+                  : DayPlan.withoutDays(config.rowSplit());
 
       BadRowPolicy policy = new BadRowPolicy(config.maxBadRows(), out.tmpPath("_rejects"), true);
       LongAccumulator bad = spark.sparkContext().longAccumulator("bad rows");
@@ -319,7 +347,9 @@ public final class CriteoJob extends JobCommand<CriteoConfig> {
                 "ordinal",
                 f.ordinal(),
                 "day",
-                config.days() == null ? dayOfFile[f.ordinal()] : "cut"));
+                config.days() != null
+                    ? "cut"
+                    : dayOfFile != null ? dayOfFile[f.ordinal()] : "none"));
       }
       m.put("files", fileDays);
       m.put(
@@ -337,19 +367,13 @@ public final class CriteoJob extends JobCommand<CriteoConfig> {
                   "dense: array<float>[13], log(1 + max(I, 0)), missing = 0",
                   "categorical: array<int>[26], ids (0 = missing or rare/unknown)",
                   "row_id: long, (file ordinal << 40) | 1-based line number",
-                  "day: int")));
+                  "day: int, " + DayPlan.NO_DAY + " for an input without days")));
       m.put("rows", rows);
       m.put("labels", positives);
       m.put("rows_per_day", perDay);
       m.put("bad_rows", bad.value());
       m.put("rejects", bad.value() > 0 ? "_rejects" : null);
-      m.put(
-          "split_rule",
-          "days before the last: train; last day ("
-              + plan.lastDay()
-              + ", "
-              + plan.lastDayLines()
-              + " lines): first half test, second half valid (facebookresearch/dlrm)");
+      m.put("split_rule", plan.rule());
       m.put("num_dense", CriteoLineParser.NUM_DENSE);
       m.put("num_categorical", CriteoLineParser.NUM_CATEGORICAL);
       Map<String, Object> cat = new LinkedHashMap<>();

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
@@ -142,14 +141,9 @@ public final class LibsvmJob extends JobCommand<LibsvmConfig> {
     Configuration hc = spark.sparkContext().hadoopConfiguration();
     List<LibsvmDatasets.Dataset> datasets =
         LibsvmDatasets.discover(config.input(), config.output(), hc);
-    if (!config.overwrite()) {
-      for (LibsvmDatasets.Dataset d : datasets) {
-        Path target = new Path(d.outputPath());
-        if (target.getFileSystem(hc).exists(target)) {
-          throw new IllegalStateException(
-              "output " + d.outputPath() + " already exists; pass --overwrite to replace it");
-        }
-      }
+    // every target before any dataset is written, so a refused one leaves the others untouched
+    for (LibsvmDatasets.Dataset d : datasets) {
+      AtomicOutput.checkTarget(d.outputPath(), config.overwrite(), hc);
     }
     List<Summary> out = new ArrayList<>();
     for (LibsvmDatasets.Dataset d : datasets) {

@@ -99,7 +99,7 @@ class CommonCoreTest {
     AtomicOutput out = AtomicOutput.begin(target, false, conf);
     out.write("data.txt", "x".getBytes(StandardCharsets.UTF_8));
     assertFalse(Files.exists(tmp.resolve("out")), "nothing at the target before commit");
-    out.commit("{}".getBytes(StandardCharsets.UTF_8));
+    out.commit(new Manifest("test", Map.of()).toJson());
     assertTrue(AtomicOutput.isComplete(target, conf));
     assertTrue(Files.exists(tmp.resolve("out/manifest.json")));
     IllegalStateException e =
@@ -112,6 +112,67 @@ class CommonCoreTest {
     try (var list = Files.list(tmp)) {
       assertEquals(1, list.count(), "the aborted temporary directory is gone");
     }
+  }
+
+  @Test
+  void overwriteReplacesOnlyDataPrepsOwnOutputAndRefusesAnythingElseDeletingNothing()
+      throws IOException {
+    Configuration conf = new Configuration();
+    Path own = tmp.resolve("own");
+    AtomicOutput first = AtomicOutput.begin(own.toString(), false, conf);
+    first.write("old.txt", "old".getBytes(StandardCharsets.UTF_8));
+    first.commit(new Manifest("test", Map.of()).toJson());
+    AtomicOutput second = AtomicOutput.begin(own.toString(), true, conf);
+    second.write("new.txt", "new".getBytes(StandardCharsets.UTF_8));
+    second.commit(new Manifest("test", Map.of()).toJson());
+    assertTrue(Files.exists(own.resolve("new.txt")), "the tool's own output is replaced");
+    assertFalse(Files.exists(own.resolve("old.txt")));
+
+    // a user's directory, one with a manifest.json of its own, and a file
+    Path foreign = tmp.resolve("home");
+    Files.createDirectories(foreign);
+    Files.writeString(foreign.resolve("thesis.tex"), "keep me");
+    Path otherTool = tmp.resolve("other");
+    Files.createDirectories(otherTool);
+    Files.writeString(otherTool.resolve("manifest.json"), "{\"tool\": \"something else\"}");
+    Files.writeString(otherTool.resolve(AtomicOutput.SUCCESS), "");
+    Path file = tmp.resolve("notes.txt");
+    Files.writeString(file, "keep me too");
+    for (Path p : List.of(foreign, otherTool, file)) {
+      IllegalStateException e =
+          assertThrows(
+              IllegalStateException.class, () -> AtomicOutput.begin(p.toString(), true, conf));
+      assertTrue(
+          e.getMessage().startsWith("--overwrite: file:" + p + " is not an output of data-prep")
+              && e.getMessage().contains("not deleting it"),
+          e.getMessage());
+      assertEquals(1, e.getMessage().lines().count());
+      e =
+          assertThrows(
+              IllegalStateException.class, () -> AtomicOutput.begin(p.toString(), false, conf));
+      assertTrue(e.getMessage().contains("is not an output of data-prep"), e.getMessage());
+    }
+    assertEquals("keep me", Files.readString(foreign.resolve("thesis.tex")));
+    assertTrue(Files.exists(otherTool.resolve("manifest.json")));
+    assertEquals("keep me too", Files.readString(file));
+    try (var list = Files.list(tmp)) {
+      assertEquals(
+          List.of("home", "notes.txt", "other", "own"),
+          list.map(p -> p.getFileName().toString()).sorted().toList(),
+          "no temporary directory left by a refusal");
+    }
+
+    // a directory that became foreign while the job ran is refused at commit, and kept
+    Path swapped = tmp.resolve("swapped");
+    AtomicOutput a = AtomicOutput.begin(swapped.toString(), false, conf);
+    a.commit(new Manifest("test", Map.of()).toJson());
+    AtomicOutput b = AtomicOutput.begin(swapped.toString(), true, conf);
+    Files.writeString(swapped.resolve(AtomicOutput.MANIFEST), "{}");
+    Files.writeString(swapped.resolve("data.csv"), "1,2");
+    assertThrows(
+        IllegalStateException.class, () -> b.commit(new Manifest("test", Map.of()).toJson()));
+    b.abort();
+    assertEquals("1,2", Files.readString(swapped.resolve("data.csv")));
   }
 
   /** A config record shaped like the jobs' configs. */

@@ -2,18 +2,30 @@ package org.optimbench.prep.criteo;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.optimbench.prep.Prepare;
+import org.optimbench.prep.common.InputFile;
 import org.optimbench.prep.common.RowFormatException;
+import org.optimbench.prep.common.SplitAssigner;
 
 class CriteoCoreTest {
   static String line(String label, String ints, String cats) {
@@ -100,6 +112,110 @@ class CriteoCoreTest {
         CriteoTransforms.hashBucket(0, 3, 42, 1 << 30)
             != CriteoTransforms.hashBucket(0, 4, 42, 1 << 30),
         "the column is part of the key");
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource({
+    "day_0, 0",
+    "day_0.gz, 0",
+    "day_23.tsv, 23",
+    "day_23.tsv.gz, 23",
+    "day_23_00, 23",
+    "day_23_35.gz, 23",
+    "sample39.tsv, -1",
+    "day39.tsv, -1",
+    "part-00003, -1",
+    "train.txt, -1",
+    "today_3, -1",
+    "day_, -1",
+    "day_3x, -1"
+  })
+  void daysComeOnlyFromDayUnderscoreNNames(String name, int day) {
+    assertEquals(day, DayPlan.dayFromName(name));
+  }
+
+  @Test
+  void inputsWithoutDayNamesHaveNoDaysAndMixedInputsAreRefusedNamingAFileOfEach() {
+    assertNull(DayPlan.daysFromNames(List.of("sample39.tsv")));
+    assertNull(DayPlan.daysFromNames(List.of("part-00000", "part-00001")));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> DayPlan.daysFromNames(List.of("day_0.gz", "day_1.gz", "extra7.tsv")));
+    assertTrue(
+        e.getMessage().contains("day_0.gz is named day_N but extra7.tsv is not"), e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> DayPlan.byFile(DayPlan.daysFromNames(List.of("day_23")), new long[] {10}));
+    assertTrue(e.getMessage().contains("all input files are day 23"), e.getMessage());
+  }
+
+  @Test
+  void withoutDaysEachRowsSplitIsASeededHashOfItsRowIdWithTheGivenFractions() {
+    DayPlan p = DayPlan.withoutDays(new SplitAssigner(3, 0.2, 0.1));
+    assertFalse(p.hasDays());
+    Map<String, Integer> n = new HashMap<>();
+    for (long line = 1; line <= 20_000; line++) {
+      assertEquals(DayPlan.NO_DAY, p.day(0, line));
+      String split = p.split(0, line, DayPlan.NO_DAY);
+      assertEquals(new SplitAssigner(3, 0.2, 0.1).assign(InputFile.rowId(0, line)), split);
+      n.merge(split, 1, Integer::sum);
+    }
+    assertEquals(0.2, n.get("valid") / 20_000.0, 0.01);
+    assertEquals(0.1, n.get("test") / 20_000.0, 0.01);
+    assertTrue(p.rule().contains("test if u < 0.1, valid if u < 0.30"), p.rule());
+  }
+
+  @Test
+  void generatorReplacesItsOwnOutputAndRefusesAnyOtherDirectoryTouchingNothing(@TempDir Path tmp)
+      throws Exception {
+    Path raw = tmp.resolve("train.raw");
+    CriteoGenerator.generate(raw, new CriteoGenerator.Spec(3, 10, 1, false), 1);
+    CriteoGenerator.generate(raw, new CriteoGenerator.Spec(2, 10, 1, false), 1);
+    assertEquals(
+        List.of(CriteoGenerator.MARKER, "day_0", "day_1"),
+        list(raw),
+        "its own output is replaced whole: no day_2 of the earlier, longer run is left");
+
+    Path empty = Files.createDirectories(tmp.resolve("empty"));
+    CriteoGenerator.generate(empty, new CriteoGenerator.Spec(1, 5, 1, false), 1);
+    assertEquals(List.of(CriteoGenerator.MARKER, "day_0"), list(empty));
+
+    Path foreign = Files.createDirectories(tmp.resolve("criteo-1tb"));
+    Files.writeString(foreign.resolve("day_0"), "real data");
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> CriteoGenerator.generate(foreign, new CriteoGenerator.Spec(1, 5, 1, false), 1));
+    assertTrue(
+        e.getMessage().startsWith(foreign + " is not an output of generate-criteo"),
+        e.getMessage());
+    assertEquals(List.of("day_0"), list(foreign));
+    assertEquals("real data", Files.readString(foreign.resolve("day_0")));
+
+    PrintStream old = System.err;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    int rc;
+    try {
+      rc =
+          Prepare.commandLine()
+              .execute("generate-criteo", "--output", foreign.toString(), "--days", "1");
+    } finally {
+      System.setErr(old);
+    }
+    String text = err.toString(StandardCharsets.UTF_8).strip();
+    assertEquals(1, rc, text);
+    assertEquals(1, text.lines().count(), text);
+    assertTrue(text.startsWith("prepare generate-criteo: " + foreign + " is not"), text);
+    assertEquals("real data", Files.readString(foreign.resolve("day_0")));
+  }
+
+  private static List<String> list(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
   }
 
   @Test

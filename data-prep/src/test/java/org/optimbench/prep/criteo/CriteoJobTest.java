@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +19,10 @@ import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.optimbench.prep.Prepare;
 import org.optimbench.prep.SparkTestBase;
 import org.optimbench.prep.common.BadInputException;
+import org.optimbench.prep.common.SplitAssigner;
 
 class CriteoJobTest extends SparkTestBase {
   @TempDir static Path tmp;
@@ -103,6 +107,92 @@ class CriteoJobTest extends SparkTestBase {
     assertTrue(zerosC3 > 100, "rare values of a high-cardinality column map to 0");
     int maxId = data.selectExpr("max(categorical[0])").first().getInt(0);
     assertTrue(maxId < sizes.get(0).asInt());
+  }
+
+  /** One file of {@code rows} generated rows under {@code name}, in a directory of its own. */
+  static Path singleFile(String dir, String name, int rows) throws Exception {
+    Path gen = tmp.resolve(dir + "-gen");
+    CriteoGenerator.generate(gen, new CriteoGenerator.Spec(1, rows, 11, false), 1);
+    Path file = tmp.resolve(dir).resolve(name);
+    Files.createDirectories(file.getParent());
+    Files.move(gen.resolve("day_0"), file);
+    return file;
+  }
+
+  @Test
+  void aSingleFileWithoutADayNameIsSplitByAHashOfRowsNotRefused() throws Exception {
+    Path in = singleFile("sample", "sample39.tsv", 3000);
+    Path out = tmp.resolve("sample-out");
+    CriteoJob.run(
+        spark,
+        new CriteoConfig(in.toString(), out.toString(), false, 0L, 7L, null, 100, null, null));
+    JsonNode m = manifest(out);
+    assertEquals("none", m.get("files").get(0).get("day").asText(), "39 is not a day");
+    assertTrue(m.get("split_rule").asText().startsWith("no day_N file names"));
+    long train = m.get("rows").get("train").asLong();
+    long valid = m.get("rows").get("valid").asLong();
+    long test = m.get("rows").get("test").asLong();
+    assertEquals(3000, train + valid + test);
+    assertEquals(300, valid, 60, "default valid fraction 0.1");
+    assertEquals(300, test, 60, "default test fraction 0.1");
+    Dataset<Row> data = spark.read().parquet(out.resolve("data").toString());
+    assertEquals(3000, data.filter("day = " + DayPlan.NO_DAY).count());
+    SplitAssigner rule = new SplitAssigner(7, 0.1, 0.1);
+    for (Row r : data.select("row_id", "split").collectAsList())
+      assertEquals(rule.assign(r.getLong(0)), r.getString(1), "split of row " + r.getLong(0));
+
+    Path custom = tmp.resolve("sample-custom");
+    CriteoJob.run(
+        spark,
+        new CriteoConfig(
+            in.toString(), custom.toString(), false, 0L, 7L, null, 100, null, null, 0.3, 0.0));
+    assertEquals(0, manifest(custom).get("rows").get("test").asLong());
+    assertEquals(900, manifest(custom).get("rows").get("valid").asLong(), 90);
+  }
+
+  @Test
+  void mixedDayAndOtherFilesAreRefusedNamingBothAndWriteNothing() throws Exception {
+    Path in = tmp.resolve("mixed");
+    CriteoGenerator.generate(in, new CriteoGenerator.Spec(2, 50, 3, false), 1);
+    Files.copy(in.resolve("day_1"), in.resolve("extra.tsv"));
+    Path out = tmp.resolve("mixed-out");
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream old = System.err;
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    int rc;
+    try {
+      rc =
+          Prepare.commandLine()
+              .execute("criteo", "--input", in.toString(), "--output", out.toString());
+    } finally {
+      System.setErr(old);
+    }
+    String text = err.toString(StandardCharsets.UTF_8).strip();
+    assertEquals(1, rc, text);
+    assertTrue(text.contains("day_0 is named day_N but extra.tsv is not"), text);
+    assertEquals(1, text.lines().count(), text);
+    assertFalse(Files.exists(out));
+
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                CriteoJob.run(
+                    spark,
+                    new CriteoConfig(
+                        days.toString(),
+                        out.toString(),
+                        false,
+                        0L,
+                        0L,
+                        null,
+                        100,
+                        null,
+                        null,
+                        0.2,
+                        null)));
+    assertTrue(e.getMessage().contains("named day_N"), e.getMessage());
+    assertFalse(Files.exists(out));
   }
 
   @Test

@@ -165,7 +165,61 @@ class LibsvmJobTest extends SparkTestBase {
     assertTrue(text.contains("NaN/Inf value for index 2 'nan'"), text);
     assertEquals(0, ok, text);
     assertEquals(1, again, text);
-    assertTrue(text.contains("already exists; pass --overwrite"), text);
+    assertTrue(text.contains("already exists and is complete; pass --overwrite"), text);
+  }
+
+  @Test
+  void overwriteReplacesItsOwnOutputAndRefusesAForeignDirectoryKeepingItsFiles() throws Exception {
+    Path in = tmp.resolve("x.svm");
+    Files.writeString(in, "1 1:1\n-1 2:3\n");
+    Path own = tmp.resolve("own");
+    Path foreign = tmp.resolve("results");
+    Files.createDirectories(foreign);
+    Files.writeString(foreign.resolve("table.csv"), "precious");
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    int first;
+    int replaced;
+    int refused;
+    try {
+      first =
+          Prepare.commandLine()
+              .execute("libsvm", "--input", in.toString(), "--output", own.toString());
+      Files.writeString(own.resolve("stale.txt"), "old");
+      replaced =
+          Prepare.commandLine()
+              .execute(
+                  "libsvm", "--input", in.toString(), "--output", own.toString(), "--overwrite");
+      err.reset();
+      refused =
+          Prepare.commandLine()
+              .execute(
+                  "libsvm",
+                  "--input",
+                  in.toString(),
+                  "--output",
+                  foreign.toString(),
+                  "--overwrite");
+    } finally {
+      System.setErr(oldErr);
+    }
+    String text = err.toString(StandardCharsets.UTF_8).strip();
+    assertEquals(0, first);
+    assertEquals(0, replaced);
+    assertFalse(Files.exists(own.resolve("stale.txt")), "its own output is replaced whole");
+    assertTrue(Files.exists(own.resolve("_SUCCESS")));
+    assertEquals(1, refused, text);
+    assertEquals(
+        "prepare libsvm: --overwrite: file:"
+            + foreign
+            + " is not an output of data-prep (no manifest.json naming 'optimbench data-prep');"
+            + " not deleting it: remove it yourself or choose another output",
+        text);
+    assertEquals("precious", Files.readString(foreign.resolve("table.csv")));
+    try (var list = Files.list(foreign)) {
+      assertEquals(1, list.count(), "nothing written into the refused directory");
+    }
   }
 
   @Test

@@ -9,7 +9,7 @@
  * <p>The refined schedule is learned from data: {@link
  * org.optimbench.optim.schedule.ScheduleRefinement} turns the gradient norms a previous run logged
  * into per-step factors, {@link org.optimbench.optim.schedule.RefinedSchedule} reads and writes
- * them as a {@code step,factor} file, and {@link org.optimbench.optim.schedule.RefineScheduleMain}
- * is the {@code scripts/refine-schedule} command (CSV logs here; pipeline-jobs plugs in Parquet).
+ * them as a {@code step,factor} file. The {@code scripts/refine-schedule} command, which reads a
+ * run's CSV or Parquet log, is pipeline-jobs' {@code org.optimbench.jobs.refine.RefineSchedule}.
  */
 package org.optimbench.optim.schedule;

@@ -4,18 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
- * The static-transfer command: multipliers of a grafted run's log as JSON, errors naming the input.
+ * The static-transfer command: multipliers of a grafted run's log as JSON, errors naming the input
+ * (exit 1), bad usage (exit 2).
  */
 class StaticTransferMainTest {
   @TempDir Path dir;
@@ -23,15 +24,14 @@ class StaticTransferMainTest {
   private String stderr;
 
   private int run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int rc =
-        StaticTransferMain.run(
-            args,
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
-    stdout = out.toString(StandardCharsets.UTF_8);
-    stderr = err.toString(StandardCharsets.UTF_8);
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cl = new CommandLine(new StaticTransferMain());
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    int rc = cl.execute(args);
+    stdout = out.toString();
+    stderr = err.toString();
     return rc;
   }
 
@@ -52,18 +52,30 @@ class StaticTransferMainTest {
   }
 
   @Test
-  void badInputExitsTwoNamingTheProblem() throws Exception {
+  void badInputExitsOneWithOneLineNamingTheProblem() throws Exception {
     assertEquals(
-        2, run("--metrics", dir.resolve("missing.csv").toString(), "--from", "0", "--to", "5"));
-    assertTrue(stderr.contains("missing.csv: no such file"), stderr);
+        1, run("--metrics", dir.resolve("missing.csv").toString(), "--from", "0", "--to", "5"));
+    assertEquals("static-transfer: " + dir.resolve("missing.csv") + ": no such file\n", stderr);
     Path log = dir.resolve("plain.csv");
     Files.write(log, List.of("step,train_loss", "1,0.5"));
-    assertEquals(2, run("--metrics", log.toString(), "--from", "0", "--to", "5"));
-    assertTrue(stderr.contains("no ratio.<segment> columns"), stderr);
-    assertEquals(2, run("--metrics", log.toString(), "--from", "x", "--to", "5"));
-    assertTrue(stderr.contains("--from: 'x'"), stderr);
-    assertEquals(2, run("--metrics", log.toString()));
-    assertTrue(stderr.contains("required"), stderr);
+    assertEquals(1, run("--metrics", log.toString(), "--from", "0", "--to", "5"));
+    assertTrue(stderr.contains("plain.csv: no ratio.<segment> columns"), stderr);
+    assertEquals(1, stderr.strip().lines().count(), stderr);
     assertEquals("", stdout);
+  }
+
+  @Test
+  void badUsageExitsTwoNamingTheOption() throws Exception {
+    Path log = dir.resolve("plain.csv");
+    Files.write(log, List.of("step,diag.ratio.0_W", "1,0.5"));
+    assertEquals(2, run("--metrics", log.toString(), "--from", "x", "--to", "5"));
+    assertTrue(stderr.contains("--from") && stderr.contains("'x'"), stderr);
+    assertEquals(2, run("--metrics", log.toString()));
+    assertTrue(stderr.contains("Missing required options: '--from=S', '--to=E'"), stderr);
+    assertEquals(2, run("--metrics", log.toString(), "--from", "5", "--to", "5"));
+    assertTrue(stderr.contains("[S, E) needs 0 <= S < E"), stderr);
+    assertEquals("", stdout);
+    assertEquals(0, run("--help"));
+    assertTrue(stdout.contains("--metrics=FILE.csv"), stdout);
   }
 }

@@ -108,4 +108,24 @@ class OptimTraceTest {
             new String[] {dir.resolve("nope.json").toString(), dir.resolve("o.csv").toString()}));
     assertFalse(Files.exists(dir.resolve("o.csv")));
   }
+
+  @Test
+  void helpExitsZeroAndAMissingOperandIsBadUsage() throws Exception {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      assertEquals(0, OptimTrace.run(new String[] {"--help"}));
+      assertTrue(
+          out.toString(StandardCharsets.UTF_8).contains("PROBLEM.json OUT.csv"), out::toString);
+      assertEquals(2, OptimTrace.run(new String[] {dir.resolve("p.json").toString()}));
+      assertTrue(err.toString(StandardCharsets.UTF_8).contains("OUT.csv"), err::toString);
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
 }

@@ -21,7 +21,8 @@ import picocli.CommandLine.Parameters;
  * {@code scripts/compare [--conf EXP.yaml] [--out DIR] [--overwrite] PATH|GLOB...}, and the same
  * class through {@code spark-submit}: compares the selected runs and writes tables, plots and
  * report.html ({@link CompareJob}). Exit 0 when the output was written (runs left out are listed in
- * it), 2 for bad input (conf, selection, nothing usable, existing output), 1 when the job failed.
+ * it), 2 for bad input (conf, selection, nothing usable, existing output, or with --overwrite a
+ * directory that is not a comparison's output), 1 when the job failed.
  */
 @Command(
     name = "compare",
@@ -53,7 +54,8 @@ public final class Compare implements Callable<Integer> {
   @Option(
       names = "--overwrite",
       description =
-          "replace an existing output directory (the new one is renamed into place once complete)")
+          "replace an existing output directory of an earlier comparison (the new one is renamed"
+              + " into place once complete); any other directory is refused")
   boolean overwrite;
 
   @Option(

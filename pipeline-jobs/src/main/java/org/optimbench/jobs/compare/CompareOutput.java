@@ -20,17 +20,29 @@ import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.SparkSession;
 import org.optimbench.jobs.compare.Table.Kind;
 import org.optimbench.jobs.run.AtomicFiles;
+import org.optimbench.prep.common.OwnedOutput;
 
 /**
  * The output directory of a comparison (schema in {@code pipeline-jobs/COMPARE.md}; notebooks read
  * it, so columns are only ever added). Everything is written into a hidden sibling {@code
  * .<name>.<uuid>.tmp}, {@code _SUCCESS} last, and renamed into place; with --overwrite an existing
  * output is first renamed aside and deleted after the new one is in place. A failure at any point
- * deletes the temporary directory, so a reader never finds a partial output.
+ * deletes the temporary directory, so a reader never finds a partial output. --overwrite replaces
+ * only a comparison's output ({@link #OWNER}), never another directory the path happens to name.
  */
 final class CompareOutput {
   static final String REPORT = "report.html";
   static final String SUCCESS = "_SUCCESS";
+  static final String MANIFEST = "compare.json";
+
+  /** A comparison's output: the files every one has (a complete one: _SUCCESS is written last). */
+  static final OwnedOutput OWNER =
+      new OwnedOutput(
+          "compare",
+          List.of(
+              OwnedOutput.Marker.file(MANIFEST),
+              OwnedOutput.Marker.file(REPORT),
+              OwnedOutput.Marker.file(SUCCESS)));
 
   final Selection selection;
   final CompareSettings settings;
@@ -63,13 +75,18 @@ final class CompareOutput {
     this.curves = curves;
   }
 
-  /** Refuses an existing output unless {@code overwrite}; checked before any work. */
-  static void checkTarget(Path out, boolean overwrite) {
+  /**
+   * Refuses an existing output unless {@code overwrite}, and with it anything but a comparison's
+   * output; checked before any work.
+   */
+  static void checkTarget(Path out, boolean overwrite) throws IOException {
     if (Files.exists(out) && !overwrite)
       throw new CompareException(
           out + ": exists (give --overwrite to replace it, or --out for another directory)");
     if (Files.exists(out) && !Files.isDirectory(out))
       throw new CompareException(out + ": exists and is not a directory");
+    if (Files.exists(out) && !OWNER.owns(out))
+      throw new CompareException("--overwrite: " + OWNER.refusal(out));
   }
 
   void write(SparkSession spark, Path out, boolean overwrite) throws IOException {
@@ -83,11 +100,12 @@ final class CompareOutput {
       Files.writeString(tmp.resolve(SUCCESS), "");
       Path old = null;
       if (Files.exists(out)) {
+        checkTarget(out, overwrite); // again: the directory may have changed while the job ran
         old = parent.resolve("." + out.getFileName() + "." + UUID.randomUUID() + ".old");
         Files.move(out, old, StandardCopyOption.ATOMIC_MOVE);
       }
       Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
-      if (old != null) AtomicFiles.deleteTree(old);
+      if (old != null) OWNER.delete(old);
     } finally {
       AtomicFiles.deleteTree(tmp);
     }
@@ -111,7 +129,7 @@ final class CompareOutput {
       Files.write(dir.resolve("plots").resolve(p.getKey()), p.getValue());
     Files.writeString(dir.resolve(REPORT), new HtmlReport(this, plots).html());
     Files.writeString(
-        dir.resolve("compare.json"),
+        dir.resolve(MANIFEST),
         new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(manifest()) + "\n");
   }
 

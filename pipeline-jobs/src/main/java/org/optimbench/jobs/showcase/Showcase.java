@@ -20,6 +20,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
 import java.util.zip.GZIPInputStream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -41,6 +42,10 @@ import org.optimbench.prep.common.RowFormatException;
 import org.optimbench.prep.libsvm.LabelMapping;
 import org.optimbench.prep.libsvm.LibsvmLineParser;
 import org.optimbench.prep.libsvm.LibsvmRecord;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ExitCode;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code scripts/showcase [CONF.yaml]}: every optimizer listed in the conf (by default all of the
@@ -50,9 +55,18 @@ import org.optimbench.prep.libsvm.LibsvmRecord;
  * methods' own estimates is printed and written to {@code OUT/summary.csv}.
  *
  * <p>A single-process demonstration of picking optimizers by name; the Spark training engine
- * ({@code scripts/train}) runs the same specs at scale.
+ * ({@code scripts/train}) runs the same specs at scale. Exit 0 when the table is written; 1 for bad
+ * data (the LIBSVM file) or a failure writing; 2 for a bad conf or bad usage.
  */
-public final class Showcase {
+@Command(
+    name = "showcase",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Every optimizer of the conf on a shipped LIBSVM dataset, in one process, with the same"
+          + " minibatches and schedule; prints a table and writes OUT/summary.csv.",
+      "Exit 0 when written; 1 for bad data; 2 for a bad conf or bad usage."
+    })
+public final class Showcase implements Callable<Integer> {
   private static final Set<String> KEYS =
       Set.of(
           "data",
@@ -88,39 +102,51 @@ public final class Showcase {
       Map<String, Double> lastDiagnostics,
       String error) {}
 
-  private Showcase() {}
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "CONF.yaml",
+      defaultValue = "conf/showcase.yaml",
+      description = "the conf (default: ${DEFAULT-VALUE})")
+  Path confPath;
 
   public static void main(String[] args) {
-    System.exit(run(args));
+    CommandLine cl = new CommandLine(new Showcase());
+    cl.getCommandSpec()
+        .usageMessage()
+        .footer(String.format("%nConf keys: %s", String.join(", ", new TreeSet<>(KEYS))));
+    System.exit(cl.execute(args));
   }
 
-  static int run(String[] args) {
-    if (args.length > 1
-        || (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h")))) {
-      System.err.println(
-          "usage: showcase [CONF.yaml]   (default conf/showcase.yaml; keys: "
-              + String.join(", ", new TreeSet<>(KEYS))
-              + ")");
-      return args.length == 1 ? 0 : 2;
-    }
-    Path confPath = Path.of(args.length == 1 ? args[0] : "conf/showcase.yaml");
+  @Override
+  public Integer call() {
+    Conf conf;
     try {
-      Conf conf = readConf(confPath);
+      conf = readConf(confPath);
+    } catch (SpecException e) {
+      System.err.println("showcase: " + confPath + ": " + e.getMessage());
+      return ExitCode.USAGE;
+    } catch (NoSuchFileException e) {
+      System.err.println("showcase: " + e.getFile() + ": no such file");
+      return ExitCode.USAGE;
+    } catch (IOException | IllegalArgumentException e) {
+      System.err.println("showcase: " + confPath + ": " + e.getMessage());
+      return ExitCode.USAGE;
+    }
+    try {
       Dataset data = readLibsvm(conf.data);
       List<Result> results = new ArrayList<>();
       for (Spec spec : conf.optimizers) results.add(train(conf, data, spec));
       print(conf, data, results);
       writeSummary(conf.output.resolve("summary.csv"), results);
       System.out.println("summary written to " + conf.output.resolve("summary.csv"));
-      return 0;
-    } catch (SpecException e) {
-      System.err.println("showcase: " + confPath + ": " + e.getMessage());
+      return ExitCode.OK;
     } catch (NoSuchFileException e) {
       System.err.println("showcase: " + e.getFile() + ": no such file");
     } catch (IOException | IllegalArgumentException e) {
       System.err.println("showcase: " + e.getMessage());
     }
-    return 2;
+    return ExitCode.SOFTWARE;
   }
 
   static Conf readConf(Path file) throws IOException {

@@ -364,6 +364,56 @@ class CompareJobTest {
   }
 
   @Test
+  void overwriteRefusesADirectoryThatIsNotAComparisonAndKeepsItsFiles() throws Exception {
+    Path foreign = Files.createDirectories(tmp.resolve("thesis"));
+    Files.writeString(foreign.resolve("chapter1.tex"), "keep me");
+    // even a directory with a report.html and _SUCCESS of its own is not a comparison
+    Path lookalike = Files.createDirectories(tmp.resolve("site"));
+    Files.writeString(lookalike.resolve(CompareOutput.REPORT), "<html></html>");
+    Files.writeString(lookalike.resolve(CompareOutput.SUCCESS), "");
+    for (Path out : List.of(foreign, lookalike)) {
+      CompareException e =
+          assertThrows(
+              CompareException.class,
+              () ->
+                  CompareJob.run(
+                      spark,
+                      new CompareJob.Request(
+                          List.of(root.resolve("adam_s1").toString()), settings(), out, true),
+                      new PrintStream(new ByteArrayOutputStream())));
+      assertEquals(
+          "--overwrite: "
+              + out
+              + " is not an output of compare (no compare.json, report.html, _SUCCESS); not"
+              + " deleting it: remove it yourself or choose another output",
+          e.getMessage());
+    }
+    assertEquals("keep me", Files.readString(foreign.resolve("chapter1.tex")));
+    assertEquals("<html></html>", Files.readString(lookalike.resolve(CompareOutput.REPORT)));
+
+    // the command refuses it before Spark starts: exit 2, one line on stderr
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    int rc;
+    try {
+      rc =
+          new picocli.CommandLine(new Compare())
+              .execute(
+                  "--out", foreign.toString(), "--overwrite", root.resolve("adam_s1").toString());
+    } finally {
+      System.setErr(oldErr);
+    }
+    String text = err.toString(StandardCharsets.UTF_8).strip();
+    assertEquals(2, rc, text);
+    assertTrue(text.startsWith("compare: --overwrite: " + foreign + " is not"), text);
+    assertEquals(1, text.lines().count(), text);
+    try (Stream<Path> s = Files.list(foreign)) {
+      assertEquals(1, s.count(), "nothing written into or deleted from it");
+    }
+  }
+
+  @Test
   void emptySelectionIsAnError() throws Exception {
     Path empty = Files.createDirectories(tmp.resolve("empty"));
     assertTrue(

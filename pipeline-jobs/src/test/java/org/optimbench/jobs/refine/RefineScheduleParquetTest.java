@@ -2,10 +2,13 @@ package org.optimbench.jobs.refine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,15 +26,16 @@ import org.junit.jupiter.api.io.TempDir;
 import org.optimbench.jobs.conf.RunConf;
 import org.optimbench.jobs.conf.RunConfig;
 import org.optimbench.jobs.train.TrainingJob;
-import org.optimbench.optim.schedule.RefineScheduleMain;
 import org.optimbench.optim.schedule.RefinedSchedule;
 import org.optimbench.prep.libsvm.LibsvmConfig;
 import org.optimbench.prep.libsvm.LibsvmJob;
+import picocli.CommandLine;
 
 /**
  * refine-schedule on a Parquet metric log: a real training run (iris, single process) writes
- * metrics.csv and metrics.parquet; both give the same schedule files byte for byte, and a bad
- * Parquet log fails with the message and exit code of a bad CSV, naming the row.
+ * metrics.csv and metrics.parquet; both, and the run directory itself, give the same schedule files
+ * byte for byte, and a bad Parquet log fails with the message and exit code of a bad CSV, naming
+ * the row.
  */
 class RefineScheduleParquetTest {
   @TempDir static Path tmp;
@@ -83,35 +87,33 @@ class RefineScheduleParquetTest {
   }
 
   private static int refine(String... args) {
-    return RefineScheduleMain.run(
-        args,
-        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-        System.err,
-        RefineScheduleParquet::open);
+    CommandLine cl = RefineSchedule.commandLine();
+    cl.setOut(new PrintWriter(new StringWriter(), true));
+    return cl.execute(args);
   }
 
   private static String stderrOf(String... args) {
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int rc =
-        RefineScheduleMain.run(
-            args,
-            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8),
-            RefineScheduleParquet::open);
-    assertEquals(2, rc, "exit code");
-    return err.toString(StandardCharsets.UTF_8).strip();
+    StringWriter err = new StringWriter();
+    CommandLine cl = RefineSchedule.commandLine();
+    cl.setOut(new PrintWriter(new StringWriter(), true));
+    cl.setErr(new PrintWriter(err, true));
+    assertEquals(1, cl.execute(args), "exit code");
+    assertFalse(spark.sparkContext().isStopped(), "the caller's session is left running");
+    return err.toString().strip();
   }
 
   @Test
-  void csvAndParquetLogsOfTheSameRunGiveIdenticalSchedules() throws Exception {
+  void csvParquetAndRunDirectoryOfTheSameRunGiveIdenticalSchedules() throws Exception {
     Path csv = run.resolve("metrics.csv");
     Path parquet = run.resolve("metrics.parquet");
     assertTrue(Files.isDirectory(parquet), "the training job writes metrics.parquet");
     // grad_norm: every row; eval.valid_loss: every 10th row, empty (CSV) / null (Parquet) elsewhere
     for (String smoothing : List.of("", "--no-smoothing")) {
       List<Path> outs = new ArrayList<>();
-      for (Path in : List.of(csv, parquet)) {
-        Path out = tmp.resolve("out-" + in.getFileName() + smoothing + "/schedule.csv");
+      for (Path in : List.of(csv, parquet, run)) {
+        Path out =
+            tmp.resolve(
+                "out-" + (in == run ? "run" : in.getFileName()) + smoothing + "/schedule.csv");
         Files.createDirectories(out.getParent());
         List<String> args =
             new ArrayList<>(
@@ -131,11 +133,11 @@ class RefineScheduleParquetTest {
       }
       try (var files = Files.list(outs.get(0).getParent())) {
         for (Path f : files.toList()) {
-          Path other = outs.get(1).getParent().resolve(f.getFileName());
-          assertArrayEquals(
-              Files.readAllBytes(f),
-              Files.readAllBytes(other),
-              f.getFileName() + " differs between CSV and Parquet");
+          for (Path other : List.of(outs.get(1), outs.get(2)))
+            assertArrayEquals(
+                Files.readAllBytes(f),
+                Files.readAllBytes(other.resolveSibling(f.getFileName())),
+                f.getFileName() + " differs between CSV and " + other);
           assertTrue(RefinedSchedule.read(f).length() >= 120);
         }
       }
@@ -161,7 +163,7 @@ class RefineScheduleParquetTest {
   }
 
   @Test
-  void aBadParquetLogFailsLikeABadCsvNamingTheRow() {
+  void aBadParquetLogFailsLikeABadCsvNamingTheRow() throws Exception {
     String[] l2 = {
       "--norm-column",
       "grad_norm",
@@ -199,6 +201,14 @@ class RefineScheduleParquetTest {
     assertTrue(
         stderrOf(concat(tmp.resolve("missing.parquet"), l2))
             .contains("missing.parquet: no such file"));
+    Path corrupt = parquet("corrupt.parquet", new Object[] {0L, 1.0});
+    try (var parts = Files.list(corrupt)) {
+      for (Path p : parts.filter(p -> p.getFileName().toString().startsWith("part-")).toList())
+        Files.writeString(p, "this is not parquet");
+    }
+    String err = stderrOf(concat(corrupt, l2));
+    assertTrue(err.contains("corrupt.parquet: not a readable Parquet log ("), err);
+    assertEquals(1, err.lines().count(), err);
     assertTrue(!Files.exists(tmp.resolve("bad.csv")), "nothing written on bad input");
   }
 

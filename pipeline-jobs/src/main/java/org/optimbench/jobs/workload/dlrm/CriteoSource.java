@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.spark.sql.SparkSession;
-import org.optimbench.jobs.run.AtomicFiles;
 import org.optimbench.optim.spec.SpecException;
 import org.optimbench.prep.criteo.CriteoConfig;
 import org.optimbench.prep.criteo.CriteoGenerator;
@@ -61,8 +60,8 @@ final class CriteoSource {
     if (generate) {
       if (!opts.containsKey("days") || !opts.containsKey("rows-per-day"))
         throw new SpecException("data.source", GENERATE + " needs days=D and rows-per-day=N");
+      // the generator replaces its own earlier output there and refuses any other directory
       Path raw = target.resolveSibling(target.getFileName() + ".raw");
-      AtomicFiles.deleteTree(raw);
       CriteoGenerator.Spec spec =
           new CriteoGenerator.Spec(
               integer(opts, "days"),
