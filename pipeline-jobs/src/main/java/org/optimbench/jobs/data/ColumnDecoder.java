@@ -347,33 +347,14 @@ final class ColumnDecoder {
       if (pos >= end) throw new IllegalStateException("corrupt page: no dictionary id width");
       if (ids.length < count) ids = new int[count];
       HybridRle.decode(buf, pos + 1, end, buf[pos] & 0xff, ids, count);
-      int size = java.lang.reflect.Array.getLength(dictionary);
-      for (int i = 0; i < count; i++)
-        if (ids[i] < 0 || ids[i] >= size)
-          throw new IllegalStateException(
-              "corrupt page: dictionary id " + ids[i] + " of " + size + " entries");
-      switch (type) {
-        case INT32 -> {
-          int[] d = (int[]) dictionary;
-          int[] o = (int[]) values;
-          for (int i = 0; i < count; i++) o[i] = d[ids[i]];
-        }
-        case INT64 -> {
-          long[] d = (long[]) dictionary;
-          long[] o = (long[]) values;
-          for (int i = 0; i < count; i++) o[i] = d[ids[i]];
-        }
-        case FLOAT -> {
-          float[] d = (float[]) dictionary;
-          float[] o = (float[]) values;
-          for (int i = 0; i < count; i++) o[i] = d[ids[i]];
-        }
-        case DOUBLE -> {
-          double[] d = (double[]) dictionary;
-          double[] o = (double[]) values;
-          for (int i = 0; i < count; i++) o[i] = d[ids[i]];
-        }
-        default -> throw new IllegalStateException("type " + type);
+      try {
+        lookUp(count);
+      } catch (ArrayIndexOutOfBoundsException e) {
+        // the JVM's bounds check is the range check of the ids: no separate pass over them
+        throw new IllegalStateException(
+            "corrupt page: a dictionary id out of the "
+                + java.lang.reflect.Array.getLength(dictionary)
+                + " entries");
       }
     } else {
       // DELTA_BINARY_PACKED, BYTE_STREAM_SPLIT, ...: not written by Spark's default writer
@@ -398,6 +379,33 @@ final class ColumnDecoder {
         }
         default -> throw new IllegalStateException("type " + type);
       }
+    }
+  }
+
+  /** Values from the dictionary ids of the page. */
+  private void lookUp(int count) {
+    switch (type) {
+      case INT32 -> {
+        int[] d = (int[]) dictionary;
+        int[] o = (int[]) values;
+        for (int i = 0; i < count; i++) o[i] = d[ids[i]];
+      }
+      case INT64 -> {
+        long[] d = (long[]) dictionary;
+        long[] o = (long[]) values;
+        for (int i = 0; i < count; i++) o[i] = d[ids[i]];
+      }
+      case FLOAT -> {
+        float[] d = (float[]) dictionary;
+        float[] o = (float[]) values;
+        for (int i = 0; i < count; i++) o[i] = d[ids[i]];
+      }
+      case DOUBLE -> {
+        double[] d = (double[]) dictionary;
+        double[] o = (double[]) values;
+        for (int i = 0; i < count; i++) o[i] = d[ids[i]];
+      }
+      default -> throw new IllegalStateException("type " + type);
     }
   }
 

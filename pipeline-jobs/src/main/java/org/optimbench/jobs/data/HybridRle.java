@@ -56,7 +56,12 @@ final class HybridRle {
         for (; g < groups && n < count; g++) {
           if (pos >= end && bitWidth > 0)
             throw new IllegalStateException("corrupt RLE data: bit-packed run past the end");
-          if (pos + bitWidth <= end && n + 8 <= count) {
+          if (g + 4 <= groups && pos + 4 * bitWidth <= end && n + 32 <= count) {
+            packer.unpack32Values(buf, pos, out, n); // fewer calls for long packed runs
+            n += 32;
+            pos += 3 * bitWidth;
+            g += 3;
+          } else if (pos + bitWidth <= end && n + 8 <= count) {
             packer.unpack8Values(buf, pos, out, n);
             n += 8;
           } else {
