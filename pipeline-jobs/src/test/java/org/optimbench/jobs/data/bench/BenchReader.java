@@ -52,8 +52,29 @@ import org.optimbench.prep.criteo.CriteoJob;
 public final class BenchReader {
   private static final int CHUNK_ROWS = 1 << 16;
 
-  public static void main(String[] args) throws Exception {
+  /**
+   * The cases to run: the arguments, or both when there are none.
+   *
+   * @throws IllegalArgumentException naming the first argument that is not a case
+   */
+  public static List<String> checkArgs(String[] args) {
     List<String> cases = args.length == 0 ? List.of("criteo", "text") : Arrays.asList(args);
+    for (String c : cases) {
+      if (!c.equals("criteo") && !c.equals("text"))
+        throw new IllegalArgumentException("unknown case '" + c + "' (criteo, text)");
+    }
+    return cases;
+  }
+
+  public static void main(String[] args) throws Exception {
+    List<String> cases;
+    try {
+      cases = checkArgs(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("bench-data-reader: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
     Path dir = Path.of(System.getProperty("bench.dir", "work/bench/reader")).toAbsolutePath();
     int rounds = Integer.getInteger("bench.rounds", 5);
     System.out.printf(
@@ -62,10 +83,6 @@ public final class BenchReader {
         Runtime.getRuntime().availableProcessors(),
         java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
         System.getProperty("java.version"));
-    for (String c : cases) {
-      if (!c.equals("criteo") && !c.equals("text"))
-        throw new IllegalArgumentException("unknown case " + c + " (criteo, text)");
-    }
     for (String c : cases) {
       Path data = dir.resolve(c);
       if (!Files.exists(data.resolve("_SUCCESS"))) prepare(c, dir, data);

@@ -25,7 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.optimbench.jobs.compare.CompareJob;
 import org.optimbench.jobs.compare.CompareSettings;
-import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.jobs.conf.RunConf;
 import org.optimbench.jobs.conf.RunConfig;
 import org.optimbench.jobs.model.NetworkModel;
@@ -38,6 +37,7 @@ import org.optimbench.jobs.workload.Example;
 import org.optimbench.jobs.workload.Metrics;
 import org.optimbench.jobs.workload.PreparedData;
 import org.optimbench.jobs.workload.registry.Workloads;
+import org.optimbench.optim.spec.SpecException;
 
 /**
  * DLRM end to end on Spark local[2]: the first run prepares generated Criteo data from {@code
@@ -236,31 +236,31 @@ class DlrmTrainingTest {
     assertEquals(
         "workload.tables",
         assertThrows(
-                ConfException.class, () -> Workloads.check(Map.of("name", "dlrm", "tables", 3)))
-            .key());
+                SpecException.class, () -> Workloads.check(Map.of("name", "dlrm", "tables", 3)))
+            .field());
     assertEquals(
         "workload.bottom",
         assertThrows(
-                ConfException.class,
+                SpecException.class,
                 () ->
                     Workloads.check(
                         Map.of("name", "dlrm", "embedding_dim", 8, "bottom", List.of(16, 4))))
-            .key());
+            .field());
     assertEquals(
         "workload.top",
         assertThrows(
-                ConfException.class,
+                SpecException.class,
                 () -> Workloads.check(Map.of("name", "dlrm", "top", List.of(8, 2))))
-            .key());
+            .field());
     assertEquals(
         "workload.name",
-        assertThrows(ConfException.class, () -> Workloads.check(Map.of("name", "dlrn"))).key());
+        assertThrows(SpecException.class, () -> Workloads.check(Map.of("name", "dlrn"))).field());
     assertEquals(
         "workload.hidden",
         assertThrows(
-                ConfException.class,
+                SpecException.class,
                 () -> Workloads.check(Map.of("name", "mlp", "hidden", List.of(0))))
-            .key());
+            .field());
   }
 
   @Test
@@ -271,9 +271,9 @@ class DlrmTrainingTest {
         d.resolve("manifest.json"),
         "{\"job\": \"libsvm\", \"num_features\": 4, \"num_classes\": 2}");
     Files.writeString(d.resolve("_SUCCESS"), "");
-    ConfException e =
+    SpecException e =
         assertThrows(
-            ConfException.class,
+            SpecException.class,
             () -> Workloads.create(Map.of("name", "dlrm"), PreparedData.open(d, "data.train")));
     assertTrue(
         e.getMessage().startsWith("data.train: ")

@@ -20,7 +20,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.collective.CollectiveOptions;
 import org.optimbench.jobs.collective.LoopbackRing;
-import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.jobs.conf.Mode;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.train.SplitBatch;
@@ -35,6 +34,7 @@ import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.registry.OptimizerRegistry;
 import org.optimbench.optim.schedule.Schedule;
 import org.optimbench.optim.spec.Spec;
+import org.optimbench.optim.spec.SpecException;
 
 /**
  * The GPT workload without Spark: its evaluation is exp(mean token cross-entropy) computed directly
@@ -222,28 +222,28 @@ class GptWorkloadTest {
     assertEquals(
         "workload.dmodel",
         assertThrows(
-                ConfException.class, () -> Workloads.check(Map.of("name", "gpt", "dmodel", 64)))
-            .key());
+                SpecException.class, () -> Workloads.check(Map.of("name", "gpt", "dmodel", 64)))
+            .field());
     assertEquals(
         "workload.heads",
         assertThrows(
-                ConfException.class,
+                SpecException.class,
                 () -> Workloads.check(Map.of("name", "gpt", "d_model", 30, "heads", 4)))
-            .key());
+            .field());
     assertEquals(
         "workload.layers",
-        assertThrows(ConfException.class, () -> Workloads.check(Map.of("name", "gpt", "layers", 0)))
-            .key());
+        assertThrows(SpecException.class, () -> Workloads.check(Map.of("name", "gpt", "layers", 0)))
+            .field());
     assertEquals(
         "workload.seq_len",
         assertThrows(
-                ConfException.class,
+                SpecException.class,
                 () -> Workloads.check(Map.of("name", "gpt", "seq_len", "long")))
-            .key());
+            .field());
     assertEquals(
         "workload.vocab",
-        assertThrows(ConfException.class, () -> Workloads.check(Map.of("name", "gpt", "vocab", 1)))
-            .key());
+        assertThrows(SpecException.class, () -> Workloads.check(Map.of("name", "gpt", "vocab", 1)))
+            .field());
   }
 
   private static PreparedData manifest(String name, String json) throws Exception {
@@ -270,24 +270,24 @@ class GptWorkloadTest {
                 "name", "gpt", "seq_len", 32, "d_model", 16, "heads", 2, "layers", 1, "vocab",
                 50304),
             text));
-    ConfException seq =
+    SpecException seq =
         assertThrows(
-            ConfException.class,
+            SpecException.class,
             () -> Workloads.create(Map.of("name", "gpt", "seq_len", 64), text));
-    assertEquals("workload.seq_len", seq.key());
+    assertEquals("workload.seq_len", seq.field());
     assertTrue(
         seq.getMessage().contains(text.dir().resolve("manifest.json").toString())
             && seq.getMessage().contains("33"),
         seq.getMessage());
-    ConfException vocab =
+    SpecException vocab =
         assertThrows(
-            ConfException.class,
+            SpecException.class,
             () -> Workloads.create(Map.of("name", "gpt", "vocab", 50000), text));
-    assertEquals("workload.vocab", vocab.key());
+    assertEquals("workload.vocab", vocab.field());
     PreparedData libsvm =
         manifest("libsvm", "{\"job\": \"libsvm\", \"num_features\": 4, \"num_classes\": 2}");
-    ConfException kind =
-        assertThrows(ConfException.class, () -> Workloads.create(Map.of("name", "gpt"), libsvm));
+    SpecException kind =
+        assertThrows(SpecException.class, () -> Workloads.create(Map.of("name", "gpt"), libsvm));
     assertTrue(
         kind.getMessage().startsWith("data.train: ") && kind.getMessage().contains("prepare text"),
         kind.getMessage());
