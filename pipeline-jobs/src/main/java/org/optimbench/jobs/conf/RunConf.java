@@ -55,6 +55,18 @@ public final class RunConf {
               "",
               "validation data directory; default: the 'valid' split of data.train"),
           ConfKey.of(
+              "reader.shuffle_buffer",
+              Type.INT,
+              65536L,
+              "rows per shuffle window of each worker's stream: a window's rows are read together and"
+                  + " served in a seeded random order; larger mixes more row groups into every batch,"
+                  + " at (reader.prefetch + 1) windows of memory per worker (docs/DATA.md)"),
+          ConfKey.of(
+              "reader.prefetch",
+              Type.INT,
+              1L,
+              "windows each worker decodes ahead in a background thread while it computes (0: none)"),
+          ConfKey.of(
               "optimizer",
               Type.OBJECT,
               null,
@@ -83,7 +95,17 @@ public final class RunConf {
               "gradient_sharing: how embedding tables' gradients are summed; sparse: only the rows some worker touched (dense when that would move more bytes); dense: whole tables",
               "sparse",
               "dense"),
-          ConfKey.of("batch_size", Type.INT, 32L, "examples per step per worker"),
+          ConfKey.of(
+              "batch_size",
+              Type.INT,
+              32L,
+              "examples per micro-batch per worker (a step takes accumulation_steps of them)"),
+          ConfKey.of(
+              "accumulation_steps",
+              Type.INT,
+              1L,
+              "micro-batches whose gradients are summed into one optimizer step on each worker: a"
+                  + " step's batch is workers x accumulation_steps x batch_size examples"),
           ConfKey.of("steps", Type.INT, 0L, "optimizer steps (set steps or epochs)"),
           ConfKey.of(
               "epochs", Type.DOUBLE, 0.0, "passes over the training data (set steps or epochs)"),

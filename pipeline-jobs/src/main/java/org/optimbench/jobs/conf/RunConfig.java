@@ -43,9 +43,12 @@ public record RunConfig(
   /**
    * Where the data comes from: {@code train}, a data-prep output; {@code source}, the raw data it
    * is prepared from when missing (empty: none); {@code valid}, another output whose 'valid' split
-   * the evaluations use (empty: data.train's).
+   * the evaluations use (empty: data.train's). How each worker reads it (the {@code reader} keys):
+   * windows of {@code shuffleBuffer} rows served in a seeded order, {@code prefetch} windows
+   * decoded ahead.
    */
-  public record Data(String train, String source, String valid) implements Serializable {}
+  public record Data(String train, String source, String valid, int shuffleBuffer, int prefetch)
+      implements Serializable {}
 
   /**
    * How the workers stay consistent: the mode, the worker count, parameter averaging's round
@@ -56,11 +59,13 @@ public record RunConfig(
       implements Serializable {}
 
   /**
-   * The optimization: examples per step per worker, length ({@code steps}, or {@code epochs} when
-   * steps is 0), seed, arithmetic dtype, the divergence threshold and the metric log's interval.
+   * The optimization: examples per micro-batch per worker, micro-batches per step, length ({@code
+   * steps}, or {@code epochs} when steps is 0), seed, arithmetic dtype, the divergence threshold
+   * and the metric log's interval.
    */
   public record Training(
       int batchSize,
+      int accumulationSteps,
       long steps,
       double epochs,
       long seed,
@@ -96,11 +101,12 @@ public record RunConfig(
 
   /**
    * The run's length in optimizer steps: {@code steps}, or {@code epochs} over {@code trainRows} at
-   * the global batch (workers x batch size), rounded up.
+   * the global batch (workers x accumulation steps x batch size), rounded up.
    */
   public long totalSteps(long trainRows) {
     if (training.steps() > 0) return training.steps();
-    long global = (long) training.batchSize() * parallelism.workers();
+    long global =
+        (long) training.batchSize() * training.accumulationSteps() * parallelism.workers();
     return Math.max(1, (long) Math.ceil(training.epochs() * trainRows / (double) global));
   }
 
@@ -134,6 +140,7 @@ public record RunConfig(
     Training training =
         new Training(
             intValue(c, "batch_size", problems),
+            intValue(c, "accumulation_steps", problems),
             c.integer("steps"),
             c.real("epochs"),
             c.integer("seed"),
@@ -213,7 +220,12 @@ public record RunConfig(
     if (!problems.isEmpty()) return null;
     return new RunConfig(
         c.string("name"),
-        new Data(c.string("data.train"), c.string("data.source"), c.string("data.valid")),
+        new Data(
+            c.string("data.train"),
+            c.string("data.source"),
+            c.string("data.valid"),
+            intValue(c, "reader.shuffle_buffer", problems),
+            nonNegative(c, "reader.prefetch", problems)),
         workload,
         optimizer,
         schedule,
@@ -232,6 +244,15 @@ public record RunConfig(
     return schedule.name().equals("refined")
         && schedule.hparams().get("path") instanceof String path
         && !java.nio.file.Files.exists(java.nio.file.Path.of(path));
+  }
+
+  private static int nonNegative(RunConf c, String key, List<ConfException> problems) {
+    long v = c.integer(key);
+    if ((v < 0 || v > Integer.MAX_VALUE) && c.ok(key)) {
+      problems.add(new ConfException(key, v + " must be in [0, " + Integer.MAX_VALUE + "]"));
+      return 0;
+    }
+    return (int) v;
   }
 
   private static int intValue(RunConf c, String key, List<ConfException> problems) {

@@ -55,6 +55,10 @@ public final class RankStream implements AutoCloseable {
       return new Options(seed, true, 1 << 16, 1, 1 << 16);
     }
 
+    public Options withSeed(long s) {
+      return new Options(s, shuffle, shuffleBuffer, prefetch, maxChunkRows);
+    }
+
     public Options withShuffle(boolean s) {
       return new Options(seed, s, shuffleBuffer, prefetch, maxChunkRows);
     }

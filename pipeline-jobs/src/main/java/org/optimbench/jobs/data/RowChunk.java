@@ -148,6 +148,15 @@ public final class RowChunk {
     return values[list];
   }
 
+  /** Rows {@code [from, to)}, copied. */
+  public RowChunk slice(int from, int to) {
+    if (from < 0 || to < from || to > size)
+      throw new IndexOutOfBoundsException("[" + from + ", " + to + ") of " + size + " rows");
+    int[] positions = new int[to - from];
+    for (int i = 0; i < positions.length; i++) positions[i] = from + i;
+    return gather(positions);
+  }
+
   /** The rows at {@code positions}, in that order (a position may repeat). */
   public RowChunk gather(int[] positions) {
     return gather(positions, 0, positions.length);

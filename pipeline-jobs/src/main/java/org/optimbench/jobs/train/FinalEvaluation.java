@@ -5,17 +5,16 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.optimbench.jobs.conf.RunConfig;
+import org.optimbench.jobs.data.SplitIndex;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.run.Checkpoint;
 import org.optimbench.jobs.run.Checkpoints;
 import org.optimbench.jobs.run.RunDirectory;
 import org.optimbench.jobs.workload.BroadcastModel;
-import org.optimbench.jobs.workload.Example;
 import org.optimbench.jobs.workload.Workload;
 
 /**
@@ -36,7 +35,7 @@ final class FinalEvaluation {
       SparkSession spark,
       RunConfig conf,
       Workload workload,
-      JavaRDD<Example> valid,
+      SplitIndex valid,
       Outcome trained,
       PrintStream console)
       throws IOException {
@@ -79,7 +78,7 @@ final class FinalEvaluation {
       RunConfig conf,
       Workload workload,
       RunDirectory dir,
-      JavaRDD<Example> valid,
+      SplitIndex valid,
       long steps)
       throws IOException {
     Checkpoint ck =

@@ -8,8 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.spark.HashPartitioner;
-import org.apache.spark.api.java.JavaRDD;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.optimbench.jobs.collective.AllReduce;
@@ -17,22 +17,24 @@ import org.optimbench.jobs.collective.BarrierRunner;
 import org.optimbench.jobs.collective.CollectiveOptions;
 import org.optimbench.jobs.conf.Mode;
 import org.optimbench.jobs.conf.RunConfig;
+import org.optimbench.jobs.data.ParquetRangeReader;
+import org.optimbench.jobs.data.SplitIndex;
 import org.optimbench.jobs.run.AtomicFiles;
 import org.optimbench.jobs.run.Checkpoints;
 import org.optimbench.jobs.run.SweepState;
-import org.optimbench.jobs.workload.Example;
 import org.optimbench.jobs.workload.PreparedData;
 import org.optimbench.jobs.workload.Workload;
 import org.optimbench.optim.spec.SpecException;
+import org.optimbench.prep.common.HadoopConf;
 import org.optimbench.prep.common.StableHash;
-import scala.Tuple2;
 
 /**
  * Runs a sweep: every run of the expanded conf that is not already completed or diverged, one after
- * another. A run reads data-prep's output (manifest + Parquet) through its {@link Workload}, gives
- * each worker a fixed partition (rows hashed by their stable id), and trains in {@link Mode#SINGLE}
- * on the driver or in N Spark barrier tasks joined by the ring all-reduce. A run that fails is
- * recorded as failed and the sweep goes on.
+ * another. For a run, the driver lists data-prep's output (the manifest, and each split's row
+ * groups from the Parquet footers) and trains in {@link Mode#SINGLE} on the driver or in N Spark
+ * barrier tasks joined by the ring all-reduce; every worker streams its own rows straight from
+ * storage (package {@code org.optimbench.jobs.data}), so no training row is shuffled through Spark
+ * or collected anywhere. A run that fails is recorded as failed and the sweep goes on.
  *
  * <p>Validation rows: the evaluations during training see the rows kept by {@code
  * eval.valid_fraction} ({@link #inEvaluationSubset}); with {@code eval.final: spark}, once the
@@ -103,18 +105,21 @@ public final class TrainingJob {
       conf.workload().prepare(spark, source, train, console);
     PreparedData data = PreparedData.open(train, "data.train");
     Workload workload = conf.workload().bind(data);
-    long trainRows = data.rows("train");
     String validDir = conf.data().valid();
-    JavaRDD<Example> valid =
-        validDir.isEmpty()
-            ? workload.read(spark, train, "valid", true)
-            : workload.read(
-                spark, PreparedData.open(Path.of(validDir), "data.valid").dir(), "valid", true);
+    if (!validDir.isEmpty())
+      conf.workload().bind(PreparedData.open(Path.of(validDir), "data.valid"));
+    // The driver lists the splits' row groups from the Parquet footers (no data read); each worker
+    // then reads only its own rows, so no training row passes through Spark or the driver.
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    SplitIndex trainSplit = SplitIndex.load(train.toString(), "train", hadoop);
+    SplitIndex validSplit =
+        SplitIndex.load(validDir.isEmpty() ? train.toString() : validDir, "valid", hadoop);
+    ParquetRangeReader.checkColumns(trainSplit, workload.schema(), hadoop);
+    ParquetRangeReader.checkColumns(validSplit, workload.schema(), hadoop);
     if (conf.evaluation().finalOnSpark()) {
       // Killed (or failed) after the final checkpoint but before the evaluation after training
-      // completed the run: evaluate from that checkpoint without relaunching the workers, which
-      // would load every training row only to take no step.
-      long steps = conf.totalSteps(trainRows);
+      // completed the run: evaluate from that checkpoint without relaunching the workers.
+      long steps = conf.totalSteps(trainSplit.rows());
       Path runDir = Path.of(conf.output()).resolve(conf.name());
       Optional<Long> last = new Checkpoints(runDir, Checkpoints.DEFAULT_KEEP).latestStep();
       if (last.isPresent() && last.get() == steps) {
@@ -127,44 +132,46 @@ public final class TrainingJob {
             spark,
             conf,
             workload,
-            valid,
+            validSplit,
             new Outcome(conf.name(), Outcome.TRAINED, steps, ""),
             console);
       }
     }
-    double fraction = conf.evaluation().validFraction();
-    JavaRDD<Example> rows =
-        workload
-            .read(spark, train, "train", false)
-            .union(
-                fraction >= 1.0 ? valid : valid.filter(e -> inEvaluationSubset(e.id(), fraction)));
-    Outcome trained = train(conf, workload, trainRows, rows, console);
+    Outcome trained = train(spark, conf, workload, trainSplit, validSplit, console);
     if (!trained.state().equals(Outcome.TRAINED)) return trained;
-    return FinalEvaluation.complete(spark, conf, workload, valid, trained, console);
+    return FinalEvaluation.complete(spark, conf, workload, validSplit, trained, console);
   }
 
   private static Outcome train(
-      RunConfig conf, Workload workload, long trainRows, JavaRDD<Example> rows, PrintStream console)
+      SparkSession spark,
+      RunConfig conf,
+      Workload workload,
+      SplitIndex trainSplit,
+      SplitIndex validSplit,
+      PrintStream console)
       throws IOException {
-    int workers = conf.parallelism().workers();
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     if (conf.parallelism().mode() == Mode.SINGLE) {
       return WorkerTraining.run(
-          conf, workload, trainRows, 0, AllReduce.single(), rows.collect(), console);
+          conf, workload, trainSplit, validSplit, 0, AllReduce.single(), hadoop, console);
     }
-    JavaRDD<Example> parts =
-        rows.mapToPair(e -> new Tuple2<>(e.id(), e))
-            .partitionBy(new HashPartitioner(workers))
-            .values();
+    HadoopConf shipped = new HadoopConf(hadoop);
     List<Outcome> results =
-        BarrierRunner.runOnPartitions(
-            parts,
+        BarrierRunner.run(
+            JavaSparkContext.fromSparkContext(spark.sparkContext()),
+            conf.parallelism().workers(),
             CollectiveOptions.defaults(),
-            (ctx, it) -> {
-              List<Example> local = new ArrayList<>();
-              it.forEachRemaining(local::add);
+            ctx -> {
               try {
                 return WorkerTraining.run(
-                    conf, workload, trainRows, ctx.rank(), ctx.allReduce(), local, System.out);
+                    conf,
+                    workload,
+                    trainSplit,
+                    validSplit,
+                    ctx.rank(),
+                    ctx.allReduce(),
+                    shipped.get(),
+                    System.out);
               } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
               }

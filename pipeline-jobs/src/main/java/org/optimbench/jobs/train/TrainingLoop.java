@@ -32,6 +32,7 @@ final class TrainingLoop {
   private final WorkerLoop worker;
   private final WorkerData data;
   private final int batchSize;
+  private final int accumulationSteps;
   private final Cadence cadence;
   private final Workload workload;
   private final Optimizer optimizer;
@@ -45,6 +46,7 @@ final class TrainingLoop {
       WorkerLoop worker,
       WorkerData data,
       int batchSize,
+      int accumulationSteps,
       Cadence cadence,
       Workload workload,
       Optimizer optimizer,
@@ -56,6 +58,7 @@ final class TrainingLoop {
     this.worker = worker;
     this.data = data;
     this.batchSize = batchSize;
+    this.accumulationSteps = accumulationSteps;
     this.cadence = cadence;
     this.workload = workload;
     this.optimizer = optimizer;
@@ -135,6 +138,16 @@ final class TrainingLoop {
       for (TrainingListener l : listeners) l.onFailure(start, e);
       throw e;
     }
+  }
+
+  /** This worker's micro-batches of step {@code t}. */
+  private List<Batch> batches(long t) {
+    if (accumulationSteps == 1) return List.of(data.batchAt(t, batchSize));
+    List<Batch> micro = new java.util.ArrayList<>(accumulationSteps);
+    for (int j = 0; j < accumulationSteps; j++) {
+      micro.add(data.batchAt(t * accumulationSteps + j, batchSize));
+    }
+    return micro;
   }
 
   /**

@@ -1,5 +1,6 @@
 package org.optimbench.jobs.train;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -35,6 +36,9 @@ public final class WorkerLoop {
   private final Schedule schedule;
   private final ExampleStore store;
   private final ModeStrategy strategy;
+
+  /** The sum of micro-batch gradients while a step accumulates them (allocated on first use). */
+  private INDArray accumulator;
 
   /** A worker whose gradient sharing sends embedding tables as sparse rows (the default). */
   public WorkerLoop(
@@ -117,17 +121,29 @@ public final class WorkerLoop {
    * it returns, so callers pass a fresh batch each step.
    */
   public StepResult step(long t, Batch local, Supplier<Batch> validation) {
+    return step(t, List.of(local), validation);
+  }
+
+  /**
+   * Runs step {@code t} on this worker's micro-batches: their gradients and losses are combined
+   * into those of their union (the mean over all their examples, weighted by size) before the mode
+   * and the optimizer see them, and the step's example ids are all of theirs, so the optimizer
+   * steps as on one batch of all of them (to rounding). The step frees every micro-batch.
+   */
+  public StepResult step(long t, List<Batch> micro, Supplier<Batch> validation) {
     LazyValidation lazy = validation != null ? new LazyValidation(validation) : null;
-    try (local) {
-      return run(t, local, lazy);
+    try {
+      return run(t, micro, lazy);
     } finally {
+      for (Batch b : micro) b.close();
       if (lazy != null && lazy.batch != null) lazy.batch.close();
     }
   }
 
-  private StepResult run(long t, Batch local, LazyValidation validation) {
+  private StepResult run(long t, List<Batch> micro, LazyValidation validation) {
     INDArray grads = model.view().grads();
-    double[] s = strategy.gradient(grads, model.lossAndGradient(local.data()), local.size());
+    double[] local = micro.size() == 1 ? single(micro.get(0)) : accumulated(micro);
+    double[] s = strategy.gradient(grads, local[0], (long) local[1]);
     double loss = s[0];
     long examples = (long) s[1];
     Diagnostics diag = new Diagnostics();
@@ -137,7 +153,7 @@ public final class WorkerLoop {
             .step(t)
             .lrScale(factor)
             .loss(loss)
-            .exampleIds(local.ids())
+            .exampleIds(ids(micro))
             .exampleStore(store)
             .reducer(Reducer.LOCAL)
             .batchReducer(strategy.batchReducer())
@@ -150,11 +166,50 @@ public final class WorkerLoop {
             // (BENCHMARKS.md, "Training throughput").
             .hvp(
                 FiniteDifferenceHvp.forward(
-                    p -> gradientAt(p, local), model.view().params(), grads));
+                    p -> gradientAt(p, micro), model.view().params(), grads));
     if (validation != null) ctx.validationGradient(validation);
     Optimizers.step(optimizer, model.view(), state, ctx.build());
     strategy.afterStep(t, model.view(), state, optimizer);
     return new StepResult(t, loss, examples, factor, Map.copyOf(diag.values()));
+  }
+
+  /** {loss, examples} of one batch; its mean gradient is left in the gradient view. */
+  private double[] single(Batch b) {
+    return new double[] {model.lossAndGradient(b.data()), b.size()};
+  }
+
+  /**
+   * {loss, examples} of the micro-batches' union; the union's mean gradient (the micro-batches'
+   * means weighted by their sizes) is left in the gradient view.
+   */
+  private double[] accumulated(List<Batch> micro) {
+    INDArray grads = model.view().grads();
+    if (accumulator == null) accumulator = grads.ulike();
+    double lossSum = 0;
+    long n = 0;
+    for (int j = 0; j < micro.size(); j++) {
+      Batch b = micro.get(j);
+      lossSum += model.lossAndGradient(b.data()) * b.size();
+      n += b.size();
+      grads.muli(b.size());
+      if (j == 0) accumulator.assign(grads);
+      else accumulator.addi(grads);
+    }
+    grads.assign(accumulator).divi(n);
+    return new double[] {lossSum / n, n};
+  }
+
+  private static long[] ids(List<Batch> micro) {
+    if (micro.size() == 1) return micro.get(0).ids();
+    int n = 0;
+    for (Batch b : micro) n += b.size();
+    long[] ids = new long[n];
+    int at = 0;
+    for (Batch b : micro) {
+      System.arraycopy(b.ids(), 0, ids, at, b.size());
+      at += b.size();
+    }
+    return ids;
   }
 
   /**
@@ -167,12 +222,29 @@ public final class WorkerLoop {
   }
 
   /**
-   * The mean gradient of {@code batch} at {@code params} as the optimizer sees gradients (global
-   * where the mode shares them); the model is restored afterwards.
+   * The mean gradient of {@code batches}' union at {@code params} as the optimizer sees gradients
+   * (global where the mode shares them); the model is restored afterwards.
    */
-  private INDArray gradientAt(INDArray params, Batch batch) {
-    INDArray g = model.gradientAt(params, batch.data());
-    if (strategy.sharesGradients()) strategy.gradient(g, 0.0, batch.size());
+  private INDArray gradientAt(INDArray params, List<Batch> batches) {
+    INDArray g = null;
+    long n = 0;
+    if (batches.size() == 1) {
+      g = model.gradientAt(params, batches.get(0).data());
+      n = batches.get(0).size();
+    } else {
+      for (Batch b : batches) {
+        INDArray gj = model.gradientAt(params, b.data()).muli(b.size());
+        if (g == null) {
+          g = gj;
+        } else {
+          g.addi(gj);
+          gj.close();
+        }
+        n += b.size();
+      }
+      g.divi(n);
+    }
+    if (strategy.sharesGradients()) strategy.gradient(g, 0.0, n);
     return g;
   }
 
@@ -190,7 +262,7 @@ public final class WorkerLoop {
     @Override
     public INDArray gradientAt(INDArray params) {
       if (batch == null) batch = source.get();
-      return WorkerLoop.this.gradientAt(params, batch);
+      return WorkerLoop.this.gradientAt(params, List.of(batch));
     }
   }
 }

@@ -8,16 +8,18 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.TreeSet;
+import org.apache.hadoop.conf.Configuration;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.conf.Mode;
 import org.optimbench.jobs.conf.RunConfig;
+import org.optimbench.jobs.data.RankStream;
+import org.optimbench.jobs.data.SplitIndex;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.run.Checkpoint;
 import org.optimbench.jobs.run.Checkpoints;
 import org.optimbench.jobs.run.DivergenceCheck;
 import org.optimbench.jobs.run.RunDirectory;
-import org.optimbench.jobs.workload.Example;
 import org.optimbench.jobs.workload.Workload;
 import org.optimbench.optim.HashExampleStore;
 import org.optimbench.optim.Optimizer;
@@ -41,16 +43,54 @@ public final class WorkerTraining {
   private WorkerTraining() {}
 
   /**
-   * Trains the run as worker {@code rank} on its {@code rows}; {@code trainRows} is the size of the
-   * whole training split (epochs, progress).
+   * Trains the run as worker {@code rank} of {@code comm.size()}, streaming its own rows of the
+   * {@code train} and {@code valid} splits (listed by the driver) through {@code hadoop}'s file
+   * systems.
    */
   public static Outcome run(
+      RunConfig conf,
+      Workload workload,
+      SplitIndex train,
+      SplitIndex valid,
+      int rank,
+      AllReduce comm,
+      Configuration hadoop,
+      PrintStream console)
+      throws IOException {
+    int batchSize = conf.training().batchSize();
+    RankStream.Options reading =
+        new RankStream.Options(
+            conf.training().seed(),
+            true,
+            conf.data().shuffleBuffer(),
+            conf.data().prefetch(),
+            Math.max(batchSize, 1 << 16));
+    try (StreamData data =
+        new StreamData(
+            workload,
+            conf.training().dataType(),
+            train,
+            valid,
+            conf.evaluation().validFraction(),
+            rank,
+            comm.size(),
+            reading,
+            hadoop)) {
+      return run(conf, workload, train.rows(), rank, comm, data, console);
+    }
+  }
+
+  /**
+   * Trains the run as worker {@code rank} on {@code data}; {@code trainRows} is the size of the
+   * whole training split (epochs, progress).
+   */
+  static Outcome run(
       RunConfig conf,
       Workload workload,
       long trainRows,
       int rank,
       AllReduce comm,
-      List<Example> rows,
+      WorkerData data,
       PrintStream console)
       throws IOException {
     DataType dtype = conf.training().dataType();
@@ -59,7 +99,6 @@ public final class WorkerTraining {
     long steps = conf.totalSteps(trainRows);
     String runName = conf.name();
 
-    LocalData data = new LocalData(rows, workload, dtype, seed, rank);
     NetworkModel model = workload.build(dtype, seed);
     Optimizer optimizer = conf.newOptimizer();
     Schedule schedule = conf.newSchedule(steps);
@@ -123,7 +162,7 @@ public final class WorkerTraining {
           new ProgressListener(
               console,
               runName,
-              (long) batchSize * comm.size(),
+              (long) batchSize * conf.training().accumulationSteps() * comm.size(),
               runDir,
               conf.evaluation().finalOnSpark() ? "spark" : "none"));
     }
@@ -135,6 +174,7 @@ public final class WorkerTraining {
             worker,
             data,
             batchSize,
+            conf.training().accumulationSteps(),
             cadence,
             workload,
             optimizer,

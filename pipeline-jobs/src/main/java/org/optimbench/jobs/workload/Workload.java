@@ -1,29 +1,29 @@
 package org.optimbench.jobs.workload;
 
 import java.io.Serializable;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.optimbench.jobs.collective.AllReduce;
+import org.optimbench.jobs.data.ChunkSchema;
+import org.optimbench.jobs.data.RowChunk;
+import org.optimbench.jobs.data.SplitIndex;
 import org.optimbench.jobs.model.NetworkModel;
 
 /**
  * Everything the training engine needs to know about one workload (model plus data kind), so the
- * engine ({@code train.WorkerTraining}, {@code train.LocalData}, {@code train.TrainingJob}) has no
- * workload-specific code. An instance is bound to a validated {@code workload:} spec and the sizes
- * read from data-prep's manifest ({@link Workloads#create}); it is built on the driver and
- * serialized to the Spark tasks, so it holds only sizes and settings, never arrays.
+ * engine has no workload-specific code. An instance is bound to a validated {@code workload:} spec
+ * and the sizes read from data-prep's manifest ({@link WorkloadDefinition#bind}); it is built on
+ * the driver and serialized to the Spark tasks, so it holds only sizes and settings, never arrays.
  *
- * <p>The engine's contract: {@link #read} gives every row a stable id; each worker keeps its rows
- * sorted by id and asks {@link #encode} for their network inputs once; a step's batch is a pure
- * function of (seed, worker, step) selecting row positions, so resumed runs are bit-exact; {@link
- * #evaluate} is called by every worker at the same steps with its own validation rows and must
- * return the same values on every worker (combine through {@code comm}, see {@link Metrics}).
- * {@link #evaluateOnSpark}, where a workload has it, computes the same metrics over a whole split
- * with Spark jobs after training.
+ * <p>The engine's contract: each worker streams its own rows of data-prep's Parquet in {@link
+ * #schema}'s columns (package {@code org.optimbench.jobs.data}), a batch at a time, and asks {@link
+ * #encode} for a batch's network inputs; rows carry stable ids; {@link #evaluate} is called by
+ * every worker at the same steps with its own validation rows and must return the same values on
+ * every worker (combine through {@code comm}, see {@link Metrics}). {@link #evaluateOnSpark}, where
+ * a workload has it, computes the same metrics over a whole split with Spark jobs after training.
  */
 public interface Workload extends Serializable {
   /** The registry name ({@code logreg}, {@code mlp}, {@code dlrm}, ...). */
@@ -32,39 +32,42 @@ public interface Workload extends Serializable {
   /** A freshly initialized network for this dtype and seed (same seed, same parameters). */
   NetworkModel build(DataType dtype, long seed);
 
-  /**
-   * The rows of one split of a data-prep output (see {@link PreparedRows} for each data kind), each
-   * marked {@code valid} as given. Missing columns are errors naming the directory and column.
-   */
-  JavaRDD<Example> read(SparkSession spark, Path dataDir, String split, boolean valid);
+  /** The columns of data-prep's output this workload reads. */
+  ChunkSchema schema();
 
   /**
-   * The network inputs and labels of {@code rows} (in this order), from which batches are pulled by
-   * position.
+   * The network inputs and labels of {@code rows} (of {@link #schema}), in their order. Values
+   * outside what the network takes (a feature index beyond the input size, a class or token outside
+   * the vocabulary) are errors naming the row's id.
    */
-  EncodedRows encode(List<Example> rows, DataType dtype);
+  MultiDataSet encode(RowChunk rows, DataType dtype);
 
   /**
    * The evaluation metrics {@link #evaluate} returns, in log column order ({@code eval.<name>}).
    */
   List<String> metricNames();
 
+  /** Rows an evaluation encodes and scores at a time: bounds its memory, whatever the split. */
+  default int evaluationChunkRows() {
+    return 1024;
+  }
+
   /**
    * The metrics over every worker's validation rows at the model's current parameters. Every worker
    * calls it (with possibly zero rows) and gets identical values; an empty map when the validation
    * split is empty everywhere.
    */
-  Map<String, Double> evaluate(NetworkModel model, EncodedRows valid, AllReduce comm);
+  Map<String, Double> evaluate(NetworkModel model, ValidationRows valid, AllReduce comm);
 
   /**
-   * The metrics of {@link #metricNames} over every row of {@code rows} (a whole validation split)
+   * The metrics of {@link #metricNames} over every row of {@code split} (a whole validation split)
    * at the broadcast parameters, computed by Spark jobs from the driver ({@code eval.final: spark},
    * after training): for splits too large to evaluate inside the training tasks. Implemented by the
    * workloads whose definition says {@link WorkloadDefinition#evaluatesOnSpark}; an empty map when
-   * {@code rows} is empty.
+   * the split is empty.
    */
   default Map<String, Double> evaluateOnSpark(
-      SparkSession spark, JavaRDD<Example> rows, BroadcastModel params) {
+      SparkSession spark, SplitIndex split, BroadcastModel params) {
     throw new UnsupportedOperationException("workload " + name() + " has no Spark evaluation");
   }
 }

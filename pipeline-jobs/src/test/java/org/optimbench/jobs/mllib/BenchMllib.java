@@ -22,7 +22,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.optimbench.jobs.conf.Mode;
 import org.optimbench.jobs.model.NetworkModel;
-import org.optimbench.jobs.train.LocalData;
+import org.optimbench.jobs.train.MemoryData;
 import org.optimbench.jobs.train.WorkerLoop;
 import org.optimbench.jobs.workload.Example;
 import org.optimbench.jobs.workload.classifier.Classifier;
@@ -342,9 +342,9 @@ public final class BenchMllib implements java.util.concurrent.Callable<Integer> 
    */
   private Outcome train(Data d, Spec spec, double gapTarget, double target, long steps) {
     NetworkModel model = Classifier.logreg(d.features(), d.classes()).build(DataType.DOUBLE, 1);
-    LocalData local =
-        new LocalData(
-            d.train(), Classifier.logreg(d.features(), d.classes()), DataType.DOUBLE, 1, 0);
+    MemoryData local =
+        new MemoryData(
+            Classifier.logreg(d.features(), d.classes()), DataType.DOUBLE, d.train(), List.of(), 1);
     WorkerLoop loop =
         new WorkerLoop(
             model,
@@ -355,7 +355,7 @@ public final class BenchMllib implements java.util.concurrent.Callable<Integer> 
             new HashExampleStore(),
             Mode.SINGLE,
             1);
-    int b = batch == 0 ? local.trainSize() : batch;
+    int b = batch == 0 ? d.train().size() : batch;
     double best = Double.POSITIVE_INFINITY;
     long bestStep = 0;
     long nanos = 0;

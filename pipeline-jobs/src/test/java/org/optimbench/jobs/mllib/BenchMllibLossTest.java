@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 import org.optimbench.jobs.model.NetworkModel;
-import org.optimbench.jobs.train.LocalData;
 import org.optimbench.jobs.workload.Example;
+import org.optimbench.jobs.workload.InMemory;
 import org.optimbench.jobs.workload.classifier.Classifier;
 
 /**
@@ -47,8 +47,8 @@ class BenchMllibLossTest {
         .view()
         .params()
         .assign(Nd4j.rand(DataType.DOUBLE, model.view().params().length()).subi(0.5));
-    LocalData local = new LocalData(rows, Classifier.logreg(4, 3), DataType.DOUBLE, 1, 0);
-    double dl4j = model.lossAndGradient(local.batchAt(0, rows.size()).data());
+    double dl4j =
+        model.lossAndGradient(InMemory.encode(Classifier.logreg(4, 3), rows, DataType.DOUBLE));
     double ours =
         BenchMllib.meanCrossEntropy(
             rows,

@@ -17,8 +17,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.conf.Mode;
 import org.optimbench.jobs.model.NetworkModel;
-import org.optimbench.jobs.workload.EncodedRows;
 import org.optimbench.jobs.workload.Example;
+import org.optimbench.jobs.workload.InMemory;
 import org.optimbench.jobs.workload.classifier.Classifier;
 import org.optimbench.jobs.workload.dlrm.Dlrm;
 import org.optimbench.optim.HashExampleStore;
@@ -84,10 +84,9 @@ class BatchReleaseTest {
   }
 
   @Test
-  void pulledRowsStayValidForEveryWorkloadEncoding() {
-    // DLRM re-cuts its pulled id column into one array per table (the pulled column is freed at
-    // once);
-    // what the data set holds must stay readable and equal to the rows asked for.
+  void encodedRowsAreTheRowsAskedForAndStayAllocated() {
+    // DLRM encodes one id array per table; what the data set holds must stay readable and equal to
+    // the rows asked for, in their order.
     Dlrm d = new Dlrm(2, List.of(5, 7), 3, List.of(4, 3), List.of(4, 1), 0);
     Random r = new Random(2);
     List<Example> ex = new ArrayList<>();
@@ -99,8 +98,8 @@ class BatchReleaseTest {
               new int[] {r.nextInt(5), r.nextInt(7)},
               new double[] {r.nextDouble(), r.nextDouble()},
               false));
-    EncodedRows enc = d.encode(ex, DataType.FLOAT);
-    org.nd4j.linalg.dataset.api.MultiDataSet ds = enc.rows(new int[] {4, 1, 7});
+    org.nd4j.linalg.dataset.api.MultiDataSet ds =
+        InMemory.encode(d, ex, new int[] {4, 1, 7}, DataType.FLOAT);
     assertEquals(ex.get(1).indices()[1], ds.getFeatures(2).getInt(1, 0));
     assertEquals(ex.get(7).indices()[0], ds.getFeatures(1).getInt(2, 0));
     assertEquals(ex.get(4).label(), ds.getLabels(0).getInt(0, 0));

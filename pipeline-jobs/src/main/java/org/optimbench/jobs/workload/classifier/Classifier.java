@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -16,18 +15,18 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.optimbench.jobs.collective.AllReduce;
+import org.optimbench.jobs.data.ChunkSchema;
+import org.optimbench.jobs.data.RowChunk;
 import org.optimbench.jobs.model.NativeArrays;
 import org.optimbench.jobs.model.NetworkModel;
-import org.optimbench.jobs.workload.EncodedRows;
-import org.optimbench.jobs.workload.Example;
 import org.optimbench.jobs.workload.PreparedData;
-import org.optimbench.jobs.workload.PreparedRows;
+import org.optimbench.jobs.workload.ValidationRows;
 import org.optimbench.jobs.workload.Workload;
 import org.optimbench.jobs.workload.WorkloadDefinition;
 import org.optimbench.jobs.workload.WorkloadSpec;
@@ -147,34 +146,41 @@ public record Classifier(int inputs, List<Integer> hidden, int classes, Activati
   }
 
   @Override
-  public JavaRDD<Example> read(SparkSession spark, Path dataDir, String split, boolean valid) {
-    return PreparedRows.libsvm(spark, dataDir, split, valid);
+  public ChunkSchema schema() {
+    return ChunkSchema.libsvm();
   }
 
   /** Densified features [n, inputs] and one-hot labels [n, classes]. */
   @Override
-  public EncodedRows encode(List<Example> rows, DataType dtype) {
-    if (rows.isEmpty()) return EncodedRows.of(0, new INDArray[0], cols -> null);
-    double[][] x = new double[rows.size()][inputs];
-    double[][] y = new double[rows.size()][classes];
-    for (int i = 0; i < rows.size(); i++) {
-      Example e = rows.get(i);
-      for (int k = 0; k < e.indices().length; k++) {
-        int j = e.indices()[k];
+  public MultiDataSet encode(RowChunk rows, DataType dtype) {
+    int n = rows.size();
+    double[] x = new double[RowChunk.checkedLength((long) n * inputs, "densified features")];
+    double[] y = new double[RowChunk.checkedLength((long) n * classes, "one-hot labels")];
+    int[] offsets = rows.offsets(0);
+    int[] indices = rows.ints(0);
+    double[] values = rows.doubles(1);
+    for (int i = 0; i < n; i++) {
+      for (int k = offsets[i]; k < offsets[i + 1]; k++) {
+        int j = indices[k];
         if (j < 0 || j >= inputs)
           throw new IllegalArgumentException(
-              "example " + e.id() + " has feature index " + j + " outside [0, " + inputs + ")");
-        x[i][j] = e.values()[k];
+              "example " + rows.id(i) + " has feature index " + j + " outside [0, " + inputs + ")");
+        x[i * inputs + j] = values[k];
       }
-      if (e.label() < 0 || e.label() >= classes)
+      int label = rows.label(i);
+      if (label < 0 || label >= classes)
         throw new IllegalArgumentException(
-            "example " + e.id() + " has class " + e.label() + " outside [0, " + classes + ")");
-      y[i][e.label()] = 1.0;
+            "example " + rows.id(i) + " has class " + label + " outside [0, " + classes + ")");
+      y[i * classes + label] = 1.0;
     }
-    INDArray[] cols = {
-      Nd4j.createFromArray(x).castTo(dtype), Nd4j.createFromArray(y).castTo(dtype)
-    };
-    return EncodedRows.of(rows.size(), cols, c -> new MultiDataSet(c[0], c[1]));
+    return new org.nd4j.linalg.dataset.MultiDataSet(
+        Nd4j.createFromArray(x).reshape(n, inputs).castTo(dtype),
+        Nd4j.createFromArray(y).reshape(n, classes).castTo(dtype));
+  }
+
+  @Override
+  public int evaluationChunkRows() {
+    return 256;
   }
 
   @Override
@@ -184,26 +190,27 @@ public record Classifier(int inputs, List<Integer> hidden, int classes, Activati
 
   /** Mean cross-entropy and accuracy over every worker's validation rows (sums all-reduced). */
   @Override
-  public Map<String, Double> evaluate(NetworkModel model, EncodedRows valid, AllReduce comm) {
-    double lossSum = 0;
-    double correct = 0;
-    int n = valid.size();
-    for (int from = 0; from < n; from += 256) {
-      org.nd4j.linalg.dataset.api.MultiDataSet b =
-          valid.rows(EncodedRows.range(from, Math.min(n, from + 256)));
-      INDArray out = model.output(b);
-      INDArray labels = b.getLabels(0);
-      INDArray p = out.mul(labels).sum(1);
-      // Probabilities clamped at the dtype's smallest normal number, so a confident mistake costs
-      // -log(tiny) (~87 in float32) instead of infinity.
-      double tiny = p.dataType() == DataType.DOUBLE ? Double.MIN_NORMAL : Float.MIN_NORMAL;
-      lossSum -= Transforms.log(Transforms.max(p, tiny, false), false).sumNumber().doubleValue();
-      correct +=
-          out.argMax(1).eq(labels.argMax(1)).castTo(DataType.DOUBLE).sumNumber().doubleValue();
-      NativeArrays.release(out, p);
-      NativeArrays.release(b);
-    }
-    double[] s = comm.sumInPlace(new double[] {lossSum, correct, n});
+  public Map<String, Double> evaluate(NetworkModel model, ValidationRows valid, AllReduce comm) {
+    DataType dtype = model.view().params().dataType();
+    double[] sums = new double[3]; // loss sum, correct, rows
+    valid.forEach(
+        chunk -> {
+          MultiDataSet b = encode(chunk, dtype);
+          INDArray out = model.output(b);
+          INDArray labels = b.getLabels(0);
+          INDArray p = out.mul(labels).sum(1);
+          // Probabilities clamped at the dtype's smallest normal number, so a confident mistake
+          // costs -log(tiny) (~87 in float32) instead of infinity.
+          double tiny = p.dataType() == DataType.DOUBLE ? Double.MIN_NORMAL : Float.MIN_NORMAL;
+          sums[0] -=
+              Transforms.log(Transforms.max(p, tiny, false), false).sumNumber().doubleValue();
+          sums[1] +=
+              out.argMax(1).eq(labels.argMax(1)).castTo(DataType.DOUBLE).sumNumber().doubleValue();
+          sums[2] += chunk.size();
+          NativeArrays.release(out, p);
+          NativeArrays.release(b);
+        });
+    double[] s = comm.sumInPlace(sums);
     if (s[2] == 0) return Map.of();
     Map<String, Double> m = new LinkedHashMap<>();
     m.put("valid_loss", s[0] / s[2]);

@@ -28,23 +28,28 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.optimbench.jobs.collective.AllReduce;
+import org.optimbench.jobs.data.ChunkSchema;
+import org.optimbench.jobs.data.ParquetRangeReader;
+import org.optimbench.jobs.data.RowChunk;
+import org.optimbench.jobs.data.ShardPlan;
+import org.optimbench.jobs.data.SplitIndex;
 import org.optimbench.jobs.model.NativeArrays;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.workload.BroadcastModel;
-import org.optimbench.jobs.workload.EncodedRows;
-import org.optimbench.jobs.workload.Example;
 import org.optimbench.jobs.workload.Metrics;
 import org.optimbench.jobs.workload.PreparedData;
-import org.optimbench.jobs.workload.PreparedRows;
 import org.optimbench.jobs.workload.SparkAuc;
+import org.optimbench.jobs.workload.SplitPartitions;
+import org.optimbench.jobs.workload.ValidationRows;
 import org.optimbench.jobs.workload.Workload;
 import org.optimbench.jobs.workload.WorkloadDefinition;
 import org.optimbench.jobs.workload.WorkloadSpec;
 import org.optimbench.optim.spec.SpecException;
+import org.optimbench.prep.common.HadoopConf;
 
 /**
  * DLRM (Naumov et al. 2019; facebookresearch/dlrm {@code dlrm_s_pytorch.py}) on data-prep's Criteo
@@ -263,72 +268,70 @@ public record Dlrm(
   }
 
   @Override
-  public JavaRDD<Example> read(SparkSession spark, Path dataDir, String split, boolean valid) {
-    return PreparedRows.criteo(spark, dataDir, split, valid);
+  public ChunkSchema schema() {
+    return ChunkSchema.criteo();
   }
 
   /**
-   * Dense features [n, 13] (dtype), categorical ids [n, 26] (int32, folded by max_table_size),
-   * labels [n, 1].
+   * Dense features [n, 13] (dtype), one int32 id column [n, 1] per table (folded by
+   * max_table_size), labels [n, 1].
    */
   @Override
-  public EncodedRows encode(List<Example> rows, DataType dtype) {
+  public MultiDataSet encode(RowChunk rows, DataType dtype) {
     int n = rows.size();
-    if (n == 0) return EncodedRows.of(0, new INDArray[0], c -> null);
     int tables = tableSizes.size();
-    double[][] dense = new double[n][];
-    int[][] ids = new int[n][tables];
-    double[][] labels = new double[n][1];
+    int[] catOffsets = rows.offsets(0);
+    int[] cats = rows.ints(0);
+    int[] denseOffsets = rows.offsets(1);
+    float[] dense = rows.floats(1);
+    int[][] ids = new int[tables][n];
+    double[] labels = new double[n];
     for (int i = 0; i < n; i++) {
-      Example e = rows.get(i);
-      if (e.values().length != denseFeatures || e.indices().length != tables) {
+      int nc = catOffsets[i + 1] - catOffsets[i];
+      int nd = denseOffsets[i + 1] - denseOffsets[i];
+      if (nd != denseFeatures || nc != tables) {
         throw new IllegalArgumentException(
             "row "
-                + e.id()
+                + rows.id(i)
                 + ": "
-                + e.values().length
+                + nd
                 + " dense and "
-                + e.indices().length
+                + nc
                 + " categorical values, expected "
                 + denseFeatures
                 + " and "
                 + tables);
       }
-      dense[i] = e.values();
       for (int k = 0; k < tables; k++) {
-        int id = e.indices()[k];
-        if (maxTableSize > 0) id = id % maxTableSize;
+        int raw = cats[catOffsets[i] + k];
+        int id = maxTableSize > 0 ? raw % maxTableSize : raw;
         if (id < 0 || id >= tableSizes.get(k))
           throw new IllegalArgumentException(
               "row "
-                  + e.id()
+                  + rows.id(i)
                   + ": id "
-                  + e.indices()[k]
+                  + raw
                   + " of C"
                   + (k + 1)
                   + " outside its table of "
                   + tableSizes.get(k));
-        ids[i][k] = id;
+        ids[k][i] = id;
       }
-      if (e.label() != 0 && e.label() != 1)
+      int label = rows.label(i);
+      if (label != 0 && label != 1)
         throw new IllegalArgumentException(
-            "row " + e.id() + ": label " + e.label() + " is not 0 or 1");
-      labels[i][0] = e.label();
+            "row " + rows.id(i) + ": label " + label + " is not 0 or 1");
+      labels[i] = label;
     }
-    INDArray[] cols = {
-      Nd4j.createFromArray(dense).castTo(dtype),
-      Nd4j.createFromArray(ids),
-      Nd4j.createFromArray(labels).castTo(dtype)
-    };
-    return EncodedRows.of(
-        n,
-        cols,
-        c -> {
-          INDArray[] features = new INDArray[tables + 1];
-          features[0] = c[0];
-          for (int k = 0; k < tables; k++) features[k + 1] = c[1].getColumn(k, true).dup('c');
-          return new MultiDataSet(features, new INDArray[] {c[2]});
-        });
+    INDArray[] features = new INDArray[tables + 1];
+    // the rows' dense values are back to back, 13 per row: the [n, 13] matrix as stored
+    features[0] =
+        Nd4j.createFromArray(java.util.Arrays.copyOf(dense, n * denseFeatures))
+            .reshape(n, denseFeatures)
+            .castTo(dtype);
+    for (int k = 0; k < tables; k++) features[k + 1] = Nd4j.createFromArray(ids[k]).reshape(n, 1);
+    INDArray y = Nd4j.createFromArray(labels).reshape(n, 1).castTo(dtype);
+    return new org.nd4j.linalg.dataset.MultiDataSet(features, new INDArray[] {y});
   }
 
   @Override
@@ -341,8 +344,11 @@ public record Dlrm(
    * ({@link Metrics#exactAuc(AllReduce, double[], double[])}).
    */
   @Override
-  public Map<String, Double> evaluate(NetworkModel model, EncodedRows valid, AllReduce comm) {
-    Scores s = score(model, valid);
+  public Map<String, Double> evaluate(NetworkModel model, ValidationRows valid, AllReduce comm) {
+    DataType dtype = model.view().params().dataType();
+    List<Scores> parts = new ArrayList<>();
+    valid.forEach(chunk -> parts.add(score(model, encode(chunk, dtype))));
+    Scores s = Scores.concat(parts);
     double[] sums = comm.sumInPlace(new double[] {s.lossSum(), s.logits().length});
     double auc = Metrics.exactAuc(comm, s.logits(), s.labels());
     if (sums[1] == 0) return Map.of();
@@ -355,47 +361,64 @@ public record Dlrm(
   /**
    * Logits, labels and per-row losses of some rows, and the loss sum (batch sums added in order).
    */
-  record Scores(double[] logits, double[] labels, double[] losses, double lossSum) {}
-
-  /**
-   * The model's logit, label and binary cross-entropy for every row, in batches of 1024: the
-   * in-training and the Spark evaluation both score through here.
-   */
-  static Scores score(NetworkModel model, EncodedRows rows) {
-    int n = rows.size();
-    double[] logits = new double[n];
-    double[] labels = new double[n];
-    double[] losses = new double[n];
-    double lossSum = 0;
-    for (int from = 0; from < n; from += 1024) {
-      int to = Math.min(n, from + 1024);
-      org.nd4j.linalg.dataset.api.MultiDataSet b = rows.rows(EncodedRows.range(from, to));
-      INDArray z = model.output(b).castTo(DataType.DOUBLE);
-      INDArray y = b.getLabels(0).castTo(DataType.DOUBLE);
-      INDArray loss = LogitBinaryCrossEntropy.elementwise(z, y);
-      lossSum += loss.sumNumber().doubleValue();
-      System.arraycopy(z.toDoubleVector(), 0, logits, from, to - from);
-      System.arraycopy(y.toDoubleVector(), 0, labels, from, to - from);
-      System.arraycopy(loss.toDoubleVector(), 0, losses, from, to - from);
-      NativeArrays.release(z, y, loss);
-      NativeArrays.release(b);
+  record Scores(double[] logits, double[] labels, double[] losses, double lossSum) {
+    /** The parts' rows one after another; the loss sums added in order. */
+    static Scores concat(List<Scores> parts) {
+      if (parts.size() == 1) return parts.get(0);
+      int n = 0;
+      for (Scores p : parts) n += p.logits.length;
+      double[] logits = new double[n];
+      double[] labels = new double[n];
+      double[] losses = new double[n];
+      double lossSum = 0;
+      int at = 0;
+      for (Scores p : parts) {
+        System.arraycopy(p.logits, 0, logits, at, p.logits.length);
+        System.arraycopy(p.labels, 0, labels, at, p.labels.length);
+        System.arraycopy(p.losses, 0, losses, at, p.losses.length);
+        lossSum += p.lossSum;
+        at += p.logits.length;
+      }
+      return new Scores(logits, labels, losses, lossSum);
     }
-    return new Scores(logits, labels, losses, lossSum);
   }
 
   /**
-   * {@code valid_logloss} and {@code valid_auc} over all of {@code rows} with Spark: each partition
-   * rebuilds the network from the broadcast parameters and scores its rows through {@link #encode}
-   * and {@link #score} in chunks of {@value #SPARK_CHUNK}; the per-score class counts and loss sums
-   * are aggregated by Spark, and {@link SparkAuc#concordance} gives the exact AUC and the loss
-   * total in one sort (the rows are scored once). The loss per score is a Spark sum, so its last
-   * bits may depend on the order in which map outputs are merged.
+   * The model's logit, label and binary cross-entropy for every row of one encoded chunk (freed
+   * here): the in-training and the Spark evaluation both score through here.
+   */
+  static Scores score(NetworkModel model, MultiDataSet b) {
+    INDArray z = model.output(b).castTo(DataType.DOUBLE);
+    INDArray y = b.getLabels(0).castTo(DataType.DOUBLE);
+    INDArray loss = LogitBinaryCrossEntropy.elementwise(z, y);
+    Scores s =
+        new Scores(
+            z.toDoubleVector(),
+            y.toDoubleVector(),
+            loss.toDoubleVector(),
+            loss.sumNumber().doubleValue());
+    NativeArrays.release(z, y, loss);
+    NativeArrays.release(b);
+    return s;
+  }
+
+  /**
+   * {@code valid_logloss} and {@code valid_auc} over every row of {@code split} with Spark: the
+   * split's row groups are spread over partitions, each partition reads its row groups ({@link
+   * ParquetRangeReader}), rebuilds the network from the broadcast parameters and scores its rows
+   * {@value #SPARK_CHUNK} at a time through {@link #encode} and {@link #score}; the per-score class
+   * counts and loss sums are aggregated by Spark, and {@link SparkAuc#concordance} gives the exact
+   * AUC and the loss total in one sort (the rows are scored once). The loss per score is a Spark
+   * sum, so its last bits may depend on the order in which map outputs are merged.
    */
   @Override
   public Map<String, Double> evaluateOnSpark(
-      SparkSession spark, JavaRDD<Example> rows, BroadcastModel params) {
+      SparkSession spark, SplitIndex split, BroadcastModel params) {
     Dlrm self = this;
-    JavaRDD<Row> scored = rows.mapPartitions(it -> new ScoredRows(self, params, it));
+    HadoopConf conf = new HadoopConf(spark.sparkContext().hadoopConfiguration());
+    JavaRDD<Row> scored =
+        SplitPartitions.of(spark, split)
+            .mapPartitions(groups -> new ScoredRows(self, params, split, groups, conf.get()));
     StructType schema =
         new StructType()
             .add("logit", DataTypes.DoubleType, false)
@@ -419,31 +442,43 @@ public record Dlrm(
   private static final int SPARK_CHUNK = 8192;
 
   /**
-   * One partition's rows as (logit, label, loss), scored {@value #SPARK_CHUNK} rows at a time; the
-   * network is built on the first row.
+   * One partition's rows as (logit, label, loss): its row groups read {@value #SPARK_CHUNK} rows at
+   * a time and scored; the network is built on the first chunk.
    */
   private static final class ScoredRows implements Iterator<Row> {
     private final Dlrm workload;
     private final BroadcastModel params;
-    private final Iterator<Example> rows;
+    private final SplitIndex split;
+    private final Iterator<Integer> groups;
+    private final ParquetRangeReader reader;
+    private final java.util.Deque<RowChunk> pending = new java.util.ArrayDeque<>();
     private NetworkModel model;
     private Scores chunk;
     private int next;
 
-    ScoredRows(Dlrm workload, BroadcastModel params, Iterator<Example> rows) {
+    ScoredRows(
+        Dlrm workload,
+        BroadcastModel params,
+        SplitIndex split,
+        Iterator<Integer> groups,
+        org.apache.hadoop.conf.Configuration conf) {
       this.workload = workload;
       this.params = params;
-      this.rows = rows;
+      this.split = split;
+      this.groups = groups;
+      this.reader = new ParquetRangeReader(split, workload.schema(), conf);
     }
 
     @Override
     public boolean hasNext() {
       if (chunk != null && next < chunk.logits().length) return true;
-      if (!rows.hasNext()) return false;
-      List<Example> batch = new ArrayList<>(SPARK_CHUNK);
-      while (rows.hasNext() && batch.size() < SPARK_CHUNK) batch.add(rows.next());
+      while (pending.isEmpty() && groups.hasNext()) { // one row group decoded at a time
+        int g = groups.next();
+        reader.read(List.of(new ShardPlan.Range(g, 0, split.rows(g))), SPARK_CHUNK, pending::add);
+      }
+      if (pending.isEmpty()) return false;
       if (model == null) model = params.load(workload);
-      chunk = score(model, workload.encode(batch, params.dtype()));
+      chunk = score(model, workload.encode(pending.poll(), params.dtype()));
       next = 0;
       return true;
     }

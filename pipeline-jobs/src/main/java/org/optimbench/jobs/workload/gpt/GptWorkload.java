@@ -6,21 +6,19 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.optimbench.jobs.collective.AllReduce;
+import org.optimbench.jobs.data.ChunkSchema;
+import org.optimbench.jobs.data.RowChunk;
 import org.optimbench.jobs.model.NativeArrays;
 import org.optimbench.jobs.model.NetworkModel;
-import org.optimbench.jobs.workload.EncodedRows;
-import org.optimbench.jobs.workload.Example;
 import org.optimbench.jobs.workload.PreparedData;
-import org.optimbench.jobs.workload.PreparedRows;
+import org.optimbench.jobs.workload.ValidationRows;
 import org.optimbench.jobs.workload.Workload;
 import org.optimbench.jobs.workload.WorkloadDefinition;
 import org.optimbench.jobs.workload.WorkloadSpec;
@@ -181,58 +179,59 @@ public record GptWorkload(int vocab, int seqLen, int dModel, int heads, int laye
   }
 
   @Override
-  public JavaRDD<Example> read(SparkSession spark, Path dataDir, String split, boolean valid) {
-    return PreparedRows.textBlocks(spark, dataDir, split, valid);
+  public ChunkSchema schema() {
+    return ChunkSchema.textBlocks();
   }
 
   /**
-   * The blocks as one int32 array [n, seq_len + 1] (half the memory of float features plus labels);
-   * a pulled batch becomes {@link GptBatch}'s features {@code block[0..T)} and labels {@code
-   * block[1..T]} in {@code dtype}. Every id is checked against the vocabulary here, once.
+   * Features {@code block[0..T)} and labels {@code block[1..T]} of each block, [n, seq_len] in
+   * {@code dtype} ({@link GptBatch}). Every id is checked against the vocabulary here.
    */
   @Override
-  public EncodedRows encode(List<Example> rows, DataType dtype) {
+  public MultiDataSet encode(RowChunk rows, DataType dtype) {
     int n = rows.size();
-    if (n == 0) return EncodedRows.of(0, new INDArray[0], c -> null);
-    int[][] blocks = new int[n][];
+    int[] offsets = rows.offsets(0);
+    int[] tokens = rows.ints(0);
+    int t = seqLen;
+    int[] x = new int[RowChunk.checkedLength((long) n * t, "token features")];
+    int[] y = new int[x.length];
     for (int i = 0; i < n; i++) {
-      Example e = rows.get(i);
-      int[] b = e.indices();
-      if (b.length != seqLen + 1)
+      int from = offsets[i];
+      int length = offsets[i + 1] - from;
+      if (length != t + 1)
         throw new IllegalArgumentException(
             "block "
-                + e.id()
+                + rows.id(i)
                 + " has "
-                + b.length
+                + length
                 + " tokens, expected seq_len + 1 = "
-                + (seqLen + 1));
-      for (int k = 0; k < b.length; k++) {
-        if (b[k] < 0 || b[k] >= vocab)
+                + (t + 1));
+      for (int k = 0; k <= t; k++) {
+        int id = tokens[from + k];
+        if (id < 0 || id >= vocab)
           throw new IllegalArgumentException(
               "block "
-                  + e.id()
+                  + rows.id(i)
                   + ", position "
                   + k
                   + ": token "
-                  + b[k]
+                  + id
                   + " outside [0, vocab = "
                   + vocab
                   + ")");
+        if (k < t) x[i * t + k] = id;
+        if (k > 0) y[i * t + k - 1] = id;
       }
-      blocks[i] = b;
     }
-    return EncodedRows.of(
-        n,
-        new INDArray[] {Nd4j.createFromArray(blocks)},
-        c -> {
-          INDArray features =
-              c[0].get(NDArrayIndex.all(), NDArrayIndex.interval(0, seqLen)).dup('c').castTo(dtype);
-          INDArray labels =
-              c[0].get(NDArrayIndex.all(), NDArrayIndex.interval(1, seqLen + 1))
-                  .dup('c')
-                  .castTo(dtype);
-          return new MultiDataSet(features, labels);
-        });
+    // ids below 2^24 are exact in float32 (GptBatch); float64 holds them all
+    return new org.nd4j.linalg.dataset.MultiDataSet(
+        Nd4j.createFromArray(x).reshape(n, t).castTo(dtype),
+        Nd4j.createFromArray(y).reshape(n, t).castTo(dtype));
+  }
+
+  @Override
+  public int evaluationChunkRows() {
+    return (int) Math.max(1, EVAL_LOGITS / ((long) seqLen * vocab));
   }
 
   @Override
@@ -246,19 +245,19 @@ public record GptWorkload(int vocab, int seqLen, int dModel, int heads, int laye
    * sums and token counts. Logits are computed a few blocks at a time.
    */
   @Override
-  public Map<String, Double> evaluate(NetworkModel model, EncodedRows valid, AllReduce comm) {
-    int n = valid.size();
-    int chunk = (int) Math.max(1, EVAL_LOGITS / ((long) seqLen * vocab));
-    double ceSum = 0;
-    for (int from = 0; from < n; from += chunk) {
-      org.nd4j.linalg.dataset.api.MultiDataSet b =
-          valid.rows(EncodedRows.range(from, Math.min(n, from + chunk)));
-      INDArray logits = model.output(b);
-      ceSum += crossEntropySum(logits, b.getLabels(0));
-      NativeArrays.release(logits);
-      NativeArrays.release(b);
-    }
-    double[] s = comm.sumInPlace(new double[] {ceSum, (double) n * seqLen});
+  public Map<String, Double> evaluate(NetworkModel model, ValidationRows valid, AllReduce comm) {
+    DataType dtype = model.view().params().dataType();
+    double[] sums = new double[2]; // cross-entropy sum, tokens
+    valid.forEach(
+        chunk -> {
+          MultiDataSet b = encode(chunk, dtype);
+          INDArray logits = model.output(b);
+          sums[0] += crossEntropySum(logits, b.getLabels(0));
+          sums[1] += (double) chunk.size() * seqLen;
+          NativeArrays.release(logits);
+          NativeArrays.release(b);
+        });
+    double[] s = comm.sumInPlace(sums);
     if (s[1] == 0) return Map.of();
     Map<String, Double> m = new LinkedHashMap<>();
     double loss = s[0] / s[1];

@@ -16,7 +16,7 @@ import org.optimbench.jobs.collective.CollectiveOptions;
 import org.optimbench.jobs.compare.Stats;
 import org.optimbench.jobs.conf.Mode;
 import org.optimbench.jobs.model.NetworkModel;
-import org.optimbench.jobs.train.LocalData;
+import org.optimbench.jobs.train.MemoryData;
 import org.optimbench.jobs.train.WorkerLoop;
 import org.optimbench.jobs.workload.Example;
 import org.optimbench.jobs.workload.Workload;
@@ -342,7 +342,7 @@ public final class BenchTrain {
       int rank,
       boolean sparseEmbeddings) {
     NetworkModel model = w.workload().build(DataType.FLOAT, 1);
-    LocalData data = new LocalData(rows, w.workload(), DataType.FLOAT, 1, rank);
+    MemoryData data = new MemoryData(w.workload(), DataType.FLOAT, rows, List.of(), 1 + rank);
     TimedAllReduce timed = new TimedAllReduce(comm);
     WorkerLoop loop =
         new WorkerLoop(

@@ -10,7 +10,6 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -21,12 +20,15 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.collective.CollectiveOptions;
 import org.optimbench.jobs.collective.LoopbackRing;
+import org.optimbench.jobs.data.RowChunk;
+import org.optimbench.jobs.data.SplitIndex;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.workload.BroadcastModel;
-import org.optimbench.jobs.workload.Example;
+import org.optimbench.jobs.workload.InMemory;
 import org.optimbench.jobs.workload.Metrics;
 import org.optimbench.jobs.workload.PreparedData;
 import org.optimbench.jobs.workload.SparkAuc;
+import org.optimbench.jobs.workload.ValidationRows;
 import org.optimbench.jobs.workload.Workload;
 import org.optimbench.jobs.workload.registry.Workloads;
 
@@ -250,11 +252,13 @@ public final class BenchAuc {
             "name", "dlrm", "embedding_dim", 16, "bottom", List.of(64, 16), "top", List.of(64, 1));
     Workload w = Workloads.create(spec, data);
     NetworkModel model = w.build(DataType.FLOAT, 1);
-    JavaRDD<Example> valid = w.read(spark, criteo, "valid", true);
-    List<Example> some = valid.take(100_000);
+    RowChunk all = InMemory.read(w, criteo, "valid");
+    RowChunk some = all.slice(0, Math.min(all.size(), 100_000));
+    SplitIndex valid =
+        SplitIndex.load(criteo.toString(), "valid", spark.sparkContext().hadoopConfiguration());
     for (int rep = 0; rep < 3; rep++) {
       long t0 = System.nanoTime();
-      w.evaluate(model, w.encode(some, DataType.FLOAT), AllReduce.single());
+      w.evaluate(model, ValidationRows.of(some, w.evaluationChunkRows()), AllReduce.single());
       double s = (System.nanoTime() - t0) / 1e9;
       if (rep == 2)
         System.out.printf(
@@ -266,11 +270,11 @@ public final class BenchAuc {
     }
     System.out.printf(
         Locale.ROOT,
-        "DLRM evaluation after training (eval.final: spark), laptop model (%,d parameters), %s valid split (%,d rows, %d input partitions):%n",
+        "DLRM evaluation after training (eval.final: spark), laptop model (%,d parameters), %s valid split (%,d rows, %d row groups):%n",
         model.view().params().length(),
         criteo,
         data.rows("valid"),
-        valid.getNumPartitions());
+        valid.rowGroupCount());
     for (int rep = 0; rep < 3; rep++) {
       long t0 = System.nanoTime();
       BroadcastModel params = BroadcastModel.of(spark, model.view().params(), DataType.FLOAT, 1);

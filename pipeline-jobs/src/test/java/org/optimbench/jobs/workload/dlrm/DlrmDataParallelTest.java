@@ -17,11 +17,12 @@ import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.collective.CollectiveOptions;
 import org.optimbench.jobs.collective.LoopbackRing;
 import org.optimbench.jobs.conf.Mode;
+import org.optimbench.jobs.data.RowChunk;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.train.SplitBatch;
 import org.optimbench.jobs.train.WorkerLoop;
-import org.optimbench.jobs.workload.EncodedRows;
 import org.optimbench.jobs.workload.Example;
+import org.optimbench.jobs.workload.InMemory;
 import org.optimbench.optim.HashExampleStore;
 import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.registry.OptimizerRegistry;
@@ -74,7 +75,7 @@ class DlrmDataParallelTest {
       futures.add(
           POOL.submit(
               () -> {
-                EncodedRows rows = dlrm.encode(data, DataType.DOUBLE);
+                RowChunk rows = InMemory.chunk(dlrm, data);
                 NetworkModel model = dlrm.build(DataType.DOUBLE, 5);
                 Optimizer opt = OptimizerRegistry.create(spec);
                 WorkerLoop loop =
@@ -88,14 +89,18 @@ class DlrmDataParallelTest {
                         workers == 1 ? Mode.SINGLE : Mode.GRADIENT_SHARING,
                         1);
                 for (int t = 0; t < steps; t++)
-                  loop.step(t, SplitBatch.of(rows, data, PER_WORKER, t, worker, workers), null);
+                  loop.step(
+                      t,
+                      SplitBatch.of(
+                          dlrm, rows, DataType.DOUBLE, data, PER_WORKER, t, worker, workers),
+                      null);
                 // validation: rows 0..47, split between the workers
                 List<Example> valid =
                     workers == 1
                         ? data.subList(0, 48)
                         : data.subList(worker * 20, worker == 0 ? 20 : 48);
                 Map<String, Double> eval =
-                    dlrm.evaluate(model, dlrm.encode(valid, DataType.DOUBLE), comms.get(worker));
+                    dlrm.evaluate(model, InMemory.valid(dlrm, valid), comms.get(worker));
                 boolean sparse = loop.lastSparseSum().map(c -> c.sparse()).orElse(false);
                 return new Object[] {
                   opt.evalParams(model.view(), loop.state()).toDoubleVector(), eval, sparse

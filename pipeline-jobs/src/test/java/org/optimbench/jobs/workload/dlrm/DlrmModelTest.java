@@ -16,8 +16,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.optimbench.jobs.model.NetworkModel;
-import org.optimbench.jobs.workload.EncodedRows;
 import org.optimbench.jobs.workload.Example;
+import org.optimbench.jobs.workload.InMemory;
 import org.optimbench.optim.Segment;
 
 /**
@@ -136,7 +136,7 @@ class DlrmModelTest {
     }
     // one row: the gradient of each table is non-zero in the looked-up row only
     List<Example> one = rows(TINY, 1, 4);
-    model.lossAndGradient(TINY.encode(one, DataType.DOUBLE).rows(EncodedRows.range(0, 1)));
+    model.lossAndGradient(InMemory.encode(TINY, one, DataType.DOUBLE));
     double[] grad = model.view().grads().toDoubleVector();
     for (int k = 0; k < 3; k++) {
       var t = tables.get(k);
@@ -154,8 +154,7 @@ class DlrmModelTest {
   @Test
   void gradientOfTheMeanLossMatchesCentralFiniteDifferencesInFloat64() {
     NetworkModel model = TINY.build(DataType.DOUBLE, 11);
-    MultiDataSet batch =
-        TINY.encode(rows(TINY, 8, 5), DataType.DOUBLE).rows(EncodedRows.range(0, 8));
+    MultiDataSet batch = InMemory.encode(TINY, rows(TINY, 8, 5), DataType.DOUBLE);
     double loss = model.lossAndGradient(batch);
     INDArray grad = model.view().grads().dup();
     INDArray params = model.view().params();
@@ -185,7 +184,7 @@ class DlrmModelTest {
   void maxTableSizeFoldsIdsAndAnIdOutsideItsTableNamesTheRowAndColumn() {
     Dlrm capped = new Dlrm(3, List.of(4, 4, 4), 2, List.of(4, 2), List.of(3, 1), 4);
     Example e = new Example(7, 1, new int[] {5, 3, 8}, new double[] {0, 1, 2}, false);
-    MultiDataSet b = capped.encode(List.of(e), DataType.DOUBLE).rows(new int[] {0});
+    MultiDataSet b = InMemory.encode(capped, List.of(e), DataType.DOUBLE);
     assertEquals(
         List.of(1, 3, 0),
         List.of(
@@ -196,7 +195,8 @@ class DlrmModelTest {
         org.junit.jupiter.api.Assertions.assertThrows(
             IllegalArgumentException.class,
             () ->
-                TINY.encode(
+                InMemory.encode(
+                    TINY,
                     List.of(new Example(9, 0, new int[] {1, 4, 0}, new double[] {0, 1, 2}, false)),
                     DataType.DOUBLE));
     assertTrue(
@@ -206,8 +206,7 @@ class DlrmModelTest {
   @Test
   void lossIsTheMeanBinaryCrossEntropyOfTheLogits() {
     NetworkModel model = TINY.build(DataType.DOUBLE, 3);
-    MultiDataSet batch =
-        TINY.encode(rows(TINY, 8, 9), DataType.DOUBLE).rows(EncodedRows.range(0, 8));
+    MultiDataSet batch = InMemory.encode(TINY, rows(TINY, 8, 9), DataType.DOUBLE);
     double loss = model.lossAndGradient(batch);
     double[] z = model.output(batch).toDoubleVector();
     double[] y = batch.getLabels(0).toDoubleVector();

@@ -11,8 +11,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,13 +25,14 @@ import org.optimbench.jobs.compare.CompareJob;
 import org.optimbench.jobs.compare.CompareSettings;
 import org.optimbench.jobs.conf.RunConf;
 import org.optimbench.jobs.conf.RunConfig;
+import org.optimbench.jobs.data.RowChunk;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.run.Checkpoints;
 import org.optimbench.jobs.run.MetricsLog;
 import org.optimbench.jobs.run.RunStatus;
 import org.optimbench.jobs.train.TrainedRun;
 import org.optimbench.jobs.train.TrainingJobAccess;
-import org.optimbench.jobs.workload.Example;
+import org.optimbench.jobs.workload.InMemory;
 import org.optimbench.jobs.workload.Metrics;
 import org.optimbench.jobs.workload.PreparedData;
 import org.optimbench.jobs.workload.registry.Workloads;
@@ -147,17 +146,14 @@ class DlrmTrainingTest {
             Workloads.create(
                 runs.get(0).workload().spec(),
                 PreparedData.open(tmp.resolve("criteo"), "data.train"));
-    List<Example> valid =
-        new ArrayList<>(w.read(spark, tmp.resolve("criteo"), "valid", true).collect());
-    valid.sort(Comparator.comparingLong(Example::id));
+    RowChunk valid = InMemory.read(w, tmp.resolve("criteo"), "valid");
     NetworkModel model = w.build(DataType.FLOAT, 1);
     model.view().params().assign(new Checkpoints(runDir, 2).latest().orElseThrow().params());
     Dlrm.Scores all = Dlrm.score(model, w.encode(valid, DataType.FLOAT));
     assertEquals(
         Metrics.exactAuc(all.logits(), all.labels()), (Double) last.get("final.valid_auc"), 1e-12);
     assertEquals(all.lossSum() / valid.size(), (Double) last.get("final.valid_logloss"), 1e-9);
-    List<Example> half =
-        valid.stream().filter(e -> TrainingJobAccess.inEvaluationSubset(e.id(), 0.5)).toList();
+    RowChunk half = InMemory.filter(valid, id -> TrainingJobAccess.inEvaluationSubset(id, 0.5));
     assertTrue(
         half.size() > 0.4 * valid.size() && half.size() < 0.6 * valid.size(),
         half.size() + " of " + valid.size());

@@ -21,11 +21,12 @@ import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.collective.CollectiveOptions;
 import org.optimbench.jobs.collective.LoopbackRing;
 import org.optimbench.jobs.conf.Mode;
+import org.optimbench.jobs.data.RowChunk;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.train.SplitBatch;
 import org.optimbench.jobs.train.WorkerLoop;
-import org.optimbench.jobs.workload.EncodedRows;
 import org.optimbench.jobs.workload.Example;
+import org.optimbench.jobs.workload.InMemory;
 import org.optimbench.jobs.workload.PreparedData;
 import org.optimbench.jobs.workload.Workload;
 import org.optimbench.jobs.workload.registry.Workloads;
@@ -103,7 +104,7 @@ class GptWorkloadTest {
                 .muli(0.5));
     double direct = directPerplexity(trained, ROWS);
     Map<String, Double> single =
-        TINY.evaluate(trained, TINY.encode(ROWS, DataType.DOUBLE), AllReduce.single());
+        TINY.evaluate(trained, InMemory.valid(TINY, ROWS), AllReduce.single());
     assertEquals(List.of("valid_loss", "valid_perplexity"), List.copyOf(single.keySet()));
     assertEquals(direct, single.get("valid_perplexity"), 1e-9 * direct);
     assertEquals(Math.log(direct), single.get("valid_loss"), 1e-9);
@@ -121,7 +122,7 @@ class GptWorkloadTest {
               () -> {
                 NetworkModel m = TINY.build(DataType.DOUBLE, 5);
                 m.view().params().assign(org.nd4j.linalg.factory.Nd4j.createFromArray(params));
-                return TINY.evaluate(m, TINY.encode(mine, DataType.DOUBLE), comm);
+                return TINY.evaluate(m, InMemory.valid(TINY, mine), comm);
               }));
     }
     for (Future<Map<String, Double>> r : f) {
@@ -130,8 +131,7 @@ class GptWorkloadTest {
     }
     for (AllReduce c : comms) c.close();
     assertEquals(
-        Map.of(),
-        TINY.evaluate(trained, TINY.encode(List.of(), DataType.DOUBLE), AllReduce.single()));
+        Map.of(), TINY.evaluate(trained, InMemory.valid(TINY, List.of()), AllReduce.single()));
   }
 
   private static final int PER_WORKER = 3;
@@ -147,7 +147,7 @@ class GptWorkloadTest {
       futures.add(
           POOL.submit(
               () -> {
-                EncodedRows rows = TINY.encode(ROWS, DataType.DOUBLE);
+                RowChunk rows = InMemory.chunk(TINY, ROWS);
                 NetworkModel model = TINY.build(DataType.DOUBLE, 5);
                 Optimizer opt = OptimizerRegistry.create(spec);
                 WorkerLoop loop =
@@ -161,7 +161,11 @@ class GptWorkloadTest {
                         workers == 1 ? Mode.SINGLE : Mode.GRADIENT_SHARING,
                         1);
                 for (int t = 0; t < steps; t++)
-                  loop.step(t, SplitBatch.of(rows, ROWS, PER_WORKER, t, worker, workers), null);
+                  loop.step(
+                      t,
+                      SplitBatch.of(
+                          TINY, rows, DataType.DOUBLE, ROWS, PER_WORKER, t, worker, workers),
+                      null);
                 return opt.evalParams(model.view(), loop.state()).toDoubleVector();
               }));
     }
@@ -203,8 +207,8 @@ class GptWorkloadTest {
 
   @Test
   void encodedBatchesAreTheBlocksShiftedByOne() {
-    EncodedRows enc = TINY.encode(ROWS, DataType.FLOAT);
-    org.nd4j.linalg.dataset.api.MultiDataSet b = enc.rows(new int[] {3, 0});
+    org.nd4j.linalg.dataset.api.MultiDataSet b =
+        InMemory.encode(TINY, ROWS, new int[] {3, 0}, DataType.FLOAT);
     GptBatch expected =
         GptBatch.of(
             List.of(ROWS.get(3).indices(), ROWS.get(0).indices()), TINY.config(), DataType.FLOAT);
@@ -213,7 +217,8 @@ class GptWorkloadTest {
     Example bad = new Example(77, 0, new int[] {1, 2, 3, 4, 5, 6, 7, 8, 50}, new double[0], false);
     IllegalArgumentException e =
         assertThrows(
-            IllegalArgumentException.class, () -> TINY.encode(List.of(bad), DataType.FLOAT));
+            IllegalArgumentException.class,
+            () -> InMemory.encode(TINY, List.of(bad), DataType.FLOAT));
     assertTrue(e.getMessage().contains("block 77, position 8: token 50"), e.getMessage());
   }
 

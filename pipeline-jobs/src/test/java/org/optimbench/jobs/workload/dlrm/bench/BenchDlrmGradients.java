@@ -19,10 +19,11 @@ import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.collective.CollectiveOptions;
 import org.optimbench.jobs.collective.LoopbackRing;
 import org.optimbench.jobs.collective.RowSparseSum;
+import org.optimbench.jobs.data.RowChunk;
 import org.optimbench.jobs.model.EmbeddingTable;
 import org.optimbench.jobs.model.NetworkModel;
-import org.optimbench.jobs.workload.EncodedRows;
 import org.optimbench.jobs.workload.Example;
+import org.optimbench.jobs.workload.Examples;
 import org.optimbench.jobs.workload.dlrm.Dlrm;
 import org.optimbench.optim.Segment;
 
@@ -104,8 +105,8 @@ public final class BenchDlrmGradients {
       }
       rows.add(new Example(i, r.nextInt(30) == 0 ? 1 : 0, ids, dense, false));
     }
-    EncodedRows encoded = w.encode(rows, DataType.FLOAT);
-    MultiDataSet batch = encoded.rows(EncodedRows.range(0, BATCH));
+    RowChunk encoded = Examples.chunk(rows, w.schema());
+    MultiDataSet batch = w.encode(encoded.slice(0, BATCH), DataType.FLOAT);
     double[] fb = new double[REPS];
     for (int i = 0; i < WARMUP + REPS; i++) {
       long t0 = System.nanoTime();
@@ -116,7 +117,7 @@ public final class BenchDlrmGradients {
     double ar = allReduceMs(n);
     INDArray[] grads = new INDArray[2];
     for (int k = 0; k < 2; k++) {
-      model.lossAndGradient(encoded.rows(EncodedRows.range(k * BATCH, (k + 1) * BATCH)));
+      model.lossAndGradient(w.encode(encoded.slice(k * BATCH, (k + 1) * BATCH), DataType.FLOAT));
       grads[k] = model.view().grads().dup();
     }
     Object[] sparse = sparseSumMs(grads, model.embeddingTables());
