@@ -87,6 +87,10 @@ public final class BenchAllReduce {
               + " rendezvous: connecting the ring incl. one allGather, ms, once per job."
               + " job: broadcast params + treeAggregate of the gradients, per step, timed on the driver.");
     }
+    // Spark's barrier timers ("Barrier task timer for barrier() calls.", "BarrierCoordinator
+    // barrier epoch increment timer") are non-daemon threads that outlive the stopped context,
+    // so the JVM would never exit on its own.
+    System.exit(0);
   }
 
   /** Per worker: {median ms, p90 ms, rendezvous ms}. */
