@@ -26,6 +26,11 @@ import java.util.Objects;
  * @param smallBytes arrays up to this size take the latency path: all-gather of the whole arrays
  *     (N-1 hops instead of the ring's 2(N-1)) and every worker sums them in rank order
  * @param socketBufferBytes SO_SNDBUF / SO_RCVBUF of the ring connections (0 keeps the OS default)
+ * @param encryption whether every byte after the handshake travels encrypted and authenticated
+ *     (AES-256-GCM frames, per-connection keys). Off by default: the handshake authenticates the
+ *     peers either way, encryption adds confidentiality and integrity of the data at a cost in
+ *     throughput (COLLECTIVE.md). Every worker must use the same value. Conf key {@code
+ *     collective.encryption}.
  * @param secret the run's shared key; {@link #defaults()} generates a fresh one
  */
 public record CollectiveOptions(
@@ -35,6 +40,7 @@ public record CollectiveOptions(
     int segmentBytes,
     long smallBytes,
     int socketBufferBytes,
+    boolean encryption,
     RingSecret secret)
     implements Serializable {
 
@@ -70,9 +76,9 @@ public record CollectiveOptions(
 
   /**
    * Rendezvous 10 min, step 30 min, handshake 5 s, 4 MiB segments, latency path up to 64 KiB, 4 MiB
-   * socket buffers, and a fresh {@link RingSecret#generate() secret}: every call returns a
-   * different secret, so call it once per run on the driver and pass that one value to every worker
-   * (as {@link BarrierRunner} does).
+   * socket buffers, no encryption, and a fresh {@link RingSecret#generate() secret}: every call
+   * returns a different secret, so call it once per run on the driver and pass that one value to
+   * every worker (as {@link BarrierRunner} does).
    */
   public static CollectiveOptions defaults() {
     return new CollectiveOptions(
@@ -82,6 +88,7 @@ public record CollectiveOptions(
         4 << 20,
         64 << 10,
         4 << 20,
+        false,
         RingSecret.generate());
   }
 
@@ -102,6 +109,7 @@ public record CollectiveOptions(
         segmentBytes,
         smallBytes,
         socketBufferBytes,
+        encryption,
         secret);
   }
 
@@ -113,6 +121,7 @@ public record CollectiveOptions(
         segmentBytes,
         smallBytes,
         socketBufferBytes,
+        encryption,
         secret);
   }
 
@@ -124,6 +133,7 @@ public record CollectiveOptions(
         segmentBytes,
         smallBytes,
         socketBufferBytes,
+        encryption,
         secret);
   }
 
@@ -135,6 +145,7 @@ public record CollectiveOptions(
         segmentBytes,
         smallBytes,
         socketBufferBytes,
+        encryption,
         secret);
   }
 
@@ -146,6 +157,7 @@ public record CollectiveOptions(
         v,
         smallBytes,
         socketBufferBytes,
+        encryption,
         secret);
   }
 
@@ -157,6 +169,7 @@ public record CollectiveOptions(
         segmentBytes,
         v,
         socketBufferBytes,
+        encryption,
         secret);
   }
 
@@ -167,6 +180,19 @@ public record CollectiveOptions(
         handshakeTimeoutMillis,
         segmentBytes,
         smallBytes,
+        v,
+        encryption,
+        secret);
+  }
+
+  public CollectiveOptions withEncryption(boolean v) {
+    return new CollectiveOptions(
+        rendezvousTimeoutMillis,
+        stepTimeoutMillis,
+        handshakeTimeoutMillis,
+        segmentBytes,
+        smallBytes,
+        socketBufferBytes,
         v,
         secret);
   }
@@ -180,6 +206,7 @@ public record CollectiveOptions(
         segmentBytes,
         smallBytes,
         socketBufferBytes,
+        encryption,
         v);
   }
 }

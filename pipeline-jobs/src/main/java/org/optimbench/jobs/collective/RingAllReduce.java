@@ -40,8 +40,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * instead of summing garbage.
  *
  * <p>Every connection opens with a mutual HMAC-SHA256 handshake over the run's {@link
- * CollectiveOptions#secret()} ({@link RingHandshake}, driven by {@link RingConnector}); the data
- * path after it is the same as without authentication.
+ * CollectiveOptions#secret()} ({@link RingHandshake}, driven by {@link RingConnector}). With {@link
+ * CollectiveOptions#encryption()} the messages then travel in AES-256-GCM frames ({@link
+ * FrameCipher}), each decrypted straight into the segment or array it belongs to; without it the
+ * hop code calls the sockets directly, as fast as an unauthenticated ring.
  */
 public final class RingAllReduce implements AllReduce {
   private static final int MSG_MAGIC = 0x4172_5364;
@@ -64,6 +66,10 @@ public final class RingAllReduce implements AllReduce {
   private final SelectionKey sendKey;
   private final SelectionKey recvKey;
 
+  /** AES-GCM ends of the two connections, null unless {@link CollectiveOptions#encryption()}. */
+  private final FrameCipher.Sealer sealer;
+
+  private final FrameCipher.Opener opener;
   private final ByteBuffer hdrOut = ByteBuffer.allocateDirect(HEADER_BYTES);
   private final ByteBuffer hdrIn = ByteBuffer.allocateDirect(HEADER_BYTES);
   private final ByteBuffer[] outBufs = new ByteBuffer[3];
@@ -101,6 +107,8 @@ public final class RingAllReduce implements AllReduce {
     this.fromLeft = links.fromLeft();
     this.rightName = rightName;
     this.leftName = leftName;
+    this.sealer = links.sendKey() == null ? null : new FrameCipher.Sealer(links.sendKey());
+    this.opener = links.receiveKey() == null ? null : new FrameCipher.Opener(links.receiveKey());
     toRight.configureBlocking(false);
     fromLeft.configureBlocking(false);
     this.selector = Selector.open();
@@ -130,9 +138,9 @@ public final class RingAllReduce implements AllReduce {
    * attempt} must be the same on every worker of this ring, and ({@code ringId}, {@code attempt})
    * must differ between rings that share a secret (Spark: the stage id and the stage attempt), so
    * that a connection meant for another ring or left over from a failed attempt is refused. Every
-   * connection is authenticated with {@code opts.secret()} before any data moves. {@code
-   * cancelCheck} runs while waiting and may throw to abandon the wait (a killed Spark task).
-   * Returns {@link AllReduce#single()} when there is one worker.
+   * connection is authenticated with {@code opts.secret()} before any data moves, and encrypted
+   * when {@code opts.encryption()}. {@code cancelCheck} runs while waiting and may throw to abandon
+   * the wait (a killed Spark task). Returns {@link AllReduce#single()} when there is one worker.
    */
   public static AllReduce connect(
       int rank,
@@ -403,14 +411,17 @@ public final class RingAllReduce implements AllReduce {
     long lastProgress = System.nanoTime();
     while (true) {
       boolean sending =
-          outBufs[0].hasRemaining() || outBufs[1].hasRemaining() || outBufs[2].hasRemaining();
+          outBufs[0].hasRemaining()
+              || outBufs[1].hasRemaining()
+              || outBufs[2].hasRemaining()
+              || (sealer != null && sealer.pending());
       boolean receiving = !headerChecked || scalarsIn.hasRemaining() || payloadDone < payloadTotal;
       if (!sending && !receiving) return;
       boolean progress = false;
       if (sending) {
         long w;
         try {
-          w = toRight.write(outBufs);
+          w = sealer == null ? toRight.write(outBufs) : sealer.write(toRight, outBufs);
         } catch (IOException e) {
           throw new CollectiveException(
               where(op, step)
@@ -427,7 +438,15 @@ public final class RingAllReduce implements AllReduce {
         long before = target.position();
         long r;
         try {
-          r = fromLeft.read(inBufs);
+          r = opener == null ? fromLeft.read(inBufs) : opener.read(fromLeft, inBufs);
+        } catch (FrameCipher.TamperedException e) {
+          throw new CollectiveException(
+              where(op, step)
+                  + ": data from left neighbour "
+                  + leftName
+                  + " failed authentication, "
+                  + e.getMessage(),
+              e);
         } catch (IOException e) {
           throw new CollectiveException(
               where(op, step)

@@ -42,7 +42,7 @@ final class RingConnector {
   private static final long RETRY_MS = 50;
 
   /** The connected, authenticated ends of one worker. */
-  record Links(SocketChannel toRight, SocketChannel fromLeft) {}
+  record Links(SocketChannel toRight, SocketChannel fromLeft, byte[] sendKey, byte[] receiveKey) {}
 
   private final int rank;
   private final int size;
@@ -62,6 +62,7 @@ final class RingConnector {
   private long nextDialNanos;
   private String lastDialError = "none";
   private SocketChannel out;
+  private byte[] sendKey;
   private Greeter in;
 
   RingConnector(
@@ -81,8 +82,8 @@ final class RingConnector {
     this.server = server;
     this.opts = opts;
     this.cancelCheck = cancelCheck == null ? () -> {} : cancelCheck;
-    this.outEnds = new Ends(ringId, attempt, size, rank, right);
-    this.inEnds = new Ends(ringId, attempt, size, left, rank);
+    this.outEnds = new Ends(ringId, attempt, size, rank, right, opts.encryption());
+    this.inEnds = new Ends(ringId, attempt, size, left, rank, opts.encryption());
     this.secret = opts.secret().key();
   }
 
@@ -119,7 +120,7 @@ final class RingConnector {
       // the ring's own selector takes over the two channels
       for (SelectionKey k : sel.keys()) k.cancel();
       sel.selectNow();
-      return new Links(out, in.channel);
+      return new Links(out, in.channel, sendKey, in.dataKey);
     } catch (IOException | RuntimeException e) {
       Io.closeQuietly(out);
       if (in != null) Io.closeQuietly(in.channel);
@@ -328,6 +329,10 @@ final class RingConnector {
             }
             key.interestOps(0);
             out = channel;
+            sendKey =
+                opts.encryption()
+                    ? RingHandshake.dataKey(secret, outEnds, nonce, theirNonce)
+                    : null;
             dialer = null;
           }
           default -> throw new IllegalStateException(state);
@@ -384,6 +389,7 @@ final class RingConnector {
     ByteBuffer buf = ByteBuffer.allocate(RingHandshake.HELLO_BYTES);
     Hello hello;
     String claims;
+    byte[] dataKey;
     String state = "waiting for the hello";
 
     Greeter(SocketChannel channel) {
@@ -456,6 +462,8 @@ final class RingConnector {
       pending.remove(this);
       if (in != null) Io.closeQuietly(in.channel);
       in = this;
+      dataKey =
+          opts.encryption() ? RingHandshake.dataKey(secret, inEnds, hello.nonce(), nonce) : null;
     }
 
     /** Tells the peer why (best effort, the reply is tiny) and drops the connection. */

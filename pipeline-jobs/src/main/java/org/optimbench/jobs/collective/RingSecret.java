@@ -9,9 +9,9 @@ import java.security.SecureRandom;
 
 /**
  * The key that the workers of one ring share: every ring connection proves knowledge of it (HMAC
- * challenge-response) before any data. It never travels on the ring itself: the driver generates it
- * and it reaches the executors inside the task closure, over Spark's own RPC (see COLLECTIVE.md,
- * "Security").
+ * challenge-response) before any data, and the optional encryption derives its per-connection keys
+ * from it. It never travels on the ring itself: the driver generates it and it reaches the
+ * executors inside the task closure, over Spark's own RPC (see COLLECTIVE.md, "Security").
  *
  * <p>{@link #toString()} never shows the bytes, so options can be logged.
  */

@@ -1,5 +1,6 @@
 package org.optimbench.jobs.collective;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -42,12 +43,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Who may join a ring and what a stranger costs it, over loopback with the workers as threads of
- * this JVM. Strangers are raw sockets, a worker with another secret, replayed recordings of a real
- * handshake, and a proxy that records or alters a real connection.
+ * Who may join a ring, what a stranger costs it, and the encrypted data path, over loopback with
+ * the workers as threads of this JVM. Strangers are raw sockets, a worker with another secret,
+ * replayed recordings of a real handshake, and a proxy that records or alters a real connection.
  */
 class RingSecurityTest {
   private static final ExecutorService POOL = Executors.newCachedThreadPool();
@@ -253,6 +255,124 @@ class RingSecurityTest {
   }
 
   @Test
+  void encryptedSumsAndGathersEqualPlainOnesBitForBit() throws Exception {
+    CollectiveOptions base = CollectiveOptions.defaults();
+    // default sizes (payload frames aligned with the 4 MiB segments), and 1 KiB segments with
+    // the ring forced, so that frames straddle segments and go through the cipher's own buffer
+    for (CollectiveOptions variant : List.of(base, base.withSmallBytes(0).withSegmentBytes(1024))) {
+      List<List<byte[]>> results = new ArrayList<>();
+      for (boolean encryption : new boolean[] {false, true}) {
+        List<AllReduce> ring = LoopbackRing.open(3, variant.withEncryption(encryption));
+        try {
+          results.add(
+              onAll(
+                  ring,
+                  ar -> {
+                    ByteArrayOutputStream out = new ByteArrayOutputStream();
+                    int call = 0;
+                    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+                      for (long n : new long[] {1, 1001, 300_007}) {
+                        INDArray x = RingAllReduceTest.input(ar.rank(), call++, n, type, false);
+                        double[] s = ar.sumInPlace(x, new double[] {ar.rank() * Math.PI, 1e-3});
+                        out.write(RingAllReduceTest.bytes(x));
+                        out.write(ByteBuffer.allocate(16).putDouble(s[0]).putDouble(s[1]).array());
+                      }
+                    }
+                    long[] bounds = {0, 70_000, 70_001, 200_000};
+                    INDArray g = Nd4j.zeros(DataType.FLOAT, 200_000);
+                    g.get(
+                            org.nd4j.linalg.indexing.NDArrayIndex.interval(
+                                bounds[ar.rank()], bounds[ar.rank() + 1]))
+                        .assign(ar.rank() + 0.25);
+                    ar.allGatherInPlace(g, bounds);
+                    out.write(RingAllReduceTest.bytes(g));
+                    return out.toByteArray();
+                  }));
+        } finally {
+          ring.forEach(AllReduce::close);
+        }
+      }
+      for (int r = 0; r < 3; r++) {
+        assertArrayEquals(
+            results.get(0).get(r),
+            results.get(1).get(r),
+            "rank " + r + ", smallBytes " + variant.smallBytes());
+      }
+      assertArrayEquals(results.get(1).get(0), results.get(1).get(2), "replicas differ");
+    }
+  }
+
+  @Test
+  void aTamperedEncryptedFrameFailsTheCallOnBothWorkers() throws Exception {
+    // one bit flipped in the first frame (the message header) or deep inside the payload
+    for (long offset : new long[] {10, 200_000}) {
+      CollectiveOptions opts = CollectiveOptions.defaults().withEncryption(true);
+      List<ServerSocketChannel> servers = listen(2);
+      List<InetSocketAddress> addrs = addresses(servers);
+      try (Proxy proxy = new Proxy(addrs.get(1), RingHandshake.DIALER_BYTES + offset)) {
+        List<AllReduce> ring =
+            get(
+                List.of(
+                    join(0, List.of(addrs.get(0), proxy.address()), servers.get(0), 3, 0, opts),
+                    join(1, addrs, servers.get(1), 3, 0, opts)));
+        List<Future<Exception>> fs = new ArrayList<>();
+        for (AllReduce ar : ring) {
+          fs.add(
+              POOL.submit(
+                  () -> {
+                    try {
+                      ar.sumInPlace(Nd4j.ones(DataType.FLOAT, 1_000_000));
+                      return null;
+                    } catch (Exception e) {
+                      return e;
+                    } finally {
+                      ar.close();
+                    }
+                  }));
+        }
+        Exception atRank1 = fs.get(1).get(20, TimeUnit.SECONDS);
+        Exception atRank0 = fs.get(0).get(20, TimeUnit.SECONDS);
+        assertTrue(atRank1 instanceof CollectiveException, "offset " + offset + ": " + atRank1);
+        assertTrue(
+            atRank1
+                    .getMessage()
+                    .startsWith("rank 1 of 2, all-reduce call #1 (reduce-scatter hop 0)")
+                && atRank1.getMessage().contains("from left neighbour rank 0")
+                && atRank1.getMessage().contains("failed authentication"),
+            atRank1.getMessage());
+        assertTrue(atRank0 instanceof CollectiveException, "offset " + offset + ": " + atRank0);
+      }
+    }
+  }
+
+  @Test
+  void workersThatDisagreeOnEncryptionFailWithTheSettingNamed() throws Exception {
+    // The first worker refused fails at once and leaves; the other can then only time out (in
+    // Spark the failed task ends the stage at once).
+    CollectiveOptions opts = CollectiveOptions.defaults().withRendezvousTimeoutMillis(3_000);
+    List<ServerSocketChannel> servers = listen(2);
+    List<InetSocketAddress> addrs = addresses(servers);
+    long t0 = System.nanoTime();
+    List<Future<AllReduce>> fs =
+        List.of(
+            join(0, addrs, servers.get(0), 5, 0, opts.withEncryption(true)),
+            join(1, addrs, servers.get(1), 5, 0, opts));
+    List<String> named = new ArrayList<>();
+    for (Future<AllReduce> f : fs) {
+      ExecutionException e =
+          assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+      assertTrue(e.getCause() instanceof CollectiveException, String.valueOf(e.getCause()));
+      if (e.getCause()
+          .getMessage()
+          .contains("a different encryption setting (collective.encryption)"))
+        named.add(e.getCause().getMessage());
+    }
+    assertFalse(named.isEmpty(), "no worker said why");
+    double s = (System.nanoTime() - t0) / 1e9;
+    assertTrue(s < 6, "took " + s + " s");
+  }
+
+  @Test
   void timeoutsNameTheRankThePeerAndThePhase() throws Exception {
     // rendezvous: rank 1 listens but never joins; rank 0 can neither connect nor be connected to
     CollectiveOptions opts =
@@ -310,14 +430,14 @@ class RingSecurityTest {
     // the task closure is Java-serialized: the secret must arrive intact
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-      out.writeObject(a);
+      out.writeObject(a.withEncryption(true));
     }
     CollectiveOptions back;
     try (ObjectInputStream in =
         new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
       back = (CollectiveOptions) in.readObject();
     }
-    assertEquals(a, back);
+    assertEquals(a.withEncryption(true), back);
     assertEquals(a.secret(), back.secret());
     // settings are checked where they are made
     assertThrows(IllegalArgumentException.class, () -> a.withHandshakeTimeoutMillis(0));
