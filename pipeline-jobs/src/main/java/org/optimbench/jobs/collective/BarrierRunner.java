@@ -26,13 +26,18 @@ import scala.runtime.AbstractFunction1;
  * {@code spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures}), and on Java 17 the JVM flag
  * {@code --add-exports=java.base/sun.security.action=ALL-UNNAMED}. A body that throws fails its
  * task; its all-reduce closes, so the other workers fail fast instead of waiting for the timeout.
+ *
+ * <p>The ring's {@link CollectiveOptions#secret() secret} travels to the tasks inside the task
+ * closure, as protected as Spark's own RPC and block transfers (encrypted when the application sets
+ * {@code spark.authenticate} and {@code spark.network.crypto.enabled}). Make the options on the
+ * driver, once per run; the overloads without options do so.
  */
 public final class BarrierRunner {
   private BarrierRunner() {}
 
   /**
    * {@code workers} barrier tasks, each running {@code body} with default {@link
-   * CollectiveOptions}.
+   * CollectiveOptions}, a fresh secret included.
    */
   public static <R> List<R> run(
       JavaSparkContext sc, int workers, SerializableFunction<WorkerContext, R> body) {

@@ -1,8 +1,9 @@
 package org.optimbench.jobs.collective;
 
 /**
- * An all-reduce failed: a peer closed or died, no data moved within the timeout, or the workers'
- * calls did not match.
+ * The ring failed: it could not form (a neighbour refused the handshake or failed to prove the
+ * secret), a peer closed or died, no data moved within the timeout, received data failed its
+ * authentication, or the workers' calls did not match.
  */
 public class CollectiveException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -2,7 +2,6 @@ package org.optimbench.jobs.collective;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SelectionKey;
@@ -39,9 +38,14 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <p>Each message starts with a header (call number, hop, operation, length, type, scalar count,
  * sender) that the receiver checks, so workers making different calls fail with a clear message
  * instead of summing garbage.
+ *
+ * <p>Every connection opens with a mutual HMAC-SHA256 handshake over the run's {@link
+ * CollectiveOptions#secret()} ({@link RingHandshake}, driven by {@link RingConnector}). With {@link
+ * CollectiveOptions#encryption()} the messages then travel in AES-256-GCM frames ({@link
+ * FrameCipher}), each decrypted straight into the segment or array it belongs to; without it the
+ * hop code calls the sockets directly, as fast as an unauthenticated ring.
  */
 public final class RingAllReduce implements AllReduce {
-  private static final int HELLO_MAGIC = 0x52696e67; // "Ring"
   private static final int MSG_MAGIC = 0x4172_5364;
   private static final int HEADER_BYTES = 36;
   private static final int OP_RING = 1;
@@ -61,6 +65,11 @@ public final class RingAllReduce implements AllReduce {
   private final Selector selector;
   private final SelectionKey sendKey;
   private final SelectionKey recvKey;
+
+  /** AES-GCM ends of the two connections, null unless {@link CollectiveOptions#encryption()}. */
+  private final FrameCipher.Sealer sealer;
+
+  private final FrameCipher.Opener opener;
   private final ByteBuffer hdrOut = ByteBuffer.allocateDirect(HEADER_BYTES);
   private final ByteBuffer hdrIn = ByteBuffer.allocateDirect(HEADER_BYTES);
   private final ByteBuffer[] outBufs = new ByteBuffer[3];
@@ -86,8 +95,7 @@ public final class RingAllReduce implements AllReduce {
       int size,
       CollectiveOptions opts,
       Runnable cancelCheck,
-      SocketChannel toRight,
-      SocketChannel fromLeft,
+      RingConnector.Links links,
       String rightName,
       String leftName)
       throws IOException {
@@ -95,10 +103,12 @@ public final class RingAllReduce implements AllReduce {
     this.size = size;
     this.opts = opts;
     this.cancelCheck = cancelCheck == null ? () -> {} : cancelCheck;
-    this.toRight = toRight;
-    this.fromLeft = fromLeft;
+    this.toRight = links.toRight();
+    this.fromLeft = links.fromLeft();
     this.rightName = rightName;
     this.leftName = leftName;
+    this.sealer = links.sendKey() == null ? null : new FrameCipher.Sealer(links.sendKey());
+    this.opener = links.receiveKey() == null ? null : new FrameCipher.Opener(links.receiveKey());
     toRight.configureBlocking(false);
     fromLeft.configureBlocking(false);
     this.selector = Selector.open();
@@ -107,18 +117,37 @@ public final class RingAllReduce implements AllReduce {
   }
 
   /**
-   * Connects worker {@code rank} to its ring neighbours. {@code server} must already be bound and
-   * listening at {@code peers.get(rank)} (open it before exchanging addresses, so a neighbour that
-   * connects early lands in the backlog); it is closed on return. {@code ringId} must be the same
-   * on every worker of this ring and differ between rings (it rejects stray connections). {@code
-   * cancelCheck} runs while waiting and may throw to abandon the wait (a killed Spark task).
-   * Returns {@link AllReduce#single()} when there is one worker.
+   * {@link #connect(int, List, ServerSocketChannel, long, int, CollectiveOptions, Runnable)} of
+   * attempt 0.
    */
   public static AllReduce connect(
       int rank,
       List<InetSocketAddress> peers,
       ServerSocketChannel server,
       long ringId,
+      CollectiveOptions opts,
+      Runnable cancelCheck)
+      throws IOException {
+    return connect(rank, peers, server, ringId, 0, opts, cancelCheck);
+  }
+
+  /**
+   * Connects worker {@code rank} to its ring neighbours. {@code server} must already be bound and
+   * listening at {@code peers.get(rank)} (open it before exchanging addresses, so a neighbour that
+   * connects early lands in the backlog); it is closed on return. {@code ringId} and {@code
+   * attempt} must be the same on every worker of this ring, and ({@code ringId}, {@code attempt})
+   * must differ between rings that share a secret (Spark: the stage id and the stage attempt), so
+   * that a connection meant for another ring or left over from a failed attempt is refused. Every
+   * connection is authenticated with {@code opts.secret()} before any data moves, and encrypted
+   * when {@code opts.encryption()}. {@code cancelCheck} runs while waiting and may throw to abandon
+   * the wait (a killed Spark task). Returns {@link AllReduce#single()} when there is one worker.
+   */
+  public static AllReduce connect(
+      int rank,
+      List<InetSocketAddress> peers,
+      ServerSocketChannel server,
+      long ringId,
+      int attempt,
       CollectiveOptions opts,
       Runnable cancelCheck)
       throws IOException {
@@ -131,157 +160,22 @@ public final class RingAllReduce implements AllReduce {
     }
     int right = (rank + 1) % size;
     int left = (rank + size - 1) % size;
-    long deadline = System.nanoTime() + opts.timeoutMillis() * 1_000_000L;
-    SocketChannel out = null;
-    SocketChannel in = null;
+    RingConnector.Links links =
+        new RingConnector(rank, peers.get(right), size, server, ringId, attempt, opts, cancelCheck)
+            .connect();
     try {
-      out = connectTo(peers.get(right), deadline, opts, cancelCheck, rank, right);
-      ByteBuffer hello =
-          ByteBuffer.allocate(20)
-              .putInt(HELLO_MAGIC)
-              .putLong(ringId)
-              .putInt(rank)
-              .putInt(size)
-              .flip();
-      Io.writeFully(
-          out,
-          hello,
-          deadline,
-          cancelCheck,
-          () -> "sending hello to right neighbour rank " + right);
-      in = acceptFrom(server, left, ringId, size, deadline, opts, cancelCheck, rank);
       return new RingAllReduce(
           rank,
           size,
           opts,
           cancelCheck,
-          out,
-          in,
+          links,
           "rank " + right + " at " + peers.get(right),
           "rank " + left + " at " + peers.get(left));
     } catch (IOException | RuntimeException e) {
-      Io.closeQuietly(out);
-      Io.closeQuietly(in);
+      Io.closeQuietly(links.toRight());
+      Io.closeQuietly(links.fromLeft());
       throw e;
-    } finally {
-      Io.closeQuietly(server);
-    }
-  }
-
-  private static SocketChannel connectTo(
-      InetSocketAddress addr,
-      long deadline,
-      CollectiveOptions opts,
-      Runnable cancelCheck,
-      int rank,
-      int right)
-      throws IOException {
-    IOException last = null;
-    while (System.nanoTime() < deadline) {
-      SocketChannel ch = SocketChannel.open();
-      try {
-        configure(ch, opts);
-        long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000L);
-        ch.socket().connect(addr, (int) Math.min(Integer.MAX_VALUE, left));
-        return ch;
-      } catch (IOException e) {
-        ch.close();
-        last = e;
-        if (cancelCheck != null) cancelCheck.run();
-        try {
-          Thread.sleep(50);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          throw new CollectiveException("interrupted while connecting", ie);
-        }
-      }
-    }
-    throw new CollectiveTimeoutException(
-        String.format(
-            Locale.ROOT,
-            "rank %d could not connect to its right neighbour rank %d at %s within %d ms (last error: %s)",
-            rank,
-            right,
-            addr,
-            opts.timeoutMillis(),
-            last));
-  }
-
-  private static SocketChannel acceptFrom(
-      ServerSocketChannel server,
-      int left,
-      long ringId,
-      int size,
-      long deadline,
-      CollectiveOptions opts,
-      Runnable cancelCheck,
-      int rank)
-      throws IOException {
-    server.configureBlocking(false);
-    try (Selector sel = Selector.open()) {
-      server.register(sel, SelectionKey.OP_ACCEPT);
-      while (true) {
-        long wait = (deadline - System.nanoTime()) / 1_000_000L;
-        if (wait <= 0) {
-          throw new CollectiveTimeoutException(
-              String.format(
-                  Locale.ROOT,
-                  "rank %d: its left neighbour rank %d did not connect to %s within %d ms",
-                  rank,
-                  left,
-                  server.getLocalAddress(),
-                  opts.timeoutMillis()));
-        }
-        sel.select(Math.min(wait, SELECT_SLICE_MS));
-        sel.selectedKeys().clear();
-        if (cancelCheck != null) cancelCheck.run();
-        SocketChannel ch = server.accept();
-        if (ch == null) continue;
-        try {
-          configure(ch, opts);
-          ByteBuffer hello = ByteBuffer.allocate(20);
-          Io.readFully(
-              ch,
-              hello,
-              deadline,
-              cancelCheck,
-              () -> "reading hello from a connection to rank " + rank);
-          hello.flip();
-          int magic = hello.getInt();
-          long id = hello.getLong();
-          int from = hello.getInt();
-          int theirSize = hello.getInt();
-          if (magic == HELLO_MAGIC && id == ringId && from == left && theirSize == size) {
-            ch.configureBlocking(true);
-            return ch;
-          }
-          if (magic == HELLO_MAGIC && id == ringId) {
-            ch.close();
-            throw new CollectiveException(
-                String.format(
-                    Locale.ROOT,
-                    "rank %d expected its left neighbour rank %d of %d workers but rank %d of %d connected",
-                    rank,
-                    left,
-                    size,
-                    from,
-                    theirSize));
-          }
-          ch.close(); // a stray connection (another ring, a port scanner): keep waiting
-        } catch (IOException | CollectiveTimeoutException e) {
-          ch.close(); // a connection that went away or stalled mid-hello; the real neighbour may
-          // still come
-        }
-      }
-    }
-  }
-
-  private static void configure(SocketChannel ch, CollectiveOptions opts) throws IOException {
-    ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-    ch.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
-    if (opts.socketBufferBytes() > 0) {
-      ch.setOption(StandardSocketOptions.SO_SNDBUF, opts.socketBufferBytes());
-      ch.setOption(StandardSocketOptions.SO_RCVBUF, opts.socketBufferBytes());
     }
   }
 
@@ -517,14 +411,17 @@ public final class RingAllReduce implements AllReduce {
     long lastProgress = System.nanoTime();
     while (true) {
       boolean sending =
-          outBufs[0].hasRemaining() || outBufs[1].hasRemaining() || outBufs[2].hasRemaining();
+          outBufs[0].hasRemaining()
+              || outBufs[1].hasRemaining()
+              || outBufs[2].hasRemaining()
+              || (sealer != null && sealer.pending());
       boolean receiving = !headerChecked || scalarsIn.hasRemaining() || payloadDone < payloadTotal;
       if (!sending && !receiving) return;
       boolean progress = false;
       if (sending) {
         long w;
         try {
-          w = toRight.write(outBufs);
+          w = sealer == null ? toRight.write(outBufs) : sealer.write(toRight, outBufs);
         } catch (IOException e) {
           throw new CollectiveException(
               where(op, step)
@@ -541,7 +438,15 @@ public final class RingAllReduce implements AllReduce {
         long before = target.position();
         long r;
         try {
-          r = fromLeft.read(inBufs);
+          r = opener == null ? fromLeft.read(inBufs) : opener.read(fromLeft, inBufs);
+        } catch (FrameCipher.TamperedException e) {
+          throw new CollectiveException(
+              where(op, step)
+                  + ": data from left neighbour "
+                  + leftName
+                  + " failed authentication, "
+                  + e.getMessage(),
+              e);
         } catch (IOException e) {
           throw new CollectiveException(
               where(op, step)
@@ -581,18 +486,23 @@ public final class RingAllReduce implements AllReduce {
       sendKey.interestOps(sending ? SelectionKey.OP_WRITE : 0);
       recvKey.interestOps(receiving ? SelectionKey.OP_READ : 0);
       long idle = (System.nanoTime() - lastProgress) / 1_000_000L;
-      if (idle >= opts.timeoutMillis()) {
+      long timeout = opts.stepTimeoutMillis();
+      if (idle >= timeout) {
         throw new CollectiveTimeoutException(
             String.format(
                 Locale.ROOT,
-                "%s: no data moved for %d ms (%s); a worker probably died, hangs, or stopped calling the all-reduce",
-                where(op, step),
-                opts.timeoutMillis(),
+                "rank %d: timed out after %s waiting for rank %d in all-reduce call #%d (%s): %s; it"
+                    + " probably died, hangs, or stopped calling the all-reduce",
+                rank,
+                Durations.describe(timeout),
+                receiving ? Math.floorMod(rank - 1, size) : (rank + 1) % size,
+                callSeq,
+                phase(op, step),
                 receiving
-                    ? "waiting for left neighbour " + leftName
-                    : "waiting to send to right neighbour " + rightName));
+                    ? "nothing received from left neighbour " + leftName
+                    : "right neighbour " + rightName + " took nothing"));
       }
-      selector.select(Math.min(SELECT_SLICE_MS, opts.timeoutMillis() - idle));
+      selector.select(Math.min(SELECT_SLICE_MS, timeout - idle));
       selector.selectedKeys().clear();
       cancelCheck.run();
       if (Thread.currentThread().isInterrupted())
@@ -669,15 +579,22 @@ public final class RingAllReduce implements AllReduce {
         : op == OP_GATHER ? "gather" : op == OP_ALL_GATHER ? "all-gather" : "op" + op;
   }
 
+  /** Which part of which call: reduce-scatter and all-gather of the ring, or the gather. */
+  private String phase(int op, int step) {
+    if (op == OP_RING && step < size - 1) return "reduce-scatter hop " + step;
+    if (op == OP_RING) return "all-gather hop " + (step - (size - 1));
+    if (op == OP_GATHER) return "small-array gather hop " + step;
+    return opName(op) + " hop " + step;
+  }
+
   private String where(int op, int step) {
     return String.format(
         Locale.ROOT,
-        "all-reduce call #%d (%s hop %d) on rank %d of %d",
-        callSeq,
-        opName(op),
-        step,
+        "rank %d of %d, all-reduce call #%d (%s)",
         rank,
-        size);
+        size,
+        callSeq,
+        phase(op, step));
   }
 
   private void ensureSegment(DataType type) {

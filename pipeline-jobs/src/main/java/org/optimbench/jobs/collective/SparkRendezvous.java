@@ -14,11 +14,17 @@ import org.apache.spark.SparkEnv;
  * Connects the tasks of one Spark barrier stage into a ring: each task listens on an ephemeral port
  * of the address its executor advertises, exchanges "rank@host:port" with ONE {@link
  * BarrierTaskContext#allGather} (about a second, so only at start-up, never per step), then
- * connects to its neighbours.
+ * connects to its neighbours, each connection authenticated with {@link CollectiveOptions#secret()}
+ * for this stage id and stage attempt.
  */
 public final class SparkRendezvous {
   private SparkRendezvous() {}
 
+  /**
+   * {@code opts} must be the same value on every task, its secret made on the driver (it arrives in
+   * the task closure); options created on the executors would hold different secrets, and the
+   * handshake refuses them.
+   */
   public static AllReduce connect(BarrierTaskContext ctx, CollectiveOptions opts)
       throws IOException {
     int rank = ctx.partitionId();
@@ -54,13 +60,16 @@ public final class SparkRendezvous {
       server.close();
       throw new CollectiveException("rendezvous incomplete, got " + Arrays.toString(all));
     }
-    long ringId = ((long) ctx.stageId() << 32) | (ctx.stageAttemptNumber() & 0xffffffffL);
     Runnable cancel =
         () -> {
           if (ctx.isInterrupted())
             throw new CollectiveException("rank " + rank + ": Spark killed the task");
         };
-    return RingAllReduce.connect(rank, peers, server, ringId, opts, cancel);
+    // The stage attempt is authenticated with the ring: Spark reruns a failed barrier stage with
+    // the
+    // same closure, so the same secret, and a task of the failed attempt must not join the new one.
+    return RingAllReduce.connect(
+        rank, peers, server, ctx.stageId(), ctx.stageAttemptNumber(), opts, cancel);
   }
 
   /** The host the executor's block manager advertises (reachable by the other executors). */

@@ -131,6 +131,23 @@ class BarrierRunnerTest {
     assertEquals(List.of(15), single);
   }
 
+  @Test
+  void anEncryptedRingGetsItsSecretThroughTheTaskClosure() {
+    // the options, secret included, are made here on the driver and reach the tasks serialized in
+    // the closure; several frames per message, so the encrypted stream carries real volume
+    List<double[]> out =
+        BarrierRunner.runOnPartitions(
+            sc.parallelize(List.of(1, 2), 2),
+            CollectiveOptions.defaults().withEncryption(true),
+            (ctx, it) -> {
+              INDArray g = Nd4j.ones(DataType.FLOAT, 300_000).muli(ctx.rank() + 1);
+              double[] s = ctx.allReduce().sumInPlace(g, new double[] {ctx.rank() + 1});
+              return new double[] {g.minNumber().doubleValue(), g.maxNumber().doubleValue(), s[0]};
+            });
+    assertArrayEquals(new double[] {3, 3, 3}, out.get(0));
+    assertArrayEquals(new double[] {3, 3, 3}, out.get(1));
+  }
+
   /** Workspaces the test bodies opened, seen from the driver (local mode: one JVM). */
   private static final Queue<MemoryWorkspace> OPENED = new ConcurrentLinkedQueue<>();
 

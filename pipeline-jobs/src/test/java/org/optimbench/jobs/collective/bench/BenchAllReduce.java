@@ -15,6 +15,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.collective.BarrierRunner;
+import org.optimbench.jobs.collective.CollectiveOptions;
 
 /**
  * {@code scripts/bench-allreduce [SIZES...]}: per-step latency of one gradient exchange among W
@@ -30,6 +31,10 @@ import org.optimbench.jobs.collective.BarrierRunner;
  * </ul>
  *
  * Medians and 90th percentiles over the timed steps after warm-up.
+ *
+ * <p>{@code -Dbench.encryption=true} adds the ring with {@link CollectiveOptions#encryption()} on,
+ * measured in the same run right after the plain ring at each size (so both see the same machine
+ * load); {@code -Dbench.job=false} leaves out the per-step Spark job (the slowest part of a run).
  */
 public final class BenchAllReduce {
   /**
@@ -81,48 +86,81 @@ public final class BenchAllReduce {
           workers,
           Runtime.getRuntime().availableProcessors(),
           java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+      boolean encrypted = Boolean.getBoolean("bench.encryption");
+      boolean job = Boolean.parseBoolean(System.getProperty("bench.job", "true"));
       List<String> rows = new ArrayList<>();
       for (long n : sizes) {
         int ringSteps = n <= 10_000 ? 300 : n <= 1_000_000 ? 60 : 20;
         int jobSteps = n <= 10_000 ? 40 : n <= 1_000_000 ? 15 : 6;
-        double[][] ring = ring(sc, workers, (int) n, ringSteps);
-        double[] job = sparkJob(sc, workers, (int) n, jobSteps);
-        double ringMed = Arrays.stream(ring).mapToDouble(r -> r[0]).max().orElse(0);
-        double ringP90 = Arrays.stream(ring).mapToDouble(r -> r[1]).max().orElse(0);
-        double setup = Arrays.stream(ring).mapToDouble(r -> r[2]).max().orElse(0);
-        rows.add(
-            String.format(
-                Locale.ROOT,
-                "| %,11d | %9.3f | %9.3f | %10.1f | %9.2f | %9.2f | %7.0fx |",
-                n,
-                ringMed,
-                ringP90,
-                setup,
-                job[0],
-                job[1],
-                job[0] / ringMed));
+        double[] ring = slowest(ring(sc, workers, (int) n, ringSteps, false));
+        double[] enc = encrypted ? slowest(ring(sc, workers, (int) n, ringSteps, true)) : null;
+        double[] spark = job ? sparkJob(sc, workers, (int) n, jobSteps) : null;
+        StringBuilder row =
+            new StringBuilder(
+                String.format(
+                    Locale.ROOT,
+                    "| %,11d | %9.3f | %9.3f | %10.1f |",
+                    n,
+                    ring[0],
+                    ring[1],
+                    ring[2]));
+        if (encrypted) {
+          row.append(
+              String.format(
+                  Locale.ROOT, " %9.3f | %9.3f | %7.2fx |", enc[0], enc[1], enc[0] / ring[0]));
+        }
+        if (job) {
+          row.append(
+              String.format(
+                  Locale.ROOT,
+                  " %9.2f | %9.2f | %7.0fx |",
+                  spark[0],
+                  spark[1],
+                  spark[0] / ring[0]));
+        }
+        rows.add(row.toString());
         System.out.println("  done n=" + n);
       }
       System.out.println();
       System.out.println(
-          "| floats      | ring ms   | ring p90  | rendezvous | job ms    | job p90   | speedup |");
+          "| floats      | ring ms   | ring p90  | rendezvous |"
+              + (encrypted ? " enc ms    | enc p90   | enc/ring |" : "")
+              + (job ? " job ms    | job p90   | speedup |" : ""));
       System.out.println(
-          "|-------------|-----------|-----------|------------|-----------|-----------|---------|");
+          "|-------------|-----------|-----------|------------|"
+              + (encrypted ? "-----------|-----------|----------|" : "")
+              + (job ? "-----------|-----------|---------|" : ""));
       rows.forEach(System.out::println);
       System.out.println(
           "ring: one sumInPlace(gradient, 4 scalars) inside barrier tasks, median (slowest worker's)."
               + " rendezvous: connecting the ring incl. one allGather, ms, once per job."
-              + " job: broadcast params + treeAggregate of the gradients, per step, timed on the driver.");
+              + (encrypted ? " enc: the same ring with collective encryption (AES-256-GCM)." : "")
+              + (job
+                  ? " job: broadcast params + treeAggregate of the gradients, per step, timed on"
+                      + " the driver."
+                  : ""));
     }
+    // Spark's barrier timers ("Barrier task timer for barrier() calls.", "BarrierCoordinator
+    // barrier epoch increment timer") are non-daemon threads that outlive the stopped context,
+    // so the JVM would never exit on its own.
+    System.exit(0);
+  }
+
+  /** The slowest worker's {median, p90, rendezvous}: the step waits for it. */
+  static double[] slowest(double[][] perWorker) {
+    double[] out = new double[3];
+    for (double[] w : perWorker) for (int i = 0; i < 3; i++) out[i] = Math.max(out[i], w[i]);
+    return out;
   }
 
   /** Per worker: {median ms, p90 ms, rendezvous ms}. */
-  static double[][] ring(JavaSparkContext sc, int workers, int n, int steps) {
+  static double[][] ring(JavaSparkContext sc, int workers, int n, int steps, boolean encryption) {
     long t0 = System.nanoTime();
     List<double[]> out =
         BarrierRunner.run(
             sc,
             workers,
+            CollectiveOptions.defaults().withEncryption(encryption),
             ctx -> {
               double setupMs =
                   (System.nanoTime() - t0) / 1e6; // includes scheduling the barrier stage
