@@ -100,7 +100,11 @@ class DataParallelEquivalenceTest {
    */
   private static Batch batch(int t, int worker, int workers, int perWorker, int offset) {
     int rows = perWorker * (WORKERS / workers);
-    int start = (offset + t * PER_WORKER * WORKERS + worker * rows) % N;
+    return rows((offset + t * PER_WORKER * WORKERS + worker * rows) % N, rows);
+  }
+
+  /** Rows {@code [start, start + rows)} of the data, wrapping around. */
+  private static Batch rows(int start, int rows) {
     INDArray x = Nd4j.zeros(DataType.DOUBLE, rows, D);
     INDArray y = Nd4j.zeros(DataType.DOUBLE, rows, CLASSES);
     long[] ids = new long[rows];
@@ -114,6 +118,28 @@ class DataParallelEquivalenceTest {
   }
 
   private static double[] run(Spec spec, Mode mode, int workers, int averagingFrequency)
+      throws Exception {
+    return run(
+        spec,
+        mode,
+        workers,
+        averagingFrequency,
+        (t, worker) -> List.of(batch(t, worker, workers, PER_WORKER, 0)),
+        (t, worker) -> batch(t, worker, workers, PER_WORKER, 48));
+  }
+
+  /** Step t's micro-batches (or validation batch) of one worker. */
+  private interface Rows<T> {
+    T of(int t, int worker);
+  }
+
+  private static double[] run(
+      Spec spec,
+      Mode mode,
+      int workers,
+      int averagingFrequency,
+      Rows<List<Batch>> micro,
+      Rows<Batch> validation)
       throws Exception {
     List<AllReduce> comms =
         workers == 1
@@ -141,10 +167,7 @@ class DataParallelEquivalenceTest {
                         averagingFrequency);
                 for (int t = 0; t < STEPS; t++) {
                   int step = t;
-                  loop.step(
-                      t,
-                      batch(t, worker, workers, PER_WORKER, 0),
-                      () -> batch(step, worker, workers, PER_WORKER, 48));
+                  loop.step(t, micro.of(t, worker), () -> validation.of(step, worker));
                 }
                 return opt.evalParams(model.view(), loop.state()).toDoubleVector();
               }));
@@ -188,6 +211,42 @@ class DataParallelEquivalenceTest {
             .toDoubleVector();
     for (int i = 0; i < init.length; i++) moved = Math.max(moved, Math.abs(single[i] - init[i]));
     assertTrue(moved > 0, name + " did not move the parameters");
+  }
+
+  /**
+   * accumulation_steps: 2 workers, each summing 3 micro-batches of 2 rows per step, follow one
+   * worker stepping on the 12 rows at once; every optimizer, validation batches alike.
+   */
+  @ParameterizedTest
+  @MethodSource("optimizers")
+  void twoWorkersAccumulatingMicroBatchesEqualOneWorkerWithTheWholeBatch(String name)
+      throws Exception {
+    int k = 3;
+    int b = 2;
+    int global = WORKERS * k * b;
+    Spec spec = specFor(name);
+    double[] single =
+        run(
+            spec,
+            Mode.SINGLE,
+            1,
+            1,
+            (t, worker) -> List.of(rows(t * global % N, global)),
+            (t, worker) -> rows((48 + t * global) % N, global));
+    double[] accumulated =
+        run(
+            spec,
+            Mode.GRADIENT_SHARING,
+            WORKERS,
+            1,
+            (t, worker) -> {
+              List<Batch> micro = new ArrayList<>();
+              for (int j = 0; j < k; j++)
+                micro.add(rows((t * global + (worker * k + j) * b) % N, b));
+              return micro;
+            },
+            (t, worker) -> rows((48 + t * global + worker * k * b) % N, k * b));
+    assertClose(name, single, accumulated);
   }
 
   @Test
