@@ -9,11 +9,14 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.junit.jupiter.api.Test;
@@ -31,7 +34,8 @@ import org.optimbench.optim.Segment;
  * the same parameter vector and initialization, and the same outputs, loss and flat gradient, the
  * reference being DL4J's dense layers fed the densified batch. Batches repeat feature indices
  * across rows and once inside a row (CSR means the sum; the densified reference adds them), and
- * hold empty rows and rows of different lengths.
+ * hold empty rows and rows of different lengths. Its W is one of NetworkModel's embedding tables,
+ * for gradient sharing's row-sparse sum.
  */
 class SparseLinearTest {
   static final int FEATURES = 12;
@@ -332,5 +336,77 @@ class SparseLinearTest {
     assertTrue(
         e.getMessage().endsWith(": feature index " + FEATURES + " outside [0, " + FEATURES + ")"),
         e.getMessage());
+  }
+
+  @Test
+  void weightsAreReportedAsAnEmbeddingTableAndOnlyTouchedRowsGetGradient() {
+    NetworkModel model = sparseMlp(FEATURES, DataType.DOUBLE, 8);
+    assertEquals(
+        List.of(new EmbeddingTable("0_W", 0, FEATURES, HIDDEN, 1, FEATURES)),
+        model.embeddingTables());
+
+    // Off the start of the flat vector: a graph whose dense branch flattens first.
+    ComputationGraphConfiguration conf =
+        new NeuralNetConfiguration.Builder()
+            .dataType(DataType.DOUBLE)
+            .seed(8)
+            .updater(new NoOp())
+            .graphBuilder()
+            .addInputs("dense_in", "sparse_in")
+            .addLayer("dense", new DenseLayer.Builder().nIn(3).nOut(2).build(), "dense_in")
+            .addLayer(
+                "sparse",
+                new SparseLinear.Builder()
+                    .nIn(FEATURES)
+                    .nOut(HIDDEN)
+                    .activation(Activation.TANH)
+                    .build(),
+                "sparse_in")
+            .addVertex("merge", new MergeVertex(), "dense", "sparse")
+            .addLayer("out", softmaxOutput(2 + HIDDEN), "merge")
+            .setOutputs("out")
+            .build();
+    ComputationGraph g = new ComputationGraph(conf);
+    g.init();
+    NetworkModel graph = new NetworkModel(g);
+    Segment w =
+        graph.layout().segments().stream()
+            .filter(s -> s.name().equals("sparse_W"))
+            .findFirst()
+            .orElseThrow();
+    assertTrue(w.offset() > 0, "the sparse layer's W should not start the vector: " + w);
+    EmbeddingTable t = graph.embeddingTables().get(0);
+    assertEquals(new EmbeddingTable("sparse_W", w.offset(), FEATURES, HIDDEN, 1, FEATURES), t);
+    // every element of W sits where the table says
+    INDArray flat = graph.view().params();
+    flat.assign(Nd4j.linspace(DataType.DOUBLE, 0, flat.length(), 1).reshape(flat.shape()));
+    INDArray weights = g.getLayer("sparse").getParam("W");
+    for (int i = 0; i < FEATURES; i++)
+      for (int j = 0; j < HIDDEN; j++)
+        assertEquals(
+            t.offset() + i * t.rowStride() + j * t.colStride(),
+            weights.getDouble(i, j),
+            0.0,
+            "W[" + i + "," + j + "]");
+
+    Random r = new Random(8);
+    flat.assign(Nd4j.randn(r.nextLong(), flat.shape()));
+    Csr batch = new Csr(new int[] {0, 2, 2, 3}, new int[] {4, 7, 4}, new double[] {0.5, -2, 1});
+    graph.lossAndGradient(
+        new MultiDataSet(
+            new INDArray[] {
+              Nd4j.rand(DataType.DOUBLE, 3, 3),
+              SparseBatch.pack(
+                  batch.offsets(), batch.indices(), batch.values(), FEATURES, DataType.DOUBLE)
+            },
+            new INDArray[] {oneHot(r, 3, DataType.DOUBLE)}));
+    double[] grad = graph.view().grads().toDoubleVector();
+    for (int i = 0; i < FEATURES; i++) {
+      double norm = 0;
+      for (int j = 0; j < HIDDEN; j++)
+        norm += Math.abs(grad[(int) (t.offset() + i * t.rowStride() + j * t.colStride())]);
+      if (i == 4 || i == 7) assertTrue(norm > 0, "row " + i + " was looked up");
+      else assertEquals(0.0, norm, 0.0, "row " + i + " was not looked up");
+    }
   }
 }
