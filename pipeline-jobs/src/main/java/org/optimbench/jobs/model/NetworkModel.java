@@ -113,9 +113,11 @@ public final class NetworkModel {
 
   /**
    * The network's embedding tables (DL4J {@code EmbeddingLayer} and {@code EmbeddingSequenceLayer}
-   * weights) as row tables of the flat vector: their gradients are non-zero only at the rows a
-   * batch looked up, which {@link RowSparseSum} exploits in gradient sharing. Empty for networks
-   * without them (GPT's token table is inside its SameDiff layer and tied to the output, so dense).
+   * weights, and the {@code [numFeatures, nOut]} weights of {@link SparseLinear}, whose rows are
+   * looked up by feature index in the same way) as row tables of the flat vector: their gradients
+   * are non-zero only at the rows a batch looked up, which {@link RowSparseSum} exploits in
+   * gradient sharing. Empty for networks without them (GPT's token table is inside its SameDiff
+   * layer and tied to the output, so dense).
    */
   public List<EmbeddingTable> embeddingTables() {
     List<EmbeddingTable> out = new ArrayList<>();
@@ -123,11 +125,17 @@ public final class NetworkModel {
         net instanceof MultiLayerNetwork m ? m.getLayers() : ((ComputationGraph) net).getLayers();
     for (Layer l : layers) {
       org.deeplearning4j.nn.conf.layers.Layer c = l.conf().getLayer();
-      if (!(c instanceof EmbeddingLayer) && !(c instanceof EmbeddingSequenceLayer)) continue;
+      if (!(c instanceof EmbeddingLayer)
+          && !(c instanceof EmbeddingSequenceLayer)
+          && !(c instanceof SparseLinear)) continue;
       INDArray w = l.getParam(DefaultParamInitializer.WEIGHT_KEY);
+      // the segment's name: a MultiLayerNetwork keys its parameters by layer index, not by the
+      // layer's name ("layer0" unless set)
+      String layer =
+          net instanceof MultiLayerNetwork ? String.valueOf(l.getIndex()) : c.getLayerName();
       out.add(
           new EmbeddingTable(
-              c.getLayerName() + "_" + DefaultParamInitializer.WEIGHT_KEY,
+              layer + "_" + DefaultParamInitializer.WEIGHT_KEY,
               w.offset() - view.params().offset(),
               w.size(0),
               w.size(1),
