@@ -156,8 +156,12 @@ final class GptNetworkLayer extends SameDiffOutputLayer {
       g.gradientForVariable().put(name, dl4jGrad);
     }
     INDArray wteGrad = gradTable.get("wte");
-    wteGrad.assign(
-        Nd4j.exec(new ScatterAdd(wteGrad, ids, grads.get(GptLayer.TOKEN_EMBEDDINGS)))[0]);
+    ScatterAdd scatter = new ScatterAdd(wteGrad, ids, grads.get(GptLayer.TOKEN_EMBEDDINGS));
+    scatter.addOutputArgument(wteGrad);
+    // Locked: with more than one OpenMP thread, libnd4j splits the ids among threads and unlocked
+    // adds to a repeated token's row race and lose updates (repeated tokens are the rule in text).
+    scatter.addBArgument(true);
+    Nd4j.exec(scatter);
     cachedLoss = r.getOutputs().get(outputVar.name()).getDouble(0);
     sameDiff.clearPlaceholders(true);
     sameDiff.clearOpInputs();
