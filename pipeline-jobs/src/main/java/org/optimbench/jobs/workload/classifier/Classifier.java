@@ -9,6 +9,7 @@ import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
@@ -25,6 +26,8 @@ import org.optimbench.jobs.data.ChunkSchema;
 import org.optimbench.jobs.data.RowChunk;
 import org.optimbench.jobs.model.NativeArrays;
 import org.optimbench.jobs.model.NetworkModel;
+import org.optimbench.jobs.model.SparseBatch;
+import org.optimbench.jobs.model.SparseLinear;
 import org.optimbench.jobs.workload.PreparedData;
 import org.optimbench.jobs.workload.ValidationRows;
 import org.optimbench.jobs.workload.Workload;
@@ -41,11 +44,21 @@ import org.optimbench.prep.libsvm.LibsvmJob;
  * a {@link NoOp} and no DL4J regularization is configured: the optim library's optimizer does all
  * of it (weight decay included), so coupled versus decoupled decay means what the optimizer says.
  * Metrics: {@code valid_loss} (mean cross-entropy) and {@code valid_accuracy}.
+ *
+ * <p>Input ({@code input}): {@code dense} batches are [batch, features] arrays; {@code sparse}
+ * batches stay CSR rows ({@link SparseBatch}) and the first layer is a {@link SparseLinear}, the
+ * same function with the same parameters as the dense first layer, at a cost in the rows' non-zeros
+ * instead of the feature count, so the sparse suites (10^5 to 10^7 hashed features) train; {@code
+ * auto} (the default) is sparse above {@value #SPARSE_ABOVE} features.
  */
-public record Classifier(int inputs, List<Integer> hidden, int classes, Activation activation)
+public record Classifier(
+    int inputs, List<Integer> hidden, int classes, Activation activation, boolean sparse)
     implements Workload {
-  /** The layer spec of an MLP (empty hidden for logreg). */
-  record Layers(List<Integer> hidden, Activation activation) {}
+  /** Feature counts above which {@code input: auto} reads rows sparse. */
+  static final int SPARSE_ABOVE = 4096;
+
+  /** The layer spec of an MLP (empty hidden for logreg) and the input kind. */
+  record Layers(List<Integer> hidden, Activation activation, String input) {}
 
   public static final WorkloadDefinition<Layers> LOGREG =
       new WorkloadDefinition<>() {
@@ -54,8 +67,9 @@ public record Classifier(int inputs, List<Integer> hidden, int classes, Activati
           if (spec.has("hidden"))
             throw new SpecException(
                 "workload.hidden", "logreg has no hidden layers (use name: mlp)");
+          String input = input(spec);
           spec.finish();
-          return new Layers(List.of(), Activation.IDENTITY);
+          return new Layers(List.of(), Activation.IDENTITY, input);
         }
 
         @Override
@@ -79,8 +93,9 @@ public record Classifier(int inputs, List<Integer> hidden, int classes, Activati
               spec.choice("activation", "tanh", "tanh", "relu").equals("relu")
                   ? Activation.RELU
                   : Activation.TANH;
+          String input = input(spec);
           spec.finish();
-          return new Layers(hidden, a);
+          return new Layers(hidden, a, input);
         }
 
         @Override
@@ -95,6 +110,10 @@ public record Classifier(int inputs, List<Integer> hidden, int classes, Activati
         }
       };
 
+  private static String input(WorkloadSpec spec) {
+    return spec.choice("input", "auto", "auto", "dense", "sparse");
+  }
+
   public Classifier {
     if (inputs <= 0 || classes < 2)
       throw new IllegalArgumentException(
@@ -104,14 +123,22 @@ public record Classifier(int inputs, List<Integer> hidden, int classes, Activati
       if (h <= 0) throw new IllegalArgumentException("hidden layer width " + h + " must be > 0");
   }
 
+  /** A classifier reading dense batches. */
+  public Classifier(int inputs, List<Integer> hidden, int classes, Activation activation) {
+    this(inputs, hidden, classes, activation, false);
+  }
+
   public static Classifier logreg(int inputs, int classes) {
     return new Classifier(inputs, List.of(), classes, Activation.IDENTITY);
   }
 
   private static Classifier of(Layers l, PreparedData data) {
     data.requireJob("libsvm", l.hidden().isEmpty() ? "logreg" : "mlp");
+    int features = data.integer("num_features");
+    boolean sparse =
+        l.input().equals("sparse") || (l.input().equals("auto") && features > SPARSE_ABOVE);
     return new Classifier(
-        data.integer("num_features"), l.hidden(), data.integer("num_classes"), l.activation());
+        features, l.hidden(), data.integer("num_classes"), l.activation(), sparse);
   }
 
   @Override
@@ -128,18 +155,37 @@ public record Classifier(int inputs, List<Integer> hidden, int classes, Activati
             .updater(new NoOp())
             .weightInit(WeightInit.XAVIER)
             .list();
-    int in = inputs;
-    for (int h : hidden) {
-      b.layer(new DenseLayer.Builder().nIn(in).nOut(h).activation(activation).build());
-      in = h;
+    if (sparse && hidden.isEmpty()) {
+      // OutputLayer's function and parameters (W then b), with a sparse input: LossLayer has none
+      b.layer(
+          new SparseLinear.Builder()
+              .nIn(inputs)
+              .nOut(classes)
+              .activation(Activation.IDENTITY)
+              .weightInit(WeightInit.ZERO)
+              .build());
+      b.layer(
+          new LossLayer.Builder(LossFunctions.LossFunction.MCXENT)
+              .activation(Activation.SOFTMAX)
+              .build());
+    } else {
+      int in = inputs;
+      for (int i = 0; i < hidden.size(); i++) {
+        int h = hidden.get(i);
+        b.layer(
+            sparse && i == 0
+                ? new SparseLinear.Builder().nIn(in).nOut(h).activation(activation).build()
+                : new DenseLayer.Builder().nIn(in).nOut(h).activation(activation).build());
+        in = h;
+      }
+      b.layer(
+          new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+              .nIn(in)
+              .nOut(classes)
+              .activation(Activation.SOFTMAX)
+              .weightInit(hidden.isEmpty() ? WeightInit.ZERO : WeightInit.XAVIER)
+              .build());
     }
-    b.layer(
-        new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-            .nIn(in)
-            .nOut(classes)
-            .activation(Activation.SOFTMAX)
-            .weightInit(hidden.isEmpty() ? WeightInit.ZERO : WeightInit.XAVIER)
-            .build());
     MultiLayerNetwork net = new MultiLayerNetwork(b.build());
     net.init();
     return new NetworkModel(net);
@@ -150,15 +196,30 @@ public record Classifier(int inputs, List<Integer> hidden, int classes, Activati
     return ChunkSchema.libsvm();
   }
 
-  /** Densified features [n, inputs] and one-hot labels [n, classes]. */
+  /**
+   * Features (densified [n, inputs], or the packed sparse rows of {@link SparseBatch}) and one-hot
+   * labels [n, classes].
+   */
   @Override
   public MultiDataSet encode(RowChunk rows, DataType dtype) {
     int n = rows.size();
-    double[] x = new double[RowChunk.checkedLength((long) n * inputs, "densified features")];
     double[] y = new double[RowChunk.checkedLength((long) n * classes, "one-hot labels")];
     int[] offsets = rows.offsets(0);
     int[] indices = rows.ints(0);
     double[] values = rows.doubles(1);
+    for (int i = 0; i < n; i++) {
+      int label = rows.label(i);
+      if (label < 0 || label >= classes)
+        throw new IllegalArgumentException(
+            "example " + rows.id(i) + " has class " + label + " outside [0, " + classes + ")");
+      y[i * classes + label] = 1.0;
+    }
+    INDArray labels = Nd4j.createFromArray(y).reshape(n, classes).castTo(dtype);
+    if (sparse) {
+      return new org.nd4j.linalg.dataset.MultiDataSet(
+          SparseBatch.pack(offsets, indices, values, inputs, dtype), labels);
+    }
+    double[] x = new double[RowChunk.checkedLength((long) n * inputs, "densified features")];
     for (int i = 0; i < n; i++) {
       for (int k = offsets[i]; k < offsets[i + 1]; k++) {
         int j = indices[k];
@@ -167,15 +228,9 @@ public record Classifier(int inputs, List<Integer> hidden, int classes, Activati
               "example " + rows.id(i) + " has feature index " + j + " outside [0, " + inputs + ")");
         x[i * inputs + j] = values[k];
       }
-      int label = rows.label(i);
-      if (label < 0 || label >= classes)
-        throw new IllegalArgumentException(
-            "example " + rows.id(i) + " has class " + label + " outside [0, " + classes + ")");
-      y[i * classes + label] = 1.0;
     }
     return new org.nd4j.linalg.dataset.MultiDataSet(
-        Nd4j.createFromArray(x).reshape(n, inputs).castTo(dtype),
-        Nd4j.createFromArray(y).reshape(n, classes).castTo(dtype));
+        Nd4j.createFromArray(x).reshape(n, inputs).castTo(dtype), labels);
   }
 
   @Override
