@@ -77,6 +77,15 @@ public interface AllReduce extends AutoCloseable {
             "all-gather bounds " + java.util.Arrays.toString(bounds) + " decrease");
   }
 
+  /**
+   * Returns once every worker has called it: the workers wait for one of them (rank 0 writing a
+   * checkpoint), up to {@code timeoutMillis} instead of the usual per-call timeout, and a timeout
+   * names {@code waitingFor}.
+   */
+  default void barrier(String waitingFor, long timeoutMillis) {
+    sumInPlace(new double[] {0});
+  }
+
   /** This worker's index, 0 to size()-1. */
   int rank();
 

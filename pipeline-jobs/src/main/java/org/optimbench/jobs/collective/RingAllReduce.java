@@ -76,6 +76,11 @@ public final class RingAllReduce implements AllReduce {
   private final ByteBuffer[] inBufs = new ByteBuffer[3];
 
   private int callSeq;
+
+  /** While in {@link #barrier}: its timeout and what the workers wait for; else 0 and null. */
+  private long barrierTimeoutMillis;
+
+  private String barrierWaitingFor;
   private boolean closed;
   private String failure;
 
@@ -176,6 +181,19 @@ public final class RingAllReduce implements AllReduce {
       Io.closeQuietly(links.toRight());
       Io.closeQuietly(links.fromLeft());
       throw e;
+    }
+  }
+
+  @Override
+  public void barrier(String waitingFor, long timeoutMillis) {
+    if (timeoutMillis <= 0) throw new IllegalArgumentException("timeout " + timeoutMillis + " ms");
+    barrierTimeoutMillis = timeoutMillis;
+    barrierWaitingFor = waitingFor;
+    try {
+      sumInPlace(new double[] {0});
+    } finally {
+      barrierTimeoutMillis = 0;
+      barrierWaitingFor = null;
     }
   }
 
@@ -486,7 +504,7 @@ public final class RingAllReduce implements AllReduce {
       sendKey.interestOps(sending ? SelectionKey.OP_WRITE : 0);
       recvKey.interestOps(receiving ? SelectionKey.OP_READ : 0);
       long idle = (System.nanoTime() - lastProgress) / 1_000_000L;
-      long timeout = opts.stepTimeoutMillis();
+      long timeout = barrierTimeoutMillis > 0 ? barrierTimeoutMillis : opts.stepTimeoutMillis();
       if (idle >= timeout) {
         throw new CollectiveTimeoutException(
             String.format(
@@ -497,7 +515,7 @@ public final class RingAllReduce implements AllReduce {
                 Durations.describe(timeout),
                 receiving ? Math.floorMod(rank - 1, size) : (rank + 1) % size,
                 callSeq,
-                phase(op, step),
+                barrierWaitingFor != null ? barrierWaitingFor : phase(op, step),
                 receiving
                     ? "nothing received from left neighbour " + leftName
                     : "right neighbour " + rightName + " took nothing"));

@@ -127,6 +127,52 @@ public final class RunConf {
               "spark"),
           ConfKey.of(
               "checkpoint_every", Type.INT, 500L, "steps between checkpoints (0: only at the end)"),
+          ConfKey.of(
+              "checkpoint_timeout_s",
+              Type.INT,
+              3600L,
+              "how long the other workers wait for rank 0 to open the run directory or commit a"
+                  + " checkpoint (a large model's checkpoint on an object store takes minutes)"),
+          ConfKey.of(
+              "max_restarts",
+              Type.INT,
+              3L,
+              "times a failed training attempt (a lost executor, a failed task) is started again"
+                  + " from the run's last committed checkpoint before the run is FAILED"),
+          ConfKey.of(
+              "restart_backoff_s",
+              Type.INT,
+              10L,
+              "seconds before the first restart; each further restart waits twice as long"),
+          ConfKey.of(
+              "slot_wait_s",
+              Type.INT,
+              120L,
+              "how long the driver waits for the cluster to offer a task slot per worker before"
+                  + " it fails the run (executors still starting or being replaced)"),
+          ConfKey.of(
+              "collective.rendezvous_timeout_s",
+              Type.INT,
+              600L,
+              "how long a worker waits for its ring neighbours to connect at the start of an"
+                  + " attempt"),
+          ConfKey.of(
+              "collective.step_timeout_s",
+              Type.INT,
+              1800L,
+              "the longest a worker waits in one collective call with no byte moving before it"
+                  + " fails naming the rank and phase it waited for"),
+          ConfKey.of(
+              "collective.handshake_timeout_s",
+              Type.INT,
+              5L,
+              "how long an incoming ring connection may take to authenticate before it is dropped"),
+          ConfKey.of(
+              "collective.encryption",
+              Type.BOOL,
+              false,
+              "encrypt ring traffic (AES-GCM with per-connection keys from the run's secret;"
+                  + " pipeline-jobs/COLLECTIVE.md)"),
           ConfKey.of("log_every", Type.INT, 10L, "steps between metric log rows"),
           ConfKey.of("seed", Type.INT, 1L, "seed of initialization, shuffling and sampling"),
           ConfKey.choice(
@@ -517,14 +563,31 @@ public final class RunConf {
   }
 
   /**
-   * The resolved configuration (defaults included) as a nested tree, for the run directory. The
-   * {@code compare} section is left out: it configures the comparison of finished runs, not the
-   * run, and a run reopened with other comparison settings is the same run.
+   * Keys that say how a run is carried out, not what it computes: left out of the run's identity
+   * ({@link #resolvedTree}), so a run resumed with another timeout, restart budget or prefetch
+   * depth is the same run. ({@code compare} configures the comparison of finished runs.)
+   */
+  static final Set<String> OPERATIONAL =
+      Set.of(
+          "compare",
+          "reader.prefetch",
+          "checkpoint_timeout_s",
+          "max_restarts",
+          "restart_backoff_s",
+          "slot_wait_s",
+          "collective.rendezvous_timeout_s",
+          "collective.step_timeout_s",
+          "collective.handshake_timeout_s",
+          "collective.encryption");
+
+  /**
+   * The resolved configuration (defaults included) as a nested tree, for the run directory's {@code
+   * conf.yaml}, which a resume must match: every key but the {@link #OPERATIONAL} ones.
    */
   Map<String, Object> resolvedTree() {
     Map<String, Object> t = new LinkedHashMap<>();
     for (Map.Entry<String, Object> e : values.entrySet()) {
-      if (!e.getKey().equals("compare")) set(t, e.getKey(), e.getValue());
+      if (!OPERATIONAL.contains(e.getKey())) set(t, e.getKey(), e.getValue());
     }
     return t;
   }

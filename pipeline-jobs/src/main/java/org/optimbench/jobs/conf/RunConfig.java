@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.optimbench.jobs.collective.CollectiveOptions;
 import org.optimbench.jobs.workload.registry.WorkloadChoice;
 import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.registry.OptimizerRegistry;
@@ -34,6 +35,8 @@ public record RunConfig(
     Training training,
     Evaluation evaluation,
     Checkpointing checkpointing,
+    Recovery recovery,
+    Collective collective,
     String output,
     String sparkMaster,
     Map<String, Object> compare,
@@ -86,8 +89,39 @@ public record RunConfig(
   public record Evaluation(long every, double validFraction, boolean finalOnSpark)
       implements Serializable {}
 
-  /** Checkpoints every {@code every} steps (0: only at the end). */
-  public record Checkpointing(long every) implements Serializable {}
+  /**
+   * Checkpoints every {@code every} steps (0: only at the end); the other workers wait up to {@code
+   * timeoutMillis} for rank 0 to commit one (or to open the run directory).
+   */
+  public record Checkpointing(long every, long timeoutMillis) implements Serializable {}
+
+  /**
+   * What the driver does when a training attempt fails: starts it again from the last committed
+   * checkpoint up to {@code maxRestarts} times, the first after {@code backoffMillis}, each further
+   * one after twice the previous wait; before each attempt it waits up to {@code slotWaitMillis}
+   * for a task slot per worker.
+   */
+  public record Recovery(int maxRestarts, long backoffMillis, long slotWaitMillis)
+      implements Serializable {}
+
+  /** The ring's timeouts and whether it encrypts ({@code collective.*} keys). */
+  public record Collective(
+      long rendezvousTimeoutMillis,
+      long stepTimeoutMillis,
+      long handshakeTimeoutMillis,
+      boolean encryption)
+      implements Serializable {
+    /**
+     * The ring's settings with a fresh per-run secret: make them once per attempt, on the driver.
+     */
+    public CollectiveOptions options() {
+      return CollectiveOptions.defaults()
+          .withRendezvousTimeoutMillis(rendezvousTimeoutMillis)
+          .withStepTimeoutMillis(stepTimeoutMillis)
+          .withHandshakeTimeoutMillis(handshakeTimeoutMillis)
+          .withEncryption(encryption);
+    }
+  }
 
   /** A fresh optimizer of this run's spec (optimizers are immutable configs: cheap to make). */
   public Optimizer newOptimizer() {
@@ -152,7 +186,20 @@ public record RunConfig(
             c.integer("eval_every"),
             c.real("eval.valid_fraction"),
             c.string("eval.final").equals("spark"));
-    Checkpointing checkpointing = new Checkpointing(c.integer("checkpoint_every"));
+    Checkpointing checkpointing =
+        new Checkpointing(
+            c.integer("checkpoint_every"), seconds(c, "checkpoint_timeout_s", problems));
+    Recovery recovery =
+        new Recovery(
+            nonNegative(c, "max_restarts", problems),
+            1000L * nonNegative(c, "restart_backoff_s", problems),
+            1000L * nonNegative(c, "slot_wait_s", problems));
+    Collective collective =
+        new Collective(
+            seconds(c, "collective.rendezvous_timeout_s", problems),
+            seconds(c, "collective.step_timeout_s", problems),
+            seconds(c, "collective.handshake_timeout_s", problems),
+            (Boolean) c.get("collective.encryption"));
 
     if (mode == Mode.SINGLE && parallelism.workers() != 1 && c.ok("workers")) {
       problems.add(
@@ -233,6 +280,8 @@ public record RunConfig(
         training,
         evaluation,
         checkpointing,
+        recovery,
+        collective,
         c.string("output"),
         c.string("spark.master"),
         c.object("compare"),
@@ -244,6 +293,16 @@ public record RunConfig(
     return schedule.name().equals("refined")
         && schedule.hparams().get("path") instanceof String path
         && !java.nio.file.Files.exists(java.nio.file.Path.of(path));
+  }
+
+  /** A positive number of seconds, in milliseconds. */
+  private static long seconds(RunConf c, String key, List<ConfException> problems) {
+    long v = c.integer(key);
+    if ((v <= 0 || v > Long.MAX_VALUE / 1000) && c.ok(key)) {
+      problems.add(new ConfException(key, v + " must be a positive number of seconds"));
+      return 1;
+    }
+    return v * 1000;
   }
 
   private static int nonNegative(RunConf c, String key, List<ConfException> problems) {

@@ -79,8 +79,11 @@ abstract class ModeStrategy {
    */
   abstract Optional<Agreement> agree(long t, StepResult r, boolean mustAgree);
 
-  /** Returns once every worker has called it (after rank 0 committed a checkpoint). */
-  void barrier() {
-    comm.sumInPlace(new double[] {0});
+  /**
+   * Returns once every worker has called it (rank 0 committed a checkpoint), waiting up to {@code
+   * timeoutMillis}; a timeout names {@code waitingFor}.
+   */
+  void barrier(String waitingFor, long timeoutMillis) {
+    comm.barrier(waitingFor, timeoutMillis);
   }
 }

@@ -14,7 +14,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.collective.BarrierRunner;
-import org.optimbench.jobs.collective.CollectiveOptions;
 import org.optimbench.jobs.conf.Mode;
 import org.optimbench.jobs.conf.RunConfig;
 import org.optimbench.jobs.data.ParquetRangeReader;
@@ -160,7 +159,7 @@ public final class TrainingJob {
         BarrierRunner.run(
             JavaSparkContext.fromSparkContext(spark.sparkContext()),
             conf.parallelism().workers(),
-            CollectiveOptions.defaults(),
+            conf.collective().options(),
             ctx -> {
               try {
                 return WorkerTraining.run(

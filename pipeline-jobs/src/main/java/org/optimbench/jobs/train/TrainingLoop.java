@@ -25,8 +25,12 @@ final class TrainingLoop {
    */
   static final String CRASH_PROPERTY = "optimbench.test.crashAfterStep";
 
-  /** When a step is logged, evaluated and checkpointed; intervals of 0 mean only at the end. */
-  record Cadence(long logEvery, long evalEvery, long checkpointEvery) {}
+  /**
+   * When a step is logged, evaluated and checkpointed (intervals of 0 mean only at the end), and
+   * how long the other workers wait for rank 0 to commit a checkpoint.
+   */
+  record Cadence(
+      long logEvery, long evalEvery, long checkpointEvery, long checkpointTimeoutMillis) {}
 
   private final String run;
   private final WorkerLoop worker;
@@ -127,7 +131,9 @@ final class TrainingLoop {
         if (checkpointNow) {
           double wall = wallBefore + (System.nanoTime() - t0) / 1e9;
           for (TrainingListener l : listeners) l.onCheckpoint(done, wall, samples);
-          strategy.barrier(); // the others wait until the checkpoint is committed
+          // the others wait until the checkpoint is committed
+          strategy.barrier(
+              "rank 0 to commit the checkpoint of step " + done, cadence.checkpointTimeoutMillis());
         }
       }
       Outcome end =

@@ -115,9 +115,9 @@ public final class WorkerTraining {
               diagnosticNames(workload, dtype, seed, optimizer, schedule, data, batchSize),
               workload.metricNames(),
               conf.evaluation().finalOnSpark() ? workload.metricNames() : List.of());
-      comm.sumInPlace(new double[] {0});
+      comm.barrier("rank 0 to open the run directory", conf.checkpointing().timeoutMillis());
     } else {
-      comm.sumInPlace(new double[] {0});
+      comm.barrier("rank 0 to open the run directory", conf.checkpointing().timeoutMillis());
       resume = new Checkpoints(runDir, 2).latest();
     }
     OptimizerState state = null;
@@ -168,7 +168,10 @@ public final class WorkerTraining {
     }
     TrainingLoop.Cadence cadence =
         new TrainingLoop.Cadence(
-            conf.training().logEvery(), conf.evaluation().every(), conf.checkpointing().every());
+            conf.training().logEvery(),
+            conf.evaluation().every(),
+            conf.checkpointing().every(),
+            conf.checkpointing().timeoutMillis());
     return new TrainingLoop(
             runName,
             worker,

@@ -121,6 +121,31 @@ class RunConfTest {
   }
 
   @Test
+  void howARunIsCarriedOutIsNotPartOfItsIdentity() throws Exception {
+    RunConfig plain = RunConf.load(write(BASE), List.of()).get(0);
+    RunConfig tuned =
+        RunConf.load(
+                write(BASE),
+                List.of(
+                    "max_restarts=7",
+                    "collective.step_timeout_s=99",
+                    "collective.encryption=true",
+                    "reader.prefetch=3",
+                    "checkpoint_timeout_s=60"))
+            .get(0);
+    assertEquals(7, tuned.recovery().maxRestarts());
+    assertEquals(99_000, tuned.collective().stepTimeoutMillis());
+    assertTrue(tuned.collective().encryption());
+    assertEquals(3, tuned.data().prefetch());
+    assertEquals(60_000, tuned.checkpointing().timeoutMillis());
+    assertEquals(plain.resolvedTree(), tuned.resolvedTree(), "a resume may change them");
+    RunConfig reshuffled = RunConf.load(write(BASE), List.of("reader.shuffle_buffer=100")).get(0);
+    assertTrue(
+        !plain.resolvedTree().equals(reshuffled.resolvedTree()),
+        "the shuffle window decides the batches: part of the run");
+  }
+
+  @Test
   void aSweepOverTheDataGroupReplacesTrainAndSourceTogether() throws Exception {
     List<RunConfig> runs =
         RunConf.load(
