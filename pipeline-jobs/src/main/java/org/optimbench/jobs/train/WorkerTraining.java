@@ -12,6 +12,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.conf.Mode;
 import org.optimbench.jobs.conf.RunConfig;
+import org.optimbench.jobs.fs.Location;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.run.Checkpoint;
 import org.optimbench.jobs.run.Checkpoints;
@@ -70,7 +71,7 @@ public final class WorkerTraining {
     RunDirectory dir = null;
     Optional<Checkpoint> resume;
     if (rank == 0) {
-      dir = RunDirectory.open(Path.of(conf.output()), runName, conf.resolvedTree(), false);
+      dir = RunDirectory.open(conf.output(), runName, conf.resolvedTree(), false);
       resume =
           dir.start(
               diagnosticNames(workload, dtype, seed, optimizer, schedule, data, batchSize),
@@ -79,7 +80,9 @@ public final class WorkerTraining {
       comm.sumInPlace(new double[] {0});
     } else {
       comm.sumInPlace(new double[] {0});
-      resume = new Checkpoints(runDir, 2).latest();
+      resume =
+          new Checkpoints(Location.of(conf.output()).resolve(runName), Checkpoints.DEFAULT_KEEP)
+              .latest();
     }
     OptimizerState state = null;
     long start = 0;
