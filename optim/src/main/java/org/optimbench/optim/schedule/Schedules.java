@@ -1,10 +1,12 @@
 package org.optimbench.optim.schedule;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Function;
 import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
 import org.optimbench.optim.spec.Spec;
@@ -30,35 +32,53 @@ import org.optimbench.optim.spec.SpecException;
  * These are exactly the formulas of the optimizer-trace contract.
  */
 public final class Schedules {
-  private static final Map<String, Function<Hparams, Schedule>> FACTORIES = new TreeMap<>();
+  /**
+   * Reads the content of a schedule file named by a spec ({@code refined}'s {@code path}); a
+   * trainer whose files may live on HDFS or an object store supplies its own.
+   */
+  @FunctionalInterface
+  public interface ScheduleFiles {
+    String read(String path) throws IOException;
+  }
+
+  /** Local files, read as UTF-8. */
+  public static final ScheduleFiles LOCAL_FILES =
+      path -> Files.readString(Path.of(path), StandardCharsets.UTF_8);
+
+  private interface Factory {
+    Schedule create(Hparams hp, ScheduleFiles files);
+  }
+
+  private static final Map<String, Factory> FACTORIES = new TreeMap<>();
 
   static {
-    FACTORIES.put("constant", hp -> warmup(hp, optionalTotal(hp), u -> 1.0));
-    FACTORIES.put("linear_decay", hp -> warmup(hp, requiredTotal(hp), u -> 1 - u));
+    FACTORIES.put("constant", (hp, files) -> warmup(hp, optionalTotal(hp), u -> 1.0));
+    FACTORIES.put("linear_decay", (hp, files) -> warmup(hp, requiredTotal(hp), u -> 1 - u));
     FACTORIES.put(
-        "cosine", hp -> warmup(hp, requiredTotal(hp), u -> 0.5 * (1 + Math.cos(Math.PI * u))));
+        "cosine",
+        (hp, files) -> warmup(hp, requiredTotal(hp), u -> 0.5 * (1 + Math.cos(Math.PI * u))));
     FACTORIES.put(
         "exponential",
-        hp -> {
+        (hp, files) -> {
           double gamma = Checks.nonNegative("gamma", hp.real("gamma", 0.99));
           return withWarmup(hp, optionalTotal(hp), t -> Math.pow(gamma, t));
         });
     FACTORIES.put(
         "step",
-        hp -> {
+        (hp, files) -> {
           double gamma = Checks.nonNegative("gamma", hp.real("gamma", 0.1));
           long size = Checks.positive("step_size", hp.integer("step_size", 1));
           return withWarmup(hp, optionalTotal(hp), t -> Math.pow(gamma, Math.floorDiv(t, size)));
         });
     FACTORIES.put(
         "refined",
-        hp -> {
+        (hp, files) -> {
           String path = hp.string("path", null);
           long total = optionalTotal(hp);
           RefinedSchedule r;
           try {
-            r = RefinedSchedule.read(Path.of(path));
-          } catch (java.io.IOException | IllegalArgumentException e) {
+            r = RefinedSchedule.parse(files.read(path), path);
+          } catch (IOException | IllegalArgumentException e) {
             throw new SpecException(
                 "path", "cannot read schedule file " + path + ": " + e.getMessage());
           }
@@ -74,10 +94,16 @@ public final class Schedules {
   }
 
   /**
-   * Creates the schedule of {@code spec}; errors name fields under {@code path} (e.g. "schedule").
+   * Creates the schedule of {@code spec}, reading a schedule file from the local disk; errors name
+   * fields under {@code path} (e.g. "schedule").
    */
   public static Schedule create(Spec spec, String path) {
-    Function<Hparams, Schedule> f = FACTORIES.get(spec.name());
+    return create(spec, path, LOCAL_FILES);
+  }
+
+  /** {@link #create(Spec, String)} with schedule files read by {@code files}. */
+  public static Schedule create(Spec spec, String path, ScheduleFiles files) {
+    Factory f = FACTORIES.get(spec.name());
     if (f == null)
       throw new SpecException(
           path + ".name",
@@ -89,7 +115,7 @@ public final class Schedules {
     Hparams hp = new Hparams(path, spec.hparams());
     Schedule s;
     try {
-      s = f.apply(hp);
+      s = f.create(hp, files);
     } catch (SpecException e) {
       throw e.field().startsWith(path) ? e : e.under(path);
     }

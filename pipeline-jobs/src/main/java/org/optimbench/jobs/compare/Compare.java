@@ -48,8 +48,10 @@ public final class Compare implements Callable<Integer> {
   @Option(
       names = "--out",
       paramLabel = "DIR",
-      description = "output directory (default: <first selected directory of runs>/compare)")
-  Path out;
+      description =
+          "output directory, a path or a URI such as hdfs://nn/runs/compare (default: <first"
+              + " selected directory of runs>/compare)")
+  String out;
 
   @Option(
       names = "--overwrite",
@@ -70,9 +72,7 @@ public final class Compare implements Callable<Integer> {
       req = request();
       // fail fast on the selection and the output before Spark starts (the job checks again)
       Selection sel = Selection.resolve(req.selection());
-      CompareOutput.checkTarget(
-          (req.out() != null ? req.out() : sel.defaultOut()).toAbsolutePath().normalize(),
-          req.overwrite());
+      CompareOutput.checkTarget(req.outLocation(sel), req.overwrite());
     } catch (IllegalArgumentException | IOException e) {
       System.err.println(
           "compare: "

@@ -2,13 +2,13 @@ package org.optimbench.jobs.compare;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
+import org.optimbench.jobs.fs.Location;
 
 /**
  * The comparison of a selection of runs: inspect every run directory, group the usable ones, read
@@ -16,16 +16,34 @@ import org.apache.spark.sql.SparkSession;
  * directory ({@link CompareOutput}). Returns the output directory.
  */
 public final class CompareJob {
-  /** What to compare and where to write it. */
+  /**
+   * What to compare and where to write it: {@code out} is a path or URI on any Hadoop file system,
+   * null for the default ({@link Selection#defaultOut}).
+   */
   public record Request(
-      List<String> selection, CompareSettings settings, Path out, boolean overwrite) {}
+      List<String> selection, CompareSettings settings, String out, boolean overwrite) {
+    /** A request with a local output directory. */
+    public Request(
+        List<String> selection,
+        CompareSettings settings,
+        java.nio.file.Path out,
+        boolean overwrite) {
+      this(selection, settings, out == null ? null : out.toString(), overwrite);
+    }
+
+    /** The output directory this request names, resolved. */
+    Location outLocation(Selection sel) throws IOException {
+      return out != null ? Location.of(out) : sel.defaultOut();
+    }
+  }
 
   private CompareJob() {}
 
-  public static Path run(SparkSession spark, Request req, PrintStream console) throws IOException {
+  public static Location run(SparkSession spark, Request req, PrintStream console)
+      throws IOException {
     CompareSettings settings = req.settings();
     Selection sel = Selection.resolve(req.selection());
-    Path out = (req.out() != null ? req.out() : sel.defaultOut()).toAbsolutePath().normalize();
+    Location out = req.outLocation(sel);
     CompareOutput.checkTarget(out, req.overwrite());
 
     List<RunInspection> runs = new ArrayList<>();
@@ -36,7 +54,7 @@ public final class CompareJob {
     console.printf(Locale.ROOT, "compare: %d run directories selected%n", runs.size());
     requireUsable(runs);
 
-    Map<String, List<Path>> parts = new LinkedHashMap<>();
+    Map<String, List<Location>> parts = new LinkedHashMap<>();
     for (RunInspection r : runs) if (r.included()) parts.put(r.run(), r.parquetFiles());
     spark.sparkContext().setJobDescription("optimbench compare: read metrics");
     MetricsFrames frames = MetricsFrames.load(spark, parts);

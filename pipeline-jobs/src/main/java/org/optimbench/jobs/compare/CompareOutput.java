@@ -5,9 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,16 +16,16 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.SparkSession;
 import org.optimbench.jobs.compare.Table.Kind;
-import org.optimbench.jobs.run.AtomicFiles;
+import org.optimbench.jobs.fs.Location;
 import org.optimbench.prep.common.OwnedOutput;
 
 /**
  * The output directory of a comparison (schema in {@code pipeline-jobs/COMPARE.md}; notebooks read
- * it, so columns are only ever added). Everything is written into a hidden sibling {@code
- * .<name>.<uuid>.tmp}, {@code _SUCCESS} last, and renamed into place; with --overwrite an existing
- * output is first renamed aside and deleted after the new one is in place. A failure at any point
- * deletes the temporary directory, so a reader never finds a partial output. --overwrite replaces
- * only a comparison's output ({@link #OWNER}), never another directory the path happens to name.
+ * it, so columns are only ever added), on any Hadoop file system. {@code _SUCCESS} is written last;
+ * {@link #write} says how a new output replaces an earlier one on each kind of file system. A
+ * failure at any point deletes what was written, so a reader never finds a partial output.
+ * --overwrite replaces only a comparison's output ({@link #OWNER}), never another directory the
+ * path happens to name.
  */
 final class CompareOutput {
   static final String REPORT = "report.html";
@@ -79,39 +76,63 @@ final class CompareOutput {
    * Refuses an existing output unless {@code overwrite}, and with it anything but a comparison's
    * output; checked before any work.
    */
-  static void checkTarget(Path out, boolean overwrite) throws IOException {
-    if (Files.exists(out) && !overwrite)
+  static void checkTarget(Location out, boolean overwrite) throws IOException {
+    if (!out.exists()) return;
+    if (!overwrite)
       throw new CompareException(
           out + ": exists (give --overwrite to replace it, or --out for another directory)");
-    if (Files.exists(out) && !Files.isDirectory(out))
-      throw new CompareException(out + ": exists and is not a directory");
-    if (Files.exists(out) && !OWNER.owns(out))
+    if (!out.isDirectory()) throw new CompareException(out + ": exists and is not a directory");
+    if (!OWNER.owns(out.fs(), out.path()))
       throw new CompareException("--overwrite: " + OWNER.refusal(out));
   }
 
-  void write(SparkSession spark, Path out, boolean overwrite) throws IOException {
+  /**
+   * Where directories rename atomically ({@code file:}, {@code hdfs:}) the output is written into a
+   * hidden sibling and renamed into place, an earlier one renamed aside first, so readers see the
+   * old output or the new one. On object stores, where renaming a directory copies every object, an
+   * earlier output is deleted (only a comparison's own) and the new one written in place with
+   * {@code _SUCCESS} last: readers trust the directory only with it, and a failed write deletes
+   * what it wrote.
+   */
+  void write(SparkSession spark, Location out, boolean overwrite) throws IOException {
     checkTarget(out, overwrite);
-    Path parent = out.getParent();
-    Files.createDirectories(parent);
-    Path tmp = parent.resolve("." + out.getFileName() + "." + UUID.randomUUID() + ".tmp");
-    try {
-      Files.createDirectory(tmp);
-      writeInto(spark, tmp);
-      Files.writeString(tmp.resolve(SUCCESS), "");
-      Path old = null;
-      if (Files.exists(out)) {
+    Location parent = out.parent();
+    parent.mkdirs();
+    if (!out.renamesAtomically()) {
+      if (out.exists()) {
         checkTarget(out, overwrite); // again: the directory may have changed while the job ran
-        old = parent.resolve("." + out.getFileName() + "." + UUID.randomUUID() + ".old");
-        Files.move(out, old, StandardCopyOption.ATOMIC_MOVE);
+        OWNER.delete(out.fs(), out.path());
       }
-      Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
-      if (old != null) OWNER.delete(old);
+      boolean done = false;
+      try {
+        out.mkdirs();
+        writeInto(spark, out);
+        out.resolve(SUCCESS).replace("");
+        done = true;
+      } finally {
+        if (!done) out.delete();
+      }
+      return;
+    }
+    Location tmp = parent.resolve("." + out.name() + "." + UUID.randomUUID() + ".tmp");
+    try {
+      tmp.mkdirs();
+      writeInto(spark, tmp);
+      tmp.resolve(SUCCESS).replace("");
+      Location old = null;
+      if (out.exists()) {
+        checkTarget(out, overwrite); // again: the directory may have changed while the job ran
+        old = parent.resolve("." + out.name() + "." + UUID.randomUUID() + ".old");
+        out.renameTo(old);
+      }
+      tmp.renameTo(out);
+      if (old != null) OWNER.delete(old.fs(), old.path());
     } finally {
-      AtomicFiles.deleteTree(tmp);
+      tmp.delete();
     }
   }
 
-  private void writeInto(SparkSession spark, Path dir) throws IOException {
+  private void writeInto(SparkSession spark, Location dir) throws IOException {
     Map<String, Table> tables = new LinkedHashMap<>();
     tables.put("runs", runsTable());
     tables.put("summary", summaryTable());
@@ -124,13 +145,15 @@ final class CompareOutput {
     profilesTable().writeCsv(dir.resolve("profiles.csv"));
     scoresTable().writeCsv(dir.resolve("scores.csv"));
     Map<String, byte[]> plots = plots();
-    Files.createDirectory(dir.resolve("plots"));
+    Location plotDir = dir.resolve("plots");
+    plotDir.mkdirs();
     for (Map.Entry<String, byte[]> p : plots.entrySet())
-      Files.write(dir.resolve("plots").resolve(p.getKey()), p.getValue());
-    Files.writeString(dir.resolve(REPORT), new HtmlReport(this, plots).html());
-    Files.writeString(
-        dir.resolve(MANIFEST),
-        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(manifest()) + "\n");
+      plotDir.resolve(p.getKey()).replace(out -> out.write(p.getValue()));
+    dir.resolve(REPORT).replace(new HtmlReport(this, plots).html());
+    dir.resolve(MANIFEST)
+        .replace(
+            new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(manifest())
+                + "\n");
   }
 
   Table runsTable() {

@@ -12,7 +12,6 @@ import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.stddev_samp;
 
 import java.net.URI;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,6 +23,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.optimbench.jobs.fs.Location;
 
 /**
  * The metrics of every included run as one Spark DataFrame ({@code metrics.parquet} of each run,
@@ -62,16 +62,15 @@ public final class MetricsFrames {
    * Reads the part files of {@code runs} (run id to its metrics.parquet part files) and tags each
    * row with its run. The file-to-run map goes to the executors as a small broadcast join.
    */
-  public static MetricsFrames load(SparkSession spark, Map<String, List<Path>> runs) {
-    Map<Path, String> byFile = new HashMap<>();
+  public static MetricsFrames load(SparkSession spark, Map<String, List<Location>> runs) {
+    Map<String, String> byFile = new HashMap<>();
     List<String> files = new ArrayList<>();
     runs.forEach(
         (run, parts) ->
             parts.forEach(
                 p -> {
-                  Path abs = p.toAbsolutePath().normalize();
-                  byFile.put(abs, run);
-                  files.add(abs.toString());
+                  byFile.put(p.path().toUri().getPath(), run);
+                  files.add(p.uri());
                 }));
     Dataset<Row> raw =
         spark
@@ -84,7 +83,8 @@ public final class MetricsFrames {
     List<Row> map = new ArrayList<>();
     for (Row r : raw.select("_file").distinct().collectAsList()) {
       String uri = r.getString(0);
-      String run = byFile.get(Path.of(URI.create(uri)).toAbsolutePath().normalize());
+      // by the decoded path: Spark's URI may spell the scheme and authority differently
+      String run = byFile.get(URI.create(uri).getPath());
       if (run == null)
         throw new IllegalStateException(
             "Spark read " + uri + ", which is not a selected metrics file");

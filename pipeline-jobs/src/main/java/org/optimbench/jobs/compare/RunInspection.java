@@ -1,9 +1,9 @@
 package org.optimbench.jobs.compare;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.optimbench.jobs.fs.Location;
 
 /**
  * One run directory of the selection after its files were checked ({@link RunInspector}).
@@ -23,13 +23,13 @@ import java.util.Set;
  */
 public record RunInspection(
     String run,
-    Path dir,
+    Location dir,
     Map<String, Object> conf,
     String status,
     long lastStatusStep,
     boolean included,
     String reason,
-    List<Path> parquetFiles,
+    List<Location> parquetFiles,
     Set<String> columns) {
   public RunInspection {
     parquetFiles = List.copyOf(parquetFiles);

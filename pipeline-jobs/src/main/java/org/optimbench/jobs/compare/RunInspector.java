@@ -2,20 +2,18 @@ package org.optimbench.jobs.compare;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.schema.Type;
+import org.optimbench.jobs.fs.Location;
 import org.optimbench.jobs.run.MetricsLog;
 import org.optimbench.jobs.run.RunDirectory;
 import org.optimbench.jobs.run.RunFileException;
@@ -35,18 +33,18 @@ import org.optimbench.jobs.run.RunStatus;
 public final class RunInspector {
   public static final String PARQUET = "metrics.parquet";
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-  private static final Configuration HADOOP = new Configuration();
   private static final List<String> REQUIRED = List.of("step", "wall_time_s", "train_loss");
 
   private RunInspector() {}
 
   /** True when {@code dir} looks like a run directory (any of the files the trainer writes). */
-  public static boolean isRunDirectory(Path dir) {
-    return Stream.of(RunDirectory.CONF, RunStatus.FILE, MetricsLog.FILE, PARQUET)
-        .anyMatch(f -> Files.exists(dir.resolve(f)));
+  public static boolean isRunDirectory(Location dir) throws IOException {
+    for (String f : List.of(RunDirectory.CONF, RunStatus.FILE, MetricsLog.FILE, PARQUET))
+      if (dir.resolve(f).exists()) return true;
+    return false;
   }
 
-  public static RunInspection inspect(Path dir, String run, String metric) {
+  public static RunInspection inspect(Location dir, String run, String metric) {
     Map<String, Object> conf = null;
     String confProblem = null;
     try {
@@ -109,12 +107,12 @@ public final class RunInspector {
         s.state() == RunStatus.State.DIVERGED
             ? "diverged at step " + s.step() + ": " + s.reason()
             : "";
-    Path pq = dir.resolve(PARQUET);
-    List<Path> parts = new ArrayList<>();
+    Location pq = dir.resolve(PARQUET);
+    List<Location> parts = new ArrayList<>();
     Set<String> columns = new LinkedHashSet<>();
     try {
       parts.addAll(partFiles(dir, pq));
-      for (Path p : parts) columns.addAll(footerColumns(p));
+      for (Location p : parts) columns.addAll(footerColumns(p));
     } catch (RunFileException e) {
       return new RunInspection(
           run, dir, conf, state, s.step(), false, e.getMessage(), List.of(), Set.of());
@@ -139,11 +137,11 @@ public final class RunInspector {
   }
 
   @SuppressWarnings("unchecked")
-  static Map<String, Object> readConf(Path file) {
+  static Map<String, Object> readConf(Location file) {
     Object tree;
     try {
-      tree = YAML.readValue(Files.readString(file), Object.class);
-    } catch (java.nio.file.NoSuchFileException e) {
+      tree = YAML.readValue(file.readString(), Object.class);
+    } catch (FileNotFoundException e) {
       throw new RunFileException(file, "missing");
     } catch (IOException e) {
       throw new RunFileException(
@@ -161,24 +159,21 @@ public final class RunInspector {
     return conf;
   }
 
-  private static List<Path> partFiles(Path runDir, Path pq) {
-    if (!Files.isDirectory(pq)) {
-      String hint =
-          Files.exists(runDir.resolve(MetricsLog.FILE))
-              ? " (metrics.csv is there: the trainer stopped before writing its Parquet copy)"
-              : "";
-      throw new RunFileException(pq, "missing" + hint);
-    }
-    if (!Files.exists(pq.resolve("_SUCCESS")))
-      throw new RunFileException(pq, "incomplete (no _SUCCESS)");
-    List<Path> parts = new ArrayList<>();
-    try (Stream<Path> s = Files.list(pq)) {
-      s.filter(
-              p ->
-                  p.getFileName().toString().endsWith(".parquet")
-                      && !p.getFileName().toString().startsWith("."))
-          .sorted()
-          .forEach(parts::add);
+  private static List<Location> partFiles(Location runDir, Location pq) {
+    List<Location> parts = new ArrayList<>();
+    try {
+      if (!pq.isDirectory()) {
+        String hint =
+            runDir.resolve(MetricsLog.FILE).exists()
+                ? " (metrics.csv is there: the trainer stopped before writing its Parquet copy)"
+                : "";
+        throw new RunFileException(pq, "missing" + hint);
+      }
+      // Spark's committer writes _SUCCESS last: without it the copy may be partial
+      if (!pq.resolve("_SUCCESS").exists())
+        throw new RunFileException(pq, "incomplete (no _SUCCESS)");
+      for (Location p : pq.list())
+        if (p.name().endsWith(".parquet") && !p.name().startsWith(".")) parts.add(p);
     } catch (IOException e) {
       throw new RunFileException(pq, "cannot list (" + e.getMessage() + ")", e);
     }
@@ -190,10 +185,9 @@ public final class RunInspector {
    * The column names in a Parquet file's footer; a file that is not Parquet (truncated,
    * overwritten) is an error naming it.
    */
-  private static List<String> footerColumns(Path part) {
+  private static List<String> footerColumns(Location part) {
     try (ParquetFileReader r =
-        ParquetFileReader.open(
-            HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(part.toUri()), HADOOP))) {
+        ParquetFileReader.open(HadoopInputFile.fromPath(part.path(), part.fs().getConf()))) {
       return r.getFooter().getFileMetaData().getSchema().getFields().stream()
           .map(Type::getName)
           .toList();

@@ -1,8 +1,6 @@
 package org.optimbench.jobs.compare;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -12,6 +10,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.optimbench.jobs.fs.Location;
 
 /**
  * One output table, written as CSV and (where asked) Parquet with the same columns. In CSV, +inf is
@@ -59,7 +58,7 @@ final class Table {
     return rows;
   }
 
-  void writeCsv(Path file) throws IOException {
+  void writeCsv(Location file) throws IOException {
     StringBuilder b = new StringBuilder(String.join(",", names)).append('\n');
     for (Object[] r : rows) {
       for (int i = 0; i < r.length; i++) {
@@ -68,7 +67,7 @@ final class Table {
       }
       b.append('\n');
     }
-    Files.writeString(file, b.toString());
+    file.replace(b.toString());
   }
 
   static String cell(Object v) {
@@ -91,13 +90,13 @@ final class Table {
     return Double.toString(d).toLowerCase(Locale.ROOT);
   }
 
-  void writeParquet(SparkSession spark, Path dir) {
+  void writeParquet(SparkSession spark, Location dir) {
     StructType schema = new StructType();
     for (int i = 0; i < names.size(); i++)
       schema = schema.add(names.get(i), type(kinds.get(i)), true);
     List<Row> data = new ArrayList<>();
     for (Object[] r : rows) data.add(RowFactory.create(r));
-    spark.createDataFrame(data, schema).coalesce(1).write().parquet(dir.toString());
+    spark.createDataFrame(data, schema).coalesce(1).write().parquet(dir.uri());
   }
 
   private static DataType type(Kind k) {

@@ -1,12 +1,14 @@
 package org.optimbench.jobs.conf;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.optimbench.jobs.collective.CollectiveOptions;
+import org.optimbench.jobs.fs.Location;
 import org.optimbench.jobs.workload.registry.WorkloadChoice;
 import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.registry.OptimizerRegistry;
@@ -128,10 +130,17 @@ public record RunConfig(
     return OptimizerRegistry.resolve(optimizer, "optimizer").optimizer();
   }
 
-  /** The run's schedule; its {@code total_steps} defaults to the run's {@code totalSteps}. */
+  /**
+   * The run's schedule; its {@code total_steps} defaults to the run's {@code totalSteps}. A refined
+   * schedule's file is read through Hadoop's file systems, so its {@code path} may be a URI ({@code
+   * hdfs://...}, {@code s3a://...}) as well as a local path.
+   */
   public Schedule newSchedule(long totalSteps) {
-    return Schedules.create(scheduleSpec(schedule, totalSteps), "schedule");
+    return Schedules.create(scheduleSpec(schedule, totalSteps), "schedule", SCHEDULE_FILES);
   }
+
+  private static final Schedules.ScheduleFiles SCHEDULE_FILES =
+      path -> Location.of(path).readString();
 
   /**
    * The run's length in optimizer steps: {@code steps}, or {@code epochs} over {@code trainRows} at
@@ -245,7 +254,8 @@ public record RunConfig(
         // A refined schedule's file may be written by an earlier stage of the experiment, so it is
         // read when the run starts (scripts/train checks it then, before Spark starts).
         long length = training.steps() > 0 ? training.steps() : Integer.MAX_VALUE;
-        if (!writtenLater(schedule)) Schedules.create(scheduleSpec(schedule, length), "schedule");
+        if (!writtenLater(schedule))
+          Schedules.create(scheduleSpec(schedule, length), "schedule", SCHEDULE_FILES);
       } catch (org.optimbench.optim.spec.SpecException e) {
         problems.add(ConfException.of(e));
       }
@@ -288,11 +298,18 @@ public record RunConfig(
         c.resolvedTree());
   }
 
-  /** A refined schedule whose file does not exist yet. */
+  /**
+   * A refined schedule whose file does not exist yet. A path that cannot be looked up counts as
+   * existing, so that reading it reports why.
+   */
   private static boolean writtenLater(Spec schedule) {
-    return schedule.name().equals("refined")
-        && schedule.hparams().get("path") instanceof String path
-        && !java.nio.file.Files.exists(java.nio.file.Path.of(path));
+    if (!(schedule.name().equals("refined")
+        && schedule.hparams().get("path") instanceof String path)) return false;
+    try {
+      return !Location.of(path).exists();
+    } catch (IOException | IllegalArgumentException e) {
+      return false;
+    }
   }
 
   /** A positive number of seconds, in milliseconds. */

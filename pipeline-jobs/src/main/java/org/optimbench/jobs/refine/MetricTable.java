@@ -5,19 +5,18 @@ import static org.apache.spark.sql.functions.input_file_name;
 import static org.apache.spark.sql.functions.monotonically_increasing_id;
 
 import java.io.BufferedReader;
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.optimbench.jobs.fs.Location;
 import org.optimbench.jobs.run.MetricsLog;
 
 /**
@@ -53,10 +52,14 @@ interface MetricTable extends AutoCloseable {
    * Parquet log (a directory, or a file named {@code *.parquet}; read with the session {@code
    * spark} supplies), or else a CSV file.
    */
-  static MetricTable open(Path path, Supplier<SparkSession> spark)
+  static MetricTable open(Location path, Supplier<SparkSession> spark)
       throws IOException, MetricLogException {
-    Path file = locate(path);
-    if (Files.isDirectory(file) && !isParquetName(file) && !hasParquetFiles(file))
+    Location file = locate(path);
+    // Spark's committer writes _SUCCESS last: the training job's copy without it may be partial
+    if (file.name().equals(PARQUET_LOG) && file.isDirectory() && !file.resolve("_SUCCESS").exists())
+      throw new MetricLogException(
+          file + ": incomplete (no _SUCCESS): the training job has not finished writing it");
+    if (file.isDirectory() && !isParquetName(file) && !hasParquetFiles(file))
       throw new MetricLogException(
           file
               + ": not a run directory (no "
@@ -64,30 +67,35 @@ interface MetricTable extends AutoCloseable {
               + " or "
               + PARQUET_LOG
               + ") nor a Parquet log");
-    return Files.isDirectory(file) || isParquetName(file) ? parquet(spark.get(), file) : csv(file);
+    return file.isDirectory() || isParquetName(file) ? parquet(spark.get(), file) : csv(file);
   }
 
-  /** The metric log of a run directory, or {@code path} itself when it is not one. */
-  static Path locate(Path path) throws NoSuchFileException {
-    if (!Files.exists(path)) throw new NoSuchFileException(path.toString());
-    if (Files.isDirectory(path) && !isParquetName(path)) {
+  /**
+   * The metric log of a run directory, or {@code path} itself when it is not one.
+   *
+   * @throws FileNotFoundException naming {@code path} when it does not exist
+   */
+  static Location locate(Location path) throws IOException {
+    if (!path.exists()) throw new FileNotFoundException(path.toString());
+    if (path.isDirectory() && !isParquetName(path)) {
       // metrics.csv first: it needs no Spark, and the training job writes it as it goes, the
       // Parquet copy only when the run ends
-      Path csv = path.resolve(MetricsLog.FILE);
-      if (Files.isRegularFile(csv)) return csv;
-      Path parquet = path.resolve(PARQUET_LOG);
-      if (Files.isDirectory(parquet)) return parquet;
+      Location csv = path.resolve(MetricsLog.FILE);
+      if (csv.isFile()) return csv;
+      Location parquet = path.resolve(PARQUET_LOG);
+      if (parquet.isDirectory()) return parquet;
     }
     return path;
   }
 
-  private static boolean isParquetName(Path p) {
-    return p.getFileName().toString().endsWith(".parquet");
+  private static boolean isParquetName(Location p) {
+    return p.name().endsWith(".parquet");
   }
 
   /** The CSV table of {@code file}: a header row, then one row per line (blank lines skipped). */
-  static MetricTable csv(Path file) throws IOException, MetricLogException {
-    BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+  static MetricTable csv(Location file) throws IOException, MetricLogException {
+    BufferedReader r =
+        new BufferedReader(new InputStreamReader(file.open(), StandardCharsets.UTF_8));
     String header = r.readLine();
     if (header == null) {
       r.close();
@@ -148,11 +156,11 @@ interface MetricTable extends AutoCloseable {
    * as a CSV is read line by line (steps must increase, as in a CSV). A null is an empty cell.
    * Messages name {@code FILE row N}, 1-based in that order.
    */
-  static MetricTable parquet(SparkSession spark, Path file) throws MetricLogException {
+  static MetricTable parquet(SparkSession spark, Location file) throws MetricLogException {
     List<String> names;
     List<Row> rows;
     try {
-      Dataset<Row> df = spark.read().parquet(file.toString());
+      Dataset<Row> df = spark.read().parquet(file.uri());
       names = Arrays.asList(df.columns());
       rows =
           df.withColumn("_file", input_file_name())
@@ -202,9 +210,8 @@ interface MetricTable extends AutoCloseable {
     };
   }
 
-  private static boolean hasParquetFiles(Path dir) throws IOException {
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.anyMatch(p -> isParquetName(p));
-    }
+  private static boolean hasParquetFiles(Location dir) throws IOException {
+    for (Location p : dir.list()) if (isParquetName(p)) return true;
+    return false;
   }
 }

@@ -1,15 +1,15 @@
 package org.optimbench.jobs.refine;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
+import org.optimbench.jobs.fs.Location;
 import org.optimbench.optim.schedule.RefinedSchedule;
 import org.optimbench.optim.schedule.ScheduleRefinement;
 import org.optimbench.optim.schedule.ScheduleRefinement.NormKind;
@@ -25,11 +25,12 @@ import picocli.CommandLine.Spec;
 /**
  * {@code scripts/refine-schedule}: reads the metric log of a previous run (its directory, its
  * metrics.csv or its metrics.parquet) and writes the refined schedule ({@link ScheduleRefinement},
- * in the optim module) as a {@code step,factor} file ({@link RefinedSchedule}), atomically. Both
- * formats become the same rows of text cells ({@link MetricTable}), so they go through the same
- * checks and give the same schedule bit for bit. Exit 0 when written; 1 for bad input (one line on
- * stderr naming the file, line or row, and column); 2 for bad usage; nothing is written unless
- * every schedule could be computed.
+ * in the optim module) as a {@code step,factor} file ({@link RefinedSchedule}), atomically ({@link
+ * Location#replace}). Input and output may be on any Hadoop file system (a local path, {@code
+ * hdfs://...}, {@code s3a://...}). Both formats become the same rows of text cells ({@link
+ * MetricTable}), so they go through the same checks and give the same schedule bit for bit. Exit 0
+ * when written; 1 for bad input (one line on stderr naming the file, line or row, and column); 2
+ * for bad usage; nothing is written unless every schedule could be computed.
  */
 @Command(
     name = "refine-schedule",
@@ -57,8 +58,8 @@ public final class RefineSchedule implements Callable<Integer> {
           "the previous run's metric log, one row per logged step: its run directory (metrics.csv"
               + " there, else metrics.parquet), a CSV file with a header row (metrics.csv), or"
               + " the Parquet copy the training job writes (metrics.parquet, a directory; read"
-              + " with Spark local[1], rows in file order)")
-  Path metrics;
+              + " with Spark local[1], rows in file order); a path or a URI")
+  String metrics;
 
   @Option(
       names = "--norm-column",
@@ -106,8 +107,9 @@ public final class RefineSchedule implements Callable<Integer> {
       names = "--out",
       required = true,
       paramLabel = "FILE",
-      description = "the schedule file: header step,factor, steps 0..T-1, max 1, last 0")
-  Path out;
+      description =
+          "the schedule file: header step,factor, steps 0..T-1, max 1, last 0; a path or a URI")
+  String out;
 
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
@@ -119,19 +121,21 @@ public final class RefineSchedule implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Map<String, Path> files = outputFiles();
     PrintWriter err = spec.commandLine().getErr();
     boolean ownSpark =
         SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
     try {
-      Path file = MetricTable.locate(metrics);
+      Map<String, Location> files = outputFiles();
+      Location file = MetricTable.locate(Location.of(metrics));
       MetricLog log;
       try (MetricTable table = MetricTable.open(file, RefineSchedule::localSpark)) {
         log = MetricLog.read(table, file.toString(), stepColumn, List.copyOf(files.keySet()));
       }
-      Map<Path, double[]> schedules = refine(log, files, kind, !noSmoothing, steps);
-      for (Map.Entry<Path, double[]> e : schedules.entrySet()) {
-        new RefinedSchedule(e.getValue()).write(e.getKey());
+      Map<Location, double[]> schedules = refine(log, files, kind, !noSmoothing, steps);
+      for (Map.Entry<Location, double[]> e : schedules.entrySet()) {
+        Location parent = e.getKey().parent();
+        if (parent != null) parent.mkdirs();
+        e.getKey().replace(new RefinedSchedule(e.getValue()).toCsv());
         spec.commandLine()
             .getOut()
             .println(
@@ -148,8 +152,8 @@ public final class RefineSchedule implements Callable<Integer> {
       return ExitCode.OK;
     } catch (MetricLogException e) {
       err.println("refine-schedule: " + e.getMessage());
-    } catch (NoSuchFileException e) {
-      err.println("refine-schedule: " + e.getFile() + ": no such file");
+    } catch (FileNotFoundException e) {
+      err.println("refine-schedule: " + e.getMessage() + ": no such file");
     } catch (IOException e) {
       err.println("refine-schedule: " + e);
     } finally {
@@ -162,7 +166,7 @@ public final class RefineSchedule implements Callable<Integer> {
    * The output file of each norm column (the --out file itself for one column); the options' own
    * checks, made before any input is read.
    */
-  Map<String, Path> outputFiles() {
+  Map<String, Location> outputFiles() throws IOException {
     List<String> cols = new ArrayList<>();
     for (String c : normColumns) {
       if (c.isBlank()) throw usage("--norm-column: empty column name");
@@ -172,9 +176,10 @@ public final class RefineSchedule implements Callable<Integer> {
       cols.add(c.trim());
     }
     if (steps != null && steps < 2) throw usage("--steps: " + steps + " must be >= 2");
-    Map<String, Path> files = new LinkedHashMap<>();
+    Location base = Location.of(out);
+    Map<String, Location> files = new LinkedHashMap<>();
     for (String c : cols) {
-      Path file = cols.size() == 1 ? out : groupFile(out, c);
+      Location file = cols.size() == 1 ? base : groupFile(base, c);
       if (files.containsValue(file))
         throw usage("--norm-column: two groups map to the same file " + file);
       files.put(c, file);
@@ -190,8 +195,8 @@ public final class RefineSchedule implements Callable<Integer> {
    * The pure core: the refined factors to write to each file of {@code files} (norm column ->
    * file), over {@code steps} steps (null: the log's last step + 1).
    */
-  static Map<Path, double[]> refine(
-      MetricLog log, Map<String, Path> files, NormKind kind, boolean smoothing, Integer steps)
+  static Map<Location, double[]> refine(
+      MetricLog log, Map<String, Location> files, NormKind kind, boolean smoothing, Integer steps)
       throws MetricLogException {
     long t = steps != null ? steps : log.lastStep() + 1;
     if (t < 2 || t > Integer.MAX_VALUE - 8)
@@ -202,8 +207,8 @@ public final class RefineSchedule implements Callable<Integer> {
               + " gives a run of "
               + t
               + " steps; the schedule needs 2 to 2^31 (give --steps T)");
-    Map<Path, double[]> out = new LinkedHashMap<>();
-    for (Map.Entry<String, Path> e : files.entrySet()) {
+    Map<Location, double[]> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Location> e : files.entrySet()) {
       try {
         out.put(
             e.getValue(),
@@ -221,14 +226,14 @@ public final class RefineSchedule implements Callable<Integer> {
   }
 
   /** schedule.csv + group "layer 1/w" -> schedule.layer_1_w.csv, in the same folder. */
-  static Path groupFile(Path out, String group) {
-    String name = out.getFileName().toString();
+  static Location groupFile(Location out, String group) {
+    String name = out.name();
     String safe = group.replaceAll("[^A-Za-z0-9._-]", "_");
     String file =
         name.endsWith(".csv")
             ? name.substring(0, name.length() - 4) + "." + safe + ".csv"
             : name + "." + safe;
-    return out.resolveSibling(file);
+    return out.parent().resolve(file);
   }
 
   private static SparkSession localSpark() {

@@ -1,8 +1,8 @@
 package org.optimbench.jobs.run;
 
-import java.nio.file.Path;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.optimbench.jobs.fs.Location;
 import org.optimbench.optim.OptimizerState;
 
 /**
@@ -12,4 +12,4 @@ import org.optimbench.optim.OptimizerState;
  * Double).
  */
 public record Checkpoint(
-    long step, INDArray params, OptimizerState state, Map<String, Object> extra, Path dir) {}
+    long step, INDArray params, OptimizerState state, Map<String, Object> extra, Location dir) {}

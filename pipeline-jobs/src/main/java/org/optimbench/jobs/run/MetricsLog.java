@@ -1,12 +1,9 @@
 package org.optimbench.jobs.run;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
-import java.nio.channels.Channels;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -16,8 +13,10 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.optimbench.jobs.fs.Location;
 
 /**
  * The metrics of one run as CSV ({@code metrics.csv}), one row per logged step.
@@ -36,11 +35,25 @@ import java.util.regex.Pattern;
  * included); an empty cell is a missing value. Steps are strictly increasing, one row per step: put
  * training and evaluation values of the same step into one row.
  *
- * <p><b>Durability</b>: rows are buffered; {@link #flush} forces them to disk (the trainer flushes
- * on every evaluation, and {@link RunDirectory} before every checkpoint). A kill can leave a last
- * line without its newline: opening the log drops it. On resume from a checkpoint at step S, {@link
- * #truncateAfter}(S) atomically rewrites the file without the rows after S, so the rows the resumed
- * run logs again are not duplicated.
+ * <p><b>Durability</b>: rows are buffered in memory; {@link #flush} writes them (the trainer
+ * flushes on every evaluation, and {@link RunDirectory} before every checkpoint and at the end).
+ * How depends on the file system:
+ *
+ * <ul>
+ *   <li>{@code file:}: the buffered rows are appended to the file and forced to disk. A kill can
+ *       leave a last line without its newline: opening the log drops it.
+ *   <li>everywhere else (HDFS and object stores, which cannot append, or not to a file whose
+ *       previous writer died holding its lease): the log keeps every line in memory, and each flush
+ *       rewrites the whole file as one atomic replacement ({@link Location#replace}). A reader sees
+ *       the file of the last flush, complete. A metrics log is small (a row per logged step), so
+ *       rewriting it at each flush costs little next to the checkpoints written at the same time.
+ * </ul>
+ *
+ * On resume from a checkpoint at step S, {@link #truncateAfter}(S) atomically rewrites the file
+ * without the rows after S, so the rows the resumed run logs again are not duplicated.
+ *
+ * <p>A log opened by a {@link RunDirectory} checks, before each flush, that its attempt of the run
+ * was not superseded ({@link StaleAttemptException}); rows a superseded writer logged are dropped.
  */
 public final class MetricsLog implements AutoCloseable {
   public static final String FILE = "metrics.csv";
@@ -52,16 +65,29 @@ public final class MetricsLog implements AutoCloseable {
   private static final Set<String> INTEGER_COLUMNS = Set.of("step", "samples");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.\\-]+");
 
-  private final Path file;
+  /** Checked before anything is written: throws when the writer may no longer write. */
+  interface Fence {
+    void check() throws IOException;
+  }
+
+  private static final Fence UNFENCED = () -> {};
+
+  private final Location file;
   private final List<String> columns;
   private final Map<String, Integer> index = new LinkedHashMap<>();
-  private FileChannel channel;
-  private BufferedWriter writer;
+  private final Fence fence;
+  // local files are appended to; elsewhere the whole content is kept and rewritten at each flush
+  private final boolean appends;
+  private final StringBuilder written = new StringBuilder();
+  private final StringBuilder pending = new StringBuilder();
+  private boolean open;
   private long lastStep;
 
-  private MetricsLog(Path file, List<String> columns) {
+  private MetricsLog(Location file, List<String> columns, Fence fence) {
     this.file = file;
     this.columns = List.copyOf(columns);
+    this.fence = fence;
+    this.appends = file.isLocal();
     for (int i = 0; i < this.columns.size(); i++) index.put(this.columns.get(i), i);
   }
 
@@ -94,7 +120,7 @@ public final class MetricsLog implements AutoCloseable {
    */
   public static MetricsLog open(Path file, Collection<String> diagnostics, Collection<String> evals)
       throws IOException {
-    return open(file, diagnostics, evals, List.of());
+    return open(Location.local(file), diagnostics, evals, List.of(), UNFENCED);
   }
 
   /** {@link #open(Path, Collection, Collection)} with {@code final.<name>} columns. */
@@ -104,20 +130,47 @@ public final class MetricsLog implements AutoCloseable {
       Collection<String> evals,
       Collection<String> finals)
       throws IOException {
-    MetricsLog log = new MetricsLog(file, columns(diagnostics, evals, finals));
-    if (!Files.exists(file)) {
-      AtomicFiles.writeString(file, String.join(",", log.columns) + "\n");
+    return open(Location.local(file), diagnostics, evals, finals, UNFENCED);
+  }
+
+  /** {@link #open(Path, Collection, Collection, Collection)} on any file system. */
+  public static MetricsLog open(
+      Location file,
+      Collection<String> diagnostics,
+      Collection<String> evals,
+      Collection<String> finals)
+      throws IOException {
+    return open(file, diagnostics, evals, finals, UNFENCED);
+  }
+
+  static MetricsLog open(
+      Location file,
+      Collection<String> diagnostics,
+      Collection<String> evals,
+      Collection<String> finals,
+      Fence fence)
+      throws IOException {
+    MetricsLog log = new MetricsLog(file, columns(diagnostics, evals, finals), fence);
+    Optional<String> existing = file.readStringIfExists();
+    if (existing.isEmpty()) {
+      fence.check();
+      log.rewrite(List.of(String.join(",", log.columns)));
       log.lastStep = -1;
     } else {
-      String text = Files.readString(file, StandardCharsets.UTF_8);
+      String text = existing.get();
       List<String> lines = lines(text);
       if (lines.isEmpty()) throw new RunFileException(file, "empty (expected a header line)");
       log.checkHeader(lines.get(0));
       List<Map<String, Object>> rows = parseRows(file, log.columns, lines);
       log.lastStep = rows.isEmpty() ? -1 : (Long) rows.get(rows.size() - 1).get("step");
-      if (!text.endsWith("\n")) log.rewrite(lines); // the kill cut the last line: drop it
+      if (!text.endsWith("\n")) { // the kill cut the last line: drop it
+        fence.check();
+        log.rewrite(lines);
+      } else {
+        log.written.append(text);
+      }
     }
-    log.openWriter();
+    log.open = true;
     return log;
   }
 
@@ -141,7 +194,7 @@ public final class MetricsLog implements AutoCloseable {
     }
   }
 
-  public Path file() {
+  public Location file() {
     return file;
   }
 
@@ -164,7 +217,7 @@ public final class MetricsLog implements AutoCloseable {
    * errors.
    */
   public void append(Row row) throws IOException {
-    if (writer == null) throw new IllegalStateException(file + ": the log is closed");
+    if (!open) throw new IllegalStateException(file + ": the log is closed");
     if (row.step <= lastStep) {
       throw new IllegalArgumentException(
           file
@@ -189,8 +242,7 @@ public final class MetricsLog implements AutoCloseable {
       }
       cells[i] = format(e.getKey(), e.getValue());
     }
-    writer.write(String.join(",", cells));
-    writer.write('\n');
+    pending.append(String.join(",", cells)).append('\n');
     lastStep = row.step;
   }
 
@@ -204,11 +256,27 @@ public final class MetricsLog implements AutoCloseable {
     return Double.toString(v.doubleValue());
   }
 
-  /** Writes buffered rows and forces them to disk. */
+  /**
+   * Writes the buffered rows: appended and forced to disk for a local file, the whole log replaced
+   * elsewhere (see the class comment).
+   */
   public void flush() throws IOException {
-    if (writer == null) return;
-    writer.flush();
-    channel.force(false);
+    if (pending.length() == 0) return;
+    fence.check();
+    if (appends) {
+      try (FileChannel ch =
+          FileChannel.open(
+              file.toLocalPath(), StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+        ByteBuffer b = ByteBuffer.wrap(pending.toString().getBytes(StandardCharsets.UTF_8));
+        while (b.hasRemaining()) ch.write(b);
+        ch.force(false);
+      }
+      written.append(pending);
+    } else {
+      written.append(pending);
+      file.replace(written.toString());
+    }
+    pending.setLength(0);
   }
 
   /**
@@ -217,8 +285,7 @@ public final class MetricsLog implements AutoCloseable {
    */
   public void truncateAfter(long step) throws IOException {
     flush();
-    closeWriter();
-    List<String> lines = lines(Files.readString(file, StandardCharsets.UTF_8));
+    List<String> lines = lines(written.toString());
     List<Map<String, Object>> rows = parseRows(file, columns, lines);
     List<String> keep = new ArrayList<>();
     keep.add(lines.get(0));
@@ -230,9 +297,11 @@ public final class MetricsLog implements AutoCloseable {
         last = s;
       }
     }
-    if (keep.size() != lines.size()) rewrite(keep);
+    if (keep.size() != lines.size()) {
+      fence.check();
+      rewrite(keep);
+    }
     lastStep = last;
-    openWriter();
   }
 
   /**
@@ -243,7 +312,13 @@ public final class MetricsLog implements AutoCloseable {
    */
   public static void fill(Path file, long step, Map<String, ? extends Number> values)
       throws IOException {
-    List<String> lines = lines(Files.readString(file, StandardCharsets.UTF_8));
+    fill(Location.local(file), step, values);
+  }
+
+  /** {@link #fill(Path, long, Map)} on any file system. */
+  public static void fill(Location file, long step, Map<String, ? extends Number> values)
+      throws IOException {
+    List<String> lines = lines(file.readString());
     if (lines.isEmpty()) throw new RunFileException(file, "empty (expected a header line)");
     List<String> columns = List.of(lines.get(0).split(",", -1));
     List<Map<String, Object>> rows = parseRows(file, columns, lines);
@@ -262,7 +337,7 @@ public final class MetricsLog implements AutoCloseable {
     lines.set(at + 1, String.join(",", cells));
     StringBuilder b = new StringBuilder();
     for (String l : lines) b.append(l).append('\n');
-    AtomicFiles.writeString(file, b.toString());
+    file.replace(b.toString());
   }
 
   /**
@@ -280,15 +355,21 @@ public final class MetricsLog implements AutoCloseable {
    * without its newline (cut by a kill) is left out. Errors name the file and line.
    */
   public static List<Map<String, Object>> read(Path file) throws IOException {
-    List<String> lines = lines(Files.readString(file, StandardCharsets.UTF_8));
+    return read(Location.local(file));
+  }
+
+  /** {@link #read(Path)} on any file system. */
+  public static List<Map<String, Object>> read(Location file) throws IOException {
+    List<String> lines = lines(file.readString());
     if (lines.isEmpty()) throw new RunFileException(file, "empty (expected a header line)");
     return parseRows(file, List.of(lines.get(0).split(",", -1)), lines);
   }
 
   @Override
   public void close() throws IOException {
+    if (!open) return;
     flush();
-    closeWriter();
+    open = false;
   }
 
   /**
@@ -302,7 +383,7 @@ public final class MetricsLog implements AutoCloseable {
   }
 
   private static List<Map<String, Object>> parseRows(
-      Path file, List<String> columns, List<String> lines) {
+      Location file, List<String> columns, List<String> lines) {
     List<Map<String, Object>> rows = new ArrayList<>();
     long prev = -1;
     for (int ln = 1; ln < lines.size(); ln++) {
@@ -340,20 +421,9 @@ public final class MetricsLog implements AutoCloseable {
   private void rewrite(List<String> lines) throws IOException {
     StringBuilder b = new StringBuilder();
     for (String l : lines) b.append(l).append('\n');
-    AtomicFiles.writeString(file, b.toString());
-  }
-
-  private void openWriter() throws IOException {
-    channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-    writer =
-        new BufferedWriter(
-            new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8));
-  }
-
-  private void closeWriter() throws IOException {
-    if (writer != null) writer.close();
-    writer = null;
-    channel = null;
+    file.replace(b.toString());
+    written.setLength(0);
+    written.append(b);
   }
 
   /**

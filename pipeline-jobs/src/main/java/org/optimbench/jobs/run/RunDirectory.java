@@ -3,8 +3,6 @@ package org.optimbench.jobs.run;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -14,6 +12,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.optimbench.jobs.fs.Location;
 import org.optimbench.optim.OptimizerState;
 
 /**
@@ -39,22 +38,42 @@ import org.optimbench.optim.OptimizerState;
  * <p>{@code conf.yaml} is the resolved conf. Reopening a directory checks that the conf is the same
  * (a resume must continue the same run) and otherwise fails naming the first differing key, unless
  * {@code force} is given, which replaces it. COMPLETED is written only after the final checkpoint
- * is committed and the metrics are on disk. One process at a time owns a run directory: the sweep
- * driver, not its executors.
+ * is committed and the metrics are on disk.
+ *
+ * <p>The directory may be on any Hadoop file system: give the output root as a path or URI ({@code
+ * runs}, {@code /data/runs}, {@code hdfs://nn/runs}, {@code s3a://bucket/runs}), a {@link
+ * Location}, or a local {@link Path}. Every small file is an atomic replacement and every
+ * checkpoint is committed by its marker ({@link Checkpoints}), so the protocol holds on object
+ * stores too.
+ *
+ * <p><b>Attempts.</b> One writer at a time owns a run directory. Each writer holds an attempt
+ * number, recorded as a write-once marker {@code attempts/<n>}, and before every commit (conf,
+ * metrics flush, checkpoint marker, status) checks that no newer attempt has begun; a writer that
+ * finds one is a zombie and gets a {@link StaleAttemptException} with nothing written. The driver
+ * begins an attempt ({@link #beginAttempt}) and hands its number to the task that writes ({@link
+ * #openAttempt}); it can record the run's status itself with {@link #attach} ({@link
+ * #failAtLastCheckpoint}, {@link #restarting}). {@link #open} without a number begins a new attempt
+ * itself, so a process that opens a run directory to write it supersedes every earlier writer. The
+ * check precedes the write, so a writer superseded between the two can still land that one write;
+ * what it lands is complete (a replaced file, a marked checkpoint), and the newer attempt, which
+ * resumed from the commits before it, overwrites it or passes over it.
  */
 public final class RunDirectory {
   public static final String CONF = "conf.yaml";
+  public static final String ATTEMPTS = Attempts.DIR;
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-  private final Path dir;
+  private final Location dir;
   private final String name;
+  private final int attempt;
   private final Checkpoints checkpoints;
   private MetricsLog metrics;
 
-  private RunDirectory(Path dir, String name, int keep) {
+  private RunDirectory(Location dir, String name, int keep, int attempt) {
     this.dir = dir;
     this.name = name;
-    this.checkpoints = new Checkpoints(dir, keep);
+    this.attempt = attempt;
+    this.checkpoints = new Checkpoints(dir, keep, this::fence);
   }
 
   public static RunDirectory open(Path outputRoot, String runName, Map<String, Object> resolvedConf)
@@ -63,7 +82,7 @@ public final class RunDirectory {
   }
 
   /**
-   * Creates or reopens {@code <outputRoot>/<runName>/}, keeping the last {@link
+   * Creates or reopens {@code <outputRoot>/<runName>/} as a new attempt, keeping the last {@link
    * Checkpoints#DEFAULT_KEEP} checkpoints. On reopen, an existing {@code conf.yaml} that differs
    * from {@code resolvedConf} is an error naming the key, unless {@code force}.
    */
@@ -80,51 +99,168 @@ public final class RunDirectory {
       boolean force,
       int keepCheckpoints)
       throws IOException {
+    return open(Location.local(outputRoot), runName, resolvedConf, force, keepCheckpoints);
+  }
+
+  /** {@link #open(Path, String, Map, boolean)} under an output root given as a path or URI. */
+  public static RunDirectory open(
+      String outputRoot, String runName, Map<String, Object> resolvedConf, boolean force)
+      throws IOException {
+    return open(Location.of(outputRoot), runName, resolvedConf, force, Checkpoints.DEFAULT_KEEP);
+  }
+
+  /** {@link #open(Path, String, Map, boolean, int)} on any file system. */
+  public static RunDirectory open(
+      Location outputRoot,
+      String runName,
+      Map<String, Object> resolvedConf,
+      boolean force,
+      int keepCheckpoints)
+      throws IOException {
     Objects.requireNonNull(resolvedConf, "resolvedConf");
-    Path dir = runDir(outputRoot, runName);
-    Files.createDirectories(dir);
-    AtomicFiles.deleteLeftovers(dir);
-    RunDirectory run = new RunDirectory(dir, runName, keepCheckpoints);
+    Location dir = runDir(outputRoot, runName);
+    dir.mkdirs();
+    int attempt = Attempts.begin(dir);
+    return opened(dir, runName, resolvedConf, force, keepCheckpoints, attempt);
+  }
+
+  /**
+   * Opens the run directory as attempt {@code attempt}, which the driver began ({@link
+   * #beginAttempt}); otherwise like {@link #open(String, String, Map, boolean)}.
+   *
+   * @throws StaleAttemptException when a newer attempt has begun
+   */
+  public static RunDirectory openAttempt(
+      String outputRoot,
+      String runName,
+      Map<String, Object> resolvedConf,
+      boolean force,
+      int attempt)
+      throws IOException {
+    return openAttempt(
+        Location.of(outputRoot), runName, resolvedConf, force, Checkpoints.DEFAULT_KEEP, attempt);
+  }
+
+  public static RunDirectory openAttempt(
+      Location outputRoot,
+      String runName,
+      Map<String, Object> resolvedConf,
+      boolean force,
+      int keepCheckpoints,
+      int attempt)
+      throws IOException {
+    Objects.requireNonNull(resolvedConf, "resolvedConf");
+    Location dir = runDir(outputRoot, runName);
+    requireBegun(dir, runName, attempt);
+    return opened(dir, runName, resolvedConf, force, keepCheckpoints, attempt);
+  }
+
+  private static RunDirectory opened(
+      Location dir,
+      String runName,
+      Map<String, Object> resolvedConf,
+      boolean force,
+      int keepCheckpoints,
+      int attempt)
+      throws IOException {
+    RunDirectory run = new RunDirectory(dir, runName, keepCheckpoints, attempt);
+    run.fence();
+    dir.deleteLeftovers();
     run.writeOrCheckConf(resolvedConf, force);
     return run;
+  }
+
+  /**
+   * Begins a new attempt of the run {@code runName} under {@code outputRoot} (creating its
+   * directory) and returns its number, which every later attempt exceeds: the driver calls this
+   * before it launches the tasks of an attempt and passes them the number ({@link #openAttempt}).
+   * Attempts that race get distinct numbers.
+   */
+  public static int beginAttempt(Location outputRoot, String runName) throws IOException {
+    Location dir = runDir(outputRoot, runName);
+    dir.mkdirs();
+    return Attempts.begin(dir);
+  }
+
+  public static int beginAttempt(String outputRoot, String runName) throws IOException {
+    return beginAttempt(Location.of(outputRoot), runName);
+  }
+
+  /**
+   * The run directory as the driver sees it while attempt {@code attempt} runs elsewhere: no conf
+   * check and no metrics log, for recording the run's status ({@link #failAtLastCheckpoint}, {@link
+   * #restarting}), fenced like any writer.
+   *
+   * @throws StaleAttemptException when a newer attempt has begun
+   */
+  public static RunDirectory attach(Location outputRoot, String runName, int attempt)
+      throws IOException {
+    Location dir = runDir(outputRoot, runName);
+    requireBegun(dir, runName, attempt);
+    RunDirectory run = new RunDirectory(dir, runName, Checkpoints.DEFAULT_KEEP, attempt);
+    run.fence();
+    return run;
+  }
+
+  public static RunDirectory attach(String outputRoot, String runName, int attempt)
+      throws IOException {
+    return attach(Location.of(outputRoot), runName, attempt);
+  }
+
+  private static void requireBegun(Location dir, String runName, int attempt) throws IOException {
+    if (attempt < 1 || !Attempts.exists(dir, attempt))
+      throw new IllegalArgumentException(
+          dir.resolve(Attempts.DIR).resolve(Integer.toString(attempt))
+              + ": attempt "
+              + attempt
+              + " of run "
+              + runName
+              + " was never begun (see RunDirectory.beginAttempt)");
   }
 
   /**
    * Where the run {@code runName} lives; a name that is not a plain directory name is an error
    * naming it.
    */
-  static Path runDir(Path outputRoot, String runName) {
+  static Location runDir(Location outputRoot, String runName) {
     if (runName == null
         || runName.isEmpty()
         || runName.startsWith(".")
         || runName.contains("/")
         || runName.contains("\\")
+        || runName.contains(":")
         || runName.chars().anyMatch(Character::isISOControl)) {
       throw new IllegalArgumentException(
           "run name '"
               + runName
-              + "' must be a plain directory name (no '/', not starting with '.')");
+              + "' must be a plain directory name (no '/' or ':', not starting with '.')");
     }
     return outputRoot.resolve(runName);
   }
 
+  /**
+   * @throws StaleAttemptException when a newer attempt than this writer's has begun
+   */
+  private void fence() throws IOException {
+    Attempts.check(dir, name, attempt);
+  }
+
   private void writeOrCheckConf(Map<String, Object> conf, boolean force) throws IOException {
-    Path file = dir.resolve(CONF);
+    Location file = dir.resolve(CONF);
     String text = YAML.writeValueAsString(conf);
-    String existing;
-    try {
-      existing = Files.readString(file);
-    } catch (NoSuchFileException e) {
-      AtomicFiles.writeString(file, text);
+    Optional<String> found = file.readStringIfExists();
+    if (found.isEmpty()) {
+      file.replace(text);
       return;
     }
+    String existing = found.get();
     if (existing.equals(text)) return;
     Object old;
     try {
       old = YAML.readValue(existing, Object.class);
     } catch (IOException e) {
       if (force) {
-        AtomicFiles.writeString(file, text);
+        file.replace(text);
         return;
       }
       throw new RunFileException(file, "unreadable conf (" + e.getMessage() + ")", e);
@@ -138,7 +274,7 @@ public final class RunDirectory {
           diff.get()
               + "; a resume must use the run's conf (give a new run name, or force to replace it)");
     }
-    AtomicFiles.writeString(file, text);
+    file.replace(text);
   }
 
   /**
@@ -175,12 +311,17 @@ public final class RunDirectory {
             + " now");
   }
 
-  public Path dir() {
+  public Location dir() {
     return dir;
   }
 
   public String name() {
     return name;
+  }
+
+  /** This writer's attempt number. */
+  public int attempt() {
+    return attempt;
   }
 
   public Optional<RunStatus> status() throws IOException {
@@ -225,11 +366,17 @@ public final class RunDirectory {
       throw new IllegalStateException(
           dir + ": the run has a final status (" + status().get().state() + "); nothing to resume");
     if (metrics != null) throw new IllegalStateException(dir + ": already started");
-    MetricsLog log = MetricsLog.open(dir.resolve(MetricsLog.FILE), diagnostics, evals, finals);
+    fence();
+    MetricsLog log =
+        MetricsLog.open(dir.resolve(MetricsLog.FILE), diagnostics, evals, finals, this::fence);
     Optional<Checkpoint> from = checkpoints.latest();
-    log.truncateAfter(from.map(Checkpoint::step).orElse(-1L));
+    long step = from.map(Checkpoint::step).orElse(-1L);
+    // what lies beyond the checkpoint resumed from was cut off or is damaged: the steps are taken
+    // again and written anew
+    checkpoints.discardAbove(step);
+    log.truncateAfter(step);
     metrics = log;
-    RunStatus.running(from.map(Checkpoint::step).orElse(0L)).write(dir);
+    writeStatus(RunStatus.running(Math.max(step, 0)));
     return from;
   }
 
@@ -244,12 +391,12 @@ public final class RunDirectory {
    * Flushes the metrics, then commits a checkpoint, so that no committed checkpoint is ahead of the
    * log.
    */
-  public Path checkpoint(
+  public Location checkpoint(
       long step, INDArray params, OptimizerState state, Map<String, Object> extra)
       throws IOException {
     metrics().flush();
-    Path p = checkpoints.write(step, params, state, extra);
-    RunStatus.running(step).write(dir);
+    Location p = checkpoints.write(step, params, state, extra);
+    writeStatus(RunStatus.running(step));
     return p;
   }
 
@@ -273,7 +420,7 @@ public final class RunDirectory {
       metrics.close();
       metrics = null;
     }
-    RunStatus.running(step).write(dir);
+    writeStatus(RunStatus.running(step));
   }
 
   /**
@@ -292,8 +439,9 @@ public final class RunDirectory {
           dir + ": no step was taken, so there is no row for the final values");
     Map<String, Double> cells = new java.util.LinkedHashMap<>();
     finals.forEach((k, v) -> cells.put(MetricsLog.FINAL + k, v));
+    fence();
     MetricsLog.fill(dir.resolve(MetricsLog.FILE), step - 1, cells);
-    RunStatus.completed(step).write(dir);
+    writeStatus(RunStatus.completed(step));
   }
 
   private void requireFinalCheckpoint(long step, String what) throws IOException {
@@ -320,11 +468,32 @@ public final class RunDirectory {
     finish(RunStatus.failed(step, reason));
   }
 
+  /**
+   * The driver's record of a failed attempt: FAILED at the step of the last committed checkpoint (0
+   * when none), with {@code reason}. A sweep re-run resumes the run from there.
+   */
+  public void failAtLastCheckpoint(String reason) throws IOException {
+    fail(checkpoints.latestStep().orElse(0L), reason);
+  }
+
+  /**
+   * The driver's record of a run being restarted after a failed attempt: RUNNING at the step of the
+   * last committed checkpoint (0 when none), where the next attempt resumes.
+   */
+  public void restarting() throws IOException {
+    finish(RunStatus.running(checkpoints.latestStep().orElse(0L)));
+  }
+
   private void finish(RunStatus status) throws IOException {
     if (metrics != null) {
       metrics.close();
       metrics = null;
     }
+    writeStatus(status);
+  }
+
+  private void writeStatus(RunStatus status) throws IOException {
+    fence();
     status.write(dir);
   }
 }

@@ -1,26 +1,35 @@
 package org.optimbench.jobs.run;
 
-import java.nio.file.Path;
+import org.optimbench.jobs.fs.Location;
 
 /**
  * A file of a run directory that cannot be used as it is (corrupt, truncated, or in conflict with
- * what the caller asked for). The message starts with the file's path.
+ * what the caller asked for). The message starts with the file, as {@link Location#toString} shows
+ * it: a plain path for a local file, the URI for any other.
  */
 public final class RunFileException extends IllegalStateException {
   private static final long serialVersionUID = 1L;
-  private final transient Path file;
+  private final String file;
 
-  public RunFileException(Path file, String reason) {
-    super(file + ": " + reason);
-    this.file = file;
+  public RunFileException(Location file, String reason) {
+    this(file.toString(), reason, null);
   }
 
-  public RunFileException(Path file, String reason, Throwable cause) {
+  public RunFileException(Location file, String reason, Throwable cause) {
+    this(file.toString(), reason, cause);
+  }
+
+  public RunFileException(String file, String reason) {
+    this(file, reason, null);
+  }
+
+  public RunFileException(String file, String reason, Throwable cause) {
     super(file + ": " + reason, cause);
     this.file = file;
   }
 
-  public Path file() {
+  /** The file, as the message names it. */
+  public String file() {
     return file;
   }
 }

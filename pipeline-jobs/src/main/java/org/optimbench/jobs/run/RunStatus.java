@@ -4,13 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Objects;
 import java.util.Optional;
+import org.optimbench.jobs.fs.Location;
 
 /**
  * Where a run stands, as kept in {@code status.json}: its state, the last step it reached, a reason
@@ -67,31 +66,38 @@ public record RunStatus(State state, long step, String reason, Instant updatedAt
     return state == State.COMPLETED || state == State.DIVERGED;
   }
 
-  /** Writes {@code <runDir>/status.json} atomically. */
-  public void write(Path runDir) throws IOException {
+  /** Writes {@code <runDir>/status.json} as an atomic replacement ({@link Location#replace}). */
+  public void write(Location runDir) throws IOException {
     ObjectNode o = JSON.createObjectNode();
     o.put("state", state.name());
     o.put("step", step);
     o.put("reason", reason);
     o.put("updated_at", updatedAt.toString());
-    AtomicFiles.writeString(
-        runDir.resolve(FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n");
+    runDir
+        .resolve(FILE)
+        .replace(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n");
+  }
+
+  /** {@link #write(Location)} into a local run directory. */
+  public void write(Path runDir) throws IOException {
+    write(Location.local(runDir));
+  }
+
+  /** {@link #read(Location)} of a local run directory. */
+  public static Optional<RunStatus> read(Path runDir) throws IOException {
+    return read(Location.local(runDir));
   }
 
   /**
    * The status in {@code runDir}, empty when there is none; a status file that cannot be read is an
    * error naming it.
    */
-  public static Optional<RunStatus> read(Path runDir) throws IOException {
-    Path file = runDir.resolve(FILE);
-    String text;
+  public static Optional<RunStatus> read(Location runDir) throws IOException {
+    Location file = runDir.resolve(FILE);
+    Optional<String> text = file.readStringIfExists();
+    if (text.isEmpty()) return Optional.empty();
     try {
-      text = Files.readString(file);
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    }
-    try {
-      JsonNode o = JSON.readTree(text);
+      JsonNode o = JSON.readTree(text.get());
       if (o == null || !o.isObject()) throw new RunFileException(file, "expected a JSON object");
       State state = State.valueOf(field(file, o, "state").asText());
       JsonNode step = field(file, o, "step");
@@ -109,7 +115,7 @@ public record RunStatus(State state, long step, String reason, Instant updatedAt
     }
   }
 
-  private static JsonNode field(Path file, JsonNode o, String name) {
+  private static JsonNode field(Location file, JsonNode o, String name) {
     JsonNode v = o.get(name);
     if (v == null || v.isNull()) throw new RunFileException(file, "missing field '" + name + "'");
     return v;

@@ -1,7 +1,6 @@
 package org.optimbench.jobs.run;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -9,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.optimbench.jobs.fs.Location;
 
 /**
  * What a (re-)run of a sweep has to do for each of its runs, read from the run directories under
@@ -32,15 +32,25 @@ public final class SweepState {
     this.statuses = Collections.unmodifiableMap(statuses);
   }
 
-  /** Classifies {@code runNames} (in their order; duplicates are an error naming the run). */
+  /** {@link #scan(Location, List)} of a local output root. */
   public static SweepState scan(Path outputRoot, List<String> runNames) throws IOException {
+    return scan(Location.local(outputRoot), runNames);
+  }
+
+  /** {@link #scan(Location, List)} of an output root given as a path or URI. */
+  public static SweepState scan(String outputRoot, List<String> runNames) throws IOException {
+    return scan(Location.of(outputRoot), runNames);
+  }
+
+  /** Classifies {@code runNames} (in their order; duplicates are an error naming the run). */
+  public static SweepState scan(Location outputRoot, List<String> runNames) throws IOException {
     Map<String, Kind> kinds = new LinkedHashMap<>();
     Map<String, RunStatus> statuses = new LinkedHashMap<>();
     for (String name : runNames) {
-      Path dir = RunDirectory.runDir(outputRoot, name);
+      Location dir = RunDirectory.runDir(outputRoot, name);
       if (kinds.containsKey(name))
         throw new IllegalArgumentException("run '" + name + "' appears twice in the sweep");
-      if (!Files.isDirectory(dir)) {
+      if (!dir.isDirectory()) {
         kinds.put(name, Kind.NEW);
         continue;
       }

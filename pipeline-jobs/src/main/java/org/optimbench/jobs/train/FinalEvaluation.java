@@ -2,7 +2,6 @@ package org.optimbench.jobs.train;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
@@ -41,8 +40,7 @@ final class FinalEvaluation {
       throws IOException {
     String name = conf.name();
     long steps = trained.step();
-    RunDirectory dir =
-        RunDirectory.open(Path.of(conf.output()), conf.name(), conf.resolvedTree(), false);
+    RunDirectory dir = RunDirectory.open(conf.output(), conf.name(), conf.resolvedTree(), false);
     try {
       long t0 = System.nanoTime();
       Map<String, Double> finals = evaluate(spark, conf, workload, dir, valid, steps);

@@ -1,16 +1,16 @@
 package org.optimbench.jobs.train;
 
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import org.optimbench.jobs.fs.Location;
 
 /** The console lines of a run (rank 0): progress with the loss, rate and ETA, and how it ended. */
 final class ProgressListener implements TrainingListener {
   private final PrintStream console;
   private final String run;
   private final long globalBatch;
-  private final Path runDir;
+  private final Location runDir;
   private final String finalEvaluation;
 
   /**
@@ -18,7 +18,7 @@ final class ProgressListener implements TrainingListener {
    * the {@code eval.final} setting, printed when training ends before it.
    */
   ProgressListener(
-      PrintStream console, String run, long globalBatch, Path runDir, String finalEvaluation) {
+      PrintStream console, String run, long globalBatch, Location runDir, String finalEvaluation) {
     this.console = console;
     this.run = run;
     this.globalBatch = globalBatch;

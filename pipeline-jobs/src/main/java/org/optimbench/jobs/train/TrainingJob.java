@@ -6,11 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.collective.BarrierRunner;
@@ -18,7 +16,7 @@ import org.optimbench.jobs.conf.Mode;
 import org.optimbench.jobs.conf.RunConfig;
 import org.optimbench.jobs.data.ParquetRangeReader;
 import org.optimbench.jobs.data.SplitIndex;
-import org.optimbench.jobs.run.AtomicFiles;
+import org.optimbench.jobs.fs.Location;
 import org.optimbench.jobs.run.Checkpoints;
 import org.optimbench.jobs.run.SweepState;
 import org.optimbench.jobs.workload.PreparedData;
@@ -46,7 +44,7 @@ public final class TrainingJob {
   public static List<Outcome> run(SparkSession spark, List<RunConfig> runs, PrintStream console)
       throws IOException {
     List<String> names = runs.stream().map(RunConfig::name).toList();
-    Path root = Path.of(runs.get(0).output());
+    Location root = Location.of(runs.get(0).output());
     SweepState sweep = SweepState.scan(root, names);
     List<Outcome> out = new ArrayList<>();
     for (RunConfig conf : runs) {
@@ -62,7 +60,7 @@ public final class TrainingJob {
                 + ", skipped");
         // the Parquet copy is written after the final status: a process that died in between left
         // none
-        if (!Files.exists(root.resolve(name).resolve("metrics.parquet").resolve("_SUCCESS")))
+        if (!MetricsParquet.isCommitted(root.resolve(name)))
           writeMetricsParquet(spark, root.resolve(name));
         continue;
       }
@@ -119,7 +117,7 @@ public final class TrainingJob {
       // Killed (or failed) after the final checkpoint but before the evaluation after training
       // completed the run: evaluate from that checkpoint without relaunching the workers.
       long steps = conf.totalSteps(trainSplit.rows());
-      Path runDir = Path.of(conf.output()).resolve(conf.name());
+      Location runDir = Location.of(conf.output()).resolve(conf.name());
       Optional<Long> last = new Checkpoints(runDir, Checkpoints.DEFAULT_KEEP).latestStep();
       if (last.isPresent() && last.get() == steps) {
         console.printf(
@@ -178,39 +176,13 @@ public final class TrainingJob {
     return results.get(0);
   }
 
-  /**
-   * Writes {@code metrics.parquet} next to {@code metrics.csv} (same columns: step and samples as
-   * longs, the rest doubles), through a temporary directory renamed into place, so a reader never
-   * sees a partial copy.
-   */
+  /** {@link MetricsParquet#write} of a local run directory. */
   public static void writeMetricsParquet(SparkSession spark, Path runDir) throws IOException {
-    Path csv = runDir.resolve(org.optimbench.jobs.run.MetricsLog.FILE);
-    if (!Files.exists(csv)) return;
-    List<Map<String, Object>> rows = org.optimbench.jobs.run.MetricsLog.read(csv);
-    if (rows.isEmpty()) return;
-    List<String> cols = new ArrayList<>(rows.get(0).keySet());
-    org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType();
-    for (String c : cols) {
-      boolean isLong = c.equals("step") || c.equals("samples");
-      schema =
-          schema.add(
-              c,
-              isLong
-                  ? org.apache.spark.sql.types.DataTypes.LongType
-                  : org.apache.spark.sql.types.DataTypes.DoubleType,
-              true);
-    }
-    List<Row> data = new ArrayList<>();
-    for (Map<String, Object> r : rows) {
-      Object[] v = new Object[cols.size()];
-      for (int i = 0; i < v.length; i++) v[i] = r.get(cols.get(i));
-      data.add(org.apache.spark.sql.RowFactory.create(v));
-    }
-    Path tmp = runDir.resolve(".metrics.parquet.tmp");
-    Path target = runDir.resolve("metrics.parquet");
-    AtomicFiles.deleteTree(tmp);
-    spark.createDataFrame(data, schema).coalesce(1).write().parquet(tmp.toString());
-    AtomicFiles.deleteTree(target);
-    Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    MetricsParquet.write(spark, Location.local(runDir));
+  }
+
+  /** {@link MetricsParquet#write}. */
+  public static void writeMetricsParquet(SparkSession spark, Location runDir) throws IOException {
+    MetricsParquet.write(spark, runDir);
   }
 }

@@ -2,7 +2,6 @@ package org.optimbench.jobs.train;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -15,6 +14,7 @@ import org.optimbench.jobs.conf.Mode;
 import org.optimbench.jobs.conf.RunConfig;
 import org.optimbench.jobs.data.RankStream;
 import org.optimbench.jobs.data.SplitIndex;
+import org.optimbench.jobs.fs.Location;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.run.Checkpoint;
 import org.optimbench.jobs.run.Checkpoints;
@@ -102,14 +102,14 @@ public final class WorkerTraining {
     NetworkModel model = workload.build(dtype, seed);
     Optimizer optimizer = conf.newOptimizer();
     Schedule schedule = conf.newSchedule(steps);
-    Path runDir = Path.of(conf.output()).resolve(runName);
+    Location runDir = Location.of(conf.output()).resolve(runName);
 
     // Rank 0 opens the run directory (cutting metrics after the last checkpoint); the others wait
     // for it, then read the same checkpoint.
     RunDirectory dir = null;
     Optional<Checkpoint> resume;
     if (rank == 0) {
-      dir = RunDirectory.open(Path.of(conf.output()), runName, conf.resolvedTree(), false);
+      dir = RunDirectory.open(conf.output(), runName, conf.resolvedTree(), false);
       resume =
           dir.start(
               diagnosticNames(workload, dtype, seed, optimizer, schedule, data, batchSize),
@@ -118,7 +118,9 @@ public final class WorkerTraining {
       comm.barrier("rank 0 to open the run directory", conf.checkpointing().timeoutMillis());
     } else {
       comm.barrier("rank 0 to open the run directory", conf.checkpointing().timeoutMillis());
-      resume = new Checkpoints(runDir, 2).latest();
+      resume =
+          new Checkpoints(Location.of(conf.output()).resolve(runName), Checkpoints.DEFAULT_KEEP)
+              .latest();
     }
     OptimizerState state = null;
     long start = 0;

@@ -3,10 +3,11 @@ package org.optimbench.jobs.workload;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.optimbench.jobs.fs.HadoopConfs;
+import org.optimbench.jobs.fs.Location;
 import org.optimbench.optim.spec.SpecException;
 
 /**
@@ -14,23 +15,49 @@ import org.optimbench.optim.spec.SpecException;
  * with checked access to its manifest: a missing or mistyped field is an error naming the manifest
  * file, the field and the conf key that pointed here.
  *
+ * <p>The directory may be on any Hadoop file system ({@code hdfs:}, {@code s3a:}, {@code gs:}, a
+ * local path); only the manifest is read here.
+ *
  * @param dir the output directory
  * @param manifest its parsed manifest
  * @param confKey the conf key that named the directory ({@code data.train}), for messages
  */
-public record PreparedData(Path dir, JsonNode manifest, String confKey) {
+public record PreparedData(Location dir, JsonNode manifest, String confKey) {
   /**
-   * Opens {@code dir}; refuses a directory without {@code _SUCCESS} (a data-prep job still running
-   * or killed).
+   * Opens {@code dir}, a path or URI; refuses a directory without {@code _SUCCESS} (a data-prep job
+   * still running or killed).
    */
+  public static PreparedData open(String dir, String confKey) throws IOException {
+    return open(Location.of(dir), confKey);
+  }
+
+  /** {@link #open(String, String)} of a Hadoop path. */
+  public static PreparedData open(org.apache.hadoop.fs.Path dir, String confKey)
+      throws IOException {
+    return open(Location.of(dir, HadoopConfs.current()), confKey);
+  }
+
+  /** {@link #open(String, String)} of a local directory. */
   public static PreparedData open(Path dir, String confKey) throws IOException {
-    if (!Files.exists(dir.resolve("manifest.json")) || !Files.exists(dir.resolve("_SUCCESS"))) {
+    return open(Location.local(dir), confKey);
+  }
+
+  public static PreparedData open(Location dir, String confKey) throws IOException {
+    Location manifest = dir.resolve("manifest.json");
+    if (!manifest.isFile() || !dir.resolve("_SUCCESS").exists()) {
       throw new SpecException(
           confKey,
           dir + " is not a complete data-prep output (manifest.json and _SUCCESS expected)");
     }
-    return new PreparedData(
-        dir, new ObjectMapper().readTree(dir.resolve("manifest.json").toFile()), confKey);
+    JsonNode tree;
+    try {
+      tree = new ObjectMapper().readTree(manifest.readString());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new SpecException(
+          confKey,
+          manifest + ": not JSON (" + e.getOriginalMessage().lines().findFirst().orElse("") + ")");
+    }
+    return new PreparedData(dir, tree, confKey);
   }
 
   /** The data-prep job that wrote it: {@code libsvm}, {@code criteo} or {@code text}. */

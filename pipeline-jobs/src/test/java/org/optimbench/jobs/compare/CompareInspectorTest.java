@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.optimbench.jobs.fs.Location;
 import org.optimbench.jobs.run.RunDirectory;
 import org.optimbench.jobs.run.RunStatus;
 
@@ -33,13 +34,15 @@ class CompareInspectorTest {
                     Map.of("train", "d/digits"),
                     "optimizer",
                     Map.of("name", "sgd")))
-            .dir();
+            .dir()
+            .toLocalPath();
     if (status != null) status.write(dir);
     return dir;
   }
 
   RunInspection inspect(Path dir) {
-    return RunInspector.inspect(dir, dir.getFileName().toString(), "eval.valid_loss");
+    return RunInspector.inspect(
+        Location.local(dir), dir.getFileName().toString(), "eval.valid_loss");
   }
 
   @Test

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.optimbench.jobs.fs.Location;
 import org.optimbench.jobs.run.MetricsLog;
 import org.optimbench.jobs.run.RunDirectory;
 import org.optimbench.jobs.run.RunStatus;
@@ -92,7 +93,7 @@ class CompareJobTest {
     conf.put("steps", 200);
     conf.put("seed", seed);
     conf.put("output", root.toString());
-    Path dir = RunDirectory.open(root, name, conf).dir();
+    Path dir = RunDirectory.open(root, name, conf).dir().toLocalPath();
     try (MetricsLog log =
         MetricsLog.open(dir.resolve(MetricsLog.FILE), List.of("d"), List.of("valid_loss"))) {
       for (int i = 0; i < valid.length; i++) {
@@ -466,7 +467,7 @@ class CompareJobTest {
             List.of());
     Path out = tmp.resolve("failing");
     // no Spark session: runs.csv is written, then the Parquet copy fails
-    assertThrows(NullPointerException.class, () -> o.write(null, out, false));
+    assertThrows(NullPointerException.class, () -> o.write(null, Location.local(out), false));
     assertFalse(Files.exists(out));
     try (Stream<Path> s = Files.list(tmp)) {
       assertTrue(

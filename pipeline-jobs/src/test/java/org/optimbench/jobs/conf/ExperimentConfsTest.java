@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.optimbench.jobs.compare.CompareSettings;
 import org.optimbench.jobs.compare.Grouping;
+import org.optimbench.jobs.fs.Location;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.workload.PreparedData;
 import org.optimbench.jobs.workload.registry.Workloads;
@@ -68,7 +69,8 @@ class ExperimentConfsTest {
           default -> "{\"job\": \"libsvm\", \"num_features\": 8, \"num_classes\": 3}";
         };
     try {
-      return new PreparedData(Path.of("stand-in"), new ObjectMapper().readTree(json), "data.train");
+      return new PreparedData(
+          Location.local(Path.of("stand-in")), new ObjectMapper().readTree(json), "data.train");
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }

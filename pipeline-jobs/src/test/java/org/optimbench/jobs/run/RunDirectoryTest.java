@@ -13,13 +13,13 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.optimbench.jobs.conf.RunConf;
 import org.optimbench.jobs.conf.RunConfig;
+import org.optimbench.jobs.fs.Location;
 
 /**
  * The run directory: conf check on reopen, atomic status, and a killed run resumed to the same end.
@@ -88,7 +88,7 @@ class RunDirectoryTest {
     assertFalse(run.isCompleted());
     RunStatus.running(5).write(run.dir());
     // a kill during the next write leaves only a hidden tmp file with a partial body
-    Path tmp = run.dir().resolve(".status.json.123.tmp");
+    Path tmp = run.dir().toLocalPath().resolve(".status.json.123.tmp");
     Files.writeString(tmp, "{\"state\": \"COMPL");
     assertEquals(RunStatus.State.RUNNING, run.status().orElseThrow().state());
     assertEquals(5, run.status().orElseThrow().step());
@@ -96,7 +96,7 @@ class RunDirectoryTest {
 
     RunDirectory.open(root, "r1", conf(0.1)); // reopen cleans up
     assertFalse(Files.exists(tmp));
-    try (Stream<Path> s = Files.list(run.dir())) {
+    try (Stream<Path> s = Files.list(run.dir().toLocalPath())) {
       assertEquals(List.of(), s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList());
     }
   }
@@ -152,7 +152,8 @@ class RunDirectoryTest {
         IllegalStateException.class, () -> driver.completeWithFinal(5, Map.of("valid_auc", 0.7)));
     driver.completeWithFinal(4, Map.of("valid_auc", 0.75));
     assertTrue(driver.isCompleted());
-    List<Map<String, Object>> rows = MetricsLog.read(run.dir().resolve(MetricsLog.FILE));
+    List<Map<String, Object>> rows =
+        MetricsLog.read(run.dir().toLocalPath().resolve(MetricsLog.FILE));
     assertEquals(
         List.of(
             "step",
@@ -176,7 +177,7 @@ class RunDirectoryTest {
     run.start(List.of(), List.of("valid_auc"), List.of("valid_auc"));
     run.metrics().append(MetricsLog.row(0).trainLoss(1.0));
     run.metrics().close();
-    Path csv = run.dir().resolve(MetricsLog.FILE);
+    Path csv = run.dir().toLocalPath().resolve(MetricsLog.FILE);
     String before = Files.readString(csv);
     assertTrue(
         assertThrows(
@@ -217,30 +218,7 @@ class RunDirectoryTest {
         List.of(15L, 20L), RunDirectory.open(root, "killed", conf(0.1)).checkpoints().steps());
   }
 
-  /**
-   * A toy trainer: 20 Adam steps, a row every step, checkpoints every 5; returns null when "killed"
-   * after {@code killAfter}.
-   */
   private long[] train(String name, long killAfter) throws IOException {
-    RunDirectory run = RunDirectory.open(root, name, conf(0.1));
-    Optional<Checkpoint> from = run.start(List.of(), List.of());
-    TinyTraining t =
-        from.map(c -> new TinyTraining("adam", c))
-            .orElseGet(() -> new TinyTraining("adam", DataType.FLOAT));
-    long step = from.map(Checkpoint::step).orElse(0L);
-    while (step < 20) {
-      double loss = t.step(step);
-      step++;
-      run.metrics().append(MetricsLog.row(step).trainLoss(loss));
-      if (step == killAfter) {
-        run.metrics()
-            .flush(); // the rows after the last checkpoint reached the disk before the kill
-        return null; // abandoned: nothing closed, status stays RUNNING
-      }
-      if (step % 5 == 0)
-        run.checkpoint(step, t.model.params(), t.state, Map.of("samples", step * 32));
-    }
-    run.complete(step);
-    return RunCheckpointsTest.bits(t.model.params());
+    return TinyTraining.run(Location.local(root), name, conf(0.1), killAfter);
   }
 }

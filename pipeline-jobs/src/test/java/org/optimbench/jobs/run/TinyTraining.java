@@ -1,8 +1,13 @@
 package org.optimbench.jobs.run;
 
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.optimbench.jobs.fs.Location;
 import org.optimbench.optim.ModelView;
 import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
@@ -46,5 +51,33 @@ final class TinyTraining {
     model.grads().assign(x.mul(curvature));
     Optimizers.step(optimizer, model, state, StepContext.of(step));
     return loss;
+  }
+
+  /**
+   * A toy trainer of the run {@code name} under {@code root}: 20 Adam steps, a row every step,
+   * checkpoints every 5; returns the final parameters' bits, or null when "killed" after {@code
+   * killAfter} steps (the rows after the last checkpoint flushed, nothing closed, status RUNNING).
+   */
+  static long[] run(Location root, String name, Map<String, Object> conf, long killAfter)
+      throws IOException {
+    RunDirectory run = RunDirectory.open(root, name, conf, false, Checkpoints.DEFAULT_KEEP);
+    Optional<Checkpoint> from = run.start(List.of(), List.of());
+    TinyTraining t =
+        from.map(c -> new TinyTraining("adam", c))
+            .orElseGet(() -> new TinyTraining("adam", DataType.FLOAT));
+    long step = from.map(Checkpoint::step).orElse(0L);
+    while (step < 20) {
+      double loss = t.step(step);
+      step++;
+      run.metrics().append(MetricsLog.row(step).trainLoss(loss));
+      if (step == killAfter) {
+        run.metrics().flush();
+        return null;
+      }
+      if (step % 5 == 0)
+        run.checkpoint(step, t.model.params(), t.state, Map.of("samples", step * 32));
+    }
+    run.complete(step);
+    return RunCheckpointsTest.bits(t.model.params());
   }
 }
