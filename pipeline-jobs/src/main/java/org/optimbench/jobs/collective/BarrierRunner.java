@@ -94,6 +94,46 @@ public final class BarrierRunner {
     }
   }
 
+  /**
+   * Waits until the cluster offers at least {@code workers} concurrent task slots (executors still
+   * starting, or a lost one being replaced), up to {@code waitMillis}, and fails with a message
+   * naming both numbers otherwise: Spark itself would retry its own slot check for about ten
+   * minutes before failing a barrier stage that cannot be scheduled.
+   */
+  public static void awaitSlots(JavaSparkContext sc, int workers, long waitMillis) {
+    checkCluster(sc, workers);
+    long deadline = System.nanoTime() + waitMillis * 1_000_000L;
+    int slots = slots(sc);
+    while (slots < workers) {
+      if (System.nanoTime() >= deadline) {
+        throw new IllegalStateException(
+            String.format(
+                java.util.Locale.ROOT,
+                "%d barrier workers need %d concurrent task slots, but after %d s master %s offers"
+                    + " %d (executors x spark.executor.cores / spark.task.cpus); start more"
+                    + " executors or use fewer workers",
+                workers,
+                workers,
+                waitMillis / 1000,
+                sc.master(),
+                slots));
+      }
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for task slots", e);
+      }
+      slots = slots(sc);
+    }
+  }
+
+  /** The task slots the cluster offers now, as Spark's own barrier check counts them. */
+  static int slots(JavaSparkContext sc) {
+    org.apache.spark.SparkContext c = sc.sc();
+    return c.maxNumConcurrentTasks(c.resourceProfileManager().defaultResourceProfile());
+  }
+
   /** Task slots of a local master, or null for a cluster master. */
   static Integer localSlots(String master, int taskCpus) {
     if (master.equals("local")) return 1 / Math.max(1, taskCpus);

@@ -50,6 +50,29 @@ public final class RingSecret implements Serializable {
     return new RingSecret(key.clone());
   }
 
+  /**
+   * Proof of holding this secret for one challenge: HMAC-SHA256, under a key derived from the
+   * secret for {@code purpose}, of {@code challenge}. For other channels of the same run than the
+   * ring (the workers' progress to the driver), so the secret itself never leaves this class.
+   */
+  public byte[] prove(String purpose, byte[] challenge) {
+    try {
+      javax.crypto.Mac derive = javax.crypto.Mac.getInstance("HmacSHA256");
+      derive.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+      byte[] purposeKey = derive.doFinal(purpose.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new javax.crypto.spec.SecretKeySpec(purposeKey, "HmacSHA256"));
+      return mac.doFinal(challenge);
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is missing from this JVM", e);
+    }
+  }
+
+  /** Whether {@code proof} is {@link #prove}'s for this challenge, compared in constant time. */
+  public boolean verify(String purpose, byte[] challenge, byte[] proof) {
+    return java.security.MessageDigest.isEqual(prove(purpose, challenge), proof);
+  }
+
   /** The bytes themselves, not copied: callers in this package only read them. */
   byte[] key() {
     return key;

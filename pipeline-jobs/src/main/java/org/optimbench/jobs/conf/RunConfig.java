@@ -6,6 +6,7 @@ import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.optimbench.jobs.collective.CollectiveOptions;
 import org.optimbench.jobs.fs.Location;
@@ -151,6 +152,61 @@ public record RunConfig(
     long global =
         (long) training.batchSize() * training.accumulationSteps() * parallelism.workers();
     return Math.max(1, (long) Math.ceil(training.epochs() * trainRows / (double) global));
+  }
+
+  /**
+   * This run with every path it names (data.train, data.source, data.valid, output, a refined
+   * schedule's path) fully qualified on the driver ({@link DriverPaths}), so that executors, whose
+   * working folders and default file systems differ, read and write where the user meant; the run's
+   * identity ({@link #resolvedTree}) keeps the paths as written. Every error is added to {@code
+   * problems}; null when there was one.
+   */
+  public RunConfig qualified(String master, Configuration hadoop, List<ConfException> problems) {
+    int before = problems.size();
+    String train = qualify("data.train", data.train(), master, hadoop, problems, false);
+    String source = qualify("data.source", data.source(), master, hadoop, problems, true);
+    String valid = qualify("data.valid", data.valid(), master, hadoop, problems, false);
+    String out = qualify("output", output, master, hadoop, problems, false);
+    Spec sched = schedule;
+    if (schedule.hparams().get("path") instanceof String p) {
+      Map<String, Object> hp = new LinkedHashMap<>(schedule.hparams());
+      hp.put("path", qualify("schedule.path", p, master, hadoop, problems, false));
+      sched = new Spec(schedule.name(), hp);
+    }
+    if (problems.size() > before) return null;
+    return new RunConfig(
+        name,
+        new Data(train, source, valid, data.shuffleBuffer(), data.prefetch()),
+        workload,
+        optimizer,
+        sched,
+        parallelism,
+        training,
+        evaluation,
+        checkpointing,
+        recovery,
+        collective,
+        out,
+        sparkMaster,
+        compare,
+        tree);
+  }
+
+  private static String qualify(
+      String key,
+      String path,
+      String master,
+      Configuration hadoop,
+      List<ConfException> problems,
+      boolean source) {
+    try {
+      return source
+          ? DriverPaths.qualifySource(key, path, master, hadoop)
+          : DriverPaths.qualify(key, path, master, hadoop);
+    } catch (ConfException e) {
+      problems.add(e);
+      return path;
+    }
   }
 
   /** The run's conf as a nested tree for {@code conf.yaml}, defaults included. */

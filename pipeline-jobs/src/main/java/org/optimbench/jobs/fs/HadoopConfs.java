@@ -24,7 +24,9 @@ public final class HadoopConfs {
     if (active.isDefined()) return active.get().sparkContext().hadoopConfiguration();
     SparkEnv env = SparkEnv.get();
     Configuration conf = new Configuration();
-    if (env != null) copySparkHadoopSettings(env.conf(), conf);
+    // in an executor, the application's settings; on a driver before its session starts, those
+    // spark-submit passed as system properties
+    copySparkHadoopSettings(env != null ? env.conf() : new SparkConf(true), conf);
     return conf;
   }
 

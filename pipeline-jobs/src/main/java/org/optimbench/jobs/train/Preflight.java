@@ -1,12 +1,11 @@
 package org.optimbench.jobs.train;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.jobs.conf.RunConfig;
+import org.optimbench.jobs.fs.Location;
 import org.optimbench.jobs.workload.PreparedData;
 import org.optimbench.optim.spec.SpecException;
 
@@ -34,37 +33,37 @@ final class Preflight {
 
   static List<ConfException> problems(RunConfig conf) {
     List<ConfException> out = new ArrayList<>();
-    Path train = Path.of(conf.data().train());
-    if (!Files.exists(train)) {
-      String source = conf.data().source();
-      if (source.isEmpty()) {
-        out.add(
-            new ConfException(
-                "data.train",
-                train + " does not exist, and there is no data.source to prepare it from"));
-      } else if (!source.startsWith("generate-") && !Files.exists(Path.of(sourcePath(source)))) {
-        out.add(
-            new ConfException(
-                "data.source",
-                sourcePath(source)
-                    + " does not exist (data.train "
-                    + train
-                    + " is prepared from it)"));
-      }
-    } else {
-      try {
+    String train = conf.data().train();
+    try {
+      if (!Location.of(train).exists()) {
+        String source = conf.data().source();
+        if (source.isEmpty()) {
+          out.add(
+              new ConfException(
+                  "data.train",
+                  train + " does not exist, and there is no data.source to prepare it from"));
+        } else if (!source.startsWith("generate-") && !Location.of(sourcePath(source)).exists()) {
+          out.add(
+              new ConfException(
+                  "data.source",
+                  sourcePath(source)
+                      + " does not exist (data.train "
+                      + train
+                      + " is prepared from it)"));
+        }
+      } else {
         PreparedData data = PreparedData.open(train, "data.train");
         conf.workload().bind(data);
         conf.newSchedule(conf.totalSteps(data.rows("train")));
         if (!conf.data().valid().isEmpty()) {
           // the validation data must be of the kind the workload reads, too
-          conf.workload().bind(PreparedData.open(Path.of(conf.data().valid()), "data.valid"));
+          conf.workload().bind(PreparedData.open(conf.data().valid(), "data.valid"));
         }
-      } catch (SpecException e) {
-        out.add(ConfException.of(e));
-      } catch (IOException | RuntimeException e) {
-        out.add(new ConfException("data.train", train + ": " + Errors.oneLine(e)));
       }
+    } catch (SpecException e) {
+      out.add(ConfException.of(e));
+    } catch (IOException | RuntimeException e) {
+      out.add(new ConfException("data.train", train + ": " + Errors.oneLine(e)));
     }
     return out;
   }

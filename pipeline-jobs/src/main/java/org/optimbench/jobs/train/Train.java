@@ -6,10 +6,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.optimbench.jobs.conf.ConfErrors;
+import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.jobs.conf.RunConf;
 import org.optimbench.jobs.conf.RunConfig;
+import org.optimbench.jobs.fs.HadoopConfs;
 import org.optimbench.optim.spec.SpecException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -95,6 +98,18 @@ public final class Train implements Callable<Integer> {
       }
       runs = only;
     }
+    String m =
+        master != null ? master : System.getProperty("spark.master", runs.get(0).sparkMaster());
+    List<ConfException> bad = new ArrayList<>();
+    Configuration hadoop = HadoopConfs.current();
+    List<RunConfig> qualified = new ArrayList<>();
+    for (RunConfig r : runs) qualified.add(r.qualified(m, hadoop, bad));
+    if (!bad.isEmpty()) {
+      for (String line : bad.stream().map(ConfException::getMessage).distinct().toList())
+        System.err.println("train: " + conf + ": " + line);
+      return 2;
+    }
+    runs = qualified;
     List<String> problems = Preflight.problems(runs);
     if (!problems.isEmpty()) {
       for (String p : problems) System.err.println("train: " + conf + ": " + p);
@@ -102,7 +117,6 @@ public final class Train implements Callable<Integer> {
     }
     SparkSession.Builder b =
         SparkSession.builder().appName("optimbench train " + conf.getFileName());
-    String m = master != null ? master : runs.get(0).sparkMaster();
     if (System.getProperty("spark.master") == null) b.master(m);
     b.config("spark.ui.showConsoleProgress", "false");
     try (SparkSession spark = b.getOrCreate()) {

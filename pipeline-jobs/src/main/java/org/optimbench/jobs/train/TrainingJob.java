@@ -2,16 +2,13 @@ package org.optimbench.jobs.train;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.optimbench.jobs.collective.AllReduce;
-import org.optimbench.jobs.collective.BarrierRunner;
 import org.optimbench.jobs.conf.Mode;
 import org.optimbench.jobs.conf.RunConfig;
 import org.optimbench.jobs.data.ParquetRangeReader;
@@ -22,7 +19,6 @@ import org.optimbench.jobs.run.SweepState;
 import org.optimbench.jobs.workload.PreparedData;
 import org.optimbench.jobs.workload.Workload;
 import org.optimbench.optim.spec.SpecException;
-import org.optimbench.prep.common.HadoopConf;
 import org.optimbench.prep.common.StableHash;
 
 /**
@@ -96,28 +92,27 @@ public final class TrainingJob {
 
   static Outcome runOne(SparkSession spark, RunConfig conf, PrintStream console)
       throws IOException {
-    Path train = Path.of(conf.data().train());
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    Location train = Location.of(conf.data().train(), hadoop);
     String source = conf.data().source();
-    if (!Files.exists(train) && !source.isEmpty())
-      conf.workload().prepare(spark, source, train, console);
+    if (!train.exists() && !source.isEmpty())
+      conf.workload().prepare(spark, source, train.uri(), console);
     PreparedData data = PreparedData.open(train, "data.train");
     Workload workload = conf.workload().bind(data);
     String validDir = conf.data().valid();
-    if (!validDir.isEmpty())
-      conf.workload().bind(PreparedData.open(Path.of(validDir), "data.valid"));
+    if (!validDir.isEmpty()) conf.workload().bind(PreparedData.open(validDir, "data.valid"));
     // The driver lists the splits' row groups from the Parquet footers (no data read); each worker
     // then reads only its own rows, so no training row passes through Spark or the driver.
-    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    SplitIndex trainSplit = SplitIndex.load(train.toString(), "train", hadoop);
+    SplitIndex trainSplit = SplitIndex.load(train.uri(), "train", hadoop);
     SplitIndex validSplit =
-        SplitIndex.load(validDir.isEmpty() ? train.toString() : validDir, "valid", hadoop);
+        SplitIndex.load(validDir.isEmpty() ? train.uri() : validDir, "valid", hadoop);
     ParquetRangeReader.checkColumns(trainSplit, workload.schema(), hadoop);
     ParquetRangeReader.checkColumns(validSplit, workload.schema(), hadoop);
     if (conf.evaluation().finalOnSpark()) {
       // Killed (or failed) after the final checkpoint but before the evaluation after training
       // completed the run: evaluate from that checkpoint without relaunching the workers.
       long steps = conf.totalSteps(trainSplit.rows());
-      Location runDir = Location.of(conf.output()).resolve(conf.name());
+      Location runDir = Location.of(conf.output(), hadoop).resolve(conf.name());
       Optional<Long> last = new Checkpoints(runDir, Checkpoints.DEFAULT_KEEP).latestStep();
       if (last.isPresent() && last.get() == steps) {
         console.printf(
@@ -134,46 +129,13 @@ public final class TrainingJob {
             console);
       }
     }
-    Outcome trained = train(spark, conf, workload, trainSplit, validSplit, console);
+    Outcome trained =
+        conf.parallelism().mode() == Mode.SINGLE
+            ? WorkerTraining.run(
+                conf, workload, trainSplit, validSplit, 0, AllReduce.single(), hadoop, console, 0)
+            : Launcher.train(spark, conf, workload, trainSplit, validSplit, console);
     if (!trained.state().equals(Outcome.TRAINED)) return trained;
     return FinalEvaluation.complete(spark, conf, workload, validSplit, trained, console);
-  }
-
-  private static Outcome train(
-      SparkSession spark,
-      RunConfig conf,
-      Workload workload,
-      SplitIndex trainSplit,
-      SplitIndex validSplit,
-      PrintStream console)
-      throws IOException {
-    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    if (conf.parallelism().mode() == Mode.SINGLE) {
-      return WorkerTraining.run(
-          conf, workload, trainSplit, validSplit, 0, AllReduce.single(), hadoop, console);
-    }
-    HadoopConf shipped = new HadoopConf(hadoop);
-    List<Outcome> results =
-        BarrierRunner.run(
-            JavaSparkContext.fromSparkContext(spark.sparkContext()),
-            conf.parallelism().workers(),
-            conf.collective().options(),
-            ctx -> {
-              try {
-                return WorkerTraining.run(
-                    conf,
-                    workload,
-                    trainSplit,
-                    validSplit,
-                    ctx.rank(),
-                    ctx.allReduce(),
-                    shipped.get(),
-                    System.out);
-              } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-              }
-            });
-    return results.get(0);
   }
 
   /** {@link MetricsParquet#write} of a local run directory. */

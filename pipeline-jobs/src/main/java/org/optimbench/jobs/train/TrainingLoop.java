@@ -25,6 +25,9 @@ final class TrainingLoop {
    */
   static final String CRASH_PROPERTY = "optimbench.test.crashAfterStep";
 
+  /** With {@value #CRASH_PROPERTY}: crash only in this attempt of the run (restart tests). */
+  static final String CRASH_ATTEMPT_PROPERTY = "optimbench.test.crashInAttempt";
+
   /**
    * When a step is logged, evaluated and checkpointed (intervals of 0 mean only at the end), and
    * how long the other workers wait for rank 0 to commit a checkpoint.
@@ -44,6 +47,7 @@ final class TrainingLoop {
   private final long trainRows;
   private final boolean finalEvaluation;
   private final List<TrainingListener> listeners;
+  private final int attempt;
 
   TrainingLoop(
       String run,
@@ -57,7 +61,8 @@ final class TrainingLoop {
       DivergenceCheck divergence,
       long trainRows,
       boolean finalEvaluation,
-      List<TrainingListener> listeners) {
+      List<TrainingListener> listeners,
+      int attempt) {
     this.run = run;
     this.worker = worker;
     this.data = data;
@@ -70,6 +75,7 @@ final class TrainingLoop {
     this.trainRows = trainRows;
     this.finalEvaluation = finalEvaluation;
     this.listeners = List.copyOf(listeners);
+    this.attempt = attempt;
   }
 
   /**
@@ -86,7 +92,8 @@ final class TrainingLoop {
         StepResult r =
             worker.step(t, data.batchAt(t, batchSize), () -> data.validBatchAt(step, batchSize));
         long done = t + 1;
-        if (done == Long.getLong(CRASH_PROPERTY, -1)) {
+        if (done == Long.getLong(CRASH_PROPERTY, -1)
+            && Integer.getInteger(CRASH_ATTEMPT_PROPERTY, attempt) == attempt) {
           throw new IllegalStateException(
               "injected crash after step " + done + " (" + CRASH_PROPERTY + ")");
         }

@@ -45,7 +45,7 @@ public final class WorkerTraining {
   /**
    * Trains the run as worker {@code rank} of {@code comm.size()}, streaming its own rows of the
    * {@code train} and {@code valid} splits (listed by the driver) through {@code hadoop}'s file
-   * systems.
+   * systems; rank 0 writes the run directory as {@code attempt} (0: a new attempt of its own).
    */
   public static Outcome run(
       RunConfig conf,
@@ -55,7 +55,8 @@ public final class WorkerTraining {
       int rank,
       AllReduce comm,
       Configuration hadoop,
-      PrintStream console)
+      PrintStream console,
+      int attempt)
       throws IOException {
     int batchSize = conf.training().batchSize();
     RankStream.Options reading =
@@ -76,13 +77,14 @@ public final class WorkerTraining {
             comm.size(),
             reading,
             hadoop)) {
-      return run(conf, workload, train.rows(), rank, comm, data, console);
+      return run(conf, workload, train.rows(), rank, comm, data, console, attempt);
     }
   }
 
   /**
    * Trains the run as worker {@code rank} on {@code data}; {@code trainRows} is the size of the
-   * whole training split (epochs, progress).
+   * whole training split (epochs, progress). Rank 0 writes the run directory as {@code attempt},
+   * which the driver began, or as a new attempt of its own when {@code attempt} is 0.
    */
   static Outcome run(
       RunConfig conf,
@@ -91,7 +93,8 @@ public final class WorkerTraining {
       int rank,
       AllReduce comm,
       WorkerData data,
-      PrintStream console)
+      PrintStream console,
+      int attempt)
       throws IOException {
     DataType dtype = conf.training().dataType();
     long seed = conf.training().seed();
@@ -109,7 +112,11 @@ public final class WorkerTraining {
     RunDirectory dir = null;
     Optional<Checkpoint> resume;
     if (rank == 0) {
-      dir = RunDirectory.open(conf.output(), runName, conf.resolvedTree(), false);
+      dir =
+          attempt > 0
+              ? RunDirectory.openAttempt(
+                  conf.output(), runName, conf.resolvedTree(), false, attempt)
+              : RunDirectory.open(conf.output(), runName, conf.resolvedTree(), false);
       resume =
           dir.start(
               diagnosticNames(workload, dtype, seed, optimizer, schedule, data, batchSize),
@@ -186,7 +193,8 @@ public final class WorkerTraining {
             divergence,
             trainRows,
             conf.evaluation().finalOnSpark(),
-            listeners)
+            listeners,
+            attempt)
         .run(start, steps, wallBefore, samples);
   }
 

@@ -2,7 +2,6 @@ package org.optimbench.jobs.workload;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import org.apache.spark.sql.SparkSession;
 import org.optimbench.optim.spec.SpecException;
 
@@ -27,7 +26,7 @@ public interface WorkloadDefinition<S> {
    * not exist yet (logreg/mlp: data-prep's LIBSVM job; dlrm: {@code CriteoSource}). Default: the
    * workload cannot, and says so.
    */
-  default void prepare(SparkSession spark, String source, Path target, PrintStream console)
+  default void prepare(SparkSession spark, String source, String target, PrintStream console)
       throws IOException {
     throw new SpecException(
         "data.source",

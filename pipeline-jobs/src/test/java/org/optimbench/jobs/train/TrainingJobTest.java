@@ -145,7 +145,7 @@ class TrainingJobTest {
       run(conf("whole-" + mode, o));
       System.setProperty(TrainingLoop.CRASH_PROPERTY, "13");
       try {
-        run(conf("killed-" + mode, o));
+        run(conf("killed-" + mode, with(o, "max_restarts=0"))); // killed for good: no restart
       } finally {
         System.clearProperty(TrainingLoop.CRASH_PROPERTY);
       }
@@ -174,6 +174,73 @@ class TrainingJobTest {
           rows.stream().map(r -> (Long) r.get("step")).toList(),
           mode + ": no duplicated rows after the resume");
     }
+  }
+
+  private static String[] with(String[] overrides, String... more) {
+    String[] all = java.util.Arrays.copyOf(overrides, overrides.length + more.length);
+    System.arraycopy(more, 0, all, overrides.length, more.length);
+    return all;
+  }
+
+  @Test
+  void aFailedAttemptIsRestartedByItselfAndEndsWithTheUninterruptedRunsParameters()
+      throws Exception {
+    for (String mode : List.of("gradient_sharing", "param_averaging")) {
+      String[] o = {"mode=" + mode, "workers=2", "averaging_frequency=5", "restart_backoff_s=0"};
+      run(conf("uninterrupted-" + mode, o));
+      System.setProperty(TrainingLoop.CRASH_PROPERTY, "13");
+      System.setProperty(TrainingLoop.CRASH_ATTEMPT_PROPERTY, "1");
+      String log;
+      try {
+        log = run(conf("restarted-" + mode, o));
+      } finally {
+        System.clearProperty(TrainingLoop.CRASH_PROPERTY);
+        System.clearProperty(TrainingLoop.CRASH_ATTEMPT_PROPERTY);
+      }
+      assertTrue(
+          log.contains("attempt 1 failed: rank ")
+              && log.contains("IllegalStateException: injected crash after step 13")
+              && log.contains("restart 1 of 3")
+              && log.contains("resuming from the checkpoint at step 10"),
+          mode + ": " + log);
+      assertEquals(
+          RunStatus.State.COMPLETED,
+          RunStatus.read(dir("restarted-" + mode)).orElseThrow().state(),
+          mode);
+      assertArrayEquals(
+          finalParams("uninterrupted-" + mode), finalParams("restarted-" + mode), 0.0, mode);
+      assertEquals(
+          MetricsLog.read(dir("uninterrupted-" + mode).resolve(MetricsLog.FILE)).stream()
+              .map(r -> r.get("train_loss"))
+              .toList(),
+          MetricsLog.read(dir("restarted-" + mode).resolve(MetricsLog.FILE)).stream()
+              .map(r -> r.get("train_loss"))
+              .toList(),
+          mode + ": the same metrics, no row twice");
+    }
+  }
+
+  @Test
+  void aRunThatFailsInEveryAttemptIsFailedAtItsLastCheckpointWhenRestartsRunOut() throws Exception {
+    System.setProperty(TrainingLoop.CRASH_PROPERTY, "13");
+    String log;
+    try {
+      log =
+          run(
+              conf(
+                  "hopeless",
+                  "mode=gradient_sharing",
+                  "workers=2",
+                  "max_restarts=1",
+                  "restart_backoff_s=0"));
+    } finally {
+      System.clearProperty(TrainingLoop.CRASH_PROPERTY);
+    }
+    assertTrue(log.contains("restart 1 of 1") && !log.contains("restart 2 of"), log);
+    RunStatus status = RunStatus.read(dir("hopeless")).orElseThrow();
+    assertEquals(RunStatus.State.FAILED, status.state());
+    assertEquals(10L, status.step(), "the last committed checkpoint, where a re-run resumes");
+    assertTrue(status.reason().contains("injected crash after step 13"), status.reason());
   }
 
   @Test

@@ -2,7 +2,6 @@ package org.optimbench.jobs.workload.classifier;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,7 +77,7 @@ public record Classifier(
         }
 
         @Override
-        public void prepare(SparkSession spark, String source, Path target, PrintStream console)
+        public void prepare(SparkSession spark, String source, String target, PrintStream console)
             throws IOException {
           prepareLibsvm(spark, source, target, console);
         }
@@ -104,7 +103,7 @@ public record Classifier(
         }
 
         @Override
-        public void prepare(SparkSession spark, String source, Path target, PrintStream console)
+        public void prepare(SparkSession spark, String source, String target, PrintStream console)
             throws IOException {
           prepareLibsvm(spark, source, target, console);
         }
@@ -277,15 +276,13 @@ public record Classifier(
    * Runs data-prep's LIBSVM job from {@code source} into {@code target} (split seed 0, 10% valid,
    * 10% test).
    */
-  static void prepareLibsvm(SparkSession spark, String source, Path target, PrintStream console)
+  static void prepareLibsvm(SparkSession spark, String source, String target, PrintStream console)
       throws IOException {
     console.println("preparing " + source + " -> " + target);
     spark.sparkContext().setJobDescription("optimbench prepare " + source);
     for (LibsvmJob.Summary s :
         LibsvmJob.run(
-            spark,
-            new LibsvmConfig(
-                source, target.toString(), false, 0L, 0L, 0.1, 0.1, null, null, null))) {
+            spark, new LibsvmConfig(source, target, false, 0L, 0L, 0.1, 0.1, null, null, null))) {
       console.println("  " + s);
     }
   }

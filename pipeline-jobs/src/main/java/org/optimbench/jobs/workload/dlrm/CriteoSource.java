@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.spark.sql.SparkSession;
+import org.optimbench.jobs.fs.Location;
 import org.optimbench.optim.spec.SpecException;
 import org.optimbench.prep.criteo.CriteoConfig;
 import org.optimbench.prep.criteo.CriteoGenerator;
@@ -34,7 +35,7 @@ final class CriteoSource {
 
   private CriteoSource() {}
 
-  static void prepare(SparkSession spark, String source, Path target, PrintStream console)
+  static void prepare(SparkSession spark, String source, String target, PrintStream console)
       throws IOException {
     int q = source.indexOf('?');
     String path = q < 0 ? source : source.substring(0, q);
@@ -61,7 +62,17 @@ final class CriteoSource {
       if (!opts.containsKey("days") || !opts.containsKey("rows-per-day"))
         throw new SpecException("data.source", GENERATE + " needs days=D and rows-per-day=N");
       // the generator replaces its own earlier output there and refuses any other directory
-      Path raw = target.resolveSibling(target.getFileName() + ".raw");
+      // the generator writes local files: next to a local target only
+      Location at = Location.of(target);
+      if (!at.isLocal())
+        throw new SpecException(
+            "data.source",
+            GENERATE
+                + " writes its raw files on this machine, next to a local data.train; for "
+                + target
+                + " generate them with scripts/prepare generate-criteo on shared storage and name"
+                + " them in data.source");
+      Path raw = at.toLocalPath().resolveSibling(at.toLocalPath().getFileName() + ".raw");
       CriteoGenerator.Spec spec =
           new CriteoGenerator.Spec(
               integer(opts, "days"),
@@ -85,7 +96,7 @@ final class CriteoSource {
             + CriteoJob.run(
                 spark,
                 new CriteoConfig(
-                    input, target.toString(), false, 0L, 0L, mode, hashRange, threshold, cutDays)));
+                    input, target, false, 0L, 0L, mode, hashRange, threshold, cutDays)));
   }
 
   private static Map<String, String> options(String query) {

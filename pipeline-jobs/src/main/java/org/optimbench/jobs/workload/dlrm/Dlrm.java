@@ -2,7 +2,6 @@ package org.optimbench.jobs.workload.dlrm;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -161,7 +160,7 @@ public record Dlrm(
         }
 
         @Override
-        public void prepare(SparkSession spark, String source, Path target, PrintStream console)
+        public void prepare(SparkSession spark, String source, String target, PrintStream console)
             throws IOException {
           CriteoSource.prepare(spark, source, target, console);
         }

@@ -2,7 +2,6 @@ package org.optimbench.jobs.workload.gpt;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -145,7 +144,7 @@ public record GptWorkload(int vocab, int seqLen, int dModel, int heads, int laye
         }
 
         @Override
-        public void prepare(SparkSession spark, String source, Path target, PrintStream console)
+        public void prepare(SparkSession spark, String source, String target, PrintStream console)
             throws IOException {
           TextSource.prepare(spark, source, target, console);
         }

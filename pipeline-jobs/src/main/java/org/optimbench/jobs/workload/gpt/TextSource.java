@@ -2,7 +2,6 @@ package org.optimbench.jobs.workload.gpt;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -27,7 +26,7 @@ final class TextSource {
 
   private TextSource() {}
 
-  static void prepare(SparkSession spark, String source, Path target, PrintStream console)
+  static void prepare(SparkSession spark, String source, String target, PrintStream console)
       throws IOException {
     int q = source.indexOf('?');
     String input = q < 0 ? source : source.substring(0, q);
@@ -54,7 +53,7 @@ final class TextSource {
       config =
           new TextConfig(
               input,
-              target.toString(),
+              target,
               false,
               0L,
               opts.containsKey("seed") ? Long.valueOf(number(opts, "seed")) : null,

@@ -3,7 +3,6 @@ package org.optimbench.jobs.workload.registry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Serializable;
-import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -36,7 +35,7 @@ public record WorkloadChoice(String name, Map<String, Object> spec) implements S
   }
 
   /** Prepares {@code target} from {@code source} with the workload's data-prep job. */
-  public void prepare(SparkSession spark, String source, Path target, PrintStream console)
+  public void prepare(SparkSession spark, String source, String target, PrintStream console)
       throws IOException {
     definition().prepare(spark, source, target, console);
   }

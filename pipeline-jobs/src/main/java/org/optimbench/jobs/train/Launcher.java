@@ -1,0 +1,228 @@
+package org.optimbench.jobs.train;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.ExceptionFailure;
+import org.apache.spark.ExecutorLostFailure;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.sql.SparkSession;
+import org.optimbench.jobs.collective.BarrierRunner;
+import org.optimbench.jobs.collective.CollectiveOptions;
+import org.optimbench.jobs.conf.RunConfig;
+import org.optimbench.jobs.data.SplitIndex;
+import org.optimbench.jobs.run.RunDirectory;
+import org.optimbench.jobs.run.RunFileException;
+import org.optimbench.jobs.run.StaleAttemptException;
+import org.optimbench.jobs.workload.Workload;
+import org.optimbench.optim.spec.SpecException;
+import org.optimbench.prep.common.HadoopConf;
+
+/**
+ * Runs the workers of one run on the cluster, and starts them again when an attempt fails, like
+ * torchrun's {@code --max-restarts}: Spark aborts a job whose barrier stage lost a task or an
+ * executor and never retries it, so the driver does. Each attempt:
+ *
+ * <ol>
+ *   <li>begins a numbered attempt in the run directory ({@link RunDirectory#beginAttempt}), which
+ *       fences every earlier one: a worker of a stale attempt that is still alive can no longer
+ *       write a checkpoint, a metrics row or the status;
+ *   <li>waits, up to {@code slot_wait_s}, for a task slot per worker (a replacement executor may
+ *       still be starting);
+ *   <li>makes the ring's options with a fresh secret, opens the progress relay ({@link
+ *       ProgressRelay}) and launches the barrier tasks, whose rank 0 resumes from the last
+ *       committed checkpoint.
+ * </ol>
+ *
+ * A failed attempt is started again up to {@code max_restarts} times, after {@code
+ * restart_backoff_s} doubling each time; the driver records the run as RUNNING at its last
+ * committed checkpoint meanwhile, and as FAILED there when it gives up. Errors that another attempt
+ * would meet again (a bad conf or data, a run directory of another conf, a newer attempt that took
+ * the run over) end the run at once. Since batches are a pure function of the step and a checkpoint
+ * holds all state, a restarted run ends with the metrics of an uninterrupted one.
+ */
+final class Launcher {
+  private Launcher() {}
+
+  static Outcome train(
+      SparkSession spark,
+      RunConfig conf,
+      Workload workload,
+      SplitIndex trainSplit,
+      SplitIndex validSplit,
+      PrintStream console)
+      throws IOException {
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    HadoopConf shipped = new HadoopConf(hadoop);
+    String driverHost = spark.sparkContext().getConf().get("spark.driver.host", "127.0.0.1");
+    int workers = conf.parallelism().workers();
+    long backoff = conf.recovery().backoffMillis();
+    for (int restart = 0; ; restart++) {
+      int attempt = RunDirectory.beginAttempt(conf.output(), conf.name());
+      FirstTaskFailure failure = new FirstTaskFailure();
+      spark.sparkContext().addSparkListener(failure);
+      try {
+        BarrierRunner.awaitSlots(sc, workers, conf.recovery().slotWaitMillis());
+        CollectiveOptions ring = conf.collective().options();
+        try (ProgressRelay relay = ProgressRelay.open(driverHost, ring.secret(), console)) {
+          ProgressRelay.Address to = relay.address();
+          List<Outcome> results =
+              BarrierRunner.run(
+                  sc,
+                  workers,
+                  ring,
+                  ctx -> {
+                    PrintStream out =
+                        ctx.rank() == 0 ? ProgressRelay.connect(to, System.out) : System.out;
+                    try {
+                      return WorkerTraining.run(
+                          conf,
+                          workload,
+                          trainSplit,
+                          validSplit,
+                          ctx.rank(),
+                          ctx.allReduce(),
+                          shipped.get(),
+                          out,
+                          attempt);
+                    } catch (IOException e) {
+                      throw new java.io.UncheckedIOException(e);
+                    } finally {
+                      if (out != System.out) out.close();
+                    }
+                  });
+          relay.drain(2_000);
+          return results.get(0);
+        }
+      } catch (Exception e) { // Spark's job failures are checked but undeclared SparkExceptions
+        // a failed barrier stage's error says only that the stage failed; the task says why
+        String why = failure.await(2_000).orElse(Errors.oneLine(e));
+        if (!restartable(e, why) || restart >= conf.recovery().maxRestarts()) {
+          recordFailure(conf, attempt, why);
+          if (e instanceof IOException io) throw io;
+          if (e instanceof RuntimeException r) throw r;
+          throw new IllegalStateException(why, e);
+        }
+        Errors.log(Launcher.class, conf.name() + ": attempt " + attempt + " failed", e);
+        console.printf(
+            Locale.ROOT,
+            "%s: attempt %d failed: %s; restarting from the last committed checkpoint in %d s"
+                + " (restart %d of %d)%n",
+            conf.name(),
+            attempt,
+            why,
+            backoff / 1000,
+            restart + 1,
+            conf.recovery().maxRestarts());
+        try {
+          RunDirectory.attach(conf.output(), conf.name(), attempt).restarting();
+        } catch (IOException | RuntimeException statusError) {
+          Errors.log(Launcher.class, conf.name() + ": recording the restart", statusError);
+        }
+        sleep(backoff);
+        backoff = Math.min(backoff * 2, 3_600_000L);
+      } finally {
+        spark.sparkContext().removeSparkListener(failure);
+      }
+    }
+  }
+
+  /**
+   * Why the first task of an attempt failed, as Spark reports it to the driver: the exception a
+   * worker threw (its type and first line), or the loss of its executor.
+   */
+  static final class FirstTaskFailure extends SparkListener {
+    private String reason;
+
+    @Override
+    public synchronized void onTaskEnd(SparkListenerTaskEnd end) {
+      if (reason != null) return;
+      if (end.reason() instanceof ExceptionFailure f) {
+        String first =
+            f.description() == null ? "" : f.description().strip().lines().findFirst().orElse("");
+        String type = f.className().substring(f.className().lastIndexOf('.') + 1);
+        reason = "rank " + end.taskInfo().index() + ": " + type + ": " + first;
+      } else if (end.reason() instanceof ExecutorLostFailure lost) {
+        reason =
+            "rank "
+                + end.taskInfo().index()
+                + ": its executor "
+                + lost.execId()
+                + " was lost ("
+                + lost.toErrorString().strip().lines().findFirst().orElse("")
+                + ")";
+      } else {
+        return;
+      }
+      notifyAll();
+    }
+
+    /** The reason, once Spark's listener bus delivered it (up to {@code millis}). */
+    synchronized java.util.Optional<String> await(long millis) {
+      long deadline = System.nanoTime() + millis * 1_000_000L;
+      try {
+        while (reason == null) {
+          long left = (deadline - System.nanoTime()) / 1_000_000L;
+          if (left <= 0) break;
+          wait(left);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return java.util.Optional.ofNullable(reason);
+    }
+  }
+
+  /** The run's status after a failed attempt the driver gives up on: FAILED, at its checkpoint. */
+  private static void recordFailure(RunConfig conf, int attempt, String why) {
+    try {
+      RunDirectory.attach(conf.output(), conf.name(), attempt).failAtLastCheckpoint(why);
+    } catch (StaleAttemptException stale) {
+      // a newer attempt owns the run: its status is its own
+    } catch (IOException | RuntimeException e) {
+      Errors.log(Launcher.class, conf.name() + ": recording the failure", e);
+    }
+  }
+
+  /**
+   * Whether another attempt could end otherwise: not for a wrong conf or data, a run directory that
+   * belongs to another conf, or a newer attempt that took the run over. An executor's exception
+   * reaches the driver as the text of Spark's task failure ({@code why}) when the object itself
+   * does not, so the text is read too.
+   */
+  static boolean restartable(Throwable e, String why) {
+    for (Class<?> c :
+        List.of(
+            SpecException.class,
+            org.optimbench.jobs.conf.ConfException.class,
+            RunFileException.class,
+            StaleAttemptException.class)) {
+      if (why.contains(c.getSimpleName() + ":")) return false;
+    }
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof SpecException
+          || t instanceof RunFileException
+          || t instanceof StaleAttemptException) return false;
+      String m = String.valueOf(t.getMessage());
+      for (Class<?> c :
+          List.of(SpecException.class, RunFileException.class, StaleAttemptException.class)) {
+        if (m.contains(c.getName())) return false;
+      }
+    }
+    return true;
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting to restart", e);
+    }
+  }
+}
