@@ -63,8 +63,9 @@ public abstract class JobCommand<C> implements Callable<Integer> {
       } else if (e instanceof IllegalStateException || e instanceof IllegalArgumentException) {
         System.err.println("prepare " + jobName() + ": " + e.getMessage());
       } else {
-        System.err.println("prepare " + jobName() + ": failed: " + e);
-        e.printStackTrace();
+        Errors.log(JobCommand.class, "prepare " + jobName() + " failed", e);
+        System.err.println(
+            "prepare " + jobName() + ": failed: " + Errors.oneLine(e) + Errors.details());
       }
       return EXIT_FAILED;
     } finally {

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.optimbench.jobs.conf.ConfException;
+import org.optimbench.prep.common.Errors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -85,15 +86,14 @@ public final class Compare implements Callable<Integer> {
     if (System.getProperty("spark.master") == null) b.master(master);
     b.config("spark.ui.showConsoleProgress", "false");
     try (SparkSession spark = b.getOrCreate()) {
-      spark.sparkContext().setLogLevel("WARN");
       CompareJob.run(spark, req, System.out);
       return 0;
     } catch (IllegalArgumentException e) { // CompareException, ConfException: bad input
       System.err.println("compare: " + e.getMessage());
       return 2;
     } catch (Exception e) {
-      System.err.println("compare: failed: " + e);
-      e.printStackTrace();
+      Errors.log(Compare.class, "compare failed", e);
+      System.err.println("compare: failed: " + Errors.oneLine(e) + Errors.details());
       return 1;
     }
   }

@@ -20,6 +20,7 @@ import org.optimbench.jobs.run.RunFileException;
 import org.optimbench.jobs.run.StaleAttemptException;
 import org.optimbench.jobs.workload.Workload;
 import org.optimbench.optim.spec.SpecException;
+import org.optimbench.prep.common.Errors;
 import org.optimbench.prep.common.HadoopConf;
 
 /**

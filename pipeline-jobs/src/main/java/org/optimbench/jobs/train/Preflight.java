@@ -8,6 +8,7 @@ import org.optimbench.jobs.conf.RunConfig;
 import org.optimbench.jobs.fs.Location;
 import org.optimbench.jobs.workload.PreparedData;
 import org.optimbench.optim.spec.SpecException;
+import org.optimbench.prep.common.Errors;
 
 /**
  * The checks of a sweep's data that need no Spark, made before Spark starts so a wrong path or a

@@ -14,6 +14,7 @@ import org.optimbench.jobs.conf.RunConf;
 import org.optimbench.jobs.conf.RunConfig;
 import org.optimbench.jobs.fs.HadoopConfs;
 import org.optimbench.optim.spec.SpecException;
+import org.optimbench.prep.common.Errors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -19,6 +19,7 @@ import org.optimbench.jobs.run.SweepState;
 import org.optimbench.jobs.workload.PreparedData;
 import org.optimbench.jobs.workload.Workload;
 import org.optimbench.optim.spec.SpecException;
+import org.optimbench.prep.common.Errors;
 import org.optimbench.prep.common.StableHash;
 
 /**

@@ -1,4 +1,4 @@
-package org.optimbench.jobs.train;
+package org.optimbench.prep.common;
 
 import org.slf4j.LoggerFactory;
 
