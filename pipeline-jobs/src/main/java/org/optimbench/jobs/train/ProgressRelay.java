@@ -95,13 +95,13 @@ final class ProgressRelay implements AutoCloseable {
         LOG.warn("progress relay: dropped {}: wrong proof", c.getRemoteSocketAddress());
         return;
       }
-      c.getOutputStream().write(1);
-      c.getOutputStream().flush();
-      c.setSoTimeout(0); // lines come as the run goes
-      synchronized (this) {
+      synchronized (this) { // before the client hears it is accepted: drain() must wait for it
         active++;
       }
       try {
+        c.getOutputStream().write(1);
+        c.getOutputStream().flush();
+        c.setSoTimeout(0); // lines come as the run goes
         BufferedReader in =
             new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8));
         for (String line; (line = in.readLine()) != null; ) {
