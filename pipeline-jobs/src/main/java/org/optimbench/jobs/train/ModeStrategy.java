@@ -55,14 +55,22 @@ abstract class ModeStrategy {
     return comm;
   }
 
-  /** Whether the optimizer's step sees the global batch's gradient (every worker the same). */
-  abstract boolean sharesGradients();
+  /**
+   * Whether the optimizer's step sees the global batch's gradient (every worker the same); by
+   * default each worker steps on its own.
+   */
+  boolean sharesGradients() {
+    return false;
+  }
 
   /**
    * Turns {@code grads}, this worker's mean gradient over {@code examples}, in place into the
-   * gradient the optimizer steps with, and returns {loss, examples} of that gradient's batch.
+   * gradient the optimizer steps with, and returns {loss, examples} of that gradient's batch; by
+   * default this worker's own.
    */
-  abstract double[] gradient(INDArray grads, double loss, long examples);
+  double[] gradient(INDArray grads, double loss, long examples) {
+    return new double[] {loss, examples};
+  }
 
   /** The reducer of per-example statistics (the batch's, global where gradients are shared). */
   Reducer batchReducer() {

@@ -2,7 +2,6 @@ package org.optimbench.jobs.train;
 
 import java.util.Locale;
 import java.util.Optional;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.optim.ModelView;
 import org.optimbench.optim.Optimizer;
@@ -29,16 +28,6 @@ final class ParameterAveraging extends ModeStrategy {
   ParameterAveraging(AllReduce comm, int averagingFrequency) {
     super(comm);
     this.averagingFrequency = averagingFrequency;
-  }
-
-  @Override
-  boolean sharesGradients() {
-    return false;
-  }
-
-  @Override
-  double[] gradient(INDArray grads, double loss, long examples) {
-    return new double[] {loss, examples};
   }
 
   @Override

@@ -1,7 +1,6 @@
 package org.optimbench.jobs.train;
 
 import java.util.Optional;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.optimbench.jobs.collective.AllReduce;
 
 /** {@code mode: single}: one worker; every step's own loss and gradient are the run's. */
@@ -12,16 +11,6 @@ final class SingleProcess extends ModeStrategy {
       throw new IllegalArgumentException(
           "mode single needs exactly one worker, got " + comm.size());
     }
-  }
-
-  @Override
-  boolean sharesGradients() {
-    return false;
-  }
-
-  @Override
-  double[] gradient(INDArray grads, double loss, long examples) {
-    return new double[] {loss, examples};
   }
 
   @Override

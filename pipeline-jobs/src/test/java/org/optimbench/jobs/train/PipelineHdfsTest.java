@@ -25,6 +25,7 @@ import org.optimbench.jobs.fs.MiniHdfs;
 import org.optimbench.jobs.run.Checkpoints;
 import org.optimbench.jobs.run.MetricsLog;
 import org.optimbench.jobs.run.RunStatus;
+import org.optimbench.jobs.testing.LocalSpark;
 import org.optimbench.prep.libsvm.LibsvmConfig;
 import org.optimbench.prep.libsvm.LibsvmJob;
 
@@ -43,22 +44,12 @@ class PipelineHdfsTest {
   @BeforeAll
   static void setUp() throws Exception {
     hdfs = MiniHdfs.start(tmp.resolve("dfs"));
-    spark =
-        SparkSession.builder()
-            .master("local[2]")
-            .appName("pipeline-hdfs-test")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "2")
-            .config("spark.stage.maxConsecutiveAttempts", "1")
-            .getOrCreate();
-    spark.sparkContext().setLogLevel("ERROR");
+    spark = LocalSpark.start("pipeline-hdfs-test");
   }
 
   @AfterAll
   static void tearDown() {
-    spark.stop();
-    SparkSession.clearActiveSession();
-    SparkSession.clearDefaultSession();
+    LocalSpark.stop(spark);
     hdfs.close();
   }
 

@@ -22,6 +22,7 @@ import org.optimbench.jobs.run.Checkpoint;
 import org.optimbench.jobs.run.Checkpoints;
 import org.optimbench.jobs.run.MetricsLog;
 import org.optimbench.jobs.run.RunStatus;
+import org.optimbench.jobs.testing.LocalSpark;
 import org.optimbench.prep.libsvm.LibsvmConfig;
 import org.optimbench.prep.libsvm.LibsvmJob;
 
@@ -39,15 +40,7 @@ class TrainingJobTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    spark =
-        SparkSession.builder()
-            .master("local[2]")
-            .appName("training-job-test")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "2")
-            .config("spark.stage.maxConsecutiveAttempts", "1")
-            .getOrCreate();
-    spark.sparkContext().setLogLevel("ERROR");
+    spark = LocalSpark.start("training-job-test");
     Path iris = Path.of("..").toAbsolutePath().normalize().resolve("data/libsvm/iris");
     data = tmp.resolve("iris-prep");
     LibsvmJob.run(

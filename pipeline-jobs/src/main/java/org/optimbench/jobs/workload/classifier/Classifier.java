@@ -59,8 +59,22 @@ public record Classifier(
   /** The layer spec of an MLP (empty hidden for logreg) and the input kind. */
   record Layers(List<Integer> hidden, Activation activation, String input) {}
 
+  /** What logreg and mlp share: LIBSVM data, bound to the manifest, prepared by data-prep's job. */
+  private abstract static class Definition implements WorkloadDefinition<Layers> {
+    @Override
+    public Workload bind(Layers l, PreparedData data) {
+      return of(l, data);
+    }
+
+    @Override
+    public void prepare(SparkSession spark, String source, String target, PrintStream console)
+        throws IOException {
+      prepareLibsvm(spark, source, target, console);
+    }
+  }
+
   public static final WorkloadDefinition<Layers> LOGREG =
-      new WorkloadDefinition<>() {
+      new Definition() {
         @Override
         public Layers parse(WorkloadSpec spec) {
           if (spec.has("hidden"))
@@ -70,21 +84,10 @@ public record Classifier(
           spec.finish();
           return new Layers(List.of(), Activation.IDENTITY, input);
         }
-
-        @Override
-        public Workload bind(Layers l, PreparedData data) {
-          return of(l, data);
-        }
-
-        @Override
-        public void prepare(SparkSession spark, String source, String target, PrintStream console)
-            throws IOException {
-          prepareLibsvm(spark, source, target, console);
-        }
       };
 
   public static final WorkloadDefinition<Layers> MLP =
-      new WorkloadDefinition<>() {
+      new Definition() {
         @Override
         public Layers parse(WorkloadSpec spec) {
           List<Integer> hidden = spec.widths("hidden", List.of(64), 1);
@@ -95,17 +98,6 @@ public record Classifier(
           String input = input(spec);
           spec.finish();
           return new Layers(hidden, a, input);
-        }
-
-        @Override
-        public Workload bind(Layers l, PreparedData data) {
-          return of(l, data);
-        }
-
-        @Override
-        public void prepare(SparkSession spark, String source, String target, PrintStream console)
-            throws IOException {
-          prepareLibsvm(spark, source, target, console);
         }
       };
 

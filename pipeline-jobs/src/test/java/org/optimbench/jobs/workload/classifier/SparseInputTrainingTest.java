@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.optimbench.jobs.conf.RunConf;
 import org.optimbench.jobs.run.Checkpoints;
+import org.optimbench.jobs.testing.LocalSpark;
 import org.optimbench.jobs.train.TrainedRun;
 import org.optimbench.prep.libsvm.LibsvmConfig;
 import org.optimbench.prep.libsvm.LibsvmJob;
@@ -33,22 +34,12 @@ class SparseInputTrainingTest {
 
   @BeforeAll
   static void setUp() {
-    spark =
-        SparkSession.builder()
-            .master("local[2]")
-            .appName("sparse-input-test")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "2")
-            .config("spark.stage.maxConsecutiveAttempts", "1")
-            .getOrCreate();
-    spark.sparkContext().setLogLevel("ERROR");
+    spark = LocalSpark.start("sparse-input-test");
   }
 
   @AfterAll
   static void tearDown() {
-    spark.stop();
-    SparkSession.clearActiveSession();
-    SparkSession.clearDefaultSession();
+    LocalSpark.stop(spark);
   }
 
   private static Path prepare(String name, Path input, Integer numFeatures) throws Exception {

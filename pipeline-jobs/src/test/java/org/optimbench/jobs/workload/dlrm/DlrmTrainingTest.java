@@ -30,6 +30,7 @@ import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.run.Checkpoints;
 import org.optimbench.jobs.run.MetricsLog;
 import org.optimbench.jobs.run.RunStatus;
+import org.optimbench.jobs.testing.LocalSpark;
 import org.optimbench.jobs.train.TrainedRun;
 import org.optimbench.jobs.train.TrainingJobAccess;
 import org.optimbench.jobs.workload.InMemory;
@@ -50,15 +51,7 @@ class DlrmTrainingTest {
 
   @BeforeAll
   static void setUp() {
-    spark =
-        SparkSession.builder()
-            .master("local[2]")
-            .appName("dlrm-training-test")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "2")
-            .config("spark.stage.maxConsecutiveAttempts", "1")
-            .getOrCreate();
-    spark.sparkContext().setLogLevel("ERROR");
+    spark = LocalSpark.start("dlrm-training-test");
   }
 
   @AfterAll

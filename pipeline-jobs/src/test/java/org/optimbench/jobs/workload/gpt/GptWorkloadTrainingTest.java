@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.optimbench.jobs.conf.RunConf;
 import org.optimbench.jobs.conf.RunConfig;
+import org.optimbench.jobs.testing.LocalSpark;
 import org.optimbench.jobs.train.TrainedRun;
 import org.optimbench.jobs.workload.PreparedData;
 
@@ -30,23 +31,12 @@ class GptWorkloadTrainingTest {
 
   @BeforeAll
   static void setUp() {
-    spark =
-        SparkSession.builder()
-            .master("local[2]")
-            .appName("gpt-training-test")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "2")
-            .config("spark.stage.maxConsecutiveAttempts", "1")
-            .getOrCreate();
-    spark.sparkContext().setLogLevel("ERROR");
+    spark = LocalSpark.start("gpt-training-test");
   }
 
   @AfterAll
   static void tearDown() {
-    spark.stop();
-    // stop() can leave the session registered; tests that check no Spark was started share this JVM
-    SparkSession.clearActiveSession();
-    SparkSession.clearDefaultSession();
+    LocalSpark.stop(spark);
   }
 
   private static List<RunConfig> conf(String name, String... overrides) throws Exception {

@@ -1,0 +1,34 @@
+package org.optimbench.jobs.testing;
+
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The Spark session of a test class: local[2] (two barrier workers), no UI, two shuffle partitions,
+ * no stage retries (a failing test fails at once), Spark's own logging quiet.
+ */
+public final class LocalSpark {
+  private LocalSpark() {}
+
+  public static SparkSession start(String appName) {
+    SparkSession spark =
+        SparkSession.builder()
+            .master("local[2]")
+            .appName(appName)
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.stage.maxConsecutiveAttempts", "1")
+            .getOrCreate();
+    spark.sparkContext().setLogLevel("ERROR");
+    return spark;
+  }
+
+  /**
+   * Stops {@code spark} and forgets it: stop() can leave the session registered, and tests that
+   * check no Spark was started share this JVM.
+   */
+  public static void stop(SparkSession spark) {
+    spark.stop();
+    SparkSession.clearActiveSession();
+    SparkSession.clearDefaultSession();
+  }
+}
