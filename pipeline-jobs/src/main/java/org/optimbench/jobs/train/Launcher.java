@@ -21,6 +21,7 @@ import org.optimbench.jobs.run.StaleAttemptException;
 import org.optimbench.jobs.workload.Workload;
 import org.optimbench.optim.spec.SpecException;
 import org.optimbench.prep.common.HadoopConf;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs the workers of one run on the cluster, and starts them again when an attempt fails, like
@@ -108,7 +109,9 @@ final class Launcher {
           if (e instanceof RuntimeException r) throw r;
           throw new IllegalStateException(why, e);
         }
-        Errors.log(Launcher.class, conf.name() + ": attempt " + attempt + " failed", e);
+        // the console line below says it; the stack trace goes to the log file alone
+        LoggerFactory.getLogger(Launcher.class)
+            .info(conf.name() + ": attempt " + attempt + " failed; restarting", e);
         console.printf(
             Locale.ROOT,
             "%s: attempt %d failed: %s; restarting from the last committed checkpoint in %d s"
