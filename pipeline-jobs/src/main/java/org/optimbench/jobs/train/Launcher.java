@@ -60,7 +60,7 @@ final class Launcher {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     HadoopConf shipped = new HadoopConf(hadoop);
-    String driverHost = spark.sparkContext().getConf().get("spark.driver.host", "127.0.0.1");
+    ProgressRelay.Endpoint relayAt = ProgressRelay.Endpoint.of(spark.sparkContext().getConf());
     int workers = conf.parallelism().workers();
     long backoff = conf.recovery().backoffMillis();
     for (int restart = 0; ; restart++) {
@@ -70,8 +70,9 @@ final class Launcher {
       try {
         BarrierRunner.awaitSlots(sc, workers, conf.recovery().slotWaitMillis());
         CollectiveOptions ring = conf.collective().options();
-        try (ProgressRelay relay = ProgressRelay.open(driverHost, ring.secret(), console)) {
-          ProgressRelay.Address to = relay.address();
+        ProgressRelay relay = ProgressRelay.openOrNull(relayAt, ring.secret(), console);
+        try {
+          ProgressRelay.Address to = relay == null ? null : relay.address();
           List<Outcome> results =
               BarrierRunner.run(
                   sc,
@@ -79,7 +80,9 @@ final class Launcher {
                   ring,
                   ctx -> {
                     PrintStream out =
-                        ctx.rank() == 0 ? ProgressRelay.connect(to, System.out) : System.out;
+                        ctx.rank() == 0 && to != null
+                            ? ProgressRelay.connect(to, System.out)
+                            : System.out;
                     try {
                       return WorkerTraining.run(
                           conf,
@@ -97,8 +100,10 @@ final class Launcher {
                       if (out != System.out) out.close();
                     }
                   });
-          relay.drain(2_000);
+          if (relay != null) relay.drain(2_000);
           return results.get(0);
+        } finally {
+          if (relay != null) relay.close();
         }
       } catch (Exception e) { // Spark's job failures are checked but undeclared SparkExceptions
         // a failed barrier stage's error says only that the stage failed; the task says why
