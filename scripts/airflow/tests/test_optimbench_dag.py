@@ -6,6 +6,7 @@ keywords and invalid task ids as Airflow does. Run from the repository root:
     python3 -m unittest discover -s scripts/airflow/tests -v
 (OpsScriptsTest in pipeline-jobs runs this as part of `scripts/test`.)
 """
+import contextlib
 import importlib.util
 import os
 import re
@@ -125,9 +126,14 @@ class DagGraphTest(unittest.TestCase):
 
 
 class SubmitWrapperTest(unittest.TestCase):
-    def submit(self, *args):
-        env = dict(os.environ, SUBMIT_DRY_RUN="1", MASTER="local[2]")
+    def submit(self, *args, **env):
+        env = dict(os.environ, SUBMIT_DRY_RUN="1", MASTER="local[2]", **env)
         return subprocess.run([str(ROOT / "scripts/submit/job"), *args], env=env, capture_output=True, text=True, timeout=60)
+
+    def confs(self, p):
+        self.assertEqual(0, p.returncode, p.stderr)
+        cmd = shlex.split(p.stdout)
+        return dict(cmd[i + 1].split("=", 1) for i, a in enumerate(cmd) if a == "--conf")
 
     def test_dry_run_builds_a_spark_submit_command_with_flags_user_conf_and_job_args(self):
         p = self.submit("train", "--executor-memory", "2g", "--conf", "spark.executor.cores=2",
@@ -138,12 +144,81 @@ class SubmitWrapperTest(unittest.TestCase):
         self.assertEqual("local[2]", cmd[cmd.index("--master") + 1])
         confs = dict(cmd[i + 1].split("=", 1) for i, a in enumerate(cmd) if a == "--conf")
         self.assertEqual(lib_sh_flags() + ["-Dmine=1"], confs["spark.executor.extraJavaOptions"].split())
-        self.assertEqual(lib_sh_flags(), confs["spark.driver.extraJavaOptions"].split())
+        self.assertEqual(lib_sh_flags(), confs["spark.driver.extraJavaOptions"].split()[:len(lib_sh_flags())])
         self.assertEqual("2", confs["spark.executor.cores"])
         self.assertIn("spark.executorEnv.OMP_NUM_THREADS", confs)
         self.assertEqual(["2g"], [cmd[i + 1] for i, a in enumerate(cmd) if a == "--executor-memory"])
         jar = next(i for i, a in enumerate(cmd) if a.endswith("-job.jar"))
         self.assertEqual(["conf/quickstart.yaml", "steps=20"], cmd[jar + 1:])
+
+    def test_a_client_mode_driver_logs_to_a_file_it_names_with_the_projects_configuration(self):
+        confs = self.confs(self.submit("train", "--", "conf/quickstart.yaml", OPTIMBENCH_LOG_DIR="/var/tmp/obl"))
+        flags = confs["spark.driver.extraJavaOptions"].split()[len(lib_sh_flags()):]
+        props = dict(f[2:].split("=", 1) for f in flags)
+        self.assertEqual(str(ROOT / "data-prep/src/main/resources/optimbench-log4j2.properties"),
+                         props["log4j2.configurationFile"])
+        self.assertTrue(Path(props["log4j2.configurationFile"]).is_file())
+        self.assertRegex(props["optimbench.log.file"], r"^/var/tmp/obl/submit-train-\d{8}-\d{6}-\d+\.log$")
+        self.assertNotIn("spark.log.level", confs, "Spark's level would cut what the log file keeps")
+        self.assertEqual(lib_sh_flags(), confs["spark.executor.extraJavaOptions"].split())
+
+    def test_a_cluster_mode_driver_logs_where_the_cluster_keeps_its_logs(self):
+        with spark_home("exit 0\n") as home:
+            for mode in (["--deploy-mode", "cluster"], ["--conf", "spark.submit.deployMode=cluster"]):
+                confs = self.confs(self.submit("train", "--master", "yarn", *mode, "--", "conf/quickstart.yaml",
+                                               SPARK_HOME=home))
+                self.assertEqual(lib_sh_flags(), confs["spark.driver.extraJavaOptions"].split())
+                self.assertEqual("WARN", confs["spark.log.level"])
+                self.assertNotIn("spark.standalone.submit.waitAppCompletion", confs)
+
+    def test_standalone_cluster_mode_waits_for_the_driver_unless_told_not_to(self):
+        with spark_home("exit 0\n") as home:
+            confs = self.confs(self.submit("train", "--master", "spark://m:7077", "--deploy-mode", "cluster",
+                                           "--", "conf/quickstart.yaml", SPARK_HOME=home))
+            self.assertEqual("true", confs["spark.standalone.submit.waitAppCompletion"])
+            confs = self.confs(self.submit("train", "--master", "spark://m:7077", "--deploy-mode", "cluster",
+                                           "--conf", "spark.standalone.submit.waitAppCompletion=false",
+                                           "--", "conf/quickstart.yaml", SPARK_HOME=home))
+            self.assertEqual("false", confs["spark.standalone.submit.waitAppCompletion"])
+
+    def standalone_cluster(self, report, rc=0):
+        """submit/job in standalone cluster mode against a stand-in spark-submit that writes Spark's
+        Client state reports (`report`) where the wrapper's log4j configuration sends them."""
+        with spark_home("f=$(printf '%s\\n' $SPARK_SUBMIT_OPTS | sed -n 's/^-Doptimbench.submit.states=//p')\n"
+                        f"printf '%s' {shlex.quote(report)} > \"$f\"\n"
+                        f"exit {rc}\n") as home:
+            env = dict(os.environ, SPARK_HOME=home, JOB_JAR="/opt/job.jar")
+            env.pop("SUBMIT_DRY_RUN", None)
+            return subprocess.run([str(ROOT / "scripts/submit/job"), "train", "--master", "spark://m:7077",
+                                   "--deploy-mode", "cluster", "--", "/shared/conf.yaml"],
+                                  env=env, capture_output=True, text=True, timeout=60)
+
+    RUNNING = ("Driver successfully submitted as driver-20260101000000-0007\n"
+               "State of driver-20260101000000-0007 is RUNNING\n"
+               "Driver running on 10.0.0.5:41553 (worker-20260101-10.0.0.5-41553)\n")
+
+    def test_standalone_cluster_mode_exits_0_for_a_finished_driver(self):
+        p = self.standalone_cluster(self.RUNNING + "State of driver driver-20260101000000-0007 is FINISHED, "
+                                    "exiting spark-submit JVM.\n")
+        self.assertEqual(0, p.returncode, p.stderr)
+
+    def test_standalone_cluster_mode_exits_1_for_a_failed_or_killed_driver_naming_it_and_its_worker(self):
+        for state in ("FAILED", "KILLED", "ERROR"):
+            p = self.standalone_cluster(self.RUNNING + f"State of driver driver-20260101000000-0007 is {state}, "
+                                        "exiting spark-submit JVM.\n")
+            self.assertEqual(1, p.returncode, state)
+            self.assertEqual(1, len(p.stderr.strip().splitlines()), p.stderr)
+            self.assertIn(f"driver driver-20260101000000-0007 ended {state}", p.stderr)
+            self.assertIn("10.0.0.5:41553", p.stderr)
+
+    def test_standalone_cluster_mode_without_a_final_state_is_a_failure(self):
+        p = self.standalone_cluster(self.RUNNING)
+        self.assertEqual(1, p.returncode)
+        self.assertIn("without reporting the driver's final state", p.stderr)
+
+    def test_standalone_cluster_mode_passes_on_a_failed_submission(self):
+        p = self.standalone_cluster("", rc=255)
+        self.assertEqual(255, p.returncode)
 
     def test_an_unknown_stage_exits_2_naming_it(self):
         p = self.submit("trian", "conf/quickstart.yaml")
@@ -154,6 +229,17 @@ class SubmitWrapperTest(unittest.TestCase):
         p = self.submit("train", "--conf", "spark.executor.cores")
         self.assertEqual(2, p.returncode)
         self.assertIn("spark.executor.cores", p.stderr)
+
+
+@contextlib.contextmanager
+def spark_home(body):
+    """A SPARK_HOME whose bin/spark-submit is a bash script with `body`."""
+    with tempfile.TemporaryDirectory() as home:
+        (Path(home) / "bin").mkdir()
+        fake = Path(home) / "bin/spark-submit"
+        fake.write_text("#!/usr/bin/env bash\n" + body)
+        fake.chmod(0o755)
+        yield home
 
 
 def lib_sh_flags():

@@ -1,5 +1,6 @@
 package org.optimbench.prep;
 
+import org.optimbench.prep.common.Sparks;
 import org.optimbench.prep.criteo.CriteoJob;
 import org.optimbench.prep.criteo.GenerateCriteoCommand;
 import org.optimbench.prep.libsvm.LibsvmJob;
@@ -20,7 +21,7 @@ public final class Prepare implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    Sparks.exit(commandLine().execute(args));
   }
 
   public static CommandLine commandLine() {

@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.prep.common.Errors;
+import org.optimbench.prep.common.Sparks;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -125,6 +126,6 @@ public final class Compare implements Callable<Integer> {
 
   public static void main(String[] args) {
     System.setProperty("java.awt.headless", "true");
-    System.exit(new CommandLine(new Compare()).execute(args));
+    Sparks.exit(new CommandLine(new Compare()).execute(args));
   }
 }

@@ -22,6 +22,7 @@ import org.optimbench.jobs.workload.Workload;
 import org.optimbench.optim.spec.SpecException;
 import org.optimbench.prep.common.Errors;
 import org.optimbench.prep.common.HadoopConf;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs the workers of one run on the cluster, and starts them again when an attempt fails, like
@@ -60,7 +61,7 @@ final class Launcher {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     HadoopConf shipped = new HadoopConf(hadoop);
-    String driverHost = spark.sparkContext().getConf().get("spark.driver.host", "127.0.0.1");
+    ProgressRelay.Endpoint relayAt = ProgressRelay.Endpoint.of(spark.sparkContext().getConf());
     int workers = conf.parallelism().workers();
     long backoff = conf.recovery().backoffMillis();
     for (int restart = 0; ; restart++) {
@@ -70,8 +71,9 @@ final class Launcher {
       try {
         BarrierRunner.awaitSlots(sc, workers, conf.recovery().slotWaitMillis());
         CollectiveOptions ring = conf.collective().options();
-        try (ProgressRelay relay = ProgressRelay.open(driverHost, ring.secret(), console)) {
-          ProgressRelay.Address to = relay.address();
+        ProgressRelay relay = ProgressRelay.openOrNull(relayAt, ring.secret(), console);
+        try {
+          ProgressRelay.Address to = relay == null ? null : relay.address();
           List<Outcome> results =
               BarrierRunner.run(
                   sc,
@@ -79,7 +81,9 @@ final class Launcher {
                   ring,
                   ctx -> {
                     PrintStream out =
-                        ctx.rank() == 0 ? ProgressRelay.connect(to, System.out) : System.out;
+                        ctx.rank() == 0 && to != null
+                            ? ProgressRelay.connect(to, System.out)
+                            : System.out;
                     try {
                       return WorkerTraining.run(
                           conf,
@@ -97,8 +101,10 @@ final class Launcher {
                       if (out != System.out) out.close();
                     }
                   });
-          relay.drain(2_000);
+          if (relay != null) relay.drain(2_000);
           return results.get(0);
+        } finally {
+          if (relay != null) relay.close();
         }
       } catch (Exception e) { // Spark's job failures are checked but undeclared SparkExceptions
         // a failed barrier stage's error says only that the stage failed; the task says why
@@ -109,7 +115,9 @@ final class Launcher {
           if (e instanceof RuntimeException r) throw r;
           throw new IllegalStateException(why, e);
         }
-        Errors.log(Launcher.class, conf.name() + ": attempt " + attempt + " failed", e);
+        // the console line below says it; the stack trace goes to the log file alone
+        LoggerFactory.getLogger(Launcher.class)
+            .info(conf.name() + ": attempt " + attempt + " failed; restarting", e);
         console.printf(
             Locale.ROOT,
             "%s: attempt %d failed: %s; restarting from the last committed checkpoint in %d s"

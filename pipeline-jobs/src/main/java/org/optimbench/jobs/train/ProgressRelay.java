@@ -14,6 +14,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import org.apache.spark.SparkConf;
 import org.optimbench.jobs.collective.RingSecret;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,12 +57,50 @@ final class ProgressRelay implements AutoCloseable {
     acceptor.start();
   }
 
-  /** Listens on {@code host} (the driver's) and prints relayed lines to {@code console}. */
-  static ProgressRelay open(String host, RingSecret secret, PrintStream console)
+  /**
+   * The driver's address to listen on and the one rank 0 is given: Spark's {@code
+   * spark.driver.bindAddress} when the application sets a specific one, else {@code
+   * spark.driver.host}. On Kubernetes in cluster mode the host is the driver's service, which
+   * cannot be bound and forwards only Spark's own ports, while the bind address is the driver pod's
+   * IP, which executors reach directly.
+   */
+  record Endpoint(String bind, String advertised) {
+    static Endpoint of(SparkConf conf) {
+      String host = conf.get("spark.driver.host", "127.0.0.1");
+      String bind = conf.get("spark.driver.bindAddress", host);
+      boolean wildcard = bind.equals("0.0.0.0") || bind.equals("::") || bind.equals("[::]");
+      return new Endpoint(bind, wildcard ? host : bind);
+    }
+  }
+
+  /** Listens at {@code at} and prints relayed lines to {@code console}. */
+  static ProgressRelay open(Endpoint at, RingSecret secret, PrintStream console)
       throws IOException {
     ServerSocket s = new ServerSocket();
-    s.bind(new InetSocketAddress(InetAddress.getByName(host), 0), 16);
-    return new ProgressRelay(s, new Address(host, s.getLocalPort(), secret), console);
+    try {
+      s.bind(new InetSocketAddress(InetAddress.getByName(at.bind()), 0), 16);
+    } catch (IOException e) {
+      s.close();
+      throw e;
+    }
+    return new ProgressRelay(s, new Address(at.advertised(), s.getLocalPort(), secret), console);
+  }
+
+  /**
+   * {@link #open}, or null with a warning when the driver cannot listen there: the run goes on and
+   * rank 0's lines go to its executor's output.
+   */
+  static ProgressRelay openOrNull(Endpoint at, RingSecret secret, PrintStream console) {
+    try {
+      return open(at, secret, console);
+    } catch (IOException e) {
+      LOG.warn(
+          "progress relay: cannot listen on {} ({}); rank 0's progress goes to its executor's"
+              + " output",
+          at.bind(),
+          e.toString());
+      return null;
+    }
   }
 
   Address address() {
@@ -95,7 +134,8 @@ final class ProgressRelay implements AutoCloseable {
         LOG.warn("progress relay: dropped {}: wrong proof", c.getRemoteSocketAddress());
         return;
       }
-      synchronized (this) { // before the client hears it is accepted: drain() must wait for it
+      // counted before rank 0 learns it was accepted, so a drain() after its last line waits for it
+      synchronized (this) {
         active++;
       }
       try {

@@ -15,6 +15,7 @@ import org.optimbench.jobs.conf.RunConfig;
 import org.optimbench.jobs.fs.HadoopConfs;
 import org.optimbench.optim.spec.SpecException;
 import org.optimbench.prep.common.Errors;
+import org.optimbench.prep.common.Sparks;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -143,6 +144,6 @@ public final class Train implements Callable<Integer> {
         .footer(
             String.format(
                 "%nConf keys (YAML, or dotted.key=value overrides):%n%s", RunConf.help()));
-    System.exit(cl.execute(args));
+    Sparks.exit(cl.execute(args));
   }
 }
