@@ -1,5 +1,6 @@
 package org.optimbench.jobs.testing;
 
+import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -10,14 +11,23 @@ public final class LocalSpark {
   private LocalSpark() {}
 
   public static SparkSession start(String appName) {
-    SparkSession spark =
+    return start(appName, Map.of());
+  }
+
+  /**
+   * As {@link #start(String)}, with Hadoop settings (an object store's endpoint and credentials)
+   * given as an application gives them: {@code spark.hadoop.<key>}.
+   */
+  public static SparkSession start(String appName, Map<String, String> hadoopSettings) {
+    SparkSession.Builder builder =
         SparkSession.builder()
             .master("local[2]")
             .appName(appName)
             .config("spark.ui.enabled", "false")
             .config("spark.sql.shuffle.partitions", "2")
-            .config("spark.stage.maxConsecutiveAttempts", "1")
-            .getOrCreate();
+            .config("spark.stage.maxConsecutiveAttempts", "1");
+    hadoopSettings.forEach((k, v) -> builder.config("spark.hadoop." + k, v));
+    SparkSession spark = builder.getOrCreate();
     spark.sparkContext().setLogLevel("ERROR");
     return spark;
   }

@@ -1,45 +1,15 @@
 package org.optimbench.jobs.train;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-import org.apache.spark.sql.SparkSession;
+import java.io.IOException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.optimbench.jobs.compare.CompareJob;
-import org.optimbench.jobs.compare.CompareSettings;
-import org.optimbench.jobs.conf.RunConf;
-import org.optimbench.jobs.conf.RunConfig;
 import org.optimbench.jobs.fs.Location;
 import org.optimbench.jobs.fs.MiniHdfs;
-import org.optimbench.jobs.run.Checkpoints;
-import org.optimbench.jobs.run.MetricsLog;
-import org.optimbench.jobs.run.RunStatus;
 import org.optimbench.jobs.testing.LocalSpark;
-import org.optimbench.prep.libsvm.LibsvmConfig;
-import org.optimbench.prep.libsvm.LibsvmJob;
 
-/**
- * The whole pipeline with every path on a real HDFS (Hadoop's MiniDFSCluster): data-prep writes the
- * prepared data there, training streams it from there and writes its run directory there (metrics,
- * checkpoints, status), a run killed after a checkpoint resumes from the HDFS checkpoint to the
- * same final parameters as an uninterrupted run, and the comparison reads the runs from HDFS and
- * writes its report there. Nothing of the runs is on the local disk.
- */
-class PipelineHdfsTest {
-  @TempDir static Path tmp;
+/** The whole pipeline with every path an {@code hdfs://} URI on a real HDFS (MiniDFSCluster). */
+class PipelineHdfsTest extends PipelineOnStoreTestBase {
   static MiniHdfs hdfs;
-  static SparkSession spark;
 
   @BeforeAll
   static void setUp() throws Exception {
@@ -53,82 +23,13 @@ class PipelineHdfsTest {
     hdfs.close();
   }
 
-  private static List<RunConfig> conf(String name, String... overrides) throws Exception {
-    Path f = tmp.resolve(name + ".yaml");
-    Files.writeString(
-        f,
-        """
-        data: {train: %s}
-        workload: {name: mlp, hidden: [6]}
-        optimizer: {name: prodigy}
-        mode: gradient_sharing
-        workers: 2
-        steps: 20
-        batch_size: 8
-        eval_every: 10
-        checkpoint_every: 10
-        log_every: 5
-        dtype: float64
-        max_restarts: 0
-        output: %s
-        """
-            .formatted(hdfs.uri("/prep/iris"), hdfs.uri("/runs")));
-    return RunConf.load(f, List.of(overrides));
+  @Override
+  String uri(String absolutePath) {
+    return hdfs.uri(absolutePath);
   }
 
-  private static void train(List<RunConfig> runs) throws Exception {
-    TrainingJob.run(spark, runs, new PrintStream(OutputStream.nullOutputStream()));
-  }
-
-  private static double[] finalParams(String run) throws Exception {
-    return new Checkpoints(hdfs.location("/runs/" + run), 2)
-        .latest()
-        .orElseThrow()
-        .params()
-        .toDoubleVector();
-  }
-
-  @Test
-  void prepareTrainResumeAndCompareWithEveryPathOnHdfs() throws Exception {
-    Path iris = Path.of("..").toAbsolutePath().normalize().resolve("data/libsvm/iris");
-    LibsvmJob.run(
-        spark,
-        new LibsvmConfig(
-            iris.toString(), hdfs.uri("/prep/iris"), false, 0L, 7L, 0.2, 0.0, null, null, null));
-    assertTrue(hdfs.location("/prep/iris/_SUCCESS").exists(), "data-prep wrote to HDFS");
-
-    train(conf("whole"));
-    assertEquals(
-        RunStatus.State.COMPLETED,
-        RunStatus.read(hdfs.location("/runs/whole")).orElseThrow().state());
-
-    System.setProperty(TrainingLoop.CRASH_PROPERTY, "13");
-    try {
-      train(conf("killed"));
-    } finally {
-      System.clearProperty(TrainingLoop.CRASH_PROPERTY);
-    }
-    assertFalse(
-        RunStatus.read(hdfs.location("/runs/killed")).orElseThrow().state()
-            == RunStatus.State.COMPLETED);
-    train(conf("killed")); // resumes from the checkpoint at step 10 on HDFS
-    assertArrayEquals(finalParams("whole"), finalParams("killed"), 0.0);
-    List<Map<String, Object>> rows =
-        MetricsLog.read(hdfs.location("/runs/killed").resolve(MetricsLog.FILE));
-    assertEquals(List.of(4L, 9L, 14L, 19L), rows.stream().map(r -> (Long) r.get("step")).toList());
-
-    Location out = hdfs.location("/compare");
-    CompareJob.run(
-        spark,
-        new CompareJob.Request(
-            List.of(hdfs.uri("/runs")),
-            CompareSettings.parse(Map.of("metric", "eval.valid_loss")),
-            out.uri(),
-            false),
-        new PrintStream(OutputStream.nullOutputStream()));
-    assertTrue(out.resolve("report.html").exists(), "the report is on HDFS");
-    assertTrue(
-        out.resolve("report.html").readString().contains("killed"), "both runs are compared");
-    assertFalse(Files.exists(Path.of("runs")), "nothing written to the local working folder");
+  @Override
+  Location location(String absolutePath) throws IOException {
+    return hdfs.location(absolutePath);
   }
 }
