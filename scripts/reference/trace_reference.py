@@ -315,7 +315,9 @@ def _batches(v, n, field):
 
 
 SCHEDULES = {"constant": (), "linear_decay": ("total_steps",), "cosine": ("total_steps",),
-             "exponential": ("gamma",), "step": ("gamma", "step_size"), "refined": ("path",)}
+             "exponential": ("gamma",), "step": ("gamma",), "refined": ("path",)}
+# fields a schedule may have beyond its required ones (step: step_size, or milestones with T)
+OPTIONAL = {"step": ("step_size", "milestones")}
 
 
 def parse_problem(p, problem_dir):
@@ -390,7 +392,8 @@ def parse_schedule(s, problem_dir):
     name = s.get("name")
     if name not in SCHEDULES:
         raise ProblemError(f"schedule.name: unknown schedule {json.dumps(name)}")
-    allowed = set(SCHEDULES[name]) | {"name", "warmup_steps", "total_steps"}
+    allowed = set(SCHEDULES[name]) | set(OPTIONAL.get(name, ())) | {"name", "warmup_steps",
+                                                                     "total_steps"}
     for k in s:
         if k not in allowed:
             raise ProblemError(f"schedule.{k}: unknown field for schedule {name}")
@@ -407,8 +410,25 @@ def parse_schedule(s, problem_dir):
             raise ProblemError("schedule.total_steps: must exceed warmup_steps")
     if "gamma" in s:
         out["gamma"] = kind_float(s["gamma"], "schedule.gamma")
-    if "step_size" in s:
-        out["step_size"] = kind_int(s["step_size"], "schedule.step_size")
+    if name == "step" and "milestones" in s:
+        if "step_size" in s:
+            raise ProblemError("schedule.step_size: give step_size or milestones, not both")
+        if out.get("T", 0) <= 0:
+            raise ProblemError("schedule.total_steps: required with milestones")
+        ms = s["milestones"]
+        if not isinstance(ms, list) or not ms:
+            raise ProblemError("schedule.milestones: expected a non-empty list of fractions")
+        out["at"] = []
+        for i, m in enumerate(ms):
+            m = kind_float(m, f"schedule.milestones[{i}]")
+            if not 0 < m < 1:
+                raise ProblemError(f"schedule.milestones[{i}]: must be a fraction in (0, 1)")
+            if i > 0 and not m > ms[i - 1]:
+                raise ProblemError(f"schedule.milestones[{i}]: must exceed the one before it")
+            # Java's Math.round: floor(x + 0.5)
+            out["at"].append(math.floor(m * out["T"] + 0.5))
+    elif name == "step":
+        out["step_size"] = kind_int(s.get("step_size", 1), "schedule.step_size")
         if out["step_size"] < 1:
             raise ProblemError("schedule.step_size: must be >= 1")
     if name == "refined":
@@ -468,6 +488,9 @@ def schedule_factor(s, t):
         return 1.0 - u if name == "linear_decay" else 0.5 * (1.0 + math.cos(math.pi * u))
     if name == "exponential":
         return s["gamma"] ** t
+    if name == "step" and "at" in s:
+        # torch.optim.lr_scheduler.MultiStepLR with milestones round(m * T)
+        return s["gamma"] ** sum(1 for a in s["at"] if t >= a)
     if name == "step":
         return s["gamma"] ** (t // s["step_size"])
     if name == "refined":

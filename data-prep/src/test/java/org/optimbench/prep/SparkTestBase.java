@@ -40,10 +40,9 @@ public abstract class SparkTestBase {
   }
 
   /**
-   * System property naming the directory of the optional extra datasets (the papers' LIBSVM
-   * multiclass suite in {@code libsvm-suite/}, the binary classics in {@code libsvm-binary/}),
-   * which the repository does not ship. When unset, the environment variable {@link
-   * #EXTRA_DATA_ENV} is read instead.
+   * System property naming the directory of the optional extra datasets (the binary classics in
+   * {@code libsvm-binary/}), which the repository does not ship. When unset, the environment
+   * variable {@link #EXTRA_DATA_ENV} is read instead.
    */
   public static final String EXTRA_DATA_PROPERTY = "optimbench.extraData";
 

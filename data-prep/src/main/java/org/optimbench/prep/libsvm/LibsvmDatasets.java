@@ -17,9 +17,12 @@ import org.optimbench.prep.common.InputListing;
  * recursively), files group into datasets by name: {@code .gz}/{@code .bz2} is dropped, and a
  * {@code .t} or {@code .test} suffix marks the test file of the dataset named without it ({@code
  * dna.scale} + {@code dna.scale.t}). A dataset with only a test file ({@code usps.t}) is treated as
- * plain data and split like any other. Each dataset is written to {@code <output>/<subdirectory>}
- * when it is the only dataset of its subdirectory (the shared suite's {@code dna/}, {@code glass/},
- * ...), else to {@code <output>/<relative path>/<name>}.
+ * plain data and split like any other. A single file, or a directory whose files are all one
+ * dataset ({@code data/libsvm-suite/dna/}: {@code dna.scale.gz} and {@code dna.scale.t.gz}), is
+ * written to {@code <output>} itself, so a training conf's {@code data.source} directory prepares
+ * into its {@code data.train}. Otherwise each dataset is written to {@code <output>/<subdirectory>}
+ * when it is the only dataset of its subdirectory (the suite's {@code dna/}, {@code glass/}, ...),
+ * else to {@code <output>/<relative path>/<name>}.
  */
 public final class LibsvmDatasets {
   private LibsvmDatasets() {}
@@ -65,11 +68,13 @@ public final class LibsvmDatasets {
           .computeIfAbsent(group, k -> new ArrayList<>())
           .add(f);
     }
+    boolean oneDatasetAtRoot =
+        groups.size() == 1 && groups.containsKey("") && groups.get("").size() == 1;
     List<Dataset> out = new ArrayList<>();
     for (Map.Entry<String, Map<String, List<FileStatus>>> dir : groups.entrySet()) {
       for (Map.Entry<String, List<FileStatus>> g : dir.getValue().entrySet()) {
         String outPath;
-        if (single) {
+        if (single || oneDatasetAtRoot) {
           outPath = output;
         } else if (!dir.getKey().isEmpty() && dir.getValue().size() == 1) {
           outPath = output + "/" + dir.getKey();

@@ -223,8 +223,8 @@ class LibsvmJobTest extends SparkTestBase {
   }
 
   @Test
-  void extraSuiteKeepsTestFilesAndMapsIrregularLabels() throws Exception {
-    Path suite = extraData("libsvm-suite");
+  void shippedSuiteKeepsTestFilesAndMapsIrregularLabels() throws Exception {
+    Path suite = repoRoot().resolve("data/libsvm-suite");
     Path out = tmp.resolve("suite");
     Path in = tmp.resolve("in");
     Files.createDirectories(in);

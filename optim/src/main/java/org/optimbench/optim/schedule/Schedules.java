@@ -23,7 +23,11 @@ import org.optimbench.optim.spec.SpecException;
  *       schedules")
  *   <li>{@code cosine}: 0.5 (1 + cos(pi u))
  *   <li>{@code exponential}: gamma^t
- *   <li>{@code step}: gamma^floor(t / step_size)
+ *   <li>{@code step}: gamma^floor(t / step_size); or, with {@code milestones} (fractions of T,
+ *       strictly increasing, in (0, 1)) instead of {@code step_size}, gamma^k where k counts the
+ *       milestones m with {@code t >= round(m T)}: PyTorch's {@code MultiStepLR} with milestones
+ *       relative to the run's length, so {@code [0.6, 0.8]} of a run given in epochs drops at 60%
+ *       and 80% of its steps whatever the data's size
  *   <li>{@code refined}: the factors of a schedule file written by the refinement tool ({@code
  *       path}), resampled linearly to {@code total_steps} when that is given and differs from the
  *       file's length
@@ -67,6 +71,13 @@ public final class Schedules {
         "step",
         (hp, files) -> {
           double gamma = Checks.nonNegative("gamma", hp.real("gamma", 0.1));
+          if (hp.has("milestones")) {
+            if (hp.has("step_size"))
+              throw new SpecException("step_size", "give step_size or milestones, not both");
+            long total = requiredTotal(hp);
+            long[] at = milestoneSteps(hp.reals("milestones"), total);
+            return withWarmup(hp, total, t -> Math.pow(gamma, passed(at, t)));
+          }
           long size = Checks.positive("step_size", hp.integer("step_size", 1));
           return withWarmup(hp, optionalTotal(hp), t -> Math.pow(gamma, Math.floorDiv(t, size)));
         });
@@ -121,6 +132,36 @@ public final class Schedules {
     }
     hp.finish();
     return s;
+  }
+
+  /**
+   * The steps at which a {@code step} schedule with {@code milestones} (fractions of the run's
+   * {@code total} steps, strictly increasing, each in (0, 1)) drops: {@code round(m * total)}.
+   */
+  private static long[] milestoneSteps(double[] milestones, long total) {
+    if (milestones.length == 0)
+      throw new SpecException(
+          "milestones", "empty (give fractions of total_steps, e.g. [0.6, 0.8])");
+    long[] at = new long[milestones.length];
+    for (int i = 0; i < milestones.length; i++) {
+      double m = milestones[i];
+      if (!(m > 0 && m < 1))
+        throw new SpecException(
+            "milestones[" + i + "]", m + " must be a fraction of total_steps in (0, 1)");
+      if (i > 0 && !(m > milestones[i - 1]))
+        throw new SpecException(
+            "milestones[" + i + "]",
+            m + " must exceed the milestone before it, " + milestones[i - 1]);
+      at[i] = Math.round(m * total);
+    }
+    return at;
+  }
+
+  /** How many of the (ascending) milestone steps {@code at} step {@code t} has reached. */
+  private static int passed(long[] at, long t) {
+    int n = 0;
+    while (n < at.length && t >= at[n]) n++;
+    return n;
   }
 
   private static long requiredTotal(Hparams hp) {

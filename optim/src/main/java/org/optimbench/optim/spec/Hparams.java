@@ -43,6 +43,11 @@ public final class Hparams {
     return path + "." + key;
   }
 
+  /** Whether the spec gives {@code key} (a null value counts as absent). */
+  public boolean has(String key) {
+    return present(key);
+  }
+
   private boolean present(String key) {
     return raw.containsKey(key) && raw.get(key) != null;
   }

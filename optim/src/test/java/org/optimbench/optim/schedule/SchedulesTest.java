@@ -60,6 +60,63 @@ class SchedulesTest {
   }
 
   @Test
+  void stepWithMilestonesDropsAtFractionsOfTheRun() {
+    // MultiStepLR(milestones=[60, 80], gamma=0.1) over a 100-step run
+    Schedule s = create("step", "gamma", 0.1, "milestones", List.of(0.6, 0.8), "total_steps", 100L);
+    assertEquals(1.0, s.factor(0), 0.0);
+    assertEquals(1.0, s.factor(59), 0.0);
+    assertEquals(0.1, s.factor(60), 0.0);
+    assertEquals(0.1, s.factor(79), 0.0);
+    assertEquals(Math.pow(0.1, 2), s.factor(80), 0.0);
+    assertEquals(Math.pow(0.1, 2), s.factor(99), 0.0);
+    // the same fractions of a run 7.5 times as long (1/3 is not exact in binary: rounded to 250)
+    Schedule longer =
+        create("step", "gamma", 0.5, "milestones", List.of(1.0 / 3, 0.8), "total_steps", 750L);
+    assertEquals(1.0, longer.factor(249), 0.0);
+    assertEquals(0.5, longer.factor(250), 0.0);
+    assertEquals(0.5, longer.factor(599), 0.0);
+    assertEquals(0.25, longer.factor(600), 0.0);
+    Schedule warm =
+        create("step", "milestones", List.of(0.5), "total_steps", 10L, "warmup_steps", 2L);
+    assertEquals(0.5, warm.factor(0), 0.0);
+    assertEquals(1.0, warm.factor(4), 0.0);
+    assertEquals(0.1, warm.factor(5), 0.0);
+  }
+
+  @Test
+  void badMilestonesNameTheField() {
+    assertEquals(
+        "schedule.total_steps",
+        assertThrows(SpecException.class, () -> create("step", "milestones", List.of(0.5)))
+            .field());
+    assertEquals(
+        "schedule.step_size",
+        assertThrows(
+                SpecException.class,
+                () ->
+                    create("step", "milestones", List.of(0.5), "step_size", 3L, "total_steps", 10L))
+            .field());
+    assertEquals(
+        "schedule.milestones[1]",
+        assertThrows(
+                SpecException.class,
+                () -> create("step", "milestones", List.of(0.8, 0.6), "total_steps", 10L))
+            .field());
+    assertEquals(
+        "schedule.milestones[0]",
+        assertThrows(
+                SpecException.class,
+                () -> create("step", "milestones", List.of(60.0), "total_steps", 100L))
+            .field());
+    assertEquals(
+        "schedule.milestones",
+        assertThrows(
+                SpecException.class,
+                () -> create("step", "milestones", List.of(), "total_steps", 100L))
+            .field());
+  }
+
+  @Test
   void refinedReadsTheFileAndResamplesToTotalSteps() throws IOException {
     Path f = dir.resolve("s.csv");
     new RefinedSchedule(new double[] {1, 0.5, 0}).write(f);

@@ -235,6 +235,34 @@ class RunConfTest {
   }
 
   @Test
+  void stepMilestonesOfARunGivenInEpochsFallOnThoseEpochs() throws Exception {
+    RunConfig c =
+        RunConf.load(
+                write(
+                    """
+                    data: {train: prep/iris}
+                    optimizer: {name: adam}
+                    schedule: {name: step, gamma: 0.1, milestones: [0.6, 0.8]}
+                    epochs: 100
+                    batch_size: 16
+                    """),
+                List.of())
+            .get(0);
+    // 120 training rows at batch 16: 7.5 steps per epoch, 750 steps in all
+    long steps = c.totalSteps(120);
+    assertEquals(750, steps);
+    org.optimbench.optim.schedule.Schedule s = c.newSchedule(steps);
+    assertEquals(1.0, s.factor(449), 0.0); // epoch 60 ends after 60 * 7.5 = 450 steps
+    assertEquals(0.1, s.factor(450), 0.0);
+    assertEquals(0.1, s.factor(599), 0.0); // epoch 80 ends after 600 steps
+    assertEquals(Math.pow(0.1, 2), s.factor(600), 0.0);
+    // the same conf on 10 times the rows drops 10 times later
+    org.optimbench.optim.schedule.Schedule big = c.newSchedule(c.totalSteps(1200));
+    assertEquals(1.0, big.factor(4499), 0.0);
+    assertEquals(0.1, big.factor(4500), 0.0);
+  }
+
+  @Test
   void helpListsEveryKeyWithItsDefault() {
     String h = RunConf.help();
     for (ConfKey k : RunConf.KEYS) assertTrue(h.contains(k.name()), k.name());
