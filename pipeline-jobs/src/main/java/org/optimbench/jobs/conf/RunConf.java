@@ -151,6 +151,15 @@ public final class RunConf {
               "how long the driver waits for the cluster to offer a task slot per worker before"
                   + " it fails the run (executors still starting or being replaced)"),
           ConfKey.of(
+              "executor_memory",
+              Type.STRING,
+              "",
+              "memory of each executor the run is sized for, with a unit as spark.executor.memory"
+                  + " takes it (16g, 512m): a worker's parameters, gradient, optimizer state,"
+                  + " activations and reader buffers must fit (docs/DATA.md, \"Memory\"); the"
+                  + " trainer warns when Spark's spark.executor.memory is smaller; empty: not"
+                  + " stated, not checked"),
+          ConfKey.of(
               "collective.rendezvous_timeout_s",
               Type.INT,
               600L,
@@ -564,8 +573,8 @@ public final class RunConf {
 
   /**
    * Keys that say how a run is carried out, not what it computes: left out of the run's identity
-   * ({@link #resolvedTree}), so a run resumed with another timeout, restart budget or prefetch
-   * depth is the same run. ({@code compare} configures the comparison of finished runs.)
+   * ({@link #resolvedTree}), so a run resumed with another timeout, restart budget, prefetch depth
+   * or executor size is the same run. ({@code compare} configures the comparison of finished runs.)
    */
   static final Set<String> OPERATIONAL =
       Set.of(
@@ -575,6 +584,7 @@ public final class RunConf {
           "max_restarts",
           "restart_backoff_s",
           "slot_wait_s",
+          "executor_memory",
           "collective.rendezvous_timeout_s",
           "collective.step_timeout_s",
           "collective.handshake_timeout_s",
