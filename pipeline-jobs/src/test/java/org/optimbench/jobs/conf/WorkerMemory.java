@@ -48,9 +48,9 @@ import org.optimbench.optim.StepContext;
  *       half when it grows); the activations of one micro-batch ({@link #activations}).
  *   <li><b>On the heap:</b> the reader's decoded rows, {@code (reader.prefetch + 1)} windows of
  *       {@code min(reader.shuffle_buffer, share)} rows, plus the batch gathered from them and an
- *       evaluation chunk, at the schema's bytes per row ({@link #rowBytes}); the compressed column
- *       chunks of the row group being decoded (at most {@value #ROW_GROUP_BYTES} bytes, Parquet's
- *       default row-group size).
+ *       evaluation chunk, at the schema's bytes per row ({@link #rowBytes}); the page being decoded
+ *       of every column, compressed and decompressed, in the training stream's reader and the
+ *       evaluation's ({@value #PAGE_BYTES} bytes a page, Parquet's default page size).
  *   <li><b>The runtime:</b> {@value #RUNTIME_BYTES} bytes for the JVM, Spark's executor and ND4J's
  *       native libraries.
  * </ul>
@@ -63,8 +63,8 @@ public final class WorkerMemory {
   /** The JVM, Spark's executor and ND4J's native libraries. */
   public static final long RUNTIME_BYTES = 1L << 30;
 
-  /** Parquet's default row-group size: the compressed column chunks one decode holds. */
-  public static final long ROW_GROUP_BYTES = 128L << 20;
+  /** Parquet's default page size: a reader holds one page per column, read and decompressed. */
+  public static final long PAGE_BYTES = 1L << 20;
 
   /** The name of the optimizer step's ND4J workspace ({@link Optimizers}). */
   private static final String STEP_WORKSPACE = "optimbench-optimizer-step";
@@ -154,7 +154,7 @@ public final class WorkerMemory {
         "reader windows (" + (run.data().prefetch() + 1) + " x " + window + " rows)",
         (run.data().prefetch() + 1L) * window * row);
     heap.put("batch and evaluation chunk", ((long) b + w.evaluationChunkRows()) * row);
-    heap.put("row group being decoded", ROW_GROUP_BYTES);
+    heap.put("pages being decoded", 2L * 2 * w.schema().columnNames().size() * PAGE_BYTES);
     heap.put("runtime", RUNTIME_BYTES);
     return new Estimate(run.name(), off, heap);
   }
