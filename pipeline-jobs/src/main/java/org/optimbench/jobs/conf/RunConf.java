@@ -65,7 +65,8 @@ public final class RunConf {
               "reader.prefetch",
               Type.INT,
               1L,
-              "windows each worker decodes ahead in a background thread while it computes (0: none)"),
+              "windows each worker decodes ahead in a background thread while it computes (0: none);"
+                  + " changes no batch (docs/DATA.md)"),
           ConfKey.of(
               "optimizer",
               Type.OBJECT,
@@ -105,7 +106,9 @@ public final class RunConf {
               Type.INT,
               1L,
               "micro-batches whose gradients are summed into one optimizer step on each worker: a"
-                  + " step's batch is workers x accumulation_steps x batch_size examples"),
+                  + " step's batch is workers x accumulation_steps x batch_size examples, and its"
+                  + " micro-batches hold the rows one batch of accumulation_steps x batch_size would"
+                  + " (docs/DATA.md)"),
           ConfKey.of("steps", Type.INT, 0L, "optimizer steps (set steps or epochs)"),
           ConfKey.of(
               "epochs", Type.DOUBLE, 0.0, "passes over the training data (set steps or epochs)"),
@@ -118,7 +121,10 @@ public final class RunConf {
               "eval.valid_fraction",
               Type.DOUBLE,
               1.0,
-              "share of the validation rows that the evaluations during training (and hypergradient methods' validation batches) use: the rows whose hashed id falls below it, the same rows at every evaluation and for any worker count; for splits too large to evaluate every eval_every steps"),
+              "share of the validation rows that the evaluations during training use: the rows whose"
+                  + " hashed id falls below it, the same rows at every evaluation and for any worker"
+                  + " count; for splits too large to evaluate every eval_every steps (each worker"
+                  + " still reads its whole slice; docs/DATA.md)"),
           ConfKey.choice(
               "eval.final",
               "none",
