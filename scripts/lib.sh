@@ -39,10 +39,11 @@ ensure_built() {
   fi
 }
 
-# classpath MODULE: the module's classes and test classes, then optim's (first: the optim jar in a
-# shared ~/.m2 may be another checkout's build), then the module's dependencies.
+# classpath MODULE: the module's classes and test classes, then optim's and data-prep's (first: their
+# jars in a shared ~/.m2 may be another checkout's build, or half written while one installs), then
+# the module's dependencies.
 classpath() {
-  echo "$ROOT/$1/target/classes:$ROOT/$1/target/test-classes:$ROOT/optim/target/classes:$(cat "$ROOT/$1/target/classpath.txt")"
+  echo "$ROOT/$1/target/classes:$ROOT/$1/target/test-classes:$ROOT/optim/target/classes:$ROOT/data-prep/target/classes:$(cat "$ROOT/$1/target/classpath.txt")"
 }
 
 # run_main MODULE CLASS ARGS...: builds MODULE if needed and runs CLASS (a main in its main or

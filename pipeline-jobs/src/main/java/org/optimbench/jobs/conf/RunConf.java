@@ -65,7 +65,8 @@ public final class RunConf {
               "reader.prefetch",
               Type.INT,
               1L,
-              "windows each worker decodes ahead in a background thread while it computes (0: none)"),
+              "windows each worker decodes ahead in a background thread while it computes (0: none);"
+                  + " changes no batch (docs/DATA.md)"),
           ConfKey.of(
               "optimizer",
               Type.OBJECT,
@@ -105,7 +106,9 @@ public final class RunConf {
               Type.INT,
               1L,
               "micro-batches whose gradients are summed into one optimizer step on each worker: a"
-                  + " step's batch is workers x accumulation_steps x batch_size examples"),
+                  + " step's batch is workers x accumulation_steps x batch_size examples, and its"
+                  + " micro-batches hold the rows one batch of accumulation_steps x batch_size would"
+                  + " (docs/DATA.md)"),
           ConfKey.of("steps", Type.INT, 0L, "optimizer steps (set steps or epochs)"),
           ConfKey.of(
               "epochs", Type.DOUBLE, 0.0, "passes over the training data (set steps or epochs)"),
@@ -118,7 +121,10 @@ public final class RunConf {
               "eval.valid_fraction",
               Type.DOUBLE,
               1.0,
-              "share of the validation rows that the evaluations during training (and hypergradient methods' validation batches) use: the rows whose hashed id falls below it, the same rows at every evaluation and for any worker count; for splits too large to evaluate every eval_every steps"),
+              "share of the validation rows that the evaluations during training use: the rows whose"
+                  + " hashed id falls below it, the same rows at every evaluation and for any worker"
+                  + " count; for splits too large to evaluate every eval_every steps (each worker"
+                  + " still reads its whole slice; docs/DATA.md)"),
           ConfKey.choice(
               "eval.final",
               "none",
@@ -150,6 +156,15 @@ public final class RunConf {
               120L,
               "how long the driver waits for the cluster to offer a task slot per worker before"
                   + " it fails the run (executors still starting or being replaced)"),
+          ConfKey.of(
+              "executor_memory",
+              Type.STRING,
+              "",
+              "memory of each executor the run is sized for, with a unit as spark.executor.memory"
+                  + " takes it (16g, 512m): a worker's parameters, gradient, optimizer state,"
+                  + " activations and reader buffers must fit (docs/DATA.md, \"Memory\"); the"
+                  + " trainer warns when Spark's spark.executor.memory is smaller; empty: not"
+                  + " stated, not checked"),
           ConfKey.of(
               "collective.rendezvous_timeout_s",
               Type.INT,
@@ -564,8 +579,8 @@ public final class RunConf {
 
   /**
    * Keys that say how a run is carried out, not what it computes: left out of the run's identity
-   * ({@link #resolvedTree}), so a run resumed with another timeout, restart budget or prefetch
-   * depth is the same run. ({@code compare} configures the comparison of finished runs.)
+   * ({@link #resolvedTree}), so a run resumed with another timeout, restart budget, prefetch depth
+   * or executor size is the same run. ({@code compare} configures the comparison of finished runs.)
    */
   static final Set<String> OPERATIONAL =
       Set.of(
@@ -575,6 +590,7 @@ public final class RunConf {
           "max_restarts",
           "restart_backoff_s",
           "slot_wait_s",
+          "executor_memory",
           "collective.rendezvous_timeout_s",
           "collective.step_timeout_s",
           "collective.handshake_timeout_s",

@@ -40,6 +40,7 @@ public record RunConfig(
     Checkpointing checkpointing,
     Recovery recovery,
     Collective collective,
+    Resources resources,
     String output,
     String sparkMaster,
     Map<String, Object> compare,
@@ -126,6 +127,63 @@ public record RunConfig(
     }
   }
 
+  /**
+   * What the run is sized for: {@code executorMemoryBytes}, the memory of each executor ({@code
+   * executor_memory}, binary units as Spark reads {@code spark.executor.memory}), 0 when the conf
+   * does not state it.
+   */
+  public record Resources(long executorMemoryBytes) implements Serializable {
+    private static final java.util.regex.Pattern SIZE =
+        java.util.regex.Pattern.compile(
+            "(\\d+)\\s*([kmgt])b?", java.util.regex.Pattern.CASE_INSENSITIVE);
+
+    /** Whether the conf states an executor size. */
+    public boolean stated() {
+      return executorMemoryBytes > 0;
+    }
+
+    /**
+     * Bytes of a size with a unit ({@code 512m}, {@code 16g}, {@code 1t}; k, m, g, t are powers of
+     * 1024, an optional trailing b allowed), as {@code spark.executor.memory} reads it; a number
+     * without a unit is refused, since Spark reads it as mebibytes and most readers as bytes.
+     *
+     * @throws IllegalArgumentException saying what is wrong with {@code text}
+     */
+    public static long parseSize(String text) {
+      java.util.regex.Matcher m = SIZE.matcher(text.strip());
+      if (!m.matches())
+        throw new IllegalArgumentException(
+            "'" + text + "' is not a size with a unit (k, m, g or t: 512m, 16g)");
+      int shift =
+          switch (Character.toLowerCase(m.group(2).charAt(0))) {
+            case 'k' -> 10;
+            case 'm' -> 20;
+            case 'g' -> 30;
+            default -> 40;
+          };
+      long n;
+      try {
+        n = Long.parseLong(m.group(1));
+      } catch (NumberFormatException e) {
+        n = Long.MAX_VALUE;
+      }
+      if (n == 0 || n > (Long.MAX_VALUE >> shift))
+        throw new IllegalArgumentException("'" + text + "' is not a positive size in range");
+      return n << shift;
+    }
+
+    /** A size in the largest binary unit that shows it exactly, as a conf would write it. */
+    public static String format(long bytes) {
+      String[] units = {"k", "m", "g", "t"};
+      String out = bytes + "b";
+      for (int i = 0; i < units.length; i++) {
+        long unit = 1L << (10 * (i + 1));
+        if (bytes % unit == 0) out = (bytes / unit) + units[i];
+      }
+      return out;
+    }
+  }
+
   /** A fresh optimizer of this run's spec (optimizers are immutable configs: cheap to make). */
   public Optimizer newOptimizer() {
     return OptimizerRegistry.resolve(optimizer, "optimizer").optimizer();
@@ -186,6 +244,7 @@ public record RunConfig(
         checkpointing,
         recovery,
         collective,
+        resources,
         out,
         sparkMaster,
         compare,
@@ -265,6 +324,15 @@ public record RunConfig(
             seconds(c, "collective.step_timeout_s", problems),
             seconds(c, "collective.handshake_timeout_s", problems),
             (Boolean) c.get("collective.encryption"));
+
+    Resources resources = new Resources(0);
+    if (c.ok("executor_memory") && !c.string("executor_memory").isBlank()) {
+      try {
+        resources = new Resources(Resources.parseSize(c.string("executor_memory")));
+      } catch (IllegalArgumentException e) {
+        problems.add(new ConfException("executor_memory", e.getMessage()));
+      }
+    }
 
     if (mode == Mode.SINGLE && parallelism.workers() != 1 && c.ok("workers")) {
       problems.add(
@@ -348,6 +416,7 @@ public record RunConfig(
         checkpointing,
         recovery,
         collective,
+        resources,
         c.string("output"),
         c.string("spark.master"),
         c.object("compare"),

@@ -25,7 +25,8 @@ import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
  * Parquet's own {@link ValuesReader}). Rows are then found by walking the level arrays, and the
  * values of consecutive rows are copied into the chunk with one {@code System.arraycopy} per page.
  * Parquet's {@code ColumnReader}, one virtual call chain per value and level, read Criteo's train
- * split at 0.77x Spark's vectorized scan; this reads it faster than Spark (BenchReader).
+ * split slower than Spark's vectorized scan; this reads it faster (BENCHMARKS.md, "Training data at
+ * scale", the reader rows).
  *
  * <p>Definition levels: a value is present at the column's maximum; for a list, a level below the
  * list's own level is a null list, equal to it an empty list, in between a null element. Repetition

@@ -9,12 +9,14 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.HadoopReadOptions;
+import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.column.ColumnDescriptor;
-import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.compression.CompressionCodecFactory;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.io.InputFile;
 import org.apache.parquet.schema.GroupType;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
@@ -32,7 +34,8 @@ import org.apache.parquet.schema.Type;
  * so that ranges continuing where the previous one stopped (the next window of a rank's share, the
  * next chunk of a validation pass) cost nothing to resume. A range starting elsewhere opens its row
  * group and decodes and drops the rows before it. A row group is released as soon as its last row
- * is read; at most one row group's requested column chunks (compressed) are held.
+ * is read. Each requested column chunk is read a page at a time ({@link ColumnChunkPages}), so what
+ * the reader holds is one page per column, whatever the row groups' size.
  *
  * <p>Columns are checked against the file schema when a file is opened: the id a non-repeated
  * INT64, the label a non-repeated INT32, each list Spark's standard 3-level LIST ({@code optional
@@ -50,7 +53,10 @@ public final class ParquetRangeReader implements Closeable {
 
   private int openFile = -1;
   private ParquetFileReader file;
+  private InputFile input;
+  private CompressionCodecFactory codecs;
   private ColumnDecoder[] decoders;
+  private final List<ColumnChunkPages> openPages = new ArrayList<>();
 
   private int openGroup = -1;
   private long nextRow; // row of openGroup the decoders stand at
@@ -223,11 +229,14 @@ public final class ParquetRangeReader implements Closeable {
     }
     String column = null;
     try {
-      PageReadStore pages = file.readRowGroup(b);
-      if (pages == null) throw new DataReadException(index.describe(g) + ": missing");
       for (ColumnDecoder d : decoders) {
         column = d.name;
-        d.open(pages.getPageReader(d.descriptor), index.describe(g) + ", column '" + d.name + "'");
+        ColumnChunkMetaData chunk = chunk(block, d.descriptor);
+        if (chunk == null) throw new DataReadException(index.describe(g) + ": no column chunk");
+        String where = index.describe(g) + ", column '" + d.name + "'";
+        ColumnChunkPages pages = new ColumnChunkPages(input, chunk, codecs, where);
+        openPages.add(pages);
+        d.open(pages, where);
       }
     } catch (IOException e) {
       throw new DataReadException(index.describe(g) + ": " + DataReadException.reason(e), e);
@@ -239,8 +248,17 @@ public final class ParquetRangeReader implements Closeable {
     rowGroupsOpened++;
   }
 
+  /** The chunk of {@code column} in {@code block}, or null. */
+  private static ColumnChunkMetaData chunk(BlockMetaData block, ColumnDescriptor column) {
+    for (ColumnChunkMetaData c : block.getColumns())
+      if (java.util.Arrays.equals(c.getPath().toArray(), column.getPath())) return c;
+    return null;
+  }
+
   private void releaseGroup() {
     if (decoders != null) for (ColumnDecoder d : decoders) d.release();
+    for (ColumnChunkPages p : openPages) p.close();
+    openPages.clear();
     openGroup = -1;
     nextRow = 0;
   }
@@ -251,9 +269,9 @@ public final class ParquetRangeReader implements Closeable {
     try {
       Path path = new Path(name);
       FileStatus status = new FileStatus(index.fileLength(f), false, 1, 0, 0, path);
-      ParquetFileReader r =
-          ParquetFileReader.open(
-              HadoopInputFile.fromStatus(status, conf), HadoopReadOptions.builder(conf).build());
+      InputFile in = HadoopInputFile.fromStatus(status, conf);
+      ParquetReadOptions options = HadoopReadOptions.builder(conf).build();
+      ParquetFileReader r = ParquetFileReader.open(in, options);
       try {
         MessageType fileSchema = r.getFooter().getFileMetaData().getSchema();
         ColumnDecoder[] ds = resolve(fileSchema, name);
@@ -262,6 +280,8 @@ public final class ParquetRangeReader implements Closeable {
         MessageType proj = new MessageType(fileSchema.getName(), fields);
         r.setRequestedSchema(proj);
         file = r;
+        input = in;
+        codecs = options.getCodecFactory();
         decoders = ds;
         openFile = f;
       } catch (RuntimeException e) {
@@ -307,6 +327,9 @@ public final class ParquetRangeReader implements Closeable {
         // read-only: nothing was lost
       }
     }
+    if (codecs instanceof org.apache.parquet.hadoop.CodecFactory c) c.release();
+    codecs = null;
+    input = null;
     file = null;
     openFile = -1;
     decoders = null;

@@ -11,7 +11,8 @@ import org.apache.hadoop.conf.Configuration;
  * file order (no shuffle), in chunks of at most {@code chunkRows} rows, keeping only the rows whose
  * id passes a filter (an evaluation on a fixed hashed fraction of the ids, say). Each {@link
  * #open()} starts a new pass from the first row, so one reader serves every evaluation of a run; a
- * pass holds one chunk and one row group's column chunks at a time.
+ * pass holds one chunk and one page per column at a time. Rows the filter drops are still read and
+ * decoded.
  */
 public final class ValidationReader {
   private final SplitIndex index;

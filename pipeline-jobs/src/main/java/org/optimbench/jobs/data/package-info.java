@@ -1,9 +1,9 @@
 /**
- * Streaming reads of data-prep's Parquet splits for data-parallel training: every rank reads its
- * own rows straight from storage, a window at a time, so no split is ever shuffled through Spark or
- * held whole on a worker (Criteo 1TB: 4.4 billion rows). Pure Java over Hadoop's FileSystem ({@code
- * file:}, {@code hdfs:}, {@code s3a:}) and parquet-hadoop's page API; nothing here depends on the
- * training or workload packages.
+ * Streaming reads of data-prep's Parquet splits for data-parallel training (docs/DATA.md): every
+ * rank reads its own rows straight from storage, a window at a time, so no split is ever shuffled
+ * through Spark or held whole on a worker (Criteo 1TB: 4.4 billion rows). Pure Java over Hadoop's
+ * FileSystem ({@code file:}, {@code hdfs:}, {@code s3a:}) and parquet-hadoop's page API; nothing
+ * here depends on the training or workload packages.
  *
  * <h2>Pieces</h2>
  *
@@ -57,11 +57,12 @@
  * <h2>Memory</h2>
  *
  * A stream holds at most {@code prefetch + 1} decoded windows (the consumer's, those decoded ahead
- * and the one being decoded), plus the requested column chunks of the one row group being decoded
- * (compressed, as stored), one page's decoding buffers per column, and the chunk handed to the
- * caller. None of it depends on the number of rows, row groups or files of the split. A window is
- * kept in parts of at most 65,536 rows, so W is not limited by the largest Java array; a chunk's
- * arrays are checked against that limit before they are allocated.
+ * and the one being decoded), the page being decoded of each requested column (read from storage
+ * and decompressed one page at a time, {@link org.optimbench.jobs.data.ColumnChunkPages}), and the
+ * chunk handed to the caller. None of it depends on the number of rows, row groups or files of the
+ * split, or on the row groups' size. A window is kept in parts of at most 65,536 rows, so W is not
+ * limited by the largest Java array; a chunk's arrays are checked against that limit before they
+ * are allocated.
  *
  * <h2>Purity and resume</h2>
  *

@@ -12,7 +12,7 @@ import org.optimbench.jobs.workload.Workload;
 /**
  * A worker's data read straight from data-prep's Parquet: its own share of the training split as a
  * {@link RankStream} (row groups assigned per epoch, shuffled in windows of {@code
- * data.shuffle_buffer} rows, decoded ahead by a background thread), its slice of the validation
+ * reader.shuffle_buffer} rows, decoded ahead by a background thread), its slice of the validation
  * split for evaluations ({@link ValidationReader}, the {@code eval.valid_fraction} subset of ids),
  * and, only when an optimizer asks for validation gradients, a second stream over its validation
  * slice. Memory is bounded by the streams' windows, whatever the split sizes (package {@code
@@ -97,6 +97,16 @@ final class StreamData implements WorkerData {
   /** Waits on the training stream so far: time this worker's steps waited for their data. */
   long inputWaitNanos() {
     return train.waitNanos();
+  }
+
+  /** How many batches found their window not decoded yet and waited for it. */
+  long inputWaits() {
+    return train.waits();
+  }
+
+  /** Windows of the training split decoded so far. */
+  long windowsDecoded() {
+    return train.windowsDecoded();
   }
 
   private Batch encode(RowChunk rows) {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.conf.Mode;
@@ -40,6 +41,8 @@ public final class TrainingJob {
 
   public static List<Outcome> run(SparkSession spark, List<RunConfig> runs, PrintStream console)
       throws IOException {
+    executorMemoryWarning(spark.sparkContext().getConf(), spark.sparkContext().master(), runs)
+        .ifPresent(console::println);
     List<String> names = runs.stream().map(RunConfig::name).toList();
     Location root = Location.of(runs.get(0).output());
     SweepState sweep = SweepState.scan(root, names);
@@ -77,6 +80,36 @@ public final class TrainingJob {
       }
     }
     return out;
+  }
+
+  /**
+   * One line when Spark's {@code spark.executor.memory} is set, the workers run on executors (a
+   * distributed mode on a master other than {@code local}) and it is smaller than the largest
+   * {@code executor_memory} a run of the sweep states: the size the run's conf was checked against
+   * (docs/DATA.md, "Memory"). Empty otherwise.
+   */
+  static Optional<String> executorMemoryWarning(
+      SparkConf spark, String master, List<RunConfig> runs) {
+    if (!spark.contains("spark.executor.memory") || master.startsWith("local"))
+      return Optional.empty();
+    long given = spark.getSizeAsMb("spark.executor.memory") << 20;
+    RunConfig largest = null;
+    for (RunConfig r : runs) {
+      if (r.parallelism().mode() == Mode.SINGLE || !r.resources().stated()) continue;
+      if (largest == null
+          || r.resources().executorMemoryBytes() > largest.resources().executorMemoryBytes())
+        largest = r;
+    }
+    if (largest == null || given >= largest.resources().executorMemoryBytes())
+      return Optional.empty();
+    return Optional.of(
+        String.format(
+            java.util.Locale.ROOT,
+            "warning: spark.executor.memory is %s, less than the executor_memory %s that %s is"
+                + " sized for: its workers may run out of memory (docs/DATA.md, \"Memory\")",
+            spark.get("spark.executor.memory"),
+            RunConfig.Resources.format(largest.resources().executorMemoryBytes()),
+            largest.name()));
   }
 
   /**

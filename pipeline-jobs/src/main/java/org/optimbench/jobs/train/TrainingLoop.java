@@ -89,8 +89,7 @@ final class TrainingLoop {
     try {
       for (long t = start; t < steps; t++) {
         long step = t;
-        StepResult r =
-            worker.step(t, data.batchAt(t, batchSize), () -> data.validBatchAt(step, batchSize));
+        StepResult r = worker.step(t, batches(t), () -> data.validBatchAt(step, batchSize));
         long done = t + 1;
         if (done == Long.getLong(CRASH_PROPERTY, -1)
             && Integer.getInteger(CRASH_ATTEMPT_PROPERTY, attempt) == attempt) {

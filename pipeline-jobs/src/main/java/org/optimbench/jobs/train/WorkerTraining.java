@@ -15,6 +15,7 @@ import org.optimbench.jobs.conf.RunConfig;
 import org.optimbench.jobs.data.RankStream;
 import org.optimbench.jobs.data.SplitIndex;
 import org.optimbench.jobs.fs.Location;
+import org.optimbench.jobs.model.NativeArrays;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.run.Checkpoint;
 import org.optimbench.jobs.run.Checkpoints;
@@ -58,27 +59,41 @@ public final class WorkerTraining {
       PrintStream console,
       int attempt)
       throws IOException {
-    int batchSize = conf.training().batchSize();
+    try (StreamData data = streamData(conf, workload, train, valid, rank, comm.size(), hadoop)) {
+      return run(conf, workload, train.rows(), rank, comm, data, console, attempt);
+    }
+  }
+
+  /**
+   * Worker {@code rank} of {@code ranks}'s data: its stream of the training split, shuffled in
+   * windows of {@code reader.shuffle_buffer} rows with {@code reader.prefetch} windows decoded
+   * ahead, and its slice of the validation split.
+   */
+  static StreamData streamData(
+      RunConfig conf,
+      Workload workload,
+      SplitIndex train,
+      SplitIndex valid,
+      int rank,
+      int ranks,
+      Configuration hadoop) {
     RankStream.Options reading =
         new RankStream.Options(
             conf.training().seed(),
             true,
             conf.data().shuffleBuffer(),
             conf.data().prefetch(),
-            Math.max(batchSize, 1 << 16));
-    try (StreamData data =
-        new StreamData(
-            workload,
-            conf.training().dataType(),
-            train,
-            valid,
-            conf.evaluation().validFraction(),
-            rank,
-            comm.size(),
-            reading,
-            hadoop)) {
-      return run(conf, workload, train.rows(), rank, comm, data, console, attempt);
-    }
+            Math.max(conf.training().batchSize(), 1 << 16));
+    return new StreamData(
+        workload,
+        conf.training().dataType(),
+        train,
+        valid,
+        conf.evaluation().validFraction(),
+        rank,
+        ranks,
+        reading,
+        hadoop);
   }
 
   /**
@@ -102,9 +117,14 @@ public final class WorkerTraining {
     long steps = conf.totalSteps(trainRows);
     String runName = conf.name();
 
-    NetworkModel model = workload.build(dtype, seed);
     Optimizer optimizer = conf.newOptimizer();
     Schedule schedule = conf.newSchedule(steps);
+    // before this worker's own replica exists, so that the probe's replica is never held beside it
+    List<String> diagnostics =
+        rank == 0
+            ? diagnosticNames(workload, dtype, seed, optimizer, schedule, data, batchSize)
+            : List.of();
+    NetworkModel model = workload.build(dtype, seed);
     Location runDir = Location.of(conf.output()).resolve(runName);
 
     // Rank 0 opens the run directory (cutting metrics after the last checkpoint); the others wait
@@ -119,7 +139,7 @@ public final class WorkerTraining {
               : RunDirectory.open(conf.output(), runName, conf.resolvedTree(), false);
       resume =
           dir.start(
-              diagnosticNames(workload, dtype, seed, optimizer, schedule, data, batchSize),
+              diagnostics,
               workload.metricNames(),
               conf.evaluation().finalOnSpark() ? workload.metricNames() : List.of());
       comm.barrier("rank 0 to open the run directory", conf.checkpointing().timeoutMillis());
@@ -200,7 +220,9 @@ public final class WorkerTraining {
 
   /**
    * The optimizer's diagnostic names, from one throwaway step on a fresh copy of the network
-   * (metric columns are fixed at open).
+   * (metric columns are fixed at open). The copy's parameters, gradient and optimizer state are
+   * freed when the step is done: a replica and its state, several times the parameters, would
+   * otherwise stay until the garbage collector found them.
    */
   static List<String> diagnosticNames(
       Workload workload,
@@ -221,7 +243,18 @@ public final class WorkerTraining {
             new HashExampleStore(),
             Mode.SINGLE,
             1);
-    StepResult r = probe.step(0, data.batchAt(0, batchSize), () -> data.validBatchAt(0, batchSize));
-    return List.copyOf(new TreeSet<>(r.diagnostics().keySet()));
+    try {
+      StepResult r =
+          probe.step(0, data.batchAt(0, batchSize), () -> data.validBatchAt(0, batchSize));
+      return List.copyOf(new TreeSet<>(r.diagnostics().keySet()));
+    } finally {
+      release(probe.state());
+      NativeArrays.release(copy.view().params(), copy.view().grads());
+    }
+  }
+
+  private static void release(OptimizerState state) {
+    for (org.nd4j.linalg.api.ndarray.INDArray a : state.arrays().values()) NativeArrays.release(a);
+    for (OptimizerState c : state.children().values()) release(c);
   }
 }

@@ -131,6 +131,7 @@ class RunConfTest {
                     "collective.step_timeout_s=99",
                     "collective.encryption=true",
                     "reader.prefetch=3",
+                    "executor_memory=16g",
                     "checkpoint_timeout_s=60"))
             .get(0);
     assertEquals(7, tuned.recovery().maxRestarts());
@@ -138,11 +139,44 @@ class RunConfTest {
     assertTrue(tuned.collective().encryption());
     assertEquals(3, tuned.data().prefetch());
     assertEquals(60_000, tuned.checkpointing().timeoutMillis());
+    assertEquals(16L << 30, tuned.resources().executorMemoryBytes());
     assertEquals(plain.resolvedTree(), tuned.resolvedTree(), "a resume may change them");
     RunConfig reshuffled = RunConf.load(write(BASE), List.of("reader.shuffle_buffer=100")).get(0);
     assertTrue(
         !plain.resolvedTree().equals(reshuffled.resolvedTree()),
         "the shuffle window decides the batches: part of the run");
+  }
+
+  @Test
+  void executorMemoryIsASizeWithAUnitAsSparkReadsIt() throws Exception {
+    assertTrue(!RunConf.load(write(BASE), List.of()).get(0).resources().stated(), "default");
+    for (Map.Entry<String, Long> e :
+        Map.of(
+                "512m",
+                512L << 20,
+                "16g",
+                16L << 30,
+                "16G",
+                16L << 30,
+                "2gb",
+                2L << 30,
+                "1t",
+                1L << 40)
+            .entrySet()) {
+      RunConfig c =
+          RunConf.load(write(BASE + "executor_memory: " + e.getKey() + "\n"), List.of()).get(0);
+      assertEquals(e.getValue(), c.resources().executorMemoryBytes(), e.getKey());
+    }
+    for (String bad : List.of("16", "sixteen", "16x", "0g", "-1g")) {
+      ConfException e =
+          assertThrows(
+              ConfException.class,
+              () -> RunConf.load(write(BASE), List.of("executor_memory=" + bad)),
+              bad);
+      assertEquals("executor_memory", e.key(), bad);
+    }
+    assertEquals("16g", RunConfig.Resources.format(16L << 30));
+    assertEquals("1536m", RunConfig.Resources.format(1536L << 20));
   }
 
   @Test

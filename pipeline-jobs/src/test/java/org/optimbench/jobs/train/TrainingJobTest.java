@@ -169,6 +169,30 @@ class TrainingJobTest {
     }
   }
 
+  /**
+   * accumulation_steps = 3 of 2 rows steps like one batch of 6: a worker's micro-batches of step t
+   * are rows [6t, 6t + 6) of its stream, the rows a batch of 6 takes, so both runs see the same
+   * rows per step and the same gradient (to rounding).
+   */
+  @Test
+  void accumulatedMicroBatchesTrainAsOneBatchOfTheirRows() throws Exception {
+    String[] o = {"mode=gradient_sharing", "workers=2"};
+    run(conf("batch-6", with(o, "batch_size=6")));
+    run(conf("micro-2x3", with(o, "batch_size=2", "accumulation_steps=3")));
+    assertArrayEquals(finalParams("batch-6"), finalParams("micro-2x3"), 1e-9);
+    List<Map<String, Object>> whole = MetricsLog.read(dir("batch-6").resolve(MetricsLog.FILE));
+    List<Map<String, Object>> micro = MetricsLog.read(dir("micro-2x3").resolve(MetricsLog.FILE));
+    assertEquals(whole.size(), micro.size());
+    for (int i = 0; i < whole.size(); i++) {
+      assertEquals(whole.get(i).get("samples"), micro.get(i).get("samples"), "row " + i);
+      assertEquals(
+          ((Number) whole.get(i).get("train_loss")).doubleValue(),
+          ((Number) micro.get(i).get("train_loss")).doubleValue(),
+          1e-9,
+          "row " + i);
+    }
+  }
+
   private static String[] with(String[] overrides, String... more) {
     String[] all = java.util.Arrays.copyOf(overrides, overrides.length + more.length);
     System.arraycopy(more, 0, all, overrides.length, more.length);

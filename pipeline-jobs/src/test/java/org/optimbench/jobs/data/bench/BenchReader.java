@@ -44,46 +44,23 @@ import org.optimbench.prep.criteo.CriteoJob;
  * epoch (windows of 65,536 rows, one prefetched, batches of 4,096): the reader plus the window
  * gather, with the prefetch thread as a second thread.
  *
- * <p>Run: scripts/bench-data-reader [criteo] [text] (both by default). Data goes to {@code
- * bench.dir} (default work/bench/reader) and is made once: {@code -Dbench.criteoRowsPerDay=N}
- * (default 1,000,000; 4 days, the last split into valid and test, so 3 N train rows), {@code
- * -Dbench.textBlocks=N} (default 100,000); {@code -Dbench.rounds=R} (default 5).
+ * <p>The {@code reader} case of {@link BenchData} ({@code scripts/bench-data reader}). Data is made
+ * once: {@code -Dbench.criteoRowsPerDay=N} (default 1,000,000; 4 days, the last split into valid
+ * and test, so 3 N train rows), {@code -Dbench.textBlocks=N} (default 100,000).
  */
 public final class BenchReader {
   private static final int CHUNK_ROWS = 1 << 16;
 
-  /**
-   * The cases to run: the arguments, or both when there are none.
-   *
-   * @throws IllegalArgumentException naming the first argument that is not a case
-   */
-  public static List<String> checkArgs(String[] args) {
-    List<String> cases = args.length == 0 ? List.of("criteo", "text") : Arrays.asList(args);
-    for (String c : cases) {
-      if (!c.equals("criteo") && !c.equals("text"))
-        throw new IllegalArgumentException("unknown case '" + c + "' (criteo, text)");
-    }
-    return cases;
-  }
+  private BenchReader() {}
 
+  /**
+   * {@code DIR ROUNDS}: the {@code criteo} and {@code text} cases, data under DIR (made on first
+   * use), ROUNDS timed rounds after a warm-up; run by {@link BenchData} in a JVM of its own.
+   */
   public static void main(String[] args) throws Exception {
-    List<String> cases;
-    try {
-      cases = checkArgs(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println("bench-data-reader: " + e.getMessage());
-      System.exit(2);
-      return;
-    }
-    Path dir = Path.of(System.getProperty("bench.dir", "work/bench/reader")).toAbsolutePath();
-    int rounds = Integer.getInteger("bench.rounds", 5);
-    System.out.printf(
-        Locale.ROOT,
-        "%d cores, load average %.1f, java %s%n",
-        Runtime.getRuntime().availableProcessors(),
-        java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
-        System.getProperty("java.version"));
-    for (String c : cases) {
+    Path dir = Path.of(args[0]);
+    int rounds = Integer.parseInt(args[1]);
+    for (String c : List.of("criteo", "text")) {
       Path data = dir.resolve(c);
       if (!Files.exists(data.resolve("_SUCCESS"))) prepare(c, dir, data);
       ChunkSchema schema = c.equals("criteo") ? ChunkSchema.criteo() : ChunkSchema.textBlocks();
