@@ -95,6 +95,11 @@ public final class BenchTrain {
           unit,
           unitsPerExample);
     }
+
+    /** This case with other warm-up and timed step counts. */
+    Case withSteps(int warmupSteps, int timedSteps) {
+      return new Case(name, workload, rows, batch, warmupSteps, timedSteps, unit, unitsPerExample);
+    }
   }
 
   static Case classifier(
