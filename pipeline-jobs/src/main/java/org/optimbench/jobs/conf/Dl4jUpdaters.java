@@ -24,9 +24,9 @@ import org.optimbench.optim.spec.Spec;
  * counterpart and are refused, as are hyperparameters DL4J's updaters lack.
  *
  * <ul>
- *   <li>{@code sgd} (momentum 0): DL4J {@code Sgd}; with {@code nesterov: true}: DL4J {@code
- *       Nesterovs}, which keeps its velocity in its own form (it does not start from the first
- *       gradient as torch does), so its trajectory is not torch's step for step;
+ *   <li>{@code sgd} (momentum 0): DL4J {@code Sgd}; with {@code nesterov: true} (dampening 0): DL4J
+ *       {@code Nesterovs}, whose velocity form, started at zero, gives the iterates of torch's
+ *       Nesterov SGD;
  *   <li>{@code adam}: DL4J {@code Adam}, whose epsilon is added to the square root of the raw
  *       second moment before the bias correction is applied to the step size, where torch (and
  *       ours) adds it after; the difference is a rescaled epsilon and vanishes as the step count

@@ -124,6 +124,11 @@ final class Dl4jAveraging {
       dir.complete(steps);
       return new Outcome(name, Outcome.COMPLETED, steps, "");
     }
+    if (conf.checkpointing().every() > 0)
+      console.println(
+          name
+              + ": dl4j_averaging saves only the final parameters (checkpoint_every is ignored);"
+              + " a run that stops early starts over");
     List<TrainingListener> listeners =
         List.of(
             new MetricsListener(dir),
