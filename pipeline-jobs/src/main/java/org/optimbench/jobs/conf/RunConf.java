@@ -80,16 +80,17 @@ public final class RunConf {
           ConfKey.choice(
               "mode",
               "single",
-              "single: one process; param_averaging: workers average parameters and optimizer state every averaging_frequency steps; gradient_sharing: workers all-reduce gradients every step",
+              "single: one process; param_averaging: workers average parameters and optimizer state every averaging_frequency steps; gradient_sharing: workers all-reduce gradients every step; dl4j_averaging: stock DL4J Spark (ParameterAveragingTrainingMaster with DL4J's sgd, nesterov, adam, adagrad updaters) as a peer, logreg and mlp only (docs/PEERS.md)",
               "single",
               "param_averaging",
-              "gradient_sharing"),
+              "gradient_sharing",
+              "dl4j_averaging"),
           ConfKey.of("workers", Type.INT, 1L, "number of data-parallel workers (Spark tasks)"),
           ConfKey.of(
               "averaging_frequency",
               Type.INT,
               5L,
-              "param_averaging: local steps between averaging rounds"),
+              "param_averaging, dl4j_averaging: local steps between averaging rounds"),
           ConfKey.choice(
               "embedding_exchange",
               "sparse",

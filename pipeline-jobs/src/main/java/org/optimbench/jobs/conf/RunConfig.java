@@ -339,9 +339,15 @@ public record RunConfig(
           new ConfException(
               "workers", "mode single runs one worker, got " + parallelism.workers()));
     }
-    if (mode == Mode.PARAM_AVERAGING && c.ok("averaging_frequency")) {
+    if ((mode == Mode.PARAM_AVERAGING || mode == Mode.DL4J_AVERAGING)
+        && c.ok("averaging_frequency")) {
       long k = parallelism.averagingFrequency();
-      for (String key : List.of("eval_every", "checkpoint_every")) {
+      // DL4J's master only writes its final parameters, so only evaluations need rounds to end
+      List<String> keys =
+          mode == Mode.PARAM_AVERAGING
+              ? List.of("eval_every", "checkpoint_every")
+              : List.of("eval_every");
+      for (String key : keys) {
         if (c.ok(key) && c.integer(key) % k != 0) {
           problems.add(
               new ConfException(
@@ -398,6 +404,7 @@ public record RunConfig(
       } catch (org.optimbench.optim.spec.SpecException e) {
         problems.add(ConfException.of(e));
       }
+    if (mode == Mode.DL4J_AVERAGING) dl4jLimits(c, optimizer, workload, problems);
     if (!problems.isEmpty()) return null;
     return new RunConfig(
         c.string("name"),
@@ -421,6 +428,36 @@ public record RunConfig(
         c.string("spark.master"),
         c.object("compare"),
         c.resolvedTree());
+  }
+
+  /**
+   * What {@link Mode#DL4J_AVERAGING} cannot run: optimizers and hyperparameters without a DL4J
+   * updater ({@link Dl4jUpdaters}), workloads other than DL4J MultiLayerNetworks, and accumulated
+   * micro-batches, which DL4J's Spark master has no notion of.
+   */
+  private static void dl4jLimits(
+      RunConf c, Spec optimizer, WorkloadChoice workload, List<ConfException> problems) {
+    if (optimizer != null)
+      try {
+        Dl4jUpdaters.check(optimizer);
+      } catch (ConfException e) {
+        problems.add(e);
+      }
+    if (workload != null && !Dl4jUpdaters.WORKLOADS.contains(workload.name())) {
+      problems.add(
+          new ConfException(
+              "workload",
+              "dl4j_averaging supports workloads "
+                  + String.join(", ", Dl4jUpdaters.WORKLOADS)
+                  + ", got "
+                  + workload.name()));
+    }
+    if (c.ok("accumulation_steps") && c.integer("accumulation_steps") != 1) {
+      problems.add(
+          new ConfException(
+              "accumulation_steps",
+              "dl4j_averaging takes one micro-batch per step (DL4J's master does not accumulate)"));
+    }
   }
 
   /**

@@ -48,6 +48,9 @@ abstract class ModeStrategy {
       case SINGLE -> new SingleProcess(comm);
       case GRADIENT_SHARING -> new GradientSharing(comm, tables, parameters, sparseEmbeddings);
       case PARAM_AVERAGING -> new ParameterAveraging(comm, averagingFrequency);
+      case DL4J_AVERAGING ->
+          throw new IllegalArgumentException(
+              "dl4j_averaging is trained by DL4J's Spark master (Dl4jAveraging), not by workers");
     };
   }
 

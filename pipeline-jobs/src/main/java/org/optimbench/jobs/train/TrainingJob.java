@@ -29,7 +29,9 @@ import org.optimbench.prep.common.StableHash;
  * groups from the Parquet footers) and trains in {@link Mode#SINGLE} on the driver or in N Spark
  * barrier tasks joined by the ring all-reduce; every worker streams its own rows straight from
  * storage (package {@code org.optimbench.jobs.data}), so no training row is shuffled through Spark
- * or collected anywhere. A run that fails is recorded as failed and the sweep goes on.
+ * or collected anywhere. A run that fails is recorded as failed and the sweep goes on. The peer
+ * mode {@link Mode#DL4J_AVERAGING} is trained by DL4J's own Spark master instead ({@link
+ * Dl4jAveraging}).
  *
  * <p>Validation rows: the evaluations during training see the rows kept by {@code
  * eval.valid_fraction} ({@link #inEvaluationSubset}); with {@code eval.final: spark}, once the
@@ -164,10 +166,22 @@ public final class TrainingJob {
       }
     }
     Outcome trained =
-        conf.parallelism().mode() == Mode.SINGLE
-            ? WorkerTraining.run(
-                conf, workload, trainSplit, validSplit, 0, AllReduce.single(), hadoop, console, 0)
-            : Launcher.train(spark, conf, workload, trainSplit, validSplit, console);
+        switch (conf.parallelism().mode()) {
+          case SINGLE ->
+              WorkerTraining.run(
+                  conf,
+                  workload,
+                  trainSplit,
+                  validSplit,
+                  0,
+                  AllReduce.single(),
+                  hadoop,
+                  console,
+                  0);
+          case DL4J_AVERAGING ->
+              Dl4jAveraging.train(spark, conf, workload, trainSplit, validSplit, console);
+          default -> Launcher.train(spark, conf, workload, trainSplit, validSplit, console);
+        };
     if (!trained.state().equals(Outcome.TRAINED)) return trained;
     return FinalEvaluation.complete(spark, conf, workload, validSplit, trained, console);
   }

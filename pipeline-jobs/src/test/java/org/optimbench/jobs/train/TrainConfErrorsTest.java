@@ -126,6 +126,31 @@ class TrainConfErrorsTest {
   }
 
   @Test
+  void dl4jAveragingRefusesWhatDl4jCannotRun() {
+    // the conf's optimizer is prodigy: DL4J has no updater with its global scalars
+    names(
+        refusedWith("mode=dl4j_averaging", "averaging_frequency=5"),
+        "optimizer",
+        "prodigy cannot run in mode dl4j_averaging");
+    names(
+        refusedWith(
+            "mode=dl4j_averaging",
+            "averaging_frequency=5",
+            "optimizer={name: sgd, hparams: {momentum: 0.9}}"),
+        "optimizer.hparams.nesterov",
+        "DL4J has no heavy-ball momentum");
+    List<String> lines =
+        refusedWith(
+            "mode=dl4j_averaging",
+            "averaging_frequency=5",
+            "optimizer={name: adam}",
+            "workload={name: gpt}",
+            "accumulation_steps=2");
+    names(lines, "workload", "dl4j_averaging supports workloads logreg, mlp");
+    names(lines, "accumulation_steps", "one micro-batch per step");
+  }
+
+  @Test
   void sweepValueErrorNamesTheRunAndTheKey() throws Exception {
     Files.writeString(
         conf,

@@ -1,0 +1,250 @@
+package org.optimbench.jobs.train;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.Repartition;
+import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.optimbench.jobs.collective.AllReduce;
+import org.optimbench.jobs.conf.ConfException;
+import org.optimbench.jobs.conf.Dl4jUpdaters;
+import org.optimbench.jobs.conf.RunConfig;
+import org.optimbench.jobs.data.RankStream;
+import org.optimbench.jobs.data.SplitIndex;
+import org.optimbench.jobs.data.ValidationReader;
+import org.optimbench.jobs.model.NetworkModel;
+import org.optimbench.jobs.model.SparseLinear;
+import org.optimbench.jobs.run.Checkpoint;
+import org.optimbench.jobs.run.DivergenceCheck;
+import org.optimbench.jobs.run.RunDirectory;
+import org.optimbench.jobs.workload.ValidationRows;
+import org.optimbench.jobs.workload.Workload;
+import org.optimbench.optim.Combine;
+import org.optimbench.optim.OptimizerState;
+
+/**
+ * {@code mode: dl4j_averaging}: the run trained by stock DL4J on Spark, {@link
+ * ParameterAveragingTrainingMaster} over a {@link SparkDl4jMultiLayer} with DL4J's own updater
+ * ({@link Dl4jUpdaters}), as a peer of our modes on the same workload, data, initial parameters and
+ * run directory.
+ *
+ * <p>The driver runs one averaging round at a time: it draws each worker's batches for the round
+ * from that worker's {@link StreamData} (the batches our modes give rank r at the same steps),
+ * makes them an RDD of one partition per worker, and hands it to DL4J's master, which ships the
+ * network to the workers, lets each take its batches as DL4J steps and averages parameters and
+ * updater state by plain means. The data are read on the driver and travel inside Spark's tasks:
+ * the driver holds every worker's read-ahead windows and one round of batches ({@code workers x
+ * averaging_frequency x batch_size} rows), which suits the small and mid-sized suites this peer is
+ * compared on, not data that only a cluster can read.
+ *
+ * <p>After each round the driver logs DL4J's loss (the mean over workers of the loss of their last
+ * batch, before its step: the same quantity our modes log) and, at {@code eval_every}, evaluates
+ * the workload's metrics on the averaged parameters. Only the final parameters (and DL4J's updater
+ * state) are saved, as the checkpoint that completes the run: a run that stops early starts over.
+ */
+final class Dl4jAveraging {
+  private Dl4jAveraging() {}
+
+  static Outcome train(
+      SparkSession spark,
+      RunConfig conf,
+      Workload workload,
+      SplitIndex trainSplit,
+      SplitIndex validSplit,
+      PrintStream console)
+      throws IOException {
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    String name = conf.name();
+    int workers = conf.parallelism().workers();
+    int k = conf.parallelism().averagingFrequency();
+    int batchSize = conf.training().batchSize();
+    DataType dtype = conf.training().dataType();
+    long seed = conf.training().seed();
+    long steps = conf.totalSteps(trainSplit.rows());
+    if (steps > Integer.MAX_VALUE)
+      throw new ConfException("steps", "dl4j_averaging: DL4J counts iterations in an int");
+
+    NetworkModel ours = workload.build(dtype, seed);
+    MultiLayerNetwork initial = (MultiLayerNetwork) ours.network();
+    IUpdater updater = Dl4jUpdaters.of(conf.optimizer(), conf.newSchedule(steps), steps);
+    MultiLayerConfiguration layers = initial.getLayerWiseConfigurations().clone();
+    for (NeuralNetConfiguration c : layers.getConfs()) {
+      if (c.getLayer() instanceof SparseLinear)
+        throw new ConfException(
+            "workload",
+            "dl4j_averaging trains dense inputs only; set workload.input: dense (this data has "
+                + "sparse rows)");
+      if (c.getLayer() instanceof BaseLayer b) {
+        b.setIUpdater(updater.clone());
+        b.setBiasUpdater(null);
+      }
+    }
+    MultiLayerNetwork peer = new MultiLayerNetwork(layers);
+    peer.init(initial.params().dup(), false); // our modes' initial parameters
+    ParameterAveragingTrainingMaster master =
+        new ParameterAveragingTrainingMaster.Builder(workers, batchSize)
+            .batchSizePerWorker(batchSize)
+            .averagingFrequency(k)
+            .saveUpdater(true)
+            .workerPrefetchNumBatches(0)
+            // partition r holds rank r's batches in step order: no reshuffle, no export to files
+            .repartionData(Repartition.Never)
+            .rddTrainingApproach(RDDTrainingApproach.Direct)
+            .collectTrainingStats(false)
+            .rngSeed(seed)
+            .build();
+    SparkDl4jMultiLayer net = new SparkDl4jMultiLayer(sc, peer, master);
+
+    RunDirectory dir = RunDirectory.open(conf.output(), name, conf.resolvedTree(), false);
+    Optional<Checkpoint> saved = dir.start(List.of(), workload.metricNames(), List.of());
+    if (saved.isPresent()) {
+      // only the final checkpoint is ever written: the run ended before it was marked completed
+      if (saved.get().step() != steps)
+        throw new IllegalStateException(
+            name
+                + ": dl4j_averaging cannot resume from the checkpoint at step "
+                + saved.get().step());
+      dir.complete(steps);
+      return new Outcome(name, Outcome.COMPLETED, steps, "");
+    }
+    if (conf.checkpointing().every() > 0)
+      console.println(
+          name
+              + ": dl4j_averaging saves only the final parameters (checkpoint_every is ignored);"
+              + " a run that stops early starts over");
+    List<TrainingListener> listeners =
+        List.of(
+            new MetricsListener(dir),
+            new StatusListener(dir),
+            new ProgressListener(console, name, (long) batchSize * workers, dir.dir(), "none"));
+    double validFraction = conf.evaluation().validFraction();
+    ValidationReader validReader =
+        new ValidationReader(
+            validSplit,
+            workload.schema(),
+            0,
+            1,
+            workload.evaluationChunkRows(),
+            validFraction >= 1.0 ? null : id -> TrainingJob.inEvaluationSubset(id, validFraction),
+            hadoop);
+    ValidationRows valid =
+        each -> {
+          try (ValidationReader.Pass pass = validReader.open()) {
+            pass.forEachRemaining(each);
+          }
+        };
+    RankStream.Options reading =
+        new RankStream.Options(
+            seed,
+            true,
+            conf.data().shuffleBuffer(),
+            conf.data().prefetch(),
+            Math.max(batchSize, 1 << 16));
+    List<StreamData> ranks = new ArrayList<>();
+    DivergenceCheck divergence = new DivergenceCheck(conf.training().divergenceFactor());
+    long logEvery = conf.training().logEvery();
+    long evalEvery = conf.evaluation().every();
+    long done = 0;
+    try {
+      for (int r = 0; r < workers; r++)
+        ranks.add(
+            new StreamData(
+                workload,
+                dtype,
+                trainSplit,
+                validSplit,
+                validFraction,
+                r,
+                workers,
+                reading,
+                hadoop));
+      long t0 = System.nanoTime();
+      while (done < steps) {
+        int round = (int) Math.min(k, steps - done);
+        List<Batch> batches = new ArrayList<>(workers * round);
+        List<DataSet> sets = new ArrayList<>(workers * round);
+        for (StreamData rank : ranks) {
+          for (int j = 0; j < round; j++) {
+            Batch b = rank.batchAt(done + j, batchSize);
+            batches.add(b);
+            sets.add(new DataSet(b.data().getFeatures(0), b.data().getLabels(0)));
+          }
+        }
+        spark.sparkContext().setJobDescription("optimbench dl4j_averaging " + name);
+        JavaRDD<DataSet> rdd = sc.parallelize(sets, workers);
+        try {
+          net.fit(rdd);
+        } finally {
+          rdd.unpersist(false); // DL4J's master persists the RDD it is given and leaves it so
+          for (Batch b : batches) b.close();
+        }
+        long before = done;
+        done += round;
+        long t = done - 1;
+        double loss = net.getScore();
+        Optional<String> div = divergence.check(t, loss);
+        boolean logRow = done / logEvery > before / logEvery || done == steps || div.isPresent();
+        boolean evalNow =
+            div.isEmpty() && ((evalEvery > 0 && done % evalEvery == 0) || done == steps);
+        Map<String, Double> eval = Map.of();
+        if (evalNow) {
+          ours.view().params().assign(net.getNetwork().params());
+          eval = workload.evaluate(ours, valid, AllReduce.single());
+        }
+        if (logRow || evalNow) {
+          StepReport report =
+              new StepReport(
+                  t,
+                  steps,
+                  loss,
+                  done * workers * batchSize,
+                  done * workers * batchSize / (double) Math.max(1, trainSplit.rows()),
+                  (System.nanoTime() - t0) / 1e9,
+                  updater.getLearningRate((int) t, 0),
+                  Double.NaN,
+                  Map.of(),
+                  eval,
+                  logRow);
+          for (TrainingListener l : listeners) l.onStep(report);
+        }
+        if (div.isPresent()) {
+          for (TrainingListener l : listeners) l.onDiverged(t, div.get());
+          return new Outcome(name, Outcome.DIVERGED, t, div.get());
+        }
+      }
+      OptimizerState state = new OptimizerState();
+      org.nd4j.linalg.api.ndarray.INDArray updaterState =
+          net.getNetwork().getUpdater().getStateViewArray();
+      if (updaterState != null) state.putArray("dl4j_updater", updaterState.dup(), Combine.MEAN);
+      Map<String, Object> extra = new java.util.LinkedHashMap<>();
+      extra.put(CheckpointListener.WALL_TIME, (System.nanoTime() - t0) / 1e9);
+      extra.put(CheckpointListener.SAMPLES, done * workers * batchSize);
+      dir.checkpoint(steps, net.getNetwork().params(), state, extra);
+      Outcome end = new Outcome(name, Outcome.COMPLETED, steps, "");
+      for (TrainingListener l : listeners) l.onEnd(end);
+      return end;
+    } catch (RuntimeException | IOException e) {
+      for (TrainingListener l : listeners) l.onFailure(done, e);
+      throw e;
+    } finally {
+      for (StreamData r : ranks) r.close();
+    }
+  }
+}
