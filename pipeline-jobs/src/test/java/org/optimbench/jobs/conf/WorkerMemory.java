@@ -115,7 +115,9 @@ public final class WorkerMemory {
     DataType dtype = run.training().dataType();
     long width = dtype.width();
     long p = parameters(w);
-    Probe probe = probe(w, run.newOptimizer(), dtype);
+    Probe probe =
+        PROBES.computeIfAbsent(
+            List.of(small(w), run.optimizer(), dtype), k -> probe(w, run.newOptimizer(), dtype));
     int b = run.training().batchSize();
     int acc = run.training().accumulationSteps();
     int workers = run.parallelism().workers();
@@ -261,6 +263,14 @@ public final class WorkerMemory {
     }
     throw new IllegalArgumentException("no activation estimate for workload " + w.name());
   }
+
+  /**
+   * Probes already taken, by (small network, optimizer spec, dtype): a probe depends on nothing
+   * else, and a sweep's runs share a few of them (one per method and architecture) across many
+   * seeds, learning rates and datasets.
+   */
+  private static final Map<List<Object>, Probe> PROBES =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /** What one optimizer does on a small network of the workload. */
   record Probe(long stateCopies, double workspacePerParameter, boolean asksForOracles) {}
