@@ -25,10 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.optimbench.jobs.conf.RunConf;
 import org.optimbench.jobs.conf.RunConfig;
+import org.optimbench.jobs.testing.ShippedIris;
 import org.optimbench.jobs.train.TrainingJob;
 import org.optimbench.optim.schedule.RefinedSchedule;
-import org.optimbench.prep.libsvm.LibsvmConfig;
-import org.optimbench.prep.libsvm.LibsvmJob;
 import picocli.CommandLine;
 
 /**
@@ -51,12 +50,8 @@ class RefineScheduleParquetTest {
             .config("spark.ui.enabled", "false")
             .getOrCreate();
     spark.sparkContext().setLogLevel("ERROR");
-    Path iris = Path.of("..").toAbsolutePath().normalize().resolve("data/libsvm/iris");
     Path data = tmp.resolve("iris-prep");
-    LibsvmJob.run(
-        spark,
-        new LibsvmConfig(
-            iris.toString(), data.toString(), false, 0L, 7L, 0.2, 0.0, null, null, null));
+    ShippedIris.prepare(spark, data.toString());
     Path conf = tmp.resolve("run.yaml");
     Files.writeString(
         conf,

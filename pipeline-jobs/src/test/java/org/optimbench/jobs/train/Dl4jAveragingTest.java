@@ -20,8 +20,7 @@ import org.optimbench.jobs.run.Checkpoints;
 import org.optimbench.jobs.run.MetricsLog;
 import org.optimbench.jobs.run.RunStatus;
 import org.optimbench.jobs.testing.LocalSpark;
-import org.optimbench.prep.libsvm.LibsvmConfig;
-import org.optimbench.prep.libsvm.LibsvmJob;
+import org.optimbench.jobs.testing.ShippedIris;
 
 /**
  * {@code mode: dl4j_averaging} on Spark local[2] over the shipped iris data: DL4J's master trains
@@ -37,12 +36,8 @@ class Dl4jAveragingTest {
   @BeforeAll
   static void setUp() throws Exception {
     spark = LocalSpark.start("dl4j-averaging-test");
-    Path iris = Path.of("..").toAbsolutePath().normalize().resolve("data/libsvm/iris");
     data = tmp.resolve("iris-prep");
-    LibsvmJob.run(
-        spark,
-        new LibsvmConfig(
-            iris.toString(), data.toString(), false, 0L, 7L, 0.2, 0.0, null, null, null));
+    ShippedIris.prepare(spark, data.toString());
   }
 
   @AfterAll

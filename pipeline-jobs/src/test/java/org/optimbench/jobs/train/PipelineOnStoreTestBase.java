@@ -23,8 +23,7 @@ import org.optimbench.jobs.fs.Location;
 import org.optimbench.jobs.run.Checkpoints;
 import org.optimbench.jobs.run.MetricsLog;
 import org.optimbench.jobs.run.RunStatus;
-import org.optimbench.prep.libsvm.LibsvmConfig;
-import org.optimbench.prep.libsvm.LibsvmJob;
+import org.optimbench.jobs.testing.ShippedIris;
 
 /**
  * The whole pipeline with every path on a shared store reached by URI (a subclass per store):
@@ -80,11 +79,7 @@ abstract class PipelineOnStoreTestBase {
 
   @Test
   void prepareTrainResumeAndCompareWithEveryPathOnTheStore() throws Exception {
-    Path iris = Path.of("..").toAbsolutePath().normalize().resolve("data/libsvm/iris");
-    LibsvmJob.run(
-        spark,
-        new LibsvmConfig(
-            iris.toString(), uri("/prep/iris"), false, 0L, 7L, 0.2, 0.0, null, null, null));
+    ShippedIris.prepare(spark, uri("/prep/iris"));
     assertTrue(location("/prep/iris/_SUCCESS").exists(), "data-prep wrote to the store");
 
     train(conf("whole"));

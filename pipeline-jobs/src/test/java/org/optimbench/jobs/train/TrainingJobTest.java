@@ -23,8 +23,7 @@ import org.optimbench.jobs.run.Checkpoints;
 import org.optimbench.jobs.run.MetricsLog;
 import org.optimbench.jobs.run.RunStatus;
 import org.optimbench.jobs.testing.LocalSpark;
-import org.optimbench.prep.libsvm.LibsvmConfig;
-import org.optimbench.prep.libsvm.LibsvmJob;
+import org.optimbench.jobs.testing.ShippedIris;
 
 /**
  * The training job end to end on Spark local[2] over data-prep's output for the shipped iris data:
@@ -41,12 +40,8 @@ class TrainingJobTest {
   @BeforeAll
   static void setUp() throws Exception {
     spark = LocalSpark.start("training-job-test");
-    Path iris = Path.of("..").toAbsolutePath().normalize().resolve("data/libsvm/iris");
     data = tmp.resolve("iris-prep");
-    LibsvmJob.run(
-        spark,
-        new LibsvmConfig(
-            iris.toString(), data.toString(), false, 0L, 7L, 0.2, 0.0, null, null, null));
+    ShippedIris.prepare(spark, data.toString());
   }
 
   @AfterAll
