@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * N ring workers in this JVM over loopback, for tests and benchmarks (each worker then runs in its
@@ -50,6 +51,29 @@ public final class LoopbackRing {
           // already closed by connect
         }
       }
+    }
+  }
+
+  /** What each worker runs in {@link #onAll}. */
+  public interface Body<R> {
+    R run(AllReduce ar) throws Exception;
+  }
+
+  /**
+   * Runs {@code body} on every worker of {@code ring} at once, each in a thread of its own (a
+   * collective call returns only when every worker has made it), and returns the results in rank
+   * order; waits at most a minute for each.
+   */
+  public static <R> List<R> onAll(List<AllReduce> ring, Body<R> body) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(ring.size());
+    try {
+      List<Future<R>> fs = new ArrayList<>();
+      for (AllReduce ar : ring) fs.add(pool.submit(() -> body.run(ar)));
+      List<R> out = new ArrayList<>();
+      for (Future<R> f : fs) out.add(f.get(60, TimeUnit.SECONDS));
+      return out;
+    } finally {
+      pool.shutdownNow();
     }
   }
 }

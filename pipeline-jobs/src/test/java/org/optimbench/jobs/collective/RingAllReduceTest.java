@@ -29,19 +29,6 @@ class RingAllReduceTest {
     POOL.shutdownNow();
   }
 
-  interface Body<R> {
-    R run(AllReduce ar) throws Exception;
-  }
-
-  /** Runs body on every worker at once; returns the results in rank order. */
-  static <R> List<R> onAll(List<AllReduce> ring, Body<R> body) throws Exception {
-    List<Future<R>> fs = new ArrayList<>();
-    for (AllReduce ar : ring) fs.add(POOL.submit(() -> body.run(ar)));
-    List<R> out = new ArrayList<>();
-    for (Future<R> f : fs) out.add(f.get(60, TimeUnit.SECONDS));
-    return out;
-  }
-
   static List<AllReduce> ring(int n, CollectiveOptions opts) throws Exception {
     return n == 1 ? List.of(AllReduce.single()) : LoopbackRing.open(n, opts);
   }
@@ -84,7 +71,7 @@ class RingAllReduceTest {
                 INDArray expected = Nd4j.zeros(type, n);
                 for (int r = 0; r < workers; r++) expected.addi(input(r, c, n, type, integers));
                 List<INDArray> sums =
-                    onAll(
+                    LoopbackRing.onAll(
                         ring,
                         ar -> {
                           INDArray x = input(ar.rank(), c, n, type, integers);
@@ -133,7 +120,7 @@ class RingAllReduceTest {
           expected[j] = acc;
         }
         List<double[]> alone =
-            onAll(
+            LoopbackRing.onAll(
                 ring,
                 ar ->
                     ar.sumInPlace(
@@ -141,7 +128,7 @@ class RingAllReduceTest {
                           scalar(ar.rank(), 0), scalar(ar.rank(), 1), scalar(ar.rank(), 2)
                         }));
         List<double[]> combined =
-            onAll(
+            LoopbackRing.onAll(
                 ring,
                 ar -> {
                   INDArray g = Nd4j.ones(DataType.FLOAT, 50_000).muli(ar.rank() + 1);
@@ -155,13 +142,13 @@ class RingAllReduceTest {
                   assertEquals(nw * (nw + 1) / 2.0, g.maxNumber().doubleValue());
                   return s;
                 });
-        List<double[]> empty = onAll(ring, ar -> ar.sumInPlace(new double[0]));
+        List<double[]> empty = LoopbackRing.onAll(ring, ar -> ar.sumInPlace(new double[0]));
         for (int r = 0; r < workers; r++) {
           assertArrayEquals(expected, alone.get(r), "scalars, N=" + workers);
           assertArrayEquals(expected, combined.get(r), "combined, N=" + workers);
           assertEquals(0, empty.get(r).length);
         }
-        for (double v : onAll(ring, ar -> ar.reducer().sum(new double[] {1.0})[0]))
+        for (double v : LoopbackRing.onAll(ring, ar -> ar.reducer().sum(new double[] {1.0})[0]))
           assertEquals(workers, v, "optim Reducer view");
       } finally {
         ring.forEach(AllReduce::close);
@@ -178,7 +165,7 @@ class RingAllReduceTest {
     List<AllReduce> ring = ring(3, CollectiveOptions.defaults().withSmallBytes(0));
     try {
       List<INDArray[]> out =
-          onAll(
+          LoopbackRing.onAll(
               ring,
               ar -> {
                 INDArray big = Nd4j.zeros(DataType.DOUBLE, 100).addi(ar.rank() + 1);
@@ -217,7 +204,7 @@ class RingAllReduceTest {
         ring(3, CollectiveOptions.defaults().withSmallBytes(0).withSegmentBytes(4096));
     try {
       List<byte[]> params =
-          onAll(
+          LoopbackRing.onAll(
               ring,
               ar -> {
                 INDArray p = input(99, 0, 30_001, DataType.FLOAT, false);
@@ -297,7 +284,7 @@ class RingAllReduceTest {
           assertThrows(
               ExecutionException.class,
               () ->
-                  onAll(
+                  LoopbackRing.onAll(
                       ring,
                       ar -> {
                         ar.sumInPlace(Nd4j.ones(DataType.FLOAT, ar.rank() == 0 ? 10 : 11));
@@ -330,7 +317,7 @@ class RingAllReduceTest {
           if (bounds[workers] == 0) continue;
           int w = workers;
           List<byte[]> out =
-              onAll(
+              LoopbackRing.onAll(
                   ring,
                   ar -> {
                     INDArray flat =

@@ -265,7 +265,7 @@ class RingSecurityTest {
         List<AllReduce> ring = LoopbackRing.open(3, variant.withEncryption(encryption));
         try {
           results.add(
-              onAll(
+              LoopbackRing.onAll(
                   ring,
                   ar -> {
                     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -481,21 +481,9 @@ class RingSecurityTest {
     return out;
   }
 
-  interface Body<R> {
-    R run(AllReduce ar) throws Exception;
-  }
-
-  static <R> List<R> onAll(List<AllReduce> ring, Body<R> body) throws Exception {
-    List<Future<R>> fs = new ArrayList<>();
-    for (AllReduce ar : ring) fs.add(POOL.submit(() -> body.run(ar)));
-    List<R> out = new ArrayList<>();
-    for (Future<R> f : fs) out.add(f.get(60, TimeUnit.SECONDS));
-    return out;
-  }
-
   /** Each worker contributes rank + 1: proof that the ring formed and carries data. */
   static List<Double> sumOfRankPlusOne(List<AllReduce> ring) throws Exception {
-    return onAll(ring, ar -> ar.sumInPlace(new double[] {ar.rank() + 1})[0]);
+    return LoopbackRing.onAll(ring, ar -> ar.sumInPlace(new double[] {ar.rank() + 1})[0]);
   }
 
   /**

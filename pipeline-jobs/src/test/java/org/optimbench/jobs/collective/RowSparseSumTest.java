@@ -79,7 +79,7 @@ class RowSparseSumTest {
       throws Exception {
     List<AllReduce> ring = LoopbackRing.open(workers, CollectiveOptions.defaults());
     try {
-      return RingAllReduceTest.onAll(
+      return LoopbackRing.onAll(
           ring,
           ar -> {
             INDArray base = Nd4j.zeros(type, LENGTH + 4);
