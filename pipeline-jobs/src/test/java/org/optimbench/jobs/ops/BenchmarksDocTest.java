@@ -164,28 +164,18 @@ class BenchmarksDocTest {
   /** The commands of every headline table, one row per command. */
   static List<Row> rows(List<String> lines) {
     List<Row> out = new ArrayList<>();
-    String section = "";
     Pattern code = Pattern.compile("`([^`]+)`");
-    for (int i = 0; i < lines.size(); i++) {
-      String l = lines.get(i);
-      if (l.startsWith("## ")) section = l.substring(3);
-      if (!l.strip().equals(HEADER)) continue;
-      for (i += 2; i < lines.size() && lines.get(i).startsWith("|"); i++) {
-        String[] cells = lines.get(i).split("\\|", -1);
-        // "| a | b |" splits into "", a, b, "": six cells give eight parts
-        if (cells.length != 8)
-          fail("BENCHMARKS.md line " + (i + 1) + ": expected 6 cells, got " + (cells.length - 2));
-        String command = cells[2].strip();
-        String date = cells[4].strip();
-        Matcher m = code.matcher(command);
-        boolean any = false;
-        while (m.find()) {
-          out.add(new Row(i + 1, section, m.group(1), date));
-          any = true;
-        }
-        if (!any && !command.matches("(same|both) .*"))
-          fail("BENCHMARKS.md line " + (i + 1) + ": no `command` in '" + command + "'");
+    for (MarkdownTables.Row t : MarkdownTables.rows(lines, HEADER, "BENCHMARKS.md")) {
+      String command = t.cells().get(1);
+      String date = t.cells().get(3);
+      Matcher m = code.matcher(command);
+      boolean any = false;
+      while (m.find()) {
+        out.add(new Row(t.line(), t.section(), m.group(1), date));
+        any = true;
       }
+      if (!any && !command.matches("(same|both) .*"))
+        fail("BENCHMARKS.md line " + t.line() + ": no `command` in '" + command + "'");
     }
     return out;
   }

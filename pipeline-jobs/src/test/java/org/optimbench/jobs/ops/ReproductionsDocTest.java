@@ -242,28 +242,20 @@ class ReproductionsDocTest {
   /** The rows of every table of the document, checked as they are read. */
   static List<Row> rows(List<String> lines) {
     List<Row> out = new ArrayList<>();
-    String section = "";
     Pattern code = Pattern.compile("`([^`]+)`");
-    for (int i = 0; i < lines.size(); i++) {
-      String l = lines.get(i);
-      if (l.startsWith("## ")) section = l.substring(3);
-      if (!l.strip().equals(HEADER)) continue;
-      for (i += 2; i < lines.size() && lines.get(i).startsWith("|"); i++) {
-        String[] cells = lines.get(i).split("\\|", -1);
-        String where = "REPRODUCTIONS.md line " + (i + 1);
-        if (cells.length != 8) fail(where + ": expected 6 cells, got " + (cells.length - 2));
-        List<String> commands = new ArrayList<>();
-        Matcher m = code.matcher(cells[4]);
-        while (m.find()) commands.add(m.group(1));
-        String runtime = cells[5].strip();
-        String verdict = cells[6].strip();
-        if (commands.isEmpty()) fail(where + ": no `command` in '" + cells[4].strip() + "'");
-        if (!runtime.matches(".*\\d+ ?(s|min|h)\\b.*"))
-          fail(where + ": runtime '" + runtime + "' is not a measured duration");
-        if (VERDICTS.stream().noneMatch(verdict.replace("*", "")::startsWith))
-          fail(where + ": verdict '" + verdict + "' is none of " + VERDICTS);
-        out.add(new Row(i + 1, section, commands, runtime, verdict));
-      }
+    for (MarkdownTables.Row t : MarkdownTables.rows(lines, HEADER, "REPRODUCTIONS.md")) {
+      String where = "REPRODUCTIONS.md line " + t.line();
+      List<String> commands = new ArrayList<>();
+      Matcher m = code.matcher(t.cells().get(3));
+      while (m.find()) commands.add(m.group(1));
+      String runtime = t.cells().get(4);
+      String verdict = t.cells().get(5);
+      if (commands.isEmpty()) fail(where + ": no `command` in '" + t.cells().get(3) + "'");
+      if (!runtime.matches(".*\\d+ ?(s|min|h)\\b.*"))
+        fail(where + ": runtime '" + runtime + "' is not a measured duration");
+      if (VERDICTS.stream().noneMatch(verdict.replace("*", "")::startsWith))
+        fail(where + ": verdict '" + verdict + "' is none of " + VERDICTS);
+      out.add(new Row(t.line(), t.section(), commands, runtime, verdict));
     }
     return out;
   }
