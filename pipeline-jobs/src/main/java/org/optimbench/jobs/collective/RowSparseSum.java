@@ -12,7 +12,7 @@ import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.optimbench.jobs.model.EmbeddingTable;
+import org.optimbench.optim.EmbeddingTable;
 
 /**
  * The sum across workers of a flat gradient in which some tables are row-sparse, moving only the

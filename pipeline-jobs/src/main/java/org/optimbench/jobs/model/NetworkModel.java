@@ -13,6 +13,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.optimbench.optim.EmbeddingTable;
 import org.optimbench.optim.ModelView;
 import org.optimbench.optim.ParamLayout;
 

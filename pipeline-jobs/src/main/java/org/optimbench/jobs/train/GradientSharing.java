@@ -5,7 +5,7 @@ import java.util.Optional;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.collective.RowSparseSum;
-import org.optimbench.jobs.model.EmbeddingTable;
+import org.optimbench.optim.EmbeddingTable;
 import org.optimbench.optim.Reducer;
 
 /**

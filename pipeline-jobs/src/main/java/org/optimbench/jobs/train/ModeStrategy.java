@@ -5,7 +5,7 @@ import java.util.Optional;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.conf.Mode;
-import org.optimbench.jobs.model.EmbeddingTable;
+import org.optimbench.optim.EmbeddingTable;
 import org.optimbench.optim.ModelView;
 import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;

@@ -13,7 +13,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.optimbench.jobs.model.EmbeddingTable;
+import org.optimbench.optim.EmbeddingTable;
 
 /**
  * Sparse-row sums over the loopback ring: the result is what summing every worker's array would

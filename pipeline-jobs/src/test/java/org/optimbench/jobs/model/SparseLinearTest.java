@@ -27,6 +27,7 @@ import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
+import org.optimbench.optim.EmbeddingTable;
 import org.optimbench.optim.Segment;
 
 /**

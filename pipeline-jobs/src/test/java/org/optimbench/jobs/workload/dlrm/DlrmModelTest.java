@@ -115,7 +115,7 @@ class DlrmModelTest {
   @Test
   void embeddingTablesLocateEveryRowOfTheirWeightsInTheFlatVectorAndOnlyLookedUpRowsGetGradient() {
     NetworkModel model = TINY.build(DataType.DOUBLE, 7);
-    List<org.optimbench.jobs.model.EmbeddingTable> tables = model.embeddingTables();
+    List<org.optimbench.optim.EmbeddingTable> tables = model.embeddingTables();
     assertEquals(
         List.of("emb_C1_W", "emb_C2_W", "emb_C3_W"), tables.stream().map(t -> t.name()).toList());
     ComputationGraph g = (ComputationGraph) model.network();

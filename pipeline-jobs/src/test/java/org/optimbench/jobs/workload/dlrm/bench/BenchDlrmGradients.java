@@ -20,11 +20,11 @@ import org.optimbench.jobs.collective.CollectiveOptions;
 import org.optimbench.jobs.collective.LoopbackRing;
 import org.optimbench.jobs.collective.RowSparseSum;
 import org.optimbench.jobs.data.RowChunk;
-import org.optimbench.jobs.model.EmbeddingTable;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.workload.Example;
 import org.optimbench.jobs.workload.Examples;
 import org.optimbench.jobs.workload.dlrm.Dlrm;
+import org.optimbench.optim.EmbeddingTable;
 import org.optimbench.optim.Segment;
 
 /**

@@ -1,4 +1,4 @@
-package org.optimbench.jobs.model;
+package org.optimbench.optim;
 
 import java.io.Serializable;
 
@@ -6,7 +6,9 @@ import java.io.Serializable;
  * An embedding table of {@code rows x width} elements inside a flat array, filling {@code [offset,
  * offset + rows * width)}: element (i, j) of row i is at {@code offset + i * rowStride + j *
  * colStride}, with strides {@code (width, 1)} for a row-major table and {@code (1, rows)} for a
- * column-major one (DL4J's embedding weights, stored [rows, width] in 'f' order).
+ * column-major one (DL4J's embedding weights, stored [rows, width] in 'f' order). A batch's
+ * gradient of a table is non-zero only at the rows it looked up: gradient sharing sums tables as
+ * sparse rows.
  */
 public record EmbeddingTable(
     String name, long offset, long rows, long width, long rowStride, long colStride)
