@@ -8,7 +8,8 @@ import java.io.Serializable;
  * colStride}, with strides {@code (width, 1)} for a row-major table and {@code (1, rows)} for a
  * column-major one (DL4J's embedding weights, stored [rows, width] in 'f' order). A batch's
  * gradient of a table is non-zero only at the rows it looked up: gradient sharing sums tables as
- * sparse rows.
+ * sparse rows, and the optimizer {@link org.optimbench.optim.sparse.RowSparse} updates only those
+ * rows.
  */
 public record EmbeddingTable(
     String name, long offset, long rows, long width, long rowStride, long colStride)

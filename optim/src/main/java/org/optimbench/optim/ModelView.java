@@ -1,5 +1,6 @@
 package org.optimbench.optim;
 
+import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -16,8 +17,28 @@ public final class ModelView {
   private final ParamLayout layout;
   private final INDArray params;
   private final INDArray grads;
+  private final List<EmbeddingTable> tables;
 
   public ModelView(ParamLayout layout, INDArray params, INDArray grads) {
+    this(layout, params, grads, List.of());
+  }
+
+  /**
+   * A view whose {@code tables} are embedding tables: segments whose gradient is non-zero only at
+   * the rows a batch looked up. Each table must be exactly one segment of the layout.
+   */
+  public ModelView(
+      ParamLayout layout, INDArray params, INDArray grads, List<EmbeddingTable> tables) {
+    this.tables = List.copyOf(tables);
+    for (EmbeddingTable t : this.tables) {
+      boolean found = false;
+      for (Segment s : layout.segments())
+        found |=
+            s.name().equals(t.name()) && s.offset() == t.offset() && s.length() == t.elements();
+      if (!found)
+        throw new IllegalArgumentException(
+            "embedding table " + t.name() + " is not a segment of the layout " + layout);
+    }
     this.layout = layout;
     this.params = asVector("params", params, layout.totalLength());
     this.grads = asVector("grads", grads, layout.totalLength());
@@ -50,6 +71,11 @@ public final class ModelView {
 
   public ParamLayout layout() {
     return layout;
+  }
+
+  /** The segments that are embedding tables (empty for most models). */
+  public List<EmbeddingTable> tables() {
+    return tables;
   }
 
   public INDArray params() {
@@ -89,6 +115,6 @@ public final class ModelView {
 
   /** The same parameters with another gradient (wrappers that clip or transform gradients). */
   public ModelView withGrads(INDArray newGrads) {
-    return new ModelView(layout, params, newGrads);
+    return new ModelView(layout, params, newGrads, tables);
   }
 }

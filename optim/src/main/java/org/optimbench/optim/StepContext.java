@@ -88,6 +88,16 @@ public final class StepContext {
     return exampleIds;
   }
 
+  /** Whether the trainer provides Hessian-vector products (wrappers that re-map them ask). */
+  public boolean hasHvp() {
+    return hvp != null;
+  }
+
+  /** Whether the trainer provides a validation gradient. */
+  public boolean hasValidationGradient() {
+    return validationGradient != null;
+  }
+
   public HessianVectorOracle requireHvp(String who) {
     if (hvp == null)
       throw new IllegalStateException(

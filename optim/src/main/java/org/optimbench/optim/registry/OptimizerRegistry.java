@@ -43,6 +43,7 @@ public final class OptimizerRegistry {
     org.optimbench.optim.polyak.Family.register(r);
     org.optimbench.optim.graft.Family.register(r);
     org.optimbench.optim.hypergrad.Family.register(r);
+    org.optimbench.optim.sparse.Family.register(r);
   }
 
   private OptimizerRegistry() {}

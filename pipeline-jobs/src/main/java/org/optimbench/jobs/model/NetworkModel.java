@@ -60,7 +60,7 @@ public final class NetworkModel {
       if (g.getFlattenedGradients() == null) g.initGradientsView();
       grads = g.getFlattenedGradients();
     }
-    this.view = new ModelView(layout, net.params(), grads);
+    this.view = new ModelView(layout, net.params(), grads, tablesOf(net));
   }
 
   /**
@@ -121,6 +121,11 @@ public final class NetworkModel {
    * layer and tied to the output, so dense).
    */
   public List<EmbeddingTable> embeddingTables() {
+    return view.tables();
+  }
+
+  private static List<EmbeddingTable> tablesOf(Model net) {
+    long flatOffset = net.params().offset();
     List<EmbeddingTable> out = new ArrayList<>();
     Layer[] layers =
         net instanceof MultiLayerNetwork m ? m.getLayers() : ((ComputationGraph) net).getLayers();
@@ -137,7 +142,7 @@ public final class NetworkModel {
       out.add(
           new EmbeddingTable(
               layer + "_" + DefaultParamInitializer.WEIGHT_KEY,
-              w.offset() - view.params().offset(),
+              w.offset() - flatOffset,
               w.size(0),
               w.size(1),
               w.stride(0),
