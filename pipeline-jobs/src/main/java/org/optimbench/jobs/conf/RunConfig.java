@@ -404,6 +404,18 @@ public record RunConfig(
       } catch (org.optimbench.optim.spec.SpecException e) {
         problems.add(ConfException.of(e));
       }
+    if (optimizer != null
+        && workload != null
+        && uses(optimizer, "row_sparse")
+        && !workload.mayHaveEmbeddingTables()) {
+      problems.add(
+          new ConfException(
+              "optimizer.name",
+              "row_sparse updates embedding tables, and workload "
+                  + workload.name()
+                  + (workload.name().equals("gpt") ? "" : " with input: dense")
+                  + " has none"));
+    }
     if (mode == Mode.DL4J_AVERAGING) dl4jLimits(c, optimizer, workload, problems);
     if (!problems.isEmpty()) return null;
     return new RunConfig(
@@ -428,6 +440,21 @@ public record RunConfig(
         c.string("spark.master"),
         c.object("compare"),
         c.resolvedTree());
+  }
+
+  /** Whether {@code spec} or an optimizer nested in it (a wrapper's base) is {@code name}. */
+  static boolean uses(Spec spec, String name) {
+    return spec.name().equals(name) || nests(spec.hparams(), name);
+  }
+
+  /** Nested specs come as {@link Spec}s or as {name, hparams} maps. */
+  private static boolean nests(Object v, String name) {
+    if (v instanceof Spec s) return uses(s, name);
+    if (v instanceof Map<?, ?> m) {
+      if (name.equals(m.get("name"))) return true;
+      for (Object x : m.values()) if (nests(x, name)) return true;
+    }
+    return false;
   }
 
   /**

@@ -42,4 +42,13 @@ public interface WorkloadDefinition<S> {
   default boolean evaluatesOnSpark() {
     return false;
   }
+
+  /**
+   * Whether a network of this spec can have embedding tables ({@code NetworkModel.embeddingTables},
+   * what the optimizer {@code row_sparse} updates), so that a conf asking for row-sparse updates of
+   * a workload without tables is refused at load time. Default: it cannot.
+   */
+  default boolean mayHaveEmbeddingTables(S spec) {
+    return false;
+  }
 }

@@ -126,6 +126,25 @@ class TrainConfErrorsTest {
   }
 
   @Test
+  void rowSparseNeedsAWorkloadWithEmbeddingTables() {
+    String rowSparse =
+        "optimizer={name: row_sparse, hparams: {base: {name: adam},"
+            + " tables: {name: lazy_adam}}}";
+    names(
+        refusedWith(rowSparse, "workload={name: logreg, input: dense}"),
+        "optimizer.name",
+        "row_sparse updates embedding tables, and workload logreg with input: dense has none");
+    names(
+        refusedWith(rowSparse, "workload={name: gpt}"), "optimizer.name", "workload gpt has none");
+    names(
+        refusedWith(
+            "optimizer={name: row_sparse, hparams: {base: {name: adam}, tables: {name: adam}}}",
+            "workload={name: logreg, input: sparse}"),
+        "optimizer.hparams.tables.name",
+        "unknown table method 'adam'");
+  }
+
+  @Test
   void dl4jAveragingRefusesWhatDl4jCannotRun() {
     // the conf's optimizer is prodigy: DL4J has no updater with its global scalars
     names(

@@ -71,6 +71,12 @@ public record Classifier(
         throws IOException {
       prepareLibsvm(spark, source, target, console);
     }
+
+    /** Sparse input makes the first layer a {@link SparseLinear}, a table of feature rows. */
+    @Override
+    public boolean mayHaveEmbeddingTables(Layers l) {
+      return !l.input().equals("dense");
+    }
   }
 
   public static final WorkloadDefinition<Layers> LOGREG =

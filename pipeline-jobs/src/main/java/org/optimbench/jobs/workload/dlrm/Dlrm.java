@@ -169,6 +169,11 @@ public record Dlrm(
         public boolean evaluatesOnSpark() {
           return true;
         }
+
+        @Override
+        public boolean mayHaveEmbeddingTables(Spec s) {
+          return true;
+        }
       };
 
   public Dlrm {

@@ -45,6 +45,18 @@ public record WorkloadChoice(String name, Map<String, Object> spec) implements S
     return definition().evaluatesOnSpark();
   }
 
+  /**
+   * Whether the network can have embedding tables ({@link
+   * WorkloadDefinition#mayHaveEmbeddingTables}).
+   */
+  public boolean mayHaveEmbeddingTables() {
+    return mayHave(definition());
+  }
+
+  private <S> boolean mayHave(WorkloadDefinition<S> d) {
+    return d.mayHaveEmbeddingTables(d.parse(new WorkloadSpec(spec)));
+  }
+
   private WorkloadDefinition<?> definition() {
     return Workloads.definition(spec);
   }

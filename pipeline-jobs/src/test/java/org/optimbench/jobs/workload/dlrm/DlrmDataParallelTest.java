@@ -129,7 +129,21 @@ class DlrmDataParallelTest {
         List.of(
             Spec.of("adam", "lr", 0.01),
             Spec.of("prodigy"),
-            Spec.of("sgd", "lr", 0.1, "momentum", 0.9))) {
+            Spec.of("sgd", "lr", 0.1, "momentum", 0.9),
+            // row-sparse tables: a worker updates the rows of the summed gradient, the union of
+            // every worker's rows, which are the rows of the whole batch
+            Spec.of(
+                "row_sparse",
+                "base",
+                Map.of("name", "adam", "hparams", Map.of("lr", 0.01)),
+                "tables",
+                Map.of("name", "lazy_adam", "hparams", Map.of("lr", 0.01))),
+            Spec.of(
+                "row_sparse",
+                "base",
+                Map.of("name", "sgd", "hparams", Map.of("lr", 0.1)),
+                "tables",
+                Map.of("name", "rowwise_adagrad", "hparams", Map.of("lr", 0.1))))) {
       double[] single = (double[]) run(dlrm, data, spec, 1, STEPS).get(0)[0];
       List<Object[]> shared = run(dlrm, data, spec, 2, STEPS);
       for (Object[] r : shared)
