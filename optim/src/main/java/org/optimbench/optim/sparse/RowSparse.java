@@ -8,6 +8,7 @@ import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.optimbench.optim.Combine;
+import org.optimbench.optim.Diagnostics;
 import org.optimbench.optim.EmbeddingTable;
 import org.optimbench.optim.GradientOracle;
 import org.optimbench.optim.HessianVectorOracle;
@@ -45,8 +46,9 @@ import org.optimbench.optim.spec.SpecException;
  * 0.001}}}}}. The tables are the model view's ({@link ModelView#tables()}); a model without tables
  * is refused at {@link #init}. State: the base's as child {@code "base"}, the step count {@code
  * "step"} (SAME), and per table the method's arrays (MEAN). Diagnostics: {@code rows_updated}
- * (touched rows over all tables) and the base's under {@code base.}. Float32 and float64 on ND4J's
- * CPU backend.
+ * (touched rows over all tables), {@code tables_lr} (the tables' scheduled rate), the base's under
+ * {@code base.}, and {@code lr}, the base's rate where it reports one. Float32 and float64 on
+ * ND4J's CPU backend.
  */
 public record RowSparse(Optimizer base, TableMethod tables) implements Optimizer {
   public RowSparse {
@@ -90,8 +92,8 @@ public record RowSparse(Optimizer base, TableMethod tables) implements Optimizer
     Dense dense = Dense.of(model);
     if (dense != null) {
       ModelView d = dense.gather(model);
-      StepContext.Builder inner =
-          ctx.withDiagnostics(ctx.diagnostics().prefixed("base")).toBuilder();
+      Diagnostics baseDiag = new Diagnostics();
+      StepContext.Builder inner = ctx.withDiagnostics(baseDiag).toBuilder();
       if (ctx.hasHvp()) {
         HessianVectorOracle full = ctx.requireHvp(name());
         inner.hvp(v -> dense.take(full.hvp(dense.spread(v, model))));
@@ -103,6 +105,11 @@ public record RowSparse(Optimizer base, TableMethod tables) implements Optimizer
       }
       base.step(d, state.child("base"), inner.build());
       dense.put(d.params(), model.params());
+      Diagnostics out = ctx.diagnostics().prefixed("base");
+      baseDiag.values().forEach(out::put);
+      // the logged learning rate is the base's, where it reports one (else the schedule factor)
+      Double lr = baseDiag.values().get("lr");
+      if (lr != null) ctx.diagnostics().put("lr", lr);
     }
     long t = (long) state.scalar("step") + 1;
     state.setScalar("step", t);
@@ -116,6 +123,7 @@ public record RowSparse(Optimizer base, TableMethod tables) implements Optimizer
       tables.update(p, g, state, table, rows, tables.lr() * lr, t);
     }
     ctx.diagnostics().put("rows_updated", touched);
+    ctx.diagnostics().put("tables_lr", tables.lr() * lr);
   }
 
   @Override

@@ -442,6 +442,19 @@ public record RunConfig(
         c.resolvedTree());
   }
 
+  /**
+   * The checks that need the workload bound to its data: {@code row_sparse} needs a network with
+   * embedding tables ({@code input: auto} decides from the data whether a classifier has one).
+   */
+  public void checkBound(org.optimbench.jobs.workload.Workload w) {
+    if (optimizer != null && uses(optimizer, "row_sparse") && !w.hasEmbeddingTables())
+      throw new ConfException(
+          "optimizer.name",
+          "row_sparse updates embedding tables, and workload "
+              + w.name()
+              + " has none on this data (a classifier has one with input: sparse)");
+  }
+
   /** Whether {@code spec} or an optimizer nested in it (a wrapper's base) is {@code name}. */
   static boolean uses(Spec spec, String name) {
     return spec.name().equals(name) || nests(spec.hparams(), name);

@@ -54,7 +54,7 @@ final class Preflight {
         }
       } else {
         PreparedData data = PreparedData.open(train, "data.train");
-        conf.workload().bind(data);
+        conf.checkBound(conf.workload().bind(data));
         conf.newSchedule(conf.totalSteps(data.rows("train")));
         if (!conf.data().valid().isEmpty()) {
           // the validation data must be of the kind the workload reads, too

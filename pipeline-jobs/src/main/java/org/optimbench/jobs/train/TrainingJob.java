@@ -135,6 +135,7 @@ public final class TrainingJob {
       conf.workload().prepare(spark, source, train.uri(), console);
     PreparedData data = PreparedData.open(train, "data.train");
     Workload workload = conf.workload().bind(data);
+    conf.checkBound(workload);
     String validDir = conf.data().valid();
     if (!validDir.isEmpty()) conf.workload().bind(PreparedData.open(validDir, "data.valid"));
     // The driver lists the splits' row groups from the Parquet footers (no data read); each worker

@@ -43,6 +43,14 @@ public interface Workload extends Serializable {
   MultiDataSet encode(RowChunk rows, DataType dtype);
 
   /**
+   * Whether {@link #build} makes a network with embedding tables ({@code
+   * NetworkModel.embeddingTables}), which the optimizer {@code row_sparse} needs. Default: none.
+   */
+  default boolean hasEmbeddingTables() {
+    return false;
+  }
+
+  /**
    * The evaluation metrics {@link #evaluate} returns, in log column order ({@code eval.<name>}).
    */
   List<String> metricNames();

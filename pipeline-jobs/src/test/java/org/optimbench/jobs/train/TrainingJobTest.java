@@ -96,6 +96,41 @@ class TrainingJobTest {
     return c.params().toDoubleVector();
   }
 
+  /**
+   * {@code row_sparse} needs embedding tables: on iris read dense (input: auto, 4 features) the run
+   * is refused before Spark starts; read sparse, the first layer is a table, and row-sparse SGD
+   * follows plain SGD (a zero gradient moves no row either way).
+   */
+  @Test
+  void rowSparseNeedsTablesAndItsSgdIsSgd() throws Exception {
+    String rowSparse =
+        "optimizer={name: row_sparse, hparams: {base: {name: sgd, hparams: {lr: 0.1}},"
+            + " tables: {name: sgd, hparams: {lr: 0.1}}}}";
+    List<String> problems = Preflight.problems(conf("rs-dense", rowSparse));
+    assertEquals(1, problems.size(), problems.toString());
+    assertTrue(
+        problems
+            .get(0)
+            .contains(
+                "optimizer.name: row_sparse updates embedding tables, and workload mlp has none on"
+                    + " this data"),
+        problems.get(0));
+    String sparse = "workload={name: mlp, hidden: [6], input: sparse}";
+    assertEquals(List.of(), Preflight.problems(conf("rs-sparse", rowSparse, sparse)));
+    run(conf("rs-sparse", rowSparse, sparse, "mode=single", "workers=1"));
+    run(
+        conf(
+            "sgd-sparse",
+            "optimizer={name: sgd, hparams: {lr: 0.1}}",
+            sparse,
+            "mode=single",
+            "workers=1"));
+    double[] a = finalParams("rs-sparse");
+    double[] b = finalParams("sgd-sparse");
+    for (int i = 0; i < a.length; i++)
+      assertEquals(b[i], a[i], 1e-12 * Math.max(1, Math.abs(b[i])), "parameter " + i);
+  }
+
   @Test
   void everyModeCompletesWithMetricsEvaluationAndCheckpoint() throws Exception {
     for (String mode : List.of("single", "gradient_sharing", "param_averaging")) {

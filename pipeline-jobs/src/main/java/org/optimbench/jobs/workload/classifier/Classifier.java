@@ -143,6 +143,12 @@ public record Classifier(
     return hidden.isEmpty() ? "logreg" : "mlp";
   }
 
+  /** Sparse input: the first layer is a {@link SparseLinear}, a table of feature rows. */
+  @Override
+  public boolean hasEmbeddingTables() {
+    return sparse;
+  }
+
   @Override
   public NetworkModel build(DataType dtype, long seed) {
     NeuralNetConfiguration.ListBuilder b =

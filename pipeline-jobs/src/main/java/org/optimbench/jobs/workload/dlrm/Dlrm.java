@@ -195,6 +195,11 @@ public record Dlrm(
     return "dlrm";
   }
 
+  @Override
+  public boolean hasEmbeddingTables() {
+    return true;
+  }
+
   /** Input names: {@code dense}, then {@code C1..C26}. */
   public List<String> inputNames() {
     List<String> in = new ArrayList<>();

@@ -41,7 +41,9 @@ import org.optimbench.optim.spec.Spec;
  *
  * <p>Single-process cases: {@code mlp} (784-256-10, batch 128), {@code mlp-large} (batch 1024),
  * {@code dlrm} (dlrm-laptop, batch 128; PyTorch with dense embedding gradients and Adam, and with
- * sparse gradients and SparseAdam, a different algorithm), {@code gpt} (gpt-laptop, 8 blocks of 64
+ * sparse gradients and SparseAdam, a different algorithm), {@code dlrm-row-sparse} (our {@code
+ * row_sparse} optimizer, Adam on the MLPs and lazy Adam on the tables' touched rows, against that
+ * SparseAdam case: the same algorithm on both sides), {@code gpt} (gpt-laptop, 8 blocks of 64
  * tokens). Two-worker cases ({@code ddp-*}): our gradient sharing on Spark local[1] and local[2]
  * against torch.distributed DDP (gloo) on 1 and 2 processes, the same batch per worker; the scaling
  * efficiency 2-worker / (2 x 1-worker) of each side. No argument: every case but {@code ddp-gpt}.
@@ -50,7 +52,8 @@ import org.optimbench.optim.spec.Spec;
  */
 public final class BenchPeers {
   public static final List<String> CASES =
-      List.of("mlp", "mlp-large", "dlrm", "gpt", "ddp-mlp", "ddp-dlrm", "ddp-gpt");
+      List.of(
+          "mlp", "mlp-large", "dlrm", "dlrm-row-sparse", "gpt", "ddp-mlp", "ddp-dlrm", "ddp-gpt");
 
   /**
    * The cases the arguments name (none: all but ddp-gpt). Runs nothing, so {@code
@@ -67,8 +70,27 @@ public final class BenchPeers {
     return CASES.stream().filter(c -> !c.equals("ddp-gpt")).toList();
   }
 
-  /** A single-process case: our workload case and the peer's case names it runs against. */
-  record Single(String name, Case ours, List<String> peers, int rounds) {}
+  /**
+   * A single-process case: our workload case and the peer's case names it runs against; with {@code
+   * rowSparse}, our side runs the optimizer {@code row_sparse} (the named optimizer on the MLPs,
+   * lazy Adam on the tables' touched rows), what the peer's SparseAdam case does.
+   */
+  record Single(String name, Case ours, List<String> peers, int rounds, boolean rowSparse) {
+    Single(String name, Case ours, List<String> peers, int rounds) {
+      this(name, ours, peers, rounds, false);
+    }
+
+    /** Our optimizer for the peers' optimizer {@code opt}. */
+    Spec spec(String opt) {
+      if (!rowSparse) return Spec.of(opt);
+      return Spec.of(
+          "row_sparse",
+          "base",
+          Map.of("name", opt),
+          "tables",
+          Map.of("name", "lazy_adam", "hparams", Map.of("lr", 1e-3)));
+    }
+  }
 
   /**
    * Seconds each side of a single-process case warms up at least ({@code -Dbench.warmupSeconds}): a
@@ -91,6 +113,8 @@ public final class BenchPeers {
       case "mlp-large" -> new Single(name, mlp(1024, 300, 100), List.of("mlp"), 5);
       case "dlrm" ->
           new Single(name, BenchTrain.dlrm(128, 300, 100), List.of("dlrm", "dlrm-sparse"), 5);
+      case "dlrm-row-sparse" ->
+          new Single(name, BenchTrain.dlrm(128, 300, 100), List.of("dlrm-sparse"), 5, true);
       case "gpt" -> new Single(name, BenchTrain.gpt().withSteps(5, 12), List.of("gpt"), 5);
       default -> throw new IllegalArgumentException(name);
     };
@@ -160,14 +184,14 @@ public final class BenchPeers {
     final MemoryData data;
     long t;
 
-    Ours(Case w, String optimizer) {
+    Ours(Case w, Spec optimizer) {
       this.w = w;
       NetworkModel model = w.workload().build(DataType.FLOAT, 1);
       data = new MemoryData(w.workload(), DataType.FLOAT, w.rows(), List.of(), 1);
       loop =
           new WorkerLoop(
               model,
-              OptimizerRegistry.create(Spec.of(optimizer)),
+              OptimizerRegistry.create(optimizer),
               null,
               Schedule.CONSTANT,
               AllReduce.single(),
@@ -206,7 +230,8 @@ public final class BenchPeers {
         rounds,
         loadAverage());
     for (String opt : optimizers) {
-      Ours ours = new Ours(w, opt);
+      if (s.rowSparse() && !opt.equals("adam")) continue; // the peer's SparseAdam is Adam's
+      Ours ours = new Ours(w, s.spec(opt));
       warm(() -> ours.run(w.warmup()));
       Map<String, double[]> rate = new LinkedHashMap<>();
       rate.put("ours", new double[rounds]);
@@ -240,7 +265,7 @@ public final class BenchPeers {
             opt,
             labels.get(k),
             ours.params(),
-            opt,
+            s.rowSparse() ? "row_sparse: " + opt + ", lazy_adam tables" : opt,
             labels.get(k),
             built.get("params").asLong(),
             built.get("optimizer").asText());
@@ -266,7 +291,7 @@ public final class BenchPeers {
       System.out.printf(
           Locale.ROOT,
           "  %-46s %s %s/s%n",
-          "ours, " + opt,
+          "ours, " + (s.rowSparse() ? "row_sparse " + opt + " + lazy_adam" : opt),
           BenchTrain.spread(o, "%,.0f"),
           w.unit());
       for (String l : labels) {
