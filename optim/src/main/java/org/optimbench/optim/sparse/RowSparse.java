@@ -147,21 +147,37 @@ public record RowSparse(Optimizer base, TableMethod tables) implements Optimizer
 
   /**
    * The segments outside the tables, as a compact model of their own: {@code layout} names them at
-   * their offsets in the compact vector, {@code from} holds their segments in the full one.
+   * their offsets in the compact vector; runs of adjacent segments are copied as one range ({@code
+   * start[i]} in the full vector, {@code at[i]} in the compact one, {@code length[i]} elements) by
+   * bulk copies of the native buffers, since one ND4J op per segment and vector cost more than the
+   * small dense part's optimizer step.
    */
-  private record Dense(ParamLayout layout, List<Segment> from) {
+  private record Dense(ParamLayout layout, long[] start, long[] at, long[] length) {
     /** Null when every segment is a table. */
     static Dense of(ModelView model) {
       Set<String> tableNames = new HashSet<>();
       for (EmbeddingTable t : model.tables()) tableNames.add(t.name());
       ParamLayout.Builder b = ParamLayout.builder();
-      List<Segment> from = new ArrayList<>();
+      List<long[]> ranges = new ArrayList<>(); // {start, at, length}
+      long next = 0;
       for (Segment s : model.layout().segments()) {
         if (tableNames.contains(s.name())) continue;
         b.add(s.name(), s.shape());
-        from.add(s);
+        long[] last = ranges.isEmpty() ? null : ranges.get(ranges.size() - 1);
+        if (last != null && last[0] + last[2] == s.offset()) last[2] += s.length();
+        else ranges.add(new long[] {s.offset(), next, s.length()});
+        next += s.length();
       }
-      return from.isEmpty() ? null : new Dense(b.build(), from);
+      if (ranges.isEmpty()) return null;
+      long[] start = new long[ranges.size()];
+      long[] at = new long[ranges.size()];
+      long[] length = new long[ranges.size()];
+      for (int i = 0; i < ranges.size(); i++) {
+        start[i] = ranges.get(i)[0];
+        at[i] = ranges.get(i)[1];
+        length[i] = ranges.get(i)[2];
+      }
+      return new Dense(b.build(), start, at, length);
     }
 
     /** The compact model: copies of the parameters and the gradient outside the tables. */
@@ -172,15 +188,19 @@ public record RowSparse(Optimizer base, TableMethod tables) implements Optimizer
     /** The entries of a full-length vector outside the tables, as a compact vector. */
     INDArray take(INDArray full) {
       INDArray out = Nd4j.create(full.dataType(), layout.totalLength());
-      for (int i = 0; i < from.size(); i++)
-        ModelView.slice(out, layout.segment(i)).assign(ModelView.slice(full, from.get(i)));
+      TableRows to = TableRows.of(out);
+      TableRows from = TableRows.of(full);
+      for (int i = 0; i < start.length; i++)
+        to.copy(from, (int) start[i], (int) at[i], (int) length[i]);
       return out;
     }
 
     /** Writes a compact vector into the non-table entries of {@code full}; returns {@code full}. */
     INDArray put(INDArray compact, INDArray full) {
-      for (int i = 0; i < from.size(); i++)
-        ModelView.slice(full, from.get(i)).assign(ModelView.slice(compact, layout.segment(i)));
+      TableRows to = TableRows.of(full);
+      TableRows from = TableRows.of(compact);
+      for (int i = 0; i < start.length; i++)
+        to.copy(from, (int) at[i], (int) start[i], (int) length[i]);
       return full;
     }
 

@@ -12,9 +12,10 @@ import org.optimbench.optim.spec.SpecException;
 
 /**
  * How {@link RowSparse} updates the touched rows of an embedding table. Every method updates only
- * the rows whose gradient is non-zero this step, and keeps its state per table in arrays laid out
- * like the table (element (i, j) at {@code i * rowStride + j * colStride}) or one entry per row.
- * Arithmetic is in the model's dtype: float32 tables are computed in float, like the references.
+ * the rows whose gradient is non-zero this step, and keeps its state per table in row-major arrays
+ * (element (i, j) at {@code i * width + j}, whatever the table's layout, so a row's state is one
+ * run of memory) or one entry per row. Arithmetic is in the model's dtype: float32 tables are
+ * computed in float, like the references.
  */
 public sealed interface TableMethod {
   /** The spec name under {@code row_sparse}'s {@code tables}. */
@@ -249,9 +250,9 @@ public sealed interface TableMethod {
         float e0 = (float) eps;
         float s = (float) stepSize;
         for (int r : rows) {
-          long at = r * t.rowStride(); // inside the table (and the state vectors)
-          for (long j = 0; j < t.width(); j++, at += t.colStride()) {
-            long e = t.offset() + at;
+          long e = t.offset() + r * t.rowStride(); // in the model's vectors
+          long at = r * t.width(); // in the (row-major) state vectors
+          for (long j = 0; j < t.width(); j++, e += t.colStride(), at++) {
             float gj = gf.get(e);
             float m0 = mf.get(at);
             float v0 = vf.get(at);
@@ -269,9 +270,9 @@ public sealed interface TableMethod {
         TableRows.Doubles md = (TableRows.Doubles) m;
         TableRows.Doubles vd = (TableRows.Doubles) v;
         for (int r : rows) {
-          long at = r * t.rowStride();
-          for (long j = 0; j < t.width(); j++, at += t.colStride()) {
-            long e = t.offset() + at;
+          long e = t.offset() + r * t.rowStride();
+          long at = r * t.width();
+          for (long j = 0; j < t.width(); j++, e += t.colStride(), at++) {
             double gj = gd.get(e);
             double m0 = md.get(at);
             double v0 = vd.get(at);
