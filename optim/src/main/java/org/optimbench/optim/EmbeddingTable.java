@@ -37,4 +37,47 @@ public record EmbeddingTable(
   public long elements() {
     return rows * width;
   }
+
+  /**
+   * The rows of this table in which any element's bits are not all zero, ascending, in the flat
+   * vector whose element bits {@code bits} holds ({@code intsPerElement}: 1 for float32, 2 for
+   * float64; index 0 is the vector's first element). The table is read in bulk copies into an int
+   * array (column by column for a column-major table) and OR-ed row by row: element by element
+   * through the buffer took a large share of a DLRM training step (BENCHMARKS.md, "Measurements
+   * behind code choices"), and comparing floats measured about twice as slow as OR-ing their bits.
+   * Gradient sharing's sparse sum and the row-sparse optimizer both find a step's rows here; a -0.0
+   * counts as non-zero.
+   */
+  public int[] nonZeroRows(java.nio.IntBuffer bits, int intsPerElement) {
+    int n = (int) rows;
+    int w = (int) width;
+    int k = intsPerElement;
+    int[] acc = new int[n];
+    if (rowStride == 1) { // column-major: each column is `rows` consecutive elements
+      int[] col = new int[n * k];
+      for (int j = 0; j < w; j++) {
+        bits.get(Math.toIntExact((offset + (long) j * n) * k), col, 0, col.length);
+        if (k == 1) for (int i = 0; i < n; i++) acc[i] |= col[i];
+        else for (int i = 0; i < n; i++) acc[i] |= col[2 * i] | col[2 * i + 1];
+      }
+    } else { // row-major: rows of `width` consecutive elements, read in blocks of rows
+      int perRow = w * k;
+      int block = Math.max(1, (1 << 16) / perRow);
+      int[] buf = new int[Math.min(n, block) * perRow];
+      for (int first = 0; first < n; first += block) {
+        int m = Math.min(block, n - first);
+        bits.get(Math.toIntExact((offset + (long) first * w) * k), buf, 0, m * perRow);
+        for (int i = 0, c = 0; i < m; i++) {
+          int v = 0;
+          for (int q = 0; q < perRow; q++, c++) v |= buf[c];
+          acc[first + i] = v;
+        }
+      }
+    }
+    int count = 0;
+    for (int v : acc) if (v != 0) count++;
+    int[] out = new int[count];
+    for (int i = 0, m = 0; i < n; i++) if (acc[i] != 0) out[m++] = i;
+    return out;
+  }
 }

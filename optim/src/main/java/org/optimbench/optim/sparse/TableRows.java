@@ -50,44 +50,9 @@ abstract sealed class TableRows {
     return p.asByteBuffer().position((int) skip).slice().order(ByteOrder.nativeOrder());
   }
 
-  /**
-   * The rows of {@code t} in which any element's bits are not all zero, ascending. The table is
-   * read in bulk copies into an int array (column by column for a column-major table) and OR-ed row
-   * by row, as gradient sharing's sparse sum does: comparing floats element by element measured
-   * about twice as slow on the DLRM laptop tables (a one-off probe, 26 tables of 10k x 16). A -0.0
-   * counts as touched; it moves nothing.
-   */
+  /** The rows of {@code t} with a non-zero element ({@link EmbeddingTable#nonZeroRows}). */
   final int[] nonZeroRows(EmbeddingTable t) {
-    int rows = (int) t.rows();
-    int width = (int) t.width();
-    int k = intsPerElement;
-    int[] acc = new int[rows];
-    if (t.rowStride() == 1) { // column-major: each column is `rows` consecutive elements
-      int[] col = new int[rows * k];
-      for (int j = 0; j < width; j++) {
-        bits.get(Math.toIntExact((t.offset() + (long) j * rows) * k), col, 0, col.length);
-        if (k == 1) for (int i = 0; i < rows; i++) acc[i] |= col[i];
-        else for (int i = 0; i < rows; i++) acc[i] |= col[2 * i] | col[2 * i + 1];
-      }
-    } else { // row-major: rows of `width` consecutive elements, read in blocks
-      int perRow = width * k;
-      int block = Math.max(1, (1 << 16) / perRow);
-      int[] buf = new int[Math.min(rows, block) * perRow];
-      for (int first = 0; first < rows; first += block) {
-        int n = Math.min(block, rows - first);
-        bits.get(Math.toIntExact((t.offset() + (long) first * width) * k), buf, 0, n * perRow);
-        for (int i = 0, c = 0; i < n; i++) {
-          int v = 0;
-          for (int q = 0; q < perRow; q++, c++) v |= buf[c];
-          acc[first + i] = v;
-        }
-      }
-    }
-    int n = 0;
-    for (int v : acc) if (v != 0) n++;
-    int[] out = new int[n];
-    for (int i = 0, m = 0; i < rows; i++) if (acc[i] != 0) out[m++] = i;
-    return out;
+    return t.nonZeroRows(bits, intsPerElement);
   }
 
   /** Copies {@code n} elements from {@code from} of {@code src} to {@code to} of this vector. */

@@ -343,47 +343,9 @@ public final class RowSparseSum {
 
     abstract void set(int i, double v);
 
-    /**
-     * The rows of {@code t} with any element whose bits are not all zero, ascending. The table is
-     * read in bulk copies into an int array and OR-ed row by row: element by element through the
-     * buffer took a large share of a DLRM training step (BENCHMARKS.md, "Measurements behind code
-     * choices").
-     */
+    /** The rows of {@code t} with a non-zero element ({@link EmbeddingTable#nonZeroRows}). */
     final int[] nonZeroRows(EmbeddingTable t) {
-      int rows = (int) t.rows();
-      int width = (int) t.width();
-      int k = intsPerElement;
-      IntBuffer ints = bits;
-      int[] acc = new int[rows];
-      if (t.rowStride() == 1) { // column-major: each column is `rows` consecutive elements
-        int[] col = new int[rows * k];
-        for (int j = 0; j < width; j++) {
-          ints.get(Math.toIntExact((t.offset() + (long) j * rows) * k), col, 0, col.length);
-          if (k == 1) {
-            for (int i = 0; i < rows; i++) acc[i] |= col[i];
-          } else {
-            for (int i = 0; i < rows; i++) acc[i] |= col[2 * i] | col[2 * i + 1];
-          }
-        }
-      } else { // row-major: each row is `width` consecutive elements, read in blocks of rows
-        int perRow = width * k;
-        int block = Math.max(1, (1 << 16) / perRow);
-        int[] buf = new int[Math.min(rows, block) * perRow];
-        for (int first = 0; first < rows; first += block) {
-          int n = Math.min(block, rows - first);
-          ints.get(Math.toIntExact((t.offset() + (long) first * width) * k), buf, 0, n * perRow);
-          for (int i = 0, c = 0; i < n; i++) {
-            int v = 0;
-            for (int q = 0; q < perRow; q++, c++) v |= buf[c];
-            acc[first + i] = v;
-          }
-        }
-      }
-      int n = 0;
-      for (int v : acc) if (v != 0) n++;
-      int[] out = new int[n];
-      for (int i = 0, m = 0; i < rows; i++) if (acc[i] != 0) out[m++] = i;
-      return out;
+      return t.nonZeroRows(bits, intsPerElement);
     }
 
     /**
