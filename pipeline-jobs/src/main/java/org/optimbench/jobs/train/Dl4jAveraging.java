@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
@@ -39,6 +40,8 @@ import org.optimbench.jobs.workload.ValidationRows;
 import org.optimbench.jobs.workload.Workload;
 import org.optimbench.optim.Combine;
 import org.optimbench.optim.OptimizerState;
+import org.optimbench.prep.common.Errors;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code mode: dl4j_averaging}: the run trained by stock DL4J on Spark, {@link
@@ -71,12 +74,7 @@ final class Dl4jAveraging {
       SplitIndex validSplit,
       PrintStream console)
       throws IOException {
-    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     String name = conf.name();
-    int workers = conf.parallelism().workers();
-    int k = conf.parallelism().averagingFrequency();
-    int batchSize = conf.training().batchSize();
     DataType dtype = conf.training().dataType();
     long seed = conf.training().seed();
     long steps = conf.totalSteps(trainSplit.rows());
@@ -98,7 +96,84 @@ final class Dl4jAveraging {
         b.setBiasUpdater(null);
       }
     }
-    RunDirectory dir = RunDirectory.open(conf.output(), name, conf.resolvedTree(), false);
+    // evaluations write the averaged parameters into ours: every attempt starts from a copy
+    INDArray initialParams = initial.params().dup();
+    long backoff = conf.recovery().backoffMillis();
+    for (int restart = 0; ; restart++) {
+      int attempt = RunDirectory.beginAttempt(conf.output(), name);
+      try {
+        return attempt(
+            spark,
+            conf,
+            workload,
+            trainSplit,
+            validSplit,
+            console,
+            attempt,
+            ours,
+            layers,
+            initialParams,
+            updater,
+            steps);
+      } catch (Exception e) { // SparkException is checked but undeclared
+        String why = Errors.oneLine(e);
+        if (!Launcher.restartable(e, why) || restart >= conf.recovery().maxRestarts()) throw e;
+        LoggerFactory.getLogger(Dl4jAveraging.class)
+            .info(name + ": attempt " + attempt + " failed; restarting", e);
+        console.printf(
+            Locale.ROOT,
+            "%s: attempt %d failed: %s; restarting from the last committed checkpoint in %d s"
+                + " (restart %d of %d)%n",
+            name,
+            attempt,
+            why,
+            backoff / 1000,
+            restart + 1,
+            conf.recovery().maxRestarts());
+        try {
+          RunDirectory.attach(conf.output(), name, attempt).restarting();
+        } catch (IOException | RuntimeException statusError) {
+          Errors.log(Dl4jAveraging.class, name + ": recording the restart", statusError);
+        }
+        try {
+          Thread.sleep(backoff);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting to restart", interrupted);
+        }
+        backoff = Math.min(backoff * 2, 3_600_000L);
+      }
+    }
+  }
+
+  /**
+   * One attempt of the run, numbered {@code attempt} ({@link RunDirectory#beginAttempt}): from the
+   * last committed checkpoint, or from {@code initialParams}, to the end.
+   */
+  private static Outcome attempt(
+      SparkSession spark,
+      RunConfig conf,
+      Workload workload,
+      SplitIndex trainSplit,
+      SplitIndex validSplit,
+      PrintStream console,
+      int attempt,
+      NetworkModel ours,
+      MultiLayerConfiguration layers,
+      INDArray initialParams,
+      IUpdater updater,
+      long steps)
+      throws IOException {
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    String name = conf.name();
+    int workers = conf.parallelism().workers();
+    int k = conf.parallelism().averagingFrequency();
+    int batchSize = conf.training().batchSize();
+    DataType dtype = conf.training().dataType();
+    long seed = conf.training().seed();
+    RunDirectory dir =
+        RunDirectory.openAttempt(conf.output(), name, conf.resolvedTree(), false, attempt);
     Optional<Checkpoint> saved = dir.start(List.of(), workload.metricNames(), List.of());
     if (saved.isPresent() && saved.get().step() == steps) {
       // killed after the final checkpoint, before the run was marked completed
@@ -114,8 +189,8 @@ final class Dl4jAveraging {
     long lastCheckpoint = saved.map(Checkpoint::step).orElse(0L);
     // from here on a failure marks the run FAILED at its last checkpoint, where a re-run resumes
     try {
-      MultiLayerNetwork peer = new MultiLayerNetwork(layers);
-      peer.init(initial.params().dup(), false); // our modes' initial parameters
+      MultiLayerNetwork peer = new MultiLayerNetwork(layers.clone());
+      peer.init(initialParams.dup(), false); // our modes' initial parameters
       double factor = conf.training().divergenceFactor();
       DivergenceCheck divergence = new DivergenceCheck(factor);
       long start = 0;
@@ -133,8 +208,7 @@ final class Dl4jAveraging {
             ((Number) ck.extra().getOrDefault(CheckpointListener.WALL_TIME, 0.0)).doubleValue();
         if (ck.extra().get(CheckpointListener.FIRST_LOSS) instanceof Number f)
           divergence = DivergenceCheck.resumed(factor, f.doubleValue());
-        console.printf(
-            java.util.Locale.ROOT, "%s: resuming from the checkpoint at step %d%n", name, start);
+        console.printf(Locale.ROOT, "%s: resuming from the checkpoint at step %d%n", name, start);
       }
       // built after the restore: the master reads the network's parameters, updater state and
       // iteration count when each round starts
@@ -179,7 +253,7 @@ final class Dl4jAveraging {
       long evalEvery = conf.evaluation().every();
       long crashAfter = Long.getLong(TrainingLoop.CRASH_PROPERTY, -1);
       boolean crashHere =
-          Integer.getInteger(TrainingLoop.CRASH_ATTEMPT_PROPERTY, dir.attempt()) == dir.attempt();
+          Integer.getInteger(TrainingLoop.CRASH_ATTEMPT_PROPERTY, attempt) == attempt;
       long done = start;
       for (int r = 0; r < workers; r++)
         ranks.add(
@@ -263,7 +337,7 @@ final class Dl4jAveraging {
       Outcome end = new Outcome(name, Outcome.COMPLETED, steps, "");
       for (TrainingListener l : listeners) l.onEnd(end);
       return end;
-    } catch (RuntimeException | IOException e) {
+    } catch (Exception e) { // SparkException is checked but undeclared
       for (TrainingListener l : listeners) l.onFailure(lastCheckpoint, e);
       throw e;
     } finally {

@@ -234,7 +234,7 @@ class Dl4jAveragingTest {
       System.setProperty(TrainingLoop.CRASH_PROPERTY, c.get(2));
       String killed;
       try {
-        killed = run("killed-" + tag, o);
+        killed = run("killed-" + tag, with(o, "max_restarts=0")); // killed for good
       } finally {
         System.clearProperty(TrainingLoop.CRASH_PROPERTY);
       }
@@ -263,5 +263,51 @@ class Dl4jAveragingTest {
         assertEquals(u, v, tag + ": row " + i);
       }
     }
+  }
+
+  private static String[] with(String[] overrides, String... more) {
+    String[] all = java.util.Arrays.copyOf(overrides, overrides.length + more.length);
+    System.arraycopy(more, 0, all, overrides.length, more.length);
+    return all;
+  }
+
+  /**
+   * A failed attempt is started again by the driver (max_restarts, as the Launcher does for our
+   * barrier modes), from the last checkpoint, and ends as the uninterrupted run.
+   */
+  @Test
+  void aFailedAttemptIsRestartedFromTheLastCheckpoint() throws Exception {
+    String[] o = {
+      "mode=dl4j_averaging",
+      "workers=2",
+      "averaging_frequency=2",
+      "checkpoint_every=4",
+      "restart_backoff_s=0"
+    };
+    run("uninterrupted", o);
+    System.setProperty(TrainingLoop.CRASH_PROPERTY, "14");
+    System.setProperty(TrainingLoop.CRASH_ATTEMPT_PROPERTY, "1");
+    String log;
+    try {
+      log = run("restarted", o);
+    } finally {
+      System.clearProperty(TrainingLoop.CRASH_PROPERTY);
+      System.clearProperty(TrainingLoop.CRASH_ATTEMPT_PROPERTY);
+    }
+    assertTrue(
+        log.contains("attempt 1 failed: injected crash after step 14")
+            && log.contains("restart 1 of 3")
+            && log.contains("resuming from the checkpoint at step 12"),
+        log);
+    assertEquals(RunStatus.State.COMPLETED, RunStatus.read(dir("restarted")).orElseThrow().state());
+    assertArrayEquals(finalParams("uninterrupted"), finalParams("restarted"), 0.0);
+    assertEquals(
+        MetricsLog.read(dir("uninterrupted").resolve(MetricsLog.FILE)).stream()
+            .map(r -> r.get("train_loss"))
+            .toList(),
+        MetricsLog.read(dir("restarted").resolve(MetricsLog.FILE)).stream()
+            .map(r -> r.get("train_loss"))
+            .toList(),
+        "the same metrics, no row twice");
   }
 }
