@@ -60,8 +60,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>After each round the driver logs DL4J's loss (the mean over workers of the loss of their last
  * batch, before its step: the same quantity our modes log) and, at {@code eval_every}, evaluates
- * the workload's metrics on the averaged parameters. Only the final parameters (and DL4J's updater
- * state) are saved, as the checkpoint that completes the run: a run that stops early starts over.
+ * the workload's metrics on the averaged parameters.
+ *
+ * <p>Checkpoints and resume, as in our modes: after a round that ends at a multiple of {@code
+ * checkpoint_every} (which the conf requires to be a multiple of {@code averaging_frequency}) and
+ * at the end, the driver commits the averaged parameters, DL4J's averaged updater state, and the
+ * network's iteration and epoch counts, which DL4J's updaters and schedules read (Adam's bias
+ * corrections, the learning-rate schedule) and which the master advances itself (the iteration by
+ * {@code averaging_frequency} per round, the epoch by one per {@code fit}). A new attempt puts them
+ * into a fresh peer network before the master is built and continues at the checkpoint's step; the
+ * batches are a function of the step, and the master broadcasts nothing else that a round depends
+ * on, so the run ends with the uninterrupted run's metrics and final parameters, bit for bit (with
+ * more than two workers, the master's sums follow the order in which the workers' tasks finish, so
+ * even uninterrupted runs may differ in the last bits). A failed attempt is started again from the
+ * last checkpoint up to {@code max_restarts} times, as {@link Launcher} does for our barrier modes.
  */
 final class Dl4jAveraging {
   private Dl4jAveraging() {}
