@@ -250,6 +250,9 @@ class Dl4jAveragingTest {
       assertEquals(20L, b.step());
       assertArrayEquals(a.params().toDoubleVector(), b.params().toDoubleVector(), 0.0, tag);
       assertTrue(a.state().bitwiseEquals(b.state()), tag + ": DL4J's updater state");
+      // the master adds averaging_frequency iterations per round and fit() one epoch
+      assertEquals(20L, b.extra().get("dl4j_iteration"), tag);
+      assertEquals(20L / Long.parseLong(c.get(0)), b.extra().get("dl4j_epoch"), tag);
       assertEquals(a.extra().get("dl4j_iteration"), b.extra().get("dl4j_iteration"), tag);
       assertEquals(a.extra().get("dl4j_epoch"), b.extra().get("dl4j_epoch"), tag);
       List<Map<String, Object>> x = MetricsLog.read(dir("whole-" + tag).resolve(MetricsLog.FILE));
