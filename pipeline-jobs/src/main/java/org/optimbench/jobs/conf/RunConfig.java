@@ -342,12 +342,7 @@ public record RunConfig(
     if ((mode == Mode.PARAM_AVERAGING || mode == Mode.DL4J_AVERAGING)
         && c.ok("averaging_frequency")) {
       long k = parallelism.averagingFrequency();
-      // DL4J's master only writes its final parameters, so only evaluations need rounds to end
-      List<String> keys =
-          mode == Mode.PARAM_AVERAGING
-              ? List.of("eval_every", "checkpoint_every")
-              : List.of("eval_every");
-      for (String key : keys) {
+      for (String key : List.of("eval_every", "checkpoint_every")) {
         if (c.ok(key) && c.integer(key) % k != 0) {
           problems.add(
               new ConfException(

@@ -3,7 +3,9 @@ package org.optimbench.jobs.train;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
@@ -19,6 +21,7 @@ import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.optimbench.jobs.collective.AllReduce;
@@ -37,6 +40,8 @@ import org.optimbench.jobs.workload.ValidationRows;
 import org.optimbench.jobs.workload.Workload;
 import org.optimbench.optim.Combine;
 import org.optimbench.optim.OptimizerState;
+import org.optimbench.prep.common.Errors;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code mode: dl4j_averaging}: the run trained by stock DL4J on Spark, {@link
@@ -55,8 +60,20 @@ import org.optimbench.optim.OptimizerState;
  *
  * <p>After each round the driver logs DL4J's loss (the mean over workers of the loss of their last
  * batch, before its step: the same quantity our modes log) and, at {@code eval_every}, evaluates
- * the workload's metrics on the averaged parameters. Only the final parameters (and DL4J's updater
- * state) are saved, as the checkpoint that completes the run: a run that stops early starts over.
+ * the workload's metrics on the averaged parameters.
+ *
+ * <p>Checkpoints and resume, as in our modes: after a round that ends at a multiple of {@code
+ * checkpoint_every} (which the conf requires to be a multiple of {@code averaging_frequency}) and
+ * at the end, the driver commits the averaged parameters, DL4J's averaged updater state, and the
+ * network's iteration and epoch counts, which DL4J's updaters and schedules read (Adam's bias
+ * corrections, the learning-rate schedule) and which the master advances itself (the iteration by
+ * {@code averaging_frequency} per round, the epoch by one per {@code fit}). A new attempt puts them
+ * into a fresh peer network before the master is built and continues at the checkpoint's step; the
+ * batches are a function of the step, and the master broadcasts nothing else that a round depends
+ * on, so the run ends with the uninterrupted run's metrics and final parameters, bit for bit (with
+ * more than two workers, the master's sums follow the order in which the workers' tasks finish, so
+ * even uninterrupted runs may differ in the last bits). A failed attempt is started again from the
+ * last checkpoint up to {@code max_restarts} times, as {@link Launcher} does for our barrier modes.
  */
 final class Dl4jAveraging {
   private Dl4jAveraging() {}
@@ -69,12 +86,7 @@ final class Dl4jAveraging {
       SplitIndex validSplit,
       PrintStream console)
       throws IOException {
-    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     String name = conf.name();
-    int workers = conf.parallelism().workers();
-    int k = conf.parallelism().averagingFrequency();
-    int batchSize = conf.training().batchSize();
     DataType dtype = conf.training().dataType();
     long seed = conf.training().seed();
     long steps = conf.totalSteps(trainSplit.rows());
@@ -96,73 +108,165 @@ final class Dl4jAveraging {
         b.setBiasUpdater(null);
       }
     }
-    MultiLayerNetwork peer = new MultiLayerNetwork(layers);
-    peer.init(initial.params().dup(), false); // our modes' initial parameters
-    ParameterAveragingTrainingMaster master =
-        new ParameterAveragingTrainingMaster.Builder(workers, batchSize)
-            .batchSizePerWorker(batchSize)
-            .averagingFrequency(k)
-            .saveUpdater(true)
-            .workerPrefetchNumBatches(0)
-            // partition r holds rank r's batches in step order: no reshuffle, no export to files
-            .repartionData(Repartition.Never)
-            .rddTrainingApproach(RDDTrainingApproach.Direct)
-            .collectTrainingStats(false)
-            .rngSeed(seed)
-            .build();
-    SparkDl4jMultiLayer net = new SparkDl4jMultiLayer(sc, peer, master);
+    // evaluations write the averaged parameters into ours: every attempt starts from a copy
+    INDArray initialParams = initial.params().dup();
+    long backoff = conf.recovery().backoffMillis();
+    for (int restart = 0; ; restart++) {
+      int attempt = RunDirectory.beginAttempt(conf.output(), name);
+      try {
+        return attempt(
+            spark,
+            conf,
+            workload,
+            trainSplit,
+            validSplit,
+            console,
+            attempt,
+            ours,
+            layers,
+            initialParams,
+            updater,
+            steps);
+      } catch (Exception e) { // SparkException is checked but undeclared
+        String why = Errors.oneLine(e);
+        if (!Launcher.restartable(e, why) || restart >= conf.recovery().maxRestarts()) throw e;
+        LoggerFactory.getLogger(Dl4jAveraging.class)
+            .info(name + ": attempt " + attempt + " failed; restarting", e);
+        console.printf(
+            Locale.ROOT,
+            "%s: attempt %d failed: %s; restarting from the last committed checkpoint in %d s"
+                + " (restart %d of %d)%n",
+            name,
+            attempt,
+            why,
+            backoff / 1000,
+            restart + 1,
+            conf.recovery().maxRestarts());
+        try {
+          RunDirectory.attach(conf.output(), name, attempt).restarting();
+        } catch (IOException | RuntimeException statusError) {
+          Errors.log(Dl4jAveraging.class, name + ": recording the restart", statusError);
+        }
+        try {
+          Thread.sleep(backoff);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting to restart", interrupted);
+        }
+        backoff = Math.min(backoff * 2, 3_600_000L);
+      }
+    }
+  }
 
-    RunDirectory dir = RunDirectory.open(conf.output(), name, conf.resolvedTree(), false);
+  /**
+   * One attempt of the run, numbered {@code attempt} ({@link RunDirectory#beginAttempt}): from the
+   * last committed checkpoint, or from {@code initialParams}, to the end.
+   */
+  private static Outcome attempt(
+      SparkSession spark,
+      RunConfig conf,
+      Workload workload,
+      SplitIndex trainSplit,
+      SplitIndex validSplit,
+      PrintStream console,
+      int attempt,
+      NetworkModel ours,
+      MultiLayerConfiguration layers,
+      INDArray initialParams,
+      IUpdater updater,
+      long steps)
+      throws IOException {
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    String name = conf.name();
+    int workers = conf.parallelism().workers();
+    int k = conf.parallelism().averagingFrequency();
+    int batchSize = conf.training().batchSize();
+    DataType dtype = conf.training().dataType();
+    long seed = conf.training().seed();
+    RunDirectory dir =
+        RunDirectory.openAttempt(conf.output(), name, conf.resolvedTree(), false, attempt);
     Optional<Checkpoint> saved = dir.start(List.of(), workload.metricNames(), List.of());
-    if (saved.isPresent()) {
-      // only the final checkpoint is ever written: the run ended before it was marked completed
-      if (saved.get().step() != steps)
-        throw new IllegalStateException(
-            name
-                + ": dl4j_averaging cannot resume from the checkpoint at step "
-                + saved.get().step());
+    if (saved.isPresent() && saved.get().step() == steps) {
+      // killed after the final checkpoint, before the run was marked completed
       dir.complete(steps);
       return new Outcome(name, Outcome.COMPLETED, steps, "");
     }
-    if (conf.checkpointing().every() > 0)
-      console.println(
-          name
-              + ": dl4j_averaging saves only the final parameters (checkpoint_every is ignored);"
-              + " a run that stops early starts over");
     List<TrainingListener> listeners =
         List.of(
             new MetricsListener(dir),
             new StatusListener(dir),
             new ProgressListener(console, name, (long) batchSize * workers, dir.dir(), "none"));
-    double validFraction = conf.evaluation().validFraction();
-    ValidationReader validReader =
-        new ValidationReader(
-            validSplit,
-            workload.schema(),
-            0,
-            1,
-            workload.evaluationChunkRows(),
-            validFraction >= 1.0 ? null : id -> TrainingJob.inEvaluationSubset(id, validFraction),
-            hadoop);
-    ValidationRows valid =
-        each -> {
-          try (ValidationReader.Pass pass = validReader.open()) {
-            pass.forEachRemaining(each);
-          }
-        };
-    RankStream.Options reading =
-        new RankStream.Options(
-            seed,
-            true,
-            conf.data().shuffleBuffer(),
-            conf.data().prefetch(),
-            Math.max(batchSize, 1 << 16));
     List<StreamData> ranks = new ArrayList<>();
-    DivergenceCheck divergence = new DivergenceCheck(conf.training().divergenceFactor());
-    long logEvery = conf.training().logEvery();
-    long evalEvery = conf.evaluation().every();
-    long done = 0;
+    long lastCheckpoint = saved.map(Checkpoint::step).orElse(0L);
+    // from here on a failure marks the run FAILED at its last checkpoint, where a re-run resumes
     try {
+      MultiLayerNetwork peer = new MultiLayerNetwork(layers.clone());
+      peer.init(initialParams.dup(), false); // our modes' initial parameters
+      double factor = conf.training().divergenceFactor();
+      DivergenceCheck divergence = new DivergenceCheck(factor);
+      long start = 0;
+      double wallBefore = 0;
+      if (saved.isPresent()) {
+        Checkpoint ck = saved.get();
+        // A row is logged under the index of its step (steps taken - 1), and the run directory
+        // keeps the rows up to the checkpoint's step count S: a row for step S, the first step
+        // after the checkpoint (logged before the kill with log_every 1 or one-step rounds),
+        // would stay and be logged again.
+        dir.metrics().truncateAfter(ck.step() - 1);
+        restore(peer, ck, k, name);
+        start = ck.step();
+        wallBefore =
+            ((Number) ck.extra().getOrDefault(CheckpointListener.WALL_TIME, 0.0)).doubleValue();
+        if (ck.extra().get(CheckpointListener.FIRST_LOSS) instanceof Number f)
+          divergence = DivergenceCheck.resumed(factor, f.doubleValue());
+        console.printf(Locale.ROOT, "%s: resuming from the checkpoint at step %d%n", name, start);
+      }
+      // built after the restore: the master reads the network's parameters, updater state and
+      // iteration count when each round starts
+      ParameterAveragingTrainingMaster master =
+          new ParameterAveragingTrainingMaster.Builder(workers, batchSize)
+              .batchSizePerWorker(batchSize)
+              .averagingFrequency(k)
+              .saveUpdater(true)
+              .workerPrefetchNumBatches(0)
+              // partition r holds rank r's batches in step order: no reshuffle, no export to files
+              .repartionData(Repartition.Never)
+              .rddTrainingApproach(RDDTrainingApproach.Direct)
+              .collectTrainingStats(false)
+              .rngSeed(seed)
+              .build();
+      SparkDl4jMultiLayer net = new SparkDl4jMultiLayer(sc, peer, master);
+      long checkpointEvery = conf.checkpointing().every();
+      double validFraction = conf.evaluation().validFraction();
+      ValidationReader validReader =
+          new ValidationReader(
+              validSplit,
+              workload.schema(),
+              0,
+              1,
+              workload.evaluationChunkRows(),
+              validFraction >= 1.0 ? null : id -> TrainingJob.inEvaluationSubset(id, validFraction),
+              hadoop);
+      ValidationRows valid =
+          each -> {
+            try (ValidationReader.Pass pass = validReader.open()) {
+              pass.forEachRemaining(each);
+            }
+          };
+      RankStream.Options reading =
+          new RankStream.Options(
+              seed,
+              true,
+              conf.data().shuffleBuffer(),
+              conf.data().prefetch(),
+              Math.max(batchSize, 1 << 16));
+      long logEvery = conf.training().logEvery();
+      long evalEvery = conf.evaluation().every();
+      long crashAfter = Long.getLong(TrainingLoop.CRASH_PROPERTY, -1);
+      boolean crashHere =
+          Integer.getInteger(TrainingLoop.CRASH_ATTEMPT_PROPERTY, attempt) == attempt;
+      long done = start;
       for (int r = 0; r < workers; r++)
         ranks.add(
             new StreamData(
@@ -198,6 +302,9 @@ final class Dl4jAveraging {
         long before = done;
         done += round;
         long t = done - 1;
+        if (crashHere && before < crashAfter && crashAfter <= done)
+          throw new IllegalStateException(
+              "injected crash after step " + done + " (" + TrainingLoop.CRASH_PROPERTY + ")");
         double loss = net.getScore();
         Optional<String> div = divergence.check(t, loss);
         boolean logRow = done / logEvery > before / logEvery || done == steps || div.isPresent();
@@ -216,7 +323,7 @@ final class Dl4jAveraging {
                   loss,
                   done * workers * batchSize,
                   done * workers * batchSize / (double) Math.max(1, trainSplit.rows()),
-                  (System.nanoTime() - t0) / 1e9,
+                  wallBefore + (System.nanoTime() - t0) / 1e9,
                   updater.getLearningRate((int) t, 0),
                   Double.NaN,
                   Map.of(),
@@ -228,23 +335,121 @@ final class Dl4jAveraging {
           for (TrainingListener l : listeners) l.onDiverged(t, div.get());
           return new Outcome(name, Outcome.DIVERGED, t, div.get());
         }
+        if (done == steps || (checkpointEvery > 0 && done % checkpointEvery == 0)) {
+          checkpoint(
+              dir,
+              done,
+              net.getNetwork(),
+              wallBefore + (System.nanoTime() - t0) / 1e9,
+              done * workers * batchSize,
+              divergence);
+          lastCheckpoint = done;
+        }
       }
-      OptimizerState state = new OptimizerState();
-      org.nd4j.linalg.api.ndarray.INDArray updaterState =
-          net.getNetwork().getUpdater().getStateViewArray();
-      if (updaterState != null) state.putArray("dl4j_updater", updaterState.dup(), Combine.MEAN);
-      Map<String, Object> extra = new java.util.LinkedHashMap<>();
-      extra.put(CheckpointListener.WALL_TIME, (System.nanoTime() - t0) / 1e9);
-      extra.put(CheckpointListener.SAMPLES, done * workers * batchSize);
-      dir.checkpoint(steps, net.getNetwork().params(), state, extra);
       Outcome end = new Outcome(name, Outcome.COMPLETED, steps, "");
       for (TrainingListener l : listeners) l.onEnd(end);
       return end;
-    } catch (RuntimeException | IOException e) {
-      for (TrainingListener l : listeners) l.onFailure(done, e);
+    } catch (Exception e) { // SparkException is checked but undeclared
+      for (TrainingListener l : listeners) l.onFailure(lastCheckpoint, e);
       throw e;
     } finally {
       for (StreamData r : ranks) r.close();
     }
+  }
+
+  /**
+   * Extra values of a checkpoint: DL4J's iteration count, which its updaters and schedules read.
+   */
+  static final String ITERATION = "dl4j_iteration";
+
+  /** Extra values of a checkpoint: DL4J's epoch count (one per {@code fit} call, one per round). */
+  static final String EPOCH = "dl4j_epoch";
+
+  /** The name of DL4J's flat updater state in a checkpoint's optimizer state. */
+  static final String UPDATER_STATE = "dl4j_updater";
+
+  /**
+   * Commits the checkpoint after {@code done} steps: the averaged parameters, DL4J's averaged
+   * updater state, and DL4J's iteration and epoch counts beside what our modes save.
+   */
+  private static void checkpoint(
+      RunDirectory dir,
+      long done,
+      MultiLayerNetwork network,
+      double wallSeconds,
+      long samples,
+      DivergenceCheck divergence)
+      throws IOException {
+    OptimizerState state = new OptimizerState();
+    INDArray updaterState = network.getUpdater().getStateViewArray();
+    if (updaterState != null) state.putArray(UPDATER_STATE, updaterState.dup(), Combine.MEAN);
+    Map<String, Object> extra = new LinkedHashMap<>();
+    extra.put(CheckpointListener.WALL_TIME, wallSeconds);
+    extra.put(CheckpointListener.SAMPLES, samples);
+    divergence.firstLoss().ifPresent(f -> extra.put(CheckpointListener.FIRST_LOSS, f));
+    extra.put(ITERATION, (long) network.getIterationCount());
+    extra.put(EPOCH, (long) network.getEpochCount());
+    dir.checkpoint(done, network.params(), state, extra);
+  }
+
+  /**
+   * Puts the checkpoint {@code ck} into the freshly initialized {@code peer}: parameters, updater
+   * state and DL4J's counters, so that the next round starts as it would have in the uninterrupted
+   * run (DL4J's master broadcasts exactly these: the configuration with its counts, the parameters
+   * and the updater state).
+   */
+  private static void restore(MultiLayerNetwork peer, Checkpoint ck, int k, String name) {
+    if (!(ck.extra().get(ITERATION) instanceof Number iteration)
+        || !(ck.extra().get(EPOCH) instanceof Number epoch))
+      throw new IllegalStateException(
+          name
+              + ": the checkpoint at step "
+              + ck.step()
+              + " has no DL4J iteration and epoch counts ("
+              + ck.dir()
+              + "); dl4j_averaging cannot resume from it");
+    if (ck.step() % k != 0)
+      throw new IllegalStateException(
+          name
+              + ": the checkpoint at step "
+              + ck.step()
+              + " does not end an averaging round of "
+              + k
+              + " steps; dl4j_averaging cannot resume from it");
+    if (ck.params().length() != peer.numParams())
+      throw new IllegalStateException(
+          name
+              + ": the checkpoint at step "
+              + ck.step()
+              + " has "
+              + ck.params().length()
+              + " parameters, the network "
+              + peer.numParams());
+    peer.params().assign(ck.params());
+    INDArray view = peer.getUpdater().getStateViewArray();
+    boolean saved = ck.state().hasArray(UPDATER_STATE);
+    if ((view != null) != saved)
+      throw new IllegalStateException(
+          name
+              + ": the checkpoint at step "
+              + ck.step()
+              + (saved ? " has" : " has no")
+              + " DL4J updater state, the network's updater "
+              + (view != null ? "has" : "has none"));
+    if (view != null) {
+      INDArray state = ck.state().array(UPDATER_STATE);
+      if (state.length() != view.length())
+        throw new IllegalStateException(
+            name
+                + ": the checkpoint at step "
+                + ck.step()
+                + " has "
+                + state.length()
+                + " DL4J updater state entries, the network's updater "
+                + view.length());
+      peer.getUpdater().setStateViewArray(peer, state, false);
+    }
+    peer.setIterationCount(iteration.intValue());
+    peer.setEpochCount(epoch.intValue());
   }
 }

@@ -1,5 +1,6 @@
 package org.optimbench.jobs.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.optimbench.jobs.conf.RunConf;
+import org.optimbench.jobs.run.Checkpoint;
 import org.optimbench.jobs.run.Checkpoints;
 import org.optimbench.jobs.run.MetricsLog;
 import org.optimbench.jobs.run.RunStatus;
@@ -206,5 +208,109 @@ class Dl4jAveragingTest {
       if (tag.equals("sgd")) assertTrue(gap <= 1e-6, "sgd: " + gap);
       else assertTrue(gap > 1e-3, "adam: " + gap);
     }
+  }
+
+  /**
+   * A run killed after a checkpoint and run again resumes from it and ends as the uninterrupted run
+   * does, bit for bit: the same final parameters and DL4J updater state, the same metrics rows (all
+   * but the wall time), none twice. Adam under a linear decay reads DL4J's iteration count (its
+   * bias corrections, the schedule), so the count must come back with the parameters and updater
+   * state. Rounds of 2 steps with a row every 2 steps, and of 1 step with a row every step (the row
+   * of the step after the checkpoint is on disk when the run is killed, and must not stay).
+   */
+  @Test
+  void aRunKilledAfterACheckpointResumesToTheUninterruptedRun() throws Exception {
+    for (List<String> c : List.of(List.of("2", "2", "14"), List.of("1", "1", "14"))) {
+      String tag = "k" + c.get(0);
+      String[] o = {
+        "mode=dl4j_averaging",
+        "workers=2",
+        "averaging_frequency=" + c.get(0),
+        "log_every=" + c.get(1),
+        "checkpoint_every=4",
+        "schedule={name: linear_decay}"
+      };
+      run("whole-" + tag, o);
+      System.setProperty(TrainingLoop.CRASH_PROPERTY, c.get(2));
+      String killed;
+      try {
+        killed = run("killed-" + tag, with(o, "max_restarts=0")); // killed for good
+      } finally {
+        System.clearProperty(TrainingLoop.CRASH_PROPERTY);
+      }
+      RunStatus status = RunStatus.read(dir("killed-" + tag)).orElseThrow();
+      assertEquals(RunStatus.State.FAILED, status.state(), tag + ": " + killed);
+      assertEquals(12L, status.step(), tag + ": failed at its last checkpoint");
+      String log = run("killed-" + tag, o);
+      assertTrue(log.contains("resuming from the checkpoint at step 12"), tag + ": " + log);
+      assertEquals(
+          RunStatus.State.COMPLETED, RunStatus.read(dir("killed-" + tag)).orElseThrow().state());
+      Checkpoint a = new Checkpoints(dir("whole-" + tag), 2).latest().orElseThrow();
+      Checkpoint b = new Checkpoints(dir("killed-" + tag), 2).latest().orElseThrow();
+      assertEquals(20L, b.step());
+      assertArrayEquals(a.params().toDoubleVector(), b.params().toDoubleVector(), 0.0, tag);
+      assertTrue(a.state().bitwiseEquals(b.state()), tag + ": DL4J's updater state");
+      // the master adds averaging_frequency iterations per round and fit() one epoch
+      assertEquals(20L, b.extra().get("dl4j_iteration"), tag);
+      assertEquals(20L / Long.parseLong(c.get(0)), b.extra().get("dl4j_epoch"), tag);
+      assertEquals(a.extra().get("dl4j_iteration"), b.extra().get("dl4j_iteration"), tag);
+      assertEquals(a.extra().get("dl4j_epoch"), b.extra().get("dl4j_epoch"), tag);
+      List<Map<String, Object>> x = MetricsLog.read(dir("whole-" + tag).resolve(MetricsLog.FILE));
+      List<Map<String, Object>> y = MetricsLog.read(dir("killed-" + tag).resolve(MetricsLog.FILE));
+      assertEquals(x.size(), y.size(), tag + ": rows");
+      for (int i = 0; i < x.size(); i++) {
+        Map<String, Object> u = new java.util.HashMap<>(x.get(i));
+        Map<String, Object> v = new java.util.HashMap<>(y.get(i));
+        u.remove("wall_time_s");
+        v.remove("wall_time_s");
+        assertEquals(u, v, tag + ": row " + i);
+      }
+    }
+  }
+
+  private static String[] with(String[] overrides, String... more) {
+    String[] all = java.util.Arrays.copyOf(overrides, overrides.length + more.length);
+    System.arraycopy(more, 0, all, overrides.length, more.length);
+    return all;
+  }
+
+  /**
+   * A failed attempt is started again by the driver (max_restarts, as the Launcher does for our
+   * barrier modes), from the last checkpoint, and ends as the uninterrupted run.
+   */
+  @Test
+  void aFailedAttemptIsRestartedFromTheLastCheckpoint() throws Exception {
+    String[] o = {
+      "mode=dl4j_averaging",
+      "workers=2",
+      "averaging_frequency=2",
+      "checkpoint_every=4",
+      "restart_backoff_s=0"
+    };
+    run("uninterrupted", o);
+    System.setProperty(TrainingLoop.CRASH_PROPERTY, "14");
+    System.setProperty(TrainingLoop.CRASH_ATTEMPT_PROPERTY, "1");
+    String log;
+    try {
+      log = run("restarted", o);
+    } finally {
+      System.clearProperty(TrainingLoop.CRASH_PROPERTY);
+      System.clearProperty(TrainingLoop.CRASH_ATTEMPT_PROPERTY);
+    }
+    assertTrue(
+        log.contains("attempt 1 failed: injected crash after step 14")
+            && log.contains("restart 1 of 3")
+            && log.contains("resuming from the checkpoint at step 12"),
+        log);
+    assertEquals(RunStatus.State.COMPLETED, RunStatus.read(dir("restarted")).orElseThrow().state());
+    assertArrayEquals(finalParams("uninterrupted"), finalParams("restarted"), 0.0);
+    assertEquals(
+        MetricsLog.read(dir("uninterrupted").resolve(MetricsLog.FILE)).stream()
+            .map(r -> r.get("train_loss"))
+            .toList(),
+        MetricsLog.read(dir("restarted").resolve(MetricsLog.FILE)).stream()
+            .map(r -> r.get("train_loss"))
+            .toList(),
+        "the same metrics, no row twice");
   }
 }
