@@ -347,8 +347,9 @@ public final class RunDirectory {
 
   /**
    * Starts or resumes the run: opens the metrics log with these columns, finds the last committed
-   * checkpoint, cuts the metrics after its step (all rows when there is none, since the run starts
-   * over), and writes status RUNNING. Returns the checkpoint to restore, if any.
+   * checkpoint, cuts the metrics rows of the steps it does not cover (rows are keyed by step index,
+   * so a checkpoint after S steps keeps rows 0..S-1; all rows when there is none, since the run
+   * starts over), and writes status RUNNING. Returns the checkpoint to restore, if any.
    */
   public Optional<Checkpoint> start(Collection<String> diagnostics, Collection<String> evals)
       throws IOException {
@@ -374,7 +375,9 @@ public final class RunDirectory {
     // what lies beyond the checkpoint resumed from was cut off or is damaged: the steps are taken
     // again and written anew
     checkpoints.discardAbove(step);
-    log.truncateAfter(step);
+    // a row is logged under its step's index (steps taken - 1): the checkpoint after S steps
+    // covers rows 0..S-1, and a row S, the first step after it, is taken again
+    log.truncateAfter(from.isPresent() ? step - 1 : -1);
     metrics = log;
     writeStatus(RunStatus.running(Math.max(step, 0)));
     return from;

@@ -209,11 +209,6 @@ final class Dl4jAveraging {
       double wallBefore = 0;
       if (saved.isPresent()) {
         Checkpoint ck = saved.get();
-        // A row is logged under the index of its step (steps taken - 1), and the run directory
-        // keeps the rows up to the checkpoint's step count S: a row for step S, the first step
-        // after the checkpoint (logged before the kill with log_every 1 or one-step rounds),
-        // would stay and be logged again.
-        dir.metrics().truncateAfter(ck.step() - 1);
         restore(peer, ck, k, name);
         start = ck.step();
         wallBefore =

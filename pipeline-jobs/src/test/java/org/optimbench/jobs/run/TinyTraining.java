@@ -68,8 +68,10 @@ final class TinyTraining {
     long step = from.map(Checkpoint::step).orElse(0L);
     while (step < 20) {
       double loss = t.step(step);
-      step++;
+      // under the step's index, as the training loop logs: the checkpoint after 5 steps covers
+      // rows 0..4
       run.metrics().append(MetricsLog.row(step).trainLoss(loss));
+      step++;
       if (step == killAfter) {
         run.metrics().flush();
         return null;

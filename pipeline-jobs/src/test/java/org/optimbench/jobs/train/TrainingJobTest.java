@@ -200,6 +200,31 @@ class TrainingJobTest {
   }
 
   /**
+   * With a row every step, the failed attempt has logged the row of the first step after the
+   * checkpoint (step index 10 follows the checkpoint after 10 steps); the resume cuts it, so the
+   * run ends with every step once and the uninterrupted run's parameters.
+   */
+  @Test
+  void aResumeCutsTheRowsAfterItsCheckpointWhenEveryStepIsLogged() throws Exception {
+    String[] o = {"mode=single", "workers=1", "log_every=1"};
+    run(conf("whole-every", o));
+    System.setProperty(TrainingLoop.CRASH_PROPERTY, "13");
+    try {
+      run(conf("killed-every", with(o, "max_restarts=0")));
+    } finally {
+      System.clearProperty(TrainingLoop.CRASH_PROPERTY);
+    }
+    String log = run(conf("killed-every", o));
+    assertTrue(log.contains("resuming from the checkpoint at step 10"), log);
+    assertArrayEquals(finalParams("whole-every"), finalParams("killed-every"), 0.0);
+    List<Long> steps =
+        MetricsLog.read(dir("killed-every").resolve(MetricsLog.FILE)).stream()
+            .map(r -> (Long) r.get("step"))
+            .toList();
+    assertEquals(java.util.stream.LongStream.range(0, 20).boxed().toList(), steps);
+  }
+
+  /**
    * accumulation_steps = 3 of 2 rows steps like one batch of 6: a worker's micro-batches of step t
    * are rows [6t, 6t + 6) of its stream, the rows a batch of 6 takes, so both runs see the same
    * rows per step and the same gradient (to rounding).
