@@ -167,6 +167,16 @@ class TrainConfErrorsTest {
             "accumulation_steps=2");
     names(lines, "workload", "dl4j_averaging supports workloads logreg, mlp");
     names(lines, "accumulation_steps", "one micro-batch per step");
+    // checkpoints are taken after DL4J's averaging rounds
+    names(
+        refusedWith(
+            "mode=dl4j_averaging",
+            "averaging_frequency=3",
+            "checkpoint_every=10",
+            "eval_every=0",
+            "optimizer={name: adam}"),
+        "checkpoint_every",
+        "must be a multiple of averaging_frequency 3");
   }
 
   @Test
