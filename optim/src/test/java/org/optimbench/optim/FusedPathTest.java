@@ -79,6 +79,8 @@ class FusedPathTest {
             "{name: adagrad, hparams: {lr: 0.1, weight_decay: 0.1, lr_decay: 0.01, initial_accumulator_value: 0.1}}",
             "{name: adam_hd, hparams: {lr: 0.01, hypergrad_lr: 1e-4}}",
             "{name: adam_hd, hparams: {lr: 0.01, hypergrad_lr: 1e-4, weight_decay: 0.1}}",
+            "{name: momo, hparams: {lr: 1.0}}",
+            "{name: momo, hparams: {lr: 0.1, weight_decay: 0.1, bias_correction: true}}",
             "{name: momo_adam, hparams: {lr: 0.1}}",
             "{name: momo_adam, hparams: {lr: 0.1, weight_decay: 0.1, divide: false}}",
             "{name: momo_adam, hparams: {lr: 0.1, weight_decay: 0.1, use_fstar: true}}",
