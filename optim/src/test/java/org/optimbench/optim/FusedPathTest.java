@@ -82,6 +82,8 @@ class FusedPathTest {
             "{name: momo, hparams: {lr: 1.0}}",
             "{name: momo, hparams: {lr: 0.1, weight_decay: 0.1, bias_correction: true}}",
             "{name: motaps, hparams: {lr: 0.5}}",
+            "{name: layer_scaled, hparams: {base: {name: sgd, hparams: {lr: 0.01, momentum: 0.9}}, multipliers: {a: 1.0, b: 0.5, c: 2.0}}}",
+            "{name: layer_scaled, hparams: {base: {name: adam, hparams: {lr: 0.01}}, multipliers: {a: 0.3}}}",
             "{name: momo_adam, hparams: {lr: 0.1}}",
             "{name: momo_adam, hparams: {lr: 0.1, weight_decay: 0.1, divide: false}}",
             "{name: momo_adam, hparams: {lr: 0.1, weight_decay: 0.1, use_fstar: true}}",
