@@ -39,11 +39,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * arithmetic with float constants, as ND4J computes them. Kernel loops are kept free of what was
  * measured to stop the vectorizer (a conditional, {@code Math.abs}, a loop storing five arrays):
  * coupled weight decay is a separate loop ({@link #decayed}), and the per-element terms of a global
- * sum go to a scratch chunk (or are products that {@link #dot} forms) and are added up in double by
- * {@link #sum}, {@link #sumAbs} or {@link #dot} in a fixed order (eight interleaved partial sums
- * per chunk, chunk by chunk within a block of {@value #BLOCK} elements, block sums in block order),
- * so a step is deterministic. The pass allocates no ND4J arrays (nothing in the step workspace) and
- * never writes an operand declared {@link Pass#read read}.
+ * sum go to a scratch chunk (or are products that {@link #dot} forms) and are added up by {@link
+ * #sum}, {@link #sumAbs} or {@link #dot} in a fixed order (a full float32 chunk folded in float
+ * into 16 lanes that are added in double, float64 and shorter chunks in eight interleaved double
+ * partial sums; chunk by chunk within a block of {@value #BLOCK} elements, block sums in block
+ * order), so a step is deterministic. The pass allocates no ND4J arrays (nothing in the step
+ * workspace) and never writes an operand declared {@link Pass#read read}.
  *
  * <p>Threads: the blocks of a pass are shared among {@link #threads()} threads (system property
  * {@value #THREADS_PROPERTY}, default ND4J's own thread count, i.e. {@code OMP_NUM_THREADS}; the
