@@ -79,6 +79,11 @@ class FusedPathTest {
             "{name: adagrad, hparams: {lr: 0.1, weight_decay: 0.1, lr_decay: 0.01, initial_accumulator_value: 0.1}}",
             "{name: adam_hd, hparams: {lr: 0.01, hypergrad_lr: 1e-4}}",
             "{name: adam_hd, hparams: {lr: 0.01, hypergrad_lr: 1e-4, weight_decay: 0.1}}",
+            "{name: momo, hparams: {lr: 1.0}}",
+            "{name: momo, hparams: {lr: 0.1, weight_decay: 0.1, bias_correction: true}}",
+            "{name: motaps, hparams: {lr: 0.5}}",
+            "{name: layer_scaled, hparams: {base: {name: sgd, hparams: {lr: 0.01, momentum: 0.9}}, multipliers: {a: 1.0, b: 0.5, c: 2.0}}}",
+            "{name: layer_scaled, hparams: {base: {name: adam, hparams: {lr: 0.01}}, multipliers: {a: 0.3}}}",
             "{name: momo_adam, hparams: {lr: 0.1}}",
             "{name: momo_adam, hparams: {lr: 0.1, weight_decay: 0.1, divide: false}}",
             "{name: momo_adam, hparams: {lr: 0.1, weight_decay: 0.1, use_fstar: true}}",
@@ -265,6 +270,7 @@ class FusedPathTest {
     Optimizer opt = OptimizerRegistry.create(Spec.parse(spec, "spec"));
     ModelView view = new ModelView(model, params, grads);
     OptimizerState state = opt.init(view);
+    HashExampleStore store = new HashExampleStore(); // MoTAPS's per-example state
     for (int t = 0; t < steps; t++) {
       double[] x = view.params().toDoubleVector();
       double[] g = new double[n];
@@ -278,6 +284,8 @@ class FusedPathTest {
           StepContext.builder()
               .step(t)
               .loss(loss / n)
+              .exampleIds(new long[] {t % 3, 3 + t % 5})
+              .exampleStore(store)
               .hvp(v -> v.mul(lambdaArr))
               .validationGradient(at -> at.sub(1.0).muli(lambdaArr))
               .build();

@@ -26,6 +26,7 @@ class FusedThreadsTest {
         "{name: adam, hparams: {lr: 0.01}}",
         "{name: dadapt_adam, hparams: {weight_decay: 0.1}}",
         "{name: prodigy, hparams: {}}",
+        "{name: momo, hparams: {lr: 1.0, weight_decay: 0.1}}",
         "{name: momo_adam, hparams: {lr: 0.1, weight_decay: 0.1}}",
         "{name: mechanic, hparams: {base: {name: sgd, hparams: {lr: 0.01, momentum: 0.9}}}}",
         "{name: graft, hparams: {granularity: global, magnitude: {name: adam, hparams: {lr: 0.01}}, direction: {name: sgd, hparams: {lr: 0.01, momentum: 0.9}}}}",

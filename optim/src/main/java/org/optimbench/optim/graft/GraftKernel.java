@@ -11,6 +11,9 @@ import org.optimbench.optim.internal.Fused;
  *   sums ‖x_M − x‖², ‖x_D − x‖²
  * Step: operands x_D (read), x (updated):  x = x + ratio (x_D − x)
  * </pre>
+ *
+ * {@link LayerScaled} rescales a segment's update with {@code Step} too (x_D: the segment before
+ * the base step, ratio 1 − c).
  */
 final class GraftKernel {
   private GraftKernel() {}

@@ -1,7 +1,9 @@
 package org.optimbench.optim.graft;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -10,6 +12,7 @@ import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
 import org.optimbench.optim.Segment;
 import org.optimbench.optim.StepContext;
+import org.optimbench.optim.internal.Fused;
 import org.optimbench.optim.internal.Vec;
 import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
@@ -34,8 +37,9 @@ import org.optimbench.optim.wrap.WrapsBase;
  * checked against the model's segments in {@link #init}; an unknown name fails there with a {@link
  * SpecException} naming {@code multipliers.<name>}.
  *
- * <p>Cost: the base state plus one parameter-sized copy per step (to form the update). Diagnostics:
- * the base optimizer's, under {@code base.}.
+ * <p>Cost: the base state plus a copy, per step, of the segments whose multiplier is not 1 (to form
+ * their update). Diagnostics: the base optimizer's, under {@code base.}. CPU backend: each scaled
+ * segment's rescaling is one fused pass ({@link GraftKernel.Step}, see {@link Fused}).
  */
 public record LayerScaled(Optimizer base, Map<String, Double> multipliers) implements WrapsBase {
   public LayerScaled {
@@ -83,15 +87,29 @@ public record LayerScaled(Optimizer base, Map<String, Double> multipliers) imple
   @Override
   public void step(ModelView model, OptimizerState state, StepContext ctx) {
     INDArray x = model.params();
-    INDArray before = x.dup();
-    base.step(model, state.child("base"), ctx.withDiagnostics(ctx.diagnostics().prefixed("base")));
-    INDArray u = null;
+    // Only the segments whose multiplier is not 1 need their pre-step values: copying just those
+    // (and rescaling just those after) moves the fewest bytes (BENCHMARKS.md, "Optimizer step").
+    List<Segment> scaled = new ArrayList<>();
+    List<INDArray> before = new ArrayList<>();
     for (Segment s : model.layout().segments()) {
       Double c = multipliers.get(s.name());
       if (c == null || c == 1.0) continue;
-      if (u == null) u = x.sub(before);
-      // x_s = before_s + c u_s = x_s + (c - 1) u_s
-      Vec.axpy(c - 1, ModelView.slice(u, s), ModelView.slice(x, s));
+      scaled.add(s);
+      before.add(ModelView.slice(x, s).dup());
+    }
+    base.step(model, state.child("base"), ctx.withDiagnostics(ctx.diagnostics().prefixed("base")));
+    for (int i = 0; i < scaled.size(); i++) {
+      Segment s = scaled.get(i);
+      double c = multipliers.get(s.name());
+      INDArray xs = ModelView.slice(x, s);
+      INDArray b = before.get(i);
+      // x_s = before_s + c u_s = x_s + (c - 1) u_s, u_s = x_s - before_s
+      if (Fused.applies(b, xs)) {
+        // = x_s + (1 - c)(before_s - x_s): the same products, negated exactly
+        Fused.pass().read(b).update(xs).run(new GraftKernel.Step(1 - c));
+      } else {
+        Vec.axpy(c - 1, b.rsubi(xs), xs);
+      }
     }
   }
 }

@@ -39,11 +39,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * arithmetic with float constants, as ND4J computes them. Kernel loops are kept free of what was
  * measured to stop the vectorizer (a conditional, {@code Math.abs}, a loop storing five arrays):
  * coupled weight decay is a separate loop ({@link #decayed}), and the per-element terms of a global
- * sum go to a scratch chunk (or are products that {@link #dot} forms) and are added up in double by
- * {@link #sum}, {@link #sumAbs} or {@link #dot} in a fixed order (eight interleaved partial sums
- * per chunk, chunk by chunk within a block of {@value #BLOCK} elements, block sums in block order),
- * so a step is deterministic. The pass allocates no ND4J arrays (nothing in the step workspace) and
- * never writes an operand declared {@link Pass#read read}.
+ * sum go to a scratch chunk (or are products that {@link #dot} forms) and are added up by {@link
+ * #sum}, {@link #sumAbs} or {@link #dot} in a fixed order (a full float32 chunk folded in float
+ * into 16 lanes that are added in double, float64 and shorter chunks in eight interleaved double
+ * partial sums; chunk by chunk within a block of {@value #BLOCK} elements, block sums in block
+ * order), so a step is deterministic. The pass allocates no ND4J arrays (nothing in the step
+ * workspace) and never writes an operand declared {@link Pass#read read}.
  *
  * <p>Threads: the blocks of a pass are shared among {@link #threads()} threads (system property
  * {@value #THREADS_PROPERTY}, default ND4J's own thread count, i.e. {@code OMP_NUM_THREADS}; the
@@ -61,7 +62,8 @@ public final class Fused {
   /**
    * Elements per chunk. Small chunks let the hardware prefetcher stream the next chunk while the
    * kernel computes; 128 measured fastest on an Adam pass, larger chunks slower and 64 slower again
-   * from per-chunk overhead (BENCHMARKS.md, "Measurements behind code choices").
+   * from per-chunk overhead (BENCHMARKS.md, "Measurements behind code choices"). The float sums'
+   * lane fold ({@link #sum(float[], int)}) is written for this size.
    */
   static final int CHUNK = 128;
 
@@ -476,11 +478,44 @@ public final class Fused {
     return out;
   }
 
+  /** Per-thread scratch of {@link #sum(float[], int)} and its kin: 64 floats. */
+  private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[64]);
+
+  private static float[] lanes() {
+    return LANES.get();
+  }
+
   /**
-   * Sum of {@code t[0, len)} in double: eight interleaved partial sums (a fixed order, so
-   * deterministic).
+   * The sum of a full chunk's 64 pairwise float sums {@code f[0, 64)}: folded in float to 16 lanes
+   * ({@code (f[j] + f[j + 16]) + (f[j + 32] + f[j + 48])}), the lanes added in double with two
+   * interleaved partial sums. Each lane adds 8 float terms, so the float rounding it adds is a few
+   * ulps of the terms' magnitudes, far below what ND4J's own float32 sums lose.
+   */
+  private static double foldLanes(float[] f) {
+    for (int j = 0; j < 16; j++) f[j] = (f[j] + f[j + 16]) + (f[j + 32] + f[j + 48]);
+    double a0 = 0;
+    double a1 = 0;
+    for (int j = 0; j < 16; j += 2) {
+      a0 += f[j];
+      a1 += f[j + 1];
+    }
+    return a0 + a1;
+  }
+
+  /**
+   * Sum of {@code t[0, len)}: a full chunk ({@value #CHUNK} elements) is folded in float into 16
+   * lanes of 8 terms each and the lanes are added in double ({@link #foldLanes}); a shorter one (a
+   * tail, or a vector shorter than a chunk) in double with eight interleaved partial sums. A fixed
+   * order either way, so deterministic. The float fold is what C2 (JDK 17) vectorizes; adding every
+   * float term in double needs a per-element float-to-double conversion, which it does not, and
+   * kept the sums of a fused step slower than its memory traffic (BENCHMARKS.md, "Optimizer step").
    */
   public static double sum(float[] t, int len) {
+    if (len == CHUNK) {
+      float[] f = lanes();
+      for (int j = 0; j < 64; j++) f[j] = t[j] + t[j + 64];
+      return foldLanes(f);
+    }
     double a0 = 0;
     double a1 = 0;
     double a2 = 0;
@@ -531,9 +566,14 @@ public final class Fused {
 
   /**
    * Sum of {@code a[j] * b[j]} over {@code [0, len)}: each product rounded to float (as a scratch
-   * chunk of products would be), accumulated in double as {@link #sum(float[], int)}.
+   * chunk of products would be), added up as {@link #sum(float[], int)} adds.
    */
   public static double dot(float[] a, float[] b, int len) {
+    if (len == CHUNK) {
+      float[] f = lanes();
+      for (int j = 0; j < 64; j++) f[j] = a[j] * b[j] + a[j + 64] * b[j + 64];
+      return foldLanes(f);
+    }
     double a0 = 0;
     double a1 = 0;
     double a2 = 0;
@@ -583,10 +623,15 @@ public final class Fused {
   }
 
   /**
-   * Sum of {@code |t[0, len)|} in double, as {@link #sum(float[], int)}. (A separate loop: an
+   * Sum of {@code |t[0, len)|}, added up as {@link #sum(float[], int)} adds. (A separate loop: an
    * {@code abs} inside a kernel's main loop measured to stop the JIT from vectorizing it.)
    */
   public static double sumAbs(float[] t, int len) {
+    if (len == CHUNK) {
+      float[] f = lanes();
+      for (int j = 0; j < 64; j++) f[j] = Math.abs(t[j]) + Math.abs(t[j + 64]);
+      return foldLanes(f);
+    }
     double a0 = 0;
     double a1 = 0;
     double a2 = 0;

@@ -5,7 +5,9 @@ import org.optimbench.optim.Combine;
 import org.optimbench.optim.ModelView;
 import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
+import org.optimbench.optim.Segment;
 import org.optimbench.optim.StepContext;
+import org.optimbench.optim.internal.Fused;
 import org.optimbench.optim.internal.Vec;
 import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
@@ -54,6 +56,9 @@ import org.optimbench.optim.spec.Hparams;
  * before the step (the trainer passes the averaged loss): a local loss gives each replica its own τ
  * and the replicas drift apart silently. Under parameter sharding dot, Γ and N are partial sums per
  * worker reduced in one call; γ_p is linear in the elements, so per-shard partial γ's sum exactly.
+ *
+ * <p>CPU backend: two fused passes, before and after the reducer call ({@link MomoKernel}, see
+ * {@link Fused}); ND4J ops everywhere else.
  */
 public record Momo(
     double lr, double weightDecay, double beta, double lb, boolean biasCorrection, boolean useFstar)
@@ -107,18 +112,34 @@ public record Momo(
     lossAvg = beta * lossAvg + (1 - beta) * loss;
     double rho = biasCorrection ? 1 - Math.pow(beta, k) : 1;
 
-    if (k == 1 && !biasCorrection) d.assign(g);
-    Vec.scaleAdd(d, beta, 1 - beta, g);
+    boolean first = k == 1 && !biasCorrection;
     double[] partial = new double[3]; // dot, Γ, N
-    for (int i = 0; i < segments; i++) {
-      INDArray xi = model.param(i);
-      double xg = Vec.dot(xi, model.grad(i));
-      if (k == 1 && !biasCorrection) gamma[i] = xg;
-      gamma[i] = beta * gamma[i] + (1 - beta) * xg;
-      partial[1] += gamma[i];
+    boolean fused = Fused.applies(x, g, d);
+    if (fused) {
+      Fused.Pass pass = Fused.pass().read(g).read(x).update(d);
+      MomoKernel.Average average = new MomoKernel.Average(first, beta);
+      for (int i = 0; i < segments; i++) {
+        Segment seg = model.layout().segment(i);
+        double[] r = pass.run(average, seg.offset(), seg.end()); // <x_i, g_i>, <x_i, d_i>, ‖d_i‖²
+        if (first) gamma[i] = r[0];
+        gamma[i] = beta * gamma[i] + (1 - beta) * r[0];
+        partial[1] += gamma[i];
+        partial[0] += r[1];
+        partial[2] += r[2];
+      }
+    } else {
+      if (first) d.assign(g);
+      Vec.scaleAdd(d, beta, 1 - beta, g);
+      for (int i = 0; i < segments; i++) {
+        INDArray xi = model.param(i);
+        double xg = Vec.dot(xi, model.grad(i));
+        if (first) gamma[i] = xg;
+        gamma[i] = beta * gamma[i] + (1 - beta) * xg;
+        partial[1] += gamma[i];
+      }
+      partial[0] = Vec.dot(x, d);
+      partial[2] = Vec.sumSq(d);
     }
-    partial[0] = Vec.dot(x, d);
-    partial[2] = Vec.sumSq(d);
     double[] sums = ctx.reducer().sum(partial);
     double dot = sums[0];
     double gam = sums[1];
@@ -130,8 +151,13 @@ public record Momo(
     double tau = step.tau();
     double lowerBound = step.lowerBound();
 
-    Vec.axpy(-tau, d, x);
-    if (weightDecay > 0) x.divi(1 + lrNow * weightDecay);
+    double div = weightDecay > 0 ? 1 + lrNow * weightDecay : 1;
+    if (fused) {
+      Fused.pass().read(d).update(x).run(new MomoKernel.Update(tau, div));
+    } else {
+      Vec.axpy(-tau, d, x);
+      if (div != 1) x.divi(div);
+    }
 
     state.setScalar("step", k);
     state.setScalar("loss_avg", lossAvg);
