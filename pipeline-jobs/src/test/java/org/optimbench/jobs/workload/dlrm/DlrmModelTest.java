@@ -203,6 +203,40 @@ class DlrmModelTest {
         bad.getMessage().contains("row 9") && bad.getMessage().contains("C2"), bad.getMessage());
   }
 
+  /**
+   * The network against the same one on DL4J's stock EmbeddingLayers and the interaction as ND4J
+   * ops ({@link ReferenceDlrm}): the same parameter names, layout and initial values bit for bit,
+   * the same embedding tables, and the same loss, outputs and gradient bit for bit. Repeated ids in
+   * a batch, so rows accumulate; two steps, so the second finds the first's gradient rows in the
+   * view.
+   */
+  @Test
+  void sameFunctionAndParametersAsTheStockDl4jNetwork() {
+    Dlrm w = new Dlrm(3, List.of(5, 4, 6, 3), 4, List.of(8, 4), List.of(6, 1), 0);
+    for (DataType dtype : List.of(DataType.DOUBLE, DataType.FLOAT)) {
+      double tol = 0;
+      NetworkModel ours = w.build(dtype, 5);
+      NetworkModel ref = ReferenceDlrm.build(w, dtype, 5);
+      assertEquals(ref.layout().segments(), ours.layout().segments());
+      assertEquals(ref.embeddingTables(), ours.embeddingTables());
+      assertEquals(ref.view().params(), ours.view().params(), "initial parameters, " + dtype);
+      for (long seed : new long[] {21, 22}) {
+        MultiDataSet batch = InMemory.encode(w, rows(w, 16, seed), dtype);
+        assertEquals(ref.lossAndGradient(batch), ours.lossAndGradient(batch), tol, dtype + "");
+        assertArrayEquals(
+            ref.view().grads().toDoubleVector(),
+            ours.view().grads().toDoubleVector(),
+            tol,
+            "gradient, " + dtype);
+        assertArrayEquals(
+            ref.output(batch).toDoubleVector(),
+            ours.output(batch).toDoubleVector(),
+            tol,
+            "output, " + dtype);
+      }
+    }
+  }
+
   @Test
   void lossIsTheMeanBinaryCrossEntropyOfTheLogits() {
     NetworkModel model = TINY.build(DataType.DOUBLE, 3);
