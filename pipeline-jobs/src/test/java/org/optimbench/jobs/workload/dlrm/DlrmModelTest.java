@@ -54,7 +54,7 @@ class DlrmModelTest {
       Nd4j.createFromArray(new double[][] {{3, 4}, {1, 0}}),
       Nd4j.createFromArray(new double[][] {{5, 6}, {2, 3}})
     };
-    INDArray out = DotInteraction.forward(in, DotInteraction.selection(3, DataType.DOUBLE));
+    INDArray out = DotInteraction.forward(in);
     assertArrayEquals(new double[] {1, 2, 11, 17, 39}, out.getRow(0).toDoubleVector(), 0.0);
     assertArrayEquals(new double[] {0, 1, 0, 3, 2}, out.getRow(1).toDoubleVector(), 0.0);
   }
@@ -65,11 +65,7 @@ class DlrmModelTest {
     double[] e1 = {3, 4};
     double[] e2 = {5, 6};
     double[] g = {0.5, -1, 2, 3, -0.25}; // upstream gradient of [x0, x1, x.e1, x.e2, e1.e2]
-    INDArray[] grads =
-        DotInteraction.backward(
-            new INDArray[] {row(x), row(e1), row(e2)},
-            DotInteraction.selection(3, DataType.DOUBLE),
-            row(g));
+    INDArray[] grads = DotInteraction.backward(new INDArray[] {row(x), row(e1), row(e2)}, row(g));
     // dx = g[0:2] + g2 e1 + g3 e2; de1 = g2 x + g4 e2; de2 = g3 x + g4 e1
     double[] dx = {g[0] + g[2] * e1[0] + g[3] * e2[0], g[1] + g[2] * e1[1] + g[3] * e2[1]};
     double[] de1 = {g[2] * x[0] + g[4] * e2[0], g[2] * x[1] + g[4] * e2[1]};
@@ -77,6 +73,37 @@ class DlrmModelTest {
     assertArrayEquals(dx, grads[0].toDoubleVector(), 1e-15);
     assertArrayEquals(de1, grads[1].toDoubleVector(), 1e-15);
     assertArrayEquals(de2, grads[2].toDoubleVector(), 1e-15);
+  }
+
+  /**
+   * The interaction at DLRM's sizes (27 inputs of width 16, a batch of 5) against the ND4J-op one
+   * it replaced, both directions, on views with offsets and strides as a graph may pass them.
+   */
+  @Test
+  void interactionAtTheReferenceSizesMatchesTheNd4jOpInteraction() {
+    int f = 27;
+    int d = 16;
+    INDArray all = Nd4j.rand(DataType.DOUBLE, 5, f * d + 3).subi(0.5);
+    INDArray[] in = new INDArray[f];
+    for (int i = 0; i < f; i++)
+      in[i] =
+          all.get(
+              org.nd4j.linalg.indexing.NDArrayIndex.all(),
+              org.nd4j.linalg.indexing.NDArrayIndex.interval(3 + i * d, 3 + (i + 1) * d));
+    INDArray select = ReferenceDlrm.Interaction.selection(f, DataType.DOUBLE);
+    assertArrayEquals(
+        ReferenceDlrm.Interaction.forward(in, select).data().asDouble(),
+        DotInteraction.forward(in).dup('c').data().asDouble(),
+        1e-12);
+    INDArray eps = Nd4j.rand(DataType.DOUBLE, 5, d + f * (f - 1) / 2).subi(0.5);
+    INDArray[] want = ReferenceDlrm.Interaction.backward(in, select, eps);
+    INDArray[] got = DotInteraction.backward(in, eps);
+    for (int i = 0; i < f; i++)
+      assertArrayEquals(
+          want[i].dup('c').data().asDouble(),
+          got[i].dup('c').data().asDouble(),
+          1e-12,
+          "input " + i);
   }
 
   @Test
@@ -206,15 +233,15 @@ class DlrmModelTest {
   /**
    * The network against the same one on DL4J's stock EmbeddingLayers and the interaction as ND4J
    * ops ({@link ReferenceDlrm}): the same parameter names, layout and initial values bit for bit,
-   * the same embedding tables, and the same loss, outputs and gradient bit for bit. Repeated ids in
-   * a batch, so rows accumulate; two steps, so the second finds the first's gradient rows in the
-   * view.
+   * the same embedding tables, and the same loss, outputs and gradient to rounding (the interaction
+   * sums in another order, in float64). Repeated ids in a batch, so rows accumulate; two steps, so
+   * the second finds the first's gradient rows in the view.
    */
   @Test
   void sameFunctionAndParametersAsTheStockDl4jNetwork() {
     Dlrm w = new Dlrm(3, List.of(5, 4, 6, 3), 4, List.of(8, 4), List.of(6, 1), 0);
     for (DataType dtype : List.of(DataType.DOUBLE, DataType.FLOAT)) {
-      double tol = 0;
+      double tol = dtype == DataType.DOUBLE ? 1e-12 : 2e-5;
       NetworkModel ours = w.build(dtype, 5);
       NetworkModel ref = ReferenceDlrm.build(w, dtype, 5);
       assertEquals(ref.layout().segments(), ours.layout().segments());
