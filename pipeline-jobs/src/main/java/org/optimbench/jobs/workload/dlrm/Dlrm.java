@@ -218,11 +218,12 @@ public record Dlrm(
     for (int i = 0; i < bottom.size(); i++) {
       g.addLayer(
           "bottom" + i,
-          new DenseLayer.Builder()
-              .nIn(width)
-              .nOut(bottom.get(i))
-              .activation(Activation.RELU)
-              .build(),
+          new ReluDenseLayer(
+              new DenseLayer.Builder()
+                  .nIn(width)
+                  .nOut(bottom.get(i))
+                  .activation(Activation.RELU)
+                  .build()),
           prev);
       prev = "bottom" + i;
       width = bottom.get(i);
@@ -252,7 +253,12 @@ public record Dlrm(
     for (int i = 0; i < top.size() - 1; i++) {
       g.addLayer(
           "top" + i,
-          new DenseLayer.Builder().nIn(width).nOut(top.get(i)).activation(Activation.RELU).build(),
+          new ReluDenseLayer(
+              new DenseLayer.Builder()
+                  .nIn(width)
+                  .nOut(top.get(i))
+                  .activation(Activation.RELU)
+                  .build()),
           prev);
       prev = "top" + i;
       width = top.get(i);

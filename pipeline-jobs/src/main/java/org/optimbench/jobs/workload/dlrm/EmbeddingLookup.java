@@ -93,11 +93,46 @@ final class EmbeddingLookup extends EmbeddingLayer {
     INDArray delta = epsilon; // identity activation
     if (maskArray != null) delta.muliColumnVector(maskArray.castTo(dataType));
     INDArray grad = gradientViews.get(DefaultParamInitializer.WEIGHT_KEY);
-    grad.assign(0);
+    zero(grad);
     scatterAdd(grad, ids, delta);
     Gradient ret = new DefaultGradient();
     ret.gradientForVariable().put(DefaultParamInitializer.WEIGHT_KEY, grad);
     return new Pair<>(ret, null); // no gradient for the ids
+  }
+
+  private static final float[] ZEROS_F = new float[8192];
+  private static final double[] ZEROS_D = new double[4096];
+
+  /**
+   * Sets {@code a} to zero: a contiguous array by bulk copies from a block of zeros, without the
+   * set up of an ND4J op ({@code assign(0)} allocates native shape information, and javacpp checks
+   * the process's memory on each allocation), others through ND4J.
+   */
+  static void zero(INDArray a) {
+    long n = a.length();
+    if (a.elementWiseStride() != 1 || n == 0) {
+      a.assign(0);
+      return;
+    }
+    if (a.dataType() == DataType.FLOAT) {
+      FloatBuffer b = a.data().asNioFloat();
+      int at = b.position();
+      for (long done = 0; done < n; ) {
+        int len = (int) Math.min(ZEROS_F.length, n - done);
+        b.put(Math.toIntExact(at + done), ZEROS_F, 0, len);
+        done += len;
+      }
+    } else if (a.dataType() == DataType.DOUBLE) {
+      DoubleBuffer b = a.data().asNioDouble();
+      int at = b.position();
+      for (long done = 0; done < n; ) {
+        int len = (int) Math.min(ZEROS_D.length, n - done);
+        b.put(Math.toIntExact(at + done), ZEROS_D, 0, len);
+        done += len;
+      }
+    } else {
+      a.assign(0);
+    }
   }
 
   /** {@code out[i, :] = w[ids[i], :]}. */

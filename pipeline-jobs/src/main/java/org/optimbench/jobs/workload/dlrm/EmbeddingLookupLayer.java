@@ -29,23 +29,7 @@ public final class EmbeddingLookupLayer extends EmbeddingLayer {
 
   /** A copy of {@code c}'s settings (every field of DL4J's layer hierarchy) with this runtime. */
   public EmbeddingLookupLayer(EmbeddingLayer c) {
-    layerName = c.getLayerName();
-    iDropout = c.getIDropout();
-    constraints = c.getConstraints();
-    activationFn = c.getActivationFn();
-    weightInitFn = c.getWeightInitFn();
-    biasInit = c.getBiasInit();
-    gainInit = c.getGainInit();
-    regularization = c.getRegularization();
-    regularizationBias = c.getRegularizationBias();
-    iUpdater = c.getIUpdater();
-    biasUpdater = c.getBiasUpdater();
-    weightNoise = c.getWeightNoise();
-    gradientNormalization = c.getGradientNormalization();
-    gradientNormalizationThreshold = c.getGradientNormalizationThreshold();
-    nIn = c.getNIn();
-    nOut = c.getNOut();
-    timeDistributedFormat = c.getTimeDistributedFormat();
+    LayerConfs.copy(c, this);
     setHasBias(c.hasBias());
   }
 

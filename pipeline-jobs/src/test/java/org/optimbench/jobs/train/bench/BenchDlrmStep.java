@@ -25,7 +25,8 @@ import org.optimbench.optim.spec.Spec;
  * {@code WorkerLoop.step}, and its parts timed apart on the same batches (building the batch,
  * {@code NetworkModel.lossAndGradient}; the optimizer is the rest). Milliseconds per step, median
  * [min-max] over the rounds, and the ratio of step times within a round. {@code -Dbench.rounds}
- * (7), {@code -Dbench.steps} (40 per round and side), {@code -Dbench.warmupSeconds} (15 per side).
+ * (7), {@code -Dbench.steps} (40 per round and side), {@code -Dbench.warmupSeconds} (15 per side);
+ * {@code -Dbench.sides=after} (or {@code before}) runs one side alone, for a profiler.
  * BENCHMARKS.md, "Peers: PyTorch on the same CPU".
  */
 public final class BenchDlrmStep {
@@ -88,9 +89,14 @@ public final class BenchDlrmStep {
     double warm = Double.parseDouble(System.getProperty("bench.warmupSeconds", "15"));
     BenchTrain.Case w = BenchTrain.dlrm(128, 0, steps);
     Dlrm d = (Dlrm) w.workload();
+    // -Dbench.sides=after times one side alone (for a profiler)
+    List<String> which = List.of(System.getProperty("bench.sides", "before,after").split(","));
     List<Side> sides = new ArrayList<>();
-    sides.add(new Side("before (stock DL4J layers)", ReferenceDlrm.build(d, DataType.FLOAT, 1), w));
-    sides.add(new Side("after (Dlrm.build)", d.build(DataType.FLOAT, 1), w));
+    if (which.contains("before"))
+      sides.add(
+          new Side("before (stock DL4J layers)", ReferenceDlrm.build(d, DataType.FLOAT, 1), w));
+    if (which.contains("after"))
+      sides.add(new Side("after (Dlrm.build)", d.build(DataType.FLOAT, 1), w));
     System.out.printf(
         Locale.ROOT,
         "%s; OMP_NUM_THREADS=%s; %d rounds of %d steps per side after %.0f s warm-up each; load"
@@ -125,13 +131,13 @@ public final class BenchDlrmStep {
           BenchTrain.spread(ms[i][2], "%.2f"),
           BenchTrain.spread(rest, "%.2f"));
     }
-    double[] ratio = new double[rounds];
-    for (int r = 0; r < rounds; r++) ratio[r] = ms[0][0][r] / ms[1][0][r];
-    System.out.printf(
-        Locale.ROOT,
-        "  step time before/after per round %s; load average after %s%n",
-        BenchTrain.spread(ratio, "%.2f"),
-        BenchPeers.loadAverage());
+    if (sides.size() == 2) {
+      double[] ratio = new double[rounds];
+      for (int r = 0; r < rounds; r++) ratio[r] = ms[0][0][r] / ms[1][0][r];
+      System.out.printf(
+          Locale.ROOT, "  step time before/after per round %s%n", BenchTrain.spread(ratio, "%.2f"));
+    }
+    System.out.printf(Locale.ROOT, "  load average after %s%n", BenchPeers.loadAverage());
     System.exit(0);
   }
 }
