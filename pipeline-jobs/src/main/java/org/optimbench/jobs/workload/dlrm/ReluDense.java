@@ -19,11 +19,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * The runtime of {@link ReluDenseLayer}: DL4J's dense layer, except that a plain ReLU layer's
  * backward pass after a training forward pass on the same input takes the derivative mask from the
  * forward output ({@code relu(z) > 0} exactly where {@code z > 0}) instead of computing {@code z =
- * x W + b} again, which DL4J's BaseLayer does in every backward pass (about a tenth of DLRM's step
- * with three such layers: BENCHMARKS.md, "Peers: PyTorch on the same CPU"). The rest is DL4J's
- * backward pass op for op, so the gradients are the same bit for bit. Anything else (another
- * activation, layer norm, dropout, weight noise, a mask, a backward pass without the forward pass
- * on the same input) runs DL4J's code.
+ * x W + b} again, which DL4J's BaseLayer does in every backward pass only to get that mask (a
+ * matmul, a bias broadcast and their arrays: BENCHMARKS.md, "Peers: PyTorch on the same CPU"). The
+ * rest is DL4J's backward pass op for op, so the gradients are the same bit for bit. Anything else
+ * (another activation, layer norm, dropout, weight noise, a mask, a backward pass without the
+ * forward pass on the same input) runs DL4J's code.
  *
  * <p>The forward output is read in the backward pass: it lives in DL4J's activation workspace,
  * which stays open from a training forward pass through its backward pass, and no layer changes its
