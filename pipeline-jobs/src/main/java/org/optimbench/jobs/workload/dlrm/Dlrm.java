@@ -56,7 +56,7 @@ import org.optimbench.prep.common.HadoopConf;
  *
  * <pre>
  *   dense [B,13] -> bottom MLP (ReLU on every layer, last width = embedding_dim) -> x
- *   C_k ids [B,1] -> EmbeddingLayer k (table_k x embedding_dim, no bias)     -> e_k, k = 1..26
+ *   C_k ids [B,1] -> embedding k (table_k x embedding_dim, no bias)         -> e_k, k = 1..26
  *   [x, e_1..e_26] -> dot interaction ({@link DotInteractionVertex}) -> [x, pairwise dots] (d + 351)
  *   -> top MLP (ReLU hidden layers; last layer width 1, identity) -> click logit z
  *   loss: binary cross-entropy on the logit ({@link LogitBinaryCrossEntropy}), mean over the batch
@@ -75,9 +75,13 @@ import org.optimbench.prep.common.HadoopConf;
  * biases start at 0 (the reference draws them from N(0, 1/out)). DL4J's updater is a NoOp: the
  * optim library's optimizer updates everything through {@link NetworkModel}.
  *
- * <p>Embedding gradients: DL4J's EmbeddingLayer writes a dense gradient the size of the table
- * (zeros except the rows of the batch), and the flat gradient vector contains it. Gradient sharing
- * sums the tables as sparse rows (only the rows some worker touched travel, {@link
+ * <p>The embeddings are DL4J EmbeddingLayers ({@link EmbeddingLookupLayer}: DL4J's configuration,
+ * parameters and initialization, with a runtime that gathers and scatters the batch's rows in Java,
+ * the same arithmetic without DL4J's per-table op overheads).
+ *
+ * <p>Embedding gradients: each embedding layer writes a dense gradient the size of the table (zeros
+ * except the rows of the batch), as DL4J's does, and the flat gradient vector contains it. Gradient
+ * sharing sums the tables as sparse rows (only the rows some worker touched travel, {@link
  * org.optimbench.jobs.collective.RowSparseSum}; {@code embedding_exchange: dense} sums whole
  * tables); parameter averaging averages the tables (and the optimizer state over them) every
  * averaging_frequency steps; optimizers update every row every step (like PyTorch's dense Adam; the
@@ -224,11 +228,12 @@ public record Dlrm(
     for (int i = 0; i < bottom.size(); i++) {
       g.addLayer(
           "bottom" + i,
-          new DenseLayer.Builder()
-              .nIn(width)
-              .nOut(bottom.get(i))
-              .activation(Activation.RELU)
-              .build(),
+          new ReluDenseLayer(
+              new DenseLayer.Builder()
+                  .nIn(width)
+                  .nOut(bottom.get(i))
+                  .activation(Activation.RELU)
+                  .build()),
           prev);
       prev = "bottom" + i;
       width = bottom.get(i);
@@ -239,13 +244,14 @@ public record Dlrm(
       String name = "emb_" + inputs.get(k + 1);
       g.addLayer(
           name,
-          new EmbeddingLayer.Builder()
-              .nIn(tableSizes.get(k))
-              .nOut(embeddingDim)
-              .hasBias(false)
-              .activation(Activation.IDENTITY)
-              .weightInit(WeightInit.UNIFORM)
-              .build(),
+          new EmbeddingLookupLayer(
+              new EmbeddingLayer.Builder()
+                  .nIn(tableSizes.get(k))
+                  .nOut(embeddingDim)
+                  .hasBias(false)
+                  .activation(Activation.IDENTITY)
+                  .weightInit(WeightInit.UNIFORM)
+                  .build()),
           inputs.get(k + 1));
       interactionInputs[k + 1] = name;
     }
@@ -257,7 +263,12 @@ public record Dlrm(
     for (int i = 0; i < top.size() - 1; i++) {
       g.addLayer(
           "top" + i,
-          new DenseLayer.Builder().nIn(width).nOut(top.get(i)).activation(Activation.RELU).build(),
+          new ReluDenseLayer(
+              new DenseLayer.Builder()
+                  .nIn(width)
+                  .nOut(top.get(i))
+                  .activation(Activation.RELU)
+                  .build()),
           prev);
       prev = "top" + i;
       width = top.get(i);

@@ -1,5 +1,7 @@
 package org.optimbench.jobs.workload.dlrm;
 
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -9,10 +11,8 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * DLRM's dot interaction as a DL4J graph vertex (the runtime half of {@link DotInteractionVertex}).
@@ -22,80 +22,204 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * arch_interaction_itself=False: {@code li, lj = [i for i in range(F) for j in range(i)], [j
  * ...]}): (1,0), (2,0), (2,1), (3,0), ... Width d + F(F-1)/2.
  *
- * <p>Backward: with G the output gradient scattered back to [B, F, F] (zero off the chosen pairs),
- * dL/dT = (G + G^T) T, plus the direct gradient of x. The pair selection is a fixed 0/1 matrix S
- * [F*F, P], so both directions are matrix products (Z_flat = Z S, G = g S^T): only ND4J ops, no
- * element access, the same on every backend.
+ * <p>Backward: with G the output gradient of the pairs, symmetric and zero on the diagonal, dL/dT =
+ * G T, plus the direct gradient of x.
+ *
+ * <p>Both directions are loops in Java over the arrays' memory, one example at a time, accumulated
+ * in float64 and rounded once to the network's dtype: the F(F-1)/2 dot products of width d are
+ * small, and as ND4J ops (a concat, a batched matmul, a product with a 0/1 pair-selection matrix of
+ * [F*F, P], slices and copies of each input's gradient) they cost more in fixed per-op costs and in
+ * the selection product (F*F*P multiply-adds per example, 98% of them by zero) than the arithmetic
+ * itself (BENCHMARKS.md, "Peers: PyTorch on the same CPU").
  */
 final class DotInteraction extends BaseGraphVertex {
   private final int features;
-  private final INDArray select;
+  private final Scratch scratch = new Scratch();
 
   DotInteraction(
       ComputationGraph graph, String name, int vertexIndex, DataType dataType, int features) {
     super(graph, name, vertexIndex, null, null, dataType);
     this.features = features;
-    try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-      this.select = selection(features, dataType);
-    }
   }
 
-  /** S [F*F, P] with S[i*F + j, p] = 1 for the p-th pair (i, j), i > j, in dlrm's order. */
-  static INDArray selection(int features, DataType dtype) {
-    int pairs = features * (features - 1) / 2;
-    double[][] s = new double[features * features][pairs];
-    int p = 0;
-    for (int i = 0; i < features; i++) {
-      for (int j = 0; j < i; j++) s[i * features + j][p++] = 1.0;
+  /** Working arrays kept by a vertex between steps (one vertex runs on one thread at a time). */
+  static final class Scratch {
+    double[] t = new double[0];
+    double[] dt = new double[0];
+    double[] row = new double[0];
+
+    double[] t(int n) {
+      if (t.length < n) t = new double[n];
+      return t;
     }
-    return Nd4j.createFromArray(s).castTo(dtype);
+
+    double[] dt(int n) {
+      if (dt.length < n) dt = new double[n];
+      return dt;
+    }
+
+    double[] row(int n) {
+      if (row.length < n) row = new double[n];
+      return row;
+    }
   }
 
   /** The interaction output [B, d + F(F-1)/2] of inputs {x, e_1, ..., e_{F-1}}, each [B, d]. */
-  static INDArray forward(INDArray[] in, INDArray select) {
-    long b = in[0].size(0);
-    long d = in[0].size(1);
-    int f = in.length;
-    INDArray t = Nd4j.concat(1, in).reshape('c', b, f, d);
-    INDArray z = Nd4j.matmul(t, t, null, false, true, false);
-    INDArray flat = z.reshape('c', b, (long) f * f).mmul(select);
-    return Nd4j.concat(1, in[0], flat);
+  static INDArray forward(INDArray[] in) {
+    INDArray out = Nd4j.createUninitialized(in[0].dataType(), in[0].size(0), outputWidth(in));
+    forward(in, out, new Scratch());
+    return out;
   }
 
   /** The gradients of the inputs, given the gradient {@code eps} [B, d + P] of the output. */
-  static INDArray[] backward(INDArray[] in, INDArray select, INDArray eps) {
-    long b = in[0].size(0);
-    long d = in[0].size(1);
-    int f = in.length;
-    long pairs = select.size(1);
-    INDArray t = Nd4j.concat(1, in).reshape('c', b, f, d);
-    INDArray pairGrad = eps.get(NDArrayIndex.all(), NDArrayIndex.interval(d, d + pairs)).dup('c');
-    INDArray g = pairGrad.mmul(select.transpose()).reshape('c', b, f, f);
-    INDArray sym = g.add(g.permute(0, 2, 1));
-    INDArray dt = Nd4j.matmul(sym, t).reshape('c', b, (long) f * d);
-    INDArray[] out = new INDArray[f];
-    for (int i = 0; i < f; i++)
-      out[i] = dt.get(NDArrayIndex.all(), NDArrayIndex.interval(i * d, (i + 1) * d)).dup('c');
-    out[0].addi(eps.get(NDArrayIndex.all(), NDArrayIndex.interval(0, d)));
+  static INDArray[] backward(INDArray[] in, INDArray eps) {
+    INDArray[] out = new INDArray[in.length];
+    for (int f = 0; f < in.length; f++)
+      out[f] = Nd4j.createUninitialized(in[0].dataType(), in[0].size(0), in[0].size(1));
+    backward(in, eps, out, new Scratch());
     return out;
+  }
+
+  private static long outputWidth(INDArray[] in) {
+    return in[0].size(1) + (long) in.length * (in.length - 1) / 2;
+  }
+
+  /** T [B, F, d] as float64, example-major: {@code t[(b F + f) d + k] = in[f][b, k]}. */
+  private static void load(INDArray[] in, double[] t) {
+    int f = in.length;
+    int b = Math.toIntExact(in[0].size(0));
+    int d = Math.toIntExact(in[0].size(1));
+    for (int i = 0; i < f; i++) read(in[i], t, i * d, f * d);
+  }
+
+  /** {@code dst[at + r step + k] = a[r, k]} for a [rows, d] array. */
+  private static void read(INDArray a, double[] dst, int at, int step) {
+    int rows = Math.toIntExact(a.size(0));
+    int d = Math.toIntExact(a.size(1));
+    long s0 = a.stride(0);
+    long s1 = a.stride(1);
+    if (a.dataType() == DataType.FLOAT) {
+      FloatBuffer buf = a.data().asNioFloat();
+      long base = buf.position();
+      for (int r = 0; r < rows; r++)
+        for (int k = 0; k < d; k++)
+          dst[at + r * step + k] = buf.get((int) (base + r * s0 + k * s1));
+    } else {
+      DoubleBuffer buf = a.data().asNioDouble();
+      long base = buf.position();
+      for (int r = 0; r < rows; r++)
+        for (int k = 0; k < d; k++)
+          dst[at + r * step + k] = buf.get((int) (base + r * s0 + k * s1));
+    }
+  }
+
+  /** {@code a[r, k] = src[at + r step + k]}, rounded to a's dtype. */
+  private static void write(double[] src, int at, int step, INDArray a) {
+    int rows = Math.toIntExact(a.size(0));
+    int d = Math.toIntExact(a.size(1));
+    long s0 = a.stride(0);
+    long s1 = a.stride(1);
+    if (a.dataType() == DataType.FLOAT) {
+      FloatBuffer buf = a.data().asNioFloat();
+      long base = buf.position();
+      for (int r = 0; r < rows; r++)
+        for (int k = 0; k < d; k++)
+          buf.put((int) (base + r * s0 + k * s1), (float) src[at + r * step + k]);
+    } else {
+      DoubleBuffer buf = a.data().asNioDouble();
+      long base = buf.position();
+      for (int r = 0; r < rows; r++)
+        for (int k = 0; k < d; k++) buf.put((int) (base + r * s0 + k * s1), src[at + r * step + k]);
+    }
+  }
+
+  /** Fills {@code out} [B, d + P] with the interaction of {@code in}. */
+  static void forward(INDArray[] in, INDArray out, Scratch s) {
+    int f = in.length;
+    int b = Math.toIntExact(in[0].size(0));
+    int d = Math.toIntExact(in[0].size(1));
+    int w = Math.toIntExact(outputWidth(in));
+    double[] t = s.t(b * f * d);
+    double[] o = s.dt(b * w);
+    double[] acc = s.row(f);
+    load(in, t);
+    for (int e = 0; e < b; e++) {
+      int te = e * f * d;
+      int oe = e * w;
+      System.arraycopy(t, te, o, oe, d);
+      int p = oe + d;
+      for (int i = 1; i < f; i++) {
+        // Z[i, j] for j < i: row i against the rows before it, k outermost so the j loop is a
+        // vector update; each sum still runs over k in order.
+        java.util.Arrays.fill(acc, 0, i, 0.0);
+        int ti = te + i * d;
+        for (int k = 0; k < d; k++) {
+          double a = t[ti + k];
+          for (int j = 0; j < i; j++) acc[j] += a * t[te + j * d + k];
+        }
+        System.arraycopy(acc, 0, o, p, i);
+        p += i;
+      }
+    }
+    write(o, 0, w, out);
+  }
+
+  /** Fills {@code grads[f]} [B, d] with the gradient of input f, given the output's {@code eps}. */
+  static void backward(INDArray[] in, INDArray eps, INDArray[] grads, Scratch s) {
+    int f = in.length;
+    int b = Math.toIntExact(in[0].size(0));
+    int d = Math.toIntExact(in[0].size(1));
+    int w = Math.toIntExact(outputWidth(in));
+    double[] t = s.t(b * f * d);
+    double[] dt = s.dt(b * f * d);
+    double[] g = s.row(b * w);
+    load(in, t);
+    read(eps, g, 0, w);
+    java.util.Arrays.fill(dt, 0, b * f * d, 0.0);
+    for (int e = 0; e < b; e++) {
+      int te = e * f * d;
+      int p = e * w + d;
+      for (int i = 1; i < f; i++) {
+        int ti = te + i * d;
+        for (int j = 0; j < i; j++, p++) {
+          double gij = g[p];
+          int tj = te + j * d;
+          // two loops, not one: each then writes one row and reads another array, a vector loop
+          for (int k = 0; k < d; k++) dt[ti + k] += gij * t[tj + k];
+          for (int k = 0; k < d; k++) dt[tj + k] += gij * t[ti + k];
+        }
+      }
+      int ge = e * w;
+      for (int k = 0; k < d; k++) dt[te + k] += g[ge + k]; // x's direct path
+    }
+    for (int i = 0; i < f; i++) write(dt, i * d, f * d, grads[i]);
   }
 
   @Override
   public INDArray doForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
     if (!canDoForward()) throw new IllegalStateException("Cannot do forward pass: inputs not set");
     check(inputs);
-    try (MemoryWorkspace ws = workspaceMgr.notifyScopeBorrowed(ArrayType.ACTIVATIONS)) {
-      return forward(inputs, select);
-    }
+    INDArray out =
+        workspaceMgr.createUninitialized(
+            ArrayType.ACTIVATIONS, inputs[0].dataType(), inputs[0].size(0), outputWidth(inputs));
+    forward(inputs, out, scratch);
+    return out;
   }
 
   @Override
   public Pair<Gradient, INDArray[]> doBackward(boolean tbptt, LayerWorkspaceMgr workspaceMgr) {
     if (!canDoBackward())
       throw new IllegalStateException("Cannot do backward pass: errors not set");
-    try (MemoryWorkspace ws = workspaceMgr.notifyScopeBorrowed(ArrayType.ACTIVATION_GRAD)) {
-      return new Pair<>(null, backward(inputs, select, epsilon));
-    }
+    INDArray[] grads = new INDArray[inputs.length];
+    for (int i = 0; i < grads.length; i++)
+      grads[i] =
+          workspaceMgr.createUninitialized(
+              ArrayType.ACTIVATION_GRAD,
+              inputs[0].dataType(),
+              inputs[0].size(0),
+              inputs[0].size(1));
+    backward(inputs, epsilon, grads, scratch);
+    return new Pair<>(null, grads);
   }
 
   private void check(INDArray[] in) {
@@ -103,12 +227,17 @@ final class DotInteraction extends BaseGraphVertex {
       throw new IllegalStateException(
           getVertexName() + ": " + in.length + " inputs, configured for " + features);
     for (INDArray a : in) {
-      if (a.rank() != 2 || a.size(1) != in[0].size(1) || a.size(0) != in[0].size(0)) {
+      if (a.rank() != 2
+          || a.size(1) != in[0].size(1)
+          || a.size(0) != in[0].size(0)
+          || a.dataType() != in[0].dataType()) {
         throw new IllegalStateException(
             getVertexName()
-                + ": every input must be [batch, d] of the same shape, got "
+                + ": every input must be [batch, d] of the same shape and dtype, got "
+                + a.dataType()
                 + java.util.Arrays.toString(a.shape())
                 + " and "
+                + in[0].dataType()
                 + java.util.Arrays.toString(in[0].shape()));
       }
     }

@@ -54,7 +54,7 @@ class DlrmModelTest {
       Nd4j.createFromArray(new double[][] {{3, 4}, {1, 0}}),
       Nd4j.createFromArray(new double[][] {{5, 6}, {2, 3}})
     };
-    INDArray out = DotInteraction.forward(in, DotInteraction.selection(3, DataType.DOUBLE));
+    INDArray out = DotInteraction.forward(in);
     assertArrayEquals(new double[] {1, 2, 11, 17, 39}, out.getRow(0).toDoubleVector(), 0.0);
     assertArrayEquals(new double[] {0, 1, 0, 3, 2}, out.getRow(1).toDoubleVector(), 0.0);
   }
@@ -65,11 +65,7 @@ class DlrmModelTest {
     double[] e1 = {3, 4};
     double[] e2 = {5, 6};
     double[] g = {0.5, -1, 2, 3, -0.25}; // upstream gradient of [x0, x1, x.e1, x.e2, e1.e2]
-    INDArray[] grads =
-        DotInteraction.backward(
-            new INDArray[] {row(x), row(e1), row(e2)},
-            DotInteraction.selection(3, DataType.DOUBLE),
-            row(g));
+    INDArray[] grads = DotInteraction.backward(new INDArray[] {row(x), row(e1), row(e2)}, row(g));
     // dx = g[0:2] + g2 e1 + g3 e2; de1 = g2 x + g4 e2; de2 = g3 x + g4 e1
     double[] dx = {g[0] + g[2] * e1[0] + g[3] * e2[0], g[1] + g[2] * e1[1] + g[3] * e2[1]};
     double[] de1 = {g[2] * x[0] + g[4] * e2[0], g[2] * x[1] + g[4] * e2[1]};
@@ -77,6 +73,37 @@ class DlrmModelTest {
     assertArrayEquals(dx, grads[0].toDoubleVector(), 1e-15);
     assertArrayEquals(de1, grads[1].toDoubleVector(), 1e-15);
     assertArrayEquals(de2, grads[2].toDoubleVector(), 1e-15);
+  }
+
+  /**
+   * The interaction at DLRM's sizes (27 inputs of width 16, a batch of 5) against the ND4J-op one
+   * it replaced, both directions, on views with offsets and strides as a graph may pass them.
+   */
+  @Test
+  void interactionAtTheReferenceSizesMatchesTheNd4jOpInteraction() {
+    int f = 27;
+    int d = 16;
+    INDArray all = Nd4j.rand(DataType.DOUBLE, 5, f * d + 3).subi(0.5);
+    INDArray[] in = new INDArray[f];
+    for (int i = 0; i < f; i++)
+      in[i] =
+          all.get(
+              org.nd4j.linalg.indexing.NDArrayIndex.all(),
+              org.nd4j.linalg.indexing.NDArrayIndex.interval(3 + i * d, 3 + (i + 1) * d));
+    INDArray select = ReferenceDlrm.Interaction.selection(f, DataType.DOUBLE);
+    assertArrayEquals(
+        ReferenceDlrm.Interaction.forward(in, select).data().asDouble(),
+        DotInteraction.forward(in).dup('c').data().asDouble(),
+        1e-12);
+    INDArray eps = Nd4j.rand(DataType.DOUBLE, 5, d + f * (f - 1) / 2).subi(0.5);
+    INDArray[] want = ReferenceDlrm.Interaction.backward(in, select, eps);
+    INDArray[] got = DotInteraction.backward(in, eps);
+    for (int i = 0; i < f; i++)
+      assertArrayEquals(
+          want[i].dup('c').data().asDouble(),
+          got[i].dup('c').data().asDouble(),
+          1e-12,
+          "input " + i);
   }
 
   @Test
@@ -201,6 +228,90 @@ class DlrmModelTest {
                     DataType.DOUBLE));
     assertTrue(
         bad.getMessage().contains("row 9") && bad.getMessage().contains("C2"), bad.getMessage());
+  }
+
+  /**
+   * The network against the same one on DL4J's stock EmbeddingLayers and the interaction as ND4J
+   * ops ({@link ReferenceDlrm}): the same parameter names, layout and initial values bit for bit,
+   * the same embedding tables, and the same loss, outputs and gradient to rounding (the interaction
+   * sums in another order, in float64). Repeated ids in a batch, so rows accumulate; two steps, so
+   * the second finds the first's gradient rows in the view.
+   */
+  @Test
+  void sameFunctionAndParametersAsTheStockDl4jNetwork() {
+    Dlrm w = new Dlrm(3, List.of(5, 4, 6, 3), 4, List.of(8, 4), List.of(6, 1), 0);
+    for (DataType dtype : List.of(DataType.DOUBLE, DataType.FLOAT)) {
+      double tol = dtype == DataType.DOUBLE ? 1e-12 : 2e-5;
+      NetworkModel ours = w.build(dtype, 5);
+      NetworkModel ref = ReferenceDlrm.build(w, dtype, 5);
+      assertEquals(ref.layout().segments(), ours.layout().segments());
+      assertEquals(ref.embeddingTables(), ours.embeddingTables());
+      assertEquals(ref.view().params(), ours.view().params(), "initial parameters, " + dtype);
+      for (long seed : new long[] {21, 22}) {
+        MultiDataSet batch = InMemory.encode(w, rows(w, 16, seed), dtype);
+        assertEquals(ref.lossAndGradient(batch), ours.lossAndGradient(batch), tol, dtype + "");
+        assertArrayEquals(
+            ref.view().grads().toDoubleVector(),
+            ours.view().grads().toDoubleVector(),
+            tol,
+            "gradient, " + dtype);
+        assertArrayEquals(
+            ref.output(batch).toDoubleVector(),
+            ours.output(batch).toDoubleVector(),
+            tol,
+            "output, " + dtype);
+      }
+    }
+  }
+
+  /**
+   * ReluDenseLayer against DL4J's DenseLayer in the same small network (two ReLU layers, then the
+   * logit): the same parameters, and the same loss and gradient bit for bit, over two batches.
+   */
+  @Test
+  void reluDenseLayerHasDl4jsParametersAndGradientsBitForBit() {
+    for (DataType dtype : List.of(DataType.DOUBLE, DataType.FLOAT)) {
+      NetworkModel[] nets = new NetworkModel[2];
+      for (int v = 0; v < 2; v++) {
+        var b =
+            new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
+                .dataType(dtype)
+                .seed(3)
+                .updater(new org.nd4j.linalg.learning.config.NoOp())
+                .weightInit(org.deeplearning4j.nn.weights.WeightInit.XAVIER)
+                .list();
+        for (int i = 0; i < 2; i++) {
+          var d =
+              new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder()
+                  .nIn(i == 0 ? 5 : 7)
+                  .nOut(7)
+                  .activation(org.nd4j.linalg.activations.Activation.RELU)
+                  .build();
+          b.layer(v == 0 ? d : new ReluDenseLayer(d));
+        }
+        b.layer(
+            new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder(new LogitBinaryCrossEntropy())
+                .nIn(7)
+                .nOut(1)
+                .activation(org.nd4j.linalg.activations.Activation.IDENTITY)
+                .build());
+        var net = new org.deeplearning4j.nn.multilayer.MultiLayerNetwork(b.build());
+        net.init();
+        nets[v] = new NetworkModel(net);
+      }
+      assertEquals(nets[0].view().params(), nets[1].view().params());
+      for (long seed : new long[] {1, 2}) {
+        INDArray x = Nd4j.rand(dtype, 16, 5).subi(0.5);
+        INDArray y = Nd4j.rand(dtype, 16, 1).gt(0.5).castTo(dtype);
+        var batch = new org.nd4j.linalg.dataset.MultiDataSet(x, y);
+        assertEquals(nets[0].lossAndGradient(batch), nets[1].lossAndGradient(batch), 0.0);
+        assertArrayEquals(
+            nets[0].view().grads().toDoubleVector(),
+            nets[1].view().grads().toDoubleVector(),
+            0.0,
+            dtype + ", batch " + seed);
+      }
+    }
   }
 
   @Test
