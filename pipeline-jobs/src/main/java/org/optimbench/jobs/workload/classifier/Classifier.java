@@ -2,6 +2,8 @@ package org.optimbench.jobs.workload.classifier;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -210,18 +212,50 @@ public record Classifier(
       return new org.nd4j.linalg.dataset.MultiDataSet(
           SparseBatch.pack(offsets, indices, values, inputs, dtype), labels);
     }
-    double[] x = new double[RowChunk.checkedLength((long) n * inputs, "densified features")];
+    return new org.nd4j.linalg.dataset.MultiDataSet(
+        densify(rows, offsets, indices, values, dtype), labels);
+  }
+
+  /**
+   * The rows as a dense [n, inputs] array of {@code dtype} ('c' order, zeros where a row has no
+   * value; a feature repeated in a row keeps its last value). float32 and float64 are written
+   * straight into the array's native memory: the same values as densifying into a Java {@code
+   * double[]} and casting, without that array and its copy (at MLP batch sizes a humongous
+   * allocation per step, whose cost swung with the heap; BENCHMARKS.md, "Peers: PyTorch on the same
+   * CPU"). Other types take that route.
+   */
+  private INDArray densify(
+      RowChunk rows, int[] offsets, int[] indices, double[] values, DataType dtype) {
+    int n = rows.size();
+    int length = RowChunk.checkedLength((long) n * inputs, "densified features");
     for (int i = 0; i < n; i++) {
       for (int k = offsets[i]; k < offsets[i + 1]; k++) {
         int j = indices[k];
         if (j < 0 || j >= inputs)
           throw new IllegalArgumentException(
               "example " + rows.id(i) + " has feature index " + j + " outside [0, " + inputs + ")");
-        x[i * inputs + j] = values[k];
       }
     }
-    return new org.nd4j.linalg.dataset.MultiDataSet(
-        Nd4j.createFromArray(x).reshape(n, inputs).castTo(dtype), labels);
+    if (dtype == DataType.FLOAT) {
+      INDArray x = Nd4j.create(DataType.FLOAT, new long[] {n, inputs}, 'c');
+      FloatBuffer to = x.data().asNioFloat();
+      for (int i = 0; i < n; i++)
+        for (int k = offsets[i]; k < offsets[i + 1]; k++)
+          to.put(i * inputs + indices[k], (float) values[k]);
+      return x;
+    }
+    if (dtype == DataType.DOUBLE) {
+      INDArray x = Nd4j.create(DataType.DOUBLE, new long[] {n, inputs}, 'c');
+      DoubleBuffer to = x.data().asNioDouble();
+      for (int i = 0; i < n; i++)
+        for (int k = offsets[i]; k < offsets[i + 1]; k++)
+          to.put(i * inputs + indices[k], values[k]);
+      return x;
+    }
+    double[] x = new double[length];
+    for (int i = 0; i < n; i++)
+      for (int k = offsets[i]; k < offsets[i + 1]; k++) x[i * inputs + indices[k]] = values[k];
+    return Nd4j.createFromArray(x).reshape(n, inputs).castTo(dtype);
   }
 
   @Override
