@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -45,6 +44,10 @@ import org.optimbench.prep.libsvm.LibsvmJob;
  * a {@link NoOp} and no DL4J regularization is configured: the optim library's optimizer does all
  * of it (weight decay included), so coupled versus decoupled decay means what the optimizer says.
  * Metrics: {@code valid_loss} (mean cross-entropy) and {@code valid_accuracy}.
+ *
+ * <p>Hidden layers on dense inputs are {@link LeanDense}: DL4J's DenseLayer (same parameters,
+ * outputs and gradients) without the work a training step does not need, the first one computing no
+ * gradient for the network's input.
  *
  * <p>Input ({@code input}): {@code dense} batches are [batch, features] arrays; {@code sparse}
  * batches stay CSR rows ({@link SparseBatch}) and the first layer is a {@link SparseLinear}, the
@@ -168,7 +171,12 @@ public record Classifier(
         b.layer(
             sparse && i == 0
                 ? new SparseLinear.Builder().nIn(in).nOut(h).activation(activation).build()
-                : new DenseLayer.Builder().nIn(in).nOut(h).activation(activation).build());
+                : new LeanDense.Builder()
+                    .nIn(in)
+                    .nOut(h)
+                    .activation(activation)
+                    .inputGradient(i > 0)
+                    .build());
         in = h;
       }
       b.layer(
