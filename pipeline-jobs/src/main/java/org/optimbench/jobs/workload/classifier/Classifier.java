@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -244,20 +245,28 @@ public record Classifier(
               "example " + rows.id(i) + " has feature index " + j + " outside [0, " + inputs + ")");
       }
     }
+    // Row by row through a small Java array, each copied once into the uninitialized batch: no
+    // zeroing pass over the whole batch and no buffer call per element (measured the faster way).
     if (dtype == DataType.FLOAT) {
-      INDArray x = Nd4j.create(DataType.FLOAT, new long[] {n, inputs}, 'c');
+      INDArray x = Nd4j.createUninitialized(DataType.FLOAT, new long[] {n, inputs}, 'c');
       FloatBuffer to = x.data().asNioFloat();
-      for (int i = 0; i < n; i++)
-        for (int k = offsets[i]; k < offsets[i + 1]; k++)
-          to.put(i * inputs + indices[k], (float) values[k]);
+      float[] row = new float[inputs];
+      for (int i = 0; i < n; i++) {
+        Arrays.fill(row, 0f);
+        for (int k = offsets[i]; k < offsets[i + 1]; k++) row[indices[k]] = (float) values[k];
+        to.put(i * inputs, row);
+      }
       return x;
     }
     if (dtype == DataType.DOUBLE) {
-      INDArray x = Nd4j.create(DataType.DOUBLE, new long[] {n, inputs}, 'c');
+      INDArray x = Nd4j.createUninitialized(DataType.DOUBLE, new long[] {n, inputs}, 'c');
       DoubleBuffer to = x.data().asNioDouble();
-      for (int i = 0; i < n; i++)
-        for (int k = offsets[i]; k < offsets[i + 1]; k++)
-          to.put(i * inputs + indices[k], values[k]);
+      double[] row = new double[inputs];
+      for (int i = 0; i < n; i++) {
+        Arrays.fill(row, 0.0);
+        for (int k = offsets[i]; k < offsets[i + 1]; k++) row[indices[k]] = values[k];
+        to.put(i * inputs, row);
+      }
       return x;
     }
     double[] x = new double[length];
