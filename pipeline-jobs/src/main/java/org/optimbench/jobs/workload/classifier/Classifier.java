@@ -2,12 +2,14 @@ package org.optimbench.jobs.workload.classifier;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -43,6 +45,10 @@ import org.optimbench.prep.libsvm.LibsvmJob;
  * a {@link NoOp} and no DL4J regularization is configured: the optim library's optimizer does all
  * of it (weight decay included), so coupled versus decoupled decay means what the optimizer says.
  * Metrics: {@code valid_loss} (mean cross-entropy) and {@code valid_accuracy}.
+ *
+ * <p>Hidden layers on dense inputs are {@link LeanDense}: DL4J's DenseLayer (same parameters,
+ * outputs and gradients) without the work a training step does not need, the first one computing no
+ * gradient for the network's input.
  *
  * <p>Input ({@code input}): {@code dense} batches are [batch, features] arrays; {@code sparse}
  * batches stay CSR rows ({@link SparseBatch}) and the first layer is a {@link SparseLinear}, the
@@ -178,7 +184,12 @@ public record Classifier(
         b.layer(
             sparse && i == 0
                 ? new SparseLinear.Builder().nIn(in).nOut(h).activation(activation).build()
-                : new DenseLayer.Builder().nIn(in).nOut(h).activation(activation).build());
+                : new LeanDense.Builder()
+                    .nIn(in)
+                    .nOut(h)
+                    .activation(activation)
+                    .inputGradient(i > 0)
+                    .build());
         in = h;
       }
       b.layer(
@@ -222,18 +233,58 @@ public record Classifier(
       return new org.nd4j.linalg.dataset.MultiDataSet(
           SparseBatch.pack(offsets, indices, values, inputs, dtype), labels);
     }
-    double[] x = new double[RowChunk.checkedLength((long) n * inputs, "densified features")];
+    return new org.nd4j.linalg.dataset.MultiDataSet(
+        densify(rows, offsets, indices, values, dtype), labels);
+  }
+
+  /**
+   * The rows as a dense [n, inputs] array of {@code dtype} ('c' order, zeros where a row has no
+   * value; a feature repeated in a row keeps its last value). float32 and float64 are written
+   * straight into the array's native memory: the same values as densifying into a Java {@code
+   * double[]} and casting, without that array and its copy (at MLP batch sizes a humongous
+   * allocation per step, whose cost swung with the heap; BENCHMARKS.md, "Peers: PyTorch on the same
+   * CPU"). Other types take that route.
+   */
+  private INDArray densify(
+      RowChunk rows, int[] offsets, int[] indices, double[] values, DataType dtype) {
+    int n = rows.size();
+    int length = RowChunk.checkedLength((long) n * inputs, "densified features");
     for (int i = 0; i < n; i++) {
       for (int k = offsets[i]; k < offsets[i + 1]; k++) {
         int j = indices[k];
         if (j < 0 || j >= inputs)
           throw new IllegalArgumentException(
               "example " + rows.id(i) + " has feature index " + j + " outside [0, " + inputs + ")");
-        x[i * inputs + j] = values[k];
       }
     }
-    return new org.nd4j.linalg.dataset.MultiDataSet(
-        Nd4j.createFromArray(x).reshape(n, inputs).castTo(dtype), labels);
+    // Row by row through a small Java array, each copied once into the uninitialized batch: no
+    // zeroing pass over the whole batch and no buffer call per element (measured the faster way).
+    if (dtype == DataType.FLOAT) {
+      INDArray x = Nd4j.createUninitialized(DataType.FLOAT, new long[] {n, inputs}, 'c');
+      FloatBuffer to = x.data().asNioFloat();
+      float[] row = new float[inputs];
+      for (int i = 0; i < n; i++) {
+        Arrays.fill(row, 0f);
+        for (int k = offsets[i]; k < offsets[i + 1]; k++) row[indices[k]] = (float) values[k];
+        to.put(i * inputs, row);
+      }
+      return x;
+    }
+    if (dtype == DataType.DOUBLE) {
+      INDArray x = Nd4j.createUninitialized(DataType.DOUBLE, new long[] {n, inputs}, 'c');
+      DoubleBuffer to = x.data().asNioDouble();
+      double[] row = new double[inputs];
+      for (int i = 0; i < n; i++) {
+        Arrays.fill(row, 0.0);
+        for (int k = offsets[i]; k < offsets[i + 1]; k++) row[indices[k]] = values[k];
+        to.put(i * inputs, row);
+      }
+      return x;
+    }
+    double[] x = new double[length];
+    for (int i = 0; i < n; i++)
+      for (int k = offsets[i]; k < offsets[i + 1]; k++) x[i * inputs + indices[k]] = values[k];
+    return Nd4j.createFromArray(x).reshape(n, inputs).castTo(dtype);
   }
 
   @Override

@@ -1,0 +1,127 @@
+package org.optimbench.jobs.workload.classifier;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.optimbench.jobs.data.RowChunk;
+import org.optimbench.jobs.workload.Example;
+import org.optimbench.jobs.workload.InMemory;
+
+/**
+ * Classifier.encode's dense batches are what densifying into a Java {@code double[]} and casting
+ * with ND4J gave, bit for bit, in every type: float32 and float64 are written straight into the
+ * array, other types still take that route.
+ */
+class ClassifierEncodeTest {
+  static final int FEATURES = 11;
+  static final Classifier MLP = new Classifier(FEATURES, List.of(4), 3, Activation.RELU);
+
+  /**
+   * Rows with a repeated feature (the last value counts), an empty row, a full row, and values that
+   * float32 rounds, flushes to its subnormals or zero, overflows, or cannot order (NaN, -0).
+   */
+  static List<Example> rows() {
+    Random r = new Random(5);
+    double[] special = {
+      1e-40, 1e-46, -3e-39, 1e39, -1e39, Double.NaN, -0.0, Math.PI, 1.0 / 3, Float.MAX_VALUE
+    };
+    List<Example> out = new ArrayList<>();
+    int id = 0;
+    out.add(new Example(id++, 0, new int[] {2, 7, 2}, new double[] {1.5, -2.25, 0.1}, false));
+    out.add(new Example(id++, 1, new int[0], new double[0], false));
+    int[] all = new int[FEATURES];
+    double[] allValues = new double[FEATURES];
+    for (int j = 0; j < FEATURES; j++) {
+      all[j] = FEATURES - 1 - j;
+      allValues[j] = special[j % special.length];
+    }
+    out.add(new Example(id++, 2, all, allValues, false));
+    for (int i = 0; i < 20; i++) {
+      int len = r.nextInt(FEATURES + 1);
+      int[] idx = new int[len];
+      double[] val = new double[len];
+      for (int k = 0; k < len; k++) {
+        idx[k] = r.nextInt(FEATURES);
+        val[k] = r.nextInt(4) == 0 ? special[r.nextInt(special.length)] : r.nextGaussian();
+      }
+      out.add(new Example(id++, r.nextInt(3), idx, val, false));
+    }
+    return out;
+  }
+
+  /** The former encoding: a Java double[], then ND4J's copy and cast. */
+  static INDArray viaDoubles(RowChunk rows, int inputs, DataType dtype) {
+    double[] x = new double[rows.size() * inputs];
+    int[] off = rows.offsets(0);
+    int[] idx = rows.ints(0);
+    double[] val = rows.doubles(1);
+    for (int i = 0; i < rows.size(); i++)
+      for (int k = off[i]; k < off[i + 1]; k++) x[i * inputs + idx[k]] = val[k];
+    return Nd4j.createFromArray(x).reshape(rows.size(), inputs).castTo(dtype);
+  }
+
+  /** Raw bits per element (NaNs as one canonical NaN): equal means the same batch. */
+  static long[] bits(INDArray a) {
+    double[] d = a.castTo(DataType.DOUBLE).reshape(a.length()).toDoubleVector();
+    long[] out = new long[d.length];
+    for (int i = 0; i < d.length; i++) out[i] = Double.doubleToLongBits(d[i]);
+    return out;
+  }
+
+  @Test
+  void denseBatchesAreTheDoubleRoutesBitForBitInEveryType() {
+    RowChunk rows = InMemory.chunk(MLP, rows());
+    for (DataType dtype : List.of(DataType.FLOAT, DataType.DOUBLE, DataType.HALF)) {
+      MultiDataSet b = MLP.encode(rows, dtype);
+      INDArray x = b.getFeatures(0);
+      INDArray want = viaDoubles(rows, FEATURES, dtype);
+      assertEquals(dtype, x.dataType(), dtype + ": type");
+      assertArrayEquals(want.shape(), x.shape(), dtype + ": shape");
+      assertEquals('c', x.ordering(), dtype + ": order");
+      assertArrayEquals(bits(want), bits(x), dtype + ": values");
+      assertEquals(dtype, b.getLabels(0).dataType());
+    }
+  }
+
+  @Test
+  void theFloat32BatchHoldsTheSpecialValuesAsJavasCastMakesThem() {
+    // a direct check of the ones that could differ between two casts
+    RowChunk rows = InMemory.chunk(MLP, rows());
+    float[] row = MLP.encode(rows, DataType.FLOAT).getFeatures(0).getRow(2).toFloatVector();
+    double[] special = rows.doubles(1);
+    int start = rows.offsets(0)[2];
+    for (int k = 0; k < FEATURES; k++) {
+      int j = rows.ints(0)[start + k];
+      float want = (float) special[start + k];
+      assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(row[j]), "feature " + j);
+    }
+    assertTrue(Float.isInfinite(row[FEATURES - 1 - 3]), "1e39 overflows float32");
+  }
+
+  @Test
+  void aFeatureIndexOutOfRangeIsRefusedWithTheExampleNamed() {
+    List<Example> bad =
+        List.of(
+            new Example(0, 0, new int[] {1}, new double[] {1}, false),
+            new Example(41, 1, new int[] {3, FEATURES}, new double[] {1, 2}, false));
+    RowChunk rows = InMemory.chunk(MLP, bad);
+    for (DataType dtype : List.of(DataType.FLOAT, DataType.DOUBLE, DataType.HALF)) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> MLP.encode(rows, dtype));
+      assertEquals(
+          "example 41 has feature index " + FEATURES + " outside [0, " + FEATURES + ")",
+          e.getMessage());
+    }
+  }
+}
