@@ -200,6 +200,26 @@ public final class BenchOptim {
     return sizes;
   }
 
+  /**
+   * The first segment is declared an embedding table (width 16, or the largest of 8, 5, 4, 2, 1
+   * dividing it), which only {@code row_sparse} treats differently: the bench's gradient is dense,
+   * so every row is touched every step, its most expensive case.
+   */
+  private static java.util.List<org.optimbench.optim.EmbeddingTable> tables(ParamLayout layout) {
+    org.optimbench.optim.Segment first = layout.segment(0);
+    long n = first.length();
+    long width = 1;
+    for (long w : new long[] {16, 8, 5, 4, 2}) {
+      if (n % w == 0) {
+        width = w;
+        break;
+      }
+    }
+    return java.util.List.of(
+        new org.optimbench.optim.EmbeddingTable(
+            first.name(), first.offset(), n / width, width, width, 1));
+  }
+
   private static ParamLayout layout(long n) {
     ParamLayout.Builder b = ParamLayout.builder();
     long per = n / 8;
@@ -248,7 +268,7 @@ public final class BenchOptim {
     return new Contestant() {
       @Override
       public void warm() {
-        ModelView view = new ModelView(layout, params.dup(), grads);
+        ModelView view = new ModelView(layout, params.dup(), grads, tables(layout));
         OptimizerState state = opt.init(view);
         stateBytes[0] = state.arrayBytes();
         long end = System.nanoTime() + (long) (WARMUP_SECONDS * 1e9);
@@ -261,7 +281,7 @@ public final class BenchOptim {
 
       @Override
       public double round() {
-        ModelView view = new ModelView(layout, params.dup(), grads);
+        ModelView view = new ModelView(layout, params.dup(), grads, tables(layout));
         OptimizerState state = opt.init(view);
         double[] t = new double[STEPS];
         for (int i = 0; i < 2 + STEPS; i++) {

@@ -90,8 +90,12 @@ class DataParallelEquivalenceTest {
     };
   }
 
+  /**
+   * Every registered optimizer but {@code row_sparse}, which needs embedding tables this MLP does
+   * not have: DlrmDataParallelTest holds it to the same equivalence on DLRM.
+   */
   static Stream<String> optimizers() {
-    return OptimizerRegistry.entries().keySet().stream();
+    return OptimizerRegistry.entries().keySet().stream().filter(n -> !n.equals("row_sparse"));
   }
 
   /**
