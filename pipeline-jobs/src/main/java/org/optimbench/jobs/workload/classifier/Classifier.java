@@ -25,6 +25,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.data.ChunkSchema;
 import org.optimbench.jobs.data.RowChunk;
+import org.optimbench.jobs.model.LeanDense;
 import org.optimbench.jobs.model.NativeArrays;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.model.SparseBatch;

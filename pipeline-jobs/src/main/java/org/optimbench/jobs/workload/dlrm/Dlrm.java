@@ -19,7 +19,6 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.EmbeddingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -36,6 +35,7 @@ import org.optimbench.jobs.data.ParquetRangeReader;
 import org.optimbench.jobs.data.RowChunk;
 import org.optimbench.jobs.data.ShardPlan;
 import org.optimbench.jobs.data.SplitIndex;
+import org.optimbench.jobs.model.LeanDense;
 import org.optimbench.jobs.model.NativeArrays;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.workload.BroadcastModel;
@@ -228,12 +228,11 @@ public record Dlrm(
     for (int i = 0; i < bottom.size(); i++) {
       g.addLayer(
           "bottom" + i,
-          new ReluDenseLayer(
-              new DenseLayer.Builder()
-                  .nIn(width)
-                  .nOut(bottom.get(i))
-                  .activation(Activation.RELU)
-                  .build()),
+          new LeanDense.Builder()
+              .nIn(width)
+              .nOut(bottom.get(i))
+              .activation(Activation.RELU)
+              .build(),
           prev);
       prev = "bottom" + i;
       width = bottom.get(i);
@@ -263,12 +262,7 @@ public record Dlrm(
     for (int i = 0; i < top.size() - 1; i++) {
       g.addLayer(
           "top" + i,
-          new ReluDenseLayer(
-              new DenseLayer.Builder()
-                  .nIn(width)
-                  .nOut(top.get(i))
-                  .activation(Activation.RELU)
-                  .build()),
+          new LeanDense.Builder().nIn(width).nOut(top.get(i)).activation(Activation.RELU).build(),
           prev);
       prev = "top" + i;
       width = top.get(i);

@@ -264,56 +264,6 @@ class DlrmModelTest {
     }
   }
 
-  /**
-   * ReluDenseLayer against DL4J's DenseLayer in the same small network (two ReLU layers, then the
-   * logit): the same parameters, and the same loss and gradient bit for bit, over two batches.
-   */
-  @Test
-  void reluDenseLayerHasDl4jsParametersAndGradientsBitForBit() {
-    for (DataType dtype : List.of(DataType.DOUBLE, DataType.FLOAT)) {
-      NetworkModel[] nets = new NetworkModel[2];
-      for (int v = 0; v < 2; v++) {
-        var b =
-            new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
-                .dataType(dtype)
-                .seed(3)
-                .updater(new org.nd4j.linalg.learning.config.NoOp())
-                .weightInit(org.deeplearning4j.nn.weights.WeightInit.XAVIER)
-                .list();
-        for (int i = 0; i < 2; i++) {
-          var d =
-              new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder()
-                  .nIn(i == 0 ? 5 : 7)
-                  .nOut(7)
-                  .activation(org.nd4j.linalg.activations.Activation.RELU)
-                  .build();
-          b.layer(v == 0 ? d : new ReluDenseLayer(d));
-        }
-        b.layer(
-            new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder(new LogitBinaryCrossEntropy())
-                .nIn(7)
-                .nOut(1)
-                .activation(org.nd4j.linalg.activations.Activation.IDENTITY)
-                .build());
-        var net = new org.deeplearning4j.nn.multilayer.MultiLayerNetwork(b.build());
-        net.init();
-        nets[v] = new NetworkModel(net);
-      }
-      assertEquals(nets[0].view().params(), nets[1].view().params());
-      for (long seed : new long[] {1, 2}) {
-        INDArray x = Nd4j.rand(dtype, 16, 5).subi(0.5);
-        INDArray y = Nd4j.rand(dtype, 16, 1).gt(0.5).castTo(dtype);
-        var batch = new org.nd4j.linalg.dataset.MultiDataSet(x, y);
-        assertEquals(nets[0].lossAndGradient(batch), nets[1].lossAndGradient(batch), 0.0);
-        assertArrayEquals(
-            nets[0].view().grads().toDoubleVector(),
-            nets[1].view().grads().toDoubleVector(),
-            0.0,
-            dtype + ", batch " + seed);
-      }
-    }
-  }
-
   @Test
   void lossIsTheMeanBinaryCrossEntropyOfTheLogits() {
     NetworkModel model = TINY.build(DataType.DOUBLE, 3);

@@ -1,4 +1,4 @@
-package org.optimbench.jobs.workload.classifier;
+package org.optimbench.jobs.model;
 
 import java.util.Collection;
 import java.util.Map;
@@ -36,7 +36,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>{@code inputGradient(false)} is for the FIRST layer of a MultiLayerNetwork only (it returns no
  * gradient for its input, as {@link org.optimbench.jobs.model.SparseLinear} and DL4J's
  * EmbeddingLayer do, so a layer before it would get none); a layer at another index is refused.
- * Dropout and weight noise are refused (the classifier uses neither).
+ * Dropout and weight noise are refused (the classifier and DLRM use neither). The classifier's
+ * hidden layers and DLRM's bottom and top MLPs are built from it.
  */
 public class LeanDense extends FeedForwardLayer {
   private boolean inputGradient = true;

@@ -1,4 +1,4 @@
-package org.optimbench.jobs.workload.classifier;
+package org.optimbench.jobs.model;
 
 import java.util.Arrays;
 import org.deeplearning4j.exception.DL4JInvalidInputException;

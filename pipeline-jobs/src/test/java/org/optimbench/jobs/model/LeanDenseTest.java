@@ -1,4 +1,4 @@
-package org.optimbench.jobs.workload.classifier;
+package org.optimbench.jobs.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,7 +27,7 @@ import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
-import org.optimbench.jobs.model.NetworkModel;
+import org.optimbench.jobs.workload.classifier.Classifier;
 
 /**
  * The classifier's MLP with LeanDense hidden layers is the same network as with DL4J's DenseLayer
