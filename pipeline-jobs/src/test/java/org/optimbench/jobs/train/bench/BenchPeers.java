@@ -47,8 +47,9 @@ import org.optimbench.optim.spec.Spec;
  * tokens). Two-worker cases ({@code ddp-*}): our gradient sharing on Spark local[1] and local[2]
  * against torch.distributed DDP (gloo) on 1 and 2 processes, the same batch per worker; the scaling
  * efficiency 2-worker / (2 x 1-worker) of each side. No argument: every case but {@code ddp-gpt}.
- * {@code -Dbench.rounds}, {@code -Dbench.warmup}, {@code -Dbench.warmupSeconds} and {@code
- * -Dbench.steps} override the counts (BENCHMARKS.md, "Peers: PyTorch on the same CPU").
+ * The run ends with one summary table, a row per comparison. {@code -Dbench.rounds}, {@code
+ * -Dbench.warmup}, {@code -Dbench.warmupSeconds} and {@code -Dbench.steps} override the counts
+ * (BENCHMARKS.md, "Peers: PyTorch on the same CPU").
  */
 public final class BenchPeers {
   public static final List<String> CASES =
@@ -137,6 +138,9 @@ public final class BenchPeers {
 
   static final ObjectMapper JSON = new ObjectMapper();
 
+  /** The run's summary, one row per comparison, printed as one table at the end. */
+  static final List<String> SUMMARY = new ArrayList<>();
+
   public static void main(String[] args) throws Exception {
     List<String> cases;
     try {
@@ -174,6 +178,11 @@ public final class BenchPeers {
         else singleProcess(single(c), peer, optimizers);
       }
     }
+    System.out.printf(
+        Locale.ROOT,
+        "%n== summary (median [min-max] over rounds; ours/theirs above 1: we are faster) ==%n%n"
+            + "| case | ours | theirs | ours/theirs |%n|---|---|---|---|%n");
+    SUMMARY.forEach(System.out::println);
     System.exit(0); // Spark's barrier timer threads are not daemons
   }
 
@@ -305,6 +314,17 @@ public final class BenchPeers {
             BenchTrain.spread(t, "%,.0f"),
             w.unit(),
             BenchTrain.spread(ratio, "%.2f"));
+        SUMMARY.add(
+            String.format(
+                Locale.ROOT,
+                "| %s, %s | %s %s/s | PyTorch %s: %s | %s |",
+                s.name(),
+                s.rowSparse() ? "row_sparse " + opt + " + lazy_adam" : opt,
+                BenchTrain.spread(o, "%,.0f"),
+                w.unit(),
+                l,
+                BenchTrain.spread(t, "%,.0f"),
+                BenchTrain.spread(ratio, "%.2f")));
       }
       System.out.printf(Locale.ROOT, "  load average after: %s%n", loadAverage());
     }
@@ -362,6 +382,14 @@ public final class BenchPeers {
         BenchTrain.spread(BenchTrain.efficiency(rate[3], rate[2]), "%.2f"),
         BenchTrain.spread(ratio, "%.2f"),
         loadAverage());
+    SUMMARY.add(
+        String.format(
+            Locale.ROOT,
+            "| %s, 2 workers: scaling efficiency | %s | DDP: %s | 2-worker throughput %s |",
+            name,
+            BenchTrain.spread(BenchTrain.efficiency(rate[1], rate[0]), "%.2f"),
+            BenchTrain.spread(BenchTrain.efficiency(rate[3], rate[2]), "%.2f"),
+            BenchTrain.spread(ratio, "%.2f")));
   }
 
   static int freePort() throws IOException {
