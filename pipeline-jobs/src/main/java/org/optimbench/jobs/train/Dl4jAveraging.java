@@ -41,7 +41,6 @@ import org.optimbench.jobs.workload.Workload;
 import org.optimbench.optim.Combine;
 import org.optimbench.optim.OptimizerState;
 import org.optimbench.prep.common.Errors;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code mode: dl4j_averaging}: the run trained by stock DL4J on Spark, {@link
@@ -110,8 +109,8 @@ final class Dl4jAveraging {
     }
     // evaluations write the averaged parameters into ours: every attempt starts from a copy
     INDArray initialParams = initial.params().dup();
-    long backoff = conf.recovery().backoffMillis();
-    for (int restart = 0; ; restart++) {
+    Launcher.Restarts restarts = new Launcher.Restarts(conf, console, Dl4jAveraging.class);
+    while (true) {
       int attempt = RunDirectory.beginAttempt(conf.output(), name);
       try {
         return attempt(
@@ -128,32 +127,7 @@ final class Dl4jAveraging {
             updater,
             steps);
       } catch (Exception e) { // SparkException is checked but undeclared
-        String why = Errors.oneLine(e);
-        if (!Launcher.restartable(e, why) || restart >= conf.recovery().maxRestarts()) throw e;
-        LoggerFactory.getLogger(Dl4jAveraging.class)
-            .info(name + ": attempt " + attempt + " failed; restarting", e);
-        console.printf(
-            Locale.ROOT,
-            "%s: attempt %d failed: %s; restarting from the last committed checkpoint in %d s"
-                + " (restart %d of %d)%n",
-            name,
-            attempt,
-            why,
-            backoff / 1000,
-            restart + 1,
-            conf.recovery().maxRestarts());
-        try {
-          RunDirectory.attach(conf.output(), name, attempt).restarting();
-        } catch (IOException | RuntimeException statusError) {
-          Errors.log(Dl4jAveraging.class, name + ": recording the restart", statusError);
-        }
-        try {
-          Thread.sleep(backoff);
-        } catch (InterruptedException interrupted) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("interrupted while waiting to restart", interrupted);
-        }
-        backoff = Math.min(backoff * 2, 3_600_000L);
+        if (!restarts.again(attempt, e, Errors.oneLine(e))) throw e;
       }
     }
   }

@@ -63,8 +63,8 @@ final class Launcher {
     HadoopConf shipped = new HadoopConf(hadoop);
     ProgressRelay.Endpoint relayAt = ProgressRelay.Endpoint.of(spark.sparkContext().getConf());
     int workers = conf.parallelism().workers();
-    long backoff = conf.recovery().backoffMillis();
-    for (int restart = 0; ; restart++) {
+    Restarts restarts = new Restarts(conf, console, Launcher.class);
+    while (true) {
       int attempt = RunDirectory.beginAttempt(conf.output(), conf.name());
       FirstTaskFailure failure = new FirstTaskFailure();
       spark.sparkContext().addSparkListener(failure);
@@ -109,32 +109,12 @@ final class Launcher {
       } catch (Exception e) { // Spark's job failures are checked but undeclared SparkExceptions
         // a failed barrier stage's error says only that the stage failed; the task says why
         String why = failure.await(2_000).orElse(Errors.oneLine(e));
-        if (!restartable(e, why) || restart >= conf.recovery().maxRestarts()) {
+        if (!restarts.again(attempt, e, why)) {
           recordFailure(conf, attempt, why);
           if (e instanceof IOException io) throw io;
           if (e instanceof RuntimeException r) throw r;
           throw new IllegalStateException(why, e);
         }
-        // the console line below says it; the stack trace goes to the log file alone
-        LoggerFactory.getLogger(Launcher.class)
-            .info(conf.name() + ": attempt " + attempt + " failed; restarting", e);
-        console.printf(
-            Locale.ROOT,
-            "%s: attempt %d failed: %s; restarting from the last committed checkpoint in %d s"
-                + " (restart %d of %d)%n",
-            conf.name(),
-            attempt,
-            why,
-            backoff / 1000,
-            restart + 1,
-            conf.recovery().maxRestarts());
-        try {
-          RunDirectory.attach(conf.output(), conf.name(), attempt).restarting();
-        } catch (IOException | RuntimeException statusError) {
-          Errors.log(Launcher.class, conf.name() + ": recording the restart", statusError);
-        }
-        sleep(backoff);
-        backoff = Math.min(backoff * 2, 3_600_000L);
       } finally {
         spark.sparkContext().removeSparkListener(failure);
       }
@@ -226,12 +206,58 @@ final class Launcher {
     return true;
   }
 
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting to restart", e);
+  /**
+   * The restart policy of one run, shared by our barrier modes and {@code dl4j_averaging}: up to
+   * {@code max_restarts} restarts of the errors {@link #restartable} admits, after {@code
+   * restart_backoff_s} doubling each time (at most an hour).
+   */
+  static final class Restarts {
+    private final RunConfig conf;
+    private final PrintStream console;
+    private final Class<?> logAs;
+    private long backoff;
+    private int done;
+
+    Restarts(RunConfig conf, PrintStream console, Class<?> logAs) {
+      this.conf = conf;
+      this.console = console;
+      this.logAs = logAs;
+      this.backoff = conf.recovery().backoffMillis();
+    }
+
+    /**
+     * Whether attempt {@code attempt}, failed with {@code e} for the reason {@code why}, is to be
+     * started again. If so, it has said so on the console (the stack trace goes to the log file
+     * alone), recorded the run as RUNNING at its last committed checkpoint and waited the backoff.
+     */
+    boolean again(int attempt, Exception e, String why) {
+      if (!restartable(e, why) || done >= conf.recovery().maxRestarts()) return false;
+      LoggerFactory.getLogger(logAs)
+          .info(conf.name() + ": attempt " + attempt + " failed; restarting", e);
+      console.printf(
+          Locale.ROOT,
+          "%s: attempt %d failed: %s; restarting from the last committed checkpoint in %d s"
+              + " (restart %d of %d)%n",
+          conf.name(),
+          attempt,
+          why,
+          backoff / 1000,
+          done + 1,
+          conf.recovery().maxRestarts());
+      try {
+        RunDirectory.attach(conf.output(), conf.name(), attempt).restarting();
+      } catch (IOException | RuntimeException statusError) {
+        Errors.log(logAs, conf.name() + ": recording the restart", statusError);
+      }
+      try {
+        Thread.sleep(backoff);
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting to restart", interrupted);
+      }
+      backoff = Math.min(backoff * 2, 3_600_000L);
+      done++;
+      return true;
     }
   }
 }
