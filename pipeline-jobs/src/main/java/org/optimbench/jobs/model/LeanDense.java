@@ -1,7 +1,6 @@
 package org.optimbench.jobs.model;
 
 import java.util.Collection;
-import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -83,14 +82,14 @@ public class LeanDense extends FeedForwardLayer {
               + " at index "
               + layerIndex
               + ": only the first layer may skip its input gradient (the layers before it need it)");
-    LeanDenseLayer layer = new LeanDenseLayer(conf, dtype);
-    layer.setListeners(listeners);
-    layer.setIndex(layerIndex);
-    layer.setParamsViewArray(view);
-    Map<String, INDArray> params = initializer().init(conf, view, initializeParams);
-    layer.setParamTable(params);
-    layer.setConf(conf);
-    return layer;
+    return LayerRuntimes.wire(
+        new LeanDenseLayer(conf, dtype),
+        conf,
+        listeners,
+        layerIndex,
+        view,
+        initializeParams,
+        initializer());
   }
 
   /** DenseLayer's own: the same views of the flat vector and the same random draws. */

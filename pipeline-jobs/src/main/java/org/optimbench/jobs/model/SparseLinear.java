@@ -1,7 +1,6 @@
 package org.optimbench.jobs.model;
 
 import java.util.Collection;
-import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -71,14 +70,14 @@ public class SparseLinear extends FeedForwardLayer {
       throw new IllegalArgumentException(
           "SparseLinear layer " + getLayerName() + ": weight noise is not supported");
     SparseBatch.indexDigits(dtype, nIn);
-    SparseLinearLayer layer = new SparseLinearLayer(conf, dtype);
-    layer.setListeners(listeners);
-    layer.setIndex(layerIndex);
-    layer.setParamsViewArray(view);
-    Map<String, INDArray> params = initializer().init(conf, view, initializeParams);
-    layer.setParamTable(params);
-    layer.setConf(conf);
-    return layer;
+    return LayerRuntimes.wire(
+        new SparseLinearLayer(conf, dtype),
+        conf,
+        listeners,
+        layerIndex,
+        view,
+        initializeParams,
+        initializer());
   }
 
   /** DenseLayer's own: the same views of the flat vector and the same random draws. */

@@ -1,7 +1,6 @@
 package org.optimbench.jobs.workload.dlrm;
 
 import java.util.Collection;
-import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.EmbeddingLayer;
@@ -9,6 +8,7 @@ import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.optimbench.jobs.model.LayerRuntimes;
 
 /**
  * DLRM's embedding table: DL4J's {@link EmbeddingLayer} configuration (so the same parameter key
@@ -49,13 +49,13 @@ public final class EmbeddingLookupLayer extends EmbeddingLayer {
           "EmbeddingLookupLayer "
               + getLayerName()
               + ": only the identity activation without bias, dropout or weight noise");
-    EmbeddingLookup layer = new EmbeddingLookup(conf, dtype);
-    layer.setListeners(listeners);
-    layer.setIndex(layerIndex);
-    layer.setParamsViewArray(view);
-    Map<String, INDArray> params = initializer().init(conf, view, initializeParams);
-    layer.setParamTable(params);
-    layer.setConf(conf);
-    return layer;
+    return LayerRuntimes.wire(
+        new EmbeddingLookup(conf, dtype),
+        conf,
+        listeners,
+        layerIndex,
+        view,
+        initializeParams,
+        initializer());
   }
 }
