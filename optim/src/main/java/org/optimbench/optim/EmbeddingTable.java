@@ -80,4 +80,41 @@ public record EmbeddingTable(
     for (int i = 0, m = 0; i < n; i++) if (acc[i] != 0) out[m++] = i;
     return out;
   }
+
+  /**
+   * {@link #nonZeroRows(java.nio.IntBuffer, int)} when the rows that may be non-zero are known:
+   * those of {@code candidates} (ascending, distinct, each a row of this table) with an element
+   * whose bits are not all zero. Reads only the candidates' elements, where the full scan reads the
+   * whole table: whoever computed the gradient (the embedding layer that scattered a batch into it,
+   * or the sparse sum that wrote other workers' rows) knows which rows it wrote.
+   */
+  public int[] nonZeroRows(java.nio.IntBuffer bits, int intsPerElement, int[] candidates) {
+    int k = intsPerElement;
+    int[] out = new int[candidates.length];
+    int m = 0;
+    int previous = -1;
+    for (int id : candidates) {
+      if (id <= previous || id >= rows)
+        throw new IllegalArgumentException(
+            "table "
+                + name
+                + ": candidate rows must be ascending, distinct rows below "
+                + rows
+                + ", got "
+                + id
+                + " after "
+                + previous);
+      previous = id;
+      long first = (offset + id * rowStride) * k;
+      long step = colStride * k;
+      int v = 0;
+      for (int j = 0; j < width; j++) {
+        int at = Math.toIntExact(first + j * step);
+        v |= bits.get(at);
+        if (k == 2) v |= bits.get(at + 1);
+      }
+      if (v != 0) out[m++] = id;
+    }
+    return m == out.length ? out : java.util.Arrays.copyOf(out, m);
+  }
 }

@@ -16,7 +16,10 @@ import java.util.Objects;
  *       the step started from, so a method asks for them before it first writes {@code
  *       model.params()} (a trainer may evaluate them at the live parameters rather than keep a copy
  *       of every step's starting point);
- *   <li>the {@link Reducer} for global scalars and the {@link Diagnostics} sink.
+ *   <li>the {@link Reducer} for global scalars and the {@link Diagnostics} sink;
+ *   <li>optionally, for a model with embedding tables, the rows at which the gradient's tables may
+ *       be non-zero, from whoever computed the gradient ({@link #tableRows}), so that a row-sparse
+ *       method need not scan whole tables to find them.
  * </ul>
  *
  * Immutable apart from the diagnostics sink; wrappers derive contexts with {@link
@@ -33,6 +36,8 @@ public final class StepContext {
   private final Reducer reducer;
   private final Reducer batchReducer;
   private final Diagnostics diagnostics;
+  private final Object tableRowsOf;
+  private final int[][] tableRows;
 
   private StepContext(Builder b) {
     if (b.step < 0) throw new IllegalArgumentException("step must be >= 0, got " + b.step);
@@ -49,6 +54,8 @@ public final class StepContext {
     this.reducer = Objects.requireNonNull(b.reducer, "reducer");
     this.batchReducer = Objects.requireNonNull(b.batchReducer, "batchReducer");
     this.diagnostics = Objects.requireNonNull(b.diagnostics, "diagnostics");
+    this.tableRowsOf = b.tableRowsOf;
+    this.tableRows = b.tableRows;
   }
 
   public static Builder builder() {
@@ -150,6 +157,21 @@ public final class StepContext {
     return toBuilder().lrScale(scale).build();
   }
 
+  /**
+   * For each of {@code model}'s embedding tables ({@link ModelView#tables()}, in that order), the
+   * rows at which its gradient may be non-zero (ascending and distinct; a superset of the non-zero
+   * rows), or null for a table whose rows are not known; null when the trainer gave none. The rows
+   * describe one gradient array, the one they were given with: a view whose {@code grads()} is
+   * another array (a wrapper that transformed the gradient) gets null, and must find the rows
+   * itself.
+   */
+  public int[][] tableRows(ModelView model) {
+    if (tableRows == null
+        || model.grads() != tableRowsOf
+        || tableRows.length != model.tables().size()) return null;
+    return tableRows;
+  }
+
   public Builder toBuilder() {
     Builder b = new Builder();
     b.step = step;
@@ -162,6 +184,8 @@ public final class StepContext {
     b.reducer = reducer;
     b.batchReducer = batchReducer;
     b.diagnostics = diagnostics;
+    b.tableRowsOf = tableRowsOf;
+    b.tableRows = tableRows;
     return b;
   }
 
@@ -176,6 +200,8 @@ public final class StepContext {
     private Reducer reducer = Reducer.LOCAL;
     private Reducer batchReducer = Reducer.LOCAL;
     private Diagnostics diagnostics = new Diagnostics();
+    private Object tableRowsOf;
+    private int[][] tableRows;
 
     public Builder step(long v) {
       step = v;
@@ -224,6 +250,16 @@ public final class StepContext {
 
     public Builder diagnostics(Diagnostics v) {
       diagnostics = v;
+      return this;
+    }
+
+    /**
+     * The rows of each embedding table at which {@code grads} (the model view's gradient array
+     * itself) may be non-zero: see {@link StepContext#tableRows}. Null rows clear it.
+     */
+    public Builder tableRows(Object grads, int[][] rows) {
+      tableRowsOf = rows == null ? null : Objects.requireNonNull(grads, "grads");
+      tableRows = rows;
       return this;
     }
 

@@ -33,7 +33,8 @@ import org.optimbench.optim.spec.SpecException;
  *       those parameters only;
  *   <li>in each table, the rows whose gradient is non-zero are updated by the {@link TableMethod}
  *       ({@code sgd}, {@code rowwise_adagrad} or {@code lazy_adam}); the other rows and their state
- *       do not change.
+ *       do not change. The rows are found among the context's {@link StepContext#tableRows} where
+ *       the trainer gives them (the rows the batch looked up), else by scanning the table.
  * </ul>
  *
  * <p>This is a different algorithm from running the base optimizer on every parameter (the dense
@@ -116,9 +117,12 @@ public record RowSparse(Optimizer base, TableMethod tables) implements Optimizer
     double lr = ctx.lrScale();
     TableRows p = TableRows.of(model.params());
     TableRows g = TableRows.of(model.grads());
+    int[][] candidates = ctx.tableRows(model);
     long touched = 0;
-    for (EmbeddingTable table : model.tables()) {
-      int[] rows = g.nonZeroRows(table);
+    List<EmbeddingTable> ts = model.tables();
+    for (int i = 0; i < ts.size(); i++) {
+      EmbeddingTable table = ts.get(i);
+      int[] rows = g.nonZeroRows(table, candidates == null ? null : candidates[i]);
       touched += rows.length;
       tables.update(p, g, state, table, rows, tables.lr() * lr, t);
     }

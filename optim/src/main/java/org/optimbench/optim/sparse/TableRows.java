@@ -1,14 +1,13 @@
 package org.optimbench.optim.sparse;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
-import org.bytedeco.javacpp.BytePointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.optimbench.optim.EmbeddingTable;
+import org.optimbench.optim.HostBytes;
 
 /**
  * Element access to a flat vector (parameters, gradient, a state vector) through its native buffer,
@@ -31,28 +30,26 @@ abstract sealed class TableRows {
   static TableRows of(INDArray flat) {
     if (flat.length() > 1 && flat.elementWiseStride() != 1)
       throw new IllegalArgumentException("a flat vector must have unit stride");
-    ByteBuffer bytes = nativeBytes(flat);
+    ByteBuffer bytes = HostBytes.of(flat);
     if (flat.dataType() == DataType.FLOAT) return new Floats(bytes);
     if (flat.dataType() == DataType.DOUBLE) return new Doubles(bytes);
     throw new IllegalArgumentException(
         "row-sparse updates need float32 or float64, got " + flat.dataType());
   }
 
-  /** The vector's bytes from its first element, in native order. */
-  private static ByteBuffer nativeBytes(INDArray a) {
-    long bytes = a.length() * a.dataType().width();
-    if (bytes > Integer.MAX_VALUE)
-      throw new IllegalArgumentException(
-          "row-sparse updates address vectors of up to 2 GiB, got " + bytes + " bytes");
-    long skip = (a.offset() - a.data().offset()) * a.dataType().width();
-    BytePointer p = new BytePointer(a.data().addressPointer());
-    p.position(0).capacity(skip + bytes).limit(skip + bytes);
-    return p.asByteBuffer().position((int) skip).slice().order(ByteOrder.nativeOrder());
-  }
-
   /** The rows of {@code t} with a non-zero element ({@link EmbeddingTable#nonZeroRows}). */
   final int[] nonZeroRows(EmbeddingTable t) {
     return t.nonZeroRows(bits, intsPerElement);
+  }
+
+  /**
+   * The rows among {@code candidates} with a non-zero element, or of the whole table when {@code
+   * candidates} is null.
+   */
+  final int[] nonZeroRows(EmbeddingTable t, int[] candidates) {
+    return candidates == null
+        ? t.nonZeroRows(bits, intsPerElement)
+        : t.nonZeroRows(bits, intsPerElement, candidates);
   }
 
   /** Copies {@code n} elements from {@code from} of {@code src} to {@code to} of this vector. */

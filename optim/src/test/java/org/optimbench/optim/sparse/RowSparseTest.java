@@ -233,6 +233,74 @@ class RowSparseTest {
     }
   }
 
+  /**
+   * Rows the trainer names as possibly non-zero (a superset: the looked-up rows and others whose
+   * gradient is zero) give what the scan of the whole table gives, bit for bit; rows named for
+   * another gradient array are not used; and the named rows are what is searched (naming none
+   * updates none).
+   */
+  @ParameterizedTest(name = "{0} rowMajor={1}")
+  @CsvSource({"FLOAT, false", "DOUBLE, true"})
+  void candidateRowsFromTheTrainerGiveTheScansResult(DataType dt, boolean rowMajor) {
+    Model scanned = Model.of(dt, rowMajor);
+    Model named = Model.of(dt, rowMajor);
+    Model elsewhere = Model.of(dt, rowMajor);
+    Model none = Model.of(dt, rowMajor);
+    List<Model> all = List.of(scanned, named, elsewhere, none);
+    Optimizer opt = rowSparse("lazy_adam", hparams("lazy_adam"));
+    List<OptimizerState> states = new java.util.ArrayList<>();
+    for (Model m : all) {
+      m.setTable(init(), m.view().params());
+      states.add(opt.init(m.view()));
+    }
+    Diagnostics noneDiag = new Diagnostics();
+    for (int t = 0; t < REF.get("steps").size(); t++) {
+      JsonNode step = REF.get("steps").get(t);
+      java.util.TreeSet<Integer> superset = new java.util.TreeSet<>();
+      step.get("rows").forEach(r -> superset.add(r.asInt()));
+      for (int i = 0; i < ROWS; i += 3) superset.add(i);
+      int[] candidates = superset.stream().mapToInt(Integer::intValue).toArray();
+      for (Model m : all) m.gradient(step);
+      Optimizers.step(opt, scanned.view(), states.get(0), StepContext.of(t));
+      Optimizers.step(
+          opt,
+          named.view(),
+          states.get(1),
+          StepContext.builder()
+              .step(t)
+              .tableRows(named.view().grads(), new int[][] {candidates})
+              .build());
+      Optimizers.step(
+          opt,
+          elsewhere.view(),
+          states.get(2),
+          StepContext.builder()
+              .step(t)
+              .tableRows(elsewhere.view().grads().dup(), new int[][] {new int[0]})
+              .build());
+      Optimizers.step(
+          opt,
+          none.view(),
+          states.get(3),
+          StepContext.builder()
+              .step(t)
+              .diagnostics(noneDiag)
+              .tableRows(none.view().grads(), new int[][] {new int[0]})
+              .build());
+      assertEquals(0.0, noneDiag.values().get("rows_updated"), "step " + t);
+    }
+    assertArrayEquals(
+        scanned.view().params().toDoubleVector(), named.view().params().toDoubleVector(), 0.0);
+    assertArrayEquals(
+        scanned.view().params().toDoubleVector(), elsewhere.view().params().toDoubleVector(), 0.0);
+    assertTrue(states.get(0).bitwiseEquals(states.get(1)), "state with named rows");
+    Model start = Model.of(dt, rowMajor);
+    start.setTable(init(), start.view().params());
+    assertTrue(
+        !java.util.Arrays.equals(start.tableValues(), named.tableValues()),
+        "the trace moves the table");
+  }
+
   /** The schedule factor scales the tables' rate too. */
   @Test
   void scheduleFactorScalesTheTablesRate() {

@@ -10,13 +10,13 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.List;
 import java.util.Locale;
-import org.bytedeco.javacpp.BytePointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.concurrency.AffinityManager;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.optimbench.optim.HostBytes;
 
 /**
  * {@link AllReduce} over a TCP ring: worker r sends to rank r+1 and receives from rank r-1, one
@@ -646,15 +646,7 @@ public final class RingAllReduce implements AllReduce {
 
   /** The array's elements as a direct ByteBuffer over ND4J's native memory (no copy). */
   static ByteBuffer nativeBytes(INDArray a) {
-    long bytes = a.length() * a.dataType().width();
-    if (bytes > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException(
-          "arrays over 2 GiB are not supported (" + bytes + " bytes); split them");
-    }
-    long extra = (a.offset() - a.data().offset()) * a.dataType().width();
-    BytePointer p = new BytePointer(a.data().addressPointer());
-    p.position(0).capacity(extra + bytes).limit(extra + bytes);
-    return p.asByteBuffer().position((int) extra).slice().order(ByteOrder.nativeOrder());
+    return HostBytes.of(a);
   }
 
   /**

@@ -62,7 +62,13 @@ public final class RowSparseSum {
   public record LastCall(boolean sparse, long payloadValues, long rowsSent) {}
 
   private final AllReduce comm;
+
+  /** The tables by offset. */
   private final List<EmbeddingTable> tables;
+
+  /** {@code given[i]}: the position of {@code tables.get(i)} in the constructor's list. */
+  private final int[] given;
+
   private final long flatLength;
 
   /** The elements outside every table. */
@@ -72,6 +78,10 @@ public final class RowSparseSum {
   private final Region inTables;
 
   private LastCall last = new LastCall(false, 0, 0);
+
+  /** The rows the last sparse call wrote, per table in the constructor's order; else null. */
+  private int[][] lastRows;
+
   private INDArray gatherStore;
 
   /**
@@ -101,6 +111,8 @@ public final class RowSparseSum {
   public RowSparseSum(AllReduce comm, List<EmbeddingTable> tables, long flatLength) {
     this.comm = comm;
     this.tables = tables.stream().sorted(Comparator.comparingLong(EmbeddingTable::offset)).toList();
+    this.given = new int[tables.size()];
+    for (int i = 0; i < given.length; i++) given[i] = tables.indexOf(this.tables.get(i));
     this.flatLength = flatLength;
     this.outside = new Region();
     this.inTables = new Region();
@@ -129,11 +141,20 @@ public final class RowSparseSum {
   }
 
   /**
+   * The rows at which the last call's result may be non-zero in each table (in the order the
+   * constructor was given the tables; ascending, distinct): the rows some worker sent. Null when
+   * the last call summed the tables dense (every row may be non-zero).
+   */
+  public int[][] lastRows() {
+    return lastRows;
+  }
+
+  /**
    * Replaces {@code flat} by its sum over all workers and returns the summed {@code scalars}, as
    * {@link AllReduce#sumInPlace(INDArray, double[])}.
    */
   public double[] sumInPlace(INDArray flat, double[] scalars) {
-    return reduce(flat, scalars, -1);
+    return reduce(flat, scalars, -1, null);
   }
 
   /**
@@ -144,14 +165,28 @@ public final class RowSparseSum {
    * twice more (BENCHMARKS.md, "Measurements behind code choices").
    */
   public double[] meanInPlace(INDArray flat, double[] scalars, int weightAt) {
+    return meanInPlace(flat, scalars, weightAt, null);
+  }
+
+  /**
+   * {@link #meanInPlace(INDArray, double[], int)} where the rows at which this worker's tables may
+   * be non-zero are known: {@code candidates[i]} for table {@code i} of the constructor's list
+   * (ascending, distinct; null where unknown, and a null array where none are), so only those rows
+   * are read to find the ones to send (the same rows the scan of the whole table finds).
+   */
+  public double[] meanInPlace(INDArray flat, double[] scalars, int weightAt, int[][] candidates) {
     if (weightAt < 0 || weightAt >= scalars.length)
       throw new IllegalArgumentException(
           "weight index " + weightAt + " outside the " + scalars.length + " scalars");
-    return reduce(flat, scalars, weightAt);
+    return reduce(flat, scalars, weightAt, candidates);
   }
 
   /** The sum ({@code weightAt} < 0) or the weighted mean (weight {@code scalars[weightAt]}). */
-  private double[] reduce(INDArray flat, double[] scalars, int weightAt) {
+  private double[] reduce(INDArray flat, double[] scalars, int weightAt, int[][] candidates) {
+    if (candidates != null && candidates.length != tables.size())
+      throw new IllegalArgumentException(
+          "rows for " + candidates.length + " tables, the sum has " + tables.size());
+    lastRows = null;
     if (flat.length() != flatLength)
       throw new IllegalArgumentException(
           "expected a flat array of " + flatLength + " elements, got " + flat.length());
@@ -169,7 +204,8 @@ public final class RowSparseSum {
       int[][] rows = new int[tables.size()][];
       long localLength = 0;
       for (int t = 0; t < tables.size(); t++) {
-        rows[t] = x.nonZeroRows(tables.get(t));
+        int[] c = candidates == null ? null : candidates[given[t]];
+        rows[t] = x.nonZeroRows(tables.get(t), c);
         localLength += 1 + rows[t].length * (1 + tables.get(t).width());
       }
       // One call for the elements outside the tables, the scalars and every worker's payload
@@ -275,7 +311,9 @@ public final class RowSparseSum {
     int[] cursor = new int[workers];
     for (int r = 1; r < workers; r++) cursor[r] = cursor[r - 1] + (int) lengths[r - 1];
     long sent = 0;
-    for (EmbeddingTable table : tables) {
+    int[][] written = new int[tables.size()][];
+    for (int ti = 0; ti < tables.size(); ti++) {
+      EmbeddingTable table = tables.get(ti);
       int width = (int) table.width();
       int[] count = new int[workers];
       int[] idsAt = new int[workers];
@@ -286,6 +324,7 @@ public final class RowSparseSum {
         unionBound += count[r];
       }
       int[] union = union(all, idsAt, count, unionBound);
+      written[given[ti]] = union;
       double[] sum = new double[union.length * width];
       for (int r = 0; r < workers; r++) {
         int valuesAt = idsAt[r] + count[r];
@@ -302,6 +341,7 @@ public final class RowSparseSum {
       if (divisor != 1.0) for (int i = 0; i < sum.length; i++) sum[i] /= divisor;
       for (int u = 0; u < union.length; u++) x.writeRow(table, union[u], sum, u * width);
     }
+    lastRows = written;
     return sent;
   }
 
@@ -343,9 +383,14 @@ public final class RowSparseSum {
 
     abstract void set(int i, double v);
 
-    /** The rows of {@code t} with a non-zero element ({@link EmbeddingTable#nonZeroRows}). */
-    final int[] nonZeroRows(EmbeddingTable t) {
-      return t.nonZeroRows(bits, intsPerElement);
+    /**
+     * The rows of {@code t} with a non-zero element ({@link EmbeddingTable#nonZeroRows}), among
+     * {@code candidates} unless null.
+     */
+    final int[] nonZeroRows(EmbeddingTable t, int[] candidates) {
+      return candidates == null
+          ? t.nonZeroRows(bits, intsPerElement)
+          : t.nonZeroRows(bits, intsPerElement, candidates);
     }
 
     /**

@@ -1,5 +1,8 @@
 package org.optimbench.jobs.model;
 
+import java.nio.ByteBuffer;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -11,9 +14,12 @@ import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.params.DefaultParamInitializer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.optimbench.optim.EmbeddingTable;
+import org.optimbench.optim.HostBytes;
 import org.optimbench.optim.ModelView;
 import org.optimbench.optim.ParamLayout;
 
@@ -40,6 +46,24 @@ public final class NetworkModel {
   private final ParamLayout layout;
   private final ModelView view;
 
+  /** The layer of each embedding table, in {@link #embeddingTables()}'s order. */
+  private final Layer[] tableLayers;
+
+  /** Views of the gradient outside every embedding table, in flat-vector order. */
+  private final List<INDArray> outsideTables;
+
+  /** What {@link #gradientRows()} returns. */
+  private int[][] gradientRows;
+
+  /**
+   * Checks, before each backward pass that zeroes only named rows, that the gradient view is zero
+   * everywhere else, by scanning every table: a writer of the view that did not report its rows
+   * ({@link #gradientWritten}) would otherwise leave its values in the next gradient. Set in the
+   * test suite ({@code -Doptimbench.checkGradientRows=true}); off in runs, where it would cost the
+   * passes over the tables the rows exist to avoid.
+   */
+  private static final boolean CHECK_ROWS = Boolean.getBoolean("optimbench.checkGradientRows");
+
   public NetworkModel(MultiLayerNetwork net) {
     this((Model) net);
   }
@@ -60,7 +84,24 @@ public final class NetworkModel {
       if (g.getFlattenedGradients() == null) g.initGradientsView();
       grads = g.getFlattenedGradients();
     }
-    this.view = new ModelView(layout, net.params(), grads, tablesOf(net));
+    List<Layer> layers = new ArrayList<>();
+    this.view = new ModelView(layout, net.params(), grads, tablesOf(net, layers));
+    this.tableLayers = layers.toArray(new Layer[0]);
+    this.outsideTables = outside(view);
+  }
+
+  /** Views of {@code view}'s gradient between its tables. */
+  private static List<INDArray> outside(ModelView view) {
+    List<EmbeddingTable> ts = new ArrayList<>(view.tables());
+    ts.sort(Comparator.comparingLong(EmbeddingTable::offset));
+    List<INDArray> out = new ArrayList<>();
+    long next = 0;
+    for (EmbeddingTable t : ts) {
+      if (t.offset() > next) out.add(view.grads().get(NDArrayIndex.interval(next, t.offset())));
+      next = t.offset() + t.elements();
+    }
+    if (next < view.length()) out.add(view.grads().get(NDArrayIndex.interval(next, view.length())));
+    return out;
   }
 
   /**
@@ -124,7 +165,7 @@ public final class NetworkModel {
     return view.tables();
   }
 
-  private static List<EmbeddingTable> tablesOf(Model net) {
+  private static List<EmbeddingTable> tablesOf(Model net, List<Layer> tableLayers) {
     long flatOffset = net.params().offset();
     List<EmbeddingTable> out = new ArrayList<>();
     Layer[] layers =
@@ -147,6 +188,7 @@ public final class NetworkModel {
               w.size(1),
               w.stride(0),
               w.stride(1)));
+      tableLayers.add(l);
     }
     return out;
   }
@@ -164,6 +206,7 @@ public final class NetworkModel {
    */
   public double lossAndGradient(MultiDataSet batch) {
     long n = batch.getFeatures(0).size(0);
+    armZeroing();
     if (net instanceof MultiLayerNetwork m) {
       if (batch.numFeatureArrays() != 1 || batch.numLabelsArrays() != 1) {
         throw new IllegalArgumentException(
@@ -180,8 +223,130 @@ public final class NetworkModel {
       g.setLayerMaskArrays(batch.getFeaturesMaskArrays(), batch.getLabelsMaskArrays());
       g.computeGradientAndScore();
     }
-    view.grads().divi(n);
+    gradientRows = rowsOfLayers();
+    divide(n);
     return net.score();
+  }
+
+  /**
+   * For each embedding table ({@link #embeddingTables()}, same order), the rows (ascending,
+   * distinct) at which the gradient view may now be non-zero, or null for a table whose rows are
+   * not known; null when no table's are. {@link #lossAndGradient} sets them to the rows the tables'
+   * layers wrote ({@link RowSparseGradient}); whoever writes the view afterwards reports the rows
+   * it may have made non-zero through {@link #gradientWritten}. The arrays are this model's: read
+   * them, do not change them.
+   */
+  public int[][] gradientRows() {
+    return gradientRows;
+  }
+
+  /**
+   * Reports a write to the gradient view after {@link #lossAndGradient}: the view may now be
+   * non-zero at {@code rows} of each table (as {@link #gradientRows()}; null where anywhere). The
+   * next backward pass zeroes those rows of the tables before it adds its batch, and every row of a
+   * table whose rows are null, so a write nobody reports leaves values behind: every code path that
+   * writes the view calls this (the test suite checks it, {@code CHECK_ROWS}).
+   */
+  public void gradientWritten(int[][] rows) {
+    if (rows != null && rows.length != tableLayers.length)
+      throw new IllegalArgumentException(
+          "rows for " + rows.length + " tables, the model has " + tableLayers.length);
+    gradientRows = rows;
+  }
+
+  /**
+   * Tells each table's layer which rows its next backward pass must zero: those at which the view
+   * may be non-zero, when known, else (null) the whole table.
+   */
+  private void armZeroing() {
+    for (int i = 0; i < tableLayers.length; i++) {
+      if (!(tableLayers[i] instanceof RowSparseGradient r)) continue;
+      int[] rows = gradientRows == null ? null : gradientRows[i];
+      if (rows != null && CHECK_ROWS) checkZeroOutside(i, rows);
+      r.zeroOnlyRows(rows);
+    }
+  }
+
+  private void checkZeroOutside(int table, int[] rows) {
+    EmbeddingTable t = view.tables().get(table);
+    int k = view.dtype() == DataType.DOUBLE ? 2 : 1;
+    int[] nonZero = t.nonZeroRows(HostBytes.of(view.grads()).asIntBuffer(), k);
+    java.util.Set<Integer> named = new java.util.HashSet<>();
+    for (int r : rows) named.add(r);
+    for (int r : nonZero)
+      if (!named.contains(r))
+        throw new IllegalStateException(
+            "the gradient of table "
+                + t.name()
+                + " is non-zero at row "
+                + r
+                + ", which no writer of the gradient view reported (NetworkModel.gradientWritten)");
+  }
+
+  private int[][] rowsOfLayers() {
+    if (tableLayers.length == 0) return null;
+    int[][] rows = new int[tableLayers.length][];
+    boolean any = false;
+    for (int i = 0; i < tableLayers.length; i++) {
+      if (tableLayers[i] instanceof RowSparseGradient r) rows[i] = r.gradientRows();
+      any |= rows[i] != null;
+    }
+    return any ? rows : null;
+  }
+
+  /**
+   * Divides the gradient by the batch size: DL4J's is the sum over the batch. Where the tables'
+   * layers name their rows, only those rows of the tables are divided (the rest are zero, and
+   * divide to themselves): dividing a whole table is a pass over memory as large as the table,
+   * which PyTorch's sparse embedding gradients never make (BENCHMARKS.md, "Peers: PyTorch on the
+   * same CPU"). The same IEEE division either way, so the same bits.
+   */
+  private void divide(long n) {
+    if (gradientRows == null) {
+      view.grads().divi(n);
+      return;
+    }
+    for (INDArray v : outsideTables) v.divi(n);
+    List<EmbeddingTable> ts = view.tables();
+    for (int i = 0; i < ts.size(); i++) {
+      EmbeddingTable t = ts.get(i);
+      if (gradientRows[i] == null)
+        view.grads().get(NDArrayIndex.interval(t.offset(), t.offset() + t.elements())).divi(n);
+      else divideRows(view.grads(), t, gradientRows[i], n);
+    }
+  }
+
+  /** {@code flat[e] /= n} for the elements {@code e} of {@code rows} of {@code table}. */
+  static void divideRows(INDArray flat, EmbeddingTable table, int[] rows, long n) {
+    ByteBuffer bytes = HostBytes.of(flat);
+    int w = (int) table.width();
+    if (flat.dataType() == DataType.FLOAT) {
+      FloatBuffer b = bytes.asFloatBuffer();
+      float d = n;
+      for (int id : rows) {
+        long first = table.offset() + id * table.rowStride();
+        for (int j = 0; j < w; j++) {
+          int at = (int) (first + j * table.colStride());
+          b.put(at, b.get(at) / d);
+        }
+      }
+    } else if (flat.dataType() == DataType.DOUBLE) {
+      DoubleBuffer b = bytes.asDoubleBuffer();
+      double d = n;
+      for (int id : rows) {
+        long first = table.offset() + id * table.rowStride();
+        for (int j = 0; j < w; j++) {
+          int at = (int) (first + j * table.colStride());
+          b.put(at, b.get(at) / d);
+        }
+      }
+    } else {
+      for (int id : rows)
+        for (int j = 0; j < w; j++) {
+          long at = table.offset() + id * table.rowStride() + j * table.colStride();
+          flat.putScalar(at, flat.getDouble(at) / n);
+        }
+    }
   }
 
   /** The network's (first) output for the features of {@code batch}, in inference mode. */
@@ -197,6 +362,7 @@ public final class NetworkModel {
   public INDArray gradientAt(INDArray at, MultiDataSet batch) {
     INDArray saved = view.params().dup();
     INDArray savedGrad = view.grads().dup();
+    int[][] savedRows = gradientRows;
     try {
       view.params().assign(at);
       lossAndGradient(batch);
@@ -204,6 +370,7 @@ public final class NetworkModel {
     } finally {
       view.params().assign(saved);
       view.grads().assign(savedGrad);
+      gradientRows = savedRows;
       saved.close();
       savedGrad.close();
     }

@@ -42,14 +42,20 @@ final class GradientSharing extends ModeStrategy {
     return true;
   }
 
+  /**
+   * The rows this worker's tables may be non-zero at let the sparse sum skip its scan of the
+   * tables; afterwards the tables may be non-zero at the rows any worker sent, which the sparse sum
+   * reports, and anywhere after a dense sum.
+   */
   @Override
-  double[] gradient(INDArray grads, double loss, long examples) {
+  Gradient gradient(INDArray grads, double loss, long examples, int[][] rows) {
     double[] scalars = {loss * examples, examples};
-    double[] s =
-        rowSparse != null
-            ? rowSparse.meanInPlace(grads, scalars, 1)
-            : comm.meanInPlace(grads, scalars, 1);
-    return new double[] {s[0] / s[1], s[1]};
+    if (rowSparse != null) {
+      double[] s = rowSparse.meanInPlace(grads, scalars, 1, rows);
+      return new Gradient(s[0] / s[1], (long) s[1], rowSparse.lastRows());
+    }
+    double[] s = comm.meanInPlace(grads, scalars, 1);
+    return new Gradient(s[0] / s[1], (long) s[1], null);
   }
 
   @Override

@@ -67,12 +67,19 @@ abstract class ModeStrategy {
   }
 
   /**
-   * Turns {@code grads}, this worker's mean gradient over {@code examples}, in place into the
-   * gradient the optimizer steps with, and returns {loss, examples} of that gradient's batch; by
-   * default this worker's own.
+   * The gradient the optimizer steps with: its batch's loss and example count, and for each
+   * embedding table the rows at which it may be non-zero (null where unknown, a null array where no
+   * table's are known; {@link org.optimbench.optim.StepContext#tableRows}).
    */
-  double[] gradient(INDArray grads, double loss, long examples) {
-    return new double[] {loss, examples};
+  record Gradient(double loss, long examples, int[][] rows) {}
+
+  /**
+   * Turns {@code grads}, this worker's mean gradient over {@code examples} whose tables may be
+   * non-zero at {@code rows}, in place into the gradient the optimizer steps with; by default this
+   * worker's own.
+   */
+  Gradient gradient(INDArray grads, double loss, long examples, int[][] rows) {
+    return new Gradient(loss, examples, rows);
   }
 
   /** The reducer of per-example statistics (the batch's, global where gradients are shared). */

@@ -143,9 +143,11 @@ public final class WorkerLoop {
   private StepResult run(long t, List<Batch> micro, LazyValidation validation) {
     INDArray grads = model.view().grads();
     double[] local = micro.size() == 1 ? single(micro.get(0)) : accumulated(micro);
-    double[] s = strategy.gradient(grads, local[0], (long) local[1]);
-    double loss = s[0];
-    long examples = (long) s[1];
+    ModeStrategy.Gradient shared =
+        strategy.gradient(grads, local[0], (long) local[1], model.gradientRows());
+    model.gradientWritten(shared.rows());
+    double loss = shared.loss();
+    long examples = shared.examples();
     Diagnostics diag = new Diagnostics();
     double factor = schedule.factor(t);
     StepContext.Builder ctx =
@@ -158,6 +160,7 @@ public final class WorkerLoop {
             .reducer(Reducer.LOCAL)
             .batchReducer(strategy.batchReducer())
             .diagnostics(diag)
+            .tableRows(grads, shared.rows())
             // Forward differences around the step's own gradient: the gradient view holds it for
             // the whole step (optimizers never write it, gradientAt restores it), so one extra
             // gradient evaluation per product. The point is the live parameters, not a copy:
@@ -196,6 +199,7 @@ public final class WorkerLoop {
       else accumulator.addi(grads);
     }
     grads.assign(accumulator).divi(n);
+    model.gradientWritten(null); // the union of the micro-batches' rows
     return new double[] {lossSum / n, n};
   }
 
@@ -244,7 +248,7 @@ public final class WorkerLoop {
       }
       g.divi(n);
     }
-    if (strategy.sharesGradients()) strategy.gradient(g, 0.0, n);
+    if (strategy.sharesGradients()) strategy.gradient(g, 0.0, n, null);
     return g;
   }
 

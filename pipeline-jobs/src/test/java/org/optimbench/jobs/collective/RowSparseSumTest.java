@@ -150,6 +150,68 @@ class RowSparseSumTest {
     }
   }
 
+  /** The rows of {@code t} in which {@code g} has an element with a bit set. */
+  private static java.util.TreeSet<Integer> nonZero(double[] g, EmbeddingTable t, DataType type) {
+    java.util.TreeSet<Integer> out = new java.util.TreeSet<>();
+    for (int id = 0; id < t.rows(); id++)
+      for (long e : rowElements(t, id)) {
+        double v = type == DataType.FLOAT ? (float) g[(int) e] : g[(int) e];
+        if (Double.doubleToRawLongBits(v) != 0) out.add(id);
+      }
+    return out;
+  }
+
+  /**
+   * Rows named by whoever computed the gradient (a superset of each worker's non-zero rows, tables
+   * given out of offset order) give the bytes of the scan, and the sum names the rows it wrote: the
+   * non-zero rows of every worker, per table in the order it was given them.
+   */
+  @Test
+  void namedRowsGiveTheScansBytesAndTheSumNamesTheRowsItWrote() throws Exception {
+    List<EmbeddingTable> given = List.of(TABLES.get(1), TABLES.get(0));
+    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      int workers = 3;
+      List<Object[]> scanned = reduce(workers, type, false, true);
+      List<AllReduce> ring = LoopbackRing.open(workers, CollectiveOptions.defaults());
+      List<Object[]> named;
+      try {
+        named =
+            LoopbackRing.onAll(
+                ring,
+                ar -> {
+                  double[] g = gradient(ar.rank(), 4, false);
+                  INDArray flat = Nd4j.createFromArray(g).castTo(type);
+                  int[][] candidates = new int[given.size()][];
+                  for (int i = 0; i < given.size(); i++) {
+                    java.util.TreeSet<Integer> rows = nonZero(g, given.get(i), type);
+                    for (int id = 0; id < given.get(i).rows(); id += 7) rows.add(id);
+                    candidates[i] = rows.stream().mapToInt(Integer::intValue).toArray();
+                  }
+                  RowSparseSum s = new RowSparseSum(ar, given, LENGTH);
+                  s.meanInPlace(
+                      flat, new double[] {ar.rank() + 1, weight(ar.rank())}, 1, candidates);
+                  return new Object[] {RingAllReduceTest.bytes(flat), s.lastRows(), s.lastCall()};
+                });
+      } finally {
+        for (AllReduce ar : ring) ar.close();
+      }
+      for (Object[] w : named) {
+        assertArrayEquals((byte[]) scanned.get(0)[0], (byte[]) w[0], type + ": bytes");
+        assertTrue(((RowSparseSum.LastCall) w[2]).sparse(), type + ": sparse");
+        int[][] written = (int[][]) w[1];
+        for (int i = 0; i < given.size(); i++) {
+          java.util.TreeSet<Integer> union = new java.util.TreeSet<>();
+          for (int r = 0; r < workers; r++)
+            union.addAll(nonZero(gradient(r, 4, false), given.get(i), type));
+          assertArrayEquals(
+              union.stream().mapToInt(Integer::intValue).toArray(),
+              written[i],
+              type + ": rows written in " + given.get(i).name());
+        }
+      }
+    }
+  }
+
   @Test
   void denseTablesFallBackToADenseSum() throws Exception {
     for (int workers = 2; workers <= 3; workers++) {

@@ -26,6 +26,36 @@ import org.optimbench.optim.trace.SoftmaxMlp;
  * flat parameter vector in PyTorch's layout.
  */
 class NetworkModelTest {
+  /**
+   * Dividing only named rows of a table gives the bits ND4J's {@code divi} of the whole vector
+   * gives (the rows not named are zero), in both dtypes and both table layouts.
+   */
+  @Test
+  void dividingTheNamedRowsIsNd4jsDivision() {
+    java.util.Random r = new java.util.Random(5);
+    for (DataType dtype : List.of(DataType.FLOAT, DataType.DOUBLE)) {
+      for (boolean rowMajor : new boolean[] {true, false}) {
+        org.optimbench.optim.EmbeddingTable t =
+            rowMajor
+                ? new org.optimbench.optim.EmbeddingTable("t", 3, 20, 5, 5, 1)
+                : new org.optimbench.optim.EmbeddingTable("t", 3, 20, 5, 1, 20);
+        double[] g = new double[3 + 100 + 2];
+        int[] rows = {0, 4, 5, 11, 19};
+        for (int id : rows)
+          for (int j = 0; j < 5; j++)
+            g[(int) (3 + id * t.rowStride() + j * t.colStride())] = r.nextGaussian() * 1e3;
+        INDArray flat = Nd4j.createFromArray(g).castTo(dtype);
+        INDArray want = flat.dup().divi(7);
+        NetworkModel.divideRows(flat, t, rows, 7);
+        for (int i = 3; i < 103; i++)
+          assertEquals(
+              Double.doubleToRawLongBits(want.getDouble(i)),
+              Double.doubleToRawLongBits(flat.getDouble(i)),
+              dtype + " rowMajor=" + rowMajor + " element " + i);
+      }
+    }
+  }
+
   @Test
   void lossGradientAndLayoutMatchTheTraceModel() {
     MultiLayerConfiguration conf =

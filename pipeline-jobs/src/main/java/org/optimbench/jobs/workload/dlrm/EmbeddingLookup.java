@@ -14,6 +14,7 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.optimbench.jobs.model.RowSparseGradient;
 
 /**
  * The runtime of {@link EmbeddingLookupLayer}: DL4J's EmbeddingLayer (identity, no bias) with the
@@ -26,11 +27,21 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * example's output gradient added to its id's row in batch order, as {@code scatterUpdate(ADD)}
  * does on one thread, so the gradient is the same bit for bit.
  *
- * <p>The whole gradient table is zeroed each backward pass, not only the rows of the last batch:
+ * <p>Each backward pass zeroes the whole gradient table, not only the rows of the last batch:
  * whoever shares the gradient (gradient sharing's row-sparse sum) writes other workers' rows into
- * it.
+ * it, and accumulation over micro-batches writes the union of theirs. Only where the model that
+ * owns the gradient knows every row that may be non-zero ({@link #zeroOnlyRows}) are those rows
+ * zeroed alone: zeroing the whole table is a pass over as much memory as the table, which PyTorch's
+ * sparse embedding gradients never make (BENCHMARKS.md, "Peers: PyTorch on the same CPU"). After
+ * the pass the table is non-zero only at the batch's ids, which {@link #gradientRows} names.
  */
-final class EmbeddingLookup extends EmbeddingLayer {
+final class EmbeddingLookup extends EmbeddingLayer implements RowSparseGradient {
+  /** The distinct ids of the last backward pass, ascending; null after a forward pass. */
+  private int[] gradientRows;
+
+  /** The rows the next backward pass zeroes, when not the whole table. */
+  private int[] zeroOnly;
+
   EmbeddingLookup(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
   }
@@ -67,8 +78,19 @@ final class EmbeddingLookup extends EmbeddingLayer {
   }
 
   @Override
+  public int[] gradientRows() {
+    return gradientRows;
+  }
+
+  @Override
+  public void zeroOnlyRows(int[] rows) {
+    zeroOnly = rows;
+  }
+
+  @Override
   protected INDArray preOutput(boolean training, LayerWorkspaceMgr workspaceMgr) {
     assertInputSet(false);
+    gradientRows = null;
     int[] ids = ids();
     INDArray w = getParam(DefaultParamInitializer.WEIGHT_KEY);
     INDArray out =
@@ -89,15 +111,30 @@ final class EmbeddingLookup extends EmbeddingLayer {
   public Pair<Gradient, INDArray> backpropGradient(
       INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
     assertInputSet(true);
+    gradientRows = null;
     int[] ids = ids();
     INDArray delta = epsilon; // identity activation
     if (maskArray != null) delta.muliColumnVector(maskArray.castTo(dataType));
     INDArray grad = gradientViews.get(DefaultParamInitializer.WEIGHT_KEY);
-    zero(grad);
+    int[] stale = zeroOnly;
+    zeroOnly = null;
+    if (stale == null) zero(grad);
+    else zeroRows(grad, stale);
     scatterAdd(grad, ids, delta);
+    gradientRows = distinct(ids);
     Gradient ret = new DefaultGradient();
     ret.gradientForVariable().put(DefaultParamInitializer.WEIGHT_KEY, grad);
     return new Pair<>(ret, null); // no gradient for the ids
+  }
+
+  /** The distinct values of {@code ids}, ascending. */
+  static int[] distinct(int[] ids) {
+    int[] sorted = ids.clone();
+    java.util.Arrays.sort(sorted);
+    int n = 0;
+    for (int i = 0; i < sorted.length; i++)
+      if (n == 0 || sorted[n - 1] != sorted[i]) sorted[n++] = sorted[i];
+    return java.util.Arrays.copyOf(sorted, n);
   }
 
   private static final float[] ZEROS_F = new float[8192];
@@ -132,6 +169,24 @@ final class EmbeddingLookup extends EmbeddingLayer {
       }
     } else {
       a.assign(0);
+    }
+  }
+
+  /** {@code a[r, :] = 0} for the rows {@code r} of {@code rows}. */
+  static void zeroRows(INDArray a, int[] rows) {
+    int d = Math.toIntExact(a.size(1));
+    long s0 = a.stride(0);
+    long s1 = a.stride(1);
+    if (a.dataType() == DataType.FLOAT) {
+      FloatBuffer b = a.data().asNioFloat();
+      long a0 = b.position();
+      for (int r : rows) for (int k = 0; k < d; k++) b.put((int) (a0 + r * s0 + k * s1), 0f);
+    } else if (a.dataType() == DataType.DOUBLE) {
+      DoubleBuffer b = a.data().asNioDouble();
+      long a0 = b.position();
+      for (int r : rows) for (int k = 0; k < d; k++) b.put((int) (a0 + r * s0 + k * s1), 0d);
+    } else {
+      for (int r : rows) for (int k = 0; k < d; k++) a.putScalar(r, k, 0);
     }
   }
 

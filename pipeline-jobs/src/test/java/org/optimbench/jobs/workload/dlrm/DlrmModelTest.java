@@ -264,6 +264,81 @@ class DlrmModelTest {
     }
   }
 
+  /**
+   * The embedding layers name the rows their batch wrote ({@link NetworkModel#gradientRows}): every
+   * row of every table whose gradient has a bit set is among them (what a scan of the table finds),
+   * at most one per example, ascending; a second batch replaces them. Float32 and float64.
+   */
+  @Test
+  void gradientRowsHoldEveryNonZeroRowOfTheTables() {
+    Dlrm w = new Dlrm(3, List.of(50, 40, 60, 30), 4, List.of(8, 4), List.of(6, 1), 0);
+    for (DataType dtype : List.of(DataType.DOUBLE, DataType.FLOAT)) {
+      NetworkModel model = w.build(dtype, 5);
+      assertEquals(null, model.gradientRows(), "before any gradient");
+      for (long seed : new long[] {31, 32}) {
+        model.lossAndGradient(InMemory.encode(w, rows(w, 16, seed), dtype));
+        int[][] named = model.gradientRows();
+        java.nio.IntBuffer bits =
+            org.optimbench.optim.HostBytes.of(model.view().grads()).asIntBuffer();
+        List<org.optimbench.optim.EmbeddingTable> tables = model.embeddingTables();
+        assertEquals(tables.size(), named.length);
+        for (int i = 0; i < tables.size(); i++) {
+          int[] scanned = tables.get(i).nonZeroRows(bits, dtype == DataType.FLOAT ? 1 : 2);
+          java.util.Set<Integer> rows = new java.util.HashSet<>();
+          for (int k = 0; k < named[i].length; k++) {
+            rows.add(named[i][k]);
+            if (k > 0) assertTrue(named[i][k - 1] < named[i][k], "ascending, distinct");
+          }
+          assertTrue(named[i].length <= 16 && named[i].length > 0, "one row per example at most");
+          for (int id : scanned)
+            assertTrue(rows.contains(id), dtype + " table " + i + ": row " + id + " not named");
+          assertArrayEquals(
+              scanned,
+              tables.get(i).nonZeroRows(bits, dtype == DataType.FLOAT ? 1 : 2, named[i]),
+              "the named rows' non-zero ones are the scan's");
+        }
+      }
+    }
+  }
+
+  /**
+   * A backward pass zeroes only the rows the view may be non-zero at, so: the gradient of batch B
+   * after batch A is a fresh model's gradient of B bit for bit; after a reported write anywhere
+   * ({@code gradientWritten(null)}) too; and a write nobody reported is caught before the next pass
+   * (the suite runs with {@code optimbench.checkGradientRows}) rather than left in the gradient.
+   */
+  @Test
+  void eachGradientIsTheBatchsOwnWhateverTheViewHeldBefore() {
+    Dlrm w = new Dlrm(3, List.of(50, 40, 60, 30), 4, List.of(8, 4), List.of(6, 1), 0);
+    MultiDataSet a = InMemory.encode(w, rows(w, 16, 41), DataType.FLOAT);
+    MultiDataSet b = InMemory.encode(w, rows(w, 16, 42), DataType.FLOAT);
+    NetworkModel fresh = w.build(DataType.FLOAT, 5);
+    fresh.lossAndGradient(b);
+    float[] want = fresh.view().grads().toFloatVector();
+
+    NetworkModel model = w.build(DataType.FLOAT, 5);
+    model.lossAndGradient(a);
+    model.lossAndGradient(b);
+    assertArrayEquals(want, model.view().grads().toFloatVector(), "after A");
+
+    org.optimbench.optim.EmbeddingTable t = model.embeddingTables().get(0);
+    java.util.Set<Integer> named = new java.util.HashSet<>();
+    for (int r : model.gradientRows()[0]) named.add(r);
+    int stray = 0;
+    while (named.contains(stray)) stray++;
+    model.view().grads().putScalar(t.offset() + stray * t.rowStride(), 1.0);
+    model.gradientWritten(null);
+    model.lossAndGradient(b);
+    assertArrayEquals(want, model.view().grads().toFloatVector(), "after a reported write");
+
+    model.view().grads().putScalar(t.offset() + stray * t.rowStride(), 1.0);
+    IllegalStateException unreported =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalStateException.class, () -> model.lossAndGradient(b));
+    String row = "row " + stray + ",";
+    assertTrue(unreported.getMessage().contains(row), unreported.getMessage());
+  }
+
   @Test
   void lossIsTheMeanBinaryCrossEntropyOfTheLogits() {
     NetworkModel model = TINY.build(DataType.DOUBLE, 3);
