@@ -6,10 +6,10 @@ import java.io.Serializable;
  * An embedding table of {@code rows x width} elements inside a flat array, filling {@code [offset,
  * offset + rows * width)}: element (i, j) of row i is at {@code offset + i * rowStride + j *
  * colStride}, with strides {@code (width, 1)} for a row-major table and {@code (1, rows)} for a
- * column-major one (DL4J's embedding weights, stored [rows, width] in 'f' order). A batch's
- * gradient of a table is non-zero only at the rows it looked up: gradient sharing sums tables as
- * sparse rows, and the optimizer {@link org.optimbench.optim.sparse.RowSparse} updates only those
- * rows.
+ * column-major one (DL4J's own embedding weights, stored [rows, width] in 'f' order; DLRM's tables
+ * are row-major). A batch's gradient of a table is non-zero only at the rows it looked up: gradient
+ * sharing sums tables as sparse rows, and the optimizer {@link
+ * org.optimbench.optim.sparse.RowSparse} updates only those rows.
  */
 public record EmbeddingTable(
     String name, long offset, long rows, long width, long rowStride, long colStride)
@@ -93,6 +93,7 @@ public record EmbeddingTable(
     int[] out = new int[candidates.length];
     int m = 0;
     int previous = -1;
+    int[] row = null;
     for (int id : candidates) {
       if (id <= previous || id >= rows)
         throw new IllegalArgumentException(
@@ -106,12 +107,18 @@ public record EmbeddingTable(
                 + previous);
       previous = id;
       long first = (offset + id * rowStride) * k;
-      long step = colStride * k;
       int v = 0;
-      for (int j = 0; j < width; j++) {
-        int at = Math.toIntExact(first + j * step);
-        v |= bits.get(at);
-        if (k == 2) v |= bits.get(at + 1);
+      if (colStride == 1) { // a row-major row is width * k consecutive ints: one bulk read
+        if (row == null) row = new int[(int) width * k];
+        bits.get(Math.toIntExact(first), row, 0, row.length);
+        for (int x : row) v |= x;
+      } else {
+        long step = colStride * k;
+        for (int j = 0; j < width; j++) {
+          int at = Math.toIntExact(first + j * step);
+          v |= bits.get(at);
+          if (k == 2) v |= bits.get(at + 1);
+        }
       }
       if (v != 0) out[m++] = id;
     }

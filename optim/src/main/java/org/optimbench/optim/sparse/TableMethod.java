@@ -249,6 +249,35 @@ public sealed interface TableMethod {
         float c2 = (float) (1 - beta2);
         float e0 = (float) eps;
         float s = (float) stepSize;
+        if (t.colStride() == 1) {
+          // row-major: each row of the four vectors in one bulk read and write (per element, the
+          // buffers' checks cost more than the arithmetic); the same arithmetic as below
+          int w = (int) t.width();
+          float[] pr = new float[w];
+          float[] gr = new float[w];
+          float[] mr = new float[w];
+          float[] vr = new float[w];
+          for (int r : rows) {
+            long e = t.offset() + r * t.rowStride();
+            long at = r * t.width();
+            pf.get(e, pr);
+            gf.get(e, gr);
+            mf.get(at, mr);
+            vf.get(at, vr);
+            for (int j = 0; j < w; j++) {
+              float gj = gr[j];
+              float m1 = (gj - mr[j]) * c1 + mr[j];
+              float v1 = (gj * gj - vr[j]) * c2 + vr[j];
+              mr[j] = m1;
+              vr[j] = v1;
+              pr[j] = pr[j] + -s * (m1 / ((float) Math.sqrt(v1) + e0));
+            }
+            mf.set(at, mr);
+            vf.set(at, vr);
+            pf.set(e, pr);
+          }
+          return;
+        }
         for (int r : rows) {
           long e = t.offset() + r * t.rowStride(); // in the model's vectors
           long at = r * t.width(); // in the (row-major) state vectors

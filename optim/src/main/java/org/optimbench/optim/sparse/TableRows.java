@@ -12,8 +12,8 @@ import org.optimbench.optim.HostBytes;
 /**
  * Element access to a flat vector (parameters, gradient, a state vector) through its native buffer,
  * for row-at-a-time work on embedding tables: a table's rows are a few elements scattered over a
- * large vector (strided in DL4J's column-major tables), which ND4J ops would gather and scatter one
- * op call per table. Indices are element offsets inside the flat vector. CPU backend only (the
+ * large vector (strided in DL4J's own column-major tables), which ND4J ops would gather and scatter
+ * one op call per table. Indices are element offsets inside the flat vector. CPU backend only (the
  * buffer is host memory).
  */
 abstract sealed class TableRows {
@@ -69,6 +69,16 @@ abstract sealed class TableRows {
 
     void set(long i, float v) {
       b.put((int) i, v);
+    }
+
+    /** Elements {@code i .. i + dst.length - 1} into {@code dst}, in one bulk read. */
+    void get(long i, float[] dst) {
+      b.get((int) i, dst, 0, dst.length);
+    }
+
+    /** {@code src} into elements {@code i .. i + src.length - 1}, in one bulk write. */
+    void set(long i, float[] src) {
+      b.put((int) i, src, 0, src.length);
     }
 
     @Override

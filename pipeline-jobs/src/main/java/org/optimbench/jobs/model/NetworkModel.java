@@ -37,8 +37,9 @@ import org.optimbench.optim.ParamLayout;
  * the mean, so the gradient is divided by the batch size here; and DL4J stores a dense layer's
  * {@code [nIn, nOut]} weights in 'f' order, which flattens to PyTorch's {@code [out, in]} row-major
  * layout, so segment shapes are reported in that (PyTorch) convention (an embedding table of n rows
- * and width d, stored [n, d] in 'f' order, is reported as [d, n]: its flat layout). The same holds
- * for a ComputationGraph, whose gradient view is checked against finite differences in {@code
+ * and width d in DL4J's own layer, stored [n, d] in 'f' order, is reported as [d, n]: its flat
+ * layout; DLRM's tables are stored row-major, [n, d] as PyTorch's {@code nn.Embedding}). The same
+ * holds for a ComputationGraph, whose gradient view is checked against finite differences in {@code
  * DlrmModelTest}.
  */
 public final class NetworkModel {
@@ -323,6 +324,17 @@ public final class NetworkModel {
     if (flat.dataType() == DataType.FLOAT) {
       FloatBuffer b = bytes.asFloatBuffer();
       float d = n;
+      if (table.colStride() == 1) { // row-major: a row at a time (per element, the buffer's checks
+        // cost several times the division)
+        float[] row = new float[w];
+        for (int id : rows) {
+          int first = (int) (table.offset() + id * table.rowStride());
+          b.get(first, row, 0, w);
+          for (int j = 0; j < w; j++) row[j] /= d;
+          b.put(first, row, 0, w);
+        }
+        return;
+      }
       for (int id : rows) {
         long first = table.offset() + id * table.rowStride();
         for (int j = 0; j < w; j++) {

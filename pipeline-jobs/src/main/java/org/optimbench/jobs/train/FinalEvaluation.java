@@ -95,6 +95,7 @@ final class FinalEvaluation {
     DataType dtype = conf.training().dataType();
     long seed = conf.training().seed();
     NetworkModel model = workload.build(dtype, seed);
+    CheckpointListener.checkLayout(ck, model);
     model.view().params().assign(ck.params());
     INDArray at = conf.newOptimizer().evalParams(model.view(), ck.state());
     spark

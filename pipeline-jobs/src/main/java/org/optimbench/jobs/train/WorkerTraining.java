@@ -157,6 +157,7 @@ public final class WorkerTraining {
     DivergenceCheck divergence = new DivergenceCheck(factor);
     if (resume.isPresent()) {
       Checkpoint ck = resume.get();
+      CheckpointListener.checkLayout(ck, model);
       model.view().params().assign(ck.params());
       state = ck.state();
       start = ck.step();

@@ -76,8 +76,9 @@ import org.optimbench.prep.common.HadoopConf;
  * optim library's optimizer updates everything through {@link NetworkModel}.
  *
  * <p>The embeddings are DL4J EmbeddingLayers ({@link EmbeddingLookupLayer}: DL4J's configuration,
- * parameters and initialization, with a runtime that gathers and scatters the batch's rows in Java,
- * the same arithmetic without DL4J's per-table op overheads).
+ * parameters and initial values, stored row-major as PyTorch's {@code nn.Embedding} where DL4J's
+ * are column-major, with a runtime that gathers and scatters the batch's rows in Java, the same
+ * arithmetic without DL4J's per-table op overheads).
  *
  * <p>Embedding gradients: each embedding layer writes a dense gradient the size of the table (zeros
  * except the rows of the batch), as DL4J's does, and the flat gradient vector contains it. Gradient

@@ -180,7 +180,9 @@ final class EmbeddingLookup extends EmbeddingLayer implements RowSparseGradient 
     if (a.dataType() == DataType.FLOAT) {
       FloatBuffer b = a.data().asNioFloat();
       long a0 = b.position();
-      for (int r : rows) for (int k = 0; k < d; k++) b.put((int) (a0 + r * s0 + k * s1), 0f);
+      if (s1 == 1 && d <= ZEROS_F.length)
+        for (int r : rows) b.put((int) (a0 + r * s0), ZEROS_F, 0, d);
+      else for (int r : rows) for (int k = 0; k < d; k++) b.put((int) (a0 + r * s0 + k * s1), 0f);
     } else if (a.dataType() == DataType.DOUBLE) {
       DoubleBuffer b = a.data().asNioDouble();
       long a0 = b.position();
@@ -190,7 +192,11 @@ final class EmbeddingLookup extends EmbeddingLayer implements RowSparseGradient 
     }
   }
 
-  /** {@code out[i, :] = w[ids[i], :]}. */
+  /**
+   * {@code out[i, :] = w[ids[i], :]}. Rows of consecutive elements (the row-major tables, {@link
+   * RowMajorEmbeddingParams}) are copied a row at a time: per element, a buffer's index and bounds
+   * checks cost several times the copy.
+   */
   static void gather(INDArray w, int[] ids, INDArray out) {
     int d = Math.toIntExact(w.size(1));
     long ws0 = w.stride(0);
@@ -202,6 +208,11 @@ final class EmbeddingLookup extends EmbeddingLayer implements RowSparseGradient 
       FloatBuffer ob = out.data().asNioFloat();
       long w0 = wb.position();
       long o0 = ob.position();
+      if (ws1 == 1 && os1 == 1) {
+        for (int i = 0; i < ids.length; i++)
+          ob.put((int) (o0 + i * os0), wb, (int) (w0 + ids[i] * ws0), d);
+        return;
+      }
       for (int i = 0; i < ids.length; i++) {
         long wr = w0 + ids[i] * ws0;
         long or = o0 + i * os0;
@@ -233,6 +244,18 @@ final class EmbeddingLookup extends EmbeddingLayer implements RowSparseGradient 
       FloatBuffer eb = e.data().asNioFloat();
       long g0 = gb.position();
       long e0 = eb.position();
+      if (gs1 == 1 && es1 == 1) { // a row at a time, as gather; the same additions in order
+        float[] row = new float[d];
+        float[] add = new float[d];
+        for (int i = 0; i < ids.length; i++) {
+          int gr = (int) (g0 + ids[i] * gs0);
+          gb.get(gr, row, 0, d);
+          eb.get((int) (e0 + i * es0), add, 0, d);
+          for (int k = 0; k < d; k++) row[k] += add[k];
+          gb.put(gr, row, 0, d);
+        }
+        return;
+      }
       for (int i = 0; i < ids.length; i++) {
         long gr = g0 + ids[i] * gs0;
         long er = e0 + i * es0;

@@ -12,11 +12,12 @@ import org.optimbench.jobs.model.LayerRuntimes;
 
 /**
  * DLRM's embedding table: DL4J's {@link EmbeddingLayer} configuration (so the same parameter key
- * {@code W}, shape {@code [rows, dim]}, 'f' layout, initializer and random draws, and the same
- * {@code instanceof EmbeddingLayer} for {@link
- * org.optimbench.jobs.model.NetworkModel#embeddingTables}) with a runtime of its own, {@link
- * EmbeddingLookup}, which gathers and scatters the batch's rows in Java instead of DL4J's per-layer
- * ops (the cause of most of DLRM's step time: BENCHMARKS.md, "Peers: PyTorch on the same CPU").
+ * {@code W}, shape {@code [rows, dim]}, initializer and random draws, stored row-major ({@link
+ * RowMajorEmbeddingParams}) where DL4J's are 'f' order, and the same {@code instanceof
+ * EmbeddingLayer} for {@link org.optimbench.jobs.model.NetworkModel#embeddingTables}) with a
+ * runtime of its own, {@link EmbeddingLookup}, which gathers and scatters the batch's rows in Java
+ * instead of DL4J's per-layer ops (the cause of most of DLRM's step time: BENCHMARKS.md, "Peers:
+ * PyTorch on the same CPU").
  *
  * <p>Only what DLRM uses: identity activation, no bias, no dropout or weight noise (checked when
  * the layer is instantiated, after the network's defaults reached it).
@@ -57,5 +58,11 @@ public final class EmbeddingLookupLayer extends EmbeddingLayer {
         view,
         initializeParams,
         initializer());
+  }
+
+  /** The stock parameters with the table stored row-major ({@link RowMajorEmbeddingParams}). */
+  @Override
+  public org.deeplearning4j.nn.api.ParamInitializer initializer() {
+    return RowMajorEmbeddingParams.INSTANCE;
   }
 }
