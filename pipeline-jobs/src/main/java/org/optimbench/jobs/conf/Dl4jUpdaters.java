@@ -41,8 +41,21 @@ import org.optimbench.optim.spec.Spec;
 public final class Dl4jUpdaters {
   private Dl4jUpdaters() {}
 
-  /** The workloads the mode trains: DL4J's Spark master averages MultiLayerNetworks. */
-  public static final List<String> WORKLOADS = List.of("logreg", "mlp");
+  /**
+   * The workloads the mode trains: DL4J's Spark master averages MultiLayerNetworks (logreg, mlp)
+   * and ComputationGraphs (dlrm).
+   */
+  public static final List<String> WORKLOADS = List.of("logreg", "mlp", "dlrm");
+
+  /**
+   * Why {@code gpt} is refused: DL4J's updater finds the layer of each gradient by the text before
+   * the last '_' of its key, and the GPT layer's parameters carry GPT-2's names ({@code
+   * 0_h.0.ln_1.weight}), so DL4J's own {@code fit} cannot step them.
+   */
+  public static final String GPT_REFUSED =
+      "gpt is a SameDiff layer whose parameters have GPT-2's names (h.0.ln_1.weight, ...), and"
+          + " DL4J's updater takes the text before a gradient's last '_' as its layer, so DL4J's"
+          + " own fit cannot step it (docs/PEERS.md)";
 
   /**
    * Where DL4J's AdaGrad starts its accumulator: its updater fills the state with its own default

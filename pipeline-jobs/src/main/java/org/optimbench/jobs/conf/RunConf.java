@@ -80,7 +80,7 @@ public final class RunConf {
           ConfKey.choice(
               "mode",
               "single",
-              "single: one process; param_averaging: workers average parameters and optimizer state every averaging_frequency steps; gradient_sharing: workers all-reduce gradients every step; dl4j_averaging: stock DL4J Spark (ParameterAveragingTrainingMaster with DL4J's sgd, nesterov, adam, adagrad updaters) as a peer, logreg and mlp only (docs/PEERS.md)",
+              "single: one process; param_averaging: workers average parameters and optimizer state every averaging_frequency steps; gradient_sharing: workers all-reduce gradients every step; dl4j_averaging: stock DL4J Spark (ParameterAveragingTrainingMaster with DL4J's sgd, nesterov, adam, adagrad updaters) as a peer, logreg, mlp and dlrm only (docs/PEERS.md)",
               "single",
               "param_averaging",
               "gradient_sharing",

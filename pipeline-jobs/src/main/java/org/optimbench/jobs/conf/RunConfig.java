@@ -467,8 +467,9 @@ public record RunConfig(
 
   /**
    * What {@link Mode#DL4J_AVERAGING} cannot run: optimizers and hyperparameters without a DL4J
-   * updater ({@link Dl4jUpdaters}), workloads other than DL4J MultiLayerNetworks, and accumulated
-   * micro-batches, which DL4J's Spark master has no notion of.
+   * updater ({@link Dl4jUpdaters}), workloads it does not train ({@link Dl4jUpdaters#WORKLOADS}:
+   * DL4J cannot step GPT's SameDiff layer), and accumulated micro-batches, which DL4J's Spark
+   * master has no notion of.
    */
   private static void dl4jLimits(
       RunConf c, Spec optimizer, WorkloadChoice workload, List<ConfException> problems) {
@@ -485,7 +486,8 @@ public record RunConfig(
               "dl4j_averaging supports workloads "
                   + String.join(", ", Dl4jUpdaters.WORKLOADS)
                   + ", got "
-                  + workload.name()));
+                  + workload.name()
+                  + (workload.name().equals("gpt") ? ": " + Dl4jUpdaters.GPT_REFUSED : "")));
     }
     if (c.ok("accumulation_steps") && c.integer("accumulation_steps") != 1) {
       problems.add(

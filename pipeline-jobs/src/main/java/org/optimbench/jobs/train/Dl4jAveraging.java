@@ -8,21 +8,30 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.Repartition;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.conf.ConfException;
@@ -44,9 +53,9 @@ import org.optimbench.prep.common.Errors;
 
 /**
  * {@code mode: dl4j_averaging}: the run trained by stock DL4J on Spark, {@link
- * ParameterAveragingTrainingMaster} over a {@link SparkDl4jMultiLayer} with DL4J's own updater
- * ({@link Dl4jUpdaters}), as a peer of our modes on the same workload, data, initial parameters and
- * run directory.
+ * ParameterAveragingTrainingMaster} over a {@link SparkDl4jMultiLayer} (logreg, mlp) or a {@link
+ * SparkComputationGraph} (dlrm) with DL4J's own updater ({@link Dl4jUpdaters}), as a peer of our
+ * modes on the same workload, data, initial parameters and run directory.
  *
  * <p>The driver runs one averaging round at a time: it draws each worker's batches for the round
  * from that worker's {@link StreamData} (the batches our modes give rank r at the same steps),
@@ -93,22 +102,9 @@ final class Dl4jAveraging {
       throw new ConfException("steps", "dl4j_averaging: DL4J counts iterations in an int");
 
     NetworkModel ours = workload.build(dtype, seed);
-    MultiLayerNetwork initial = (MultiLayerNetwork) ours.network();
     IUpdater updater = Dl4jUpdaters.of(conf.optimizer(), conf.newSchedule(steps), steps);
-    MultiLayerConfiguration layers = initial.getLayerWiseConfigurations().clone();
-    for (NeuralNetConfiguration c : layers.getConfs()) {
-      if (c.getLayer() instanceof SparseLinear)
-        throw new ConfException(
-            "workload",
-            "dl4j_averaging trains dense inputs only; set workload.input: dense (this data has "
-                + "sparse rows)");
-      if (c.getLayer() instanceof BaseLayer b) {
-        b.setIUpdater(updater.clone());
-        b.setBiasUpdater(null);
-      }
-    }
     // evaluations write the averaged parameters into ours: every attempt starts from a copy
-    INDArray initialParams = initial.params().dup();
+    Supplier<Peer> fresh = peers(ours.network(), updater, ours.view().params().dup());
     Launcher.Restarts restarts = new Launcher.Restarts(conf, console, Dl4jAveraging.class);
     while (true) {
       int attempt = RunDirectory.beginAttempt(conf.output(), name);
@@ -122,8 +118,7 @@ final class Dl4jAveraging {
             console,
             attempt,
             ours,
-            layers,
-            initialParams,
+            fresh,
             updater,
             steps);
       } catch (Exception e) { // SparkException is checked but undeclared
@@ -134,7 +129,7 @@ final class Dl4jAveraging {
 
   /**
    * One attempt of the run, numbered {@code attempt} ({@link RunDirectory#beginAttempt}): from the
-   * last committed checkpoint, or from {@code initialParams}, to the end.
+   * last committed checkpoint, or from a {@code fresh} peer network, to the end.
    */
   private static Outcome attempt(
       SparkSession spark,
@@ -145,8 +140,7 @@ final class Dl4jAveraging {
       PrintStream console,
       int attempt,
       NetworkModel ours,
-      MultiLayerConfiguration layers,
-      INDArray initialParams,
+      Supplier<Peer> fresh,
       IUpdater updater,
       long steps)
       throws IOException {
@@ -160,9 +154,16 @@ final class Dl4jAveraging {
     long seed = conf.training().seed();
     RunDirectory dir =
         RunDirectory.openAttempt(conf.output(), name, conf.resolvedTree(), false, attempt);
-    Optional<Checkpoint> saved = dir.start(List.of(), workload.metricNames(), List.of());
+    boolean finalOnSpark = conf.evaluation().finalOnSpark();
+    Optional<Checkpoint> saved =
+        dir.start(
+            List.of(), workload.metricNames(), finalOnSpark ? workload.metricNames() : List.of());
     if (saved.isPresent() && saved.get().step() == steps) {
-      // killed after the final checkpoint, before the run was marked completed
+      // killed after the final checkpoint, before the run was marked completed (or trained)
+      if (finalOnSpark) {
+        dir.endTraining(steps);
+        return new Outcome(name, Outcome.TRAINED, steps, "");
+      }
       dir.complete(steps);
       return new Outcome(name, Outcome.COMPLETED, steps, "");
     }
@@ -170,13 +171,17 @@ final class Dl4jAveraging {
         List.of(
             new MetricsListener(dir),
             new StatusListener(dir),
-            new ProgressListener(console, name, (long) batchSize * workers, dir.dir(), "none"));
+            new ProgressListener(
+                console,
+                name,
+                (long) batchSize * workers,
+                dir.dir(),
+                finalOnSpark ? "spark" : "none"));
     List<StreamData> ranks = new ArrayList<>();
     long lastCheckpoint = saved.map(Checkpoint::step).orElse(0L);
     // from here on a failure marks the run FAILED at its last checkpoint, where a re-run resumes
     try {
-      MultiLayerNetwork peer = new MultiLayerNetwork(layers.clone());
-      peer.init(initialParams.dup(), false); // our modes' initial parameters
+      Peer peer = fresh.get(); // our modes' initial parameters
       double factor = conf.training().divergenceFactor();
       DivergenceCheck divergence = new DivergenceCheck(factor);
       long start = 0;
@@ -205,7 +210,7 @@ final class Dl4jAveraging {
               .collectTrainingStats(false)
               .rngSeed(seed)
               .build();
-      SparkDl4jMultiLayer net = new SparkDl4jMultiLayer(sc, peer, master);
+      peer.connect(sc, master);
       long checkpointEvery = conf.checkpointing().every();
       double validFraction = conf.evaluation().validFraction();
       ValidationReader validReader =
@@ -252,20 +257,12 @@ final class Dl4jAveraging {
       while (done < steps) {
         int round = (int) Math.min(k, steps - done);
         List<Batch> batches = new ArrayList<>(workers * round);
-        List<DataSet> sets = new ArrayList<>(workers * round);
-        for (StreamData rank : ranks) {
-          for (int j = 0; j < round; j++) {
-            Batch b = rank.batchAt(done + j, batchSize);
-            batches.add(b);
-            sets.add(new DataSet(b.data().getFeatures(0), b.data().getLabels(0)));
-          }
-        }
+        for (StreamData rank : ranks)
+          for (int j = 0; j < round; j++) batches.add(rank.batchAt(done + j, batchSize));
         spark.sparkContext().setJobDescription("optimbench dl4j_averaging " + name);
-        JavaRDD<DataSet> rdd = sc.parallelize(sets, workers);
         try {
-          net.fit(rdd);
+          peer.fit(sc, batches, workers);
         } finally {
-          rdd.unpersist(false); // DL4J's master persists the RDD it is given and leaves it so
           for (Batch b : batches) b.close();
         }
         long before = done;
@@ -274,14 +271,14 @@ final class Dl4jAveraging {
         if (crashHere && before < crashAfter && crashAfter <= done)
           throw new IllegalStateException(
               "injected crash after step " + done + " (" + TrainingLoop.CRASH_PROPERTY + ")");
-        double loss = net.getScore();
+        double loss = peer.score();
         Optional<String> div = divergence.check(t, loss);
         boolean logRow = done / logEvery > before / logEvery || done == steps || div.isPresent();
         boolean evalNow =
             div.isEmpty() && ((evalEvery > 0 && done % evalEvery == 0) || done == steps);
         Map<String, Double> eval = Map.of();
         if (evalNow) {
-          ours.view().params().assign(net.getNetwork().params());
+          ours.view().params().assign(peer.network().params());
           eval = workload.evaluate(ours, valid, AllReduce.single());
         }
         if (logRow || evalNow) {
@@ -308,14 +305,17 @@ final class Dl4jAveraging {
           checkpoint(
               dir,
               done,
-              net.getNetwork(),
+              peer,
               wallBefore + (System.nanoTime() - t0) / 1e9,
               done * workers * batchSize,
               divergence);
           lastCheckpoint = done;
         }
       }
-      Outcome end = new Outcome(name, Outcome.COMPLETED, steps, "");
+      // with eval.final: spark the run ends RUNNING at its final checkpoint, and TrainingJob's
+      // evaluation after training completes it, as in our modes
+      Outcome end =
+          new Outcome(name, finalOnSpark ? Outcome.TRAINED : Outcome.COMPLETED, steps, "");
       for (TrainingListener l : listeners) l.onEnd(end);
       return end;
     } catch (Exception e) { // SparkException is checked but undeclared
@@ -344,21 +344,21 @@ final class Dl4jAveraging {
   private static void checkpoint(
       RunDirectory dir,
       long done,
-      MultiLayerNetwork network,
+      Peer peer,
       double wallSeconds,
       long samples,
       DivergenceCheck divergence)
       throws IOException {
     OptimizerState state = new OptimizerState();
-    INDArray updaterState = network.getUpdater().getStateViewArray();
+    INDArray updaterState = peer.updaterState();
     if (updaterState != null) state.putArray(UPDATER_STATE, updaterState.dup(), Combine.MEAN);
     Map<String, Object> extra = new LinkedHashMap<>();
     extra.put(CheckpointListener.WALL_TIME, wallSeconds);
     extra.put(CheckpointListener.SAMPLES, samples);
     divergence.firstLoss().ifPresent(f -> extra.put(CheckpointListener.FIRST_LOSS, f));
-    extra.put(ITERATION, (long) network.getIterationCount());
-    extra.put(EPOCH, (long) network.getEpochCount());
-    dir.checkpoint(done, network.params(), state, extra);
+    extra.put(ITERATION, (long) peer.iterationCount());
+    extra.put(EPOCH, (long) peer.epochCount());
+    dir.checkpoint(done, peer.network().params(), state, extra);
   }
 
   /**
@@ -367,7 +367,7 @@ final class Dl4jAveraging {
    * run (DL4J's master broadcasts exactly these: the configuration with its counts, the parameters
    * and the updater state).
    */
-  private static void restore(MultiLayerNetwork peer, Checkpoint ck, int k, String name) {
+  private static void restore(Peer peer, Checkpoint ck, int k, String name) {
     if (!(ck.extra().get(ITERATION) instanceof Number iteration)
         || !(ck.extra().get(EPOCH) instanceof Number epoch))
       throw new IllegalStateException(
@@ -385,7 +385,8 @@ final class Dl4jAveraging {
               + " does not end an averaging round of "
               + k
               + " steps; dl4j_averaging cannot resume from it");
-    if (ck.params().length() != peer.numParams())
+    Model net = peer.network();
+    if (ck.params().length() != net.numParams())
       throw new IllegalStateException(
           name
               + ": the checkpoint at step "
@@ -393,9 +394,9 @@ final class Dl4jAveraging {
               + " has "
               + ck.params().length()
               + " parameters, the network "
-              + peer.numParams());
-    peer.params().assign(ck.params());
-    INDArray view = peer.getUpdater().getStateViewArray();
+              + net.numParams());
+    net.params().assign(ck.params());
+    INDArray view = peer.updaterState();
     boolean saved = ck.state().hasArray(UPDATER_STATE);
     if ((view != null) != saved)
       throw new IllegalStateException(
@@ -416,9 +417,272 @@ final class Dl4jAveraging {
                 + state.length()
                 + " DL4J updater state entries, the network's updater "
                 + view.length());
-      peer.getUpdater().setStateViewArray(peer, state, false);
+      peer.restoreUpdaterState(state);
     }
-    peer.setIterationCount(iteration.intValue());
-    peer.setEpochCount(epoch.intValue());
+    peer.setCounts(iteration.intValue(), epoch.intValue());
+  }
+
+  /**
+   * The peer networks of {@code ours} (its configuration with DL4J's {@code updater} on every layer
+   * with parameters), each new one starting at {@code params}. DL4J's master trains two kinds of
+   * network: a MultiLayerNetwork ({@code logreg}, {@code mlp}) through {@link SparkDl4jMultiLayer}
+   * on an RDD of DataSets, and a ComputationGraph ({@code dlrm}) through {@link
+   * SparkComputationGraph} on an RDD of MultiDataSets (one input array per graph input); the master
+   * and its averaging are the same for both.
+   */
+  private static Supplier<Peer> peers(Model ours, IUpdater updater, INDArray params) {
+    if (ours instanceof MultiLayerNetwork m) {
+      MultiLayerConfiguration layers = m.getLayerWiseConfigurations().clone();
+      for (NeuralNetConfiguration c : layers.getConfs()) setUpdater(c.getLayer(), updater);
+      return () -> new MultiLayerPeer(layers, params);
+    }
+    if (ours instanceof ComputationGraph g) {
+      ComputationGraphConfiguration graph = g.getConfiguration().clone();
+      for (GraphVertex v : graph.getVertices().values())
+        if (v instanceof LayerVertex lv) setUpdater(lv.getLayerConf().getLayer(), updater);
+      return () -> new GraphPeer(graph, params);
+    }
+    throw new IllegalArgumentException(
+        "dl4j_averaging: DL4J's master trains MultiLayerNetworks and ComputationGraphs, not "
+            + ours.getClass().getName());
+  }
+
+  /**
+   * Gives {@code layer} DL4J's {@code updater} (a copy; no separate bias updater); refuses a layer
+   * whose parameters DL4J's updater would not step.
+   */
+  private static void setUpdater(Layer layer, IUpdater updater) {
+    if (layer instanceof SparseLinear)
+      throw new ConfException(
+          "workload",
+          "dl4j_averaging trains dense inputs only; set workload.input: dense (this data has "
+              + "sparse rows)");
+    if (layer instanceof BaseLayer b) {
+      b.setIUpdater(updater.clone());
+      b.setBiasUpdater(null);
+    } else if (layer.initializer().numParams(layer) > 0) {
+      throw new ConfException(
+          "workload",
+          "dl4j_averaging: layer "
+              + layer.getLayerName()
+              + " ("
+              + layer.getClass().getSimpleName()
+              + ") has parameters but takes no DL4J updater");
+    }
+  }
+
+  /**
+   * One attempt's peer network and its Spark wrapper: what differs between DL4J's two network kinds
+   * (the master, its averaging and its counters are the same).
+   */
+  private interface Peer {
+    /** The network, with the averaged parameters after each round. */
+    Model network();
+
+    /** DL4J's flat updater state, or null when the updater keeps none (SGD). */
+    INDArray updaterState();
+
+    /** Puts a checkpoint's updater state into the network's updater. */
+    void restoreUpdaterState(INDArray state);
+
+    /** DL4J's iteration count, which its updaters and schedules read. */
+    int iterationCount();
+
+    /** DL4J's epoch count. */
+    int epochCount();
+
+    void setCounts(int iteration, int epoch);
+
+    /** Wraps the network for DL4J's Spark master; after any restore, since the master reads it. */
+    void connect(JavaSparkContext sc, ParameterAveragingTrainingMaster master);
+
+    /**
+     * One averaging round on {@code batches} (worker r's batches, in step order, are the r-th of
+     * {@code workers} equal runs): an RDD of one partition per worker, handed to the master.
+     */
+    void fit(JavaSparkContext sc, List<Batch> batches, int workers);
+
+    /** DL4J's score after the round: the mean over workers of their last batch's loss. */
+    double score();
+  }
+
+  private static final class MultiLayerPeer implements Peer {
+    private final MultiLayerNetwork net;
+    private SparkDl4jMultiLayer spark;
+
+    MultiLayerPeer(MultiLayerConfiguration layers, INDArray params) {
+      net = new MultiLayerNetwork(layers.clone());
+      net.init(params.dup(), false);
+    }
+
+    private MultiLayerNetwork current() {
+      return spark == null ? net : spark.getNetwork();
+    }
+
+    @Override
+    public Model network() {
+      return current();
+    }
+
+    @Override
+    public INDArray updaterState() {
+      return current().getUpdater().getStateViewArray();
+    }
+
+    @Override
+    public void restoreUpdaterState(INDArray state) {
+      net.getUpdater().setStateViewArray(net, state, false);
+    }
+
+    @Override
+    public int iterationCount() {
+      return current().getIterationCount();
+    }
+
+    @Override
+    public int epochCount() {
+      return current().getEpochCount();
+    }
+
+    @Override
+    public void setCounts(int iteration, int epoch) {
+      net.setIterationCount(iteration);
+      net.setEpochCount(epoch);
+    }
+
+    @Override
+    public void connect(JavaSparkContext sc, ParameterAveragingTrainingMaster master) {
+      spark = new SparkDl4jMultiLayer(sc, net, master);
+    }
+
+    @Override
+    public void fit(JavaSparkContext sc, List<Batch> batches, int workers) {
+      List<DataSet> sets = new ArrayList<>(batches.size());
+      for (Batch b : batches) sets.add(new DataSet(b.data().getFeatures(0), b.data().getLabels(0)));
+      JavaRDD<DataSet> rdd = sc.parallelize(sets, workers);
+      try {
+        spark.fit(rdd);
+      } finally {
+        rdd.unpersist(false); // DL4J's master persists the RDD it is given and leaves it so
+      }
+    }
+
+    @Override
+    public double score() {
+      return spark.getScore();
+    }
+  }
+
+  private static final class GraphPeer implements Peer {
+    private final ComputationGraph net;
+    private SparkComputationGraph spark;
+
+    GraphPeer(ComputationGraphConfiguration graph, INDArray params) {
+      net = new ComputationGraph(new CountedGraphConfiguration(graph.clone()));
+      net.init(params.dup(), false);
+    }
+
+    private ComputationGraph current() {
+      return spark == null ? net : spark.getNetwork();
+    }
+
+    @Override
+    public Model network() {
+      return current();
+    }
+
+    @Override
+    public INDArray updaterState() {
+      return current().getUpdater().getStateViewArray();
+    }
+
+    @Override
+    public void restoreUpdaterState(INDArray state) {
+      net.getUpdater().setStateViewArray(state);
+    }
+
+    @Override
+    public int iterationCount() {
+      return current().getIterationCount();
+    }
+
+    @Override
+    public int epochCount() {
+      return current().getEpochCount();
+    }
+
+    @Override
+    public void setCounts(int iteration, int epoch) {
+      // a ComputationGraph keeps its counts in its configuration, which the master broadcasts
+      net.getConfiguration().setIterationCount(iteration);
+      net.getConfiguration().setEpochCount(epoch);
+    }
+
+    @Override
+    public void connect(JavaSparkContext sc, ParameterAveragingTrainingMaster master) {
+      spark = new SparkComputationGraph(sc, net, master);
+    }
+
+    @Override
+    public void fit(JavaSparkContext sc, List<Batch> batches, int workers) {
+      List<MultiDataSet> sets = new ArrayList<>(batches.size());
+      for (Batch b : batches)
+        sets.add(
+            new org.nd4j.linalg.dataset.MultiDataSet(b.data().getFeatures(), b.data().getLabels()));
+      JavaRDD<MultiDataSet> rdd = sc.parallelize(sets, workers);
+      try {
+        spark.fitMultiDataSet(rdd);
+      } finally {
+        rdd.unpersist(false); // as for a MultiLayerNetwork: the master leaves the RDD persisted
+      }
+    }
+
+    @Override
+    public double score() {
+      return spark.getScore();
+    }
+  }
+
+  /**
+   * A ComputationGraph configuration whose copies keep DL4J's iteration and epoch counts. DL4J's
+   * master broadcasts the driver's configuration, with the counts it advances after each round, and
+   * every worker builds its network from a {@code clone()} of it. {@code
+   * ComputationGraphConfiguration.clone()} (1.0.0-M2.1) starts from a new configuration and copies
+   * neither count, where {@code MultiLayerConfiguration.clone()} copies both: with stock DL4J the
+   * workers of a graph start every round at iteration 0, so a learning-rate schedule over
+   * iterations and Adam's bias corrections start over each round (docs/PEERS.md). The peer keeps
+   * the counts, so that a graph trains under the rules DL4J applies to a MultiLayerNetwork.
+   */
+  static final class CountedGraphConfiguration extends ComputationGraphConfiguration {
+    private static final long serialVersionUID = 1L;
+
+    /** A configuration with every setting of {@code from} (its collections shared, not copied). */
+    CountedGraphConfiguration(ComputationGraphConfiguration from) {
+      vertices = from.getVertices();
+      vertexInputs = from.getVertexInputs();
+      trainingWorkspaceMode = from.getTrainingWorkspaceMode();
+      inferenceWorkspaceMode = from.getInferenceWorkspaceMode();
+      cacheMode = from.getCacheMode();
+      dataType = from.getDataType();
+      validateOutputLayerConfig = from.isValidateOutputLayerConfig();
+      networkInputs = from.getNetworkInputs();
+      networkOutputs = from.getNetworkOutputs();
+      backpropType = from.getBackpropType();
+      tbpttFwdLength = from.getTbpttFwdLength();
+      tbpttBackLength = from.getTbpttBackLength();
+      defaultConfiguration = from.getDefaultConfiguration();
+      iterationCount = from.getIterationCount();
+      epochCount = from.getEpochCount();
+      topologicalOrder = from.getTopologicalOrder();
+      topologicalOrderStr = from.getTopologicalOrderStr();
+    }
+
+    @Override
+    public ComputationGraphConfiguration clone() {
+      ComputationGraphConfiguration c = super.clone();
+      c.setIterationCount(iterationCount);
+      c.setEpochCount(epochCount);
+      return c;
+    }
   }
 }

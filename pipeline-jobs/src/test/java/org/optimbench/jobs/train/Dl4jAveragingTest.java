@@ -71,6 +71,34 @@ class Dl4jAveragingTest {
     return b.toString(StandardCharsets.UTF_8);
   }
 
+  /**
+   * A tiny DLRM (tables of 40 rows, embedding width 4) on generated Criteo-format data, prepared by
+   * the first run that needs it: 600 training rows, 300 validation rows.
+   */
+  private static String runDlrm(String name, String... overrides) throws Exception {
+    Path f = tmp.resolve(name + ".yaml");
+    Files.writeString(
+        f,
+        """
+        data: {source: "generate-criteo?days=3&rows-per-day=300&seed=4&hash-range=40", train: %s}
+        workload: {name: dlrm, embedding_dim: 4, bottom: [8, 4], top: [8, 1]}
+        optimizer: {name: sgd, hparams: {lr: 0.1}}
+        steps: 12
+        batch_size: 16
+        eval_every: 6
+        log_every: 2
+        dtype: float64
+        output: %s
+        """
+            .formatted(tmp.resolve("criteo"), tmp.resolve("runs")));
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    TrainingJob.run(
+        spark,
+        RunConf.load(f, List.of(overrides)),
+        new PrintStream(b, true, StandardCharsets.UTF_8));
+    return b.toString(StandardCharsets.UTF_8);
+  }
+
   private static Path dir(String run) {
     return tmp.resolve("runs").resolve(run);
   }
@@ -312,5 +340,97 @@ class Dl4jAveragingTest {
             .map(r -> r.get("train_loss"))
             .toList(),
         "the same metrics, no row twice");
+  }
+
+  /**
+   * DLRM, a ComputationGraph with our own layers and vertex, trained by DL4J's master through
+   * SparkComputationGraph: two workers averaging after every step take the steps of our gradient
+   * sharing under SGD with a linear decay (the mean of the workers' SGD steps is the global batch's
+   * step, and the decay reads the iteration count the master advances), with the same logged losses
+   * and the same AUC and log loss evaluated on the driver.
+   */
+  @Test
+  void dlrmAveragingEveryStepIsGradientSharingForSgd() throws Exception {
+    String[] o = {"workers=2", "schedule={name: linear_decay}"};
+    runDlrm("dlrm-gs", with(o, "mode=gradient_sharing"));
+    String out = runDlrm("dlrm-dl4j", with(o, "mode=dl4j_averaging", "averaging_frequency=1"));
+    assertEquals(
+        RunStatus.State.COMPLETED, RunStatus.read(dir("dlrm-dl4j")).orElseThrow().state(), out);
+    double gap = relativeGap("dlrm-gs", "dlrm-dl4j");
+    System.out.printf(
+        java.util.Locale.ROOT,
+        "dlrm sgd: dl4j_averaging vs gradient_sharing, 2 workers: %.3g%n",
+        gap);
+    assertTrue(gap <= 1e-13, "dlrm sgd: " + gap);
+    List<Map<String, Object>> x = MetricsLog.read(dir("dlrm-gs").resolve(MetricsLog.FILE));
+    List<Map<String, Object>> y = MetricsLog.read(dir("dlrm-dl4j").resolve(MetricsLog.FILE));
+    assertEquals(6, y.size(), "a row every 2 steps");
+    assertEquals(x.size(), y.size());
+    for (int i = 0; i < x.size(); i++)
+      for (String k :
+          List.of("step", "samples", "train_loss", "lr", "eval.valid_auc", "eval.valid_logloss")) {
+        Object a = x.get(i).get(k);
+        Object b = y.get(i).get(k);
+        if (a instanceof Number u && b instanceof Number v)
+          assertEquals(u.doubleValue(), v.doubleValue(), 1e-12, k + " at row " + i);
+        else assertEquals(a, b, k + " at row " + i);
+      }
+    double auc = ((Number) y.get(5).get("eval.valid_auc")).doubleValue();
+    assertTrue(auc > 0 && auc < 1, "valid_auc " + auc);
+    assertTrue(y.get(2).get("eval.valid_logloss") instanceof Number, "evaluated at step 6");
+  }
+
+  /**
+   * DLRM killed after a checkpoint resumes to the uninterrupted run bit for bit (Adam under a
+   * linear decay, rounds of 2 steps), DL4J's counts restored into the graph's configuration, and
+   * the evaluation after training (eval.final: spark) gives both runs the same final AUC.
+   */
+  @Test
+  void dlrmKilledAfterACheckpointResumesToTheUninterruptedRun() throws Exception {
+    String[] o = {
+      "mode=dl4j_averaging",
+      "workers=2",
+      "averaging_frequency=2",
+      "checkpoint_every=4",
+      "eval_every=4",
+      "optimizer={name: adam, hparams: {lr: 0.01}}",
+      "schedule={name: linear_decay}",
+      "eval.final=spark"
+    };
+    runDlrm("dlrm-whole", o);
+    System.setProperty(TrainingLoop.CRASH_PROPERTY, "10");
+    String killed;
+    try {
+      killed = runDlrm("dlrm-killed", with(o, "max_restarts=0"));
+    } finally {
+      System.clearProperty(TrainingLoop.CRASH_PROPERTY);
+    }
+    RunStatus status = RunStatus.read(dir("dlrm-killed")).orElseThrow();
+    assertEquals(RunStatus.State.FAILED, status.state(), killed);
+    assertEquals(8L, status.step(), "failed at its last checkpoint");
+    String log = runDlrm("dlrm-killed", o);
+    assertTrue(log.contains("resuming from the checkpoint at step 8"), log);
+    assertEquals(
+        RunStatus.State.COMPLETED, RunStatus.read(dir("dlrm-killed")).orElseThrow().state(), log);
+    Checkpoint a = new Checkpoints(dir("dlrm-whole"), 2).latest().orElseThrow();
+    Checkpoint b = new Checkpoints(dir("dlrm-killed"), 2).latest().orElseThrow();
+    assertEquals(12L, b.step());
+    assertArrayEquals(a.params().toDoubleVector(), b.params().toDoubleVector(), 0.0);
+    assertTrue(a.state().bitwiseEquals(b.state()), "DL4J's updater state");
+    assertEquals(12L, b.extra().get("dl4j_iteration"));
+    assertEquals(6L, b.extra().get("dl4j_epoch"));
+    List<Map<String, Object>> x = MetricsLog.read(dir("dlrm-whole").resolve(MetricsLog.FILE));
+    List<Map<String, Object>> y = MetricsLog.read(dir("dlrm-killed").resolve(MetricsLog.FILE));
+    assertEquals(x.size(), y.size(), "rows");
+    for (int i = 0; i < x.size(); i++) {
+      Map<String, Object> u = new java.util.HashMap<>(x.get(i));
+      Map<String, Object> v = new java.util.HashMap<>(y.get(i));
+      u.remove("wall_time_s");
+      v.remove("wall_time_s");
+      assertEquals(u, v, "row " + i);
+    }
+    assertTrue(
+        y.get(y.size() - 1).get("final.valid_auc") instanceof Number,
+        "evaluated after training: " + y.get(y.size() - 1));
   }
 }

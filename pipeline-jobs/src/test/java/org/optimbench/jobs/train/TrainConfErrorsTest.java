@@ -165,7 +165,10 @@ class TrainConfErrorsTest {
             "optimizer={name: adam}",
             "workload={name: gpt}",
             "accumulation_steps=2");
-    names(lines, "workload", "dl4j_averaging supports workloads logreg, mlp");
+    names(
+        lines,
+        "workload",
+        "dl4j_averaging supports workloads logreg, mlp, dlrm, got gpt: gpt is a SameDiff layer");
     names(lines, "accumulation_steps", "one micro-batch per step");
     // checkpoints are taken after DL4J's averaging rounds
     names(

@@ -9,12 +9,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Sgd;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.workload.Example;
 import org.optimbench.jobs.workload.InMemory;
@@ -389,5 +394,50 @@ class DlrmModelTest {
       expected -= (y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p)) / z.length;
     }
     assertEquals(expected, loss, 1e-12);
+  }
+
+  /**
+   * What DL4J's Spark master does with the graph (mode dl4j_averaging): it ships the configuration
+   * by Java serialization and rebuilds the network from a clone of it, and DL4J's configuration
+   * copies go through JSON. Our layers and vertex survive both (the same JSON, the same parameters
+   * from the same seed), and DL4J's own fit with its SGD updater takes our SGD step on the rebuilt
+   * graph, bit for bit.
+   */
+  @Test
+  void dl4jJsonAndJavaSerializationRebuildAGraphThatDl4jFitsAsWeStep() throws Exception {
+    NetworkModel model = TINY.build(DataType.DOUBLE, 5);
+    ComputationGraphConfiguration conf =
+        ((ComputationGraph) model.network()).getConfiguration().clone();
+    String json = conf.toJson();
+    assertEquals(json, ComputationGraphConfiguration.fromJson(json).toJson());
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.ObjectOutputStream o = new java.io.ObjectOutputStream(bytes)) {
+      o.writeObject(conf);
+    }
+    ComputationGraphConfiguration shipped;
+    try (java.io.ObjectInputStream i =
+        new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      shipped = (ComputationGraphConfiguration) i.readObject();
+    }
+    assertEquals(json, shipped.toJson());
+    ComputationGraph seeded = new ComputationGraph(shipped.clone());
+    seeded.init();
+    assertArrayEquals(
+        model.view().params().toDoubleVector(), seeded.params().toDoubleVector(), 0.0);
+
+    for (GraphVertex v : shipped.getVertices().values())
+      if (v instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof BaseLayer b) {
+        b.setIUpdater(new Sgd(0.1));
+        b.setBiasUpdater(null);
+      }
+    ComputationGraph peer = new ComputationGraph(shipped.clone());
+    peer.init(model.view().params().dup(), false);
+    MultiDataSet batch = InMemory.encode(TINY, rows(TINY, 8, 3), DataType.DOUBLE);
+    INDArray before = model.view().params().dup();
+    model.lossAndGradient(batch);
+    double[] ours = before.sub(model.view().grads().mul(0.1)).toDoubleVector();
+    peer.fit(batch);
+    assertArrayEquals(ours, peer.params().toDoubleVector(), 0.0);
+    assertTrue(peer.params().sub(before).amaxNumber().doubleValue() > 0, "the step moved nothing");
   }
 }
