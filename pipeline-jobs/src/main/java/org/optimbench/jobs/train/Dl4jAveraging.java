@@ -188,6 +188,7 @@ final class Dl4jAveraging {
       double wallBefore = 0;
       if (saved.isPresent()) {
         Checkpoint ck = saved.get();
+        CheckpointListener.checkLayout(ck, ours);
         restore(peer, ck, k, name);
         start = ck.step();
         wallBefore =
@@ -308,7 +309,8 @@ final class Dl4jAveraging {
               peer,
               wallBefore + (System.nanoTime() - t0) / 1e9,
               done * workers * batchSize,
-              divergence);
+              divergence,
+              CheckpointListener.layoutOf(ours.layout()));
           lastCheckpoint = done;
         }
       }
@@ -347,7 +349,8 @@ final class Dl4jAveraging {
       Peer peer,
       double wallSeconds,
       long samples,
-      DivergenceCheck divergence)
+      DivergenceCheck divergence,
+      String layout)
       throws IOException {
     OptimizerState state = new OptimizerState();
     INDArray updaterState = peer.updaterState();
@@ -358,6 +361,7 @@ final class Dl4jAveraging {
     divergence.firstLoss().ifPresent(f -> extra.put(CheckpointListener.FIRST_LOSS, f));
     extra.put(ITERATION, (long) peer.iterationCount());
     extra.put(EPOCH, (long) peer.epochCount());
+    extra.put(CheckpointListener.LAYOUT, layout);
     dir.checkpoint(done, peer.network().params(), state, extra);
   }
 
