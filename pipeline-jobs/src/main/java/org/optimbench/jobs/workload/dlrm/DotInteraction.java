@@ -47,6 +47,7 @@ final class DotInteraction extends BaseGraphVertex {
     double[] t = new double[0];
     double[] dt = new double[0];
     double[] row = new double[0];
+    double[] tt = new double[0];
 
     double[] t(int n) {
       if (t.length < n) t = new double[n];
@@ -61,6 +62,11 @@ final class DotInteraction extends BaseGraphVertex {
     double[] row(int n) {
       if (row.length < n) row = new double[n];
       return row;
+    }
+
+    double[] tt(int n) {
+      if (tt.length < n) tt = new double[n];
+      return tt;
     }
   }
 
@@ -101,6 +107,14 @@ final class DotInteraction extends BaseGraphVertex {
     if (a.dataType() == DataType.FLOAT) {
       FloatBuffer buf = a.data().asNioFloat();
       long base = buf.position();
+      if (s1 == 1) { // a row at a time: per element, the buffer's checks cost more than the copy
+        float[] row = new float[d];
+        for (int r = 0; r < rows; r++) {
+          buf.get((int) (base + r * s0), row, 0, d);
+          for (int k = 0; k < d; k++) dst[at + r * step + k] = row[k];
+        }
+        return;
+      }
       for (int r = 0; r < rows; r++)
         for (int k = 0; k < d; k++)
           dst[at + r * step + k] = buf.get((int) (base + r * s0 + k * s1));
@@ -122,6 +136,14 @@ final class DotInteraction extends BaseGraphVertex {
     if (a.dataType() == DataType.FLOAT) {
       FloatBuffer buf = a.data().asNioFloat();
       long base = buf.position();
+      if (s1 == 1) {
+        float[] row = new float[d];
+        for (int r = 0; r < rows; r++) {
+          for (int k = 0; k < d; k++) row[k] = (float) src[at + r * step + k];
+          buf.put((int) (base + r * s0), row, 0, d);
+        }
+        return;
+      }
       for (int r = 0; r < rows; r++)
         for (int k = 0; k < d; k++)
           buf.put((int) (base + r * s0 + k * s1), (float) src[at + r * step + k]);
@@ -142,11 +164,15 @@ final class DotInteraction extends BaseGraphVertex {
     double[] t = s.t(b * f * d);
     double[] o = s.dt(b * w);
     double[] acc = s.row(f);
+    double[] tt = s.tt(d * f);
     load(in, t);
     for (int e = 0; e < b; e++) {
       int te = e * f * d;
       int oe = e * w;
       System.arraycopy(t, te, o, oe, d);
+      // the example's rows transposed, tt[k F + j] = T[j, k], so that the j loop below reads
+      // consecutive elements (a vector loop) instead of elements d apart
+      for (int j = 0; j < f; j++) for (int k = 0; k < d; k++) tt[k * f + j] = t[te + j * d + k];
       int p = oe + d;
       for (int i = 1; i < f; i++) {
         // Z[i, j] for j < i: row i against the rows before it, k outermost so the j loop is a
@@ -155,7 +181,8 @@ final class DotInteraction extends BaseGraphVertex {
         int ti = te + i * d;
         for (int k = 0; k < d; k++) {
           double a = t[ti + k];
-          for (int j = 0; j < i; j++) acc[j] += a * t[te + j * d + k];
+          int tk = k * f;
+          for (int j = 0; j < i; j++) acc[j] += a * tt[tk + j];
         }
         System.arraycopy(acc, 0, o, p, i);
         p += i;
