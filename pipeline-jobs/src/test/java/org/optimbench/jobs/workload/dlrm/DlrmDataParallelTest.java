@@ -165,6 +165,60 @@ class DlrmDataParallelTest {
     }
   }
 
+  /** One worker's parameters after {@code STEPS} steps, each of two micro-batches or of one. */
+  private static double[] accumulated(Spec spec, boolean micro) {
+    RowChunk rows = InMemory.chunk(WIDE, WIDE_ROWS);
+    NetworkModel model = WIDE.build(DataType.DOUBLE, 5);
+    Optimizer opt = OptimizerRegistry.create(spec);
+    WorkerLoop loop =
+        new WorkerLoop(
+            model,
+            opt,
+            null,
+            Schedule.CONSTANT,
+            AllReduce.single(),
+            new HashExampleStore(),
+            Mode.SINGLE,
+            1);
+    for (int t = 0; t < STEPS; t++) {
+      if (micro)
+        loop.step(
+            t,
+            List.of(
+                SplitBatch.of(WIDE, rows, DataType.DOUBLE, WIDE_ROWS, PER_WORKER, t, 0, 2),
+                SplitBatch.of(WIDE, rows, DataType.DOUBLE, WIDE_ROWS, PER_WORKER, t, 1, 2)),
+            null);
+      else
+        loop.step(
+            t, SplitBatch.of(WIDE, rows, DataType.DOUBLE, WIDE_ROWS, PER_WORKER, t, 0, 1), null);
+    }
+    return opt.evalParams(model.view(), loop.state()).toDoubleVector();
+  }
+
+  /**
+   * Accumulating two micro-batches writes the union of their table rows into the gradient, which
+   * the next backward pass must zero (the suite checks every write is reported): the steps follow
+   * one batch of both micro-batches' rows, dense and row-sparse.
+   */
+  @Test
+  void microBatchesFollowOneBatchOfTheirRows() {
+    for (Spec spec :
+        List.of(
+            Spec.of("adam", "lr", 0.01),
+            Spec.of(
+                "row_sparse",
+                "base",
+                Map.of("name", "adam", "hparams", Map.of("lr", 0.01)),
+                "tables",
+                Map.of("name", "lazy_adam", "hparams", Map.of("lr", 0.01))))) {
+      double[] one = accumulated(spec, false);
+      double[] two = accumulated(spec, true);
+      for (int i = 0; i < one.length; i++)
+        if (!(Math.abs(one[i] - two[i]) <= 1e-8 * Math.abs(one[i]) + 1e-12))
+          fail(spec + ": parameter " + i + " is " + two[i] + ", expected " + one[i]);
+    }
+  }
+
   @Test
   void evaluationOverTwoWorkersEqualsOneWorkerOnAllRows() throws Exception {
     @SuppressWarnings("unchecked")
