@@ -294,7 +294,7 @@ public record Classifier(
         Arrays.fill(row, 0f);
         for (int k = off[at[i]], end = off[at[i] + 1]; k < end; k++) {
           int j = idx[k];
-          if (j < 0 || j >= inputs) throw featureOutside(rows.id(i), j);
+          if (j < 0 || j >= inputs) throw featureOutside(x, rows.id(i), j);
           row[j] = (float) val[k];
         }
         to.put(i * inputs, row);
@@ -313,7 +313,7 @@ public record Classifier(
         Arrays.fill(row, 0.0);
         for (int k = off[at[i]], end = off[at[i] + 1]; k < end; k++) {
           int j = idx[k];
-          if (j < 0 || j >= inputs) throw featureOutside(rows.id(i), j);
+          if (j < 0 || j >= inputs) throw featureOutside(x, rows.id(i), j);
           row[j] = val[k];
         }
         to.put(i * inputs, row);
@@ -328,14 +328,16 @@ public record Classifier(
       double[] val = c.doubles(1);
       for (int k = off[at[i]], end = off[at[i] + 1]; k < end; k++) {
         int j = idx[k];
-        if (j < 0 || j >= inputs) throw featureOutside(rows.id(i), j);
+        if (j < 0 || j >= inputs) throw featureOutside(null, rows.id(i), j);
         x[i * inputs + j] = val[k];
       }
     }
     return Nd4j.createFromArray(x).reshape(n, inputs).castTo(dtype);
   }
 
-  private IllegalArgumentException featureOutside(long id, int j) {
+  /** The error for a feature index outside the input; frees the half-written batch {@code x}. */
+  private IllegalArgumentException featureOutside(INDArray x, long id, int j) {
+    NativeArrays.release(x);
     return new IllegalArgumentException(
         "example " + id + " has feature index " + j + " outside [0, " + inputs + ")");
   }
