@@ -182,15 +182,21 @@ public final class RankStream implements AutoCloseable {
    * (they may span windows and epochs). {@code count} is at most {@code maxChunkRows}.
    */
   public RowChunk rows(long fromPosition, int count) {
+    return refs(fromPosition, count).gather();
+  }
+
+  /**
+   * The same rows as {@link #rows}, referenced where they lie in the decoded windows instead of
+   * copied into one chunk.
+   */
+  public RowRefs refs(long fromPosition, int count) {
     if (fromPosition < 0) throw new IllegalArgumentException("position " + fromPosition + " < 0");
     if (count < 0 || count > options.maxChunkRows())
       throw new IllegalArgumentException(
           count + " rows asked, at most maxChunkRows = " + options.maxChunkRows() + " per call");
-    if (count == 0) {
-      checkOpen();
-      return RowChunk.empty(schema);
-    }
-    List<RowChunk> pieces = new ArrayList<>(2);
+    if (count == 0) checkOpen();
+    RowChunk[] src = new RowChunk[count];
+    int[] at = new int[count];
     long p = fromPosition;
     int done = 0;
     while (done < count) {
@@ -200,11 +206,11 @@ public final class RankStream implements AutoCloseable {
       int j = (int) (offset % windowRows);
       Window win = acquire(epoch * windowsPerEpoch + w);
       int take = Math.min(count - done, win.size - j);
-      pieces.add(win.gather(j, take));
+      win.refs(j, take, src, at, done);
       done += take;
       p += take;
     }
-    return RowChunk.concat(schema, pieces);
+    return new RowRefs(schema, src, at);
   }
 
   /** Windows decoded so far (by either thread). */
@@ -483,16 +489,16 @@ public final class RankStream implements AutoCloseable {
         throw new IllegalStateException("window " + key + ": " + n + " rows decoded, " + size);
     }
 
-    /** Stream rows {@code [j, j + n)} of this window. */
-    RowChunk gather(int j, int n) {
-      RowChunk[] src = new RowChunk[n];
-      int[] rows = new int[n];
+    /**
+     * Stream rows {@code [j, j + n)} of this window, into {@code src} and {@code rows} at {@code
+     * to}.
+     */
+    void refs(int j, int n, RowChunk[] src, int[] rows, int to) {
       for (int i = 0; i < n; i++) {
         int r = perm == null ? j + i : perm[j + i];
-        src[i] = parts[r / partRows];
-        rows[i] = r % partRows;
+        src[to + i] = parts[r / partRows];
+        rows[to + i] = r % partRows;
       }
-      return RowChunk.gather(schema, src, rows, 0, n);
     }
   }
 }

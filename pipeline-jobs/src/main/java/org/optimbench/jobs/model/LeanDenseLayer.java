@@ -38,16 +38,38 @@ final class LeanDenseLayer extends BaseLayer<LeanDense> {
     return preActivation(mgr, ArrayType.ACTIVATIONS, ArrayType.FF_WORKING_MEM);
   }
 
-  /**
-   * {@code x W + b} (then the mask, if any): a new [batch, nOut] array of {@code out}'s memory, the
-   * product's scratch array of {@code work}'s. DL4J's {@code x.mmuli(W, z)} does the same GEMM into
-   * a column-major array and copies it into the row-major {@code z} (so the same values, bit for
-   * bit; a GEMM straight into {@code z} rounds differently), but creates that array anew and zeroed
-   * at every call, in whatever workspace the thread has open (a native allocation when none is).
-   */
+  /** {@code x W + b} (then the mask, if any), as {@link #affine}. */
   private INDArray preActivation(LayerWorkspaceMgr mgr, ArrayType out, ArrayType work) {
     assertInputSet(false);
-    INDArray w = getParam(DefaultParamInitializer.WEIGHT_KEY);
+    INDArray z =
+        affine(
+            input,
+            getParam(DefaultParamInitializer.WEIGHT_KEY),
+            getParam(DefaultParamInitializer.BIAS_KEY),
+            mgr,
+            out,
+            work,
+            layerId());
+    if (maskArray != null) applyMask(z);
+    return z;
+  }
+
+  /**
+   * {@code x W + b} ({@code b} may be null: no bias): a new [batch, nOut] array of {@code out}'s
+   * memory, the product's scratch array of {@code work}'s. DL4J's {@code x.mmuli(W, z)} (in
+   * BaseLayer, which DenseLayer and OutputLayer share) does the same GEMM into a column-major array
+   * and copies it into the row-major {@code z} (so the same values, bit for bit; a GEMM straight
+   * into {@code z} rounds differently), but creates that array anew and zeroed at every call, in
+   * whatever workspace the thread has open (a native allocation when none is).
+   */
+  static INDArray affine(
+      INDArray input,
+      INDArray w,
+      INDArray b,
+      LayerWorkspaceMgr mgr,
+      ArrayType out,
+      ArrayType work,
+      String layerId) {
     if (input.rank() != 2 || input.columns() != w.rows())
       throw new DL4JInvalidInputException(
           "input of shape "
@@ -55,14 +77,13 @@ final class LeanDenseLayer extends BaseLayer<LeanDense> {
               + " for a dense layer of "
               + w.rows()
               + " inputs "
-              + layerId());
+              + layerId);
     long[] shape = {input.size(0), w.size(1)};
     INDArray product = mgr.createUninitialized(work, w.dataType(), shape, 'f');
     Nd4j.gemm(input.castTo(w.dataType()), w, product, false, false, 1.0, 0.0);
     INDArray z = mgr.createUninitialized(out, w.dataType(), shape, 'c');
     z.assign(product);
-    z.addiRowVector(getParam(DefaultParamInitializer.BIAS_KEY));
-    if (maskArray != null) applyMask(z);
+    if (b != null) z.addiRowVector(b);
     return z;
   }
 

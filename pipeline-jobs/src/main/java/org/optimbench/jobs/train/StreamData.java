@@ -3,7 +3,7 @@ package org.optimbench.jobs.train;
 import org.apache.hadoop.conf.Configuration;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.optimbench.jobs.data.RankStream;
-import org.optimbench.jobs.data.RowChunk;
+import org.optimbench.jobs.data.RowRefs;
 import org.optimbench.jobs.data.SplitIndex;
 import org.optimbench.jobs.data.ValidationReader;
 import org.optimbench.jobs.workload.ValidationRows;
@@ -64,7 +64,7 @@ final class StreamData implements WorkerData {
 
   @Override
   public Batch batchAt(long index, int batchSize) {
-    return encode(train.rows(index * batchSize, batchSize));
+    return encode(train.refs(index * batchSize, batchSize));
   }
 
   @Override
@@ -82,7 +82,7 @@ final class StreamData implements WorkerData {
               options.withSeed(options.seed() ^ VALIDATION_STREAM_SEED).withPrefetch(0),
               conf);
     }
-    return encode(validation.rows(t * batchSize, batchSize));
+    return encode(validation.refs(t * batchSize, batchSize));
   }
 
   @Override
@@ -109,7 +109,7 @@ final class StreamData implements WorkerData {
     return train.windowsDecoded();
   }
 
-  private Batch encode(RowChunk rows) {
+  private Batch encode(RowRefs rows) {
     return new Batch(workload.encode(rows, dtype), rows.ids());
   }
 

@@ -9,6 +9,7 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.data.ChunkSchema;
 import org.optimbench.jobs.data.RowChunk;
+import org.optimbench.jobs.data.RowRefs;
 import org.optimbench.jobs.data.SplitIndex;
 import org.optimbench.jobs.model.NetworkModel;
 
@@ -41,6 +42,15 @@ public interface Workload extends Serializable {
    * the vocabulary) are errors naming the row's id.
    */
   MultiDataSet encode(RowChunk rows, DataType dtype);
+
+  /**
+   * {@link #encode(RowChunk, DataType)} of the referenced rows, gathered into one chunk (what this
+   * default does); a workload that can read its rows where they lie overrides it to skip that copy,
+   * with the same result.
+   */
+  default MultiDataSet encode(RowRefs rows, DataType dtype) {
+    return encode(rows.gather(), dtype);
+  }
 
   /**
    * Whether {@link #build} makes a network with embedding tables ({@code

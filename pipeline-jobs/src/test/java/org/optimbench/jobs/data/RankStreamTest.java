@@ -80,6 +80,8 @@ class RankStreamTest {
       RowChunk c = s.rows(p, n);
       assertEquals(n, c.size());
       assertRowsMatchIds(c);
+      // the same rows referenced where they lie, as workloads that skip the copy read them
+      assertTrue(s.refs(p, n).gather().sameRows(c), "refs at " + p);
       System.arraycopy(c.ids(), 0, out, (int) (p - from), n);
     }
     return out;

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.optimbench.jobs.data.RowChunk;
+import org.optimbench.jobs.data.RowRefs;
 import org.optimbench.jobs.workload.Example;
 import org.optimbench.jobs.workload.InMemory;
 import org.optimbench.jobs.workload.ValidationRows;
@@ -47,8 +48,9 @@ public final class MemoryData implements WorkerData {
       }
       rows[i] = perm[(int) (pos % n)];
     }
-    RowChunk chunk = train.gather(rows);
-    return new Batch(workload.encode(chunk, dtype), chunk.ids());
+    // as StreamData does: the workload reads the rows where they lie
+    RowRefs refs = RowRefs.of(train, rows);
+    return new Batch(workload.encode(refs, dtype), refs.ids());
   }
 
   @Override

@@ -25,7 +25,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.data.ChunkSchema;
 import org.optimbench.jobs.data.RowChunk;
+import org.optimbench.jobs.data.RowRefs;
 import org.optimbench.jobs.model.LeanDense;
+import org.optimbench.jobs.model.LeanSoftmaxOutput;
 import org.optimbench.jobs.model.NativeArrays;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.model.SparseBatch;
@@ -49,7 +51,9 @@ import org.optimbench.prep.libsvm.LibsvmJob;
  *
  * <p>Hidden layers on dense inputs are {@link LeanDense}: DL4J's DenseLayer (same parameters,
  * outputs and gradients) without the work a training step does not need, the first one computing no
- * gradient for the network's input.
+ * gradient for the network's input. The output layer (softmax, MCXENT) is DL4J's OutputLayer
+ * configuration with the runtime of {@link LeanSoftmaxOutput}, which computes its product and
+ * softmax once per step instead of twice (same outputs, losses and gradients).
  *
  * <p>Input ({@code input}): {@code dense} batches are [batch, features] arrays; {@code sparse}
  * batches stay CSR rows ({@link SparseBatch}) and the first layer is a {@link SparseLinear}, the
@@ -194,12 +198,13 @@ public record Classifier(
         in = h;
       }
       b.layer(
-          new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-              .nIn(in)
-              .nOut(classes)
-              .activation(Activation.SOFTMAX)
-              .weightInit(hidden.isEmpty() ? WeightInit.ZERO : WeightInit.XAVIER)
-              .build());
+          new LeanSoftmaxOutput(
+              new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                  .nIn(in)
+                  .nOut(classes)
+                  .activation(Activation.SOFTMAX)
+                  .weightInit(hidden.isEmpty() ? WeightInit.ZERO : WeightInit.XAVIER)
+                  .build()));
     }
     MultiLayerNetwork net = new MultiLayerNetwork(b.build());
     net.init();
@@ -217,47 +222,64 @@ public record Classifier(
    */
   @Override
   public MultiDataSet encode(RowChunk rows, DataType dtype) {
+    return encode(RowRefs.of(rows), dtype);
+  }
+
+  /**
+   * As {@link #encode(RowChunk, DataType)}; dense float32 and float64 batches are written from the
+   * referenced rows where they lie, without gathering them into one chunk first.
+   */
+  @Override
+  public MultiDataSet encode(RowRefs rows, DataType dtype) {
+    INDArray labels = labels(rows, dtype);
+    if (sparse) {
+      RowChunk c = rows.gather();
+      return new org.nd4j.linalg.dataset.MultiDataSet(
+          SparseBatch.pack(c.offsets(0), c.ints(0), c.doubles(1), inputs, dtype), labels);
+    }
+    return new org.nd4j.linalg.dataset.MultiDataSet(densify(rows, dtype), labels);
+  }
+
+  /** One-hot [n, classes], written into a zeroed array of {@code dtype} (float32, float64). */
+  private INDArray labels(RowRefs rows, DataType dtype) {
     int n = rows.size();
-    double[] y = new double[RowChunk.checkedLength((long) n * classes, "one-hot labels")];
-    int[] offsets = rows.offsets(0);
-    int[] indices = rows.ints(0);
-    double[] values = rows.doubles(1);
+    int length = RowChunk.checkedLength((long) n * classes, "one-hot labels");
     for (int i = 0; i < n; i++) {
       int label = rows.label(i);
       if (label < 0 || label >= classes)
         throw new IllegalArgumentException(
             "example " + rows.id(i) + " has class " + label + " outside [0, " + classes + ")");
-      y[i * classes + label] = 1.0;
     }
-    INDArray labels = Nd4j.createFromArray(y).reshape(n, classes).castTo(dtype);
-    if (sparse) {
-      return new org.nd4j.linalg.dataset.MultiDataSet(
-          SparseBatch.pack(offsets, indices, values, inputs, dtype), labels);
+    if (dtype == DataType.FLOAT || dtype == DataType.DOUBLE) {
+      INDArray y = Nd4j.create(dtype, n, classes);
+      if (dtype == DataType.FLOAT) {
+        FloatBuffer b = y.data().asNioFloat();
+        for (int i = 0; i < n; i++) b.put(i * classes + rows.label(i), 1f);
+      } else {
+        DoubleBuffer b = y.data().asNioDouble();
+        for (int i = 0; i < n; i++) b.put(i * classes + rows.label(i), 1.0);
+      }
+      return y;
     }
-    return new org.nd4j.linalg.dataset.MultiDataSet(
-        densify(rows, offsets, indices, values, dtype), labels);
+    double[] y = new double[length];
+    for (int i = 0; i < n; i++) y[i * classes + rows.label(i)] = 1.0;
+    return Nd4j.createFromArray(y).reshape(n, classes).castTo(dtype);
   }
 
   /**
    * The rows as a dense [n, inputs] array of {@code dtype} ('c' order, zeros where a row has no
    * value; a feature repeated in a row keeps its last value). float32 and float64 are written
-   * straight into the array's native memory: the same values as densifying into a Java {@code
-   * double[]} and casting, without that array and its copy (at MLP batch sizes a humongous
-   * allocation per step, whose cost swung with the heap; BENCHMARKS.md, "Peers: PyTorch on the same
-   * CPU"). Other types take that route.
+   * straight from each row's stored values into the array's native memory, one pass per row: the
+   * same values as gathering the rows, densifying into a Java {@code double[]} and casting, without
+   * the gathered copy (12 bytes a value), that array and its cast (at MLP batch sizes humongous
+   * allocations per step; BENCHMARKS.md, "Peers: PyTorch on the same CPU"). Other types take that
+   * route.
    */
-  private INDArray densify(
-      RowChunk rows, int[] offsets, int[] indices, double[] values, DataType dtype) {
+  private INDArray densify(RowRefs rows, DataType dtype) {
     int n = rows.size();
     int length = RowChunk.checkedLength((long) n * inputs, "densified features");
-    for (int i = 0; i < n; i++) {
-      for (int k = offsets[i]; k < offsets[i + 1]; k++) {
-        int j = indices[k];
-        if (j < 0 || j >= inputs)
-          throw new IllegalArgumentException(
-              "example " + rows.id(i) + " has feature index " + j + " outside [0, " + inputs + ")");
-      }
-    }
+    RowChunk[] src = rows.sources();
+    int[] at = rows.rows();
     // Row by row through a small Java array, each copied once into the uninitialized batch: no
     // zeroing pass over the whole batch and no buffer call per element (measured the faster way).
     if (dtype == DataType.FLOAT) {
@@ -265,8 +287,16 @@ public record Classifier(
       FloatBuffer to = x.data().asNioFloat();
       float[] row = new float[inputs];
       for (int i = 0; i < n; i++) {
+        RowChunk c = src[i];
+        int[] off = c.offsets(0);
+        int[] idx = c.ints(0);
+        double[] val = c.doubles(1);
         Arrays.fill(row, 0f);
-        for (int k = offsets[i]; k < offsets[i + 1]; k++) row[indices[k]] = (float) values[k];
+        for (int k = off[at[i]], end = off[at[i] + 1]; k < end; k++) {
+          int j = idx[k];
+          if (j < 0 || j >= inputs) throw featureOutside(x, rows.id(i), j);
+          row[j] = (float) val[k];
+        }
         to.put(i * inputs, row);
       }
       return x;
@@ -276,16 +306,40 @@ public record Classifier(
       DoubleBuffer to = x.data().asNioDouble();
       double[] row = new double[inputs];
       for (int i = 0; i < n; i++) {
+        RowChunk c = src[i];
+        int[] off = c.offsets(0);
+        int[] idx = c.ints(0);
+        double[] val = c.doubles(1);
         Arrays.fill(row, 0.0);
-        for (int k = offsets[i]; k < offsets[i + 1]; k++) row[indices[k]] = values[k];
+        for (int k = off[at[i]], end = off[at[i] + 1]; k < end; k++) {
+          int j = idx[k];
+          if (j < 0 || j >= inputs) throw featureOutside(x, rows.id(i), j);
+          row[j] = val[k];
+        }
         to.put(i * inputs, row);
       }
       return x;
     }
     double[] x = new double[length];
-    for (int i = 0; i < n; i++)
-      for (int k = offsets[i]; k < offsets[i + 1]; k++) x[i * inputs + indices[k]] = values[k];
+    for (int i = 0; i < n; i++) {
+      RowChunk c = src[i];
+      int[] off = c.offsets(0);
+      int[] idx = c.ints(0);
+      double[] val = c.doubles(1);
+      for (int k = off[at[i]], end = off[at[i] + 1]; k < end; k++) {
+        int j = idx[k];
+        if (j < 0 || j >= inputs) throw featureOutside(null, rows.id(i), j);
+        x[i * inputs + j] = val[k];
+      }
+    }
     return Nd4j.createFromArray(x).reshape(n, inputs).castTo(dtype);
+  }
+
+  /** The error for a feature index outside the input; frees the half-written batch {@code x}. */
+  private IllegalArgumentException featureOutside(INDArray x, long id, int j) {
+    NativeArrays.release(x);
+    return new IllegalArgumentException(
+        "example " + id + " has feature index " + j + " outside [0, " + inputs + ")");
   }
 
   @Override

@@ -8,6 +8,7 @@ import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.optimbench.jobs.model.LayerConfs;
 import org.optimbench.jobs.model.LayerRuntimes;
 
 /**

@@ -15,13 +15,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.optimbench.jobs.data.RowChunk;
+import org.optimbench.jobs.data.RowRefs;
 import org.optimbench.jobs.workload.Example;
 import org.optimbench.jobs.workload.InMemory;
 
 /**
  * Classifier.encode's dense batches are what densifying into a Java {@code double[]} and casting
  * with ND4J gave, bit for bit, in every type: float32 and float64 are written straight into the
- * array, other types still take that route.
+ * array, other types still take that route; rows referenced where they lie encode as the same rows
+ * gathered into one chunk.
  */
 class ClassifierEncodeTest {
   static final int FEATURES = 11;
@@ -91,6 +93,47 @@ class ClassifierEncodeTest {
       assertEquals('c', x.ordering(), dtype + ": order");
       assertArrayEquals(bits(want), bits(x), dtype + ": values");
       assertEquals(dtype, b.getLabels(0).dataType());
+    }
+  }
+
+  /**
+   * Rows read where they lie (two chunks, permuted, one row twice) encode to the same batch as
+   * those rows gathered into one chunk, features and labels, dense and sparse, in every type.
+   */
+  @Test
+  void referencedRowsEncodeAsTheirGatheredChunk() {
+    List<Example> all = rows();
+    RowChunk a = InMemory.chunk(MLP, all.subList(0, 10));
+    RowChunk b = InMemory.chunk(MLP, all.subList(10, all.size()));
+    RowChunk[] src = {b, a, a, b, a, b, b};
+    int[] at = {3, 2, 0, 12, 2, 0, 5};
+    RowRefs refs = new RowRefs(a.schema(), src, at);
+    RowChunk gathered = RowChunk.gather(a.schema(), src, at, 0, at.length);
+    Classifier sparse = new Classifier(FEATURES, List.of(4), 3, Activation.RELU, true);
+    for (Classifier c : List.of(MLP, sparse)) {
+      for (DataType dtype : List.of(DataType.FLOAT, DataType.DOUBLE, DataType.HALF)) {
+        if (c == sparse && dtype == DataType.HALF) continue; // sparse input refuses it
+        String what = (c == MLP ? "dense " : "sparse ") + dtype;
+        MultiDataSet want = c.encode(gathered, dtype);
+        MultiDataSet got = c.encode(refs, dtype);
+        assertArrayEquals(bits(want.getFeatures(0)), bits(got.getFeatures(0)), what);
+        assertArrayEquals(bits(want.getLabels(0)), bits(got.getLabels(0)), what + ": labels");
+        assertEquals(dtype, got.getLabels(0).dataType(), what);
+      }
+    }
+    assertArrayEquals(gathered.ids(), refs.ids());
+    assertTrue(refs.gather().sameRows(gathered));
+  }
+
+  @Test
+  void labelsAreOneHotInEveryType() {
+    RowChunk rows = InMemory.chunk(MLP, rows());
+    for (DataType dtype : List.of(DataType.FLOAT, DataType.DOUBLE, DataType.HALF)) {
+      INDArray y = MLP.encode(rows, dtype).getLabels(0);
+      assertArrayEquals(new long[] {rows.size(), 3}, y.shape());
+      for (int i = 0; i < rows.size(); i++)
+        for (int k = 0; k < 3; k++)
+          assertEquals(k == rows.label(i) ? 1.0 : 0.0, y.getDouble(i, k), dtype + " " + i);
     }
   }
 

@@ -1,9 +1,10 @@
-package org.optimbench.jobs.workload.dlrm;
+package org.optimbench.jobs.model;
 
+import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 
 /** Copies of DL4J layer configurations into subclasses that bring a runtime of their own. */
-final class LayerConfs {
+public final class LayerConfs {
   private LayerConfs() {}
 
   /**
@@ -11,7 +12,7 @@ final class LayerConfs {
    * {@code to} from {@code from}: as built by DL4J's builder, so the network's defaults reach the
    * copy exactly as they would reach the original.
    */
-  static <T extends FeedForwardLayer> T copy(FeedForwardLayer from, T to) {
+  public static <T extends FeedForwardLayer> T copy(FeedForwardLayer from, T to) {
     to.setLayerName(from.getLayerName());
     to.setIDropout(from.getIDropout());
     to.setConstraints(from.getConstraints());
@@ -29,6 +30,16 @@ final class LayerConfs {
     to.setNIn(from.getNIn());
     to.setNOut(from.getNOut());
     to.setTimeDistributedFormat(from.getTimeDistributedFormat());
+    return to;
+  }
+
+  /**
+   * {@link #copy(FeedForwardLayer, FeedForwardLayer)} plus an output layer's loss and bias flag.
+   */
+  public static <T extends BaseOutputLayer> T copy(BaseOutputLayer from, T to) {
+    copy((FeedForwardLayer) from, to);
+    to.setLossFn(from.getLossFn());
+    to.setHasBias(from.hasBias());
     return to;
   }
 }
