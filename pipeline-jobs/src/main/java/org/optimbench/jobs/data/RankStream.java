@@ -25,7 +25,8 @@ import org.apache.hadoop.conf.Configuration;
  * {@code prefetch + 1} decoded windows exist at any time (the consumer's, those ready, the one
  * being decoded) whatever the dataset size; a jump elsewhere drops the windows decoded for the old
  * position. With {@code prefetch == 0} the caller's thread decodes and one window exists. An error
- * in the prefetch thread is rethrown, naming the file and row group, by the consumer's next call.
+ * in the prefetch thread is rethrown, naming the file and row group, by the consumer's first call
+ * that needs a window not decoded before it.
  *
  * <p>{@link #rows} is for one consumer thread; {@link #close()} may come from any thread, stops the
  * prefetch thread and releases every window.
@@ -302,13 +303,16 @@ public final class RankStream implements AutoCloseable {
       long waitedSince = 0;
       while (true) {
         if (closed) throw new IllegalStateException("rank stream of " + index + " is closed");
-        if (failure != null) throw rethrown(failure);
+        // a window decoded before the prefetch thread failed is served first: which of the two a
+        // call would otherwise see depended on the threads' timing, and the rows before a damaged
+        // file are good rows
         Window w = ready.remove(key);
         if (w != null) {
           current = w;
           if (waitedSince != 0) waitNanos += System.nanoTime() - waitedSince;
           return w;
         }
+        if (failure != null) throw rethrown(failure);
         if (waitedSince == 0) {
           waitedSince = System.nanoTime();
           waits++;
