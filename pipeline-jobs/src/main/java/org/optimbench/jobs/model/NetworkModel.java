@@ -303,7 +303,8 @@ public final class NetworkModel {
    * same CPU"). The same IEEE division either way, so the same bits.
    */
   private void divide(long n) {
-    if (gradientRows == null) {
+    DataType type = view.dtype();
+    if (gradientRows == null || (type != DataType.FLOAT && type != DataType.DOUBLE)) {
       view.grads().divi(n);
       return;
     }
@@ -353,11 +354,8 @@ public final class NetworkModel {
         }
       }
     } else {
-      for (int id : rows)
-        for (int j = 0; j < w; j++) {
-          long at = table.offset() + id * table.rowStride() + j * table.colStride();
-          flat.putScalar(at, flat.getDouble(at) / n);
-        }
+      throw new IllegalArgumentException(
+          "row division needs float32 or float64, got " + flat.dataType());
     }
   }
 
