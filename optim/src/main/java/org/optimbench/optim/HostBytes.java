@@ -16,6 +16,10 @@ public final class HostBytes {
    * {@code a}'s bytes from its first element, {@code length() x width} of them, in native order:
    * the elements in memory order, which is the array's element order only when it is dense (unit
    * stride). CPU backend: on a device backend the caller synchronizes the host copy first.
+   *
+   * <p>The buffer does not keep {@code a} alive: the caller holds {@code a} for as long as it uses
+   * the buffer (a field, or {@link java.lang.ref.Reference#reachabilityFence} after the last use),
+   * or the array may be collected and its memory freed while the buffer still reads and writes it.
    */
   public static ByteBuffer of(INDArray a) {
     long bytes = a.length() * a.dataType().width();

@@ -43,10 +43,17 @@ class RingAllReduceTest {
   }
 
   static byte[] bytes(INDArray a) {
-    ByteBuffer b = RingAllReduce.nativeBytes(a.dup());
-    byte[] out = new byte[b.remaining()];
-    b.get(out);
-    return out;
+    INDArray copy = a.dup();
+    try {
+      ByteBuffer b = RingAllReduce.nativeBytes(copy);
+      byte[] out = new byte[b.remaining()];
+      b.get(out);
+      return out;
+    } finally {
+      // the buffer does not keep the copy alive: collected while being read, its memory was freed
+      // and its first bytes overwritten (RingSecurityTest saw them differ about one run in three)
+      java.lang.ref.Reference.reachabilityFence(copy);
+    }
   }
 
   @Test
