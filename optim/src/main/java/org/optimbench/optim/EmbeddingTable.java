@@ -86,9 +86,11 @@ public record EmbeddingTable(
    * those of {@code candidates} (ascending, distinct, each a row of this table) with an element
    * whose bits are not all zero. Reads only the candidates' elements, where the full scan reads the
    * whole table: whoever computed the gradient (the embedding layer that scattered a batch into it,
-   * or the sparse sum that wrote other workers' rows) knows which rows it wrote.
+   * or the sparse sum that wrote other workers' rows) knows which rows it wrote. Null {@code
+   * candidates}: nobody knows, and the whole table is scanned.
    */
   public int[] nonZeroRows(java.nio.IntBuffer bits, int intsPerElement, int[] candidates) {
+    if (candidates == null) return nonZeroRows(bits, intsPerElement);
     int k = intsPerElement;
     int[] out = new int[candidates.length];
     int m = 0;

@@ -37,19 +37,12 @@ abstract sealed class TableRows {
         "row-sparse updates need float32 or float64, got " + flat.dataType());
   }
 
-  /** The rows of {@code t} with a non-zero element ({@link EmbeddingTable#nonZeroRows}). */
-  final int[] nonZeroRows(EmbeddingTable t) {
-    return t.nonZeroRows(bits, intsPerElement);
-  }
-
   /**
-   * The rows among {@code candidates} with a non-zero element, or of the whole table when {@code
-   * candidates} is null.
+   * The rows of {@code t} with a non-zero element, among {@code candidates} unless null ({@link
+   * EmbeddingTable#nonZeroRows(java.nio.IntBuffer, int, int[])}).
    */
   final int[] nonZeroRows(EmbeddingTable t, int[] candidates) {
-    return candidates == null
-        ? t.nonZeroRows(bits, intsPerElement)
-        : t.nonZeroRows(bits, intsPerElement, candidates);
+    return t.nonZeroRows(bits, intsPerElement, candidates);
   }
 
   /** Copies {@code n} elements from {@code from} of {@code src} to {@code to} of this vector. */

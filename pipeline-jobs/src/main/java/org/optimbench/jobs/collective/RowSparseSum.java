@@ -388,9 +388,7 @@ public final class RowSparseSum {
      * {@code candidates} unless null.
      */
     final int[] nonZeroRows(EmbeddingTable t, int[] candidates) {
-      return candidates == null
-          ? t.nonZeroRows(bits, intsPerElement)
-          : t.nonZeroRows(bits, intsPerElement, candidates);
+      return t.nonZeroRows(bits, intsPerElement, candidates);
     }
 
     /**
