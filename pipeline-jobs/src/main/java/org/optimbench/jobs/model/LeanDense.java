@@ -29,7 +29,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *       {@code mmuli} into a row-major result does): it comes from the layer's working memory;
  *   <li>with {@code inputGradient(false)}, compute the gradient of its input ({@code delta W^T}, a
  *       GEMM as large as the weight gradient's): the network's input needs none, as PyTorch skips
- *       it for an input that does not require a gradient.
+ *       it for an input that does not require a gradient;
+ *   <li>run the element-wise work around the GEMMs as ND4J ops on float32 arrays (the product's
+ *       copy into the row-major activation plus the bias, ReLU and its backprop, the bias
+ *       gradient's sum): {@link DenseLoops} does it in Java loops, with the same bits.
  * </ul>
  *
  * <p>{@code inputGradient(false)} is for the FIRST layer of a MultiLayerNetwork only (it returns no

@@ -10,6 +10,7 @@ import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -17,8 +18,9 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The runtime of {@link LeanDense}: DL4J's dense layer's arithmetic, op for op, except that a
  * training forward pass keeps its pre-activation {@code z} for backprop, the product {@code x W}
- * takes its scratch array from DL4J's working memory, and the input gradient is skipped where
- * configured.
+ * takes its scratch array from DL4J's working memory, the input gradient is skipped where
+ * configured, and on float32 arrays the element-wise ops are {@link DenseLoops}' loops (the same
+ * bits).
  *
  * <p>The kept {@code z} lives where the forward pass's activations live (DL4J's activation
  * workspace, open until the network's backprop ends), and is used only by the backprop that follows
@@ -82,8 +84,10 @@ final class LeanDenseLayer extends BaseLayer<LeanDense> {
     INDArray product = mgr.createUninitialized(work, w.dataType(), shape, 'f');
     Nd4j.gemm(input.castTo(w.dataType()), w, product, false, false, 1.0, 0.0);
     INDArray z = mgr.createUninitialized(out, w.dataType(), shape, 'c');
-    z.assign(product);
-    if (b != null) z.addiRowVector(b);
+    if (!DenseLoops.transposeAddBias(product, b, z)) {
+      z.assign(product);
+      if (b != null) z.addiRowVector(b);
+    }
     return z;
   }
 
@@ -97,6 +101,13 @@ final class LeanDenseLayer extends BaseLayer<LeanDense> {
       // The activation function works in place; backprop needs z itself.
       keptZ = z;
       keptFor = input;
+      if (plainRelu()) {
+        INDArray y = mgr.createUninitialized(ArrayType.ACTIVATIONS, z.dataType(), z.shape(), 'c');
+        if (DenseLoops.relu(z, y)) {
+          if (maskArray != null) applyMask(y);
+          return y;
+        }
+      }
       a = mgr.dup(ArrayType.ACTIVATIONS, z);
     }
     INDArray y = layerConf().getActivationFn().getActivation(a, training);
@@ -113,12 +124,12 @@ final class LeanDenseLayer extends BaseLayer<LeanDense> {
             : preActivation(mgr, ArrayType.BP_WORKING_MEM, ArrayType.BP_WORKING_MEM);
     keptZ = null;
     keptFor = null;
-    INDArray delta = layerConf().getActivationFn().backprop(z, epsilon).getFirst();
+    INDArray delta = activationBackprop(z, epsilon);
     if (maskArray != null) applyMask(delta);
 
     Gradient g = new DefaultGradient();
     INDArray bGrad = gradientViews.get(DefaultParamInitializer.BIAS_KEY);
-    delta.sum(bGrad, 0);
+    if (!DenseLoops.columnSums(delta, bGrad)) delta.sum(bGrad, 0);
     g.gradientForVariable().put(DefaultParamInitializer.BIAS_KEY, bGrad);
 
     INDArray epsilonNext = null;
@@ -136,6 +147,26 @@ final class LeanDenseLayer extends BaseLayer<LeanDense> {
     Nd4j.gemm(input.castTo(wGrad.dataType()), delta, wGrad, true, false, 1.0, 0.0);
     g.gradientForVariable().put(DefaultParamInitializer.WEIGHT_KEY, wGrad);
     return new Pair<>(g, epsilonNext);
+  }
+
+  /**
+   * The gradient at the pre-activation {@code z}: the activation's own backprop, or for DL4J's
+   * plain ReLU the same expression in one Java pass ({@link DenseLoops#reluBackward}).
+   */
+  private INDArray activationBackprop(INDArray z, INDArray epsilon) {
+    if (plainRelu()) {
+      INDArray delta = DenseLoops.reluBackward(z, epsilon);
+      if (delta != null) return delta;
+    }
+    return layerConf().getActivationFn().backprop(z, epsilon).getFirst();
+  }
+
+  /** DL4J's ReLU without a maximum, threshold or negative slope (what RELU configures). */
+  private boolean plainRelu() {
+    return layerConf().getActivationFn() instanceof ActivationReLU r
+        && r.getMax() == null
+        && r.getThreshold() == null
+        && r.getNegativeSlope() == null;
   }
 
   @Override

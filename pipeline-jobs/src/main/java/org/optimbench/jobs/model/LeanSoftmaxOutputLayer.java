@@ -89,7 +89,7 @@ final class LeanSoftmaxOutputLayer extends OutputLayer {
     g.gradientForVariable().put(DefaultParamInitializer.WEIGHT_KEY, wGrad);
     if (hasBias()) {
       INDArray bGrad = gradientViews.get(DefaultParamInitializer.BIAS_KEY);
-      delta.sum(bGrad, 0);
+      if (!DenseLoops.columnSums(delta, bGrad)) delta.sum(bGrad, 0);
       g.gradientForVariable().put(DefaultParamInitializer.BIAS_KEY, bGrad);
     }
     INDArray w = getParam(DefaultParamInitializer.WEIGHT_KEY);

@@ -1,0 +1,208 @@
+package org.optimbench.jobs.model;
+
+import java.lang.ref.Reference;
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.optimbench.optim.HostBytes;
+
+/**
+ * The element-wise work around the dense layers' GEMMs, as Java loops over float32 arrays in host
+ * memory: the product's copy into the row-major activation plus the bias, ReLU and its backprop,
+ * and the bias gradient's sum. Each is the arithmetic of the ND4J op it replaces, element for
+ * element and in the same order, so the same bits ({@code DenseLoopsTest} against those ops, {@code
+ * LeanDenseTest} against DL4J's layers), without the ops' costs per element: the layout copy walks
+ * the column-major product with a stride, the column sum walks every column with one, and ReLU's
+ * backprop runs a per-element lambda (BENCHMARKS.md, "Peers: PyTorch on the same CPU").
+ *
+ * <p>CPU backend and float32 only ({@link #applies}), dense arrays in the layouts each method
+ * names; otherwise a method declines and the layer runs its ND4J ops.
+ */
+final class DenseLoops {
+  /** Rows of a block of the transposing copy: {@code ROWS x columns} floats stay in L1/L2. */
+  private static final int ROWS = 32;
+
+  /** Elements per chunk of an element-wise pass (as the optimizers' fused passes). */
+  private static final int CHUNK = 1024;
+
+  private static volatile Boolean cpuBackend;
+
+  private DenseLoops() {}
+
+  /** True when the loops may run: CPU backend and every array float32 (null arrays ignored). */
+  static boolean applies(INDArray... arrays) {
+    Boolean cpu = cpuBackend;
+    if (cpu == null) cpuBackend = cpu = Nd4j.getEnvironment().isCPU();
+    if (!cpu) return false;
+    for (INDArray a : arrays)
+      if (a != null && (a.dataType() != DataType.FLOAT || a.data().dataType() != DataType.FLOAT))
+        return false;
+    return true;
+  }
+
+  /** {@code a}'s buffer, positioned at its first element. */
+  private static FloatBuffer buffer(INDArray a) {
+    return a.data().asNioFloat();
+  }
+
+  /**
+   * {@code z = p + b} (each row plus the bias) for a column-major product {@code p} [n, m] and a
+   * row-major {@code z} of the same shape: ND4J's {@code z.assign(p)} then {@code
+   * z.addiRowVector(b)}, in one pass that reads {@code p} in column blocks. {@code b} may be null
+   * (no bias). False, with nothing written, when the layouts are not those (dense 'f' and dense
+   * 'c', a dense bias vector of length m).
+   */
+  static boolean transposeAddBias(INDArray p, INDArray b, INDArray z) {
+    if (p.rank() != 2 || z.rank() != 2 || !applies(p, b, z)) return false;
+    long n = p.size(0);
+    long m = p.size(1);
+    if (z.size(0) != n || z.size(1) != m) return false;
+    if (!dense(p, 1, n) || !dense(z, m, 1)) return false;
+    if (n * m > Integer.MAX_VALUE) return false;
+    if (b != null && (b.length() != m || !unitStride(b))) return false;
+    int rows = (int) n;
+    int cols = (int) m;
+    float[] bias = new float[cols];
+    if (b != null) buffer(b).get(bias);
+    FloatBuffer from = buffer(p);
+    FloatBuffer to = buffer(z);
+    int fromBase = from.position();
+    int toBase = to.position();
+    float[] block = new float[cols * ROWS];
+    float[] row = new float[cols];
+    for (int r0 = 0; r0 < rows; r0 += ROWS) {
+      int h = Math.min(ROWS, rows - r0);
+      for (int c = 0; c < cols; c++) from.get(fromBase + c * rows + r0, block, c * ROWS, h);
+      for (int i = 0; i < h; i++) {
+        if (b != null) for (int c = 0; c < cols; c++) row[c] = block[c * ROWS + i] + bias[c];
+        else for (int c = 0; c < cols; c++) row[c] = block[c * ROWS + i];
+        to.put(toBase + (r0 + i) * cols, row, 0, cols);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * {@code out = z > 0 ? eps : 0}, element by element: DL4J's ReLU backprop ({@code ActivationReLU}
+   * without a maximum, threshold or negative slope runs ND4J's {@code RectifiedLinearDerivative},
+   * whose kernel is this expression). A new array shaped as {@code z} in the current workspace, as
+   * that op's {@code z.ulike()}; null, with nothing allocated, unless the three arrays are dense
+   * with the same row-major strides.
+   */
+  static INDArray reluBackward(INDArray z, INDArray eps) {
+    if (z.rank() != 2 || !applies(z, eps) || !java.util.Arrays.equals(z.shape(), eps.shape()))
+      return null;
+    long n = z.size(0);
+    long m = z.size(1);
+    if (!dense(z, m, 1) || !dense(eps, m, 1) || n * m > Integer.MAX_VALUE) return null;
+    INDArray out = z.ulike();
+    if (!dense(out, m, 1)) return null;
+    int len = (int) (n * m);
+    // The three arrays as raw bits, row-major and dense, so memory order is element order. In ints
+    // the selection is a mask, with no branch on the sign (which mispredicts on about half the
+    // elements) and in a loop that C2 vectorizes (it vectorizes no float compare-and-select).
+    IntBuffer zb = HostBytes.of(z).asIntBuffer();
+    IntBuffer eb = HostBytes.of(eps).asIntBuffer();
+    IntBuffer ob = HostBytes.of(out).asIntBuffer();
+    int[] zc = new int[Math.min(CHUNK, len)];
+    int[] ec = new int[zc.length];
+    for (int at = 0; at < len; at += zc.length) {
+      int k = Math.min(zc.length, len - at);
+      zb.get(at, zc, 0, k);
+      eb.get(at, ec, 0, k);
+      for (int i = 0; i < k; i++) ec[i] &= positive(zc[i]);
+      ob.put(at, ec, 0, k);
+    }
+    Reference.reachabilityFence(z);
+    Reference.reachabilityFence(eps);
+    return out;
+  }
+
+  /**
+   * {@code out = z < 0 ? 0 : z}, element by element, into a new-made {@code out} of z's shape:
+   * DL4J's ReLU ({@code ActivationReLU} without a maximum, threshold or negative slope runs ND4J's
+   * scalar RELU op with 0, whose kernel is this expression: a NaN or -0 passes through). False,
+   * with nothing written, unless both arrays are dense and row-major.
+   */
+  static boolean relu(INDArray z, INDArray out) {
+    if (z.rank() != 2 || !applies(z, out) || !java.util.Arrays.equals(z.shape(), out.shape()))
+      return false;
+    long n = z.size(0);
+    long m = z.size(1);
+    if (!dense(z, m, 1) || !dense(out, m, 1) || n * m > Integer.MAX_VALUE) return false;
+    int len = (int) (n * m);
+    IntBuffer zb = HostBytes.of(z).asIntBuffer();
+    IntBuffer ob = HostBytes.of(out).asIntBuffer();
+    int[] c = new int[Math.min(CHUNK, len)];
+    for (int at = 0; at < len; at += c.length) {
+      int k = Math.min(c.length, len - at);
+      zb.get(at, c, 0, k);
+      for (int i = 0; i < k; i++) c[i] &= ~negative(c[i]);
+      ob.put(at, c, 0, k);
+    }
+    Reference.reachabilityFence(z);
+    Reference.reachabilityFence(out);
+    return true;
+  }
+
+  /**
+   * All ones when the float with these bits is less than zero (bits, as a signed int, in
+   * [0x80000001, 0xFF800000]: negative and finite, or -infinity; not -0 or a NaN), else zero,
+   * without a branch.
+   */
+  static int negative(int bits) {
+    int notMinusZero = bits ^ 0x80000000;
+    // bits + 0x7FFFFF is below zero for bits up to -infinity's; the sign test keeps the positive
+    // NaNs whose sum overflows out of it.
+    return (bits >> 31) & ((bits + 0x7FFFFF) >> 31) & ((notMinusZero | -notMinusZero) >> 31);
+  }
+
+  /**
+   * {@code out[j] = sum over i of a[i, j]} for a dense row-major {@code a} [n, m] into a dense
+   * vector {@code out} of length m: ND4J's {@code a.sum(out, 0)}, whose kernel adds each column's
+   * values in row order in float from 0, as this loop does (a row at a time, so the loop runs along
+   * the rows' contiguous values and vectorizes, where the kernel walks each column with a stride).
+   * False, with nothing written, for other layouts and types.
+   */
+  static boolean columnSums(INDArray a, INDArray out) {
+    if (a.rank() != 2 || !applies(a, out)) return false;
+    long n = a.size(0);
+    long m = a.size(1);
+    if (out.length() != m || !unitStride(out) || !dense(a, m, 1)) return false;
+    if (n * m > Integer.MAX_VALUE) return false;
+    int rows = (int) n;
+    int cols = (int) m;
+    FloatBuffer from = buffer(a);
+    int base = from.position();
+    float[] sums = new float[cols];
+    float[] row = new float[cols];
+    for (int i = 0; i < rows; i++) {
+      from.get(base + i * cols, row, 0, cols);
+      for (int j = 0; j < cols; j++) sums[j] += row[j];
+    }
+    FloatBuffer to = buffer(out);
+    to.put(to.position(), sums);
+    return true;
+  }
+
+  /**
+   * All ones when the float with these bits is greater than zero (bits in [1, 0x7F800000]: positive
+   * and finite or +infinity; not a zero, a negative or a NaN), else zero, without a branch.
+   */
+  static int positive(int bits) {
+    return (-bits & (bits - 0x7F800001)) >> 31;
+  }
+
+  /** A 2-D array whose element (i, j) is at its buffer offset + i s0 + j s1 with these strides. */
+  private static boolean dense(INDArray a, long s0, long s1) {
+    return (a.size(0) == 1 || a.stride(0) == s0) && (a.size(1) == 1 || a.stride(1) == s1);
+  }
+
+  /** A vector ([m], [1, m] or [m, 1]) whose elements are consecutive in its buffer. */
+  private static boolean unitStride(INDArray a) {
+    for (int d = 0; d < a.rank(); d++) if (a.size(d) > 1 && a.stride(d) != 1) return false;
+    return true;
+  }
+}
