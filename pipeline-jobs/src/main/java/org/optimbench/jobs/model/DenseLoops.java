@@ -33,13 +33,18 @@ final class DenseLoops {
 
   /** True when the loops may run: CPU backend and every array float32 (null arrays ignored). */
   static boolean applies(INDArray... arrays) {
-    Boolean cpu = cpuBackend;
-    if (cpu == null) cpuBackend = cpu = Nd4j.getEnvironment().isCPU();
-    if (!cpu) return false;
+    if (!cpu()) return false;
     for (INDArray a : arrays)
       if (a != null && (a.dataType() != DataType.FLOAT || a.data().dataType() != DataType.FLOAT))
         return false;
     return true;
+  }
+
+  /** On a device backend the buffers live on the device: a host loop would copy them each time. */
+  private static boolean cpu() {
+    Boolean b = cpuBackend;
+    if (b == null) cpuBackend = b = Nd4j.getEnvironment().isCPU();
+    return b;
   }
 
   /** {@code a}'s buffer, positioned at its first element. */
@@ -92,32 +97,51 @@ final class DenseLoops {
    * with the same row-major strides.
    */
   static INDArray reluBackward(INDArray z, INDArray eps) {
-    if (z.rank() != 2 || !applies(z, eps) || !java.util.Arrays.equals(z.shape(), eps.shape()))
-      return null;
-    long n = z.size(0);
-    long m = z.size(1);
-    if (!dense(z, m, 1) || !dense(eps, m, 1) || n * m > Integer.MAX_VALUE) return null;
+    if (!sameDenseRows(z, eps)) return null;
     INDArray out = z.ulike();
-    if (!dense(out, m, 1)) return null;
-    int len = (int) (n * m);
-    // The three arrays as raw bits, row-major and dense, so memory order is element order. In ints
-    // the selection is a mask, with no branch on the sign (which mispredicts on about half the
-    // elements) and in a loop that C2 vectorizes (it vectorizes no float compare-and-select).
+    if (!sameDenseRows(z, out)) return null;
+    maskPass(z, eps, out);
+    return out;
+  }
+
+  /**
+   * Both arrays 2-D float32 of one shape, dense and row-major (so memory order is element order),
+   * and addressable with int indices.
+   */
+  private static boolean sameDenseRows(INDArray a, INDArray b) {
+    if (a.rank() != 2 || !applies(a, b) || !java.util.Arrays.equals(a.shape(), b.shape()))
+      return false;
+    long m = a.size(1);
+    return dense(a, m, 1) && dense(b, m, 1) && a.length() <= Integer.MAX_VALUE;
+  }
+
+  /**
+   * {@code out = eps == null ? (z < 0 ? 0 : z) : (z > 0 ? eps : 0)} on the arrays' raw bits, chunk
+   * by chunk. In ints the selection is a mask: no branch on the sign (which mispredicts on about
+   * half the elements), in loops that C2 vectorizes (it vectorizes no float compare-and-select).
+   */
+  private static void maskPass(INDArray z, INDArray eps, INDArray out) {
+    int len = (int) z.length();
     IntBuffer zb = HostBytes.of(z).asIntBuffer();
-    IntBuffer eb = HostBytes.of(eps).asIntBuffer();
+    IntBuffer eb = eps == null ? null : HostBytes.of(eps).asIntBuffer();
     IntBuffer ob = HostBytes.of(out).asIntBuffer();
     int[] zc = new int[Math.min(CHUNK, len)];
-    int[] ec = new int[zc.length];
+    int[] ec = eps == null ? null : new int[zc.length];
     for (int at = 0; at < len; at += zc.length) {
       int k = Math.min(zc.length, len - at);
       zb.get(at, zc, 0, k);
-      eb.get(at, ec, 0, k);
-      for (int i = 0; i < k; i++) ec[i] &= positive(zc[i]);
-      ob.put(at, ec, 0, k);
+      if (eb == null) {
+        for (int i = 0; i < k; i++) zc[i] &= ~negative(zc[i]);
+        ob.put(at, zc, 0, k);
+      } else {
+        eb.get(at, ec, 0, k);
+        for (int i = 0; i < k; i++) ec[i] &= positive(zc[i]);
+        ob.put(at, ec, 0, k);
+      }
     }
     Reference.reachabilityFence(z);
     Reference.reachabilityFence(eps);
-    return out;
+    Reference.reachabilityFence(out);
   }
 
   /**
@@ -127,23 +151,8 @@ final class DenseLoops {
    * with nothing written, unless both arrays are dense and row-major.
    */
   static boolean relu(INDArray z, INDArray out) {
-    if (z.rank() != 2 || !applies(z, out) || !java.util.Arrays.equals(z.shape(), out.shape()))
-      return false;
-    long n = z.size(0);
-    long m = z.size(1);
-    if (!dense(z, m, 1) || !dense(out, m, 1) || n * m > Integer.MAX_VALUE) return false;
-    int len = (int) (n * m);
-    IntBuffer zb = HostBytes.of(z).asIntBuffer();
-    IntBuffer ob = HostBytes.of(out).asIntBuffer();
-    int[] c = new int[Math.min(CHUNK, len)];
-    for (int at = 0; at < len; at += c.length) {
-      int k = Math.min(c.length, len - at);
-      zb.get(at, c, 0, k);
-      for (int i = 0; i < k; i++) c[i] &= ~negative(c[i]);
-      ob.put(at, c, 0, k);
-    }
-    Reference.reachabilityFence(z);
-    Reference.reachabilityFence(out);
+    if (!sameDenseRows(z, out)) return false;
+    maskPass(z, null, out);
     return true;
   }
 

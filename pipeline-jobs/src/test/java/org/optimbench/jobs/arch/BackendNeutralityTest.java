@@ -59,6 +59,12 @@ class BackendNeutralityTest {
   private static final Path FUSED =
       Path.of("optim/src/main/java/org/optimbench/optim/internal/Fused.java");
 
+  /** The dense layers' float32 loops, on the same terms as the fused passes. */
+  private static final Path DENSE_LOOPS =
+      Path.of("pipeline-jobs/src/main/java/org/optimbench/jobs/model/DenseLoops.java");
+
+  private static final List<Path> CPU_BUFFER_PATHS = List.of(FUSED, DENSE_LOOPS);
+
   private static List<Path> javaFiles(Path p) throws IOException {
     if (Files.isRegularFile(p)) return List.of(p);
     try (Stream<Path> s = Files.walk(p)) {
@@ -96,7 +102,8 @@ class BackendNeutralityTest {
   void stepCodeNeverAccessesArrayElementsFromJava() throws IOException {
     List<Path> hot = new ArrayList<>();
     for (String p : HOT_PATHS) hot.addAll(javaFiles(ROOT.resolve(p)));
-    assertTrue(hot.remove(ROOT.resolve(FUSED)), "expected " + FUSED + " among the scanned files");
+    for (Path p : CPU_BUFFER_PATHS)
+      assertTrue(hot.remove(ROOT.resolve(p)), "expected " + p + " among the scanned files");
     assertTrue(
         hot.size() > 30,
         "expected to scan the optimizers and the worker loop, found " + hot.size());
@@ -108,14 +115,17 @@ class BackendNeutralityTest {
   }
 
   @Test
-  void theFusedBufferPathRunsOnlyOnTheCpuBackend() throws IOException {
-    String fused = Files.readString(ROOT.resolve(FUSED));
-    assertTrue(
-        fused.contains("Nd4j.getEnvironment().isCPU()"),
-        FUSED + " must check the backend before reading native buffers");
-    assertTrue(
-        fused.matches(
-            "(?s).*public static boolean applies\\(.*if \\(!enabled\\(\\) \\|\\| !cpu\\(\\)\\) return false;.*"),
-        FUSED + ": applies() must refuse a non-CPU backend first");
+  void theBufferPathsRunOnlyOnTheCpuBackend() throws IOException {
+    for (Path p : CPU_BUFFER_PATHS) {
+      String code = Files.readString(ROOT.resolve(p));
+      assertTrue(
+          code.contains("Nd4j.getEnvironment().isCPU()"),
+          p + " must check the backend before reading native buffers");
+      assertTrue(
+          code.matches(
+              "(?s).*static boolean applies\\(.*if \\(!(enabled\\(\\) \\|\\| !)?cpu\\(\\)\\)"
+                  + " return false;.*"),
+          p + ": applies() must refuse a non-CPU backend first");
+    }
   }
 }
