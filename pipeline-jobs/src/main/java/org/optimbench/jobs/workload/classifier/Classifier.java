@@ -282,6 +282,10 @@ public record Classifier(
     int[] at = rows.rows();
     // Row by row through a small Java array, each copied once into the uninitialized batch: no
     // zeroing pass over the whole batch and no buffer call per element (measured the faster way).
+    // A row that stores every feature in order (indices 0 to inputs - 1) is converted in one loop
+    // that checks its indices as it goes, with the scatter's result; others are scattered. The
+    // check and the conversion in one loop measured faster, in two slower (BENCHMARKS.md,
+    // "Measurements behind code choices").
     if (dtype == DataType.FLOAT) {
       INDArray x = Nd4j.createUninitialized(DataType.FLOAT, new long[] {n, inputs}, 'c');
       FloatBuffer to = x.data().asNioFloat();
@@ -291,8 +295,21 @@ public record Classifier(
         int[] off = c.offsets(0);
         int[] idx = c.ints(0);
         double[] val = c.doubles(1);
+        int start = off[at[i]];
+        int end = off[at[i] + 1];
+        if (end - start == inputs) { // a dense row if its indices are 0, 1, ..., inputs - 1
+          int differ = 0;
+          for (int j = 0; j < inputs; j++) {
+            differ |= idx[start + j] ^ j;
+            row[j] = (float) val[start + j];
+          }
+          if (differ == 0) {
+            to.put(i * inputs, row);
+            continue;
+          }
+        }
         Arrays.fill(row, 0f);
-        for (int k = off[at[i]], end = off[at[i] + 1]; k < end; k++) {
+        for (int k = start; k < end; k++) {
           int j = idx[k];
           if (j < 0 || j >= inputs) throw featureOutside(x, rows.id(i), j);
           row[j] = (float) val[k];
@@ -310,8 +327,18 @@ public record Classifier(
         int[] off = c.offsets(0);
         int[] idx = c.ints(0);
         double[] val = c.doubles(1);
+        int start = off[at[i]];
+        int end = off[at[i] + 1];
+        if (end - start == inputs) {
+          int differ = 0;
+          for (int j = 0; j < inputs; j++) differ |= idx[start + j] ^ j;
+          if (differ == 0) {
+            to.put(i * inputs, val, start, inputs);
+            continue;
+          }
+        }
         Arrays.fill(row, 0.0);
-        for (int k = off[at[i]], end = off[at[i] + 1]; k < end; k++) {
+        for (int k = start; k < end; k++) {
           int j = idx[k];
           if (j < 0 || j >= inputs) throw featureOutside(x, rows.id(i), j);
           row[j] = val[k];

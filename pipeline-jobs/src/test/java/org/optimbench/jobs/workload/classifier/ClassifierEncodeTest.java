@@ -49,6 +49,13 @@ class ClassifierEncodeTest {
       allValues[j] = special[j % special.length];
     }
     out.add(new Example(id++, 2, all, allValues, false));
+    // every feature in order (a dense row), and a row as long with a repeated index instead
+    int[] inOrder = new int[FEATURES];
+    for (int j = 0; j < FEATURES; j++) inOrder[j] = j;
+    out.add(new Example(id++, 0, inOrder, allValues.clone(), false));
+    int[] repeated = inOrder.clone();
+    repeated[FEATURES - 1] = 1;
+    out.add(new Example(id++, 1, repeated, allValues.clone(), false));
     for (int i = 0; i < 20; i++) {
       int len = r.nextInt(FEATURES + 1);
       int[] idx = new int[len];
@@ -164,6 +171,19 @@ class ClassifierEncodeTest {
           assertThrows(IllegalArgumentException.class, () -> MLP.encode(rows, dtype));
       assertEquals(
           "example 41 has feature index " + FEATURES + " outside [0, " + FEATURES + ")",
+          e.getMessage());
+    }
+    // a row with as many values as features, the last index outside
+    int[] idx = new int[FEATURES];
+    for (int j = 0; j < FEATURES; j++) idx[j] = j;
+    idx[FEATURES - 1] = FEATURES;
+    RowChunk full =
+        InMemory.chunk(MLP, List.of(new Example(7, 0, idx, new double[FEATURES], false)));
+    for (DataType dtype : List.of(DataType.FLOAT, DataType.DOUBLE, DataType.HALF)) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> MLP.encode(full, dtype));
+      assertEquals(
+          "example 7 has feature index " + FEATURES + " outside [0, " + FEATURES + ")",
           e.getMessage());
     }
   }
