@@ -165,25 +165,22 @@ class ClassifierEncodeTest {
         List.of(
             new Example(0, 0, new int[] {1}, new double[] {1}, false),
             new Example(41, 1, new int[] {3, FEATURES}, new double[] {1, 2}, false));
-    RowChunk rows = InMemory.chunk(MLP, bad);
-    for (DataType dtype : List.of(DataType.FLOAT, DataType.DOUBLE, DataType.HALF)) {
-      IllegalArgumentException e =
-          assertThrows(IllegalArgumentException.class, () -> MLP.encode(rows, dtype));
-      assertEquals(
-          "example 41 has feature index " + FEATURES + " outside [0, " + FEATURES + ")",
-          e.getMessage());
-    }
+    assertRefused(InMemory.chunk(MLP, bad), 41);
     // a row with as many values as features, the last index outside
     int[] idx = new int[FEATURES];
     for (int j = 0; j < FEATURES; j++) idx[j] = j;
     idx[FEATURES - 1] = FEATURES;
-    RowChunk full =
-        InMemory.chunk(MLP, List.of(new Example(7, 0, idx, new double[FEATURES], false)));
+    assertRefused(
+        InMemory.chunk(MLP, List.of(new Example(7, 0, idx, new double[FEATURES], false))), 7);
+  }
+
+  /** Encoding {@code rows} fails in every type, naming example {@code id} and its index. */
+  private static void assertRefused(RowChunk rows, long id) {
     for (DataType dtype : List.of(DataType.FLOAT, DataType.DOUBLE, DataType.HALF)) {
       IllegalArgumentException e =
-          assertThrows(IllegalArgumentException.class, () -> MLP.encode(full, dtype));
+          assertThrows(IllegalArgumentException.class, () -> MLP.encode(rows, dtype));
       assertEquals(
-          "example 7 has feature index " + FEATURES + " outside [0, " + FEATURES + ")",
+          "example " + id + " has feature index " + FEATURES + " outside [0, " + FEATURES + ")",
           e.getMessage());
     }
   }
