@@ -47,9 +47,12 @@ final class DenseLoops {
     return b;
   }
 
-  /** {@code a}'s buffer, positioned at its first element. */
-  private static FloatBuffer buffer(INDArray a) {
-    return a.data().asNioFloat();
+  /**
+   * {@code a}'s memory as floats from its first element (index 0), in memory order; the caller
+   * keeps {@code a} alive while it uses the buffer ({@link HostBytes#of}).
+   */
+  private static FloatBuffer floats(INDArray a) {
+    return HostBytes.of(a).asFloatBuffer();
   }
 
   /**
@@ -70,22 +73,24 @@ final class DenseLoops {
     int rows = (int) n;
     int cols = (int) m;
     float[] bias = new float[cols];
-    if (b != null) buffer(b).get(bias);
-    FloatBuffer from = buffer(p);
-    FloatBuffer to = buffer(z);
-    int fromBase = from.position();
-    int toBase = to.position();
+    if (b != null) floats(b).get(bias);
+    FloatBuffer from = floats(p);
+    FloatBuffer to = floats(z);
     float[] block = new float[cols * ROWS];
     float[] row = new float[cols];
     for (int r0 = 0; r0 < rows; r0 += ROWS) {
       int h = Math.min(ROWS, rows - r0);
-      for (int c = 0; c < cols; c++) from.get(fromBase + c * rows + r0, block, c * ROWS, h);
+      for (int c = 0; c < cols; c++) from.get(c * rows + r0, block, c * ROWS, h);
       for (int i = 0; i < h; i++) {
+        // x + 0 would turn -0 into +0: without a bias the values are copied as they are
         if (b != null) for (int c = 0; c < cols; c++) row[c] = block[c * ROWS + i] + bias[c];
         else for (int c = 0; c < cols; c++) row[c] = block[c * ROWS + i];
-        to.put(toBase + (r0 + i) * cols, row, 0, cols);
+        to.put((r0 + i) * cols, row, 0, cols);
       }
     }
+    Reference.reachabilityFence(p);
+    Reference.reachabilityFence(b);
+    Reference.reachabilityFence(z);
     return true;
   }
 
@@ -183,16 +188,16 @@ final class DenseLoops {
     if (n * m > Integer.MAX_VALUE) return false;
     int rows = (int) n;
     int cols = (int) m;
-    FloatBuffer from = buffer(a);
-    int base = from.position();
+    FloatBuffer from = floats(a);
     float[] sums = new float[cols];
     float[] row = new float[cols];
     for (int i = 0; i < rows; i++) {
-      from.get(base + i * cols, row, 0, cols);
+      from.get(i * cols, row, 0, cols);
       for (int j = 0; j < cols; j++) sums[j] += row[j];
     }
-    FloatBuffer to = buffer(out);
-    to.put(to.position(), sums);
+    floats(out).put(0, sums);
+    Reference.reachabilityFence(a);
+    Reference.reachabilityFence(out);
     return true;
   }
 

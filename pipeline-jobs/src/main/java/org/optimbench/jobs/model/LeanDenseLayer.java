@@ -101,7 +101,7 @@ final class LeanDenseLayer extends BaseLayer<LeanDense> {
       // The activation function works in place; backprop needs z itself.
       keptZ = z;
       keptFor = input;
-      if (plainRelu()) {
+      if (plainRelu() && DenseLoops.applies(z)) { // else no array made for nothing
         INDArray y = mgr.createUninitialized(ArrayType.ACTIVATIONS, z.dataType(), z.shape(), 'c');
         if (DenseLoops.relu(z, y)) {
           if (maskArray != null) applyMask(y);
