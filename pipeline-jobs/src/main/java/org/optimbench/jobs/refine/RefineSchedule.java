@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.optimbench.jobs.fs.Location;
+import org.optimbench.jobs.model.NativeMemory;
 import org.optimbench.optim.schedule.RefinedSchedule;
 import org.optimbench.optim.schedule.ScheduleRefinement;
 import org.optimbench.optim.schedule.ScheduleRefinement.NormKind;
@@ -112,6 +113,7 @@ public final class RefineSchedule implements Callable<Integer> {
   String out;
 
   public static void main(String[] args) {
+    NativeMemory.install(); // as Train: before ND4J loads
     System.exit(commandLine().execute(args));
   }
 

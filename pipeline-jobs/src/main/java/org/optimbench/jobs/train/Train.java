@@ -13,6 +13,7 @@ import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.jobs.conf.RunConf;
 import org.optimbench.jobs.conf.RunConfig;
 import org.optimbench.jobs.fs.HadoopConfs;
+import org.optimbench.jobs.model.NativeMemory;
 import org.optimbench.optim.spec.SpecException;
 import org.optimbench.prep.common.Errors;
 import org.optimbench.prep.common.Sparks;
@@ -138,6 +139,7 @@ public final class Train implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    NativeMemory.install(); // before ND4J loads (in local mode the workers share this process)
     CommandLine cl = new CommandLine(new Train());
     cl.getCommandSpec()
         .usageMessage()

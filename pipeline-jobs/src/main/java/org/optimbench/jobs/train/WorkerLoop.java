@@ -8,6 +8,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.collective.RowSparseSum;
 import org.optimbench.jobs.conf.Mode;
+import org.optimbench.jobs.model.NativeMemory;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.optim.Diagnostics;
 import org.optimbench.optim.ExampleStore;
@@ -141,6 +142,7 @@ public final class WorkerLoop {
   }
 
   private StepResult run(long t, List<Batch> micro, LazyValidation validation) {
+    NativeMemory.check();
     INDArray grads = model.view().grads();
     double[] local = micro.size() == 1 ? single(micro.get(0)) : accumulated(micro);
     ModeStrategy.Gradient shared =

@@ -14,6 +14,7 @@ import org.optimbench.jobs.conf.Mode;
 import org.optimbench.jobs.data.RowChunk;
 import org.optimbench.jobs.data.RowRefs;
 import org.optimbench.jobs.model.NativeArrays;
+import org.optimbench.jobs.model.NativeMemory;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.train.Batch;
 import org.optimbench.jobs.train.WorkerLoop;
@@ -104,6 +105,7 @@ public final class BenchMlpStep {
   }
 
   public static void main(String[] args) {
+    NativeMemory.install(); // as Train: before ND4J loads
     int batch = Integer.getInteger("bench.batch", 1024);
     int rounds = Integer.getInteger("bench.rounds", 5);
     int steps = Integer.getInteger("bench.steps", 50);

@@ -21,6 +21,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.conf.Mode;
+import org.optimbench.jobs.model.NativeMemory;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.train.MemoryData;
 import org.optimbench.jobs.train.WorkerLoop;
@@ -142,6 +143,7 @@ public final class BenchPeers {
   static final List<String> SUMMARY = new ArrayList<>();
 
   public static void main(String[] args) throws Exception {
+    NativeMemory.install(); // as Train: before ND4J loads
     List<String> cases;
     try {
       cases = checkArgs(args);
