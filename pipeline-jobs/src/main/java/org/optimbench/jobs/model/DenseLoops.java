@@ -202,6 +202,60 @@ final class DenseLoops {
   }
 
   /**
+   * MCXENT's clip of the softmax {@code p} into a new array shaped as {@code p} (in the current
+   * workspace, as {@code p.dup()}): ND4J's {@code dup}, then {@code replaceWhere} of the values
+   * below {@code lo} by {@code lo}, then of those above {@code hi} by {@code hi}, both compared and
+   * set in float as the op's kernel does (a NaN is kept); one pass instead of three ops. Null, with
+   * nothing allocated, unless {@code p} is dense and row-major.
+   */
+  static INDArray clipped(INDArray p, double lo, double hi) {
+    if (!sameDenseRows(p, p)) return null;
+    INDArray out = p.ulike();
+    if (!sameDenseRows(p, out)) return null;
+    float l = (float) lo;
+    float h = (float) hi;
+    int len = (int) p.length();
+    FloatBuffer from = floats(p);
+    FloatBuffer to = floats(out);
+    float[] c = new float[Math.min(CHUNK, len)];
+    for (int at = 0; at < len; at += c.length) {
+      int k = Math.min(c.length, len - at);
+      from.get(at, c, 0, k);
+      for (int i = 0; i < k; i++) {
+        float v = c[i] < l ? l : c[i];
+        c[i] = v > h ? h : v;
+      }
+      to.put(at, c, 0, k);
+    }
+    Reference.reachabilityFence(p);
+    Reference.reachabilityFence(out);
+    return out;
+  }
+
+  /**
+   * {@code a -= b} for two arrays of one shape, dense and row-major: ND4J's {@code a.subi(b)}, one
+   * float subtraction per element. False, with nothing written, for other layouts and types.
+   */
+  static boolean subtract(INDArray a, INDArray b) {
+    if (!sameDenseRows(a, b)) return false;
+    int len = (int) a.length();
+    FloatBuffer ab = floats(a);
+    FloatBuffer bb = floats(b);
+    float[] ac = new float[Math.min(CHUNK, len)];
+    float[] bc = new float[ac.length];
+    for (int at = 0; at < len; at += ac.length) {
+      int k = Math.min(ac.length, len - at);
+      ab.get(at, ac, 0, k);
+      bb.get(at, bc, 0, k);
+      for (int i = 0; i < k; i++) ac[i] -= bc[i];
+      ab.put(at, ac, 0, k);
+    }
+    Reference.reachabilityFence(a);
+    Reference.reachabilityFence(b);
+    return true;
+  }
+
+  /**
    * All ones when the float with these bits is greater than zero (bits in [1, 0x7F800000]: positive
    * and finite or +infinity; not a zero, a negative or a NaN), else zero, without a branch.
    */

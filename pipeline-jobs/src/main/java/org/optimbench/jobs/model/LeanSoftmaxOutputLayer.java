@@ -72,16 +72,22 @@ final class LeanSoftmaxOutputLayer extends OutputLayer {
               + java.util.Arrays.toString(z.shape())
               + " "
               + layerId());
-    // LossMCXENT's score and gradient each take the softmax of a copy of z; one serves both.
-    INDArray p = layerConf().getActivationFn().getActivation(z.dup(), true);
+    // LossMCXENT's score and gradient each take the softmax of a copy of z; one serves both, taken
+    // in place when z is row-major (the layout of the copy DL4J takes): z is this pass's own array
+    // and nothing reads it after.
+    INDArray p =
+        layerConf().getActivationFn().getActivation(z.ordering() == 'c' ? z : z.dup(), true);
     double eps = ((LossMCXENT) layerConf().getLossFn()).getSoftmaxClipEps();
-    INDArray clipped = p.dup();
-    if (eps > 0.0) {
-      BooleanIndexing.replaceWhere(clipped, eps, Conditions.lessThan(eps));
-      BooleanIndexing.replaceWhere(clipped, 1.0 - eps, Conditions.greaterThan(1.0 - eps));
+    INDArray clipped = eps > 0.0 ? DenseLoops.clipped(p, eps, 1.0 - eps) : null;
+    if (clipped == null) {
+      clipped = p.dup();
+      if (eps > 0.0) {
+        BooleanIndexing.replaceWhere(clipped, eps, Conditions.lessThan(eps));
+        BooleanIndexing.replaceWhere(clipped, 1.0 - eps, Conditions.greaterThan(1.0 - eps));
+      }
     }
     double sum = -Transforms.log(clipped, false).muli(labels2d).sumNumber().doubleValue();
-    INDArray delta = p.subi(labels2d);
+    INDArray delta = DenseLoops.subtract(p, labels2d) ? p : p.subi(labels2d);
 
     Gradient g = new DefaultGradient();
     INDArray wGrad = gradientViews.get(DefaultParamInitializer.WEIGHT_KEY);

@@ -115,6 +115,54 @@ class DenseLoopsTest {
         "a column-major array");
   }
 
+  @Test
+  void clippedIsMcxentsDupAndTwoReplaceWheres() {
+    double eps = 1e-10; // LossMCXENT's default softmax clip
+    float lo = (float) eps;
+    // the boundaries in float and in double, 1 and its neighbours, and the edge values
+    float[] special = {
+      lo,
+      Math.nextUp(lo),
+      Math.nextDown(lo),
+      (float) (eps * 0.999999),
+      1f,
+      Math.nextDown(1f),
+      Math.nextUp(1f),
+      0.5f,
+      2f
+    };
+    Random r = new Random(11);
+    for (double e : new double[] {eps, 1e-3, 0.25}) {
+      for (long[] nm : new long[][] {{1, 1}, {32, 10}, {1024, 10}, {3, 700}}) {
+        INDArray p = values(r, 'c', nm[0], nm[1]);
+        for (int i = 0; i < Math.min(special.length, p.length()); i++) p.putScalar(i, special[i]);
+        INDArray want = p.dup();
+        org.nd4j.linalg.indexing.BooleanIndexing.replaceWhere(
+            want, e, org.nd4j.linalg.indexing.conditions.Conditions.lessThan(e));
+        org.nd4j.linalg.indexing.BooleanIndexing.replaceWhere(
+            want, 1.0 - e, org.nd4j.linalg.indexing.conditions.Conditions.greaterThan(1.0 - e));
+        INDArray got = DenseLoops.clipped(p, e, 1.0 - e);
+        assertNotNull(got);
+        assertBitwiseEqual(want, got, nm[0] + "x" + nm[1] + ", eps " + e);
+      }
+    }
+    assertNull(DenseLoops.clipped(values(r, 'f', 4, 3), eps, 1 - eps), "a column-major array");
+  }
+
+  @Test
+  void subtractIsSubi() {
+    Random r = new Random(12);
+    for (long[] nm : new long[][] {{1, 1}, {32, 10}, {1024, 10}, {3, 1500}}) {
+      INDArray a = values(r, 'c', nm[0], nm[1]);
+      INDArray b = values(r, 'c', nm[0], nm[1]);
+      INDArray want = a.dup().subi(b);
+      assertTrue(DenseLoops.subtract(a, b));
+      assertBitwiseEqual(want, a, nm[0] + "x" + nm[1]);
+    }
+    INDArray c = values(r, 'c', 4, 3);
+    assertFalse(DenseLoops.subtract(c, c.dup('f')), "another layout");
+  }
+
   /**
    * The masks are {@code x > 0} and {@code x < 0} on every kind of float: the boundaries and random
    * bit patterns.
