@@ -24,12 +24,13 @@ import org.slf4j.LoggerFactory;
  * org.bytedeco.javacpp.maxPhysicalBytes=0}) and starts a daemon thread that makes the same check
  * with the same limit (the user's value of that property, else javacpp's default), collects garbage
  * the same way, and records a failure when the process stays above the limit; {@link #check()},
- * called by every training step, throws that failure as the {@link OutOfMemoryError} javacpp would
- * have thrown. javacpp's {@code maxBytes} check (the bytes it allocated itself) is untouched. A
- * limit of 0 or {@code noPointerGC} (the user turning the checks off) starts no watcher; in a
- * process where javacpp was loaded before {@link #install()} ran, or with {@code
- * -Doptimbench.nativeMemoryWatcher=false}, javacpp keeps checking on every allocation and the
- * watcher does not start.
+ * called by every training step, throws it as an {@link IllegalStateException}: a failed task,
+ * which the run's restarts handle and report in one line, where javacpp's {@link OutOfMemoryError}
+ * is fatal to a Spark executor (in local mode, to the whole job). javacpp's {@code maxBytes} check
+ * (the bytes it allocated itself) is untouched. A limit of 0 or {@code noPointerGC} (the user
+ * turning the checks off) starts no watcher; in a process where javacpp was loaded before {@link
+ * #install()} ran, or with {@code -Doptimbench.nativeMemoryWatcher=false}, javacpp keeps checking
+ * on every allocation and the watcher does not start.
  */
 public final class NativeMemory {
   private static final Logger LOG = LoggerFactory.getLogger(NativeMemory.class);
@@ -102,14 +103,16 @@ public final class NativeMemory {
     Thread t =
         new Thread(
             () -> {
-              while (w.failure() == null) {
+              while (true) {
                 try {
                   Thread.sleep(PERIOD_MILLIS);
                 } catch (InterruptedException e) {
                   return;
                 }
+                boolean failedBefore = w.pending() != null;
                 String failed = w.poll();
-                if (failed != null) LOG.error(failed);
+                if (failed != null && !failedBefore) LOG.error(failed);
+                if (failed == null && failedBefore) LOG.info("native memory back under the limit");
               }
             },
             "optimbench-native-memory");
@@ -133,14 +136,14 @@ public final class NativeMemory {
   }
 
   /**
-   * Throws the {@link OutOfMemoryError} javacpp would have thrown when the watcher found the
-   * process above its physical-memory limit after collecting garbage. A volatile read otherwise.
+   * Throws the watcher's failure (the process stayed above its physical-memory limit after
+   * collecting garbage) to every step that asks while it stands; it stands until the watcher finds
+   * the process back under the limit, so a restarted attempt goes on once the failed one's memory
+   * is collected. A volatile read otherwise.
    */
   public static void check() {
     Watch w = watch;
-    if (w == null) return;
-    String failed = w.failure();
-    if (failed != null) throw new OutOfMemoryError(failed);
+    if (w != null) w.check();
   }
 
   /**
@@ -192,7 +195,13 @@ public final class NativeMemory {
     private final LongSupplier physical;
     private final Runnable collect;
     private final int retries;
-    private volatile String failure;
+
+    /** Looks (of {@link #PERIOD_MILLIS}) between two collections while a failure stands: 1 s. */
+    static final int RECHECK_POLLS = 20;
+
+    private final java.util.concurrent.atomic.AtomicReference<String> failure =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    private int quiet;
 
     Watch(long limit, LongSupplier physical, Runnable collect, int retries) {
       this.limit = limit;
@@ -203,31 +212,49 @@ public final class NativeMemory {
 
     /**
      * One look: while the process is above the limit, collect and look again, up to {@code retries}
-     * times; still above, the failure is recorded (and kept) and returned.
+     * times; still above, the failure is recorded and returned. While a failure stands, every
+     * {@value #RECHECK_POLLS}th look collects once and clears it if the process is back under the
+     * limit (the failed attempt's arrays are garbage by then); the others return it unchanged.
      */
     String poll() {
-      if (failure != null) return failure;
+      String before = failure.get();
+      if (before != null) {
+        if (++quiet < RECHECK_POLLS) return before;
+        quiet = 0;
+        collect.run();
+        if (physical.getAsLong() > limit) return before;
+        failure.set(null);
+        return null;
+      }
       long bytes = physical.getAsLong();
       for (int i = 0; i < retries && bytes > limit; i++) {
         collect.run();
         bytes = physical.getAsLong();
       }
       if (bytes <= limit) return null;
-      failure =
+      String failed =
           String.format(
               Locale.ROOT,
               "native memory: the process's physical memory (%d bytes) stayed above the limit"
-                  + " (%d bytes: javacpp's maxBytes plus 3 x -Xmx; -D%s=BYTES sets it) after %d"
-                  + " garbage collections",
+                  + " (%d bytes; -D%s=BYTES sets it, by default javacpp's maxBytes plus 3 x -Xmx)"
+                  + " after %d garbage collections",
               bytes,
               limit,
               LIMIT_PROPERTY,
               retries);
-      return failure;
+      failure.set(failed);
+      return failed;
     }
 
-    String failure() {
-      return failure;
+    /** The standing failure, or null. */
+    String pending() {
+      return failure.get();
+    }
+
+    /** Throws the standing failure; nothing when there is none. */
+    void check() {
+      String failed = failure.get();
+      if (failed != null) throw new IllegalStateException(failed);
     }
   }
 }

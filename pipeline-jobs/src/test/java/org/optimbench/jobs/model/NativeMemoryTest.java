@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -45,9 +46,9 @@ class NativeMemoryTest {
             10);
     assertNull(recovers.poll());
     assertEquals(2, collections.get());
-    assertNull(recovers.failure());
+    assertNull(recovers.pending());
 
-    // above whatever is collected: fails after the retries, and stays failed
+    // above whatever is collected: fails after the retries, and the failure stands
     collections.set(0);
     rss.set(1500);
     NativeMemory.Watch stuck =
@@ -55,11 +56,25 @@ class NativeMemoryTest {
     String failed = stuck.poll();
     assertNotNull(failed);
     assertEquals(10, collections.get());
-    assertTrue(failed.contains("(1500 bytes)") && failed.contains("(1000 bytes"), failed);
+    assertTrue(failed.contains("(1500 bytes)") && failed.contains("(1000 bytes;"), failed);
     assertTrue(failed.contains(NativeMemory.LIMIT_PROPERTY), failed);
-    rss.set(0);
-    assertSame(failed, stuck.poll(), "a failure is kept");
-    assertEquals(10, collections.get(), "a failed watch collects no more");
+
+    // every step that checks while it stands throws it (both workers of a process)
+    for (int i = 0; i < 2; i++) {
+      IllegalStateException thrown = assertThrows(IllegalStateException.class, stuck::check);
+      assertEquals(failed, thrown.getMessage());
+    }
+
+    // it stands, collecting once a second, until the process is back under the limit
+    for (int i = 1; i < NativeMemory.Watch.RECHECK_POLLS; i++) assertSame(failed, stuck.poll());
+    assertEquals(10, collections.get(), "no collection between the rechecks");
+    assertSame(failed, stuck.poll(), "still above at the recheck");
+    assertEquals(11, collections.get());
+    rss.set(500);
+    for (int i = 1; i < NativeMemory.Watch.RECHECK_POLLS; i++) assertSame(failed, stuck.poll());
+    assertNull(stuck.poll(), "back under the limit at the next recheck");
+    assertEquals(12, collections.get());
+    stuck.check(); // nothing stands: a restarted attempt goes on
   }
 
   /** Prints javacpp's limits and the watcher's (0: none) in a fresh JVM. */
