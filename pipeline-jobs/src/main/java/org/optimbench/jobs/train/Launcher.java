@@ -12,6 +12,7 @@ import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.SparkSession;
 import org.optimbench.jobs.collective.BarrierRunner;
+import org.optimbench.jobs.collective.CollectiveException;
 import org.optimbench.jobs.collective.CollectiveOptions;
 import org.optimbench.jobs.conf.RunConfig;
 import org.optimbench.jobs.data.SplitIndex;
@@ -113,7 +114,11 @@ final class Launcher {
           recordFailure(conf, attempt, why);
           if (e instanceof IOException io) throw io;
           if (e instanceof RuntimeException r) throw r;
-          throw new IllegalStateException(why, e);
+          // Spark's "job aborted" (checked) says only that the barrier stage failed: the run's
+          // one-line error is why (Errors.oneLine reads the root cause, so e is kept as suppressed)
+          IllegalStateException failed = new IllegalStateException(why);
+          failed.addSuppressed(e);
+          throw failed;
         }
       } finally {
         spark.sparkContext().removeSparkListener(failure);
@@ -122,48 +127,69 @@ final class Launcher {
   }
 
   /**
-   * Why the first task of an attempt failed, as Spark reports it to the driver: the exception a
-   * worker threw (its type and first line), or the loss of its executor.
+   * Why an attempt failed, as Spark reports it to the driver: the exception a worker threw (its
+   * type and first line), or the loss of its executor. When one worker fails, its ring neighbours
+   * fail too, with a collective error ("left neighbour ... closed the connection"), and Spark may
+   * report theirs first: a failure that is not a collective error is preferred, waited for up to
+   * {@value #CAUSE_WAIT_MILLIS} ms after the first.
    */
   static final class FirstTaskFailure extends SparkListener {
-    private String reason;
+    static final long CAUSE_WAIT_MILLIS = 500;
+
+    private String first;
+    private String cause;
 
     @Override
-    public synchronized void onTaskEnd(SparkListenerTaskEnd end) {
-      if (reason != null) return;
+    public void onTaskEnd(SparkListenerTaskEnd end) {
       if (end.reason() instanceof ExceptionFailure f) {
-        String first =
+        String line =
             f.description() == null ? "" : f.description().strip().lines().findFirst().orElse("");
         String type = f.className().substring(f.className().lastIndexOf('.') + 1);
-        reason = "rank " + end.taskInfo().index() + ": " + type + ": " + first;
+        record(
+            "rank " + end.taskInfo().index() + ": " + type + ": " + line,
+            f.className().startsWith(CollectiveException.class.getPackageName() + ".Collective"));
       } else if (end.reason() instanceof ExecutorLostFailure lost) {
-        reason =
+        record(
             "rank "
                 + end.taskInfo().index()
                 + ": its executor "
                 + lost.execId()
                 + " was lost ("
                 + lost.toErrorString().strip().lines().findFirst().orElse("")
-                + ")";
-      } else {
-        return;
+                + ")",
+            false);
       }
+    }
+
+    /** A task's failure; {@code collective}: a collective error, possibly another's consequence. */
+    synchronized void record(String reason, boolean collective) {
+      if (first == null) first = reason;
+      if (cause == null && !collective) cause = reason;
       notifyAll();
     }
 
-    /** The reason, once Spark's listener bus delivered it (up to {@code millis}). */
+    /**
+     * The reason, once Spark's listener bus delivered a failure (up to {@code millis}): the first
+     * failure that is not a collective error, else the first.
+     */
     synchronized java.util.Optional<String> await(long millis) {
       long deadline = System.nanoTime() + millis * 1_000_000L;
       try {
-        while (reason == null) {
-          long left = (deadline - System.nanoTime()) / 1_000_000L;
-          if (left <= 0) break;
-          wait(left);
-        }
+        while (first == null && waitUntil(deadline)) {}
+        long causeDeadline = System.nanoTime() + CAUSE_WAIT_MILLIS * 1_000_000L;
+        while (first != null && cause == null && waitUntil(causeDeadline)) {}
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      return java.util.Optional.ofNullable(reason);
+      return java.util.Optional.ofNullable(cause != null ? cause : first);
+    }
+
+    /** Waits until notified or {@code deadline}; false once the deadline has passed. */
+    private boolean waitUntil(long deadline) throws InterruptedException {
+      long left = (deadline - System.nanoTime()) / 1_000_000L;
+      if (left <= 0) return false;
+      wait(left);
+      return true;
     }
   }
 
