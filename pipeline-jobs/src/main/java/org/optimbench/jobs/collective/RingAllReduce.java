@@ -365,15 +365,12 @@ public final class RingAllReduce implements AllReduce {
       if (gathered == null || gathered.dataType() != type || gathered.length() != size * n) {
         gathered = Nd4j.createUninitialized(type, size, n);
       }
+      if (!host) gathered.getRow(rank).assign(work);
+      hostRead(gathered);
+      table = nativeBytes(gathered);
       if (host) {
-        hostRead(gathered);
         hostRead(work);
-        table = nativeBytes(gathered);
         slice(table, rank * n * width, n * width).put(nativeBytes(work));
-      } else {
-        gathered.getRow(rank).assign(work);
-        hostRead(gathered);
-        table = nativeBytes(gathered);
       }
     }
     for (int s = 0; s < size - 1; s++) {

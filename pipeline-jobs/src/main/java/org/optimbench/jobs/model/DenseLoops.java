@@ -103,10 +103,19 @@ final class DenseLoops {
    */
   static INDArray reluBackward(INDArray z, INDArray eps) {
     if (!sameDenseRows(z, eps)) return null;
-    INDArray out = z.ulike();
-    if (!sameDenseRows(z, out)) return null;
-    maskPass(z, eps, out);
+    INDArray out = denseRowsLike(z);
+    if (out != null) maskPass(z, eps, out);
     return out;
+  }
+
+  /**
+   * A new array shaped as {@code a} in the current workspace ({@code a.ulike()}, as the ND4J ops
+   * these loops replace make theirs), when both are dense and row-major; else null.
+   */
+  private static INDArray denseRowsLike(INDArray a) {
+    if (!sameDenseRows(a, a)) return null;
+    INDArray out = a.ulike();
+    return sameDenseRows(a, out) ? out : null;
   }
 
   /**
@@ -209,9 +218,8 @@ final class DenseLoops {
    * nothing allocated, unless {@code p} is dense and row-major.
    */
   static INDArray clipped(INDArray p, double lo, double hi) {
-    if (!sameDenseRows(p, p)) return null;
-    INDArray out = p.ulike();
-    if (!sameDenseRows(p, out)) return null;
+    INDArray out = denseRowsLike(p);
+    if (out == null) return null;
     float l = (float) lo;
     float h = (float) hi;
     int len = (int) p.length();
