@@ -10,14 +10,15 @@ JSON object per line, so both sides stay warm and their rounds interleave:
       -> {"rate": total units/s, "ranks": [...]}: W fresh processes, torch.distributed DDP, gloo
   {"op": "quit"}
 
-Other entry points: `info` prints the torch build's BLAS and the library a matmul actually loads;
-`rank` is one DDP process (started by "ddp"). Cases: mlp (784-256-10), dlrm (the dlrm-laptop
-model, dense embedding gradients), dlrm-sparse (the same with sparse embedding gradients and
-SparseAdam on the tables), gpt (the gpt-laptop decoder). See BENCHMARKS.md, "Peers: PyTorch on the
-same CPU".
+Other entry points: `info` prints the torch build's BLAS, the library a matmul actually loads and
+the kernels a loaded OpenBLAS picked; `rank` is one DDP process (started by "ddp"). Cases: mlp
+(784-256-10), dlrm (the dlrm-laptop model, dense embedding gradients), dlrm-sparse (the same with
+sparse embedding gradients and SparseAdam on the tables), gpt (the gpt-laptop decoder). See
+BENCHMARKS.md, "Peers: PyTorch on the same CPU".
 """
 
 import argparse
+import ctypes
 import json
 import math
 import os
@@ -342,6 +343,18 @@ def loaded_blas():
     return sorted(libs)
 
 
+def openblas_core(lib):
+    """', OpenBLAS kernels NAME' for a loaded OpenBLAS (its openblas_get_corename), else ''."""
+    if "openblas" not in os.path.basename(lib):
+        return ""
+    try:
+        f = ctypes.CDLL(lib).openblas_get_corename
+        f.restype = ctypes.c_char_p
+        return ", OpenBLAS kernels " + f().decode().strip()
+    except (OSError, AttributeError):
+        return ""
+
+
 def info():
     found = re.findall(r"\b(BLAS_INFO|LAPACK_INFO|USE_MKLDNN|USE_OPENMP)=(\w+)",
                        torch.__config__.show())
@@ -349,7 +362,7 @@ def info():
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s); build: "
           + ", ".join(settings))
     for lib in loaded_blas():
-        print(f"torch loads {lib}")
+        print(f"torch loads {lib}" + openblas_core(lib))
     print("prodigyopt: " + ("importable" if prodigy_class() else "not importable"))
 
 

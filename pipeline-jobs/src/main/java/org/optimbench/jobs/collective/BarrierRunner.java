@@ -12,7 +12,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
 import org.nd4j.linalg.factory.Nd4j;
-import org.optimbench.jobs.model.NativeMemory;
+import org.optimbench.jobs.model.NativeSetup;
 import scala.collection.JavaConverters;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
@@ -171,9 +171,9 @@ public final class BarrierRunner {
 
     @Override
     public scala.collection.Iterator<R> apply(scala.collection.Iterator<T> records) {
-      // first, before anything loads ND4J in this executor (the watcher replaces a per-allocation
-      // check)
-      NativeMemory.install();
+      // first, before anything loads ND4J in this executor (a no-op where train.ExecutorSetup ran
+      // at the executor's start)
+      NativeSetup.install();
       BarrierTaskContext ctx = BarrierTaskContext.get();
       GpuBinding.bindCurrentTask(); // before the body allocates anything on a device
       R result;

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.optimbench.jobs.fs.Location;
-import org.optimbench.jobs.model.NativeMemory;
+import org.optimbench.jobs.model.NativeSetup;
 import org.optimbench.optim.schedule.RefinedSchedule;
 import org.optimbench.optim.schedule.ScheduleRefinement;
 import org.optimbench.optim.schedule.ScheduleRefinement.NormKind;
@@ -113,7 +113,7 @@ public final class RefineSchedule implements Callable<Integer> {
   String out;
 
   public static void main(String[] args) {
-    NativeMemory.install(); // as Train: before ND4J loads
+    NativeSetup.installOrExit("refine-schedule"); // as Train: before ND4J loads
     System.exit(commandLine().execute(args));
   }
 

@@ -25,7 +25,7 @@ import java.util.zip.GZIPInputStream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.optimbench.jobs.model.NativeMemory;
+import org.optimbench.jobs.model.NativeSetup;
 import org.optimbench.jobs.run.AtomicFiles;
 import org.optimbench.optim.Diagnostics;
 import org.optimbench.optim.ModelView;
@@ -112,7 +112,7 @@ public final class Showcase implements Callable<Integer> {
   Path confPath;
 
   public static void main(String[] args) {
-    NativeMemory.install(); // as Train: before ND4J loads
+    NativeSetup.installOrExit("showcase"); // as Train: before ND4J loads
     CommandLine cl = new CommandLine(new Showcase());
     cl.getCommandSpec()
         .usageMessage()

@@ -13,7 +13,7 @@ import org.optimbench.jobs.conf.ConfException;
 import org.optimbench.jobs.conf.RunConf;
 import org.optimbench.jobs.conf.RunConfig;
 import org.optimbench.jobs.fs.HadoopConfs;
-import org.optimbench.jobs.model.NativeMemory;
+import org.optimbench.jobs.model.NativeSetup;
 import org.optimbench.optim.spec.SpecException;
 import org.optimbench.prep.common.Errors;
 import org.optimbench.prep.common.Sparks;
@@ -122,6 +122,8 @@ public final class Train implements Callable<Integer> {
         SparkSession.builder().appName("optimbench train " + conf.getFileName());
     if (System.getProperty("spark.master") == null) b.master(m);
     b.config("spark.ui.showConsoleProgress", "false");
+    // spark-submit's --conf arrive as system properties: the user's plugins are kept
+    b.config("spark.plugins", ExecutorSetup.plugins(System.getProperty("spark.plugins")));
     try (SparkSession spark = b.getOrCreate()) {
       List<Outcome> out = TrainingJob.run(spark, runs, System.out);
       long failed = out.stream().filter(o -> o.state().equals(Outcome.FAILED)).count();
@@ -139,7 +141,8 @@ public final class Train implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    NativeMemory.install(); // before ND4J loads (in local mode the workers share this process)
+    NativeSetup.installOrExit(
+        "train"); // before ND4J loads (in local mode the workers share this process)
     CommandLine cl = new CommandLine(new Train());
     cl.getCommandSpec()
         .usageMessage()

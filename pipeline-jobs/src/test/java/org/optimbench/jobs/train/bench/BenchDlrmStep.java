@@ -7,7 +7,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.conf.Mode;
-import org.optimbench.jobs.model.NativeMemory;
+import org.optimbench.jobs.model.NativeSetup;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.train.Batch;
 import org.optimbench.jobs.train.MemoryData;
@@ -85,7 +85,7 @@ public final class BenchDlrmStep {
   }
 
   public static void main(String[] args) {
-    NativeMemory.install(); // as Train: before ND4J loads
+    NativeSetup.install(); // as Train: before ND4J loads
     int rounds = Integer.getInteger("bench.rounds", 7);
     int steps = Integer.getInteger("bench.steps", 40);
     double warm = Double.parseDouble(System.getProperty("bench.warmupSeconds", "15"));

@@ -21,7 +21,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.conf.Mode;
-import org.optimbench.jobs.model.NativeMemory;
+import org.optimbench.jobs.model.BlasKernels;
+import org.optimbench.jobs.model.NativeSetup;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.train.MemoryData;
 import org.optimbench.jobs.train.WorkerLoop;
@@ -143,7 +144,7 @@ public final class BenchPeers {
   static final List<String> SUMMARY = new ArrayList<>();
 
   public static void main(String[] args) throws Exception {
-    NativeMemory.install(); // as Train: before ND4J loads
+    NativeSetup.install(); // as Train: before ND4J loads
     List<String> cases;
     try {
       cases = checkArgs(args);
@@ -163,6 +164,14 @@ public final class BenchPeers {
         Runtime.getRuntime().availableProcessors(),
         threads,
         loadAverage());
+    String coreType = System.getenv(BlasKernels.ENV);
+    System.out.println(
+        "OPENBLAS_CORETYPE: "
+            + (coreType != null
+                ? coreType + ", as set (both sides inherit it)"
+                : BlasKernels.setCore() != null
+                    ? BlasKernels.setCore() + ", set by ours (BlasKernels) and passed to theirs"
+                    : "unset (each OpenBLAS picks its kernels)"));
     System.out.println("ours: ND4J " + ndBlas());
     try (Peer peer = new Peer(python, script, threads)) {
       List<String> info = peer.info(python, script, threads);
@@ -409,7 +418,10 @@ public final class BenchPeers {
     }
   }
 
-  /** ND4J's BLAS: the vendor it reports and the library files this process has mapped. */
+  /**
+   * ND4J's BLAS: the vendor it reports, the kernels its OpenBLAS picked and the library files this
+   * process has mapped.
+   */
   static String ndBlas() {
     String vendor = Nd4j.factory().blas().getBlasVendor().toString();
     TreeSet<String> files = new TreeSet<>();
@@ -422,8 +434,21 @@ public final class BenchPeers {
       files.add("(maps unreadable)");
     }
     return vendor
-        + " (bundled with ND4J; the path names its version), loads "
+        + " (bundled with ND4J; the path names its version), OpenBLAS kernels "
+        + BlasKernels.loadedCore()
+        + ", loads "
         + String.join(", ", files);
+  }
+
+  /**
+   * The peer's threads, and OpenBLAS's kernels as ours: the {@code OPENBLAS_CORETYPE} our process
+   * set ({@link BlasKernels}; a user's, where set, both inherit), so that both sides' GEMMs run the
+   * same kernels and the ratio compares the frameworks, not two OpenBLAS builds' choices.
+   */
+  static void sameSettings(ProcessBuilder b, int threads) {
+    b.environment().put("OMP_NUM_THREADS", String.valueOf(threads));
+    String core = BlasKernels.setCore();
+    if (core != null) b.environment().put(BlasKernels.ENV, core);
   }
 
   /** The PyTorch side: one {@code torch_peer.py serve} process, one JSON request per line. */
@@ -441,7 +466,7 @@ public final class BenchPeers {
       this.threads = threads;
       ProcessBuilder b =
           new ProcessBuilder(python, script, "serve", "--threads", String.valueOf(threads));
-      b.environment().put("OMP_NUM_THREADS", String.valueOf(threads));
+      sameSettings(b, threads);
       b.redirectError(ProcessBuilder.Redirect.INHERIT);
       process = b.start();
       in =
@@ -476,7 +501,7 @@ public final class BenchPeers {
     /** The lines of {@code torch_peer.py info}. */
     List<String> info(String python, String script, int threads) throws IOException {
       ProcessBuilder b = new ProcessBuilder(python, script, "info", "--threads", "" + threads);
-      b.environment().put("OMP_NUM_THREADS", String.valueOf(threads));
+      sameSettings(b, threads);
       b.redirectErrorStream(true);
       Process p = b.start();
       String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -15,7 +15,7 @@ import org.optimbench.jobs.collective.BarrierRunner;
 import org.optimbench.jobs.collective.CollectiveOptions;
 import org.optimbench.jobs.compare.Stats;
 import org.optimbench.jobs.conf.Mode;
-import org.optimbench.jobs.model.NativeMemory;
+import org.optimbench.jobs.model.NativeSetup;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.train.MemoryData;
 import org.optimbench.jobs.train.WorkerLoop;
@@ -175,7 +175,7 @@ public final class BenchTrain {
   }
 
   public static void main(String[] args) throws Exception {
-    NativeMemory.install(); // as Train: before ND4J loads
+    NativeSetup.install(); // as Train: before ND4J loads
     List<String> only;
     try {
       only = checkArgs(args);

@@ -6,7 +6,7 @@ import java.util.Random;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.optimbench.jobs.model.NativeMemory;
+import org.optimbench.jobs.model.NativeSetup;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.workload.gpt.GptBatch;
 import org.optimbench.jobs.workload.gpt.GptConfig;
@@ -28,7 +28,7 @@ public final class BenchGpt {
   }
 
   public static void main(String[] args) {
-    NativeMemory.install(); // as Train: before ND4J loads
+    NativeSetup.install(); // as Train: before ND4J loads
     int[] a = {50257, 64, 128, 4, 4, 8, 10};
     for (int i = 0; i < args.length; i++) a[i] = Integer.parseInt(args[i]);
     GptConfig c = new GptConfig(a[0], a[1], a[2], a[3], a[4]);
