@@ -25,11 +25,26 @@ public final class ChunkSchema implements Serializable {
     DOUBLE
   }
 
-  /** A list column: Spark's {@code array<int|float|double>}. */
-  public record ListColumn(String name, ElementType type) implements Serializable {
+  /**
+   * A list column: Spark's {@code array<int|float|double>} ({@code stored}), decoded into arrays of
+   * {@code type}: the same type, or float for a stored double column, each value rounded to the
+   * nearest float as it is decoded (what a float32 run does with the values anyway, at half their
+   * memory).
+   */
+  public record ListColumn(String name, ElementType type, ElementType stored)
+      implements Serializable {
     public ListColumn {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(type, "type");
+      Objects.requireNonNull(stored, "stored");
+      if (type != stored && !(type == ElementType.FLOAT && stored == ElementType.DOUBLE))
+        throw new IllegalArgumentException(
+            "column '" + name + "': " + stored + " values cannot be decoded as " + type);
+    }
+
+    /** A column decoded into arrays of the type it is stored in. */
+    public ListColumn(String name, ElementType type) {
+      this(name, type, type);
     }
   }
 
@@ -54,12 +69,20 @@ public final class ChunkSchema implements Serializable {
 
   /** data-prep's LIBSVM columns: row_id, label, indices (int), values (double). */
   public static ChunkSchema libsvm() {
+    return libsvm(ElementType.DOUBLE);
+  }
+
+  /**
+   * data-prep's LIBSVM columns with the values decoded as {@code values}: {@code DOUBLE} as stored,
+   * or {@code FLOAT} (rounded to float as they are decoded).
+   */
+  public static ChunkSchema libsvm(ElementType values) {
     return new ChunkSchema(
         "row_id",
         "label",
         List.of(
             new ListColumn("indices", ElementType.INT),
-            new ListColumn("values", ElementType.DOUBLE)));
+            new ListColumn("values", values, ElementType.DOUBLE)));
   }
 
   /** data-prep's Criteo columns: row_id, label, categorical (26 ints), dense (13 floats). */
@@ -134,12 +157,15 @@ public final class ChunkSchema implements Serializable {
   public String toString() {
     StringBuilder b = new StringBuilder("[").append(idColumn).append(": long");
     if (labelColumn != null) b.append(", ").append(labelColumn).append(": int");
-    for (ListColumn l : lists)
+    for (ListColumn l : lists) {
       b.append(", ")
           .append(l.name())
           .append(": array<")
-          .append(l.type().name().toLowerCase(java.util.Locale.ROOT))
+          .append(l.stored().name().toLowerCase(java.util.Locale.ROOT))
           .append('>');
+      if (l.type() != l.stored())
+        b.append(" as ").append(l.type().name().toLowerCase(java.util.Locale.ROOT));
+    }
     return b.append(']').toString();
   }
 }

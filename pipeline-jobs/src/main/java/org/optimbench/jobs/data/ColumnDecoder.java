@@ -223,7 +223,11 @@ final class ColumnDecoder {
     long end = (long) segPos + count;
     Object out = b.values[list];
     if (end > java.lang.reflect.Array.getLength(out)) out = b.grow(list, end);
-    System.arraycopy(values, segV, out, segPos, count);
+    if (out instanceof float[] f && values instanceof double[] d) { // a column decoded as float
+      for (int i = 0; i < count; i++) f[segPos + i] = (float) d[segV + i];
+    } else {
+      System.arraycopy(values, segV, out, segPos, count);
+    }
     return (int) end;
   }
 

@@ -392,7 +392,7 @@ public final class ParquetRangeReader implements Closeable {
       MessageType fileSchema, String file, ChunkSchema.ListColumn c) {
     Type t = field(fileSchema, file, c.name());
     PrimitiveTypeName want =
-        switch (c.type()) {
+        switch (c.stored()) {
           case INT -> PrimitiveTypeName.INT32;
           case FLOAT -> PrimitiveTypeName.FLOAT;
           case DOUBLE -> PrimitiveTypeName.DOUBLE;

@@ -15,7 +15,10 @@
  *   <li>{@link org.optimbench.jobs.data.ShardPlan}: which rows each rank reads in an epoch (below).
  *   <li>{@link org.optimbench.jobs.data.ParquetRangeReader}: reads ranges of row groups, only the
  *       requested columns, into {@link org.optimbench.jobs.data.RowChunk}s: ids, labels and list
- *       columns as offsets plus one primitive array of values, no object per row.
+ *       columns as offsets plus one primitive array of values, no object per row. A column stored
+ *       as doubles may be decoded as floats ({@link
+ *       org.optimbench.jobs.data.ChunkSchema.ListColumn}): float32 runs read LIBSVM values that
+ *       way, half the memory for the values they round to float anyway.
  *   <li>{@link org.optimbench.jobs.data.RankStream}: a rank's endless training stream, windowed
  *       shuffle and background prefetch.
  *   <li>{@link org.optimbench.jobs.data.ValidationReader}: restartable evaluation passes.

@@ -217,7 +217,7 @@ final class Dl4jAveraging {
       ValidationReader validReader =
           new ValidationReader(
               validSplit,
-              workload.schema(),
+              workload.schema(dtype),
               0,
               1,
               workload.evaluationChunkRows(),

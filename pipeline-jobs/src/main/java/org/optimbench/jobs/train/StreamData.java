@@ -50,11 +50,11 @@ final class StreamData implements WorkerData {
     this.ranks = ranks;
     this.options = options;
     this.conf = conf;
-    this.train = new RankStream(trainSplit, workload.schema(), rank, ranks, options, conf);
+    this.train = new RankStream(trainSplit, workload.schema(dtype), rank, ranks, options, conf);
     this.evaluation =
         new ValidationReader(
             validSplit,
-            workload.schema(),
+            workload.schema(dtype),
             rank,
             ranks,
             workload.evaluationChunkRows(),
@@ -76,7 +76,7 @@ final class StreamData implements WorkerData {
       validation =
           new RankStream(
               validSplit,
-              workload.schema(),
+              workload.schema(dtype),
               rank,
               ranks,
               options.withSeed(options.seed() ^ VALIDATION_STREAM_SEED).withPrefetch(0),

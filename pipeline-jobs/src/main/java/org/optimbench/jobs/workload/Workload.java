@@ -37,6 +37,16 @@ public interface Workload extends Serializable {
   ChunkSchema schema();
 
   /**
+   * The columns a run of {@code dtype} reads: {@link #schema()}, or columns decoded into narrower
+   * arrays where {@link #encode} would round their values to {@code dtype} anyway (the same batches
+   * from less memory). The training data path reads with these; {@link #encode} takes chunks of
+   * either.
+   */
+  default ChunkSchema schema(DataType dtype) {
+    return schema();
+  }
+
+  /**
    * The network inputs and labels of {@code rows} (of {@link #schema}), in their order. Values
    * outside what the network takes (a feature index beyond the input size, a class or token outside
    * the vocabulary) are errors naming the row's id.

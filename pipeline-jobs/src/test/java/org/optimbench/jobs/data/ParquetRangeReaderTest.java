@@ -1,5 +1,6 @@
 package org.optimbench.jobs.data;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -219,6 +220,44 @@ class ParquetRangeReaderTest {
       try (ParquetRangeReader r = new ParquetRangeReader(index, SYNTHETIC, CONF)) {
         assertSameRows(
             expected, r.readAll(ShardPlan.share(index.rowGroupRows(), 0, 0, 0, 1, false)), name);
+      }
+      assertDecodedAsFloats(index, SYNTHETIC, 1, name);
+    }
+    SplitIndex digitsTrain = SplitIndex.load(digits.toString(), "train", CONF);
+    assertDecodedAsFloats(digitsTrain, ChunkSchema.libsvm(), 1, "digits train");
+  }
+
+  /**
+   * Reading list column {@code k} of {@code schema} (stored as doubles) decoded as floats gives
+   * every value rounded to float and everything else as read with the doubles.
+   */
+  static void assertDecodedAsFloats(SplitIndex index, ChunkSchema schema, int k, String name) {
+    List<ChunkSchema.ListColumn> lists = new ArrayList<>(schema.lists());
+    ChunkSchema.ListColumn c = lists.get(k);
+    lists.set(k, new ChunkSchema.ListColumn(c.name(), ChunkSchema.ElementType.FLOAT, c.stored()));
+    ChunkSchema narrowed = new ChunkSchema(schema.idColumn(), schema.labelColumn(), lists);
+    List<ShardPlan.Range> all = ShardPlan.share(index.rowGroupRows(), 0, 0, 0, 1, false);
+    RowChunk d;
+    RowChunk f;
+    try (ParquetRangeReader r = new ParquetRangeReader(index, schema, CONF)) {
+      d = r.readAll(all);
+    }
+    try (ParquetRangeReader r = new ParquetRangeReader(index, narrowed, CONF)) {
+      f = r.readAll(all);
+    }
+    assertEquals(narrowed, f.schema(), name);
+    assertArrayEquals(d.ids(), f.ids(), name);
+    assertArrayEquals(d.labels(), f.labels(), name);
+    for (int j = 0; j < schema.listCount(); j++) {
+      assertArrayEquals(d.offsets(j), f.offsets(j), name + ": offsets " + j);
+      if (j == k) {
+        double[] want = d.doubles(j);
+        float[] got = f.floats(j);
+        assertEquals(want.length, got.length, name);
+        assertTrue(want.length > 0, name);
+        for (int i = 0; i < want.length; i++)
+          assertEquals(
+              Float.floatToIntBits((float) want[i]), Float.floatToIntBits(got[i]), name + " " + i);
       }
     }
   }

@@ -85,6 +85,29 @@ class RowChunkTest {
     assertTrue(cat.gather(ShardPlan.identity(30)).sameRows(cat));
   }
 
+  /** Only stored doubles may be decoded narrower (as floats); the schema says both types. */
+  @Test
+  void aListColumnIsDecodedAsItsStoredTypeOrDoublesAsFloats() {
+    ChunkSchema f = ChunkSchema.libsvm(ChunkSchema.ElementType.FLOAT);
+    assertEquals(ChunkSchema.ElementType.FLOAT, f.list(1).type());
+    assertEquals(ChunkSchema.ElementType.DOUBLE, f.list(1).stored());
+    assertTrue(!f.equals(ChunkSchema.libsvm()), "a different chunk layout");
+    assertEquals(ChunkSchema.libsvm(), ChunkSchema.libsvm(ChunkSchema.ElementType.DOUBLE));
+    assertTrue(f.toString().contains("values: array<double> as float"), f.toString());
+    for (ChunkSchema.ElementType[] bad :
+        new ChunkSchema.ElementType[][] {
+          {ChunkSchema.ElementType.DOUBLE, ChunkSchema.ElementType.FLOAT},
+          {ChunkSchema.ElementType.FLOAT, ChunkSchema.ElementType.INT},
+          {ChunkSchema.ElementType.INT, ChunkSchema.ElementType.DOUBLE}
+        }) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> new ChunkSchema.ListColumn("v", bad[0], bad[1]));
+      assertTrue(e.getMessage().startsWith("column 'v': "), e.getMessage());
+    }
+  }
+
   @Test
   void constructionRefusesInconsistentArrays() {
     ChunkSchema s = ChunkSchema.textBlocks();

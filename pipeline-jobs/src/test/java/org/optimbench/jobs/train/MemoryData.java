@@ -6,7 +6,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.optimbench.jobs.data.RowChunk;
 import org.optimbench.jobs.data.RowRefs;
 import org.optimbench.jobs.workload.Example;
-import org.optimbench.jobs.workload.InMemory;
+import org.optimbench.jobs.workload.Examples;
 import org.optimbench.jobs.workload.ValidationRows;
 import org.optimbench.jobs.workload.Workload;
 
@@ -30,8 +30,9 @@ public final class MemoryData implements WorkerData {
     if (train.isEmpty()) throw new IllegalArgumentException("no training rows");
     this.workload = workload;
     this.dtype = dtype;
-    this.train = InMemory.chunk(workload, train);
-    this.valid = InMemory.chunk(workload, valid);
+    // the columns StreamData reads for this dtype
+    this.train = Examples.chunk(train, workload.schema(dtype));
+    this.valid = Examples.chunk(valid, workload.schema(dtype));
     this.seed = seed;
   }
 

@@ -217,6 +217,15 @@ public record Classifier(
   }
 
   /**
+   * For float32 the values are decoded as floats: a float32 batch rounds each value to float
+   * anyway, so the batches are the same, from half the memory per stored value.
+   */
+  @Override
+  public ChunkSchema schema(DataType dtype) {
+    return dtype == DataType.FLOAT ? ChunkSchema.libsvm(ChunkSchema.ElementType.FLOAT) : schema();
+  }
+
+  /**
    * Features (densified [n, inputs], or the packed sparse rows of {@link SparseBatch}) and one-hot
    * labels [n, classes].
    */
@@ -234,8 +243,9 @@ public record Classifier(
     INDArray labels = labels(rows, dtype);
     if (sparse) {
       RowChunk c = rows.gather();
+      double[] values = c.values(1) instanceof float[] f ? widened(f) : c.doubles(1);
       return new org.nd4j.linalg.dataset.MultiDataSet(
-          SparseBatch.pack(c.offsets(0), c.ints(0), c.doubles(1), inputs, dtype), labels);
+          SparseBatch.pack(c.offsets(0), c.ints(0), values, inputs, dtype), labels);
     }
     return new org.nd4j.linalg.dataset.MultiDataSet(densify(rows, dtype), labels);
   }
@@ -271,8 +281,9 @@ public record Classifier(
    * value; a feature repeated in a row keeps its last value). float32 and float64 are written
    * straight from each row's stored values into the array's native memory, one pass per row: the
    * same values as gathering the rows, densifying into a Java {@code double[]} and casting, without
-   * the gathered copy (12 bytes a value), that array and its cast (at MLP batch sizes humongous
-   * allocations per step; BENCHMARKS.md, "Peers: PyTorch on the same CPU"). Other types take that
+   * the gathered copy, that array and its cast (at MLP batch sizes humongous allocations per step;
+   * BENCHMARKS.md, "Peers: PyTorch on the same CPU"). Values decoded as floats ({@link
+   * #schema(DataType)}) are copied as they are into a float32 batch. Other combinations take that
    * route.
    */
   private INDArray densify(RowRefs rows, DataType dtype) {
@@ -285,8 +296,35 @@ public record Classifier(
     // A row that stores every feature in order (indices 0 to inputs - 1) is converted in one loop
     // that checks its indices as it goes, with the scatter's result; others are scattered. The
     // check and the conversion in one loop measured faster, in two slower (BENCHMARKS.md,
-    // "Measurements behind code choices").
-    if (dtype == DataType.FLOAT) {
+    // "Measurements behind code choices"). Float values need no conversion: such a row is one
+    // bulk copy after its indices are checked.
+    boolean floats = src.length > 0 && src[0].values(1) instanceof float[];
+    if (dtype == DataType.FLOAT && floats) {
+      INDArray x = Nd4j.createUninitialized(DataType.FLOAT, new long[] {n, inputs}, 'c');
+      FloatBuffer to = x.data().asNioFloat();
+      float[] row = new float[inputs];
+      for (int i = 0; i < n; i++) {
+        RowChunk c = src[i];
+        int[] off = c.offsets(0);
+        int[] idx = c.ints(0);
+        float[] val = c.floats(1);
+        int start = off[at[i]];
+        int end = off[at[i] + 1];
+        if (end - start == inputs && inOrder(idx, start, inputs)) {
+          to.put(i * inputs, val, start, inputs);
+          continue;
+        }
+        Arrays.fill(row, 0f);
+        for (int k = start; k < end; k++) {
+          int j = idx[k];
+          if (j < 0 || j >= inputs) throw featureOutside(x, rows.id(i), j);
+          row[j] = val[k];
+        }
+        to.put(i * inputs, row);
+      }
+      return x;
+    }
+    if (dtype == DataType.FLOAT && !floats) {
       INDArray x = Nd4j.createUninitialized(DataType.FLOAT, new long[] {n, inputs}, 'c');
       FloatBuffer to = x.data().asNioFloat();
       float[] row = new float[inputs];
@@ -318,7 +356,7 @@ public record Classifier(
       }
       return x;
     }
-    if (dtype == DataType.DOUBLE) {
+    if (dtype == DataType.DOUBLE && !floats) {
       INDArray x = Nd4j.createUninitialized(DataType.DOUBLE, new long[] {n, inputs}, 'c');
       DoubleBuffer to = x.data().asNioDouble();
       double[] row = new double[inputs];
@@ -329,13 +367,9 @@ public record Classifier(
         double[] val = c.doubles(1);
         int start = off[at[i]];
         int end = off[at[i] + 1];
-        if (end - start == inputs) {
-          int differ = 0;
-          for (int j = 0; j < inputs; j++) differ |= idx[start + j] ^ j;
-          if (differ == 0) {
-            to.put(i * inputs, val, start, inputs);
-            continue;
-          }
+        if (end - start == inputs && inOrder(idx, start, inputs)) {
+          to.put(i * inputs, val, start, inputs);
+          continue;
         }
         Arrays.fill(row, 0.0);
         for (int k = start; k < end; k++) {
@@ -352,14 +386,29 @@ public record Classifier(
       RowChunk c = src[i];
       int[] off = c.offsets(0);
       int[] idx = c.ints(0);
-      double[] val = c.doubles(1);
+      Object val = c.values(1);
       for (int k = off[at[i]], end = off[at[i] + 1]; k < end; k++) {
         int j = idx[k];
         if (j < 0 || j >= inputs) throw featureOutside(null, rows.id(i), j);
-        x[i * inputs + j] = val[k];
+        x[i * inputs + j] = val instanceof float[] f ? f[k] : ((double[]) val)[k];
       }
     }
     return Nd4j.createFromArray(x).reshape(n, inputs).castTo(dtype);
+  }
+
+  /**
+   * Whether {@code idx[start, start + n)} are 0, 1, ..., n - 1: a row that stores every feature.
+   */
+  private static boolean inOrder(int[] idx, int start, int n) {
+    int differ = 0;
+    for (int j = 0; j < n; j++) differ |= idx[start + j] ^ j;
+    return differ == 0;
+  }
+
+  private static double[] widened(float[] f) {
+    double[] d = new double[f.length];
+    for (int i = 0; i < f.length; i++) d[i] = f[i];
+    return d;
   }
 
   /** The error for a feature index outside the input; frees the half-written batch {@code x}. */

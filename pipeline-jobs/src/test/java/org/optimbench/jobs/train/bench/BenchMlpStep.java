@@ -11,14 +11,15 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.optimbench.jobs.collective.AllReduce;
 import org.optimbench.jobs.conf.Mode;
+import org.optimbench.jobs.data.ChunkSchema;
 import org.optimbench.jobs.data.RowChunk;
 import org.optimbench.jobs.data.RowRefs;
 import org.optimbench.jobs.model.NativeArrays;
-import org.optimbench.jobs.model.NativeMemory;
+import org.optimbench.jobs.model.NativeSetup;
 import org.optimbench.jobs.model.NetworkModel;
 import org.optimbench.jobs.train.Batch;
 import org.optimbench.jobs.train.WorkerLoop;
-import org.optimbench.jobs.workload.InMemory;
+import org.optimbench.jobs.workload.Examples;
 import org.optimbench.jobs.workload.Workload;
 import org.optimbench.optim.HashExampleStore;
 import org.optimbench.optim.registry.OptimizerRegistry;
@@ -30,9 +31,10 @@ import org.optimbench.optim.spec.Spec;
  * float32, one thread), part by part in thread CPU time: selecting the batch's stored rows,
  * encoding them (the classifier reads them where they lie), the whole {@code WorkerLoop.step}, and
  * {@code NetworkModel.lossAndGradient} timed apart on the same batches (the optimizer is the step's
- * rest). Milliseconds per step, median [min-max] over the rounds. {@code -Dbench.batch} (1024),
- * {@code -Dbench.rounds} (5), {@code -Dbench.steps} (50), {@code -Dbench.warmupSeconds} (15).
- * BENCHMARKS.md, "Peers: PyTorch on the same CPU".
+ * rest), on two sides in one JVM, alternating: the stored values decoded as floats (what a float32
+ * run reads) and as doubles. Milliseconds per step, median [min-max] over the rounds. {@code
+ * -Dbench.batch} (1024), {@code -Dbench.rounds} (5), {@code -Dbench.steps} (50), {@code
+ * -Dbench.warmupSeconds} (15). BENCHMARKS.md, "Peers: PyTorch on the same CPU".
  */
 public final class BenchMlpStep {
   static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -48,12 +50,12 @@ public final class BenchMlpStep {
     final Random random = new Random(1);
     long t;
 
-    Side(String name, Workload workload, NetworkModel model, BenchTrain.Case w) {
+    Side(String name, Workload workload, NetworkModel model, BenchTrain.Case w, ChunkSchema s) {
       this.name = name;
       this.workload = workload;
       this.model = model;
       this.batch = w.batch();
-      this.train = InMemory.chunk(workload, w.rows());
+      this.train = Examples.chunk(w.rows(), s);
       loop =
           new WorkerLoop(
               model,
@@ -105,14 +107,17 @@ public final class BenchMlpStep {
   }
 
   public static void main(String[] args) {
-    NativeMemory.install(); // as Train: before ND4J loads
+    NativeSetup.install(); // as Train: before ND4J loads
     int batch = Integer.getInteger("bench.batch", 1024);
     int rounds = Integer.getInteger("bench.rounds", 5);
     int steps = Integer.getInteger("bench.steps", 50);
     double warm = Double.parseDouble(System.getProperty("bench.warmupSeconds", "15"));
     BenchTrain.Case w = BenchPeers.mlp(batch, 0, steps);
     List<Side> sides = new ArrayList<>();
-    sides.add(new Side("current", w.workload(), w.workload().build(DataType.FLOAT, 1), w));
+    // the values stored as decoded for a float32 run (as floats) and as stored (doubles)
+    Workload wl = w.workload();
+    sides.add(new Side("floats", wl, wl.build(DataType.FLOAT, 1), w, wl.schema(DataType.FLOAT)));
+    sides.add(new Side("doubles", wl, wl.build(DataType.FLOAT, 1), w, wl.schema()));
     System.out.printf(
         Locale.ROOT,
         "%s; OMP_NUM_THREADS=%s; %d rounds of %d steps per side after %.0f s warm-up each; load"

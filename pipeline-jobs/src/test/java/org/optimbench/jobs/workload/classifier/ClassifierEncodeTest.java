@@ -14,9 +14,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.optimbench.jobs.data.ChunkSchema;
 import org.optimbench.jobs.data.RowChunk;
 import org.optimbench.jobs.data.RowRefs;
 import org.optimbench.jobs.workload.Example;
+import org.optimbench.jobs.workload.Examples;
 import org.optimbench.jobs.workload.InMemory;
 
 /**
@@ -101,6 +103,40 @@ class ClassifierEncodeTest {
       assertArrayEquals(bits(want), bits(x), dtype + ": values");
       assertEquals(dtype, b.getLabels(0).dataType());
     }
+  }
+
+  /**
+   * A float32 run reads the values decoded as floats ({@code schema(FLOAT)}): its batches are the
+   * batches of the values stored as doubles, bit for bit, dense and sparse input, rows referenced
+   * where they lie or gathered, the special values included; other types take the same values as
+   * floats through the general route.
+   */
+  @Test
+  void valuesDecodedAsFloatsEncodeTheFloat32BatchesOfTheStoredDoubles() {
+    List<Example> all = rows();
+    assertEquals(ChunkSchema.libsvm(), MLP.schema(DataType.DOUBLE));
+    ChunkSchema narrowed = MLP.schema(DataType.FLOAT);
+    assertEquals(ChunkSchema.ElementType.FLOAT, narrowed.list(1).type());
+    assertEquals(ChunkSchema.ElementType.DOUBLE, narrowed.list(1).stored());
+    RowChunk doubles = Examples.chunk(all, ChunkSchema.libsvm());
+    RowChunk floats = Examples.chunk(all, narrowed);
+    int[] at = {3, 2, 0, 12, 2, 0, 5, 4, 1};
+    Classifier sparse = new Classifier(FEATURES, List.of(4), 3, Activation.RELU, true);
+    for (Classifier c : List.of(MLP, sparse)) {
+      String what = c == MLP ? "dense" : "sparse";
+      MultiDataSet want = c.encode(doubles, DataType.FLOAT);
+      assertArrayEquals(
+          bits(want.getFeatures(0)), bits(c.encode(floats, DataType.FLOAT).getFeatures(0)), what);
+      RowRefs refs = RowRefs.of(floats, at);
+      assertArrayEquals(
+          bits(c.encode(RowRefs.of(doubles, at), DataType.FLOAT).getFeatures(0)),
+          bits(c.encode(refs, DataType.FLOAT).getFeatures(0)),
+          what + ", referenced");
+    }
+    // the general route (a type other than float32) reads float values too
+    INDArray half = MLP.encode(floats, DataType.HALF).getFeatures(0);
+    assertArrayEquals(
+        bits(viaDoubles(doubles, FEATURES, DataType.FLOAT).castTo(DataType.HALF)), bits(half));
   }
 
   /**
