@@ -6,15 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -92,24 +88,9 @@ class BlasKernelsTest {
   /** The probe's {loaded core, set core} in a fresh JVM, {@code OPENBLAS_CORETYPE} as given. */
   private static String[] probe(List<String> jvmArgs, Map<String, String> env, String... args)
       throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx256m");
-    cmd.addAll(jvmArgs);
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(Probe.class.getName());
-    cmd.addAll(List.of(args));
-    ProcessBuilder b = new ProcessBuilder(cmd).redirectErrorStream(true);
-    b.environment().remove(BlasKernels.ENV);
-    b.environment().putAll(env);
-    Process p = b.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, out);
-    String[] lines = out.strip().split("\n");
-    String[] f = lines[lines.length - 1].trim().toLowerCase(Locale.ROOT).split(" ");
-    assertEquals(2, f.length, out);
-    return f;
+    String[] f = FreshJvm.lastLine(Probe.class, jvmArgs, env, List.of(BlasKernels.ENV), args);
+    assertEquals(2, f.length, String.join(" ", f));
+    return new String[] {f[0].toLowerCase(Locale.ROOT), f[1].toLowerCase(Locale.ROOT)};
   }
 
   @Test
