@@ -19,11 +19,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Why. OpenBLAS, built for every x86-64 CPU at once, picks its kernels when it loads, from the
  * CPU's vendor, family and model, unless the environment variable {@code OPENBLAS_CORETYPE} names
- * them. The build ND4J bundles (0.3.19) does not know AMD's AVX-512 CPUs (Zen 4: EPYC 9004, Ryzen
- * 7000) and falls back to its oldest AMD kernels ("Barcelona", SSE only): on such a host a GEMM
- * runs at a third of the speed of its AVX-512 kernels ("SkylakeX"), and the MLP step of {@code
- * bench-peers mlp-large} took three times as long (BENCHMARKS.md, "Peers: PyTorch on the same
- * CPU").
+ * them. The build ND4J bundles (0.3.19) falls back to its oldest AMD kernels ("Barcelona", SSE
+ * only) on AMD families it does not know, as on Zen 5 (CPU family 26: EPYC 9005, Ryzen 9000), which
+ * has AVX-512: there the MLP step of {@code bench-peers mlp-large} took three times as long as with
+ * the AVX-512 kernels ("SkylakeX"; BENCHMARKS.md, "Measurements behind code choices").
  *
  * <p>What. {@link #install()}, called before ND4J loads (by {@link NativeSetup}: first in every
  * main, and in every executor at its start), sets {@code OPENBLAS_CORETYPE=SkylakeX} in the
