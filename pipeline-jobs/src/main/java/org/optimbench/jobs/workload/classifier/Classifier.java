@@ -398,11 +398,23 @@ public record Classifier(
 
   /**
    * Whether {@code idx[start, start + n)} are 0, 1, ..., n - 1: a row that stores every feature.
+   * Compared with {@link Arrays#equals(int[], int, int, int[], int, int)} against {@link #iota},
+   * which the JIT turns into wide vector compares (a loop over {@code idx[j] ^ j} stays scalar).
    */
   private static boolean inOrder(int[] idx, int start, int n) {
-    int differ = 0;
-    for (int j = 0; j < n; j++) differ |= idx[start + j] ^ j;
-    return differ == 0;
+    return Arrays.equals(idx, start, start + n, iota(n), 0, n);
+  }
+
+  /** 0, 1, ..., at least n - 1; shared, never written once published. */
+  private static volatile int[] iota = new int[0];
+
+  private static int[] iota(int n) {
+    int[] a = iota;
+    if (a.length >= n) return a;
+    a = new int[n];
+    for (int j = 0; j < n; j++) a[j] = j;
+    iota = a;
+    return a;
   }
 
   private static double[] widened(float[] f) {
