@@ -78,9 +78,22 @@ public final class SparseBatch {
   /** {@link #pack(int[], int[], double[], int, int, long, DataType)} of all rows of the chunk. */
   public static INDArray pack(
       int[] offsets, int[] indices, double[] values, long numFeatures, DataType dtype) {
+    return pack(offsets, indices, values, null, 0, rows(offsets), numFeatures, dtype);
+  }
+
+  /**
+   * As {@link #pack(int[], int[], double[], long, DataType)} with float values (a chunk whose
+   * values were decoded as floats): the same batch as from those values widened to double.
+   */
+  public static INDArray pack(
+      int[] offsets, int[] indices, float[] values, long numFeatures, DataType dtype) {
+    return pack(offsets, indices, null, values, 0, rows(offsets), numFeatures, dtype);
+  }
+
+  private static int rows(int[] offsets) {
     if (offsets == null || offsets.length == 0)
       throw new IllegalArgumentException("CSR offsets must have rows + 1 entries, got none");
-    return pack(offsets, indices, values, 0, offsets.length - 1, numFeatures, dtype);
+    return offsets.length - 1;
   }
 
   /**
@@ -98,13 +111,27 @@ public final class SparseBatch {
       int toRow,
       long numFeatures,
       DataType dtype) {
+    return pack(offsets, indices, values, null, fromRow, toRow, numFeatures, dtype);
+  }
+
+  /** The packing of the double values {@code dv}, or else of the float values {@code fv}. */
+  private static INDArray pack(
+      int[] offsets,
+      int[] indices,
+      double[] dv,
+      float[] fv,
+      int fromRow,
+      int toRow,
+      long numFeatures,
+      DataType dtype) {
     int k = indexDigits(dtype, numFeatures);
-    if (indices == null || values == null || indices.length != values.length)
+    int values = dv != null ? dv.length : fv != null ? fv.length : -1;
+    if (indices == null || values < 0 || indices.length != values)
       throw new IllegalArgumentException(
           "CSR indices and values must have the same length, got "
               + (indices == null ? "null" : indices.length)
               + " and "
-              + (values == null ? "null" : values.length));
+              + (values < 0 ? "null" : values));
     if (fromRow < 0 || toRow < fromRow || toRow >= offsets.length)
       throw new IllegalArgumentException(
           "rows [" + fromRow + ", " + toRow + ") outside the chunk's " + (offsets.length - 1));
@@ -143,7 +170,7 @@ public final class SparseBatch {
         long rest = index;
         for (int j = 0; j <= k; j++) {
           int at = (int) (slot + (long) j * m);
-          double v = j < k ? (double) (rest & digitMask) : values[p];
+          double v = j < k ? (double) (rest & digitMask) : dv != null ? dv[p] : fv[p];
           rest >>>= bits;
           if (d != null) d[at] = v;
           else f[at] = (float) v;

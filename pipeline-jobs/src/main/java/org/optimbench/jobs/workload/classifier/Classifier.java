@@ -243,9 +243,11 @@ public record Classifier(
     INDArray labels = labels(rows, dtype);
     if (sparse) {
       RowChunk c = rows.gather();
-      double[] values = c.values(1) instanceof float[] f ? widened(f) : c.doubles(1);
-      return new org.nd4j.linalg.dataset.MultiDataSet(
-          SparseBatch.pack(c.offsets(0), c.ints(0), values, inputs, dtype), labels);
+      INDArray x =
+          c.values(1) instanceof float[] f
+              ? SparseBatch.pack(c.offsets(0), c.ints(0), f, inputs, dtype)
+              : SparseBatch.pack(c.offsets(0), c.ints(0), c.doubles(1), inputs, dtype);
+      return new org.nd4j.linalg.dataset.MultiDataSet(x, labels);
     }
     return new org.nd4j.linalg.dataset.MultiDataSet(densify(rows, dtype), labels);
   }
@@ -415,12 +417,6 @@ public record Classifier(
     for (int j = 0; j < n; j++) a[j] = j;
     iota = a;
     return a;
-  }
-
-  private static double[] widened(float[] f) {
-    double[] d = new double[f.length];
-    for (int i = 0; i < f.length; i++) d[i] = f[i];
-    return d;
   }
 
   /** The error for a feature index outside the input; frees the half-written batch {@code x}. */
