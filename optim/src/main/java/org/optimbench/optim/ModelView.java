@@ -12,12 +12,21 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <p>Both arrays are rank-1 views (a DL4J {@code [1, n]} row vector is viewed as rank 1 without a
  * copy). Optimizers update {@link #params()} in place and never write to {@link #grads()}. Segment
  * accessors return views, so per-tensor work touches the same memory.
+ *
+ * <p>A gradient scale ({@link #withGradScale}): the gradient an optimizer sees is {@code c · g}
+ * where a wrapper scaled it (global-norm clipping). {@link #grads()} forms that product once, on
+ * first use; an optimizer whose fused pass can multiply as it reads ({@link #gradScale()} with
+ * {@link #unscaledGrads()}) skips the copy and its two passes over memory. Both give the same bits:
+ * each element is {@code g · c} rounded once to the dtype, {@code c} taken in the dtype as ND4J's
+ * scalar multiply takes it.
  */
 public final class ModelView {
   private final ParamLayout layout;
   private final INDArray params;
   private final INDArray grads;
+  private final double gradScale;
   private final List<EmbeddingTable> tables;
+  private INDArray scaledGrads; // c · g, formed on the first grads() of a scaled view
 
   public ModelView(ParamLayout layout, INDArray params, INDArray grads) {
     this(layout, params, grads, List.of());
@@ -29,6 +38,16 @@ public final class ModelView {
    */
   public ModelView(
       ParamLayout layout, INDArray params, INDArray grads, List<EmbeddingTable> tables) {
+    this(layout, params, grads, tables, 1.0);
+  }
+
+  private ModelView(
+      ParamLayout layout,
+      INDArray params,
+      INDArray grads,
+      List<EmbeddingTable> tables,
+      double gradScale) {
+    this.gradScale = gradScale;
     this.tables = List.copyOf(tables);
     for (EmbeddingTable t : this.tables) {
       boolean found = false;
@@ -82,7 +101,26 @@ public final class ModelView {
     return params;
   }
 
+  /**
+   * The gradient the optimizer steps on: {@code c · g} on a scaled view (formed once, then kept).
+   */
   public INDArray grads() {
+    if (gradScale == 1.0) return grads;
+    if (scaledGrads == null) scaledGrads = grads.mul(gradScale);
+    return scaledGrads;
+  }
+
+  /**
+   * The factor {@code c} of a scaled view (1 otherwise): an optimizer may read {@link
+   * #unscaledGrads()} and multiply each element by {@code c}, in the dtype, instead of reading
+   * {@link #grads()}.
+   */
+  public double gradScale() {
+    return gradScale;
+  }
+
+  /** The gradient before the view's scale ({@link #grads()} itself on an unscaled view). */
+  public INDArray unscaledGrads() {
     return grads;
   }
 
@@ -101,7 +139,7 @@ public final class ModelView {
 
   /** The gradient of segment {@code i} (a view). */
   public INDArray grad(int i) {
-    return slice(grads, layout.segment(i));
+    return slice(grads(), layout.segment(i));
   }
 
   /**
@@ -113,8 +151,17 @@ public final class ModelView {
     return flat.get(NDArrayIndex.interval(s.offset(), s.end()));
   }
 
-  /** The same parameters with another gradient (wrappers that clip or transform gradients). */
+  /** The same parameters with another gradient (wrappers that transform gradients). */
   public ModelView withGrads(INDArray newGrads) {
     return new ModelView(layout, params, newGrads, tables);
+  }
+
+  /**
+   * The same parameters with the gradient scaled by {@code c} (a wrapper that clips): no copy is
+   * made until an optimizer asks for {@link #grads()}. On a view that is already scaled, the first
+   * product is formed and the new view scales it (each scale rounds once, as two copies would).
+   */
+  public ModelView withGradScale(double c) {
+    return new ModelView(layout, params, grads(), tables, c);
   }
 }

@@ -2,6 +2,7 @@ package org.optimbench.optim;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.optimbench.optim.internal.Fused;
+import org.optimbench.optim.internal.Vec;
 
 /**
  * Whole-array reductions for code outside the optimizers (a trainer's logged gradient norm, the
@@ -16,9 +17,7 @@ public final class Reductions {
 
   /** The sum of squares of {@code a}'s elements, accumulated in double. */
   public static double sumOfSquares(INDArray a) {
-    if (Fused.applies(a)) return Fused.sumSq(a);
-    double n = a.norm2Number().doubleValue();
-    return n * n;
+    return Vec.sumSq(a);
   }
 
   /** The L2 norm of {@code a}. */

@@ -2,6 +2,7 @@ package org.optimbench.optim;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
@@ -46,6 +47,41 @@ class ModelViewTest {
             Nd4j.createFromArray(11.0, 13, 15).subi(10),
             x.get(NDArrayIndex.interval(0, 2, 6)).sub(10)),
         1e-12);
+  }
+
+  /**
+   * A scaled view's gradient is g · c rounded once per element, c taken in the dtype: what an
+   * optimizer's fused pass computes as it reads g (Java float arithmetic below), so a base that
+   * folds the scale in and one that reads the copy step on the same bits.
+   */
+  @Test
+  void aScaledViewsGradientIsTheProductRoundedOnceAndTheCallersGradientIsNotWritten() {
+    double c = 0.3718281828459045;
+    INDArray gf = Nd4j.rand(DataType.FLOAT, 1, 9).subi(0.5).muli(1e3);
+    float[] before = gf.toFloatVector();
+    ModelView mf = new ModelView(LAYOUT, Nd4j.zeros(DataType.FLOAT, 1, 9), gf).withGradScale(c);
+    float[] seen = mf.grads().toFloatVector();
+    for (int j = 0; j < 9; j++) assertEquals((float) c * before[j], seen[j], 0.0f, "float " + j);
+    assertSame(mf.grads(), mf.grads(), "the product is formed once");
+    assertArrayEquals(new float[] {seen[6], seen[7], seen[8]}, mf.grad(1).toFloatVector());
+    assertEquals(c, mf.gradScale());
+    assertArrayEquals(before, mf.unscaledGrads().toFloatVector());
+    assertArrayEquals(before, gf.toFloatVector(), "the caller's gradient was written");
+
+    INDArray gd = Nd4j.rand(DataType.DOUBLE, 9).subi(0.5);
+    double[] raw = gd.toDoubleVector();
+    ModelView md = new ModelView(LAYOUT, Nd4j.zeros(DataType.DOUBLE, 9), gd).withGradScale(c);
+    for (int j = 0; j < 9; j++)
+      assertEquals(c * raw[j], md.grads().getDouble(j), 0.0, "double " + j);
+
+    // a second scale rounds again, as a copy of a copy would
+    ModelView twice = md.withGradScale(3.0);
+    assertEquals(3.0, twice.gradScale());
+    for (int j = 0; j < 9; j++)
+      assertEquals((c * raw[j]) * 3.0, twice.grads().getDouble(j), 0.0, "twice " + j);
+    ModelView plain = new ModelView(LAYOUT, Nd4j.zeros(DataType.DOUBLE, 9), gd);
+    assertSame(gd, plain.grads());
+    assertEquals(1.0, plain.gradScale());
   }
 
   @Test

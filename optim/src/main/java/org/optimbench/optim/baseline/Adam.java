@@ -74,8 +74,7 @@ public record Adam(
   @Override
   public void step(ModelView model, OptimizerState state, StepContext ctx) {
     double lrNow = lr * ctx.lrScale();
-    momentStep(
-        model.params(), model.grads(), state, lrNow, 1, weightDecay, beta1, beta2, eps, amsgrad);
+    momentStep(model, state, lrNow, 1, weightDecay, beta1, beta2, eps, amsgrad);
     ctx.diagnostics().put("lr", lrNow);
   }
 
@@ -93,11 +92,11 @@ public record Adam(
    * The step of torch's {@code _single_tensor_adam}/{@code _single_tensor_adamw}: {@code p *=
    * decay} (AdamW's decoupled decay, 1 for Adam), {@code d = g + l2 * p} (Adam's coupled decay, 0
    * for AdamW), then the moment updates and the bias-corrected step on d. One fused pass on the CPU
-   * backend ({@link AdamKernel}), ND4J ops otherwise.
+   * backend ({@link AdamKernel}), which also applies a scaled view's gradient scale as it reads g
+   * ({@link ModelView#gradScale()}: clipping costs no copy); ND4J ops otherwise.
    */
   static void momentStep(
-      INDArray p,
-      INDArray g,
+      ModelView model,
       OptimizerState s,
       double lr,
       double decay,
@@ -113,12 +112,18 @@ public record Adam(
     INDArray vmax = amsgrad ? s.array("max_exp_avg_sq") : null;
     double stepSize = lr / (1 - Math.pow(beta1, t));
     double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
-    if (amsgrad ? Fused.applies(p, g, m, v, vmax) : Fused.applies(p, g, m, v)) {
-      Fused.Pass pass = Fused.pass().read(g).update(m).update(v);
+    INDArray p = model.params();
+    INDArray raw = model.unscaledGrads();
+    if (amsgrad ? Fused.applies(p, raw, m, v, vmax) : Fused.applies(p, raw, m, v)) {
+      Fused.Pass pass = Fused.pass().read(raw).update(m).update(v);
       if (amsgrad) pass.update(vmax);
-      pass.update(p).run(new AdamKernel(decay, l2, beta1, beta2, bc2Sqrt, eps, stepSize, amsgrad));
+      pass.update(p)
+          .run(
+              new AdamKernel(
+                  model.gradScale(), decay, l2, beta1, beta2, bc2Sqrt, eps, stepSize, amsgrad));
       return;
     }
+    INDArray g = model.grads();
     if (decay != 1) p.muli(decay);
     if (l2 != 0) {
       g = g.dup();

@@ -8,12 +8,15 @@ import org.optimbench.optim.internal.Fused;
  *
  * <pre>
  * p = decay * p                      (AdamW's decoupled decay; decay = 1 for Adam)
- * d = g + l2 * p                     (Adam's coupled decay; l2 = 0 for AdamW)
+ * d = c * g + l2 * p                 (c: the view's gradient scale, 1 unless clipped; c * g is
+ *                                     rounded to the dtype first, as the scaled copy would be;
+ *                                     Adam's coupled decay; l2 = 0 for AdamW)
  * m = beta1 m + (1 - beta1) d;  v = beta2 v + (1 - beta2) d^2;  [v_max = max(v_max, v)]
  * p = p - step_size * m / (sqrt(v or v_max) / bc2_sqrt + eps)
  * </pre>
  */
 record AdamKernel(
+    double gradScale,
     double decay,
     double l2,
     double beta1,
@@ -30,6 +33,7 @@ record AdamKernel(
     float[] v = c[2];
     float[] vmax = amsgrad ? c[3] : null;
     float[] p = c[amsgrad ? 4 : 3];
+    float gs = (float) gradScale;
     float dc = (float) decay;
     float wd = (float) l2;
     float b1 = (float) beta1;
@@ -42,7 +46,7 @@ record AdamKernel(
     if (!amsgrad) {
       for (int j = 0; j < len; j++) {
         float pj = p[j] * dc;
-        float gj = g[j] + wd * pj;
+        float gj = gs * g[j] + wd * pj;
         float mj = b1 * m[j] + a1 * gj;
         float vj = b2 * v[j] + a2 * (gj * gj);
         m[j] = mj;
@@ -52,7 +56,7 @@ record AdamKernel(
     } else {
       for (int j = 0; j < len; j++) {
         float pj = p[j] * dc;
-        float gj = g[j] + wd * pj;
+        float gj = gs * g[j] + wd * pj;
         float mj = b1 * m[j] + a1 * gj;
         float vj = b2 * v[j] + a2 * (gj * gj);
         float hj = Math.max(vmax[j], vj);
@@ -71,6 +75,7 @@ record AdamKernel(
     double[] v = c[2];
     double[] vmax = amsgrad ? c[3] : null;
     double[] p = c[amsgrad ? 4 : 3];
+    double gs = gradScale;
     double dc = decay;
     double wd = l2;
     double b1 = beta1;
@@ -83,7 +88,7 @@ record AdamKernel(
     if (!amsgrad) {
       for (int j = 0; j < len; j++) {
         double pj = p[j] * dc;
-        double gj = g[j] + wd * pj;
+        double gj = gs * g[j] + wd * pj;
         double mj = b1 * m[j] + a1 * gj;
         double vj = b2 * v[j] + a2 * (gj * gj);
         m[j] = mj;
@@ -93,7 +98,7 @@ record AdamKernel(
     } else {
       for (int j = 0; j < len; j++) {
         double pj = p[j] * dc;
-        double gj = g[j] + wd * pj;
+        double gj = gs * g[j] + wd * pj;
         double mj = b1 * m[j] + a1 * gj;
         double vj = b2 * v[j] + a2 * (gj * gj);
         double hj = Math.max(vmax[j], vj);

@@ -63,17 +63,7 @@ public record AdamW(
   @Override
   public void step(ModelView model, OptimizerState state, StepContext ctx) {
     double lrNow = lr * ctx.lrScale();
-    Adam.momentStep(
-        model.params(),
-        model.grads(),
-        state,
-        lrNow,
-        1 - lrNow * weightDecay,
-        0,
-        beta1,
-        beta2,
-        eps,
-        amsgrad);
+    Adam.momentStep(model, state, lrNow, 1 - lrNow * weightDecay, 0, beta1, beta2, eps, amsgrad);
     ctx.diagnostics().put("lr", lrNow);
   }
 }

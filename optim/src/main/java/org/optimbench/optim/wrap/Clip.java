@@ -25,8 +25,10 @@ import org.optimbench.optim.spec.SpecException;
  *
  * The total norm is over every parameter of the model at once (torch: the 2-norm of the per-tensor
  * 2-norms, which is the same number), so clipping preserves the gradient's direction. The caller's
- * gradient array is never written: a clipped step hands the base optimizer a scaled copy (one
- * temporary of the parameter size; none when the gradient is not clipped).
+ * gradient array is never written: a clipped step hands the base optimizer a scaled view ({@link
+ * ModelView#withGradScale}). A base whose fused pass multiplies as it reads (Adam, AdamW) makes no
+ * copy; any other base gets the scaled copy, one temporary of the parameter size. The norm is one
+ * read of the gradient ({@link Vec#sumSq}), the only pass clipping adds.
  *
  * <p>Hyperparameters: {@code base} (nested spec, required) and {@code max_norm} (required, as in
  * torch's signature; &gt; 0, {@code "inf"} allowed and never clips). Language models are usually
@@ -71,7 +73,7 @@ public record Clip(Optimizer base, double maxNorm) implements WrapsBase {
     double norm = Math.sqrt(ctx.reducer().sum(new double[] {Vec.sumSq(g)})[0]);
     double coef = maxNorm / (norm + NORM_EPS);
     boolean clip = !(coef >= 1.0); // a NaN norm scales by NaN, as torch's min(c, 1) does
-    ModelView seen = clip ? model.withGrads(g.mul(coef)) : model;
+    ModelView seen = clip ? model.withGradScale(coef) : model;
     ctx.diagnostics().put("grad_norm", norm);
     ctx.diagnostics().put("clipped", clip ? 1.0 : 0.0);
     base.step(seen, state.child("base"), ctx.withDiagnostics(ctx.diagnostics().prefixed("base")));

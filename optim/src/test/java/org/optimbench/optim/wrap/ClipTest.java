@@ -113,6 +113,46 @@ class ClipTest {
         0.0);
   }
 
+  /**
+   * Adam and AdamW fold the clip coefficient into their fused pass instead of reading a scaled
+   * copy: the trajectory must be the same bits as the base stepping on the copy torch's clip_grad_
+   * norm_ makes (g · c in the dtype), in float32 and float64, with coupled and decoupled decay and
+   * AMSGrad; and SGD, which reads the copy, too.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "{name: adam, hparams: {lr: 0.01}}",
+        "{name: adam, hparams: {lr: 0.01, weight_decay: 0.1, amsgrad: true}}",
+        "{name: adamw, hparams: {lr: 0.01, weight_decay: 0.1}}",
+        "{name: sgd, hparams: {lr: 0.01, momentum: 0.9}}"
+      })
+  void aClippedStepIsTheBaseStepOnTheScaledCopyBitForBit(String baseYaml) {
+    Spec baseSpec = Spec.parse(baseYaml, "base");
+    Optimizer base = OptimizerRegistry.create(baseSpec);
+    Optimizer clipped = new Clip(base, 0.5);
+    ParamLayout layout = ParamLayout.builder().add("W", 300, 7).add("b", 91).build();
+    for (DataType dt : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      INDArray p1 = Nd4j.rand(dt, layout.totalLength()).subi(0.5);
+      INDArray p2 = p1.dup();
+      INDArray g = Nd4j.create(dt, layout.totalLength());
+      ModelView m1 = new ModelView(layout, p1, g);
+      ModelView m2 = new ModelView(layout, p2, g);
+      OptimizerState s1 = clipped.init(m1);
+      OptimizerState s2 = base.init(m2);
+      for (int t = 0; t < 5; t++) {
+        g.assign(Nd4j.rand(dt, layout.totalLength()).subi(0.4).muli(t + 1)); // norm ~ 10-50
+        Diagnostics d = new Diagnostics();
+        Optimizers.step(clipped, m1, s1, StepContext.builder().step(t).diagnostics(d).build());
+        assertEquals(1.0, d.values().get("clipped"), "every step must clip");
+        double coef = 0.5 / (d.values().get("grad_norm") + Clip.NORM_EPS);
+        Optimizers.step(base, m2.withGrads(g.mul(coef)), s2, StepContext.builder().step(t).build());
+        assertArrayEquals(
+            p2.toDoubleVector(), p1.toDoubleVector(), 0.0, baseYaml + " " + dt + " step " + t);
+      }
+    }
+  }
+
   @Test
   void theBaseOptimizerStateIsTheChildAndItsDiagnosticsArePrefixed() {
     Optimizer opt = clip(1.0, Map.of("name", "dadapt_adam"));
