@@ -444,7 +444,7 @@ public final class RankStream implements AutoCloseable {
         partRows,
         c -> {
           if (stale.getAsBoolean()) throw new Cancelled();
-          parts.add(c);
+          parts.add(c.prepare()); // the chunk's facts for its consumers, on this decoding thread
         });
     int[] perm =
         options.shuffle()

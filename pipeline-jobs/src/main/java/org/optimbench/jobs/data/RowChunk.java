@@ -29,6 +29,10 @@ public final class RowChunk {
   private final int[] labels;
   private final int[][] offsets;
   private final Object[] values;
+  // per list column: denseWidth's answer once computed, UNKNOWN before. A race computes it twice
+  // and stores the same value; the arrays it is computed from are never written.
+  private final int[] denseWidths;
+  private static final int UNKNOWN = -2;
 
   /**
    * A chunk over the given arrays (not copied). Checks that the lengths agree with each other and
@@ -70,6 +74,8 @@ public final class RowChunk {
     this.labels = labels;
     this.offsets = offsets;
     this.values = values;
+    this.denseWidths = new int[offsets.length];
+    Arrays.fill(denseWidths, UNKNOWN);
   }
 
   /** A chunk of no rows. */
@@ -138,6 +144,62 @@ public final class RowChunk {
   /** The values array of list column {@code list}, whatever its type. */
   public Object values(int list) {
     return values[list];
+  }
+
+  /**
+   * {@code w} when every row of INT list column {@code list} stores exactly 0, 1, ..., w - 1 in
+   * order (rows of index-value pairs that store every position of a dense vector, as LIBSVM files
+   * of dense data do), else -1 (-1 also for a chunk of no rows or rows of no elements). A consumer
+   * that finds w can take each row's values as the dense row without reading its indices. One pass
+   * over the column on the first call (a column of other lists fails at its first row), then kept:
+   * {@link #prepare()} makes that pass where the chunk is decoded.
+   */
+  public int denseWidth(int list) {
+    int w = denseWidths[list];
+    if (w == UNKNOWN) denseWidths[list] = w = computeDenseWidth(list);
+    return w;
+  }
+
+  /**
+   * Computes {@link #denseWidth} for every INT list column now (on a decoding thread, so that the
+   * step's thread finds the answers ready).
+   */
+  public RowChunk prepare() {
+    for (int k = 0; k < offsets.length; k++)
+      if (schema.list(k).type() == ChunkSchema.ElementType.INT) denseWidth(k);
+    return this;
+  }
+
+  private int computeDenseWidth(int list) {
+    int[] idx = ints(list);
+    int[] off = offsets[list];
+    if (size == 0) return -1;
+    int w = off[1];
+    if (w == 0 || !inOrder(idx, 0, w)) return -1;
+    for (int i = 1; i <= size; i++) if (off[i] != (long) i * w) return -1;
+    for (int i = 1; i < size; i++) if (!inOrder(idx, i * w, w)) return -1;
+    return w;
+  }
+
+  /**
+   * Whether {@code idx[start, start + n)} are 0, 1, ..., n - 1. Compared with {@link
+   * Arrays#equals(int[], int, int, int[], int, int)} against a shared 0, 1, 2, ... array, which the
+   * JIT turns into wide vector compares (a loop over {@code idx[j] ^ j} stays scalar).
+   */
+  public static boolean inOrder(int[] idx, int start, int n) {
+    return Arrays.equals(idx, start, start + n, iota(n), 0, n);
+  }
+
+  /** 0, 1, ..., at least n - 1; shared, never written once published. */
+  private static volatile int[] iota = new int[0];
+
+  private static int[] iota(int n) {
+    int[] a = iota;
+    if (a.length >= n) return a;
+    a = new int[n];
+    for (int j = 0; j < n; j++) a[j] = j;
+    iota = a;
+    return a;
   }
 
   private Object typed(int list, ChunkSchema.ElementType want) {

@@ -47,6 +47,45 @@ class RowChunkTest {
     }
   }
 
+  /** n LIBSVM rows that each store the indices {@code rows[i]} (values 1, 2, ...). */
+  static RowChunk indexRows(int[]... rows) {
+    int n = rows.length;
+    int[] off = new int[n + 1];
+    for (int i = 0; i < n; i++) off[i + 1] = off[i] + rows[i].length;
+    int[] idx = new int[off[n]];
+    double[] val = new double[off[n]];
+    for (int i = 0; i < n; i++) System.arraycopy(rows[i], 0, idx, off[i], rows[i].length);
+    for (int k = 0; k < val.length; k++) val[k] = k + 1;
+    return new RowChunk(
+        ChunkSchema.libsvm(),
+        new long[n],
+        new int[n],
+        new int[][] {off, off.clone()},
+        new Object[] {idx, val});
+  }
+
+  /**
+   * denseWidth: w exactly when every row stores 0..w-1 in order; a row of the same length out of
+   * order, with a repeat, shorter or longer, anywhere in the chunk, makes it -1; as does a chunk of
+   * no rows or of empty rows. prepare() computes the same answers ahead.
+   */
+  @Test
+  void denseWidthIsTheWidthOnlyWhenEveryRowStoresEveryPositionInOrder() {
+    int[] d = {0, 1, 2, 3};
+    assertEquals(4, indexRows(d, d, d).denseWidth(0));
+    assertEquals(4, indexRows(d).prepare().denseWidth(0));
+    assertEquals(-1, indexRows(d, d, new int[] {0, 1, 3, 2}).denseWidth(0), "out of order");
+    assertEquals(-1, indexRows(d, new int[] {0, 1, 1, 3}, d).denseWidth(0), "a repeat");
+    assertEquals(-1, indexRows(d, new int[] {0, 1, 2}, d).denseWidth(0), "shorter");
+    assertEquals(-1, indexRows(d, d, new int[] {0, 1, 2, 3, 4}).denseWidth(0), "longer");
+    assertEquals(-1, indexRows(new int[] {1, 2, 3, 4}, d).denseWidth(0), "shifted first row");
+    assertEquals(-1, indexRows(new int[0], new int[0]).denseWidth(0), "empty rows");
+    assertEquals(-1, RowChunk.empty(ChunkSchema.libsvm()).denseWidth(0), "no rows");
+    assertEquals(-1, libsvmRows(9).prepare().denseWidth(0));
+    assertThrows(
+        IllegalArgumentException.class, () -> indexRows(d).denseWidth(1), "a value column");
+  }
+
   @Test
   void gatherCopiesTheRowsAtThePositionsInOrderRepeatsIncluded() {
     RowChunk c = libsvmRows(50);

@@ -30,9 +30,9 @@ public final class MemoryData implements WorkerData {
     if (train.isEmpty()) throw new IllegalArgumentException("no training rows");
     this.workload = workload;
     this.dtype = dtype;
-    // the columns StreamData reads for this dtype
-    this.train = Examples.chunk(train, workload.schema(dtype));
-    this.valid = Examples.chunk(valid, workload.schema(dtype));
+    // the columns StreamData reads for this dtype, prepared as its decoding thread prepares them
+    this.train = Examples.chunk(train, workload.schema(dtype)).prepare();
+    this.valid = Examples.chunk(valid, workload.schema(dtype)).prepare();
     this.seed = seed;
   }
 

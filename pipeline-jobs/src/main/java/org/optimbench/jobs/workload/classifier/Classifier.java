@@ -299,7 +299,8 @@ public record Classifier(
     // that checks its indices as it goes, with the scatter's result; others are scattered. The
     // check and the conversion in one loop measured faster, in two slower (BENCHMARKS.md,
     // "Measurements behind code choices"). Float values need no conversion: such a row is one
-    // bulk copy after its indices are checked.
+    // bulk copy after its indices are checked, and without the check where its chunk is known to
+    // hold only such rows (RowChunk.denseWidth, computed where the chunk was decoded).
     boolean floats = src.length > 0 && src[0].values(1) instanceof float[];
     if (dtype == DataType.FLOAT && floats) {
       INDArray x = Nd4j.createUninitialized(DataType.FLOAT, new long[] {n, inputs}, 'c');
@@ -312,7 +313,8 @@ public record Classifier(
         float[] val = c.floats(1);
         int start = off[at[i]];
         int end = off[at[i] + 1];
-        if (end - start == inputs && inOrder(idx, start, inputs)) {
+        if (c.denseWidth(0) == inputs
+            || (end - start == inputs && RowChunk.inOrder(idx, start, inputs))) {
           to.put(i * inputs, val, start, inputs);
           continue;
         }
@@ -369,7 +371,8 @@ public record Classifier(
         double[] val = c.doubles(1);
         int start = off[at[i]];
         int end = off[at[i] + 1];
-        if (end - start == inputs && inOrder(idx, start, inputs)) {
+        if (c.denseWidth(0) == inputs
+            || (end - start == inputs && RowChunk.inOrder(idx, start, inputs))) {
           to.put(i * inputs, val, start, inputs);
           continue;
         }
@@ -396,27 +399,6 @@ public record Classifier(
       }
     }
     return Nd4j.createFromArray(x).reshape(n, inputs).castTo(dtype);
-  }
-
-  /**
-   * Whether {@code idx[start, start + n)} are 0, 1, ..., n - 1: a row that stores every feature.
-   * Compared with {@link Arrays#equals(int[], int, int, int[], int, int)} against {@link #iota},
-   * which the JIT turns into wide vector compares (a loop over {@code idx[j] ^ j} stays scalar).
-   */
-  private static boolean inOrder(int[] idx, int start, int n) {
-    return Arrays.equals(idx, start, start + n, iota(n), 0, n);
-  }
-
-  /** 0, 1, ..., at least n - 1; shared, never written once published. */
-  private static volatile int[] iota = new int[0];
-
-  private static int[] iota(int n) {
-    int[] a = iota;
-    if (a.length >= n) return a;
-    a = new int[n];
-    for (int j = 0; j < n; j++) a[j] = j;
-    iota = a;
-    return a;
   }
 
   /** The error for a feature index outside the input; frees the half-written batch {@code x}. */

@@ -55,7 +55,7 @@ public final class BenchMlpStep {
       this.workload = workload;
       this.model = model;
       this.batch = w.batch();
-      this.train = Examples.chunk(w.rows(), s);
+      this.train = Examples.chunk(w.rows(), s).prepare(); // as decoding prepares it
       loop =
           new WorkerLoop(
               model,

@@ -140,6 +140,58 @@ class ClassifierEncodeTest {
   }
 
   /**
+   * A chunk whose every row stores every feature in order is copied row by row without reading its
+   * indices (RowChunk.denseWidth): its batches must still be the double route's, and a chunk that
+   * is the same except for one full-length row stored out of order, or with a repeated index, must
+   * not be taken for one; rows of both chunks referenced together, in every type.
+   */
+  @Test
+  void chunksOfDenseRowsAndChunksWithOneRowOutOfOrderEncodeBitForBit() {
+    Random r = new Random(9);
+    int[] inOrder = new int[FEATURES];
+    for (int j = 0; j < FEATURES; j++) inOrder[j] = j;
+    int[] reversed = new int[FEATURES];
+    for (int j = 0; j < FEATURES; j++) reversed[j] = FEATURES - 1 - j;
+    int[] repeated = inOrder.clone();
+    repeated[3] = 5;
+    List<Example> dense = new ArrayList<>();
+    for (int i = 0; i < 6; i++)
+      dense.add(new Example(i, i % 3, inOrder, r.doubles(FEATURES).toArray(), false));
+    for (int[] odd : List.of(reversed, repeated)) {
+      List<Example> mixed = new ArrayList<>(dense);
+      mixed.set(4, new Example(4, 1, odd, r.doubles(FEATURES).toArray(), false));
+      for (DataType dtype : List.of(DataType.FLOAT, DataType.DOUBLE)) {
+        RowChunk a = Examples.chunk(dense, MLP.schema(dtype)).prepare();
+        RowChunk b = Examples.chunk(mixed, MLP.schema(dtype)).prepare();
+        assertEquals(FEATURES, a.denseWidth(0));
+        assertEquals(-1, b.denseWidth(0));
+        RowChunk da = Examples.chunk(dense, ChunkSchema.libsvm());
+        RowChunk db = Examples.chunk(mixed, ChunkSchema.libsvm());
+        assertArrayEquals(
+            bits(viaDoubles(da, FEATURES, dtype)),
+            bits(MLP.encode(a, dtype).getFeatures(0)),
+            dtype + ": dense chunk");
+        assertArrayEquals(
+            bits(viaDoubles(db, FEATURES, dtype)),
+            bits(MLP.encode(b, dtype).getFeatures(0)),
+            dtype + ": one row out of order");
+        RowRefs both = new RowRefs(a.schema(), new RowChunk[] {a, b, b, a}, new int[] {1, 4, 0, 5});
+        RowChunk want =
+            RowChunk.concat(
+                ChunkSchema.libsvm(),
+                List.of(
+                    da.gather(new int[] {1}),
+                    db.gather(new int[] {4, 0}),
+                    da.gather(new int[] {5})));
+        assertArrayEquals(
+            bits(viaDoubles(want, FEATURES, dtype)),
+            bits(MLP.encode(both, dtype).getFeatures(0)),
+            dtype + ": rows of both chunks");
+      }
+    }
+  }
+
+  /**
    * Rows read where they lie (two chunks, permuted, one row twice) encode to the same batch as
    * those rows gathered into one chunk, features and labels, dense and sparse, in every type.
    */
