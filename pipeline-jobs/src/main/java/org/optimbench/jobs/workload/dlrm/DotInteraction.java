@@ -25,12 +25,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Backward: with G the output gradient of the pairs, symmetric and zero on the diagonal, dL/dT =
  * G T, plus the direct gradient of x.
  *
- * <p>Both directions are loops in Java over the arrays' memory, one example at a time, accumulated
- * in float64 and rounded once to the network's dtype: the F(F-1)/2 dot products of width d are
- * small, and as ND4J ops (a concat, a batched matmul, a product with a 0/1 pair-selection matrix of
- * [F*F, P], slices and copies of each input's gradient) they cost more in fixed per-op costs and in
- * the selection product (F*F*P multiply-adds per example, 98% of them by zero) than the arithmetic
- * itself (BENCHMARKS.md, "Peers: PyTorch on the same CPU").
+ * <p>Both directions are loops in Java over the arrays' memory, the batch's examples innermost,
+ * accumulated in float64 and rounded once to the network's dtype: the F(F-1)/2 dot products of
+ * width d are small, and as ND4J ops (a concat, a batched matmul, a product with a 0/1
+ * pair-selection matrix of [F*F, P], slices and copies of each input's gradient) they cost more in
+ * fixed per-op costs and in the selection product (F*F*P multiply-adds per example, 98% of them by
+ * zero) than the arithmetic itself (BENCHMARKS.md, "Peers: PyTorch on the same CPU").
  */
 final class DotInteraction extends BaseGraphVertex {
   private final int features;
@@ -47,7 +47,6 @@ final class DotInteraction extends BaseGraphVertex {
     double[] t = new double[0];
     double[] dt = new double[0];
     double[] row = new double[0];
-    double[] tt = new double[0];
 
     double[] t(int n) {
       if (t.length < n) t = new double[n];
@@ -62,11 +61,6 @@ final class DotInteraction extends BaseGraphVertex {
     double[] row(int n) {
       if (row.length < n) row = new double[n];
       return row;
-    }
-
-    double[] tt(int n) {
-      if (tt.length < n) tt = new double[n];
-      return tt;
     }
   }
 
@@ -90,16 +84,11 @@ final class DotInteraction extends BaseGraphVertex {
     return in[0].size(1) + (long) in.length * (in.length - 1) / 2;
   }
 
-  /** T [B, F, d] as float64, example-major: {@code t[(b F + f) d + k] = in[f][b, k]}. */
-  private static void load(INDArray[] in, double[] t) {
-    int f = in.length;
-    int b = Math.toIntExact(in[0].size(0));
-    int d = Math.toIntExact(in[0].size(1));
-    for (int i = 0; i < f; i++) read(in[i], t, i * d, f * d);
-  }
-
-  /** {@code dst[at + r step + k] = a[r, k]} for a [rows, d] array. */
-  private static void read(INDArray a, double[] dst, int at, int step) {
+  /**
+   * {@code dst[at + k rows + r] = a[r, k]} for a [rows, d] array: its columns, each with the batch
+   * innermost.
+   */
+  private static void read(INDArray a, double[] dst, int at) {
     int rows = Math.toIntExact(a.size(0));
     int d = Math.toIntExact(a.size(1));
     long s0 = a.stride(0);
@@ -111,24 +100,26 @@ final class DotInteraction extends BaseGraphVertex {
         float[] row = new float[d];
         for (int r = 0; r < rows; r++) {
           buf.get((int) (base + r * s0), row, 0, d);
-          for (int k = 0; k < d; k++) dst[at + r * step + k] = row[k];
+          for (int k = 0; k < d; k++) dst[at + k * rows + r] = row[k];
         }
         return;
       }
       for (int r = 0; r < rows; r++)
         for (int k = 0; k < d; k++)
-          dst[at + r * step + k] = buf.get((int) (base + r * s0 + k * s1));
+          dst[at + k * rows + r] = buf.get((int) (base + r * s0 + k * s1));
     } else {
       DoubleBuffer buf = a.data().asNioDouble();
       long base = buf.position();
       for (int r = 0; r < rows; r++)
         for (int k = 0; k < d; k++)
-          dst[at + r * step + k] = buf.get((int) (base + r * s0 + k * s1));
+          dst[at + k * rows + r] = buf.get((int) (base + r * s0 + k * s1));
     }
   }
 
-  /** {@code a[r, k] = src[at + r step + k]}, rounded to a's dtype. */
-  private static void write(double[] src, int at, int step, INDArray a) {
+  /**
+   * {@code a[r, k] = src[at + k rows + r]}, rounded to a's dtype (the inverse of {@link #read}).
+   */
+  private static void write(double[] src, int at, INDArray a) {
     int rows = Math.toIntExact(a.size(0));
     int d = Math.toIntExact(a.size(1));
     long s0 = a.stride(0);
@@ -139,20 +130,31 @@ final class DotInteraction extends BaseGraphVertex {
       if (s1 == 1) {
         float[] row = new float[d];
         for (int r = 0; r < rows; r++) {
-          for (int k = 0; k < d; k++) row[k] = (float) src[at + r * step + k];
+          for (int k = 0; k < d; k++) row[k] = (float) src[at + k * rows + r];
           buf.put((int) (base + r * s0), row, 0, d);
         }
         return;
       }
       for (int r = 0; r < rows; r++)
         for (int k = 0; k < d; k++)
-          buf.put((int) (base + r * s0 + k * s1), (float) src[at + r * step + k]);
+          buf.put((int) (base + r * s0 + k * s1), (float) src[at + k * rows + r]);
     } else {
       DoubleBuffer buf = a.data().asNioDouble();
       long base = buf.position();
       for (int r = 0; r < rows; r++)
-        for (int k = 0; k < d; k++) buf.put((int) (base + r * s0 + k * s1), src[at + r * step + k]);
+        for (int k = 0; k < d; k++) buf.put((int) (base + r * s0 + k * s1), src[at + k * rows + r]);
     }
+  }
+
+  /**
+   * T as float64 with the batch innermost, {@code t[(f d + k) B + e] = in[f][e, k]}: every loop
+   * below then runs over the B examples of one (feature, coordinate), a vector loop of B elements,
+   * where loops over the d = 16 coordinates of one example spent more in loop overhead than in
+   * arithmetic. Each element's sum still adds the same terms in the same order as one example at a
+   * time would, so the results are the same bits (DotInteractionTest).
+   */
+  private static void load(INDArray[] in, double[] t, int b, int d) {
+    for (int i = 0; i < in.length; i++) read(in[i], t, i * d * b);
   }
 
   /** Fills {@code out} [B, d + P] with the interaction of {@code in}. */
@@ -162,33 +164,22 @@ final class DotInteraction extends BaseGraphVertex {
     int d = Math.toIntExact(in[0].size(1));
     int w = Math.toIntExact(outputWidth(in));
     double[] t = s.t(b * f * d);
-    double[] o = s.dt(b * w);
-    double[] acc = s.row(f);
-    double[] tt = s.tt(d * f);
-    load(in, t);
-    for (int e = 0; e < b; e++) {
-      int te = e * f * d;
-      int oe = e * w;
-      System.arraycopy(t, te, o, oe, d);
-      // the example's rows transposed, tt[k F + j] = T[j, k], so that the j loop below reads
-      // consecutive elements (a vector loop) instead of elements d apart
-      for (int j = 0; j < f; j++) for (int k = 0; k < d; k++) tt[k * f + j] = t[te + j * d + k];
-      int p = oe + d;
-      for (int i = 1; i < f; i++) {
-        // Z[i, j] for j < i: row i against the rows before it, k outermost so the j loop is a
-        // vector update; each sum still runs over k in order.
-        java.util.Arrays.fill(acc, 0, i, 0.0);
-        int ti = te + i * d;
+    double[] o = s.dt(b * w); // o[c B + e] = out[e, c]
+    load(in, t, b, d);
+    System.arraycopy(t, 0, o, 0, d * b); // x's direct path: the first d columns are x
+    int oc = d * b;
+    for (int i = 1; i < f; i++) {
+      for (int j = 0; j < i; j++, oc += b) {
+        // Z[i, j] of every example: the sum over k in order, from 0
+        java.util.Arrays.fill(o, oc, oc + b, 0.0);
         for (int k = 0; k < d; k++) {
-          double a = t[ti + k];
-          int tk = k * f;
-          for (int j = 0; j < i; j++) acc[j] += a * tt[tk + j];
+          int ti = (i * d + k) * b;
+          int tj = (j * d + k) * b;
+          for (int e = 0; e < b; e++) o[oc + e] += t[ti + e] * t[tj + e];
         }
-        System.arraycopy(acc, 0, o, p, i);
-        p += i;
       }
     }
-    write(o, 0, w, out);
+    write(o, 0, out);
   }
 
   /** Fills {@code grads[f]} [B, d] with the gradient of input f, given the output's {@code eps}. */
@@ -199,27 +190,25 @@ final class DotInteraction extends BaseGraphVertex {
     int w = Math.toIntExact(outputWidth(in));
     double[] t = s.t(b * f * d);
     double[] dt = s.dt(b * f * d);
-    double[] g = s.row(b * w);
-    load(in, t);
-    read(eps, g, 0, w);
+    double[] g = s.row(b * w); // g[c B + e] = eps[e, c]
+    load(in, t, b, d);
+    read(eps, g, 0);
     java.util.Arrays.fill(dt, 0, b * f * d, 0.0);
-    for (int e = 0; e < b; e++) {
-      int te = e * f * d;
-      int p = e * w + d;
-      for (int i = 1; i < f; i++) {
-        int ti = te + i * d;
-        for (int j = 0; j < i; j++, p++) {
-          double gij = g[p];
-          int tj = te + j * d;
-          // two loops, not one: each then writes one row and reads another array, a vector loop
-          for (int k = 0; k < d; k++) dt[ti + k] += gij * t[tj + k];
-          for (int k = 0; k < d; k++) dt[tj + k] += gij * t[ti + k];
+    int gc = d * b;
+    for (int i = 1; i < f; i++) {
+      for (int j = 0; j < i; j++, gc += b) {
+        // the pairs in output order, as one example at a time adds them: G[i, j] T[j] into dT[i],
+        // G[i, j] T[i] into dT[j]; two loops, each writing one array and reading two others
+        for (int k = 0; k < d; k++) {
+          int ik = (i * d + k) * b;
+          int jk = (j * d + k) * b;
+          for (int e = 0; e < b; e++) dt[ik + e] += g[gc + e] * t[jk + e];
+          for (int e = 0; e < b; e++) dt[jk + e] += g[gc + e] * t[ik + e];
         }
       }
-      int ge = e * w;
-      for (int k = 0; k < d; k++) dt[te + k] += g[ge + k]; // x's direct path
     }
-    for (int i = 0; i < f; i++) write(dt, i * d, f * d, grads[i]);
+    for (int k = 0; k < d * b; k++) dt[k] += g[k]; // x's direct path, last
+    for (int i = 0; i < f; i++) write(dt, i * d * b, grads[i]);
   }
 
   @Override
