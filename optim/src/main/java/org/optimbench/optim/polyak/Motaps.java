@@ -7,7 +7,6 @@ import org.optimbench.optim.ModelView;
 import org.optimbench.optim.Optimizer;
 import org.optimbench.optim.OptimizerState;
 import org.optimbench.optim.StepContext;
-import org.optimbench.optim.internal.Fused;
 import org.optimbench.optim.internal.Vec;
 import org.optimbench.optim.spec.Checks;
 import org.optimbench.optim.spec.Hparams;
@@ -94,8 +93,7 @@ public record Motaps(double lr, double lmbda, double tau) implements Optimizer {
     ExampleStore store = ctx.requireExampleStore(name());
     double gamma = lr * ctx.lrScale();
     INDArray g = model.grads();
-    // the fused sum of squares: one read of g, faster than ND4J's norm2 (Fused.sumSq)
-    double sq = Fused.applies(g) ? Fused.sumSq(g) : Vec.sumSq(g);
+    double sq = Vec.sumSq(g); // one fused read of g where it applies
     double norm = ctx.reducer().sum(new double[] {sq})[0];
 
     double t = state.scalar("tau");

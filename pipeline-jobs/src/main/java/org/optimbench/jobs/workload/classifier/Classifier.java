@@ -279,6 +279,16 @@ public record Classifier(
   }
 
   /**
+   * Whether the row at {@code idx[start, end)} of {@code c} stores features 0 to inputs - 1 in
+   * order: known for the whole chunk where it holds only such rows ({@link RowChunk#denseWidth}),
+   * else checked on the row's indices.
+   */
+  private boolean storesEveryFeature(RowChunk c, int[] idx, int start, int end) {
+    return c.denseWidth(0) == inputs
+        || (end - start == inputs && RowChunk.inOrder(idx, start, inputs));
+  }
+
+  /**
    * The rows as a dense [n, inputs] array of {@code dtype} ('c' order, zeros where a row has no
    * value; a feature repeated in a row keeps its last value). float32 and float64 are written
    * straight from each row's stored values into the array's native memory, one pass per row: the
@@ -313,8 +323,7 @@ public record Classifier(
         float[] val = c.floats(1);
         int start = off[at[i]];
         int end = off[at[i] + 1];
-        if (c.denseWidth(0) == inputs
-            || (end - start == inputs && RowChunk.inOrder(idx, start, inputs))) {
+        if (storesEveryFeature(c, idx, start, end)) {
           to.put(i * inputs, val, start, inputs);
           continue;
         }
@@ -371,8 +380,7 @@ public record Classifier(
         double[] val = c.doubles(1);
         int start = off[at[i]];
         int end = off[at[i] + 1];
-        if (c.denseWidth(0) == inputs
-            || (end - start == inputs && RowChunk.inOrder(idx, start, inputs))) {
+        if (storesEveryFeature(c, idx, start, end)) {
           to.put(i * inputs, val, start, inputs);
           continue;
         }
