@@ -12,7 +12,7 @@ import org.optimbench.optim.internal.Fused;
  */
 record AdagradKernel(double weightDecay, double clr, double eps) implements Fused.Kernel {
   @Override
-  public void floats(float[][] c, int len, double[] sums) {
+  public void floats(float[][] c, int len, float[][] acc) {
     float[] sum = c[1];
     float[] p = c[2];
     float[] g = Fused.decayed(c[0], (float) weightDecay, weightDecay != 0 ? p : null, c[3], len);
@@ -27,7 +27,7 @@ record AdagradKernel(double weightDecay, double clr, double eps) implements Fuse
   }
 
   @Override
-  public void doubles(double[][] c, int len, double[] sums) {
+  public void doubles(double[][] c, int len, double[][] acc) {
     double[] sum = c[1];
     double[] p = c[2];
     double[] g = Fused.decayed(c[0], weightDecay, weightDecay != 0 ? p : null, c[3], len);

@@ -27,7 +27,7 @@ record AdamKernel(
     boolean amsgrad)
     implements Fused.Kernel {
   @Override
-  public void floats(float[][] c, int len, double[] sums) {
+  public void floats(float[][] c, int len, float[][] acc) {
     float[] g = c[0];
     float[] m = c[1];
     float[] v = c[2];
@@ -69,7 +69,7 @@ record AdamKernel(
   }
 
   @Override
-  public void doubles(double[][] c, int len, double[] sums) {
+  public void doubles(double[][] c, int len, double[][] acc) {
     double[] g = c[0];
     double[] m = c[1];
     double[] v = c[2];

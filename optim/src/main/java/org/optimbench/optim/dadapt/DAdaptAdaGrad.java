@@ -121,7 +121,7 @@ public record DAdaptAdaGrad(
       partial =
           pass.update(alpha)
               .update(s)
-              .scratch(3)
+              .scratch(1)
               .run(new DAdaptAdaGradKernel.Accumulate(weightDecay != 0, weightDecay, dlr, eps));
     } else {
       if (weightDecay != 0) {
@@ -183,8 +183,7 @@ public record DAdaptAdaGrad(
     if (Fused.applies(model.params(), model.grads(), alpha, s, merged.array("x0"))) {
       // the step's sums, summed as the step summed them, so that merging identical states changes
       // nothing
-      double[] r =
-          Fused.pass().read(s).read(alpha).scratch(1).run(new DAdaptAdaGradKernel.Norms(eps));
+      double[] r = Fused.pass().read(s).read(alpha).run(new DAdaptAdaGradKernel.Norms(eps));
       sksq = r[0];
       skl1 = r[1];
     } else {

@@ -7,12 +7,12 @@ import org.optimbench.optim.internal.Fused;
  * reducer's sums decide the update.
  *
  * <pre>
- * Accumulate: operands g, [p with weight decay] (read), alpha, s (updated), 3 scratch;
+ * Accumulate: operands g, [p with weight decay] (read), alpha, s (updated), 1 scratch;
  *   sums sum(d^2 / w), sum(s^2 / w), ||s||_1 over the new alpha and s
  *   d = g + weight_decay * p;  alpha = alpha + d^2;  w = sqrt(alpha) + eps;  s = s + dlr d
  * Update: operands s, alpha, x0 (read), p (updated; written only, with momentum 0)
  *   z = x0 - s / (sqrt(alpha) + eps);  p = momentum == 0 ? z : (1 - c) p + c z
- * Norms (reconcile): operands s, alpha (read), 1 scratch; the Accumulate pass's sum(s^2 / w) and
+ * Norms (reconcile): operands s, alpha (read); the Accumulate pass's sum(s^2 / w) and
  *   ||s||_1, computed the same way
  * </pre>
  */
@@ -27,13 +27,13 @@ final class DAdaptAdaGradKernel {
     }
 
     @Override
-    public void floats(float[][] c, int len, double[] sums) {
+    public void floats(float[][] c, int len, float[][] acc) {
       int o = decayed ? 1 : 0;
-      float[] g = Fused.decayed(c[0], (float) weightDecay, decayed ? c[1] : null, c[o + 5], len);
+      float[] g = Fused.decayed(c[0], (float) weightDecay, decayed ? c[1] : null, c[o + 3], len);
       float[] alpha = c[o + 1];
       float[] s = c[o + 2];
-      float[] gsq = c[o + 3];
-      float[] ssq = c[o + 4];
+      float[] gsq = acc[0];
+      float[] ssq = acc[1];
       float a = (float) dlr;
       float e = (float) eps;
       for (int j = 0; j < len; j++) {
@@ -44,22 +44,20 @@ final class DAdaptAdaGradKernel {
         float sj = s[j] + a * gj;
         alpha[j] = aj;
         s[j] = sj;
-        gsq[j] = sq / w;
-        ssq[j] = sj * sj / w;
+        gsq[j] += sq / w;
+        ssq[j] += sj * sj / w;
       }
-      sums[0] += Fused.sum(gsq, len);
-      sums[1] += Fused.sum(ssq, len);
-      sums[2] += Fused.sumAbs(s, len);
+      Fused.addAbs(acc[2], s, len);
     }
 
     @Override
-    public void doubles(double[][] c, int len, double[] sums) {
+    public void doubles(double[][] c, int len, double[][] acc) {
       int o = decayed ? 1 : 0;
-      double[] g = Fused.decayed(c[0], weightDecay, decayed ? c[1] : null, c[o + 5], len);
+      double[] g = Fused.decayed(c[0], weightDecay, decayed ? c[1] : null, c[o + 3], len);
       double[] alpha = c[o + 1];
       double[] s = c[o + 2];
-      double[] gsq = c[o + 3];
-      double[] ssq = c[o + 4];
+      double[] gsq = acc[0];
+      double[] ssq = acc[1];
       double a = dlr;
       double e = eps;
       for (int j = 0; j < len; j++) {
@@ -70,18 +68,16 @@ final class DAdaptAdaGradKernel {
         double sj = s[j] + a * gj;
         alpha[j] = aj;
         s[j] = sj;
-        gsq[j] = sq / w;
-        ssq[j] = sj * sj / w;
+        gsq[j] += sq / w;
+        ssq[j] += sj * sj / w;
       }
-      sums[0] += Fused.sum(gsq, len);
-      sums[1] += Fused.sum(ssq, len);
-      sums[2] += Fused.sumAbs(s, len);
+      Fused.addAbs(acc[2], s, len);
     }
   }
 
   record Update(double momentum, double eps) implements Fused.Kernel {
     @Override
-    public void floats(float[][] c, int len, double[] sums) {
+    public void floats(float[][] c, int len, float[][] acc) {
       float[] s = c[0];
       float[] alpha = c[1];
       float[] x0 = c[2];
@@ -98,7 +94,7 @@ final class DAdaptAdaGradKernel {
     }
 
     @Override
-    public void doubles(double[][] c, int len, double[] sums) {
+    public void doubles(double[][] c, int len, double[][] acc) {
       double[] s = c[0];
       double[] alpha = c[1];
       double[] x0 = c[2];
@@ -122,31 +118,29 @@ final class DAdaptAdaGradKernel {
     }
 
     @Override
-    public void floats(float[][] c, int len, double[] sums) {
+    public void floats(float[][] c, int len, float[][] acc) {
       float[] s = c[0];
       float[] alpha = c[1];
-      float[] ssq = c[2];
+      float[] ssq = acc[0];
       float e = (float) eps;
       for (int j = 0; j < len; j++) {
         float sj = s[j];
-        ssq[j] = sj * sj / ((float) Math.sqrt(alpha[j]) + e);
+        ssq[j] += sj * sj / ((float) Math.sqrt(alpha[j]) + e);
       }
-      sums[0] += Fused.sum(ssq, len);
-      sums[1] += Fused.sumAbs(s, len);
+      Fused.addAbs(acc[1], s, len);
     }
 
     @Override
-    public void doubles(double[][] c, int len, double[] sums) {
+    public void doubles(double[][] c, int len, double[][] acc) {
       double[] s = c[0];
       double[] alpha = c[1];
-      double[] ssq = c[2];
+      double[] ssq = acc[0];
       double e = eps;
       for (int j = 0; j < len; j++) {
         double sj = s[j];
-        ssq[j] = sj * sj / (Math.sqrt(alpha[j]) + e);
+        ssq[j] += sj * sj / (Math.sqrt(alpha[j]) + e);
       }
-      sums[0] += Fused.sum(ssq, len);
-      sums[1] += Fused.sumAbs(s, len);
+      Fused.addAbs(acc[1], s, len);
     }
   }
 }

@@ -149,7 +149,7 @@ public record DAdaptAdam(
           pass.update(s)
               .update(m)
               .update(v)
-              .scratch(2)
+              .scratch(1)
               .run(
                   new DAdaptAdamKernel.Accumulate(
                       coupled, weightDecay, beta1, beta2, beta3, dlr, eps));

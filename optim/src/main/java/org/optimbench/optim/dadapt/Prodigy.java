@@ -220,7 +220,7 @@ public record Prodigy(
       double[] r =
           pass.update(v)
               .update(s)
-              .scratch(2)
+              .scratch(1)
               .run(
                   new ProdigyKernel.Accumulate(
                       coupled,

@@ -7,7 +7,7 @@ import org.optimbench.optim.internal.Fused;
  * split where the reducer's sums decide the update.
  *
  * <pre>
- * Accumulate: operands g, p, p0 (read), [m if beta1 &gt; 0], v, s (updated), 2 scratch;
+ * Accumulate: operands g, p, p0 (read), [m if beta1 &gt; 0], v, s (updated), 1 scratch;
  *   sums &lt;d, p0 - p&gt; and ||s_new||_1
  *   d = g + weight_decay * p (coupled);  m = beta1 m + cm d;  v = beta2 v + cv d^2;  s = beta3 s + cs d
  * Update: operands v, u (read: m, or g when beta1 = 0), p (updated), 1 scratch
@@ -35,14 +35,14 @@ final class ProdigyKernel {
     }
 
     @Override
-    public void floats(float[][] c, int len, double[] sums) {
+    public void floats(float[][] c, int len, float[][] acc) {
       int o = hasM ? 1 : 0;
       float[] p = c[1];
-      float[] g = Fused.decayed(c[0], (float) weightDecay, coupled ? p : null, c[o + 6], len);
+      float[] g = Fused.decayed(c[0], (float) weightDecay, coupled ? p : null, c[o + 5], len);
       float[] x0 = c[2];
       float[] v = c[o + 3];
       float[] s = c[o + 4];
-      float[] dot = c[o + 5];
+      float[] dot = acc[0];
       if (hasM) {
         float[] m = c[3];
         float b1 = (float) beta1;
@@ -55,23 +55,22 @@ final class ProdigyKernel {
       float a3 = (float) cs;
       for (int j = 0; j < len; j++) {
         float gj = g[j];
-        dot[j] = gj * (x0[j] - p[j]);
+        dot[j] += gj * (x0[j] - p[j]);
         v[j] = b2 * v[j] + a2 * (gj * gj);
         s[j] = b3 * s[j] + a3 * gj;
       }
-      sums[0] += Fused.sum(dot, len);
-      sums[1] += Fused.sumAbs(s, len);
+      Fused.addAbs(acc[1], s, len);
     }
 
     @Override
-    public void doubles(double[][] c, int len, double[] sums) {
+    public void doubles(double[][] c, int len, double[][] acc) {
       int o = hasM ? 1 : 0;
       double[] p = c[1];
-      double[] g = Fused.decayed(c[0], weightDecay, coupled ? p : null, c[o + 6], len);
+      double[] g = Fused.decayed(c[0], weightDecay, coupled ? p : null, c[o + 5], len);
       double[] x0 = c[2];
       double[] v = c[o + 3];
       double[] s = c[o + 4];
-      double[] dot = c[o + 5];
+      double[] dot = acc[0];
       if (hasM) {
         double[] m = c[3];
         double b1 = beta1;
@@ -84,19 +83,18 @@ final class ProdigyKernel {
       double a3 = cs;
       for (int j = 0; j < len; j++) {
         double gj = g[j];
-        dot[j] = gj * (x0[j] - p[j]);
+        dot[j] += gj * (x0[j] - p[j]);
         v[j] = b2 * v[j] + a2 * (gj * gj);
         s[j] = b3 * s[j] + a3 * gj;
       }
-      sums[0] += Fused.sum(dot, len);
-      sums[1] += Fused.sumAbs(s, len);
+      Fused.addAbs(acc[1], s, len);
     }
   }
 
   record Update(boolean coupled, double weightDecay, double decay, double coef, double epsD)
       implements Fused.Kernel {
     @Override
-    public void floats(float[][] c, int len, double[] sums) {
+    public void floats(float[][] c, int len, float[][] acc) {
       float[] v = c[0];
       float[] p = c[2];
       float[] u = Fused.decayed(c[1], (float) weightDecay, coupled ? p : null, c[3], len);
@@ -107,7 +105,7 @@ final class ProdigyKernel {
     }
 
     @Override
-    public void doubles(double[][] c, int len, double[] sums) {
+    public void doubles(double[][] c, int len, double[][] acc) {
       double[] v = c[0];
       double[] p = c[2];
       double[] u = Fused.decayed(c[1], weightDecay, coupled ? p : null, c[3], len);

@@ -24,7 +24,7 @@ record MadgradKernel(
     double decay)
     implements Fused.Kernel {
   @Override
-  public void floats(float[][] c, int len, double[] sums) {
+  public void floats(float[][] c, int len, float[][] acc) {
     int o = withX0 ? 1 : 0;
     float[] nu = c[1];
     float[] s = c[2];
@@ -59,7 +59,7 @@ record MadgradKernel(
   }
 
   @Override
-  public void doubles(double[][] c, int len, double[] sums) {
+  public void doubles(double[][] c, int len, double[][] acc) {
     int o = withX0 ? 1 : 0;
     double[] nu = c[1];
     double[] s = c[2];

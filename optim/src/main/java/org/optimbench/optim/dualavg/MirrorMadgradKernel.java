@@ -22,7 +22,7 @@ record MirrorMadgradKernel(
     double ck)
     implements Fused.Kernel {
   @Override
-  public void floats(float[][] c, int len, double[] sums) {
+  public void floats(float[][] c, int len, float[][] acc) {
     float[] nu = c[1];
     float[] z = c[2];
     float[] p = c[3];
@@ -46,7 +46,7 @@ record MirrorMadgradKernel(
   }
 
   @Override
-  public void doubles(double[][] c, int len, double[] sums) {
+  public void doubles(double[][] c, int len, double[][] acc) {
     double[] nu = c[1];
     double[] z = c[2];
     double[] p = c[3];

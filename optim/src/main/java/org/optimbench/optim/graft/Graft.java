@@ -97,7 +97,7 @@ public record Graft(Optimizer magnitude, Optimizer direction, String granularity
     INDArray uD = null; // ND4J-op path: u_D = x_D - x, in place of the copy
     double[] partial = new double[2 * groups]; // ‖u_M,s‖², ‖u_D,s‖² per group
     if (fused) {
-      Fused.Pass pass = Fused.pass().read(x).read(xM).read(xD).scratch(2);
+      Fused.Pass pass = Fused.pass().read(x).read(xM).read(xD);
       for (int i = 0; i < groups; i++) {
         double[] r =
             layer

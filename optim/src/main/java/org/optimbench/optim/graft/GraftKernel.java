@@ -7,7 +7,7 @@ import org.optimbench.optim.internal.Fused;
  * passes per group (segment, or the whole vector) split where the reduced norms decide the ratio.
  *
  * <pre>
- * Norms: operands x, x_M, x_D (read: the params and the two stepped copies), 2 scratch;
+ * Norms: operands x, x_M, x_D (read: the params and the two stepped copies);
  *   sums ‖x_M − x‖², ‖x_D − x‖²
  * Step: operands x_D (read), x (updated):  x = x + ratio (x_D − x)
  * </pre>
@@ -25,39 +25,39 @@ final class GraftKernel {
     }
 
     @Override
-    public void floats(float[][] c, int len, double[] sums) {
+    public void floats(float[][] c, int len, float[][] acc) {
       float[] x = c[0];
       float[] xm = c[1];
       float[] xd = c[2];
-      float[] um = c[3];
-      float[] ud = c[4];
+      float[] sm = acc[0];
+      float[] sd = acc[1];
       for (int j = 0; j < len; j++) {
-        um[j] = xm[j] - x[j];
-        ud[j] = xd[j] - x[j];
+        float um = xm[j] - x[j];
+        float ud = xd[j] - x[j];
+        sm[j] += um * um;
+        sd[j] += ud * ud;
       }
-      sums[0] += Fused.dot(um, um, len);
-      sums[1] += Fused.dot(ud, ud, len);
     }
 
     @Override
-    public void doubles(double[][] c, int len, double[] sums) {
+    public void doubles(double[][] c, int len, double[][] acc) {
       double[] x = c[0];
       double[] xm = c[1];
       double[] xd = c[2];
-      double[] um = c[3];
-      double[] ud = c[4];
+      double[] sm = acc[0];
+      double[] sd = acc[1];
       for (int j = 0; j < len; j++) {
-        um[j] = xm[j] - x[j];
-        ud[j] = xd[j] - x[j];
+        double um = xm[j] - x[j];
+        double ud = xd[j] - x[j];
+        sm[j] += um * um;
+        sd[j] += ud * ud;
       }
-      sums[0] += Fused.dot(um, um, len);
-      sums[1] += Fused.dot(ud, ud, len);
     }
   }
 
   record Step(double ratio) implements Fused.Kernel {
     @Override
-    public void floats(float[][] c, int len, double[] sums) {
+    public void floats(float[][] c, int len, float[][] acc) {
       float[] xd = c[0];
       float[] x = c[1];
       float a = (float) ratio;
@@ -65,7 +65,7 @@ final class GraftKernel {
     }
 
     @Override
-    public void doubles(double[][] c, int len, double[] sums) {
+    public void doubles(double[][] c, int len, double[][] acc) {
       double[] xd = c[0];
       double[] x = c[1];
       double a = ratio;

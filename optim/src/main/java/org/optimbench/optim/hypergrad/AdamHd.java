@@ -113,7 +113,7 @@ public record AdamHd(double lr, double[] betas, double eps, double weightDecay, 
       // per segment: g~ . m / (sqrt(v) + eps) with the previous moments, then the moment updates
       Fused.Pass pass = Fused.pass().read(g);
       if (weightDecay != 0) pass.read(p);
-      pass.update(m).update(v).scratch(2);
+      pass.update(m).update(v).scratch(1);
       AdamHdKernel.Moments moments =
           new AdamHdKernel.Moments(k > 1, weightDecay != 0, weightDecay, b1, b2, eps);
       for (int i = 0; i < n; i++) {

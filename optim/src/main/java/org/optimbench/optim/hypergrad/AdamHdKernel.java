@@ -7,7 +7,7 @@ import org.optimbench.optim.internal.Fused;
  * reduced hypergradients decide each segment's rate.
  *
  * <pre>
- * Moments: operands g, [p with weight decay] (read), m, v (updated), 2 scratch; sum (when withDot)
+ * Moments: operands g, [p with weight decay] (read), m, v (updated), 1 scratch; sum (when withDot)
  *   &lt;d, m / (sqrt(v) + eps)&gt; over the previous m, v
  *   d = g + weight_decay * p;  m = beta1 m + (1 - beta1) d;  v = beta2 v + (1 - beta2) d^2
  * Update: operands m, v (read), p (updated)
@@ -26,16 +26,15 @@ final class AdamHdKernel {
     }
 
     @Override
-    public void floats(float[][] c, int len, double[] sums) {
+    public void floats(float[][] c, int len, float[][] acc) {
       int o = decayed ? 1 : 0;
-      float[] g = Fused.decayed(c[0], (float) weightDecay, decayed ? c[1] : null, c[o + 4], len);
+      float[] g = Fused.decayed(c[0], (float) weightDecay, decayed ? c[1] : null, c[o + 3], len);
       float[] m = c[o + 1];
       float[] v = c[o + 2];
-      float[] dot = c[o + 3];
       float e = (float) eps;
       if (withDot) {
-        for (int j = 0; j < len; j++) dot[j] = g[j] * (m[j] / ((float) Math.sqrt(v[j]) + e));
-        sums[0] += Fused.sum(dot, len);
+        float[] dot = acc[0];
+        for (int j = 0; j < len; j++) dot[j] += g[j] * (m[j] / ((float) Math.sqrt(v[j]) + e));
       }
       float b1 = (float) beta1;
       float a1 = (float) (1 - beta1);
@@ -49,16 +48,15 @@ final class AdamHdKernel {
     }
 
     @Override
-    public void doubles(double[][] c, int len, double[] sums) {
+    public void doubles(double[][] c, int len, double[][] acc) {
       int o = decayed ? 1 : 0;
-      double[] g = Fused.decayed(c[0], weightDecay, decayed ? c[1] : null, c[o + 4], len);
+      double[] g = Fused.decayed(c[0], weightDecay, decayed ? c[1] : null, c[o + 3], len);
       double[] m = c[o + 1];
       double[] v = c[o + 2];
-      double[] dot = c[o + 3];
       double e = eps;
       if (withDot) {
-        for (int j = 0; j < len; j++) dot[j] = g[j] * (m[j] / (Math.sqrt(v[j]) + e));
-        sums[0] += Fused.sum(dot, len);
+        double[] dot = acc[0];
+        for (int j = 0; j < len; j++) dot[j] += g[j] * (m[j] / (Math.sqrt(v[j]) + e));
       }
       double b1 = beta1;
       double a1 = 1 - beta1;
@@ -74,7 +72,7 @@ final class AdamHdKernel {
 
   record Update(double coef, double eps) implements Fused.Kernel {
     @Override
-    public void floats(float[][] c, int len, double[] sums) {
+    public void floats(float[][] c, int len, float[][] acc) {
       float[] m = c[0];
       float[] v = c[1];
       float[] p = c[2];
@@ -84,7 +82,7 @@ final class AdamHdKernel {
     }
 
     @Override
-    public void doubles(double[][] c, int len, double[] sums) {
+    public void doubles(double[][] c, int len, double[][] acc) {
       double[] m = c[0];
       double[] v = c[1];
       double[] p = c[2];

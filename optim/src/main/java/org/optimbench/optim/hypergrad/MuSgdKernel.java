@@ -20,7 +20,7 @@ final class MuSgdKernel {
   record Tangent(boolean restart, boolean withMomentum, double lr0, double momentum, double mu)
       implements Fused.Kernel {
     @Override
-    public void floats(float[][] c, int len, double[] sums) {
+    public void floats(float[][] c, int len, float[][] acc) {
       float[] g = c[0];
       int i = 1;
       float[] q = restart ? null : c[i++];
@@ -54,7 +54,7 @@ final class MuSgdKernel {
     }
 
     @Override
-    public void doubles(double[][] c, int len, double[] sums) {
+    public void doubles(double[][] c, int len, double[][] acc) {
       double[] g = c[0];
       int i = 1;
       double[] q = restart ? null : c[i++];

@@ -3,6 +3,7 @@ package org.optimbench.optim.internal;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -38,13 +39,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * formulas in the same order as the method's ND4J ops; float32 arrays are computed in float
  * arithmetic with float constants, as ND4J computes them. Kernel loops are kept free of what was
  * measured to stop the vectorizer (a conditional, {@code Math.abs}, a loop storing five arrays):
- * coupled weight decay is a separate loop ({@link #decayed}), and the per-element terms of a global
- * sum go to a scratch chunk (or are products that {@link #dot} forms) and are added up by {@link
- * #sum}, {@link #sumAbs} or {@link #dot} in a fixed order (a full float32 chunk folded in float
- * into 16 lanes that are added in double, float64 and shorter chunks in eight interleaved double
- * partial sums; chunk by chunk within a block of {@value #BLOCK} elements, block sums in block
- * order), so a step is deterministic. The pass allocates no ND4J arrays (nothing in the step
- * workspace) and never writes an operand declared {@link Pass#read read}.
+ * coupled weight decay is a separate loop ({@link #decayed}). The per-element terms of a global sum
+ * are added, in the dtype, to an accumulator chunk at the element's place; the pass folds each
+ * accumulator into its sum every {@value #FOLD} chunks and at the end of each block of {@value
+ * #BLOCK} elements ({@link #fold(float[], float[])}), and adds the blocks' sums in block order. The
+ * order is fixed, so a step is deterministic. The pass allocates no ND4J arrays (nothing in the
+ * step workspace) and never writes an operand declared {@link Pass#read read}.
  *
  * <p>Threads: the blocks of a pass are shared among {@link #threads()} threads (system property
  * {@value #THREADS_PROPERTY}, default ND4J's own thread count, i.e. {@code OMP_NUM_THREADS}; the
@@ -62,8 +62,8 @@ public final class Fused {
   /**
    * Elements per chunk. Small chunks let the hardware prefetcher stream the next chunk while the
    * kernel computes; 128 measured fastest on an Adam pass, larger chunks slower and 64 slower again
-   * from per-chunk overhead (BENCHMARKS.md, "Measurements behind code choices"). The float sums'
-   * lane fold ({@link #sum(float[], int)}) is written for this size.
+   * from per-chunk overhead (BENCHMARKS.md, "Measurements behind code choices"). The float
+   * accumulators' fold ({@link #fold(float[], float[])}) is written for this size.
    */
   static final int CHUNK = 128;
 
@@ -74,6 +74,15 @@ public final class Fused {
    * #CHUNK}.
    */
   static final int BLOCK = 1 << 16;
+
+  /**
+   * Chunks whose terms a sum's accumulator gathers before the pass folds it into the sum: each
+   * element of an accumulator adds this many terms in the dtype, one per chunk, and the fold's cost
+   * is shared by as many chunks. Folding every chunk cost more than the kernel arithmetic of the
+   * sum-heavy steps (BENCHMARKS.md, "Measurements behind code choices"). Divides the chunks of a
+   * block.
+   */
+  static final int FOLD = 8;
 
   /**
    * A pass is split only where each thread gets at least this many blocks: handing work to a pool
@@ -210,18 +219,21 @@ public final class Fused {
   /**
    * The arithmetic of one pass, once per dtype, on chunks: {@code c[i]} holds the current chunk of
    * operand i (in declaration order, then the scratch chunks), valid at {@code [0, len)}. A kernel
-   * writes every element of its {@code update}/{@code write} operands' chunks and adds its global
-   * sums to {@code sums} (length {@link #sums()}), each through {@link Fused#sum}, {@link
-   * Fused#sumAbs} or {@link Fused#dot}.
+   * writes every element of its {@code update}/{@code write} operands' chunks. Its global sums go
+   * through {@code acc}: one accumulator chunk per sum ({@link #sums()} of them), to which the
+   * kernel adds each element's term at that element's place, {@code acc[i][j] += term_j} (in its
+   * own loops, or through {@link Fused#add}, {@link Fused#addAbs} and {@link Fused#addProducts}).
+   * The pass folds the accumulators into the sums every {@value Fused#FOLD} chunks and at the end
+   * of each block, so a kernel adds its terms and never folds them itself.
    */
   public interface Kernel {
     default int sums() {
       return 0;
     }
 
-    void floats(float[][] c, int len, double[] sums);
+    void floats(float[][] c, int len, float[][] acc);
 
-    void doubles(double[][] c, int len, double[] sums);
+    void doubles(double[][] c, int len, double[][] acc);
   }
 
   /** A new pass; declare its operands in the order the kernel reads its chunks. */
@@ -296,14 +308,14 @@ public final class Fused {
       int workers = Math.min(threads(), blocks / MIN_BLOCKS_PER_THREAD);
       double[][] part = new double[blocks][sums.length];
       if (workers <= 1) {
-        Chunks c = new Chunks(n);
+        Chunks c = new Chunks(n, sums.length);
         for (int b = 0; b < blocks; b++) block(k, c, from, b, n, part[b]);
       } else {
         PARALLEL_PASSES.incrementAndGet();
         parallel(
             workers,
             w -> {
-              Chunks c = new Chunks(n);
+              Chunks c = new Chunks(n, sums.length);
               for (int b = w; b < blocks; b += workers) block(k, c, from, b, n, part[b]);
             });
       }
@@ -311,48 +323,67 @@ public final class Fused {
       return sums;
     }
 
-    /** The chunk arrays of one worker. */
+    /** The chunk arrays of one worker: operands and scratch, the sums' accumulators. */
     private final class Chunks {
       final float[][] f;
       final double[][] d;
+      final float[][] fAcc;
+      final double[][] dAcc;
+      final float[] lanes = new float[64];
 
-      Chunks(int n) {
+      Chunks(int n, int sums) {
         int chunk = Math.min(CHUNK, n);
-        f = floatBufs != null ? new float[arrays.size() + scratch][chunk] : null;
-        d = floatBufs != null ? null : new double[arrays.size() + scratch][chunk];
+        boolean floats = floatBufs != null;
+        f = floats ? new float[arrays.size() + scratch][chunk] : null;
+        d = floats ? null : new double[arrays.size() + scratch][chunk];
+        fAcc = floats ? new float[sums][chunk] : null;
+        dAcc = floats ? null : new double[sums][chunk];
       }
     }
 
     /**
      * Block {@code b} of the pass (elements {@code [b BLOCK, min((b + 1) BLOCK, n))} after {@code
-     * from}), chunk by chunk; its sums go to {@code sums}.
+     * from}), chunk by chunk; its sums go to {@code sums}. The accumulators start the block at zero
+     * and are folded into {@code sums} after every {@value Fused#FOLD} chunks and after the block's
+     * last chunk, so a block's sums depend on its elements only.
      */
     private void block(Kernel k, Chunks ch, long from, int b, int n, double[] sums) {
       int ops = arrays.size();
       int end = (int) Math.min((long) (b + 1) * BLOCK, n);
+      int pending = 0;
       if (ch.f != null) {
         float[][] c = ch.f;
+        float[][] acc = ch.fAcc;
         int chunk = c[0].length;
         for (int at = b * BLOCK; at < end; at += chunk) {
           int len = Math.min(chunk, end - at);
           int off = (int) from + at;
           for (int i = 0; i < ops; i++)
             if ((modes[i] & READ) != 0) floatBufs[i].get(base[i] + off, c[i], 0, len);
-          k.floats(c, len, sums);
+          k.floats(c, len, acc);
           for (int i = 0; i < ops; i++)
             if ((modes[i] & WRITE) != 0) floatBufs[i].put(base[i] + off, c[i], 0, len);
+          if (++pending == FOLD || at + chunk >= end) {
+            for (int i = 0; i < acc.length; i++) sums[i] += fold(acc[i], ch.lanes);
+            pending = 0;
+          }
         }
       } else {
         double[][] c = ch.d;
+        double[][] acc = ch.dAcc;
         int chunk = c[0].length;
         for (int at = b * BLOCK; at < end; at += chunk) {
           int len = Math.min(chunk, end - at);
           int off = (int) from + at;
           for (int i = 0; i < ops; i++)
             if ((modes[i] & READ) != 0) doubleBufs[i].get(base[i] + off, c[i], 0, len);
-          k.doubles(c, len, sums);
+          k.doubles(c, len, acc);
           for (int i = 0; i < ops; i++)
             if ((modes[i] & WRITE) != 0) doubleBufs[i].put(base[i] + off, c[i], 0, len);
+          if (++pending == FOLD || at + chunk >= end) {
+            for (int i = 0; i < acc.length; i++) sums[i] += fold(acc[i]);
+            pending = 0;
+          }
         }
       }
     }
@@ -379,35 +410,11 @@ public final class Fused {
   }
 
   /**
-   * ||a||_1 summed exactly as a kernel's {@link #sumAbs} sums it over a whole-vector pass, so code
-   * that recomputes a step's sum from a state (D-Adaptation's reconcile after a merge) gets the
-   * step's value bit for bit.
+   * ||a||_1 summed as a kernel that adds {@link #addAbs} of every chunk of {@code a} over a
+   * whole-vector pass sums it, so code that recomputes a step's sum from a state (D-Adaptation's
+   * reconcile after a merge) gets the step's value bit for bit.
    */
   public static double norm1(INDArray a) {
-    return sumOver(a, Fused::sumAbs, Fused::sumAbs);
-  }
-
-  /**
-   * Sum of squares of {@code a} in one pass (each square rounded to the dtype, accumulated in
-   * double as {@link #dot}), which measured faster than ND4J's {@code norm2Number} (BENCHMARKS.md,
-   * "Measurements behind code choices"). {@code a} must satisfy {@link #applies}.
-   */
-  public static double sumSq(INDArray a) {
-    return sumOver(a, (c, len) -> dot(c, c, len), (c, len) -> dot(c, c, len));
-  }
-
-  /** One sum over a chunk of floats. */
-  private interface FloatChunkSum {
-    double of(float[] chunk, int len);
-  }
-
-  /** One sum over a chunk of doubles. */
-  private interface DoubleChunkSum {
-    double of(double[] chunk, int len);
-  }
-
-  /** A one-operand, one-sum pass: the chunks' sums added in the pass's fixed order. */
-  private static double sumOver(INDArray a, FloatChunkSum floats, DoubleChunkSum doubles) {
     return pass()
         .read(a)
         .run(
@@ -418,21 +425,48 @@ public final class Fused {
               }
 
               @Override
-              public void floats(float[][] c, int len, double[] sums) {
-                sums[0] += floats.of(c[0], len);
+              public void floats(float[][] c, int len, float[][] acc) {
+                addAbs(acc[0], c[0], len);
               }
 
               @Override
-              public void doubles(double[][] c, int len, double[] sums) {
-                sums[0] += doubles.of(c[0], len);
+              public void doubles(double[][] c, int len, double[][] acc) {
+                addAbs(acc[0], c[0], len);
               }
             })[0];
   }
 
   /**
-   * {sum, L1 norm, sum of squares} of {@code a} in one pass (sums as {@link #sum}, {@link #sumAbs}
-   * and {@link #dot}): a fingerprint of an array in one read instead of ND4J's three reductions
-   * (BENCHMARKS.md, "Measurements behind code choices"). {@code a} must satisfy {@link #applies}.
+   * Sum of squares of {@code a} in one pass (each square rounded to the dtype), which measured
+   * faster than ND4J's {@code norm2Number} (BENCHMARKS.md, "Measurements behind code choices").
+   * {@code a} must satisfy {@link #applies}.
+   */
+  public static double sumSq(INDArray a) {
+    return pass()
+        .read(a)
+        .run(
+            new Kernel() {
+              @Override
+              public int sums() {
+                return 1;
+              }
+
+              @Override
+              public void floats(float[][] c, int len, float[][] acc) {
+                addProducts(acc[0], c[0], c[0], len);
+              }
+
+              @Override
+              public void doubles(double[][] c, int len, double[][] acc) {
+                addProducts(acc[0], c[0], c[0], len);
+              }
+            })[0];
+  }
+
+  /**
+   * {sum, L1 norm, sum of squares} of {@code a} in one pass: a fingerprint of an array in one read
+   * instead of ND4J's three reductions (BENCHMARKS.md, "Measurements behind code choices"). {@code
+   * a} must satisfy {@link #applies}.
    */
   public static double[] moments(INDArray a) {
     return pass()
@@ -445,17 +479,31 @@ public final class Fused {
               }
 
               @Override
-              public void floats(float[][] c, int len, double[] sums) {
-                sums[0] += sum(c[0], len);
-                sums[1] += sumAbs(c[0], len);
-                sums[2] += dot(c[0], c[0], len);
+              public void floats(float[][] c, int len, float[][] acc) {
+                float[] t = c[0];
+                float[] s = acc[0];
+                float[] l1 = acc[1];
+                float[] sq = acc[2];
+                for (int j = 0; j < len; j++) {
+                  float x = t[j];
+                  s[j] += x;
+                  sq[j] += x * x;
+                }
+                addAbs(l1, t, len);
               }
 
               @Override
-              public void doubles(double[][] c, int len, double[] sums) {
-                sums[0] += sum(c[0], len);
-                sums[1] += sumAbs(c[0], len);
-                sums[2] += dot(c[0], c[0], len);
+              public void doubles(double[][] c, int len, double[][] acc) {
+                double[] t = c[0];
+                double[] s = acc[0];
+                double[] l1 = acc[1];
+                double[] sq = acc[2];
+                for (int j = 0; j < len; j++) {
+                  double x = t[j];
+                  s[j] += x;
+                  sq[j] += x * x;
+                }
+                addAbs(l1, t, len);
               }
             });
   }
@@ -478,69 +526,93 @@ public final class Fused {
     return out;
   }
 
-  /** Per-thread scratch of {@link #sum(float[], int)} and its kin: 64 floats. */
-  private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[64]);
+  /** A sum's terms {@code t[0, len)} into its accumulator: {@code acc[j] += t[j]}. */
+  public static void add(float[] acc, float[] t, int len) {
+    for (int j = 0; j < len; j++) acc[j] += t[j];
+  }
 
-  private static float[] lanes() {
-    return LANES.get();
+  /** As {@link #add(float[], float[], int)}. */
+  public static void add(double[] acc, double[] t, int len) {
+    for (int j = 0; j < len; j++) acc[j] += t[j];
   }
 
   /**
-   * The sum of a full chunk's 64 pairwise float sums {@code f[0, 64)}: folded in float to 16 lanes
-   * ({@code (f[j] + f[j + 16]) + (f[j + 32] + f[j + 48])}), the lanes added in double with two
-   * interleaved partial sums. Each lane adds 8 float terms, so the float rounding it adds is a few
-   * ulps of the terms' magnitudes, far below what ND4J's own float32 sums lose.
+   * The terms {@code |t[j]|} into an accumulator. (A separate loop: an {@code abs} inside a
+   * kernel's main loop measured to stop the JIT from vectorizing it.)
    */
-  private static double foldLanes(float[] f) {
-    for (int j = 0; j < 16; j++) f[j] = (f[j] + f[j + 16]) + (f[j + 32] + f[j + 48]);
-    double a0 = 0;
-    double a1 = 0;
-    for (int j = 0; j < 16; j += 2) {
-      a0 += f[j];
-      a1 += f[j + 1];
-    }
-    return a0 + a1;
+  public static void addAbs(float[] acc, float[] t, int len) {
+    for (int j = 0; j < len; j++) acc[j] += Math.abs(t[j]);
+  }
+
+  /** As {@link #addAbs(float[], float[], int)}. */
+  public static void addAbs(double[] acc, double[] t, int len) {
+    for (int j = 0; j < len; j++) acc[j] += Math.abs(t[j]);
+  }
+
+  /** The terms {@code a[j] * b[j]} (each product rounded to the dtype) into an accumulator. */
+  public static void addProducts(float[] acc, float[] a, float[] b, int len) {
+    for (int j = 0; j < len; j++) acc[j] += a[j] * b[j];
+  }
+
+  /** As {@link #addProducts(float[], float[], float[], int)}. */
+  public static void addProducts(double[] acc, double[] a, double[] b, int len) {
+    for (int j = 0; j < len; j++) acc[j] += a[j] * b[j];
   }
 
   /**
-   * Sum of {@code t[0, len)}: a full chunk ({@value #CHUNK} elements) is folded in float into 16
-   * lanes of 8 terms each and the lanes are added in double ({@link #foldLanes}); a shorter one (a
-   * tail, or a vector shorter than a chunk) in double with eight interleaved partial sums. A fixed
-   * order either way, so deterministic. The float fold is what C2 (JDK 17) vectorizes; adding every
-   * float term in double needs a per-element float-to-double conversion, which it does not, and
-   * kept the sums of a fused step slower than its memory traffic (BENCHMARKS.md, "Optimizer step").
+   * The sum of an accumulator, which it leaves at zero. A full float32 one ({@value #CHUNK}
+   * elements) is folded in float into 16 lanes ({@code l[j] + l[j + 64]}, then {@code (f[j] + f[j +
+   * 16]) + (f[j + 32] + f[j + 48])}) and the lanes are added in double with two interleaved partial
+   * sums; a shorter one (a pass shorter than a chunk) in double with eight interleaved partial
+   * sums. A fixed order either way, so deterministic. Each float lane then holds {@value #FOLD}
+   * terms per accumulator element, 8 elements: the float rounding that adds is a few ulps of the
+   * terms' magnitudes, far below what ND4J's own float32 sums lose. The float fold is what C2 (JDK
+   * 17) vectorizes; adding every float term in double needs a per-element float-to-double
+   * conversion, which it does not.
    */
-  public static double sum(float[] t, int len) {
-    if (len == CHUNK) {
-      float[] f = lanes();
-      for (int j = 0; j < 64; j++) f[j] = t[j] + t[j + 64];
-      return foldLanes(f);
+  static double fold(float[] acc, float[] lanes) {
+    double r;
+    if (acc.length == CHUNK) {
+      float[] f = lanes;
+      for (int j = 0; j < 64; j++) f[j] = acc[j] + acc[j + 64];
+      for (int j = 0; j < 16; j++) f[j] = (f[j] + f[j + 16]) + (f[j + 32] + f[j + 48]);
+      double a0 = 0;
+      double a1 = 0;
+      for (int j = 0; j < 16; j += 2) {
+        a0 += f[j];
+        a1 += f[j + 1];
+      }
+      r = a0 + a1;
+    } else {
+      double a0 = 0;
+      double a1 = 0;
+      double a2 = 0;
+      double a3 = 0;
+      double a4 = 0;
+      double a5 = 0;
+      double a6 = 0;
+      double a7 = 0;
+      int j = 0;
+      int len = acc.length;
+      for (; j + 7 < len; j += 8) {
+        a0 += acc[j];
+        a1 += acc[j + 1];
+        a2 += acc[j + 2];
+        a3 += acc[j + 3];
+        a4 += acc[j + 4];
+        a5 += acc[j + 5];
+        a6 += acc[j + 6];
+        a7 += acc[j + 7];
+      }
+      for (; j < len; j++) a0 += acc[j];
+      r = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
     }
-    double a0 = 0;
-    double a1 = 0;
-    double a2 = 0;
-    double a3 = 0;
-    double a4 = 0;
-    double a5 = 0;
-    double a6 = 0;
-    double a7 = 0;
-    int j = 0;
-    for (; j + 7 < len; j += 8) {
-      a0 += t[j];
-      a1 += t[j + 1];
-      a2 += t[j + 2];
-      a3 += t[j + 3];
-      a4 += t[j + 4];
-      a5 += t[j + 5];
-      a6 += t[j + 6];
-      a7 += t[j + 7];
-    }
-    for (; j < len; j++) a0 += t[j];
-    return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
+    Arrays.fill(acc, 0f);
+    return r;
   }
 
-  /** Sum of {@code t[0, len)}, as {@link #sum(float[], int)}. */
-  public static double sum(double[] t, int len) {
+  /** The sum of a float64 accumulator in eight interleaved partial sums; leaves it at zero. */
+  static double fold(double[] acc) {
     double a0 = 0;
     double a1 = 0;
     double a2 = 0;
@@ -550,133 +622,19 @@ public final class Fused {
     double a6 = 0;
     double a7 = 0;
     int j = 0;
+    int len = acc.length;
     for (; j + 7 < len; j += 8) {
-      a0 += t[j];
-      a1 += t[j + 1];
-      a2 += t[j + 2];
-      a3 += t[j + 3];
-      a4 += t[j + 4];
-      a5 += t[j + 5];
-      a6 += t[j + 6];
-      a7 += t[j + 7];
+      a0 += acc[j];
+      a1 += acc[j + 1];
+      a2 += acc[j + 2];
+      a3 += acc[j + 3];
+      a4 += acc[j + 4];
+      a5 += acc[j + 5];
+      a6 += acc[j + 6];
+      a7 += acc[j + 7];
     }
-    for (; j < len; j++) a0 += t[j];
-    return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
-  }
-
-  /**
-   * Sum of {@code a[j] * b[j]} over {@code [0, len)}: each product rounded to float (as a scratch
-   * chunk of products would be), added up as {@link #sum(float[], int)} adds.
-   */
-  public static double dot(float[] a, float[] b, int len) {
-    if (len == CHUNK) {
-      float[] f = lanes();
-      for (int j = 0; j < 64; j++) f[j] = a[j] * b[j] + a[j + 64] * b[j + 64];
-      return foldLanes(f);
-    }
-    double a0 = 0;
-    double a1 = 0;
-    double a2 = 0;
-    double a3 = 0;
-    double a4 = 0;
-    double a5 = 0;
-    double a6 = 0;
-    double a7 = 0;
-    int j = 0;
-    for (; j + 7 < len; j += 8) {
-      a0 += a[j] * b[j];
-      a1 += a[j + 1] * b[j + 1];
-      a2 += a[j + 2] * b[j + 2];
-      a3 += a[j + 3] * b[j + 3];
-      a4 += a[j + 4] * b[j + 4];
-      a5 += a[j + 5] * b[j + 5];
-      a6 += a[j + 6] * b[j + 6];
-      a7 += a[j + 7] * b[j + 7];
-    }
-    for (; j < len; j++) a0 += a[j] * b[j];
-    return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
-  }
-
-  /** Sum of {@code a[j] * b[j]} over {@code [0, len)}, as {@link #sum(double[], int)}. */
-  public static double dot(double[] a, double[] b, int len) {
-    double a0 = 0;
-    double a1 = 0;
-    double a2 = 0;
-    double a3 = 0;
-    double a4 = 0;
-    double a5 = 0;
-    double a6 = 0;
-    double a7 = 0;
-    int j = 0;
-    for (; j + 7 < len; j += 8) {
-      a0 += a[j] * b[j];
-      a1 += a[j + 1] * b[j + 1];
-      a2 += a[j + 2] * b[j + 2];
-      a3 += a[j + 3] * b[j + 3];
-      a4 += a[j + 4] * b[j + 4];
-      a5 += a[j + 5] * b[j + 5];
-      a6 += a[j + 6] * b[j + 6];
-      a7 += a[j + 7] * b[j + 7];
-    }
-    for (; j < len; j++) a0 += a[j] * b[j];
-    return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
-  }
-
-  /**
-   * Sum of {@code |t[0, len)|}, added up as {@link #sum(float[], int)} adds. (A separate loop: an
-   * {@code abs} inside a kernel's main loop measured to stop the JIT from vectorizing it.)
-   */
-  public static double sumAbs(float[] t, int len) {
-    if (len == CHUNK) {
-      float[] f = lanes();
-      for (int j = 0; j < 64; j++) f[j] = Math.abs(t[j]) + Math.abs(t[j + 64]);
-      return foldLanes(f);
-    }
-    double a0 = 0;
-    double a1 = 0;
-    double a2 = 0;
-    double a3 = 0;
-    double a4 = 0;
-    double a5 = 0;
-    double a6 = 0;
-    double a7 = 0;
-    int j = 0;
-    for (; j + 7 < len; j += 8) {
-      a0 += Math.abs(t[j]);
-      a1 += Math.abs(t[j + 1]);
-      a2 += Math.abs(t[j + 2]);
-      a3 += Math.abs(t[j + 3]);
-      a4 += Math.abs(t[j + 4]);
-      a5 += Math.abs(t[j + 5]);
-      a6 += Math.abs(t[j + 6]);
-      a7 += Math.abs(t[j + 7]);
-    }
-    for (; j < len; j++) a0 += Math.abs(t[j]);
-    return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
-  }
-
-  /** Sum of {@code |t[0, len)|}, as {@link #sum(double[], int)}. */
-  public static double sumAbs(double[] t, int len) {
-    double a0 = 0;
-    double a1 = 0;
-    double a2 = 0;
-    double a3 = 0;
-    double a4 = 0;
-    double a5 = 0;
-    double a6 = 0;
-    double a7 = 0;
-    int j = 0;
-    for (; j + 7 < len; j += 8) {
-      a0 += Math.abs(t[j]);
-      a1 += Math.abs(t[j + 1]);
-      a2 += Math.abs(t[j + 2]);
-      a3 += Math.abs(t[j + 3]);
-      a4 += Math.abs(t[j + 4]);
-      a5 += Math.abs(t[j + 5]);
-      a6 += Math.abs(t[j + 6]);
-      a7 += Math.abs(t[j + 7]);
-    }
-    for (; j < len; j++) a0 += Math.abs(t[j]);
+    for (; j < len; j++) a0 += acc[j];
+    Arrays.fill(acc, 0d);
     return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
   }
 }

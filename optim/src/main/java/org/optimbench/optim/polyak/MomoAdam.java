@@ -128,7 +128,7 @@ public record MomoAdam(
     boolean fused = Fused.applies(x, g, m, v);
     INDArray ratio = null;
     if (fused) {
-      Fused.Pass pass = Fused.pass().read(g).read(x).update(m).update(v).scratch(1);
+      Fused.Pass pass = Fused.pass().read(g).read(x).update(m).update(v);
       MomoAdamKernel.Moments moments = new MomoAdamKernel.Moments(beta1, beta2, bc2, eps);
       for (int i = 0; i < model.layout().size(); i++) {
         Segment seg = model.layout().segment(i);

@@ -7,7 +7,7 @@ import org.optimbench.optim.internal.Fused;
  * sums decide the step size τ.
  *
  * <pre>
- * Moments (per segment): operands g, x (read), m, v (updated), 1 scratch;
+ * Moments (per segment): operands g, x (read), m, v (updated);
  *   sums &lt;x, g&gt;, &lt;x, m_new&gt;, &lt;m_new, m_new / D&gt;
  *   m = β1 m + (1 − β1) g;  v = β2 v + (1 − β2) g²;  D = sqrt(v / bc2) + eps
  * Update: operands m, v (read), x (updated)
@@ -24,64 +24,66 @@ final class MomoAdamKernel {
     }
 
     @Override
-    public void floats(float[][] c, int len, double[] sums) {
+    public void floats(float[][] c, int len, float[][] acc) {
       float[] g = c[0];
       float[] x = c[1];
       float[] m = c[2];
       float[] v = c[3];
-      float[] mr = c[4];
       float b1 = (float) beta1;
       float a1 = (float) (1 - beta1);
       float b2 = (float) beta2;
       float a2 = (float) (1 - beta2);
       float bc = (float) bc2;
       float e = (float) eps;
-      sums[0] += Fused.dot(x, g, len);
+      float[] xg = acc[0];
+      float[] xm = acc[1];
+      float[] mr = acc[2];
       for (int j = 0; j < len; j++) {
         float gj = g[j];
+        xg[j] += x[j] * gj;
         m[j] = b1 * m[j] + a1 * gj;
         v[j] = b2 * v[j] + a2 * (gj * gj);
       }
-      sums[1] += Fused.dot(x, m, len);
       for (int j = 0; j < len; j++) {
         float mj = m[j];
-        mr[j] = mj * (mj / ((float) Math.sqrt(v[j] / bc) + e));
+        xm[j] += x[j] * mj;
+        mr[j] += mj * (mj / ((float) Math.sqrt(v[j] / bc) + e));
       }
-      sums[2] += Fused.sum(mr, len);
     }
 
     @Override
-    public void doubles(double[][] c, int len, double[] sums) {
+    public void doubles(double[][] c, int len, double[][] acc) {
       double[] g = c[0];
       double[] x = c[1];
       double[] m = c[2];
       double[] v = c[3];
-      double[] mr = c[4];
       double b1 = beta1;
       double a1 = 1 - beta1;
       double b2 = beta2;
       double a2 = 1 - beta2;
       double bc = bc2;
       double e = eps;
-      sums[0] += Fused.dot(x, g, len);
+      double[] xg = acc[0];
+      double[] xm = acc[1];
+      double[] mr = acc[2];
       for (int j = 0; j < len; j++) {
         double gj = g[j];
+        xg[j] += x[j] * gj;
         m[j] = b1 * m[j] + a1 * gj;
         v[j] = b2 * v[j] + a2 * (gj * gj);
       }
-      sums[1] += Fused.dot(x, m, len);
       for (int j = 0; j < len; j++) {
         double mj = m[j];
-        mr[j] = mj * (mj / (Math.sqrt(v[j] / bc) + e));
+        xm[j] += x[j] * mj;
+        mr[j] += mj * (mj / (Math.sqrt(v[j] / bc) + e));
       }
-      sums[2] += Fused.sum(mr, len);
     }
   }
 
   record Update(double pre, double tau, double post, double bc2, double eps)
       implements Fused.Kernel {
     @Override
-    public void floats(float[][] c, int len, double[] sums) {
+    public void floats(float[][] c, int len, float[][] acc) {
       float[] m = c[0];
       float[] v = c[1];
       float[] x = c[2];
@@ -100,7 +102,7 @@ final class MomoAdamKernel {
     }
 
     @Override
-    public void doubles(double[][] c, int len, double[] sums) {
+    public void doubles(double[][] c, int len, double[][] acc) {
       double[] m = c[0];
       double[] v = c[1];
       double[] x = c[2];

@@ -26,44 +26,58 @@ final class MomoKernel {
     }
 
     @Override
-    public void floats(float[][] c, int len, double[] sums) {
+    public void floats(float[][] c, int len, float[][] acc) {
       float[] g = c[0];
       float[] x = c[1];
       float[] d = c[2];
       float b = (float) beta;
       float a = (float) (1 - beta);
-      sums[0] += Fused.dot(x, g, len);
       if (first) {
         for (int j = 0; j < len; j++) d[j] = g[j] * b + a * g[j];
       } else {
         for (int j = 0; j < len; j++) d[j] = d[j] * b + a * g[j];
       }
-      sums[1] += Fused.dot(x, d, len);
-      sums[2] += Fused.dot(d, d, len);
+      float[] xg = acc[0];
+      float[] xd = acc[1];
+      float[] dd = acc[2];
+      for (int j = 0; j < len; j++) {
+        float xj = x[j];
+        float dj = d[j];
+        xg[j] += xj * g[j];
+        xd[j] += xj * dj;
+        dd[j] += dj * dj;
+      }
     }
 
     @Override
-    public void doubles(double[][] c, int len, double[] sums) {
+    public void doubles(double[][] c, int len, double[][] acc) {
       double[] g = c[0];
       double[] x = c[1];
       double[] d = c[2];
       double b = beta;
       double a = 1 - beta;
-      sums[0] += Fused.dot(x, g, len);
       if (first) {
         for (int j = 0; j < len; j++) d[j] = g[j] * b + a * g[j];
       } else {
         for (int j = 0; j < len; j++) d[j] = d[j] * b + a * g[j];
       }
-      sums[1] += Fused.dot(x, d, len);
-      sums[2] += Fused.dot(d, d, len);
+      double[] xg = acc[0];
+      double[] xd = acc[1];
+      double[] dd = acc[2];
+      for (int j = 0; j < len; j++) {
+        double xj = x[j];
+        double dj = d[j];
+        xg[j] += xj * g[j];
+        xd[j] += xj * dj;
+        dd[j] += dj * dj;
+      }
     }
   }
 
   /** {@code x = x − τ d}, then divided by {@code div} unless it is 1. */
   record Update(double tau, double div) implements Fused.Kernel {
     @Override
-    public void floats(float[][] c, int len, double[] sums) {
+    public void floats(float[][] c, int len, float[][] acc) {
       float[] d = c[0];
       float[] x = c[1];
       float step = (float) -tau;
@@ -76,7 +90,7 @@ final class MomoKernel {
     }
 
     @Override
-    public void doubles(double[][] c, int len, double[] sums) {
+    public void doubles(double[][] c, int len, double[][] acc) {
       double[] d = c[0];
       double[] x = c[1];
       double step = -tau;

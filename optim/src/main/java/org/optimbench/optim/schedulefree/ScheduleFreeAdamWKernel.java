@@ -27,7 +27,7 @@ record ScheduleFreeAdamWKernel(
     double beta1)
     implements Fused.Kernel {
   @Override
-  public void floats(float[][] c, int len, double[] sums) {
+  public void floats(float[][] c, int len, float[][] acc) {
     int o = hasM ? 1 : 0;
     float[] g = c[0];
     float[] z = c[1];
@@ -70,7 +70,7 @@ record ScheduleFreeAdamWKernel(
   }
 
   @Override
-  public void doubles(double[][] c, int len, double[] sums) {
+  public void doubles(double[][] c, int len, double[][] acc) {
     int o = hasM ? 1 : 0;
     double[] g = c[0];
     double[] z = c[1];

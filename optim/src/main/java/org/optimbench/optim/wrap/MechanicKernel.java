@@ -23,7 +23,7 @@ final class MechanicKernel {
     }
 
     @Override
-    public void floats(float[][] c, int len, double[] sums) {
+    public void floats(float[][] c, int len, float[][] acc) {
       float[] g = c[0];
       float[] p = c[1];
       float[] x = c[2];
@@ -34,15 +34,26 @@ final class MechanicKernel {
         float d = (float) den;
         for (int j = 0; j < len; j++) delta[j] = (x[j] - xRef[j]) / d;
       }
-      sums[0] += Fused.dot(g, g, len);
-      sums[1] += Fused.dot(p, p, len);
-      sums[2] += Fused.dot(delta, g, len);
-      sums[3] += Fused.dot(delta, p, len);
+      float[] gg = acc[0];
+      float[] pp = acc[1];
+      float[] dg = acc[2];
+      float[] dp = acc[3];
+      for (int j = 0; j < len; j++) {
+        float gj = g[j];
+        float pj = p[j];
+        gg[j] += gj * gj;
+        pp[j] += pj * pj;
+      }
+      for (int j = 0; j < len; j++) {
+        float dj = delta[j];
+        dg[j] += dj * g[j];
+        dp[j] += dj * p[j];
+      }
       for (int j = 0; j < len; j++) out[j] = delta[j] + (p[j] - x[j]);
     }
 
     @Override
-    public void doubles(double[][] c, int len, double[] sums) {
+    public void doubles(double[][] c, int len, double[][] acc) {
       double[] g = c[0];
       double[] p = c[1];
       double[] x = c[2];
@@ -53,17 +64,28 @@ final class MechanicKernel {
         double d = den;
         for (int j = 0; j < len; j++) delta[j] = (x[j] - xRef[j]) / d;
       }
-      sums[0] += Fused.dot(g, g, len);
-      sums[1] += Fused.dot(p, p, len);
-      sums[2] += Fused.dot(delta, g, len);
-      sums[3] += Fused.dot(delta, p, len);
+      double[] gg = acc[0];
+      double[] pp = acc[1];
+      double[] dg = acc[2];
+      double[] dp = acc[3];
+      for (int j = 0; j < len; j++) {
+        double gj = g[j];
+        double pj = p[j];
+        gg[j] += gj * gj;
+        pp[j] += pj * pj;
+      }
+      for (int j = 0; j < len; j++) {
+        double dj = delta[j];
+        dg[j] += dj * g[j];
+        dp[j] += dj * p[j];
+      }
       for (int j = 0; j < len; j++) out[j] = delta[j] + (p[j] - x[j]);
     }
   }
 
   record Apply(double scale) implements Fused.Kernel {
     @Override
-    public void floats(float[][] c, int len, double[] sums) {
+    public void floats(float[][] c, int len, float[][] acc) {
       float[] delta = c[0];
       float[] xRef = c[1];
       float[] p = c[2];
@@ -72,7 +94,7 @@ final class MechanicKernel {
     }
 
     @Override
-    public void doubles(double[][] c, int len, double[] sums) {
+    public void doubles(double[][] c, int len, double[][] acc) {
       double[] delta = c[0];
       double[] xRef = c[1];
       double[] p = c[2];

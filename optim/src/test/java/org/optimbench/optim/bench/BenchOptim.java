@@ -316,12 +316,12 @@ public final class BenchOptim {
     Fused.Kernel copy =
         new Fused.Kernel() {
           @Override
-          public void floats(float[][] c, int len, double[] sums) {
+          public void floats(float[][] c, int len, float[][] acc) {
             System.arraycopy(c[0], 0, c[1], 0, len);
           }
 
           @Override
-          public void doubles(double[][] c, int len, double[] sums) {
+          public void doubles(double[][] c, int len, double[][] acc) {
             System.arraycopy(c[0], 0, c[1], 0, len);
           }
         };
