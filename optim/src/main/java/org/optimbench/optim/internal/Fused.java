@@ -222,9 +222,9 @@ public final class Fused {
    * writes every element of its {@code update}/{@code write} operands' chunks. Its global sums go
    * through {@code acc}: one accumulator chunk per sum ({@link #sums()} of them), to which the
    * kernel adds each element's term at that element's place, {@code acc[i][j] += term_j} (in its
-   * own loops, or through {@link Fused#add}, {@link Fused#addAbs} and {@link Fused#addProducts}).
-   * The pass folds the accumulators into the sums every {@value Fused#FOLD} chunks and at the end
-   * of each block, so a kernel adds its terms and never folds them itself.
+   * own loops, or through {@link Fused#addAbs} and {@link Fused#addProducts}). The pass folds the
+   * accumulators into the sums every {@value Fused#FOLD} chunks and at the end of each block, so a
+   * kernel adds its terms and never folds them itself.
    */
   public interface Kernel {
     default int sums() {
@@ -524,16 +524,6 @@ public final class Fused {
     if (p == null) return g;
     for (int j = 0; j < len; j++) out[j] = g[j] + wd * p[j];
     return out;
-  }
-
-  /** A sum's terms {@code t[0, len)} into its accumulator: {@code acc[j] += t[j]}. */
-  public static void add(float[] acc, float[] t, int len) {
-    for (int j = 0; j < len; j++) acc[j] += t[j];
-  }
-
-  /** As {@link #add(float[], float[], int)}. */
-  public static void add(double[] acc, double[] t, int len) {
-    for (int j = 0; j < len; j++) acc[j] += t[j];
   }
 
   /**
