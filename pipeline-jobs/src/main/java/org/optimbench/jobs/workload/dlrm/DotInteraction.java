@@ -44,9 +44,14 @@ final class DotInteraction extends BaseGraphVertex {
 
   /** Working arrays kept by a vertex between steps (one vertex runs on one thread at a time). */
   static final class Scratch {
+    /** The inputs, transposed: {@code [feature][coordinate][example]}. */
     double[] t = new double[0];
+
+    /** Their gradient, in the same layout. */
     double[] dt = new double[0];
-    double[] row = new double[0];
+
+    /** The output's gradient, transposed: {@code [column][example]}. */
+    double[] epsT = new double[0];
 
     double[] t(int n) {
       if (t.length < n) t = new double[n];
@@ -58,9 +63,9 @@ final class DotInteraction extends BaseGraphVertex {
       return dt;
     }
 
-    double[] row(int n) {
-      if (row.length < n) row = new double[n];
-      return row;
+    double[] epsT(int n) {
+      if (epsT.length < n) epsT = new double[n];
+      return epsT;
     }
   }
 
@@ -190,7 +195,7 @@ final class DotInteraction extends BaseGraphVertex {
     int w = Math.toIntExact(outputWidth(in));
     double[] t = s.t(b * f * d);
     double[] dt = s.dt(b * f * d);
-    double[] g = s.row(b * w); // g[c B + e] = eps[e, c]
+    double[] g = s.epsT(b * w); // g[c B + e] = eps[e, c]
     load(in, t, b, d);
     read(eps, g, 0);
     java.util.Arrays.fill(dt, 0, b * f * d, 0.0);
