@@ -553,12 +553,14 @@ public final class Fused {
    * The sum of an accumulator, which it leaves at zero. A full float32 one ({@value #CHUNK}
    * elements) is folded in float into 16 lanes ({@code l[j] + l[j + 64]}, then {@code (f[j] + f[j +
    * 16]) + (f[j + 32] + f[j + 48])}) and the lanes are added in double with two interleaved partial
-   * sums; a shorter one (a pass shorter than a chunk) in double with eight interleaved partial
-   * sums. A fixed order either way, so deterministic. Each float lane then holds {@value #FOLD}
-   * terms per accumulator element, 8 elements: the float rounding that adds is a few ulps of the
-   * terms' magnitudes, far below what ND4J's own float32 sums lose. The float fold is what C2 (JDK
-   * 17) vectorizes; adding every float term in double needs a per-element float-to-double
-   * conversion, which it does not.
+   * sums; a shorter one (a pass shorter than a chunk, as on the trace problems) in double with
+   * eight interleaved partial sums, since the lane fold there put Prodigy's float32 golden trace
+   * outside its tolerance (GoldenTraceTest, step 23): few terms leave no rounding to average out. A
+   * fixed order either way, so deterministic. Each float lane then holds {@value #FOLD} terms per
+   * accumulator element, 8 elements: the float rounding that adds is a few ulps of the terms'
+   * magnitudes, far below what ND4J's own float32 sums lose. The float fold is what C2 (JDK 17)
+   * vectorizes; adding every float term in double needs a per-element float-to-double conversion,
+   * which it does not.
    */
   static double fold(float[] acc, float[] lanes) {
     double r;
