@@ -2,6 +2,7 @@ package org.optimbench.jobs.workload.dlrm;
 
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -42,30 +43,37 @@ final class DotInteraction extends BaseGraphVertex {
     this.features = features;
   }
 
-  /** Working arrays kept by a vertex between steps (one vertex runs on one thread at a time). */
+  /**
+   * Working arrays kept by a vertex between steps (one vertex runs on one thread at a time): the
+   * batch's columns, each a row of B examples ({@code a[c][e]}), so every inner loop reads and
+   * writes whole arrays from index 0, the form C2 (JDK 17) vectorizes. Two columns of one array at
+   * different offsets, as a flat layout would read them, leave the loop scalar (BENCHMARKS.md,
+   * "Measurements behind code choices").
+   */
   static final class Scratch {
-    /** The inputs, transposed: {@code [feature][coordinate][example]}. */
-    double[] t = new double[0];
+    /** The inputs, transposed: row {@code f d + k} holds coordinate k of feature f. */
+    double[][] t = new double[0][];
 
-    /** Their gradient, in the same layout. */
-    double[] dt = new double[0];
+    /** Their gradient, in the same layout; the forward pass builds its output columns here. */
+    double[][] dt = new double[0][];
 
-    /** The output's gradient, transposed: {@code [column][example]}. */
-    double[] epsT = new double[0];
+    /** The output's gradient, transposed: row c holds column c. */
+    double[][] epsT = new double[0][];
 
-    double[] t(int n) {
-      if (t.length < n) t = new double[n];
-      return t;
+    double[][] t(int rows, int b) {
+      return t = fit(t, rows, b);
     }
 
-    double[] dt(int n) {
-      if (dt.length < n) dt = new double[n];
-      return dt;
+    double[][] dt(int rows, int b) {
+      return dt = fit(dt, rows, b);
     }
 
-    double[] epsT(int n) {
-      if (epsT.length < n) epsT = new double[n];
-      return epsT;
+    double[][] epsT(int rows, int b) {
+      return epsT = fit(epsT, rows, b);
+    }
+
+    private static double[][] fit(double[][] a, int rows, int b) {
+      return a.length >= rows && (rows == 0 || a[0].length >= b) ? a : new double[rows][b];
     }
   }
 
@@ -89,11 +97,8 @@ final class DotInteraction extends BaseGraphVertex {
     return in[0].size(1) + (long) in.length * (in.length - 1) / 2;
   }
 
-  /**
-   * {@code dst[at + k rows + r] = a[r, k]} for a [rows, d] array: its columns, each with the batch
-   * innermost.
-   */
-  private static void read(INDArray a, double[] dst, int at) {
+  /** {@code dst[at + k][r] = a[r, k]} for a [rows, d] array: its columns, from row {@code at}. */
+  private static void read(INDArray a, double[][] dst, int at) {
     int rows = Math.toIntExact(a.size(0));
     int d = Math.toIntExact(a.size(1));
     long s0 = a.stride(0);
@@ -105,26 +110,22 @@ final class DotInteraction extends BaseGraphVertex {
         float[] row = new float[d];
         for (int r = 0; r < rows; r++) {
           buf.get((int) (base + r * s0), row, 0, d);
-          for (int k = 0; k < d; k++) dst[at + k * rows + r] = row[k];
+          for (int k = 0; k < d; k++) dst[at + k][r] = row[k];
         }
         return;
       }
       for (int r = 0; r < rows; r++)
-        for (int k = 0; k < d; k++)
-          dst[at + k * rows + r] = buf.get((int) (base + r * s0 + k * s1));
+        for (int k = 0; k < d; k++) dst[at + k][r] = buf.get((int) (base + r * s0 + k * s1));
     } else {
       DoubleBuffer buf = a.data().asNioDouble();
       long base = buf.position();
       for (int r = 0; r < rows; r++)
-        for (int k = 0; k < d; k++)
-          dst[at + k * rows + r] = buf.get((int) (base + r * s0 + k * s1));
+        for (int k = 0; k < d; k++) dst[at + k][r] = buf.get((int) (base + r * s0 + k * s1));
     }
   }
 
-  /**
-   * {@code a[r, k] = src[at + k rows + r]}, rounded to a's dtype (the inverse of {@link #read}).
-   */
-  private static void write(double[] src, int at, INDArray a) {
+  /** {@code a[r, k] = src[at + k][r]}, rounded to a's dtype (the inverse of {@link #read}). */
+  private static void write(double[][] src, int at, INDArray a) {
     int rows = Math.toIntExact(a.size(0));
     int d = Math.toIntExact(a.size(1));
     long s0 = a.stride(0);
@@ -135,31 +136,30 @@ final class DotInteraction extends BaseGraphVertex {
       if (s1 == 1) {
         float[] row = new float[d];
         for (int r = 0; r < rows; r++) {
-          for (int k = 0; k < d; k++) row[k] = (float) src[at + k * rows + r];
+          for (int k = 0; k < d; k++) row[k] = (float) src[at + k][r];
           buf.put((int) (base + r * s0), row, 0, d);
         }
         return;
       }
       for (int r = 0; r < rows; r++)
-        for (int k = 0; k < d; k++)
-          buf.put((int) (base + r * s0 + k * s1), (float) src[at + k * rows + r]);
+        for (int k = 0; k < d; k++) buf.put((int) (base + r * s0 + k * s1), (float) src[at + k][r]);
     } else {
       DoubleBuffer buf = a.data().asNioDouble();
       long base = buf.position();
       for (int r = 0; r < rows; r++)
-        for (int k = 0; k < d; k++) buf.put((int) (base + r * s0 + k * s1), src[at + k * rows + r]);
+        for (int k = 0; k < d; k++) buf.put((int) (base + r * s0 + k * s1), src[at + k][r]);
     }
   }
 
   /**
-   * T as float64 with the batch innermost, {@code t[(f d + k) B + e] = in[f][e, k]}: every loop
-   * below then runs over the B examples of one (feature, coordinate), a vector loop of B elements,
-   * where loops over the d = 16 coordinates of one example spent more in loop overhead than in
+   * T as float64 with the batch innermost, {@code t[f d + k][e] = in[f][e, k]}: every loop below
+   * then runs over the B examples of one (feature, coordinate), a vector loop of B elements, where
+   * loops over the d = 16 coordinates of one example spent more in loop overhead than in
    * arithmetic. Each element's sum still adds the same terms in the same order as one example at a
    * time would, so the results are the same bits (DotInteractionTest).
    */
-  private static void load(INDArray[] in, double[] t, int b, int d) {
-    for (int i = 0; i < in.length; i++) read(in[i], t, i * d * b);
+  private static void load(INDArray[] in, double[][] t, int d) {
+    for (int i = 0; i < in.length; i++) read(in[i], t, i * d);
   }
 
   /** Fills {@code out} [B, d + P] with the interaction of {@code in}. */
@@ -168,19 +168,20 @@ final class DotInteraction extends BaseGraphVertex {
     int b = Math.toIntExact(in[0].size(0));
     int d = Math.toIntExact(in[0].size(1));
     int w = Math.toIntExact(outputWidth(in));
-    double[] t = s.t(b * f * d);
-    double[] o = s.dt(b * w); // o[c B + e] = out[e, c]
-    load(in, t, b, d);
-    System.arraycopy(t, 0, o, 0, d * b); // x's direct path: the first d columns are x
-    int oc = d * b;
+    double[][] t = s.t(f * d, b);
+    double[][] o = s.dt(w, b); // o[c][e] = out[e, c]
+    load(in, t, d);
+    for (int k = 0; k < d; k++) System.arraycopy(t[k], 0, o[k], 0, b); // x's direct path
+    int oc = d;
     for (int i = 1; i < f; i++) {
-      for (int j = 0; j < i; j++, oc += b) {
+      for (int j = 0; j < i; j++, oc++) {
         // Z[i, j] of every example: the sum over k in order, from 0
-        java.util.Arrays.fill(o, oc, oc + b, 0.0);
+        double[] z = o[oc];
+        Arrays.fill(z, 0, b, 0.0);
         for (int k = 0; k < d; k++) {
-          int ti = (i * d + k) * b;
-          int tj = (j * d + k) * b;
-          for (int e = 0; e < b; e++) o[oc + e] += t[ti + e] * t[tj + e];
+          double[] ti = t[i * d + k];
+          double[] tj = t[j * d + k];
+          for (int e = 0; e < b; e++) z[e] += ti[e] * tj[e];
         }
       }
     }
@@ -193,27 +194,34 @@ final class DotInteraction extends BaseGraphVertex {
     int b = Math.toIntExact(in[0].size(0));
     int d = Math.toIntExact(in[0].size(1));
     int w = Math.toIntExact(outputWidth(in));
-    double[] t = s.t(b * f * d);
-    double[] dt = s.dt(b * f * d);
-    double[] g = s.epsT(b * w); // g[c B + e] = eps[e, c]
-    load(in, t, b, d);
+    double[][] t = s.t(f * d, b);
+    double[][] dt = s.dt(f * d, b);
+    double[][] g = s.epsT(w, b); // g[c][e] = eps[e, c]
+    load(in, t, d);
     read(eps, g, 0);
-    java.util.Arrays.fill(dt, 0, b * f * d, 0.0);
-    int gc = d * b;
+    for (int r = 0; r < f * d; r++) Arrays.fill(dt[r], 0, b, 0.0);
+    int gc = d;
     for (int i = 1; i < f; i++) {
-      for (int j = 0; j < i; j++, gc += b) {
+      for (int j = 0; j < i; j++, gc++) {
         // the pairs in output order, as one example at a time adds them: G[i, j] T[j] into dT[i],
         // G[i, j] T[i] into dT[j]; two loops, each writing one array and reading two others
+        double[] gij = g[gc];
         for (int k = 0; k < d; k++) {
-          int ik = (i * d + k) * b;
-          int jk = (j * d + k) * b;
-          for (int e = 0; e < b; e++) dt[ik + e] += g[gc + e] * t[jk + e];
-          for (int e = 0; e < b; e++) dt[jk + e] += g[gc + e] * t[ik + e];
+          double[] ti = t[i * d + k];
+          double[] tj = t[j * d + k];
+          double[] dti = dt[i * d + k];
+          double[] dtj = dt[j * d + k];
+          for (int e = 0; e < b; e++) dti[e] += gij[e] * tj[e];
+          for (int e = 0; e < b; e++) dtj[e] += gij[e] * ti[e];
         }
       }
     }
-    for (int k = 0; k < d * b; k++) dt[k] += g[k]; // x's direct path, last
-    for (int i = 0; i < f; i++) write(dt, i * d * b, grads[i]);
+    for (int k = 0; k < d; k++) { // x's direct path, last
+      double[] dx = dt[k];
+      double[] gx = g[k];
+      for (int e = 0; e < b; e++) dx[e] += gx[e];
+    }
+    for (int i = 0; i < f; i++) write(dt, i * d, grads[i]);
   }
 
   @Override
