@@ -42,9 +42,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * coupled weight decay is a separate loop ({@link #decayed}). The per-element terms of a global sum
  * are added, in the dtype, to an accumulator chunk at the element's place; the pass folds each
  * accumulator into its sum every {@value #FOLD} chunks and at the end of each block of {@value
- * #BLOCK} elements ({@link #fold(float[], float[])}), and adds the blocks' sums in block order. The
- * order is fixed, so a step is deterministic. The pass allocates no ND4J arrays (nothing in the
- * step workspace) and never writes an operand declared {@link Pass#read read}.
+ * #BLOCK} elements ({@link #fold(float[], float[], double[])}), and adds the blocks' sums in block
+ * order. The order is fixed, so a step is deterministic. The pass allocates no ND4J arrays (nothing
+ * in the step workspace) and never writes an operand declared {@link Pass#read read}.
  *
  * <p>Threads: the blocks of a pass are shared among {@link #threads()} threads (system property
  * {@value #THREADS_PROPERTY}, default ND4J's own thread count, i.e. {@code OMP_NUM_THREADS}; the
@@ -63,7 +63,7 @@ public final class Fused {
    * Elements per chunk. Small chunks let the hardware prefetcher stream the next chunk while the
    * kernel computes; 128 measured fastest on an Adam pass, larger chunks slower and 64 slower again
    * from per-chunk overhead (BENCHMARKS.md, "Measurements behind code choices"). The float
-   * accumulators' fold ({@link #fold(float[], float[])}) is written for this size.
+   * accumulators' fold ({@link #fold(float[], float[], double[])}) is written for this size.
    */
   static final int CHUNK = 128;
 
@@ -330,6 +330,7 @@ public final class Fused {
       final float[][] fAcc;
       final double[][] dAcc;
       final float[] lanes = new float[64];
+      final double[] wide; // a float accumulator widened, where a pass is shorter than a chunk
 
       Chunks(int n, int sums) {
         int chunk = Math.min(CHUNK, n);
@@ -338,6 +339,7 @@ public final class Fused {
         d = floats ? null : new double[arrays.size() + scratch][chunk];
         fAcc = floats ? new float[sums][chunk] : null;
         dAcc = floats ? null : new double[sums][chunk];
+        wide = floats && chunk < CHUNK ? new double[chunk] : null;
       }
     }
 
@@ -364,7 +366,7 @@ public final class Fused {
           for (int i = 0; i < ops; i++)
             if ((modes[i] & WRITE) != 0) floatBufs[i].put(base[i] + off, c[i], 0, len);
           if (++pending == FOLD || at + chunk >= end) {
-            for (int i = 0; i < acc.length; i++) sums[i] += fold(acc[i], ch.lanes);
+            for (int i = 0; i < acc.length; i++) sums[i] += fold(acc[i], ch.lanes, ch.wide);
             pending = 0;
           }
         }
@@ -415,25 +417,7 @@ public final class Fused {
    * reconcile after a merge) gets the step's value bit for bit.
    */
   public static double norm1(INDArray a) {
-    return pass()
-        .read(a)
-        .run(
-            new Kernel() {
-              @Override
-              public int sums() {
-                return 1;
-              }
-
-              @Override
-              public void floats(float[][] c, int len, float[][] acc) {
-                addAbs(acc[0], c[0], len);
-              }
-
-              @Override
-              public void doubles(double[][] c, int len, double[][] acc) {
-                addAbs(acc[0], c[0], len);
-              }
-            })[0];
+    return sumOf(a, Fused::addAbs, Fused::addAbs);
   }
 
   /**
@@ -442,6 +426,24 @@ public final class Fused {
    * {@code a} must satisfy {@link #applies}.
    */
   public static double sumSq(INDArray a) {
+    return sumOf(
+        a,
+        (acc, c, len) -> addProducts(acc, c, c, len),
+        (acc, c, len) -> addProducts(acc, c, c, len));
+  }
+
+  /** Adds a chunk's terms of one sum to its accumulator. */
+  private interface FloatTerms {
+    void add(float[] acc, float[] chunk, int len);
+  }
+
+  /** As {@link FloatTerms}, in float64. */
+  private interface DoubleTerms {
+    void add(double[] acc, double[] chunk, int len);
+  }
+
+  /** A one-operand, one-sum pass over {@code a}: its terms as {@code floats} or {@code doubles}. */
+  private static double sumOf(INDArray a, FloatTerms floats, DoubleTerms doubles) {
     return pass()
         .read(a)
         .run(
@@ -453,12 +455,12 @@ public final class Fused {
 
               @Override
               public void floats(float[][] c, int len, float[][] acc) {
-                addProducts(acc[0], c[0], c[0], len);
+                floats.add(acc[0], c[0], len);
               }
 
               @Override
               public void doubles(double[][] c, int len, double[][] acc) {
-                addProducts(acc[0], c[0], c[0], len);
+                doubles.add(acc[0], c[0], len);
               }
             })[0];
   }
@@ -553,54 +555,32 @@ public final class Fused {
    * The sum of an accumulator, which it leaves at zero. A full float32 one ({@value #CHUNK}
    * elements) is folded in float into 16 lanes ({@code l[j] + l[j + 64]}, then {@code (f[j] + f[j +
    * 16]) + (f[j + 32] + f[j + 48])}) and the lanes are added in double with two interleaved partial
-   * sums; a shorter one (a pass shorter than a chunk, as on the trace problems) in double with
-   * eight interleaved partial sums, since the lane fold there put Prodigy's float32 golden trace
-   * outside its tolerance (GoldenTraceTest, step 23): few terms leave no rounding to average out. A
-   * fixed order either way, so deterministic. Each float lane then holds {@value #FOLD} terms per
-   * accumulator element, 8 elements: the float rounding that adds is a few ulps of the terms'
-   * magnitudes, far below what ND4J's own float32 sums lose. The float fold is what C2 (JDK 17)
-   * vectorizes; adding every float term in double needs a per-element float-to-double conversion,
-   * which it does not.
+   * sums; a shorter one (a pass shorter than a chunk, as on the trace problems) is widened into
+   * {@code wide} and summed as a float64 accumulator ({@link #fold(double[])}), since the lane fold
+   * there put Prodigy's float32 golden trace outside its tolerance (GoldenTraceTest, step 23): few
+   * terms leave no rounding to average out. A fixed order either way, so deterministic. Each float
+   * lane then holds {@value #FOLD} terms per accumulator element, 8 elements: the float rounding
+   * that adds is a few ulps of the terms' magnitudes, far below what ND4J's own float32 sums lose.
+   * The float fold is what C2 (JDK 17) vectorizes; adding every float term in double needs a
+   * per-element float-to-double conversion, which it does not.
    */
-  static double fold(float[] acc, float[] lanes) {
-    double r;
-    if (acc.length == CHUNK) {
-      float[] f = lanes;
-      for (int j = 0; j < 64; j++) f[j] = acc[j] + acc[j + 64];
-      for (int j = 0; j < 16; j++) f[j] = (f[j] + f[j + 16]) + (f[j + 32] + f[j + 48]);
-      double a0 = 0;
-      double a1 = 0;
-      for (int j = 0; j < 16; j += 2) {
-        a0 += f[j];
-        a1 += f[j + 1];
-      }
-      r = a0 + a1;
-    } else {
-      double a0 = 0;
-      double a1 = 0;
-      double a2 = 0;
-      double a3 = 0;
-      double a4 = 0;
-      double a5 = 0;
-      double a6 = 0;
-      double a7 = 0;
-      int j = 0;
-      int len = acc.length;
-      for (; j + 7 < len; j += 8) {
-        a0 += acc[j];
-        a1 += acc[j + 1];
-        a2 += acc[j + 2];
-        a3 += acc[j + 3];
-        a4 += acc[j + 4];
-        a5 += acc[j + 5];
-        a6 += acc[j + 6];
-        a7 += acc[j + 7];
-      }
-      for (; j < len; j++) a0 += acc[j];
-      r = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
+  static double fold(float[] acc, float[] lanes, double[] wide) {
+    if (acc.length != CHUNK) {
+      for (int j = 0; j < acc.length; j++) wide[j] = acc[j]; // exact: the same sum as in float64
+      Arrays.fill(acc, 0f);
+      return fold(wide);
+    }
+    float[] f = lanes;
+    for (int j = 0; j < 64; j++) f[j] = acc[j] + acc[j + 64];
+    for (int j = 0; j < 16; j++) f[j] = (f[j] + f[j + 16]) + (f[j + 32] + f[j + 48]);
+    double a0 = 0;
+    double a1 = 0;
+    for (int j = 0; j < 16; j += 2) {
+      a0 += f[j];
+      a1 += f[j + 1];
     }
     Arrays.fill(acc, 0f);
-    return r;
+    return a0 + a1;
   }
 
   /** The sum of a float64 accumulator in eight interleaved partial sums; leaves it at zero. */
