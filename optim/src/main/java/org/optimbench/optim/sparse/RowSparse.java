@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.optimbench.optim.Combine;
 import org.optimbench.optim.Diagnostics;
 import org.optimbench.optim.EmbeddingTable;
@@ -105,7 +106,7 @@ public record RowSparse(Optimizer base, TableMethod tables) implements Optimizer
             at -> dense.take(full.gradientAt(dense.put(at, model.params().dup()))));
       }
       base.step(d, state.child("base"), inner.build());
-      dense.put(d.params(), model.params());
+      dense.putBack(d, model);
       Diagnostics out = ctx.diagnostics().prefixed("base");
       baseDiag.values().forEach(out::put);
       // the logged learning rate is the base's, where it reports one (else the schedule factor)
@@ -136,7 +137,7 @@ public record RowSparse(Optimizer base, TableMethod tables) implements Optimizer
     if (dense == null) return;
     ModelView d = dense.gather(model);
     base.reconcile(d, merged.child("base"));
-    dense.put(d.params(), model.params());
+    dense.putBack(d, model);
   }
 
   @Override
@@ -151,10 +152,15 @@ public record RowSparse(Optimizer base, TableMethod tables) implements Optimizer
 
   /**
    * The segments outside the tables, as a compact model of their own: {@code layout} names them at
-   * their offsets in the compact vector; runs of adjacent segments are copied as one range ({@code
-   * start[i]} in the full vector, {@code at[i]} in the compact one, {@code length[i]} elements) by
-   * bulk copies of the native buffers, since one ND4J op per segment and vector cost more than the
-   * small dense part's optimizer step.
+   * their offsets in the compact vector; runs of adjacent segments form one range ({@code start[i]}
+   * in the full vector, {@code at[i]} in the compact one, {@code length[i]} elements). Where they
+   * form a single range (the tables at one end of the vector, as in DLRM's layout), the compact
+   * model is a view of the full vectors and the base steps in place; else its vectors are gathered
+   * and put back by bulk copies of the native buffers, since one ND4J op per segment and vector
+   * cost more than the small dense part's optimizer step. The view saves, per step, allocating and
+   * filling two compact vectors and copying the parameters back: at the bench's worst case (one
+   * table of an eighth of the parameters) about as much memory traffic as the base's Adam step
+   * (BENCHMARKS.md, optimizer step).
    */
   private record Dense(ParamLayout layout, long[] start, long[] at, long[] length) {
     /** Null when every segment is a table. */
@@ -184,13 +190,30 @@ public record RowSparse(Optimizer base, TableMethod tables) implements Optimizer
       return new Dense(b.build(), start, at, length);
     }
 
-    /** The compact model: copies of the parameters and the gradient outside the tables. */
+    /** One range: the compact vectors are views of the full ones. */
+    boolean single() {
+      return start.length == 1;
+    }
+
+    /**
+     * The compact model: the parameters and the gradient outside the tables, views of the full
+     * model's where {@link #single()}, else copies ({@link #putBack} writes them back).
+     */
     ModelView gather(ModelView full) {
       return new ModelView(layout, take(full.params()), take(full.grads()));
     }
 
-    /** The entries of a full-length vector outside the tables, as a compact vector. */
+    /** Writes the compact model's parameters into the full model's (nothing to do for views). */
+    void putBack(ModelView compact, ModelView full) {
+      if (!single()) put(compact.params(), full.params());
+    }
+
+    /**
+     * The entries of a full-length vector outside the tables, as a compact vector: a view where
+     * {@link #single()}.
+     */
     INDArray take(INDArray full) {
+      if (single()) return full.get(NDArrayIndex.interval(start[0], start[0] + length[0]));
       INDArray out = Nd4j.create(full.dataType(), layout.totalLength());
       TableRows to = TableRows.of(out);
       TableRows from = TableRows.of(full);

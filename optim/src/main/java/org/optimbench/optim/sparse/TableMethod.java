@@ -218,6 +218,9 @@ public sealed interface TableMethod {
    * every step. Defaults as SparseAdam: lr 0.001, betas (0.9, 0.999), eps 1e-8.
    */
   record LazyAdam(double lr, double beta1, double beta2, double eps) implements TableMethod {
+    /** The most elements a run of consecutive rows is updated in at a time. */
+    private static final int RUN = 1024;
+
     @Override
     public String name() {
       return "lazy_adam";
@@ -250,21 +253,29 @@ public sealed interface TableMethod {
         float e0 = (float) eps;
         float s = (float) stepSize;
         if (t.colStride() == 1) {
-          // row-major: each row of the four vectors in one bulk read and write (per element, the
-          // buffers' checks cost more than the arithmetic); the same arithmetic as below
+          // row-major: rows in bulk reads and writes of the four vectors (per element, the
+          // buffers' checks cost more than the arithmetic), a run of consecutive rows at a time
+          // where rows are adjacent in the model's vector (a table most of whose rows a step
+          // touches); the same arithmetic, element by element, as below
           int w = (int) t.width();
-          float[] pr = new float[w];
-          float[] gr = new float[w];
-          float[] mr = new float[w];
-          float[] vr = new float[w];
-          for (int r : rows) {
+          int most = t.rowStride() == w ? Math.max(1, RUN / w) : 1;
+          float[] pr = new float[most * w];
+          float[] gr = new float[most * w];
+          float[] mr = new float[most * w];
+          float[] vr = new float[most * w];
+          for (int i = 0; i < rows.length; ) {
+            int r = rows[i];
+            int k = 1;
+            while (k < most && i + k < rows.length && rows[i + k] == r + k) k++;
+            i += k;
+            int n = k * w;
             long e = t.offset() + r * t.rowStride();
             long at = r * t.width();
-            pf.get(e, pr);
-            gf.get(e, gr);
-            mf.get(at, mr);
-            vf.get(at, vr);
-            for (int j = 0; j < w; j++) {
+            pf.get(e, pr, n);
+            gf.get(e, gr, n);
+            mf.get(at, mr, n);
+            vf.get(at, vr, n);
+            for (int j = 0; j < n; j++) {
               float gj = gr[j];
               float m1 = (gj - mr[j]) * c1 + mr[j];
               float v1 = (gj * gj - vr[j]) * c2 + vr[j];
@@ -272,9 +283,9 @@ public sealed interface TableMethod {
               vr[j] = v1;
               pr[j] = pr[j] + -s * (m1 / ((float) Math.sqrt(v1) + e0));
             }
-            mf.set(at, mr);
-            vf.set(at, vr);
-            pf.set(e, pr);
+            mf.set(at, mr, n);
+            vf.set(at, vr, n);
+            pf.set(e, pr, n);
           }
           return;
         }

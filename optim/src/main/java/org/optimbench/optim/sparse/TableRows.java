@@ -64,14 +64,14 @@ abstract sealed class TableRows {
       b.put((int) i, v);
     }
 
-    /** Elements {@code i .. i + dst.length - 1} into {@code dst}, in one bulk read. */
-    void get(long i, float[] dst) {
-      b.get((int) i, dst, 0, dst.length);
+    /** Elements {@code i .. i + n - 1} into {@code dst[0, n)}, in one bulk read. */
+    void get(long i, float[] dst, int n) {
+      b.get((int) i, dst, 0, n);
     }
 
-    /** {@code src} into elements {@code i .. i + src.length - 1}, in one bulk write. */
-    void set(long i, float[] src) {
-      b.put((int) i, src, 0, src.length);
+    /** {@code src[0, n)} into elements {@code i .. i + n - 1}, in one bulk write. */
+    void set(long i, float[] src, int n) {
+      b.put((int) i, src, 0, n);
     }
 
     @Override

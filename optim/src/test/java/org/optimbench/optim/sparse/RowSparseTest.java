@@ -203,6 +203,78 @@ class RowSparseTest {
     assertTrue(sb.bitwiseEquals(s.child("base")), "the base's state is Adam's on b alone");
   }
 
+  /**
+   * The base's parameters and state are its own on the dense segments alone, bit for bit, and so
+   * are the parameters it evaluates at (schedule-free AdamW's average), with the table's entries
+   * left as they are: with dense segments on both sides of the table (two ranges, gathered into a
+   * compact model and written back) and with the table first (one range at an offset, stepped in
+   * place as a view).
+   */
+  @ParameterizedTest(name = "{0} denseOnBothSides={1}")
+  @CsvSource({
+    "adam, true",
+    "schedule_free_adamw, true",
+    "adam, false",
+    "schedule_free_adamw, false"
+  })
+  void baseStepsOnTheDenseSegmentsWhereverTheyLie(String baseName, boolean bothSides) {
+    int before = bothSides ? 2 : 0;
+    int after = 5 - before;
+    ParamLayout.Builder lb = ParamLayout.builder();
+    if (bothSides) lb.add("a", before);
+    ParamLayout layout = lb.add("w", ROWS, WIDTH).add("c", after).build();
+    EmbeddingTable t = new EmbeddingTable("w", before, ROWS, WIDTH, WIDTH, 1);
+    int n = 5 + ROWS * WIDTH;
+    int[] dense = new int[5];
+    for (int k = 0; k < 5; k++) dense[k] = k < before ? k : n - 5 + k;
+    INDArray p = Nd4j.zeros(DataType.FLOAT, n);
+    INDArray g = Nd4j.zeros(DataType.FLOAT, n);
+    for (int i = 0; i < n; i++) p.putScalar(i, 0.01 * (i % 7) - 0.02);
+    ModelView full = new ModelView(layout, p, g, List.of(t));
+    Map<String, Object> base = Map.of("name", baseName, "hparams", Map.of("lr", 0.05));
+    Optimizer opt =
+        OptimizerRegistry.create(
+            Spec.of(
+                "row_sparse",
+                "base",
+                base,
+                "tables",
+                Map.of("name", "lazy_adam", "hparams", Map.of("lr", 0.01))));
+    OptimizerState s = opt.init(full);
+    Optimizer alone = OptimizerRegistry.create(Spec.of(baseName, "lr", 0.05));
+    INDArray b = Nd4j.zeros(DataType.FLOAT, 5);
+    INDArray gb = Nd4j.zeros(DataType.FLOAT, 5);
+    for (int k = 0; k < 5; k++) b.putScalar(k, p.getDouble(dense[k]));
+    ModelView bv = new ModelView(ParamLayout.single("dense", 5), b, gb);
+    OptimizerState sb = alone.init(bv);
+    for (int step = 0; step < 4; step++) {
+      g.assign(0);
+      for (int k = 0; k < 5; k++) {
+        double v = Math.sin(step + 3.0 * k);
+        g.putScalar(dense[k], v);
+        gb.putScalar(k, v);
+      }
+      g.putScalar(before + step * WIDTH, 0.5); // one row of the table
+      Optimizers.step(opt, full, s, StepContext.of(step));
+      Optimizers.step(alone, bv, sb, StepContext.of(step));
+    }
+    for (int k = 0; k < 5; k++)
+      assertEquals(b.getDouble(k), p.getDouble(dense[k]), 0.0, "dense entry " + dense[k]);
+    assertTrue(sb.bitwiseEquals(s.child("base")), "the base's state is its own on the dense part");
+    double[] table = m(p, before, n - after);
+    INDArray eval = opt.evalParams(full, s);
+    INDArray evalAlone = alone.evalParams(bv, sb);
+    for (int k = 0; k < 5; k++)
+      assertEquals(evalAlone.getDouble(k), eval.getDouble(dense[k]), 0.0, "eval " + dense[k]);
+    assertArrayEquals(table, m(eval, before, n - after), 0.0, "the table's entries at eval");
+    for (int k = 0; k < 5; k++)
+      assertEquals(b.getDouble(k), p.getDouble(dense[k]), 0.0, "evaluating moved " + dense[k]);
+  }
+
+  private static double[] m(INDArray v, int from, int to) {
+    return v.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to)).toDoubleVector();
+  }
+
   /** Rows without a gradient keep their weights and their moments, bit for bit. */
   @Test
   void untouchedRowsAndTheirStateStayPut() {
