@@ -8,11 +8,43 @@ JVM_FLAGS=(
   --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
   --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
   --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-exports=java.base/sun.security.action=ALL-UNNAMED
+  # The JDK's vector API, for the fused optimizer steps' cube root (optim/.../internal/VectorMath.java);
+  # without it they take a slower plain-Java path. The JVM then prints one "Using incubator modules" line.
+  --add-modules=jdk.incubator.vector
   # Logs (Spark's included, with stack traces) go to a file, the console keeps the jobs' own lines
   # (data-prep/src/main/resources/optimbench-log4j2.properties); OPTIMBENCH_LOG_DIR moves the files.
   -Dlog4j2.configurationFile=optimbench-log4j2.properties -Dspark.ui.enabled=false
 )
 LOG_DIR="${OPTIMBENCH_LOG_DIR:-$ROOT/work/logs}"
+
+# A JVM given the vector API prints this line as it starts. It says nothing a user can act on, and
+# the console is kept to the jobs' own lines (a bad input's error stays one line), so run_java drops
+# it from the JVM's stderr.
+INCUBATOR_LINE='WARNING: Using incubator modules: jdk.incubator.vector'
+
+# run_java CMD...: runs CMD (a JVM, or spark-submit) with INCUBATOR_LINE dropped from its stderr,
+# the rest passed on line by line, and returns CMD's status once the filter has written its last
+# line (so nothing arrives after the script has ended). CMD runs in the background so that this
+# shell can pass on TERM, INT and HUP sent to it, as TERM: a background command of a non-interactive
+# shell starts with INT ignored, and a JVM leaves a signal alone that was ignored when it started.
+run_java() {
+  local pid filter rc=0
+  exec 4> >(grep -v -x -F --line-buffered -e "$INCUBATOR_LINE" >&2 || true)
+  filter=$!
+  "$@" 2>&4 4>&- &
+  pid=$!
+  exec 4>&-
+  trap 'kill -TERM "$pid" 2>/dev/null || true' TERM INT HUP
+  while :; do
+    rc=0
+    wait "$pid" || rc=$?
+    # a trapped signal ends the wait early, with CMD still running
+    kill -0 "$pid" 2>/dev/null || break
+  done
+  trap - TERM INT HUP
+  wait "$filter" 2>/dev/null || true
+  return "$rc"
+}
 
 # ND4J's native ops use OpenMP. On a machine whose cores are shared (Spark workers on the same
 # host, other processes), two OpenMP threads per process made elementwise ops many times slower,
@@ -54,5 +86,7 @@ run_main() {
   ensure_built "$module"
   mkdir -p "$LOG_DIR"
   local log="$LOG_DIR/$(basename "$0")-$(date +%Y%m%d-%H%M%S)-$$.log"
-  exec java ${JAVA_OPTS:-} "${JVM_FLAGS[@]}" -Doptimbench.log.file="$log" -cp "$(classpath "$module")" "$cls" "$@"
+  local rc=0
+  run_java java ${JAVA_OPTS:-} "${JVM_FLAGS[@]}" -Doptimbench.log.file="$log" -cp "$(classpath "$module")" "$cls" "$@" || rc=$?
+  exit "$rc"
 }

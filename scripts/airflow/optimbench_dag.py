@@ -44,13 +44,14 @@ MAINS = {
     "train": "org.optimbench.jobs.train.Train",
     "compare": "org.optimbench.jobs.compare.Compare",
 }
-# The flags of scripts/lib.sh (JVM_FLAGS): ND4J and Spark on Java 17.
+# The flags of scripts/lib.sh (JVM_FLAGS): ND4J and Spark on Java 17, and the JDK's vector API.
 JAVA17_FLAGS = " ".join([
     "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
     "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
     "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED", "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
     "--add-opens=java.base/java.net=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
     "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED", "--add-exports=java.base/sun.security.action=ALL-UNNAMED",
+    "--add-modules=jdk.incubator.vector",
 ])
 OMP_NUM_THREADS = os.environ.get("OMP_NUM_THREADS", "1")
 MALLOC_ARENA_MAX = os.environ.get("MALLOC_ARENA_MAX", "2")  # see scripts/lib.sh

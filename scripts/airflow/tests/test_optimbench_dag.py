@@ -243,7 +243,7 @@ def spark_home(body):
 
 
 def lib_sh_flags():
-    return re.findall(r"--add-(?:opens|exports)=\S+", (ROOT / "scripts/lib.sh").read_text())
+    return re.findall(r"--add-(?:opens|exports|modules)=\S+", (ROOT / "scripts/lib.sh").read_text())
 
 
 def jobjar_name():

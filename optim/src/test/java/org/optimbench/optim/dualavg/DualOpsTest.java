@@ -4,20 +4,49 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.optimbench.optim.internal.VectorMath;
 
 /**
- * The fused path's cube root (chunk version of {@link DualOps#cubeRootPlus}) against Math.cbrt and
- * against the ND4J-op version.
+ * The fused path's cube root (chunk version of {@link DualOps#cubeRootPlus}), both of its forms
+ * (the vector API's and the plain-Java one), against Math.cbrt and against the ND4J-op version.
  */
 class DualOpsTest {
   private static final int N = 4096;
 
+  /** The form under test; the vector form must be on where the test JVM can run it. */
+  private static void requireForm(boolean vector) {
+    if (!vector) return;
+    String arch = System.getProperty("os.arch");
+    Assumptions.assumeTrue(
+        arch.equals("amd64") || arch.equals("x86_64"), "the vector form is for x86-64");
+    assertTrue(
+        VectorMath.ON,
+        "the vector API is off in the test JVM: --add-modules=jdk.incubator.vector missing?");
+  }
+
+  private static void cubeRootPlus(
+      boolean vector, float[] nu, float eps, boolean zeroToInf, float[] out, int len) {
+    requireForm(vector);
+    if (vector) DualOps.vectorCubeRootPlus(nu, eps, zeroToInf, out, len);
+    else DualOps.javaCubeRootPlus(nu, eps, zeroToInf, out, len);
+  }
+
+  private static void cubeRootPlus(
+      boolean vector, double[] nu, double eps, boolean zeroToInf, double[] out, int len) {
+    requireForm(vector);
+    if (vector) DualOps.vectorCubeRootPlus(nu, eps, zeroToInf, out, len);
+    else DualOps.javaCubeRootPlus(nu, eps, zeroToInf, out, len);
+  }
+
   /**
-   * Values over the whole positive range, with zeros, subnormals, huge values and +inf mixed in.
+   * Values over the whole positive range, with zeros, subnormals, huge values, +inf and NaN mixed
+   * in.
    */
   private static double[] values(long seed, boolean floatRange) {
     Random r = new Random(seed);
@@ -31,6 +60,7 @@ class DualOpsTest {
         case 1 -> v[i] = minSub * (1 + r.nextInt(1000));
         case 2 -> v[i] = huge * r.nextDouble();
         case 3 -> v[i] = Double.POSITIVE_INFINITY;
+        case 4 -> v[i] = Double.NaN;
         default -> {}
       }
       if (floatRange) v[i] = (float) v[i];
@@ -38,8 +68,9 @@ class DualOpsTest {
     return v;
   }
 
-  @Test
-  void onlyExactZerosBecomeInfinite() {
+  @ParameterizedTest(name = "vector={0}")
+  @ValueSource(booleans = {false, true})
+  void onlyExactZerosBecomeInfinite(boolean vector) {
     // the reference's rms[rms == 0] = inf; a cube root of 1e-6 or 1e-10 is not zero
     INDArray out =
         DualOps.cubeRootPlus(
@@ -51,19 +82,25 @@ class DualOpsTest {
     assertEquals(1e-6, out.getDouble(1), 1e-20);
     assertEquals(1e-10, out.getDouble(2), 1e-24);
     double[] chunk = new double[3];
-    DualOps.cubeRootPlus(new double[] {0.0, 1e-18, 1e-30}, 0, true, chunk, 3);
+    cubeRootPlus(vector, new double[] {0.0, 1e-18, 1e-30}, 0, true, chunk, 3);
+    float[] floats = new float[3];
+    cubeRootPlus(vector, new float[] {0f, 1e-18f, 1e-30f}, 0f, true, floats, 3);
+    assertEquals(Float.POSITIVE_INFINITY, floats[0]);
+    assertEquals(1e-6f, floats[1], 1e-12f);
+    assertEquals(1e-10f, floats[2], 1e-16f);
     assertEquals(Double.POSITIVE_INFINITY, chunk[0]);
     assertEquals(1e-6, chunk[1], 1e-20);
     assertEquals(1e-10, chunk[2], 1e-24);
   }
 
-  @Test
-  void floatCubeRootIsWithinThreeUlpOfCbrt() {
+  @ParameterizedTest(name = "vector={0}")
+  @ValueSource(booleans = {false, true})
+  void floatCubeRootIsWithinThreeUlpOfCbrt(boolean vector) {
     double[] v = values(1, true);
     float[] x = new float[N];
     for (int i = 0; i < N; i++) x[i] = (float) v[i];
     float[] out = new float[N];
-    DualOps.cubeRootPlus(x, 0f, false, out, N);
+    cubeRootPlus(vector, x, 0f, false, out, N);
     for (int i = 0; i < N; i++) {
       float expected = (float) Math.cbrt(x[i]);
       int ulps = Math.abs(Float.floatToIntBits(out[i]) - Float.floatToIntBits(expected));
@@ -71,11 +108,12 @@ class DualOpsTest {
     }
   }
 
-  @Test
-  void doubleCubeRootIsWithinThreeUlpOfCbrt() {
+  @ParameterizedTest(name = "vector={0}")
+  @ValueSource(booleans = {false, true})
+  void doubleCubeRootIsWithinThreeUlpOfCbrt(boolean vector) {
     double[] x = values(2, false);
     double[] out = new double[N];
-    DualOps.cubeRootPlus(x, 0.0, false, out, N);
+    cubeRootPlus(vector, x, 0.0, false, out, N);
     for (int i = 0; i < N; i++) {
       double expected = Math.cbrt(x[i]);
       long ulps = Math.abs(Double.doubleToLongBits(out[i]) - Double.doubleToLongBits(expected));
@@ -83,15 +121,16 @@ class DualOpsTest {
     }
   }
 
-  @Test
-  void epsAndZeroToInfAsTheNd4jVersion() {
+  @ParameterizedTest(name = "vector={0}")
+  @ValueSource(booleans = {false, true})
+  void epsAndZeroToInfAsTheNd4jVersion(boolean vector) {
     for (double eps : new double[] {0, 1e-6}) {
       for (boolean zeroToInf : new boolean[] {false, true}) {
         double[] v = values(3, false);
         for (int i = 0; i < N; i++)
           v[i] = Math.min(v[i], 1e30); // ND4J's pow: keep to the range the optimizers see
         double[] out = new double[N];
-        DualOps.cubeRootPlus(v, eps, zeroToInf, out, N);
+        cubeRootPlus(vector, v, eps, zeroToInf, out, N);
         INDArray expected =
             DualOps.cubeRootPlus(
                 Nd4j.createFromArray(v),
@@ -100,13 +139,13 @@ class DualOpsTest {
                 zeroToInf);
         for (int i = 0; i < N; i++) {
           double e = expected.getDouble(i);
-          if (Double.isInfinite(e) || e == 0) {
+          if (Double.isInfinite(e) || e == 0 || Double.isNaN(e)) {
             assertEquals(
                 e, out[i], "nu = " + v[i] + ", eps = " + eps + ", zeroToInf = " + zeroToInf);
           } else {
             // ND4J computes pow(x, 1/3) with 1/3 rounded (by 1.85e-17), which moves it from the
-            // cube root
-            // by a relative x^(-1.85e-17) - 1, about 1.85e-17 |ln x|: up to 1.4e-14 for subnormal x
+            // cube root by a relative x^(-1.85e-17) - 1, about 1.85e-17 |ln x|: up to 1.4e-14 for
+            // subnormal x
             double tol = Math.abs(e) * (1e-15 + 2e-17 * Math.abs(Math.log(v[i])));
             assertEquals(e, out[i], tol, "nu = " + v[i] + ", eps = " + eps);
           }
