@@ -9,10 +9,14 @@ import org.optimbench.optim.internal.Fused;
  * <pre>
  * Moments (per segment): operands g, x (read), m, v (updated);
  *   sums &lt;x, g&gt;, &lt;x, m_new&gt;, &lt;m_new, m_new / D&gt;
- *   m = β1 m + (1 − β1) g;  v = β2 v + (1 − β2) g²;  D = sqrt(v / bc2) + eps
+ *   m = β1 m + (1 − β1) g;  v = β2 v + (1 − β2) g²;  D = sqrt(v · (1 / bc2)) + eps
  * Update: operands m, v (read), x (updated)
- *   x = (pre · x − τ m / D) / post     (pre, post: the two weight-decay forms, 1 when unused)
+ *   x = (pre · x − τ m / D) · (1 / post)     (pre, post: the two weight-decay forms, 1 when unused)
  * </pre>
+ *
+ * The two divisions by step constants are multiplications by their reciprocals (within an ulp of
+ * the reference's division): with its two square roots and two divisions per element left, the step
+ * is bound by that arithmetic more than by its memory traffic (BENCHMARKS.md, optimizer step).
  */
 final class MomoAdamKernel {
   private MomoAdamKernel() {}
@@ -33,7 +37,7 @@ final class MomoAdamKernel {
       float a1 = (float) (1 - beta1);
       float b2 = (float) beta2;
       float a2 = (float) (1 - beta2);
-      float bc = (float) bc2;
+      float ibc = (float) (1 / bc2);
       float e = (float) eps;
       float[] xg = acc[0];
       float[] xm = acc[1];
@@ -47,7 +51,7 @@ final class MomoAdamKernel {
       for (int j = 0; j < len; j++) {
         float mj = m[j];
         xm[j] += x[j] * mj;
-        mr[j] += mj * (mj / ((float) Math.sqrt(v[j] / bc) + e));
+        mr[j] += mj * (mj / ((float) Math.sqrt(v[j] * ibc) + e));
       }
     }
 
@@ -61,7 +65,7 @@ final class MomoAdamKernel {
       double a1 = 1 - beta1;
       double b2 = beta2;
       double a2 = 1 - beta2;
-      double bc = bc2;
+      double ibc = 1 / bc2;
       double e = eps;
       double[] xg = acc[0];
       double[] xm = acc[1];
@@ -75,7 +79,7 @@ final class MomoAdamKernel {
       for (int j = 0; j < len; j++) {
         double mj = m[j];
         xm[j] += x[j] * mj;
-        mr[j] += mj * (mj / (Math.sqrt(v[j] / bc) + e));
+        mr[j] += mj * (mj / (Math.sqrt(v[j] * ibc) + e));
       }
     }
   }
@@ -89,15 +93,15 @@ final class MomoAdamKernel {
       float[] x = c[2];
       float dc = (float) pre;
       float step = (float) -tau;
-      float div = (float) post;
-      float bc = (float) bc2;
+      float ipost = (float) (1 / post);
+      float ibc = (float) (1 / bc2);
       float e = (float) eps;
       if (post == 1) {
         for (int j = 0; j < len; j++)
-          x[j] = x[j] * dc + step * (m[j] / ((float) Math.sqrt(v[j] / bc) + e));
+          x[j] = x[j] * dc + step * (m[j] / ((float) Math.sqrt(v[j] * ibc) + e));
       } else {
         for (int j = 0; j < len; j++)
-          x[j] = (x[j] * dc + step * (m[j] / ((float) Math.sqrt(v[j] / bc) + e))) / div;
+          x[j] = (x[j] * dc + step * (m[j] / ((float) Math.sqrt(v[j] * ibc) + e))) * ipost;
       }
     }
 
@@ -108,14 +112,15 @@ final class MomoAdamKernel {
       double[] x = c[2];
       double dc = pre;
       double step = -tau;
-      double div = post;
-      double bc = bc2;
+      double ipost = 1 / post;
+      double ibc = 1 / bc2;
       double e = eps;
       if (post == 1) {
-        for (int j = 0; j < len; j++) x[j] = x[j] * dc + step * (m[j] / (Math.sqrt(v[j] / bc) + e));
+        for (int j = 0; j < len; j++)
+          x[j] = x[j] * dc + step * (m[j] / (Math.sqrt(v[j] * ibc) + e));
       } else {
         for (int j = 0; j < len; j++)
-          x[j] = (x[j] * dc + step * (m[j] / (Math.sqrt(v[j] / bc) + e))) / div;
+          x[j] = (x[j] * dc + step * (m[j] / (Math.sqrt(v[j] * ibc) + e))) * ipost;
       }
     }
   }
