@@ -27,6 +27,11 @@ record AdamKernel(
     boolean amsgrad)
     implements Fused.Kernel {
   @Override
+  public Fused.Direct direct() {
+    return new AdamDirect(this);
+  }
+
+  @Override
   public void floats(float[][] c, int len, float[][] acc) {
     float[] g = c[0];
     float[] m = c[1];

@@ -1,5 +1,6 @@
 package org.optimbench.optim.internal;
 
+import java.nio.ByteBuffer;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -14,6 +15,7 @@ import java.util.function.IntConsumer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.optimbench.optim.HostBytes;
 
 /**
  * The CPU fast path of an optimizer step: one pass over equal-length vectors (parameters, gradient,
@@ -109,6 +111,7 @@ public final class Fused {
           });
   private static final AtomicLong PASSES = new AtomicLong();
   private static final AtomicLong PARALLEL_PASSES = new AtomicLong();
+  private static final AtomicLong DIRECT_PASSES = new AtomicLong();
 
   private Fused() {}
 
@@ -118,6 +121,11 @@ public final class Fused {
    */
   public static long passes() {
     return PASSES.get();
+  }
+
+  /** How many fused passes have run a {@link Direct} kernel in this JVM. */
+  public static long directPasses() {
+    return DIRECT_PASSES.get();
   }
 
   /** How many fused passes have run on more than one thread in this JVM. */
@@ -234,6 +242,35 @@ public final class Fused {
     void floats(float[][] c, int len, float[][] acc);
 
     void doubles(double[][] c, int len, double[][] acc);
+
+    /**
+     * The same arithmetic on the operands' native memory ({@link Direct}), or null. Asked for only
+     * where {@link VectorMath#on()}; a kernel with sums has none.
+     */
+    default Direct direct() {
+      return null;
+    }
+  }
+
+  /**
+   * A kernel's arithmetic written with the JDK's vector API ({@link VectorMath}) on the operands'
+   * native buffers, with no chunk copies: a pass runs it block by block in place of {@link
+   * Kernel#floats}/{@link Kernel#doubles} where {@link VectorMath#on()}. An Adam pass over 10M
+   * floats measured about 1.7 times faster so, against the chunked loops at the same arithmetic
+   * (BENCHMARKS.md, "Measurements behind code choices"). It must compute every element with the
+   * same operations in the same order as the kernel's loops, so both forms give the same bits
+   * ({@code FusedDirectTest}); implementations live in classes of their own, loaded only when a
+   * pass runs them.
+   */
+  public interface Direct {
+    /**
+     * Elements {@code [0, len)} of the operands (in declaration order): operand {@code i}'s element
+     * 0 is at byte {@code at[i]} of {@code b[i]} (native byte order).
+     */
+    void floats(ByteBuffer[] b, int[] at, int len);
+
+    /** As {@link #floats}, float64 operands. */
+    void doubles(ByteBuffer[] b, int[] at, int len);
   }
 
   /** A new pass; declare its operands in the order the kernel reads its chunks. */
@@ -254,6 +291,7 @@ public final class Fused {
     private FloatBuffer[] floatBufs;
     private DoubleBuffer[] doubleBufs;
     private int[] base;
+    private ByteBuffer[] bytes; // the operands' buffers as bytes, for a Direct kernel
 
     private Pass() {}
 
@@ -307,16 +345,31 @@ public final class Fused {
       int blocks = (n + BLOCK - 1) / BLOCK;
       int workers = Math.min(threads(), blocks / MIN_BLOCKS_PER_THREAD);
       double[][] part = new double[blocks][sums.length];
+      Direct direct = sums.length == 0 && VectorMath.on() ? k.direct() : null;
+      if (direct != null) {
+        resolveBytes();
+        DIRECT_PASSES.incrementAndGet();
+      }
       if (workers <= 1) {
-        Chunks c = new Chunks(n, sums.length);
-        for (int b = 0; b < blocks; b++) block(k, c, from, b, n, part[b]);
+        if (direct != null) {
+          int[] at = new int[arrays.size()];
+          for (int b = 0; b < blocks; b++) directBlock(direct, at, from, b, n);
+        } else {
+          Chunks c = new Chunks(n, sums.length);
+          for (int b = 0; b < blocks; b++) block(k, c, from, b, n, part[b]);
+        }
       } else {
         PARALLEL_PASSES.incrementAndGet();
         parallel(
             workers,
             w -> {
-              Chunks c = new Chunks(n, sums.length);
-              for (int b = w; b < blocks; b += workers) block(k, c, from, b, n, part[b]);
+              if (direct != null) {
+                int[] at = new int[arrays.size()];
+                for (int b = w; b < blocks; b += workers) directBlock(direct, at, from, b, n);
+              } else {
+                Chunks c = new Chunks(n, sums.length);
+                for (int b = w; b < blocks; b += workers) block(k, c, from, b, n, part[b]);
+              }
             });
       }
       for (double[] p : part) for (int i = 0; i < sums.length; i++) sums[i] += p[i];
@@ -388,6 +441,27 @@ public final class Fused {
           }
         }
       }
+    }
+
+    /** Block {@code b} of the pass by a {@link Direct} kernel, on the native buffers. */
+    private void directBlock(Direct direct, int[] at, long from, int b, int n) {
+      int start = b * BLOCK;
+      int len = (int) Math.min((long) (b + 1) * BLOCK, n) - start;
+      int size = floatBufs != null ? Float.BYTES : Double.BYTES;
+      for (int i = 0; i < at.length; i++) at[i] = ((int) from + start) * size;
+      if (floatBufs != null) direct.floats(bytes, at, len);
+      else direct.doubles(bytes, at, len);
+    }
+
+    /**
+     * The operands' memory as native-order bytes, element 0 of each at byte 0 (the pass holds the
+     * arrays, which keeps the memory alive).
+     */
+    private void resolveBytes() {
+      if (bytes != null) return;
+      ByteBuffer[] b = new ByteBuffer[arrays.size()];
+      for (int i = 0; i < b.length; i++) b[i] = HostBytes.of(arrays.get(i));
+      bytes = b;
     }
 
     private void resolve() {

@@ -7,11 +7,12 @@ import java.util.Locale;
  * API ({@code jdk.incubator.vector}) where that runs as vector code, for the fused CPU path's
  * chunks ({@link Fused}).
  *
- * <p>Only the cube root today: MADGRAD's denominator. The plain-Java cube root needs an exponent
- * estimate from the float's bits, and C2 on JDK 17 vectorizes neither the moves between float and
- * int bits nor an integer division, so that estimate runs one element at a time; the vector API's
- * {@code CBRT} is the JDK's Intel SVML routine on x86-64, on a whole vector register (figures:
- * BENCHMARKS.md, "Measurements behind code choices").
+ * <p>The cube root of MADGRAD's denominator here, and the fused passes' {@link Fused.Direct}
+ * kernels. The plain-Java cube root needs an exponent estimate from the float's bits, and C2 on JDK
+ * 17 vectorizes neither the moves between float and int bits nor an integer division, so that
+ * estimate runs one element at a time; the vector API's {@code CBRT} is the JDK's Intel SVML
+ * routine on x86-64, on a whole vector register (figures: BENCHMARKS.md, "Measurements behind code
+ * choices").
  *
  * <p>When it is used ({@link #ON}): the JVM was started with {@code
  * --add-modules=jdk.incubator.vector} (the scripts, {@code scripts/submit/job} and the test runs
@@ -23,10 +24,21 @@ public final class VectorMath {
   /** The switch: {@code false} keeps the plain-Java code even where the vector API is present. */
   public static final String PROPERTY = "optimbench.vector";
 
-  /** True when the vector-API kernels run (see the class comment). */
+  /**
+   * True when the vector API runs as vector code in this JVM and the switch was on at class load
+   * (see the class comment).
+   */
   public static final boolean ON = available();
 
   private VectorMath() {}
+
+  /**
+   * {@link #ON}, and the switch still on: read at every call, so a test can run a pass both ways in
+   * one JVM.
+   */
+  public static boolean on() {
+    return ON && !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").trim());
+  }
 
   private static boolean available() {
     if ("false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").trim())) return false;
