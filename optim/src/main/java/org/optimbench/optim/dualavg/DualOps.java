@@ -30,9 +30,11 @@ final class DualOps {
    * The same denominator on a chunk of the fused CPU path: {@code out = cbrt(nu) + eps}, or +inf
    * where {@code nu} is 0 when {@code eps == 0} and {@code zeroToInf}. ND4J's pow is a per-element
    * libm call, many times the cost of a copy, and Java's {@link Math#cbrt} is not an intrinsic on
-   * JDK 17 (figures: BENCHMARKS.md, "Measurements behind code choices"). Where the vector API runs
-   * ({@link VectorMath#ON}) the cube root is its SVML {@code CBRT} ({@link #vectorCubeRootPlus});
-   * elsewhere it is computed in plain Java ({@link #javaCubeRootPlus}).
+   * JDK 17 (figures: BENCHMARKS.md, "Measurements behind code choices"), so the cube root is
+   * computed here ({@link #javaCubeRootPlus}), with the vector API where it runs ({@link
+   * VectorMath#ON}, {@link #vectorCubeRootPlus}: the same bits, faster). Not the vector API's own
+   * {@code CBRT}: compiled, it is Intel's SVML routine, and before the JIT compiles it a per-lane
+   * {@link Math#cbrt}, an ulp apart at times, so a step's bits would depend on the JIT's timing.
    */
   static void cubeRootPlus(float[] nu, float eps, boolean zeroToInf, float[] out, int len) {
     if (VectorMath.ON) vectorCubeRootPlus(nu, eps, zeroToInf, out, len);
@@ -45,25 +47,15 @@ final class DualOps {
     else javaCubeRootPlus(nu, eps, zeroToInf, out, len);
   }
 
-  /** The cube root by {@link VectorMath#cbrt}, then {@code eps} or the zeros' +inf. */
+  /** The vector form of {@link #javaCubeRootPlus}: the same steps, the same bits. */
   static void vectorCubeRootPlus(float[] nu, float eps, boolean zeroToInf, float[] out, int len) {
-    VectorMath.cbrt(nu, out, len);
-    if (eps != 0) {
-      for (int j = 0; j < len; j++) out[j] += eps;
-    } else if (zeroToInf) {
-      for (int j = 0; j < len; j++) if (out[j] == 0) out[j] = Float.POSITIVE_INFINITY;
-    }
+    VectorCubeRoot.cubeRootPlus(nu, eps, zeroToInf, out, len);
   }
 
   /** As {@link #vectorCubeRootPlus(float[], float, boolean, float[], int)}. */
   static void vectorCubeRootPlus(
       double[] nu, double eps, boolean zeroToInf, double[] out, int len) {
-    VectorMath.cbrt(nu, out, len);
-    if (eps != 0) {
-      for (int j = 0; j < len; j++) out[j] += eps;
-    } else if (zeroToInf) {
-      for (int j = 0; j < len; j++) if (out[j] == 0) out[j] = Double.POSITIVE_INFINITY;
-    }
+    VectorCubeRoot.cubeRootPlus(nu, eps, zeroToInf, out, len);
   }
 
   /**
@@ -74,14 +66,16 @@ final class DualOps {
    * range: within 3 ulp in float and in double; pow(x, 1/3), whose exponent is 1/3 rounded, is
    * itself up to 17 ulp (float) and 10 ulp (double) away. Zero, subnormal, huge, infinite and NaN
    * inputs, where the estimate is poor, the iteration would overflow or be 0/0, take {@link
-   * Math#cbrt}.
+   * Math#cbrt}. Every step is exact integer or IEEE arithmetic, so the result does not depend on
+   * the JIT, and the vector form ({@link VectorCubeRoot#cubeRootPlus}) computes the same steps to
+   * the same bits.
    */
   static void javaCubeRootPlus(float[] nu, float eps, boolean zeroToInf, float[] out, int len) {
     boolean special = false;
     for (int j = 0; j < len; j++) {
       float x = nu[j];
       special |= !(x >= Float.MIN_NORMAL && x < 1e37f);
-      out[j] = Float.intBitsToFloat(Float.floatToRawIntBits(x) / 3 + 0x2a5137a0);
+      out[j] = Float.intBitsToFloat(third(Float.floatToRawIntBits(x)) + 0x2a5137a0);
     }
     for (int it = 0; it < 2; it++) {
       for (int j = 0; j < len; j++) {
@@ -105,13 +99,28 @@ final class DualOps {
     }
   }
 
+  /**
+   * About a third of a float's bits as an int, for the exponent estimate: {@code (i >>> 12) *
+   * 1365}, 1365/4096 = (1 - 1/4096)/3, which falls short of {@code i / 3} by under 0.04 of a
+   * binade, well inside what the Halley steps correct. A shift and a multiplication, where a
+   * division by 3 has no vector form.
+   */
+  static int third(int i) {
+    return (i >>> 12) * 1365;
+  }
+
+  /** As {@link #third(int)}, for a double's bits: {@code (i >>> 24) * ((2^24 - 1) / 3)}. */
+  static long third(long i) {
+    return (i >>> 24) * 5592405L;
+  }
+
   /** As {@link #javaCubeRootPlus(float[], float, boolean, float[], int)}. */
   static void javaCubeRootPlus(double[] nu, double eps, boolean zeroToInf, double[] out, int len) {
     boolean special = false;
     for (int j = 0; j < len; j++) {
       double x = nu[j];
       special |= !(x >= Double.MIN_NORMAL && x < 1e300);
-      out[j] = Double.longBitsToDouble(Double.doubleToRawLongBits(x) / 3 + 0x2a9f7893782da1ceL);
+      out[j] = Double.longBitsToDouble(third(Double.doubleToRawLongBits(x)) + 0x2a9f7893782da1ceL);
     }
     for (int it = 0; it < 3; it++) {
       for (int j = 0; j < len; j++) {

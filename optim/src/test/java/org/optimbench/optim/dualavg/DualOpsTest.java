@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -66,6 +67,38 @@ class DualOpsTest {
       if (floatRange) v[i] = (float) v[i];
     }
     return v;
+  }
+
+  /**
+   * The vector form computes the plain-Java form's steps: the same bits for every input, specials
+   * included, with a partial vector at the end.
+   */
+  @Test
+  void vectorAndJavaFormsGiveTheSameBits() {
+    requireForm(true);
+    int n = N - 3;
+    for (double eps : new double[] {0, 1e-6}) {
+      for (boolean zeroToInf : new boolean[] {false, true}) {
+        double[] v = values(4, false);
+        double[] dj = new double[n];
+        double[] dv = new double[n];
+        DualOps.javaCubeRootPlus(v, eps, zeroToInf, dj, n);
+        DualOps.vectorCubeRootPlus(v, eps, zeroToInf, dv, n);
+        float[] x = new float[n];
+        double[] vf = values(5, true);
+        for (int i = 0; i < n; i++) x[i] = (float) vf[i];
+        float[] fj = new float[n];
+        float[] fv = new float[n];
+        DualOps.javaCubeRootPlus(x, (float) eps, zeroToInf, fj, n);
+        DualOps.vectorCubeRootPlus(x, (float) eps, zeroToInf, fv, n);
+        for (int i = 0; i < n; i++) {
+          assertEquals(
+              Double.doubleToRawLongBits(dj[i]), Double.doubleToRawLongBits(dv[i]), "nu = " + v[i]);
+          assertEquals(
+              Float.floatToRawIntBits(fj[i]), Float.floatToRawIntBits(fv[i]), "nu = " + x[i]);
+        }
+      }
+    }
   }
 
   @ParameterizedTest(name = "vector={0}")
