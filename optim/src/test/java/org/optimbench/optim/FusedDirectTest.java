@@ -29,6 +29,14 @@ class FusedDirectTest {
         "{name: adam, hparams: {lr: 0.01, amsgrad: true}}",
         "{name: adamw, hparams: {lr: 0.01, weight_decay: 0.1}}",
         "{name: clip, hparams: {max_norm: 0.5, base: {name: adam, hparams: {lr: 0.01}}}}",
+        "{name: momo_adam, hparams: {lr: 0.1, weight_decay: 0.1}}",
+        "{name: momo_adam, hparams: {lr: 0.1}}",
+        "{name: momo, hparams: {lr: 1.0, weight_decay: 0.1}}",
+        "{name: mechanic, hparams: {base: {name: sgd, hparams: {lr: 0.01, momentum: 0.9}}}}",
+        "{name: graft, hparams: {granularity: global, magnitude: {name: adam, hparams: {lr: 0.01}}, direction: {name: sgd, hparams: {lr: 0.01, momentum: 0.9}}}}",
+        "{name: graft, hparams: {granularity: layer, magnitude: {name: momo, hparams: {lr: 1.0}}, direction: {name: sgd, hparams: {lr: 0.01, momentum: 0.9}}}}",
+        "{name: marthe, hparams: {lr: 0.01, momentum: 0.9, hyper_lr: 1e-8, alpha: 0}}",
+        "{name: rtho, hparams: {lr: 0.01, hyper_lr: 1e-8, alpha: 0}}",
       })
   void directKernelsGiveTheChunkedLoopsBits(String spec) {
     String arch = System.getProperty("os.arch");

@@ -75,7 +75,7 @@ final class DualOps {
     for (int j = 0; j < len; j++) {
       float x = nu[j];
       special |= !(x >= Float.MIN_NORMAL && x < 1e37f);
-      out[j] = Float.intBitsToFloat(third(Float.floatToRawIntBits(x)) + 0x2a5137a0);
+      out[j] = Float.intBitsToFloat(third(Float.floatToRawIntBits(x)) + FLOAT_MAGIC);
     }
     for (int it = 0; it < 2; it++) {
       for (int j = 0; j < len; j++) {
@@ -85,17 +85,61 @@ final class DualOps {
         out[j] = a * ((a3 + 2f * x) / (a3 * 2f + x));
       }
     }
+    if (special) for (int j = 0; j < len; j++) out[j] = cubeRootIfSpecial(nu[j], out[j]);
+    plus(out, eps, zeroToInf, len);
+  }
+
+  /** The exponent estimate's constant: the bits of 1 less a third of them, tuned (float). */
+  static final int FLOAT_MAGIC = 0x2a5137a0;
+
+  /** As {@link #FLOAT_MAGIC}, for doubles. */
+  static final long DOUBLE_MAGIC = 0x2a9f7893782da1ceL;
+
+  /** One element's cube root by {@link #javaCubeRootPlus}'s steps (without eps). */
+  static float cubeRoot(float x) {
+    float a = Float.intBitsToFloat(third(Float.floatToRawIntBits(x)) + FLOAT_MAGIC);
+    for (int it = 0; it < 2; it++) {
+      float a3 = a * a * a;
+      a = a * ((a3 + 2f * x) / (a3 * 2f + x));
+    }
+    return cubeRootIfSpecial(x, a);
+  }
+
+  /** As {@link #cubeRoot(float)}. */
+  static double cubeRoot(double x) {
+    double a = Double.longBitsToDouble(third(Double.doubleToRawLongBits(x)) + DOUBLE_MAGIC);
+    for (int it = 0; it < 3; it++) {
+      double a3 = a * a * a;
+      a = a * ((a3 + 2 * x) / (a3 * 2 + x));
+    }
+    return cubeRootIfSpecial(x, a);
+  }
+
+  /** {@link Math#cbrt} where the iteration does not apply (zero, subnormal, huge, inf, NaN). */
+  static float cubeRootIfSpecial(float x, float root) {
+    return x >= Float.MIN_NORMAL && x < 1e37f ? root : (float) Math.cbrt(x);
+  }
+
+  /** As {@link #cubeRootIfSpecial(float, float)}. */
+  static double cubeRootIfSpecial(double x, double root) {
+    return x >= Double.MIN_NORMAL && x < 1e300 ? root : Math.cbrt(x);
+  }
+
+  /** {@code out += eps}, or with eps == 0 and zeroToInf, +inf where the root is 0. */
+  static void plus(float[] out, float eps, boolean zeroToInf, int len) {
     if (eps != 0) {
       for (int j = 0; j < len; j++) out[j] += eps;
+    } else if (zeroToInf) {
+      for (int j = 0; j < len; j++) if (out[j] == 0) out[j] = Float.POSITIVE_INFINITY;
     }
-    if (special) {
-      for (int j = 0; j < len; j++) {
-        float x = nu[j];
-        if (!(x >= Float.MIN_NORMAL && x < 1e37f)) {
-          float c = (float) Math.cbrt(x);
-          out[j] = eps != 0 ? c + eps : c == 0 && zeroToInf ? Float.POSITIVE_INFINITY : c;
-        }
-      }
+  }
+
+  /** As {@link #plus(float[], float, boolean, int)}. */
+  static void plus(double[] out, double eps, boolean zeroToInf, int len) {
+    if (eps != 0) {
+      for (int j = 0; j < len; j++) out[j] += eps;
+    } else if (zeroToInf) {
+      for (int j = 0; j < len; j++) if (out[j] == 0) out[j] = Double.POSITIVE_INFINITY;
     }
   }
 
@@ -120,7 +164,7 @@ final class DualOps {
     for (int j = 0; j < len; j++) {
       double x = nu[j];
       special |= !(x >= Double.MIN_NORMAL && x < 1e300);
-      out[j] = Double.longBitsToDouble(third(Double.doubleToRawLongBits(x)) + 0x2a9f7893782da1ceL);
+      out[j] = Double.longBitsToDouble(third(Double.doubleToRawLongBits(x)) + DOUBLE_MAGIC);
     }
     for (int it = 0; it < 3; it++) {
       for (int j = 0; j < len; j++) {
@@ -130,17 +174,7 @@ final class DualOps {
         out[j] = a * ((a3 + 2 * x) / (a3 * 2 + x));
       }
     }
-    if (eps != 0) {
-      for (int j = 0; j < len; j++) out[j] += eps;
-    }
-    if (special) {
-      for (int j = 0; j < len; j++) {
-        double x = nu[j];
-        if (!(x >= Double.MIN_NORMAL && x < 1e300)) {
-          double c = Math.cbrt(x);
-          out[j] = eps != 0 ? c + eps : c == 0 && zeroToInf ? Double.POSITIVE_INFINITY : c;
-        }
-      }
-    }
+    if (special) for (int j = 0; j < len; j++) out[j] = cubeRootIfSpecial(nu[j], out[j]);
+    plus(out, eps, zeroToInf, len);
   }
 }

@@ -2,9 +2,6 @@ package org.optimbench.optim.dualavg;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.LongVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -20,95 +17,63 @@ final class VectorCubeRoot {
 
   private VectorCubeRoot() {}
 
-  /**
-   * {@link DualOps#javaCubeRootPlus}'s cube root of each lane, the same steps: the estimate from
-   * the bits, two (float) or three (double) Halley steps, {@link Math#cbrt} for the special lanes.
-   */
-  static FloatVector cbrt(FloatVector x) {
-    IntVector i = x.reinterpretAsInts();
-    FloatVector a =
-        i.lanewise(VectorOperators.LSHR, 12).mul(1365).add(0x2a5137a0).reinterpretAsFloats();
-    for (int it = 0; it < 2; it++) {
+  /** {@link DualOps#cubeRootPlus(float[], float, boolean, float[], int)}. */
+  static void cubeRootPlus(float[] nu, float eps, boolean zeroToInf, float[] out, int len) {
+    boolean special = false;
+    int j = 0;
+    int end = F.loopBound(len);
+    for (; j < end; j += F.length()) {
+      FloatVector x = FloatVector.fromArray(F, nu, j);
+      FloatVector a =
+          x.reinterpretAsInts()
+              .lanewise(VectorOperators.LSHR, 12)
+              .mul(1365)
+              .add(DualOps.FLOAT_MAGIC)
+              .reinterpretAsFloats();
       FloatVector a3 = a.mul(a).mul(a);
       a = a.mul(a3.add(x.mul(2f)).div(a3.mul(2f).add(x)));
+      a3 = a.mul(a).mul(a);
+      a = a.mul(a3.add(x.mul(2f)).div(a3.mul(2f).add(x)));
+      a.intoArray(out, j);
+      special |=
+          x.compare(VectorOperators.GE, Float.MIN_NORMAL)
+              .and(x.compare(VectorOperators.LT, 1e37f))
+              .not()
+              .anyTrue();
     }
-    VectorMask<Float> special =
-        x.compare(VectorOperators.GE, Float.MIN_NORMAL)
-            .and(x.compare(VectorOperators.LT, 1e37f))
-            .not();
-    return special.anyTrue() ? special(x, a, special) : a;
+    for (; j < len; j++) out[j] = DualOps.cubeRoot(nu[j]);
+    if (special) for (int i = 0; i < end; i++) out[i] = DualOps.cubeRootIfSpecial(nu[i], out[i]);
+    DualOps.plus(out, eps, zeroToInf, len);
   }
 
-  /**
-   * The special lanes by {@link Math#cbrt}. A method of its own, rarely run, so that {@link
-   * #cbrt(FloatVector)} stays small enough for the JIT to inline (a vector passed to a call that is
-   * not inlined is boxed on the heap).
-   */
-  private static FloatVector special(FloatVector x, FloatVector a, VectorMask<Float> special) {
-    float[] xs = x.toArray();
-    float[] as = a.toArray();
-    for (int l = 0; l < xs.length; l++) if (special.laneIsSet(l)) as[l] = (float) Math.cbrt(xs[l]);
-    return FloatVector.fromArray(F, as, 0);
-  }
-
-  /** As {@link #cbrt(FloatVector)}. */
-  static DoubleVector cbrt(DoubleVector x) {
-    LongVector i = x.reinterpretAsLongs();
-    DoubleVector a =
-        i.lanewise(VectorOperators.LSHR, 24)
-            .mul(5592405L)
-            .add(0x2a9f7893782da1ceL)
-            .reinterpretAsDoubles();
-    for (int it = 0; it < 3; it++) {
+  /** {@link DualOps#cubeRootPlus(double[], double, boolean, double[], int)}. */
+  static void cubeRootPlus(double[] nu, double eps, boolean zeroToInf, double[] out, int len) {
+    boolean special = false;
+    int j = 0;
+    int end = D.loopBound(len);
+    for (; j < end; j += D.length()) {
+      DoubleVector x = DoubleVector.fromArray(D, nu, j);
+      DoubleVector a =
+          x.reinterpretAsLongs()
+              .lanewise(VectorOperators.LSHR, 24)
+              .mul(5592405L)
+              .add(DualOps.DOUBLE_MAGIC)
+              .reinterpretAsDoubles();
       DoubleVector a3 = a.mul(a).mul(a);
       a = a.mul(a3.add(x.mul(2.0)).div(a3.mul(2.0).add(x)));
+      a3 = a.mul(a).mul(a);
+      a = a.mul(a3.add(x.mul(2.0)).div(a3.mul(2.0).add(x)));
+      a3 = a.mul(a).mul(a);
+      a = a.mul(a3.add(x.mul(2.0)).div(a3.mul(2.0).add(x)));
+      a.intoArray(out, j);
+      special |=
+          x.compare(VectorOperators.GE, Double.MIN_NORMAL)
+              .and(x.compare(VectorOperators.LT, 1e300))
+              .not()
+              .anyTrue();
     }
-    VectorMask<Double> special =
-        x.compare(VectorOperators.GE, Double.MIN_NORMAL)
-            .and(x.compare(VectorOperators.LT, 1e300))
-            .not();
-    return special.anyTrue() ? special(x, a, special) : a;
-  }
-
-  private static DoubleVector special(DoubleVector x, DoubleVector a, VectorMask<Double> special) {
-    double[] xs = x.toArray();
-    double[] as = a.toArray();
-    for (int l = 0; l < xs.length; l++) if (special.laneIsSet(l)) as[l] = Math.cbrt(xs[l]);
-    return DoubleVector.fromArray(D, as, 0);
-  }
-
-  /** cbrt(nu) + eps, or with eps == 0 and zeroToInf, +inf where the root is 0. */
-  private static FloatVector rootPlus(FloatVector nu, float eps, boolean zeroToInf) {
-    FloatVector r = cbrt(nu);
-    if (eps != 0) return r.add(eps);
-    return zeroToInf ? r.blend(Float.POSITIVE_INFINITY, r.eq(0f)) : r;
-  }
-
-  private static DoubleVector rootPlus(DoubleVector nu, double eps, boolean zeroToInf) {
-    DoubleVector r = cbrt(nu);
-    if (eps != 0) return r.add(eps);
-    return zeroToInf ? r.blend(Double.POSITIVE_INFINITY, r.eq(0.0)) : r;
-  }
-
-  /** {@link DualOps#cubeRootPlus} on a chunk, lane by lane as {@link #rootPlus}. */
-  static void cubeRootPlus(float[] nu, float eps, boolean zeroToInf, float[] out, int len) {
-    int j = 0;
-    for (int end = F.loopBound(len); j < end; j += F.length())
-      rootPlus(FloatVector.fromArray(F, nu, j), eps, zeroToInf).intoArray(out, j);
-    if (j < len) {
-      VectorMask<Float> m = F.indexInRange(j, len);
-      rootPlus(FloatVector.fromArray(F, nu, j, m), eps, zeroToInf).intoArray(out, j, m);
-    }
-  }
-
-  /** As {@link #cubeRootPlus(float[], float, boolean, float[], int)}. */
-  static void cubeRootPlus(double[] nu, double eps, boolean zeroToInf, double[] out, int len) {
-    int j = 0;
-    for (int end = D.loopBound(len); j < end; j += D.length())
-      rootPlus(DoubleVector.fromArray(D, nu, j), eps, zeroToInf).intoArray(out, j);
-    if (j < len) {
-      VectorMask<Double> m = D.indexInRange(j, len);
-      rootPlus(DoubleVector.fromArray(D, nu, j, m), eps, zeroToInf).intoArray(out, j, m);
-    }
+    for (; j < len; j++) out[j] = DualOps.cubeRoot(nu[j]);
+    if (special) for (int i = 0; i < end; i++) out[i] = DualOps.cubeRootIfSpecial(nu[i], out[i]);
+    DualOps.plus(out, eps, zeroToInf, len);
   }
 }

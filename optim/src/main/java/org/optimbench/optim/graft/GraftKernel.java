@@ -57,6 +57,11 @@ final class GraftKernel {
 
   record Step(double ratio) implements Fused.Kernel {
     @Override
+    public Fused.Direct direct() {
+      return new GraftDirect(this);
+    }
+
+    @Override
     public void floats(float[][] c, int len, float[][] acc) {
       float[] xd = c[0];
       float[] x = c[1];

@@ -19,6 +19,12 @@ final class MuSgdKernel {
 
   record Tangent(boolean restart, boolean withMomentum, double lr0, double momentum, double mu)
       implements Fused.Kernel {
+    /** Outside a restart (a restart's pass writes z without reading it: the chunked loops). */
+    @Override
+    public Fused.Direct direct() {
+      return restart ? null : new TangentDirect(this);
+    }
+
     @Override
     public void floats(float[][] c, int len, float[][] acc) {
       float[] g = c[0];

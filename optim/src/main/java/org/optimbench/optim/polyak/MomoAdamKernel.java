@@ -87,6 +87,11 @@ final class MomoAdamKernel {
   record Update(double pre, double tau, double post, double bc2, double eps)
       implements Fused.Kernel {
     @Override
+    public Fused.Direct direct() {
+      return new PolyakDirect.MomoAdamUpdate(this);
+    }
+
+    @Override
     public void floats(float[][] c, int len, float[][] acc) {
       float[] m = c[0];
       float[] v = c[1];

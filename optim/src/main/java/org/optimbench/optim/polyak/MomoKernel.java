@@ -77,6 +77,11 @@ final class MomoKernel {
   /** {@code x = x − τ d}, then divided by {@code div} unless it is 1. */
   record Update(double tau, double div) implements Fused.Kernel {
     @Override
+    public Fused.Direct direct() {
+      return new PolyakDirect.MomoUpdate(this);
+    }
+
+    @Override
     public void floats(float[][] c, int len, float[][] acc) {
       float[] d = c[0];
       float[] x = c[1];

@@ -85,6 +85,11 @@ final class MechanicKernel {
 
   record Apply(double scale) implements Fused.Kernel {
     @Override
+    public Fused.Direct direct() {
+      return new MechanicDirect(this);
+    }
+
+    @Override
     public void floats(float[][] c, int len, float[][] acc) {
       float[] delta = c[0];
       float[] xRef = c[1];
