@@ -46,7 +46,9 @@ import org.optimbench.optim.HostBytes;
  * accumulator into its sum every {@value #FOLD} chunks and at the end of each block of {@value
  * #BLOCK} elements ({@link #fold(float[], float[], double[])}), and adds the blocks' sums in block
  * order. The order is fixed, so a step is deterministic. The pass allocates no ND4J arrays (nothing
- * in the step workspace) and never writes an operand declared {@link Pass#read read}.
+ * in the step workspace) and never writes an operand declared {@link Pass#read read}. Where the
+ * JDK's vector API is on ({@link VectorMath#on()}), a pass without sums runs its kernel's {@link
+ * Direct} form instead, on the native buffers without chunk copies, to the same bits.
  *
  * <p>Threads: the blocks of a pass are shared among {@link #threads()} threads (system property
  * {@value #THREADS_PROPERTY}, default ND4J's own thread count, i.e. {@code OMP_NUM_THREADS}; the
