@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.function.Supplier;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -19,9 +18,6 @@ import org.optimbench.optim.internal.VectorMath;
  * (FusedThreadsTest's model), on one thread and on three.
  */
 class FusedDirectTest {
-  private static final ParamLayout LAYOUT =
-      ParamLayout.builder().add("a", 70_001).add("b", 65_537).add("c", 64_465).build();
-
   @ParameterizedTest
   @ValueSource(
       strings = {
@@ -39,12 +35,7 @@ class FusedDirectTest {
         "{name: rtho, hparams: {lr: 0.01, hyper_lr: 1e-8, alpha: 0}}",
       })
   void directKernelsGiveTheChunkedLoopsBits(String spec) {
-    String arch = System.getProperty("os.arch");
-    Assumptions.assumeTrue(
-        arch.equals("amd64") || arch.equals("x86_64"), "the vector API's kernels are for x86-64");
-    assertTrue(
-        VectorMath.ON,
-        "the vector API is off in the test JVM: --add-modules=jdk.incubator.vector missing?");
+    VectorApi.requireOn();
     for (int threads : new int[] {1, 3}) {
       for (DataType dt : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
         String what = spec + " " + dt + " on " + threads + " thread(s)";
@@ -83,6 +74,6 @@ class FusedDirectTest {
   /** FusedPathTest's noisy quadratic, seeded (both runs see the same data), every step fused. */
   private static FusedPathTest.Run run(String spec, DataType dt) {
     return FusedPathTest.trajectory(
-        LAYOUT, 6, spec, dt, FusedPathTest.Layout.OFFSET_VIEW, t -> true);
+        FusedThreadsTest.LAYOUT, 6, spec, dt, FusedPathTest.Layout.OFFSET_VIEW, t -> true);
   }
 }

@@ -17,7 +17,7 @@ import org.optimbench.optim.internal.Fused;
  * parameters, every state array and scalar, bit for bit, in float32 and float64.
  */
 class FusedThreadsTest {
-  private static final ParamLayout LAYOUT =
+  static final ParamLayout LAYOUT =
       ParamLayout.builder().add("a", 70_001).add("b", 65_537).add("c", 64_465).build();
 
   @ParameterizedTest

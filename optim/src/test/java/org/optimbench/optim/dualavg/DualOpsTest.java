@@ -4,14 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.optimbench.optim.internal.VectorMath;
+import org.optimbench.optim.VectorApi;
 
 /**
  * The fused path's cube root (chunk version of {@link DualOps#cubeRootPlus}), both of its forms
@@ -22,13 +21,7 @@ class DualOpsTest {
 
   /** The form under test; the vector form must be on where the test JVM can run it. */
   private static void requireForm(boolean vector) {
-    if (!vector) return;
-    String arch = System.getProperty("os.arch");
-    Assumptions.assumeTrue(
-        arch.equals("amd64") || arch.equals("x86_64"), "the vector form is for x86-64");
-    assertTrue(
-        VectorMath.ON,
-        "the vector API is off in the test JVM: --add-modules=jdk.incubator.vector missing?");
+    if (vector) VectorApi.requireOn();
   }
 
   private static void cubeRootPlus(
