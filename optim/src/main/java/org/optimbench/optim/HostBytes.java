@@ -1,9 +1,8 @@
 package org.optimbench.optim;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import org.bytedeco.javacpp.BytePointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.optimbench.optim.internal.NativeBytes;
 
 /**
  * The memory of an array as a {@link ByteBuffer}, for element-at-a-time work that ND4J ops would do
@@ -22,13 +21,6 @@ public final class HostBytes {
    * or the array may be collected and its memory freed while the buffer still reads and writes it.
    */
   public static ByteBuffer of(INDArray a) {
-    long bytes = a.length() * a.dataType().width();
-    if (bytes > Integer.MAX_VALUE)
-      throw new IllegalArgumentException(
-          "arrays over 2 GiB cannot be addressed on the host (" + bytes + " bytes); split them");
-    long skip = (a.offset() - a.data().offset()) * a.dataType().width();
-    BytePointer p = new BytePointer(a.data().addressPointer());
-    p.position(0).capacity(skip + bytes).limit(skip + bytes);
-    return p.asByteBuffer().position((int) skip).slice().order(ByteOrder.nativeOrder());
+    return NativeBytes.of(a);
   }
 }

@@ -15,7 +15,6 @@ import java.util.function.IntConsumer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.optimbench.optim.HostBytes;
 
 /**
  * The CPU fast path of an optimizer step: one pass over equal-length vectors (parameters, gradient,
@@ -462,7 +461,7 @@ public final class Fused {
     private void resolveBytes() {
       if (bytes != null) return;
       ByteBuffer[] b = new ByteBuffer[arrays.size()];
-      for (int i = 0; i < b.length; i++) b[i] = HostBytes.of(arrays.get(i));
+      for (int i = 0; i < b.length; i++) b[i] = NativeBytes.of(arrays.get(i));
       bytes = b;
     }
 

@@ -65,6 +65,26 @@ class BackendNeutralityTest {
 
   private static final List<Path> CPU_BUFFER_PATHS = List.of(FUSED, DENSE_LOOPS);
 
+  /**
+   * The host view of an array's memory (HostBytes' body), which the fused passes' direct forms read
+   * through: it reads no element itself, and its callers check the backend (Fused.applies) or say
+   * that the host copy is theirs to synchronize (HostBytes).
+   */
+  private static final Path NATIVE_BYTES =
+      Path.of("optim/src/main/java/org/optimbench/optim/internal/NativeBytes.java");
+
+  /**
+   * A fused pass's direct form ({@code Fused.Direct}: the vector API on the native buffers) runs
+   * only inside a pass, after {@code Fused.applies} has seen the CPU backend: on the same terms.
+   */
+  private static boolean isDirectForm(Path f) {
+    try {
+      return Files.readString(f).contains("implements Fused.Direct");
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   private static List<Path> javaFiles(Path p) throws IOException {
     if (Files.isRegularFile(p)) return List.of(p);
     try (Stream<Path> s = Files.walk(p)) {
@@ -104,6 +124,10 @@ class BackendNeutralityTest {
     for (String p : HOT_PATHS) hot.addAll(javaFiles(ROOT.resolve(p)));
     for (Path p : CPU_BUFFER_PATHS)
       assertTrue(hot.remove(ROOT.resolve(p)), "expected " + p + " among the scanned files");
+    assertTrue(hot.remove(ROOT.resolve(NATIVE_BYTES)), "expected " + NATIVE_BYTES);
+    int before = hot.size();
+    hot.removeIf(BackendNeutralityTest::isDirectForm);
+    assertTrue(hot.size() < before, "expected the fused passes' direct forms among the files");
     assertTrue(
         hot.size() > 30,
         "expected to scan the optimizers and the worker loop, found " + hot.size());
