@@ -12,10 +12,11 @@ import org.optimbench.optim.internal.VectorMath;
 
 /**
  * A kernel's {@link Fused.Direct} form (the vector API on the native buffers) gives the same bits
- * as its chunked loops: every step of a method whose passes have one, run both ways, parameters and
- * every state array and scalar compared bit for bit, in float32 and float64, on segments whose
- * lengths leave a partial vector at every block's and segment's end, and on views at an offset
- * (FusedThreadsTest's model), on one thread and on three.
+ * as its chunked loops, its sums included (Mechanic's accumulate, grafting's norms): every step of
+ * a method whose passes have one, run both ways, parameters and every state array and scalar
+ * compared bit for bit, in float32 and float64, on segments whose lengths leave a partial vector at
+ * every block's and segment's end, and on views at an offset (FusedThreadsTest's model), on one
+ * thread and on three.
  */
 class FusedDirectTest {
   @ParameterizedTest
@@ -29,6 +30,7 @@ class FusedDirectTest {
         "{name: momo_adam, hparams: {lr: 0.1}}",
         "{name: momo, hparams: {lr: 1.0, weight_decay: 0.1}}",
         "{name: mechanic, hparams: {base: {name: sgd, hparams: {lr: 0.01, momentum: 0.9}}}}",
+        "{name: mechanic, hparams: {store_delta: true, base: {name: adam, hparams: {lr: 0.01}}}}",
         "{name: graft, hparams: {granularity: global, magnitude: {name: adam, hparams: {lr: 0.01}}, direction: {name: sgd, hparams: {lr: 0.01, momentum: 0.9}}}}",
         "{name: graft, hparams: {granularity: layer, magnitude: {name: momo, hparams: {lr: 1.0}}, direction: {name: sgd, hparams: {lr: 0.01, momentum: 0.9}}}}",
         "{name: marthe, hparams: {lr: 0.01, momentum: 0.9, hyper_lr: 1e-8, alpha: 0}}",

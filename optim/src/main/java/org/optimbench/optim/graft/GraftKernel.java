@@ -20,6 +20,11 @@ final class GraftKernel {
 
   record Norms() implements Fused.Kernel {
     @Override
+    public Fused.Direct direct() {
+      return new GraftDirect.Norms();
+    }
+
+    @Override
     public int sums() {
       return 2;
     }

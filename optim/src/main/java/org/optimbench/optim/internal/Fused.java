@@ -46,8 +46,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * #BLOCK} elements ({@link #fold(float[], float[], double[])}), and adds the blocks' sums in block
  * order. The order is fixed, so a step is deterministic. The pass allocates no ND4J arrays (nothing
  * in the step workspace) and never writes an operand declared {@link Pass#read read}. Where the
- * JDK's vector API is on ({@link VectorMath#on()}), a pass without sums runs its kernel's {@link
- * Direct} form instead, on the native buffers without chunk copies, to the same bits.
+ * JDK's vector API is on ({@link VectorMath#on()}), a pass runs its kernel's {@link Direct} form
+ * instead where it has one, on the native buffers without chunk copies, to the same bits (sums
+ * included: the same additions into the same accumulators, folded at the same points).
  *
  * <p>Threads: the blocks of a pass are shared among {@link #threads()} threads (system property
  * {@value #THREADS_PROPERTY}, default ND4J's own thread count, i.e. {@code OMP_NUM_THREADS}; the
@@ -246,7 +247,8 @@ public final class Fused {
 
     /**
      * The same arithmetic on the operands' native memory ({@link Direct}), or null. Asked for only
-     * where {@link VectorMath#on()}; a kernel with sums has none.
+     * where {@link VectorMath#on()}; a kernel with sums returns one that implements the accumulator
+     * methods.
      */
     default Direct direct() {
       return null;
@@ -272,6 +274,22 @@ public final class Fused {
 
     /** As {@link #floats}, float64 operands. */
     void doubles(ByteBuffer[] b, int[] at, int len);
+
+    /**
+     * A kernel with sums: as {@link #floats(ByteBuffer[], int[], int)} for at most {@value
+     * Fused#FOLD} chunks' elements, adding each element's term of sum {@code i} to {@code acc[i][e
+     * % CHUNK]} ({@code e} counted from this call's first element, which is where a chunk starts),
+     * in element order, in the dtype: the chunked loops' additions, in their order. The pass folds
+     * the accumulators after each call, where the chunked pass folds them.
+     */
+    default void floats(ByteBuffer[] b, int[] at, int len, float[][] acc) {
+      throw new UnsupportedOperationException("no direct form with sums");
+    }
+
+    /** As {@link #floats(ByteBuffer[], int[], int, float[][])}, float64 operands. */
+    default void doubles(ByteBuffer[] b, int[] at, int len, double[][] acc) {
+      throw new UnsupportedOperationException("no direct form with sums");
+    }
   }
 
   /** A new pass; declare its operands in the order the kernel reads its chunks. */
@@ -346,13 +364,17 @@ public final class Fused {
       int blocks = (n + BLOCK - 1) / BLOCK;
       int workers = Math.min(threads(), blocks / MIN_BLOCKS_PER_THREAD);
       double[][] part = new double[blocks][sums.length];
-      Direct direct = sums.length == 0 && VectorMath.on() ? k.direct() : null;
+      Direct direct = VectorMath.on() ? k.direct() : null;
       if (direct != null) {
         resolveBytes();
         DIRECT_PASSES.incrementAndGet();
       }
       if (workers <= 1) {
-        if (direct != null) {
+        if (direct != null && sums.length > 0) {
+          int[] at = new int[arrays.size()];
+          Chunks c = new Chunks(n, sums.length);
+          for (int b = 0; b < blocks; b++) directSumsBlock(direct, c, at, from, b, n, part[b]);
+        } else if (direct != null) {
           int[] at = new int[arrays.size()];
           for (int b = 0; b < blocks; b++) directBlock(direct, at, from, b, n);
         } else {
@@ -364,7 +386,12 @@ public final class Fused {
         parallel(
             workers,
             w -> {
-              if (direct != null) {
+              if (direct != null && sums.length > 0) {
+                int[] at = new int[arrays.size()];
+                Chunks c = new Chunks(n, sums.length);
+                for (int b = w; b < blocks; b += workers)
+                  directSumsBlock(direct, c, at, from, b, n, part[b]);
+              } else if (direct != null) {
                 int[] at = new int[arrays.size()];
                 for (int b = w; b < blocks; b += workers) directBlock(direct, at, from, b, n);
               } else {
@@ -452,6 +479,28 @@ public final class Fused {
       for (int i = 0; i < at.length; i++) at[i] = ((int) from + start) * size;
       if (floatBufs != null) direct.floats(bytes, at, len);
       else direct.doubles(bytes, at, len);
+    }
+
+    /**
+     * Block {@code b} by a {@link Direct} kernel with sums: {@value Fused#FOLD} chunks' elements
+     * per call, the accumulators ({@code ch}'s, sized as the chunked pass sizes them) folded into
+     * {@code sums} after each call, as {@link #block} folds them.
+     */
+    private void directSumsBlock(
+        Direct direct, Chunks ch, int[] at, long from, int b, int n, double[] sums) {
+      int end = (int) Math.min((long) (b + 1) * BLOCK, n);
+      int size = floatBufs != null ? Float.BYTES : Double.BYTES;
+      for (int g = b * BLOCK; g < end; g += FOLD * CHUNK) {
+        int len = Math.min(FOLD * CHUNK, end - g);
+        for (int i = 0; i < at.length; i++) at[i] = ((int) from + g) * size;
+        if (floatBufs != null) {
+          direct.floats(bytes, at, len, ch.fAcc);
+          for (int i = 0; i < sums.length; i++) sums[i] += fold(ch.fAcc[i], ch.lanes, ch.wide);
+        } else {
+          direct.doubles(bytes, at, len, ch.dAcc);
+          for (int i = 0; i < sums.length; i++) sums[i] += fold(ch.dAcc[i]);
+        }
+      }
     }
 
     /**

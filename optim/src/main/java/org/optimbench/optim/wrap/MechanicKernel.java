@@ -18,6 +18,11 @@ final class MechanicKernel {
 
   record Accumulate(boolean storeDelta, double den) implements Fused.Kernel {
     @Override
+    public Fused.Direct direct() {
+      return new MechanicDirect.Accumulate(this);
+    }
+
+    @Override
     public int sums() {
       return 4;
     }
