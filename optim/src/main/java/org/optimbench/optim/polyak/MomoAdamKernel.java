@@ -23,6 +23,11 @@ final class MomoAdamKernel {
 
   record Moments(double beta1, double beta2, double bc2, double eps) implements Fused.Kernel {
     @Override
+    public Fused.Direct direct() {
+      return new PolyakDirect.MomoAdamMoments(this);
+    }
+
+    @Override
     public int sums() {
       return 3;
     }

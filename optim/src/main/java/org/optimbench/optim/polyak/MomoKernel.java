@@ -21,6 +21,11 @@ final class MomoKernel {
 
   record Average(boolean first, double beta) implements Fused.Kernel {
     @Override
+    public Fused.Direct direct() {
+      return new PolyakDirect.MomoAverage(this);
+    }
+
+    @Override
     public int sums() {
       return 3;
     }

@@ -120,4 +120,188 @@ final class PolyakDirect {
       }
     }
   }
+
+  /** {@link MomoKernel.Average}: operands g, x (read), d (updated); sums x·g, x·d, d·d. */
+  record MomoAverage(MomoKernel.Average k) implements Fused.Direct {
+    @Override
+    public void floats(ByteBuffer[] b, int[] at, int len) {
+      throw new UnsupportedOperationException("a pass with sums");
+    }
+
+    @Override
+    public void doubles(ByteBuffer[] b, int[] at, int len) {
+      throw new UnsupportedOperationException("a pass with sums");
+    }
+
+    @Override
+    public void floats(ByteBuffer[] b, int[] at, int len, float[][] acc) {
+      boolean first = k.first();
+      float be = (float) k.beta();
+      float a = (float) (1 - k.beta());
+      float[] xg = acc[0];
+      float[] xd = acc[1];
+      float[] dd = acc[2];
+      int j = 0;
+      for (int end = F.loopBound(len); j < end; j += F.length()) {
+        int o = 4 * j;
+        int q = j % 128;
+        FloatVector g = FloatVector.fromByteBuffer(F, b[0], at[0] + o, NATIVE);
+        FloatVector x = FloatVector.fromByteBuffer(F, b[1], at[1] + o, NATIVE);
+        FloatVector d0 = first ? g : FloatVector.fromByteBuffer(F, b[2], at[2] + o, NATIVE);
+        FloatVector d = d0.mul(be).add(g.mul(a));
+        d.intoByteBuffer(b[2], at[2] + o, NATIVE);
+        FloatVector.fromArray(F, xg, q).add(x.mul(g)).intoArray(xg, q);
+        FloatVector.fromArray(F, xd, q).add(x.mul(d)).intoArray(xd, q);
+        FloatVector.fromArray(F, dd, q).add(d.mul(d)).intoArray(dd, q);
+      }
+      for (; j < len; j++) {
+        int o = 4 * j;
+        int q = j % 128;
+        float g = b[0].getFloat(at[0] + o);
+        float x = b[1].getFloat(at[1] + o);
+        float d = (first ? g : b[2].getFloat(at[2] + o)) * be + a * g;
+        b[2].putFloat(at[2] + o, d);
+        xg[q] += x * g;
+        xd[q] += x * d;
+        dd[q] += d * d;
+      }
+    }
+
+    @Override
+    public void doubles(ByteBuffer[] b, int[] at, int len, double[][] acc) {
+      boolean first = k.first();
+      double be = k.beta();
+      double a = 1 - k.beta();
+      double[] xg = acc[0];
+      double[] xd = acc[1];
+      double[] dd = acc[2];
+      int j = 0;
+      for (int end = D.loopBound(len); j < end; j += D.length()) {
+        int o = 8 * j;
+        int q = j % 128;
+        DoubleVector g = DoubleVector.fromByteBuffer(D, b[0], at[0] + o, NATIVE);
+        DoubleVector x = DoubleVector.fromByteBuffer(D, b[1], at[1] + o, NATIVE);
+        DoubleVector d0 = first ? g : DoubleVector.fromByteBuffer(D, b[2], at[2] + o, NATIVE);
+        DoubleVector d = d0.mul(be).add(g.mul(a));
+        d.intoByteBuffer(b[2], at[2] + o, NATIVE);
+        DoubleVector.fromArray(D, xg, q).add(x.mul(g)).intoArray(xg, q);
+        DoubleVector.fromArray(D, xd, q).add(x.mul(d)).intoArray(xd, q);
+        DoubleVector.fromArray(D, dd, q).add(d.mul(d)).intoArray(dd, q);
+      }
+      for (; j < len; j++) {
+        int o = 8 * j;
+        int q = j % 128;
+        double g = b[0].getDouble(at[0] + o);
+        double x = b[1].getDouble(at[1] + o);
+        double d = (first ? g : b[2].getDouble(at[2] + o)) * be + a * g;
+        b[2].putDouble(at[2] + o, d);
+        xg[q] += x * g;
+        xd[q] += x * d;
+        dd[q] += d * d;
+      }
+    }
+  }
+
+  /**
+   * {@link MomoAdamKernel.Moments}: operands g, x (read), m, v (updated); sums x·g, x·m, m·(m / D).
+   */
+  record MomoAdamMoments(MomoAdamKernel.Moments k) implements Fused.Direct {
+    @Override
+    public void floats(ByteBuffer[] b, int[] at, int len) {
+      throw new UnsupportedOperationException("a pass with sums");
+    }
+
+    @Override
+    public void doubles(ByteBuffer[] b, int[] at, int len) {
+      throw new UnsupportedOperationException("a pass with sums");
+    }
+
+    @Override
+    public void floats(ByteBuffer[] b, int[] at, int len, float[][] acc) {
+      float b1 = (float) k.beta1();
+      float a1 = (float) (1 - k.beta1());
+      float b2 = (float) k.beta2();
+      float a2 = (float) (1 - k.beta2());
+      float ibc = (float) (1 / k.bc2());
+      float e = (float) k.eps();
+      float[] xg = acc[0];
+      float[] xm = acc[1];
+      float[] mr = acc[2];
+      int j = 0;
+      for (int end = F.loopBound(len); j < end; j += F.length()) {
+        int o = 4 * j;
+        int q = j % 128;
+        FloatVector g = FloatVector.fromByteBuffer(F, b[0], at[0] + o, NATIVE);
+        FloatVector x = FloatVector.fromByteBuffer(F, b[1], at[1] + o, NATIVE);
+        FloatVector.fromArray(F, xg, q).add(x.mul(g)).intoArray(xg, q);
+        FloatVector m =
+            FloatVector.fromByteBuffer(F, b[2], at[2] + o, NATIVE).mul(b1).add(g.mul(a1));
+        FloatVector v =
+            FloatVector.fromByteBuffer(F, b[3], at[3] + o, NATIVE).mul(b2).add(g.mul(g).mul(a2));
+        m.intoByteBuffer(b[2], at[2] + o, NATIVE);
+        v.intoByteBuffer(b[3], at[3] + o, NATIVE);
+        FloatVector.fromArray(F, xm, q).add(x.mul(m)).intoArray(xm, q);
+        FloatVector.fromArray(F, mr, q)
+            .add(m.mul(m.div(v.mul(ibc).sqrt().add(e))))
+            .intoArray(mr, q);
+      }
+      for (; j < len; j++) {
+        int o = 4 * j;
+        int q = j % 128;
+        float g = b[0].getFloat(at[0] + o);
+        float x = b[1].getFloat(at[1] + o);
+        xg[q] += x * g;
+        float m = b1 * b[2].getFloat(at[2] + o) + a1 * g;
+        float v = b2 * b[3].getFloat(at[3] + o) + a2 * (g * g);
+        b[2].putFloat(at[2] + o, m);
+        b[3].putFloat(at[3] + o, v);
+        xm[q] += x * m;
+        mr[q] += m * (m / ((float) Math.sqrt(v * ibc) + e));
+      }
+    }
+
+    @Override
+    public void doubles(ByteBuffer[] b, int[] at, int len, double[][] acc) {
+      double b1 = k.beta1();
+      double a1 = 1 - k.beta1();
+      double b2 = k.beta2();
+      double a2 = 1 - k.beta2();
+      double ibc = 1 / k.bc2();
+      double e = k.eps();
+      double[] xg = acc[0];
+      double[] xm = acc[1];
+      double[] mr = acc[2];
+      int j = 0;
+      for (int end = D.loopBound(len); j < end; j += D.length()) {
+        int o = 8 * j;
+        int q = j % 128;
+        DoubleVector g = DoubleVector.fromByteBuffer(D, b[0], at[0] + o, NATIVE);
+        DoubleVector x = DoubleVector.fromByteBuffer(D, b[1], at[1] + o, NATIVE);
+        DoubleVector.fromArray(D, xg, q).add(x.mul(g)).intoArray(xg, q);
+        DoubleVector m =
+            DoubleVector.fromByteBuffer(D, b[2], at[2] + o, NATIVE).mul(b1).add(g.mul(a1));
+        DoubleVector v =
+            DoubleVector.fromByteBuffer(D, b[3], at[3] + o, NATIVE).mul(b2).add(g.mul(g).mul(a2));
+        m.intoByteBuffer(b[2], at[2] + o, NATIVE);
+        v.intoByteBuffer(b[3], at[3] + o, NATIVE);
+        DoubleVector.fromArray(D, xm, q).add(x.mul(m)).intoArray(xm, q);
+        DoubleVector.fromArray(D, mr, q)
+            .add(m.mul(m.div(v.mul(ibc).sqrt().add(e))))
+            .intoArray(mr, q);
+      }
+      for (; j < len; j++) {
+        int o = 8 * j;
+        int q = j % 128;
+        double g = b[0].getDouble(at[0] + o);
+        double x = b[1].getDouble(at[1] + o);
+        xg[q] += x * g;
+        double m = b1 * b[2].getDouble(at[2] + o) + a1 * g;
+        double v = b2 * b[3].getDouble(at[3] + o) + a2 * (g * g);
+        b[2].putDouble(at[2] + o, m);
+        b[3].putDouble(at[3] + o, v);
+        xm[q] += x * m;
+        mr[q] += m * (m / (Math.sqrt(v * ibc) + e));
+      }
+    }
+  }
 }
