@@ -53,16 +53,6 @@ record GraftDirect(GraftKernel.Step k) implements Fused.Direct {
   /** {@link GraftKernel.Norms}' direct form, with its two sums. */
   record Norms() implements Fused.Direct {
     @Override
-    public void floats(ByteBuffer[] b, int[] at, int len) {
-      throw new UnsupportedOperationException("a pass with sums");
-    }
-
-    @Override
-    public void doubles(ByteBuffer[] b, int[] at, int len) {
-      throw new UnsupportedOperationException("a pass with sums");
-    }
-
-    @Override
     public void floats(ByteBuffer[] b, int[] at, int len, float[][] acc) {
       float[] sm = acc[0];
       float[] sd = acc[1];

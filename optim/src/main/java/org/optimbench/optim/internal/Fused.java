@@ -263,17 +263,22 @@ public final class Fused {
    * (BENCHMARKS.md, "Measurements behind code choices"). It must compute every element with the
    * same operations in the same order as the kernel's loops, so both forms give the same bits
    * ({@code FusedDirectTest}); implementations live in classes of their own, loaded only when a
-   * pass runs them.
+   * pass runs them. A form implements the pair of methods for its kernel: without sums the
+   * block-wise pair, with sums the accumulator pair.
    */
   public interface Direct {
     /**
      * Elements {@code [0, len)} of the operands (in declaration order): operand {@code i}'s element
      * 0 is at byte {@code at[i]} of {@code b[i]} (native byte order).
      */
-    void floats(ByteBuffer[] b, int[] at, int len);
+    default void floats(ByteBuffer[] b, int[] at, int len) {
+      throw new UnsupportedOperationException("a direct form with sums");
+    }
 
     /** As {@link #floats}, float64 operands. */
-    void doubles(ByteBuffer[] b, int[] at, int len);
+    default void doubles(ByteBuffer[] b, int[] at, int len) {
+      throw new UnsupportedOperationException("a direct form with sums");
+    }
 
     /**
      * A kernel with sums: as {@link #floats(ByteBuffer[], int[], int)} for at most {@value
@@ -283,12 +288,12 @@ public final class Fused {
      * the accumulators after each call, where the chunked pass folds them.
      */
     default void floats(ByteBuffer[] b, int[] at, int len, float[][] acc) {
-      throw new UnsupportedOperationException("no direct form with sums");
+      throw new UnsupportedOperationException("a direct form without sums");
     }
 
     /** As {@link #floats(ByteBuffer[], int[], int, float[][])}, float64 operands. */
     default void doubles(ByteBuffer[] b, int[] at, int len, double[][] acc) {
-      throw new UnsupportedOperationException("no direct form with sums");
+      throw new UnsupportedOperationException("a direct form without sums");
     }
   }
 

@@ -124,16 +124,6 @@ final class PolyakDirect {
   /** {@link MomoKernel.Average}: operands g, x (read), d (updated); sums x·g, x·d, d·d. */
   record MomoAverage(MomoKernel.Average k) implements Fused.Direct {
     @Override
-    public void floats(ByteBuffer[] b, int[] at, int len) {
-      throw new UnsupportedOperationException("a pass with sums");
-    }
-
-    @Override
-    public void doubles(ByteBuffer[] b, int[] at, int len) {
-      throw new UnsupportedOperationException("a pass with sums");
-    }
-
-    @Override
     public void floats(ByteBuffer[] b, int[] at, int len, float[][] acc) {
       boolean first = k.first();
       float be = (float) k.beta();
@@ -206,16 +196,6 @@ final class PolyakDirect {
    * {@link MomoAdamKernel.Moments}: operands g, x (read), m, v (updated); sums x·g, x·m, m·(m / D).
    */
   record MomoAdamMoments(MomoAdamKernel.Moments k) implements Fused.Direct {
-    @Override
-    public void floats(ByteBuffer[] b, int[] at, int len) {
-      throw new UnsupportedOperationException("a pass with sums");
-    }
-
-    @Override
-    public void doubles(ByteBuffer[] b, int[] at, int len) {
-      throw new UnsupportedOperationException("a pass with sums");
-    }
-
     @Override
     public void floats(ByteBuffer[] b, int[] at, int len, float[][] acc) {
       float b1 = (float) k.beta1();

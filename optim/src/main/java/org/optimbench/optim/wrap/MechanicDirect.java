@@ -51,16 +51,6 @@ record MechanicDirect(MechanicKernel.Apply k) implements Fused.Direct {
   /** {@link MechanicKernel.Accumulate}'s direct form, with its four sums. */
   record Accumulate(MechanicKernel.Accumulate k) implements Fused.Direct {
     @Override
-    public void floats(ByteBuffer[] b, int[] at, int len) {
-      throw new UnsupportedOperationException("a pass with sums");
-    }
-
-    @Override
-    public void doubles(ByteBuffer[] b, int[] at, int len) {
-      throw new UnsupportedOperationException("a pass with sums");
-    }
-
-    @Override
     public void floats(ByteBuffer[] b, int[] at, int len, float[][] acc) {
       boolean stored = k.storeDelta();
       int out = stored ? 3 : 2;
