@@ -22,7 +22,7 @@ final class AdamDirect implements Fused.Direct {
   }
 
   @Override
-  public void floats(ByteBuffer[] b, int[] at, int len) {
+  public void floats(ByteBuffer[] b, int at, int len) {
     boolean ams = k.amsgrad();
     ByteBuffer g = b[0];
     ByteBuffer m = b[1];
@@ -43,39 +43,39 @@ final class AdamDirect implements Fused.Direct {
     int j = 0;
     for (int end = F.loopBound(len); j < end; j += F.length()) {
       int o = 4 * j;
-      FloatVector pj = FloatVector.fromByteBuffer(F, p, at[pi] + o, NATIVE).mul(dc);
-      FloatVector gj = FloatVector.fromByteBuffer(F, g, at[0] + o, NATIVE).mul(gs).add(pj.mul(wd));
-      FloatVector mj = FloatVector.fromByteBuffer(F, m, at[1] + o, NATIVE).mul(b1).add(gj.mul(a1));
+      FloatVector pj = FloatVector.fromByteBuffer(F, p, at + o, NATIVE).mul(dc);
+      FloatVector gj = FloatVector.fromByteBuffer(F, g, at + o, NATIVE).mul(gs).add(pj.mul(wd));
+      FloatVector mj = FloatVector.fromByteBuffer(F, m, at + o, NATIVE).mul(b1).add(gj.mul(a1));
       FloatVector vj =
-          FloatVector.fromByteBuffer(F, v, at[2] + o, NATIVE).mul(b2).add(gj.mul(gj).mul(a2));
-      mj.intoByteBuffer(m, at[1] + o, NATIVE);
-      vj.intoByteBuffer(v, at[2] + o, NATIVE);
+          FloatVector.fromByteBuffer(F, v, at + o, NATIVE).mul(b2).add(gj.mul(gj).mul(a2));
+      mj.intoByteBuffer(m, at + o, NATIVE);
+      vj.intoByteBuffer(v, at + o, NATIVE);
       FloatVector hj = vj;
       if (ams) {
-        hj = FloatVector.fromByteBuffer(F, vmax, at[3] + o, NATIVE).max(vj);
-        hj.intoByteBuffer(vmax, at[3] + o, NATIVE);
+        hj = FloatVector.fromByteBuffer(F, vmax, at + o, NATIVE).max(vj);
+        hj.intoByteBuffer(vmax, at + o, NATIVE);
       }
-      pj.add(mj.div(hj.sqrt().div(bc).add(e)).mul(step)).intoByteBuffer(p, at[pi] + o, NATIVE);
+      pj.add(mj.div(hj.sqrt().div(bc).add(e)).mul(step)).intoByteBuffer(p, at + o, NATIVE);
     }
     for (; j < len; j++) {
       int o = 4 * j;
-      float pj = p.getFloat(at[pi] + o) * dc;
-      float gj = gs * g.getFloat(at[0] + o) + wd * pj;
-      float mj = b1 * m.getFloat(at[1] + o) + a1 * gj;
-      float vj = b2 * v.getFloat(at[2] + o) + a2 * (gj * gj);
-      m.putFloat(at[1] + o, mj);
-      v.putFloat(at[2] + o, vj);
+      float pj = p.getFloat(at + o) * dc;
+      float gj = gs * g.getFloat(at + o) + wd * pj;
+      float mj = b1 * m.getFloat(at + o) + a1 * gj;
+      float vj = b2 * v.getFloat(at + o) + a2 * (gj * gj);
+      m.putFloat(at + o, mj);
+      v.putFloat(at + o, vj);
       float hj = vj;
       if (ams) {
-        hj = Math.max(vmax.getFloat(at[3] + o), vj);
-        vmax.putFloat(at[3] + o, hj);
+        hj = Math.max(vmax.getFloat(at + o), vj);
+        vmax.putFloat(at + o, hj);
       }
-      p.putFloat(at[pi] + o, pj + step * (mj / ((float) Math.sqrt(hj) / bc + e)));
+      p.putFloat(at + o, pj + step * (mj / ((float) Math.sqrt(hj) / bc + e)));
     }
   }
 
   @Override
-  public void doubles(ByteBuffer[] b, int[] at, int len) {
+  public void doubles(ByteBuffer[] b, int at, int len) {
     boolean ams = k.amsgrad();
     ByteBuffer g = b[0];
     ByteBuffer m = b[1];
@@ -96,36 +96,34 @@ final class AdamDirect implements Fused.Direct {
     int j = 0;
     for (int end = D.loopBound(len); j < end; j += D.length()) {
       int o = 8 * j;
-      DoubleVector pj = DoubleVector.fromByteBuffer(D, p, at[pi] + o, NATIVE).mul(dc);
-      DoubleVector gj =
-          DoubleVector.fromByteBuffer(D, g, at[0] + o, NATIVE).mul(gs).add(pj.mul(wd));
-      DoubleVector mj =
-          DoubleVector.fromByteBuffer(D, m, at[1] + o, NATIVE).mul(b1).add(gj.mul(a1));
+      DoubleVector pj = DoubleVector.fromByteBuffer(D, p, at + o, NATIVE).mul(dc);
+      DoubleVector gj = DoubleVector.fromByteBuffer(D, g, at + o, NATIVE).mul(gs).add(pj.mul(wd));
+      DoubleVector mj = DoubleVector.fromByteBuffer(D, m, at + o, NATIVE).mul(b1).add(gj.mul(a1));
       DoubleVector vj =
-          DoubleVector.fromByteBuffer(D, v, at[2] + o, NATIVE).mul(b2).add(gj.mul(gj).mul(a2));
-      mj.intoByteBuffer(m, at[1] + o, NATIVE);
-      vj.intoByteBuffer(v, at[2] + o, NATIVE);
+          DoubleVector.fromByteBuffer(D, v, at + o, NATIVE).mul(b2).add(gj.mul(gj).mul(a2));
+      mj.intoByteBuffer(m, at + o, NATIVE);
+      vj.intoByteBuffer(v, at + o, NATIVE);
       DoubleVector hj = vj;
       if (ams) {
-        hj = DoubleVector.fromByteBuffer(D, vmax, at[3] + o, NATIVE).max(vj);
-        hj.intoByteBuffer(vmax, at[3] + o, NATIVE);
+        hj = DoubleVector.fromByteBuffer(D, vmax, at + o, NATIVE).max(vj);
+        hj.intoByteBuffer(vmax, at + o, NATIVE);
       }
-      pj.add(mj.div(hj.sqrt().div(bc).add(e)).mul(step)).intoByteBuffer(p, at[pi] + o, NATIVE);
+      pj.add(mj.div(hj.sqrt().div(bc).add(e)).mul(step)).intoByteBuffer(p, at + o, NATIVE);
     }
     for (; j < len; j++) {
       int o = 8 * j;
-      double pj = p.getDouble(at[pi] + o) * dc;
-      double gj = gs * g.getDouble(at[0] + o) + wd * pj;
-      double mj = b1 * m.getDouble(at[1] + o) + a1 * gj;
-      double vj = b2 * v.getDouble(at[2] + o) + a2 * (gj * gj);
-      m.putDouble(at[1] + o, mj);
-      v.putDouble(at[2] + o, vj);
+      double pj = p.getDouble(at + o) * dc;
+      double gj = gs * g.getDouble(at + o) + wd * pj;
+      double mj = b1 * m.getDouble(at + o) + a1 * gj;
+      double vj = b2 * v.getDouble(at + o) + a2 * (gj * gj);
+      m.putDouble(at + o, mj);
+      v.putDouble(at + o, vj);
       double hj = vj;
       if (ams) {
-        hj = Math.max(vmax.getDouble(at[3] + o), vj);
-        vmax.putDouble(at[3] + o, hj);
+        hj = Math.max(vmax.getDouble(at + o), vj);
+        vmax.putDouble(at + o, hj);
       }
-      p.putDouble(at[pi] + o, pj + step * (mj / (Math.sqrt(hj) / bc + e)));
+      p.putDouble(at + o, pj + step * (mj / (Math.sqrt(hj) / bc + e)));
     }
   }
 }

@@ -32,30 +32,20 @@ final class DualOps {
    * libm call, many times the cost of a copy, and Java's {@link Math#cbrt} is not an intrinsic on
    * JDK 17 (figures: BENCHMARKS.md, "Measurements behind code choices"), so the cube root is
    * computed here ({@link #javaCubeRootPlus}), with the vector API where it runs ({@link
-   * VectorMath#ON}, {@link #vectorCubeRootPlus}: the same bits, faster). Not the vector API's own
-   * {@code CBRT}: compiled, it is Intel's SVML routine, and before the JIT compiles it a per-lane
-   * {@link Math#cbrt}, an ulp apart at times, so a step's bits would depend on the JIT's timing.
+   * VectorMath#ON}, {@link VectorCubeRoot#cubeRootPlus}: the same bits, faster). Not the vector
+   * API's own {@code CBRT}: compiled, it is Intel's SVML routine, and before the JIT compiles it a
+   * per-lane {@link Math#cbrt}, an ulp apart at times, so a step's bits would depend on the JIT's
+   * timing.
    */
   static void cubeRootPlus(float[] nu, float eps, boolean zeroToInf, float[] out, int len) {
-    if (VectorMath.ON) vectorCubeRootPlus(nu, eps, zeroToInf, out, len);
+    if (VectorMath.ON) VectorCubeRoot.cubeRootPlus(nu, eps, zeroToInf, out, len);
     else javaCubeRootPlus(nu, eps, zeroToInf, out, len);
   }
 
   /** As {@link #cubeRootPlus(float[], float, boolean, float[], int)}. */
   static void cubeRootPlus(double[] nu, double eps, boolean zeroToInf, double[] out, int len) {
-    if (VectorMath.ON) vectorCubeRootPlus(nu, eps, zeroToInf, out, len);
+    if (VectorMath.ON) VectorCubeRoot.cubeRootPlus(nu, eps, zeroToInf, out, len);
     else javaCubeRootPlus(nu, eps, zeroToInf, out, len);
-  }
-
-  /** The vector form of {@link #javaCubeRootPlus}: the same steps, the same bits. */
-  static void vectorCubeRootPlus(float[] nu, float eps, boolean zeroToInf, float[] out, int len) {
-    VectorCubeRoot.cubeRootPlus(nu, eps, zeroToInf, out, len);
-  }
-
-  /** As {@link #vectorCubeRootPlus(float[], float, boolean, float[], int)}. */
-  static void vectorCubeRootPlus(
-      double[] nu, double eps, boolean zeroToInf, double[] out, int len) {
-    VectorCubeRoot.cubeRootPlus(nu, eps, zeroToInf, out, len);
   }
 
   /**

@@ -6,10 +6,12 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The {@link Fused.Direct} forms of {@link MadgradKernel} and {@link MirrorMadgradKernel}: the
- * kernels' operations in their order on the native buffers, the cube root as {@link
- * DualOps#javaCubeRootPlus} computes it, so every form gives the same bits; and that cube root on a
- * chunk ({@link #cubeRootPlus}). A partial vector at a block's end runs under a mask.
+ * The MADGRAD denominator's cube root on a chunk with the JDK's vector API ({@link
+ * org.optimbench.optim.internal.VectorMath}): {@link DualOps#javaCubeRootPlus}'s steps on whole
+ * vectors, so the same bits; the elements after the last whole vector, and special inputs, by the
+ * Java form's own per-element steps. One loop with no call that takes or returns a vector: the JIT
+ * boxes a vector handed to a call it does not inline, and whether it inlines depended on what else
+ * the JVM had compiled. Loaded only where the vector API is on.
  */
 final class VectorCubeRoot {
   private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;

@@ -17,86 +17,86 @@ record GraftDirect(GraftKernel.Step k) implements Fused.Direct {
   private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
   @Override
-  public void floats(ByteBuffer[] b, int[] at, int len) {
+  public void floats(ByteBuffer[] b, int at, int len) {
     float a = (float) k.ratio();
     int j = 0;
     for (int end = F.loopBound(len); j < end; j += F.length()) {
       int o = 4 * j;
-      FloatVector xd = FloatVector.fromByteBuffer(F, b[0], at[0] + o, NATIVE);
-      FloatVector x = FloatVector.fromByteBuffer(F, b[1], at[1] + o, NATIVE);
-      x.add(xd.sub(x).mul(a)).intoByteBuffer(b[1], at[1] + o, NATIVE);
+      FloatVector xd = FloatVector.fromByteBuffer(F, b[0], at + o, NATIVE);
+      FloatVector x = FloatVector.fromByteBuffer(F, b[1], at + o, NATIVE);
+      x.add(xd.sub(x).mul(a)).intoByteBuffer(b[1], at + o, NATIVE);
     }
     for (; j < len; j++) {
       int o = 4 * j;
-      float x = b[1].getFloat(at[1] + o);
-      b[1].putFloat(at[1] + o, x + a * (b[0].getFloat(at[0] + o) - x));
+      float x = b[1].getFloat(at + o);
+      b[1].putFloat(at + o, x + a * (b[0].getFloat(at + o) - x));
     }
   }
 
   @Override
-  public void doubles(ByteBuffer[] b, int[] at, int len) {
+  public void doubles(ByteBuffer[] b, int at, int len) {
     double a = k.ratio();
     int j = 0;
     for (int end = D.loopBound(len); j < end; j += D.length()) {
       int o = 8 * j;
-      DoubleVector xd = DoubleVector.fromByteBuffer(D, b[0], at[0] + o, NATIVE);
-      DoubleVector x = DoubleVector.fromByteBuffer(D, b[1], at[1] + o, NATIVE);
-      x.add(xd.sub(x).mul(a)).intoByteBuffer(b[1], at[1] + o, NATIVE);
+      DoubleVector xd = DoubleVector.fromByteBuffer(D, b[0], at + o, NATIVE);
+      DoubleVector x = DoubleVector.fromByteBuffer(D, b[1], at + o, NATIVE);
+      x.add(xd.sub(x).mul(a)).intoByteBuffer(b[1], at + o, NATIVE);
     }
     for (; j < len; j++) {
       int o = 8 * j;
-      double x = b[1].getDouble(at[1] + o);
-      b[1].putDouble(at[1] + o, x + a * (b[0].getDouble(at[0] + o) - x));
+      double x = b[1].getDouble(at + o);
+      b[1].putDouble(at + o, x + a * (b[0].getDouble(at + o) - x));
     }
   }
 
   /** {@link GraftKernel.Norms}' direct form, with its two sums. */
   record Norms() implements Fused.Direct {
     @Override
-    public void floats(ByteBuffer[] b, int[] at, int len, float[][] acc) {
+    public void floats(ByteBuffer[] b, int at, int len, float[][] acc) {
       float[] sm = acc[0];
       float[] sd = acc[1];
       int j = 0;
       for (int end = F.loopBound(len); j < end; j += F.length()) {
         int o = 4 * j;
         int q = j % 128;
-        FloatVector x = FloatVector.fromByteBuffer(F, b[0], at[0] + o, NATIVE);
-        FloatVector um = FloatVector.fromByteBuffer(F, b[1], at[1] + o, NATIVE).sub(x);
-        FloatVector ud = FloatVector.fromByteBuffer(F, b[2], at[2] + o, NATIVE).sub(x);
+        FloatVector x = FloatVector.fromByteBuffer(F, b[0], at + o, NATIVE);
+        FloatVector um = FloatVector.fromByteBuffer(F, b[1], at + o, NATIVE).sub(x);
+        FloatVector ud = FloatVector.fromByteBuffer(F, b[2], at + o, NATIVE).sub(x);
         FloatVector.fromArray(F, sm, q).add(um.mul(um)).intoArray(sm, q);
         FloatVector.fromArray(F, sd, q).add(ud.mul(ud)).intoArray(sd, q);
       }
       for (; j < len; j++) {
         int o = 4 * j;
         int q = j % 128;
-        float x = b[0].getFloat(at[0] + o);
-        float um = b[1].getFloat(at[1] + o) - x;
-        float ud = b[2].getFloat(at[2] + o) - x;
+        float x = b[0].getFloat(at + o);
+        float um = b[1].getFloat(at + o) - x;
+        float ud = b[2].getFloat(at + o) - x;
         sm[q] += um * um;
         sd[q] += ud * ud;
       }
     }
 
     @Override
-    public void doubles(ByteBuffer[] b, int[] at, int len, double[][] acc) {
+    public void doubles(ByteBuffer[] b, int at, int len, double[][] acc) {
       double[] sm = acc[0];
       double[] sd = acc[1];
       int j = 0;
       for (int end = D.loopBound(len); j < end; j += D.length()) {
         int o = 8 * j;
         int q = j % 128;
-        DoubleVector x = DoubleVector.fromByteBuffer(D, b[0], at[0] + o, NATIVE);
-        DoubleVector um = DoubleVector.fromByteBuffer(D, b[1], at[1] + o, NATIVE).sub(x);
-        DoubleVector ud = DoubleVector.fromByteBuffer(D, b[2], at[2] + o, NATIVE).sub(x);
+        DoubleVector x = DoubleVector.fromByteBuffer(D, b[0], at + o, NATIVE);
+        DoubleVector um = DoubleVector.fromByteBuffer(D, b[1], at + o, NATIVE).sub(x);
+        DoubleVector ud = DoubleVector.fromByteBuffer(D, b[2], at + o, NATIVE).sub(x);
         DoubleVector.fromArray(D, sm, q).add(um.mul(um)).intoArray(sm, q);
         DoubleVector.fromArray(D, sd, q).add(ud.mul(ud)).intoArray(sd, q);
       }
       for (; j < len; j++) {
         int o = 8 * j;
         int q = j % 128;
-        double x = b[0].getDouble(at[0] + o);
-        double um = b[1].getDouble(at[1] + o) - x;
-        double ud = b[2].getDouble(at[2] + o) - x;
+        double x = b[0].getDouble(at + o);
+        double um = b[1].getDouble(at + o) - x;
+        double ud = b[2].getDouble(at + o) - x;
         sm[q] += um * um;
         sd[q] += ud * ud;
       }

@@ -18,7 +18,7 @@ record TangentDirect(MuSgdKernel.Tangent k) implements Fused.Direct {
   private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
   @Override
-  public void floats(ByteBuffer[] b, int[] at, int len) {
+  public void floats(ByteBuffer[] b, int at, int len) {
     float a = (float) -k.lr0();
     float bb = (float) (-k.lr0() * k.momentum());
     float m = (float) k.mu();
@@ -29,37 +29,37 @@ record TangentDirect(MuSgdKernel.Tangent k) implements Fused.Direct {
     int j = 0;
     for (int end = F.loopBound(len); j < end; j += F.length()) {
       int o = 4 * j;
-      FloatVector g = FloatVector.fromByteBuffer(F, b[0], at[0] + o, NATIVE);
-      FloatVector q = FloatVector.fromByteBuffer(F, b[1], at[1] + o, NATIVE);
-      FloatVector z = FloatVector.fromByteBuffer(F, b[zi], at[zi] + o, NATIVE);
+      FloatVector g = FloatVector.fromByteBuffer(F, b[0], at + o, NATIVE);
+      FloatVector q = FloatVector.fromByteBuffer(F, b[1], at + o, NATIVE);
+      FloatVector z = FloatVector.fromByteBuffer(F, b[zi], at + o, NATIVE);
       if (withMomentum) {
-        FloatVector buf = FloatVector.fromByteBuffer(F, b[2], at[2] + o, NATIVE);
-        FloatVector zb = FloatVector.fromByteBuffer(F, b[4], at[4] + o, NATIVE);
+        FloatVector buf = FloatVector.fromByteBuffer(F, b[2], at + o, NATIVE);
+        FloatVector zb = FloatVector.fromByteBuffer(F, b[4], at + o, NATIVE);
         FloatVector zj = z.add(q.mul(a)).add(zb.mul(bb)).mul(m).sub(g);
-        zj.add(buf.mul(cm)).intoByteBuffer(b[3], at[3] + o, NATIVE);
-        zb.mul(mom).add(q).mul(m).intoByteBuffer(b[4], at[4] + o, NATIVE);
+        zj.add(buf.mul(cm)).intoByteBuffer(b[3], at + o, NATIVE);
+        zb.mul(mom).add(q).mul(m).intoByteBuffer(b[4], at + o, NATIVE);
       } else {
-        z.add(q.mul(a)).mul(m).sub(g).intoByteBuffer(b[2], at[2] + o, NATIVE);
+        z.add(q.mul(a)).mul(m).sub(g).intoByteBuffer(b[2], at + o, NATIVE);
       }
     }
     for (; j < len; j++) {
       int o = 4 * j;
-      float g = b[0].getFloat(at[0] + o);
-      float q = b[1].getFloat(at[1] + o);
-      float z = b[zi].getFloat(at[zi] + o);
+      float g = b[0].getFloat(at + o);
+      float q = b[1].getFloat(at + o);
+      float z = b[zi].getFloat(at + o);
       if (withMomentum) {
-        float zb = b[4].getFloat(at[4] + o);
+        float zb = b[4].getFloat(at + o);
         float zj = (z + a * q + bb * zb) * m - g;
-        b[3].putFloat(at[3] + o, zj + cm * b[2].getFloat(at[2] + o));
-        b[4].putFloat(at[4] + o, (zb * mom + q) * m);
+        b[3].putFloat(at + o, zj + cm * b[2].getFloat(at + o));
+        b[4].putFloat(at + o, (zb * mom + q) * m);
       } else {
-        b[2].putFloat(at[2] + o, (z + a * q) * m - g);
+        b[2].putFloat(at + o, (z + a * q) * m - g);
       }
     }
   }
 
   @Override
-  public void doubles(ByteBuffer[] b, int[] at, int len) {
+  public void doubles(ByteBuffer[] b, int at, int len) {
     double a = -k.lr0();
     double bb = -k.lr0() * k.momentum();
     double m = k.mu();
@@ -70,31 +70,31 @@ record TangentDirect(MuSgdKernel.Tangent k) implements Fused.Direct {
     int j = 0;
     for (int end = D.loopBound(len); j < end; j += D.length()) {
       int o = 8 * j;
-      DoubleVector g = DoubleVector.fromByteBuffer(D, b[0], at[0] + o, NATIVE);
-      DoubleVector q = DoubleVector.fromByteBuffer(D, b[1], at[1] + o, NATIVE);
-      DoubleVector z = DoubleVector.fromByteBuffer(D, b[zi], at[zi] + o, NATIVE);
+      DoubleVector g = DoubleVector.fromByteBuffer(D, b[0], at + o, NATIVE);
+      DoubleVector q = DoubleVector.fromByteBuffer(D, b[1], at + o, NATIVE);
+      DoubleVector z = DoubleVector.fromByteBuffer(D, b[zi], at + o, NATIVE);
       if (withMomentum) {
-        DoubleVector buf = DoubleVector.fromByteBuffer(D, b[2], at[2] + o, NATIVE);
-        DoubleVector zb = DoubleVector.fromByteBuffer(D, b[4], at[4] + o, NATIVE);
+        DoubleVector buf = DoubleVector.fromByteBuffer(D, b[2], at + o, NATIVE);
+        DoubleVector zb = DoubleVector.fromByteBuffer(D, b[4], at + o, NATIVE);
         DoubleVector zj = z.add(q.mul(a)).add(zb.mul(bb)).mul(m).sub(g);
-        zj.add(buf.mul(cm)).intoByteBuffer(b[3], at[3] + o, NATIVE);
-        zb.mul(mom).add(q).mul(m).intoByteBuffer(b[4], at[4] + o, NATIVE);
+        zj.add(buf.mul(cm)).intoByteBuffer(b[3], at + o, NATIVE);
+        zb.mul(mom).add(q).mul(m).intoByteBuffer(b[4], at + o, NATIVE);
       } else {
-        z.add(q.mul(a)).mul(m).sub(g).intoByteBuffer(b[2], at[2] + o, NATIVE);
+        z.add(q.mul(a)).mul(m).sub(g).intoByteBuffer(b[2], at + o, NATIVE);
       }
     }
     for (; j < len; j++) {
       int o = 8 * j;
-      double g = b[0].getDouble(at[0] + o);
-      double q = b[1].getDouble(at[1] + o);
-      double z = b[zi].getDouble(at[zi] + o);
+      double g = b[0].getDouble(at + o);
+      double q = b[1].getDouble(at + o);
+      double z = b[zi].getDouble(at + o);
       if (withMomentum) {
-        double zb = b[4].getDouble(at[4] + o);
+        double zb = b[4].getDouble(at + o);
         double zj = (z + a * q + bb * zb) * m - g;
-        b[3].putDouble(at[3] + o, zj + cm * b[2].getDouble(at[2] + o));
-        b[4].putDouble(at[4] + o, (zb * mom + q) * m);
+        b[3].putDouble(at + o, zj + cm * b[2].getDouble(at + o));
+        b[4].putDouble(at + o, (zb * mom + q) * m);
       } else {
-        b[2].putDouble(at[2] + o, (z + a * q) * m - g);
+        b[2].putDouble(at + o, (z + a * q) * m - g);
       }
     }
   }

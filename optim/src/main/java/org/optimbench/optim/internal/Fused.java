@@ -271,28 +271,28 @@ public final class Fused {
      * Elements {@code [0, len)} of the operands (in declaration order): operand {@code i}'s element
      * 0 is at byte {@code at[i]} of {@code b[i]} (native byte order).
      */
-    default void floats(ByteBuffer[] b, int[] at, int len) {
+    default void floats(ByteBuffer[] b, int at, int len) {
       throw new UnsupportedOperationException("a direct form with sums");
     }
 
     /** As {@link #floats}, float64 operands. */
-    default void doubles(ByteBuffer[] b, int[] at, int len) {
+    default void doubles(ByteBuffer[] b, int at, int len) {
       throw new UnsupportedOperationException("a direct form with sums");
     }
 
     /**
-     * A kernel with sums: as {@link #floats(ByteBuffer[], int[], int)} for at most {@value
+     * A kernel with sums: as {@link #floats(ByteBuffer[], int, int)} for at most {@value
      * Fused#FOLD} chunks' elements, adding each element's term of sum {@code i} to {@code acc[i][e
      * % CHUNK]} ({@code e} counted from this call's first element, which is where a chunk starts),
      * in element order, in the dtype: the chunked loops' additions, in their order. The pass folds
      * the accumulators after each call, where the chunked pass folds them.
      */
-    default void floats(ByteBuffer[] b, int[] at, int len, float[][] acc) {
+    default void floats(ByteBuffer[] b, int at, int len, float[][] acc) {
       throw new UnsupportedOperationException("a direct form without sums");
     }
 
-    /** As {@link #floats(ByteBuffer[], int[], int, float[][])}, float64 operands. */
-    default void doubles(ByteBuffer[] b, int[] at, int len, double[][] acc) {
+    /** As {@link #floats(ByteBuffer[], int, int, float[][])}, float64 operands. */
+    default void doubles(ByteBuffer[] b, int at, int len, double[][] acc) {
       throw new UnsupportedOperationException("a direct form without sums");
     }
   }
@@ -374,36 +374,21 @@ public final class Fused {
         resolveBytes();
         DIRECT_PASSES.incrementAndGet();
       }
+      int stride = Math.max(workers, 1);
+      IntConsumer work =
+          w -> {
+            // a direct form without sums needs no chunks; with sums, their accumulators
+            Chunks c = direct != null && sums.length == 0 ? null : new Chunks(n, sums.length);
+            for (int b = w; b < blocks; b += stride) {
+              if (direct != null) directBlock(direct, c, from, b, n, part[b]);
+              else block(k, c, from, b, n, part[b]);
+            }
+          };
       if (workers <= 1) {
-        if (direct != null && sums.length > 0) {
-          int[] at = new int[arrays.size()];
-          Chunks c = new Chunks(n, sums.length);
-          for (int b = 0; b < blocks; b++) directSumsBlock(direct, c, at, from, b, n, part[b]);
-        } else if (direct != null) {
-          int[] at = new int[arrays.size()];
-          for (int b = 0; b < blocks; b++) directBlock(direct, at, from, b, n);
-        } else {
-          Chunks c = new Chunks(n, sums.length);
-          for (int b = 0; b < blocks; b++) block(k, c, from, b, n, part[b]);
-        }
+        work.accept(0);
       } else {
         PARALLEL_PASSES.incrementAndGet();
-        parallel(
-            workers,
-            w -> {
-              if (direct != null && sums.length > 0) {
-                int[] at = new int[arrays.size()];
-                Chunks c = new Chunks(n, sums.length);
-                for (int b = w; b < blocks; b += workers)
-                  directSumsBlock(direct, c, at, from, b, n, part[b]);
-              } else if (direct != null) {
-                int[] at = new int[arrays.size()];
-                for (int b = w; b < blocks; b += workers) directBlock(direct, at, from, b, n);
-              } else {
-                Chunks c = new Chunks(n, sums.length);
-                for (int b = w; b < blocks; b += workers) block(k, c, from, b, n, part[b]);
-              }
-            });
+        parallel(workers, work);
       }
       for (double[] p : part) for (int i = 0; i < sums.length; i++) sums[i] += p[i];
       return sums;
@@ -476,29 +461,23 @@ public final class Fused {
       }
     }
 
-    /** Block {@code b} of the pass by a {@link Direct} kernel, on the native buffers. */
-    private void directBlock(Direct direct, int[] at, long from, int b, int n) {
-      int start = b * BLOCK;
-      int len = (int) Math.min((long) (b + 1) * BLOCK, n) - start;
-      int size = floatBufs != null ? Float.BYTES : Double.BYTES;
-      for (int i = 0; i < at.length; i++) at[i] = ((int) from + start) * size;
-      if (floatBufs != null) direct.floats(bytes, at, len);
-      else direct.doubles(bytes, at, len);
-    }
-
     /**
-     * Block {@code b} by a {@link Direct} kernel with sums: {@value Fused#FOLD} chunks' elements
-     * per call, the accumulators ({@code ch}'s, sized as the chunked pass sizes them) folded into
-     * {@code sums} after each call, as {@link #block} folds them.
+     * Block {@code b} by a {@link Direct} kernel, on the native buffers: in one call without sums;
+     * with sums, {@value Fused#FOLD} chunks' elements per call, the accumulators ({@code ch}'s,
+     * sized as the chunked pass sizes them) folded into {@code sums} after each call, as {@link
+     * #block} folds them.
      */
-    private void directSumsBlock(
-        Direct direct, Chunks ch, int[] at, long from, int b, int n, double[] sums) {
+    private void directBlock(Direct direct, Chunks ch, long from, int b, int n, double[] sums) {
       int end = (int) Math.min((long) (b + 1) * BLOCK, n);
       int size = floatBufs != null ? Float.BYTES : Double.BYTES;
-      for (int g = b * BLOCK; g < end; g += FOLD * CHUNK) {
-        int len = Math.min(FOLD * CHUNK, end - g);
-        for (int i = 0; i < at.length; i++) at[i] = ((int) from + g) * size;
-        if (floatBufs != null) {
+      int step = sums.length == 0 ? BLOCK : FOLD * CHUNK;
+      for (int g = b * BLOCK; g < end; g += step) {
+        int len = Math.min(step, end - g);
+        int at = ((int) from + g) * size;
+        if (sums.length == 0) {
+          if (floatBufs != null) direct.floats(bytes, at, len);
+          else direct.doubles(bytes, at, len);
+        } else if (floatBufs != null) {
           direct.floats(bytes, at, len, ch.fAcc);
           for (int i = 0; i < sums.length; i++) sums[i] += fold(ch.fAcc[i], ch.lanes, ch.wide);
         } else {

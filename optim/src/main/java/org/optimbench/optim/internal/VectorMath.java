@@ -36,11 +36,15 @@ public final class VectorMath {
    * one JVM.
    */
   public static boolean on() {
-    return ON && !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").trim());
+    return ON && switchedOn();
+  }
+
+  private static boolean switchedOn() {
+    return !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").trim());
   }
 
   private static boolean available() {
-    if ("false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").trim())) return false;
+    if (!switchedOn()) return false;
     String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
     if (!arch.equals("amd64") && !arch.equals("x86_64")) return false;
     return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();

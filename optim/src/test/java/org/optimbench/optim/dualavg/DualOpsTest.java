@@ -27,14 +27,14 @@ class DualOpsTest {
   private static void cubeRootPlus(
       boolean vector, float[] nu, float eps, boolean zeroToInf, float[] out, int len) {
     requireForm(vector);
-    if (vector) DualOps.vectorCubeRootPlus(nu, eps, zeroToInf, out, len);
+    if (vector) VectorCubeRoot.cubeRootPlus(nu, eps, zeroToInf, out, len);
     else DualOps.javaCubeRootPlus(nu, eps, zeroToInf, out, len);
   }
 
   private static void cubeRootPlus(
       boolean vector, double[] nu, double eps, boolean zeroToInf, double[] out, int len) {
     requireForm(vector);
-    if (vector) DualOps.vectorCubeRootPlus(nu, eps, zeroToInf, out, len);
+    if (vector) VectorCubeRoot.cubeRootPlus(nu, eps, zeroToInf, out, len);
     else DualOps.javaCubeRootPlus(nu, eps, zeroToInf, out, len);
   }
 
@@ -76,14 +76,14 @@ class DualOpsTest {
         double[] dj = new double[n];
         double[] dv = new double[n];
         DualOps.javaCubeRootPlus(v, eps, zeroToInf, dj, n);
-        DualOps.vectorCubeRootPlus(v, eps, zeroToInf, dv, n);
+        VectorCubeRoot.cubeRootPlus(v, eps, zeroToInf, dv, n);
         float[] x = new float[n];
         double[] vf = values(5, true);
         for (int i = 0; i < n; i++) x[i] = (float) vf[i];
         float[] fj = new float[n];
         float[] fv = new float[n];
         DualOps.javaCubeRootPlus(x, (float) eps, zeroToInf, fj, n);
-        DualOps.vectorCubeRootPlus(x, (float) eps, zeroToInf, fv, n);
+        VectorCubeRoot.cubeRootPlus(x, (float) eps, zeroToInf, fv, n);
         for (int i = 0; i < n; i++) {
           assertEquals(
               Double.doubleToRawLongBits(dj[i]), Double.doubleToRawLongBits(dv[i]), "nu = " + v[i]);
