@@ -8,8 +8,9 @@ JVM_FLAGS=(
   --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
   --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
   --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-exports=java.base/sun.security.action=ALL-UNNAMED
-  # The JDK's vector API, for the fused optimizer steps' cube root (optim/.../internal/VectorMath.java);
-  # without it they take a slower plain-Java path. The JVM then prints one "Using incubator modules" line.
+  # The JDK's vector API, for the fused optimizer steps' direct passes and MADGRAD's cube root
+  # (optim/.../internal/VectorMath.java); without it they take a slower plain-Java path to the same
+  # bits. The JVM then prints one "Using incubator modules" line (run_java below drops it).
   --add-modules=jdk.incubator.vector
   # Logs (Spark's included, with stack traces) go to a file, the console keeps the jobs' own lines
   # (data-prep/src/main/resources/optimbench-log4j2.properties); OPTIMBENCH_LOG_DIR moves the files.
